@@ -1,0 +1,17 @@
+// Three tiers, each its own jest project (CONVENTIONS.md §2):
+//   unit  - *.unit.test.ts, no I/O
+//   int   - *.int.test.ts, real PostgreSQL and Kafka
+//   e2e   - *.e2e.test.ts, several services as separate processes over real Kafka
+// The global setup brings up Kafka and PostgreSQL when KAFKA_BROKERS / DATABASE_URL are not given.
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const ignore = ['/node_modules/', '/.cache/', '/.data/'];
+module.exports = {
+  globalSetup: '<rootDir>/tests/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.test.ts'], testPathIgnorePatterns: ignore },
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/**/*.int.test.ts'], testPathIgnorePatterns: ignore, testTimeout: 60000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'], testPathIgnorePatterns: ignore, testTimeout: 180000 },
+  ],
+};
