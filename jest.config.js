@@ -7,6 +7,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 const ignore = ['/node_modules/', '/.cache/', '/.data/'];
 module.exports = {
+  transform, // the global setup is TypeScript too
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
   globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
   projects: [

@@ -1,0 +1,64 @@
+import { type Decider, type DomainEvent, foldEvents } from './decider';
+import { ConcurrencyConflict } from './errors';
+import type { EventMetadata, EventStore } from './event-store';
+
+export interface CommandResult<State> {
+  streamId: string;
+  /** The stream's version after the command: the ETag a client sends back as If-Match. */
+  version: number;
+  newEvents: DomainEvent[];
+  state: State;
+}
+
+export interface HandleCommandOptions<T> {
+  metadata: EventMetadata;
+  now: Date;
+  /** When a person edits: the version they saw. A mismatch is a conflict, never retried. */
+  ifMatch?: number | undefined;
+  tx?: T;
+  /** Bounded retries on a concurrent write before giving up with a conflict (409). */
+  maxRetries?: number;
+}
+
+/**
+ * The one command handler (CONVENTIONS §3): load the stream, decide, append with the version
+ * read. A concurrent append is retried against the fresh state a bounded number of times.
+ */
+export async function handleCommand<Command, Event extends DomainEvent, State, T>(
+  store: EventStore<T>,
+  decider: Decider<Command, Event, State>,
+  streamId: string,
+  command: Command,
+  options: HandleCommandOptions<T>,
+): Promise<CommandResult<State>> {
+  const maxRetries = options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3);
+  for (let attempt = 0; ; attempt++) {
+    const { version, events } = await store.readStream<Event>(streamId, options.tx);
+    if (options.ifMatch !== undefined && options.ifMatch !== version) {
+      throw new ConcurrencyConflict(streamId, options.ifMatch);
+    }
+    const state = foldEvents(
+      decider,
+      events.map((e) => ({ type: e.type, data: e.data }) as Event),
+    );
+    const newEvents = decider.decide(command, state, options.now);
+    if (newEvents.length === 0) return { streamId, version, newEvents, state };
+    try {
+      const appended = await store.appendToStream(
+        streamId,
+        newEvents,
+        { expectedVersion: version, metadata: options.metadata },
+        options.tx,
+      );
+      return {
+        streamId,
+        version: appended.nextExpectedVersion,
+        newEvents,
+        state: newEvents.reduce(decider.evolve, state),
+      };
+    } catch (error) {
+      if (error instanceof ConcurrencyConflict && attempt < maxRetries) continue;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * A decider is one aggregate's business rules as three pure functions (Emmett's shape):
+ * `decide` turns a command into new events given the current state and "now",
+ * `evolve` folds an event into the state, `initialState` is the state before any event.
+ * No I/O, no clock reads, no randomness: "now" is an argument.
+ */
+export interface DomainEvent<Type extends string = string, Data extends object = object> {
+  readonly type: Type;
+  readonly data: Data;
+}
+
+export interface Decider<Command, Event extends DomainEvent, State> {
+  initialState(): State;
+  evolve(state: State, event: Event): State;
+  decide(command: Command, state: State, now: Date): Event[];
+}
+
+export function foldEvents<Event extends DomainEvent, State>(
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+  events: readonly Event[],
+): State {
+  return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
+}

@@ -1,0 +1,42 @@
+/**
+ * Typed refusals. The HTTP layer maps them to status codes; their messages are written for a
+ * person ("credit frozen since 2026-03-02: new contracts refused").
+ */
+export class DomainError extends Error {
+  /** A stable, machine-readable reason, e.g. `INVOICE_ALREADY_ISSUED`. */
+  readonly code: string;
+  /** The input field the refusal is about, when there is one. */
+  readonly field: string | undefined;
+  constructor(code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** The command is well formed but the aggregate's rules refuse it (422). */
+export class RuleViolation extends DomainError {
+  override readonly name = 'RuleViolation';
+}
+
+/** The command conflicts with the aggregate's current state, e.g. already exists (409). */
+export class StateConflict extends DomainError {
+  override readonly name = 'StateConflict';
+}
+
+/** The addressed entity does not exist (404). */
+export class NotFound extends DomainError {
+  override readonly name = 'NotFound';
+}
+
+/** Another writer appended to the stream since it was read (409 once retries are spent). */
+export class ConcurrencyConflict extends Error {
+  override readonly name = 'ConcurrencyConflict';
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`stream ${streamId} changed concurrently (expected version ${expectedVersion})`);
+  }
+}

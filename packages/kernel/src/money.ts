@@ -1,0 +1,60 @@
+/**
+ * Money is an integer number of minor units (cents, fen) with an ISO-4217 currency; never a
+ * float. Every percentage in the domain goes through `applyRate`, which rounds half-up to the
+ * minor unit (0.5 fen -> 1 fen) - the one rounding rule of the platform.
+ */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export function isMinorUnits(value: number): boolean {
+  return Number.isSafeInteger(value);
+}
+
+/**
+ * amount x numerator / denominator, rounded half-up (away from zero for negatives), exact for
+ * any safe-integer amount because it is computed in BigInt.
+ */
+export function mulDivHalfUp(amount: number, numerator: number, denominator: number): number {
+  if (!isMinorUnits(amount)) throw new RangeError(`amount must be an integer of minor units: ${amount}`);
+  if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator) || denominator <= 0) {
+    throw new RangeError(`rate must be a ratio of integers: ${numerator}/${denominator}`);
+  }
+  const negative = amount * numerator < 0;
+  const product = BigInt(Math.abs(amount)) * BigInt(Math.abs(numerator));
+  const d = BigInt(denominator);
+  const rounded = (product * 2n + d) / (2n * d);
+  return Number(negative ? -rounded : rounded);
+}
+
+/** A rate in basis points (1 bp = 0.01%): 0.1% a day = 10 bp, 2% = 200 bp. */
+export function applyRateBasisPoints(amount: number, basisPoints: number): number {
+  return mulDivHalfUp(amount, basisPoints, 10_000);
+}
+
+/**
+ * Splits a total into parts proportional to weights, summing exactly to the total
+ * (largest-remainder method), e.g. 30/60/10 of 100.01 -> 30.00 / 60.01 / 10.00.
+ */
+export function splitByWeights(total: number, weights: number[]): number[] {
+  if (!isMinorUnits(total) || total < 0) throw new RangeError(`total must be non-negative minor units: ${total}`);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || weights.some((w) => w < 0 || !Number.isSafeInteger(w))) {
+    throw new RangeError('weights must be non-negative integers with a positive sum');
+  }
+  const exact = weights.map((w) => BigInt(total) * BigInt(w));
+  const parts = exact.map((e) => Number(e / BigInt(sum)));
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const byRemainder = exact
+    .map((e, i) => ({ i, r: e % BigInt(sum) }))
+    .sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (const { i } of byRemainder) {
+    if (left === 0) break;
+    parts[i] = (parts[i] ?? 0) + 1;
+    left--;
+  }
+  return parts;
+}
+
+export const CURRENCY_CODE = /^[A-Z]{3}$/;

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AppendOptions,
+  type AppendResult,
+  ConcurrencyConflict,
+  type DomainEvent,
+  type EventMetadata,
+  type EventStore,
+  NO_STREAM,
+  type ReadStreamResult,
+  type RecordedEvent,
+} from '@ar/kernel';
+import type { Pool, PoolClient } from 'pg';
+import type { Migration } from './migrations';
+import { inTransaction } from './pool';
+
+export const NOTIFY_CHANNEL = 'ar_events';
+
+/**
+ * `transaction_id` is what makes the global order trustworthy: readers read only events of
+ * transactions older than the oldest one still running (pg_snapshot_xmin), ordered by
+ * (transaction_id, global_position). A bigserial alone would let a reader skip an event whose
+ * transaction took a lower number but committed later (CONVENTIONS §5).
+ */
+export const eventStoreMigrations: Migration[] = [
+  {
+    id: 'event-store-001',
+    sql: `
+      create table streams (
+        stream_id text primary key,
+        version integer not null
+      );
+      create table events (
+        global_position bigint generated always as identity primary key,
+        transaction_id xid8 not null default pg_current_xact_id(),
+        event_id uuid not null unique,
+        stream_id text not null,
+        stream_position integer not null,
+        event_type text not null,
+        data jsonb not null,
+        metadata jsonb not null,
+        recorded_at timestamptz not null default now(),
+        unique (stream_id, stream_position)
+      );
+      create index events_global_order on events (transaction_id, global_position);
+      create table checkpoints (
+        name text primary key,
+        transaction_id xid8 not null,
+        global_position bigint not null,
+        updated_at timestamptz not null default now()
+      );
+      create table inbox (
+        consumer text not null,
+        event_id uuid not null,
+        received_at timestamptz not null default now(),
+        primary key (consumer, event_id)
+      );
+    `,
+  },
+];
+
+export interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  event_id: string;
+  stream_id: string;
+  stream_position: number;
+  event_type: string;
+  data: object;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    globalPosition: BigInt(row.global_position),
+    streamId: row.stream_id,
+    streamPosition: row.stream_position,
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}
+
+type Queryable = Pool | PoolClient;
+
+export class PostgresEventStore implements EventStore<PoolClient> {
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+  ) {}
+
+  async readStream<Event extends DomainEvent>(
+    streamId: string,
+    tx?: PoolClient,
+  ): Promise<ReadStreamResult<Event>> {
+    const db: Queryable = tx ?? this.pool;
+    const { rows } = await db.query<EventRow>(
+      'select * from events where stream_id = $1 order by stream_position',
+      [streamId],
+    );
+    const events = rows.map(toRecordedEvent) as RecordedEvent<Event>[];
+    return { version: events.at(-1)?.streamPosition ?? NO_STREAM, events };
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: DomainEvent[],
+    options: AppendOptions,
+    tx?: PoolClient,
+  ): Promise<AppendResult> {
+    if (events.length === 0) return { nextExpectedVersion: options.expectedVersion, eventIds: [] };
+    const append = (client: PoolClient) => this.appendIn(client, streamId, events, options);
+    return tx ? append(tx) : inTransaction(this.pool, append);
+  }
+
+  private async appendIn(
+    client: PoolClient,
+    streamId: string,
+    events: DomainEvent[],
+    { expectedVersion, metadata, eventIds }: AppendOptions,
+  ): Promise<AppendResult> {
+    const next = expectedVersion + events.length;
+    // The streams row is the optimistic lock: of two writers at the same version, one updates
+    // (or inserts) it and the other finds zero rows - or waits on the row lock and then does.
+    const claimed =
+      expectedVersion === NO_STREAM
+        ? await client.query(
+            'insert into streams (stream_id, version) values ($1, $2) on conflict do nothing',
+            [streamId, next],
+          )
+        : await client.query('update streams set version = $2 where stream_id = $1 and version = $3', [
+            streamId,
+            next,
+            expectedVersion,
+          ]);
+    if (claimed.rowCount !== 1) throw new ConcurrencyConflict(streamId, expectedVersion);
+    const ids = events.map((_, i) => eventIds?.[i] ?? randomUUID());
+    await client.query(
+      `insert into events (event_id, stream_id, stream_position, event_type, data, metadata)
+       select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+      [
+        ids,
+        events.map(() => streamId),
+        events.map((_, i) => expectedVersion + i + 1),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map(() => JSON.stringify(metadata)),
+      ],
+    );
+    await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
+    return { nextExpectedVersion: next, eventIds: ids };
+  }
+
+  /**
+   * Stores events that another service recorded (they arrive over the bus), keeping their ids
+   * and stream positions. A duplicate delivery is ignored by the unique event id, which makes
+   * this the dedupe of an ingesting consumer. Returns how many were new.
+   */
+  async recordExternalEvents(client: PoolClient, events: RecordedEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const result = await client.query(
+      `insert into events (event_id, stream_id, stream_position, event_type, data, metadata, recorded_at)
+       select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+       on conflict do nothing`,
+      [
+        events.map((e) => e.eventId),
+        events.map((e) => e.streamId),
+        events.map((e) => e.streamPosition),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+        events.map((e) => e.recordedAt),
+      ],
+    );
+    if ((result.rowCount ?? 0) > 0) await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
+    return result.rowCount ?? 0;
+  }
+}

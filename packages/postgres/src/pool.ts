@@ -1,0 +1,45 @@
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+
+export type { PoolClient };
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
+  return schema;
+}
+
+/**
+ * Each service owns one PostgreSQL schema (its event store and read models); the pool's
+ * search_path points there, so no SQL names a schema and no service can read another's tables
+ * by accident. Tests get a unique schema per run.
+ */
+export function createSchemaPool(databaseUrl: string, schema: string, extra: PoolConfig = {}): Pool {
+  assertSchemaName(schema);
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    options: `-c search_path=${schema}`,
+    application_name: `ar-${schema}`,
+    ...extra,
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `work` in one transaction; rolls back on any error. */
+export async function inTransaction<R>(pool: Pool, work: (client: PoolClient) => Promise<R>): Promise<R> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { AppendNotifier } from './append-notifier';
+import { type Checkpoint, hasEventsInFlight, type OrderedEvent, readAllAfter } from './global-order';
+
+export interface StoreSubscriptionOptions {
+  name: string;
+  pool: Pool;
+  schema: string;
+  notifier: AppendNotifier;
+  logger: Logger;
+  loadCheckpoint(): Promise<Checkpoint>;
+  /** Handles one batch and stores the checkpoint of its last event (how and when is the handler's rule). */
+  handle(events: OrderedEvent[]): Promise<void>;
+  batchSize?: number;
+  /** Safety net when a notification is missed (e.g. the listener reconnecting). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Follows one service's store in global order and hands batches to a handler: the engine under
+ * the relay (store -> Kafka) and the projection runner (store -> read model). A failing batch is
+ * retried with backoff, never skipped: a reader that skips is a reader that loses events.
+ */
+export class StoreSubscription {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private position: Checkpoint | undefined;
+  private idleResolvers: (() => void)[] = [];
+
+  constructor(private readonly options: StoreSubscriptionOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.options.notifier.signal(this.options.schema);
+    await this.loop;
+  }
+
+  /** Resolves once the subscription has caught up with everything committed so far. */
+  async caughtUp(): Promise<void> {
+    this.options.notifier.signal(this.options.schema);
+    await new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    const { pool, schema, notifier, logger, name } = this.options;
+    const batchSize = this.options.batchSize ?? 500;
+    const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
+    let failures = 0;
+    while (this.running) {
+      try {
+        this.position ??= await this.options.loadCheckpoint();
+        const seen = notifier.counter(schema);
+        const events = await readAllAfter(pool, this.position, batchSize);
+        if (events.length > 0) {
+          await this.options.handle(events);
+          this.position = events.at(-1)!.checkpoint;
+          failures = 0;
+          continue;
+        }
+        if (await hasEventsInFlight(pool, this.position)) {
+          // Committed after an older transaction that is still open: readable in a moment.
+          await sleep(2);
+          continue;
+        }
+        if (notifier.counter(schema) === seen) {
+          for (const resolve of this.idleResolvers.splice(0)) resolve();
+        }
+        await notifier.wait(schema, seen, pollIntervalMs);
+      } catch (error) {
+        failures++;
+        this.position = undefined; // reload: the handler may have stored part of its progress
+        const delay = Math.min(50 * 2 ** failures, 5000);
+        logger.error({ err: error, subscription: name, retryInMs: delay }, 'store subscription batch failed');
+        await sleep(delay);
+      }
+    }
+    for (const resolve of this.idleResolvers.splice(0)) resolve();
+  }
+}
