@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import { cloudEventType } from './envelope';
+import { InvoicingEventsV1 } from './invoicing/events.v1';
+import { TOPICS } from './topics';
+
+export interface PublicEventContract {
+  service: string;
+  topic: string;
+  eventType: string;
+  version: number;
+  ceType: string;
+  schema: z.ZodType;
+}
+
+function contractsOf(service: string, topic: string, events: Record<string, z.ZodType>): PublicEventContract[] {
+  return Object.entries(events).map(([eventType, schema]) => ({
+    service,
+    topic,
+    eventType,
+    version: 1,
+    ceType: cloudEventType(service, eventType, 1),
+    schema,
+  }));
+}
+
+/** Every event the platform publishes: what BI can rely on. Generated docs come from this list. */
+export const PUBLIC_EVENTS: PublicEventContract[] = [
+  ...contractsOf('invoicing', TOPICS.invoicing, InvoicingEventsV1),
+];
+
+export function publicEventsOf(service: string): Map<string, PublicEventContract> {
+  return new Map(PUBLIC_EVENTS.filter((c) => c.service === service).map((c) => [c.eventType, c]));
+}

@@ -1,0 +1,67 @@
+import { CE, cloudEventType, type PublicEventContract, parseCloudEventType } from '@ar/contracts';
+import type { EventMetadata, RecordedEvent } from '@ar/kernel';
+import { parseStreamName } from '@ar/kernel';
+import type { BusMessage, ConsumedMessage } from './message-bus';
+
+/** A stored event as a CloudEvents binary-mode message; key = the aggregate's id. */
+export function toBusMessage(event: RecordedEvent, service: string, contract?: PublicEventContract): BusMessage {
+  const { id } = parseStreamName(event.streamId);
+  const headers: Record<string, string> = {
+    [CE.id]: event.eventId,
+    [CE.type]: contract?.ceType ?? cloudEventType(service, event.type),
+    [CE.source]: `/ar/${service}`,
+    [CE.subject]: event.streamId,
+    [CE.time]: event.recordedAt.toISOString(),
+    [CE.specversion]: '1.0',
+    [CE.sequence]: String(event.streamPosition),
+    [CE.contentType]: 'application/json',
+    [CE.correlationId]: event.metadata.correlationId,
+  };
+  if (contract) headers[CE.dataschema] = `urn:ar:${contract.ceType}`;
+  if (event.metadata.causationId) headers[CE.causationId] = event.metadata.causationId;
+  if (event.metadata.traceparent) headers[CE.traceparent] = event.metadata.traceparent;
+  if (event.metadata.tracestate) headers[CE.tracestate] = event.metadata.tracestate;
+  return { key: id, value: JSON.stringify(event.data), headers };
+}
+
+/** An event received from another service, as its producer recorded it. */
+export interface IncomingEvent extends RecordedEvent {
+  service: string;
+  version: number;
+}
+
+export class MalformedMessage extends Error {
+  override readonly name = 'MalformedMessage';
+}
+
+export function fromBusMessage(message: ConsumedMessage): IncomingEvent {
+  const h = message.headers;
+  const missing = [CE.id, CE.type, CE.subject, CE.time].filter((k) => !h[k]);
+  if (missing.length > 0) throw new MalformedMessage(`missing CloudEvents headers: ${missing.join(', ')}`);
+  let parsedType: ReturnType<typeof parseCloudEventType>;
+  let data: object;
+  try {
+    parsedType = parseCloudEventType(h[CE.type]!);
+    data = JSON.parse(message.value);
+  } catch (error) {
+    throw new MalformedMessage(`unreadable event ${h[CE.id]}: ${(error as Error).message}`);
+  }
+  const metadata: EventMetadata = {
+    correlationId: h[CE.correlationId] ?? h[CE.id]!,
+    causationId: h[CE.causationId],
+    traceparent: h[CE.traceparent],
+    tracestate: h[CE.tracestate],
+  };
+  return {
+    eventId: h[CE.id]!,
+    streamId: h[CE.subject]!,
+    streamPosition: Number(h[CE.sequence] ?? 0),
+    globalPosition: 0n,
+    type: parsedType.eventType,
+    data,
+    metadata,
+    recordedAt: new Date(h[CE.time]!),
+    service: parsedType.service,
+    version: parsedType.version,
+  };
+}
