@@ -5,3 +5,4 @@ export * from './event-store';
 export * from './command-handler';
 export * from './money';
 export * from './business-date';
+export * from './clock';

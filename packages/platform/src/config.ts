@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads configuration from the environment through one zod schema and fails fast, listing every
+ * problem at once ("KAFKA_BROKERS: required when BUS=kafka; PORT: expected a number").
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Settings every service process shares in the distributed mode. */
+export const DistributedServiceEnv = z.object({
+  DATABASE_URL: z.string().url('must be a postgres:// URL'),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1, 'required: comma-separated host:port list, e.g. 127.0.0.1:9092')
+    .transform((s) => s.split(',').map((b) => b.trim())),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: LogLevel,
+  /** Overrides the PostgreSQL schema (tests isolate runs by it). */
+  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  /** Prefix for consumer group ids (tests isolate runs by it). */
+  GROUP_PREFIX: z.string().default(''),
+  /** Overrides the topic names' prefix (tests isolate runs by it). */
+  TOPIC_PREFIX: z.string().default(''),
+});

@@ -1,0 +1,56 @@
+import { ConcurrencyConflict, DomainError, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  issues?: { field: string; message: string }[];
+}
+
+function statusOf(error: DomainError): number {
+  if (error instanceof NotFound) return 404;
+  if (error instanceof StateConflict) return 409;
+  if (error instanceof RuleViolation) return 422;
+  return 422;
+}
+
+/**
+ * One mapping from failures to HTTP (CONVENTIONS §9): bad input 400 with each field and why,
+ * unknown entity 404, a refusal by the rules 422, a conflict 409. A 500 means a bug, never input.
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => ({
+        field: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
+        message: v.message ?? 'invalid',
+      }));
+      const body: ErrorBody = {
+        error: 'invalid_request',
+        message: issues.map((i) => `${i.field}: ${i.message}`).join('; '),
+        issues,
+      };
+      return reply.code(400).send(body);
+    }
+    if (error instanceof DomainError) {
+      const body: ErrorBody = { error: error.code, message: error.message };
+      if (error.field) body.issues = [{ field: error.field, message: error.message }];
+      return reply.code(statusOf(error)).send(body);
+    }
+    if (error instanceof ConcurrencyConflict) {
+      return reply.code(409).send({ error: 'version_conflict', message: error.message });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // fastify's own: malformed JSON, wrong content type, body too large.
+      return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'internal_error', message: 'internal error; see the service log' });
+  });
+}

