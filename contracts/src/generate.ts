@@ -12,7 +12,11 @@ const out = join(__dirname, '..', 'generated');
 mkdirSync(join(out, 'json-schema'), { recursive: true });
 
 for (const contract of PUBLIC_EVENTS) {
-  const schema = { $id: `urn:ar:${contract.ceType}`, title: contract.ceType, ...z.toJSONSchema(contract.schema) };
+  const schema = {
+    $id: `urn:ar:${contract.ceType}`,
+    title: contract.ceType,
+    ...z.toJSONSchema(contract.schema),
+  };
   writeFileSync(join(out, 'json-schema', `${contract.ceType}.json`), `${JSON.stringify(schema, null, 2)}\n`);
 }
 
@@ -31,7 +35,10 @@ const asyncapi = {
       {
         address: topic,
         messages: Object.fromEntries(
-          PUBLIC_EVENTS.filter((c) => c.topic === topic).map((c) => [c.eventType, { $ref: `#/components/messages/${c.ceType}` }]),
+          PUBLIC_EVENTS.filter((c) => c.topic === topic).map((c) => [
+            c.eventType,
+            { $ref: `#/components/messages/${c.ceType}` },
+          ]),
         ),
       },
     ]),

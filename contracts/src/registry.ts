@@ -12,7 +12,11 @@ export interface PublicEventContract {
   schema: z.ZodType;
 }
 
-function contractsOf(service: string, topic: string, events: Record<string, z.ZodType>): PublicEventContract[] {
+function contractsOf(
+  service: string,
+  topic: string,
+  events: Record<string, z.ZodType>,
+): PublicEventContract[] {
   return Object.entries(events).map(([eventType, schema]) => ({
     service,
     topic,

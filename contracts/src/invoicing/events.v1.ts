@@ -13,10 +13,11 @@ export const InvoiceIssuedV1 = z
     contractId: EntityId.optional(),
     milestoneId: EntityId.optional(),
   })
-  .describe('An invoice was issued to a customer; it is receivable from the issue date and due on the due date.');
+  .describe(
+    'An invoice was issued to a customer; it is receivable from the issue date and due on the due date.',
+  );
 export type InvoiceIssuedV1 = z.infer<typeof InvoiceIssuedV1>;
 
 export const InvoicingEventsV1 = {
   InvoiceIssued: InvoiceIssuedV1,
 } as const;
-

@@ -3,7 +3,9 @@ import { CurrencyCode, EntityId, IsoDate, PositiveMinorUnits } from '../primitiv
 
 export const IssueInvoiceRequest = z
   .object({
-    invoiceId: EntityId.optional().describe('client-chosen id, makes retries idempotent; generated when absent'),
+    invoiceId: EntityId.optional().describe(
+      'client-chosen id, makes retries idempotent; generated when absent',
+    ),
     customerId: EntityId,
     amount: PositiveMinorUnits,
     currency: CurrencyCode,

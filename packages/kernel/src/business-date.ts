@@ -69,7 +69,8 @@ export class BusinessCalendar {
 
   /** `n` working days after `date` ("within 3 working days of acceptance"). */
   addWorkingDays(date: IsoDate, n: number): IsoDate {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`working days must be a non-negative integer: ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`working days must be a non-negative integer: ${n}`);
     let day = date;
     let left = n;
     while (left > 0) {

@@ -31,7 +31,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
   command: Command,
   options: HandleCommandOptions<T>,
 ): Promise<CommandResult<State>> {
-  const maxRetries = options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3);
+  const maxRetries =
+    options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3);
   for (let attempt = 0; ; attempt++) {
     const { version, events } = await store.readStream<Event>(streamId, options.tx);
     if (options.ifMatch !== undefined && options.ifMatch !== version) {

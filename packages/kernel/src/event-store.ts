@@ -49,5 +49,10 @@ export interface ReadStreamResult<Event extends DomainEvent> {
  */
 export interface EventStore<T = unknown> {
   readStream<Event extends DomainEvent>(streamId: string, tx?: T): Promise<ReadStreamResult<Event>>;
-  appendToStream(streamId: string, events: DomainEvent[], options: AppendOptions, tx?: T): Promise<AppendResult>;
+  appendToStream(
+    streamId: string,
+    events: DomainEvent[],
+    options: AppendOptions,
+    tx?: T,
+  ): Promise<AppendResult>;
 }

@@ -38,7 +38,8 @@ export function applyRateBasisPoints(amount: number, basisPoints: number): numbe
  * (largest-remainder method), e.g. 30/60/10 of 100.01 -> 30.00 / 60.01 / 10.00.
  */
 export function splitByWeights(total: number, weights: number[]): number[] {
-  if (!isMinorUnits(total) || total < 0) throw new RangeError(`total must be non-negative minor units: ${total}`);
+  if (!isMinorUnits(total) || total < 0)
+    throw new RangeError(`total must be non-negative minor units: ${total}`);
   const sum = weights.reduce((a, b) => a + b, 0);
   if (sum <= 0 || weights.some((w) => w < 0 || !Number.isSafeInteger(w))) {
     throw new RangeError('weights must be non-negative integers with a positive sum');

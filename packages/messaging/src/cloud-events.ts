@@ -4,7 +4,11 @@ import { parseStreamName } from '@ar/kernel';
 import type { BusMessage, ConsumedMessage } from './message-bus';
 
 /** A stored event as a CloudEvents binary-mode message; key = the aggregate's id. */
-export function toBusMessage(event: RecordedEvent, service: string, contract?: PublicEventContract): BusMessage {
+export function toBusMessage(
+  event: RecordedEvent,
+  service: string,
+  contract?: PublicEventContract,
+): BusMessage {
   const { id } = parseStreamName(event.streamId);
   const headers: Record<string, string> = {
     [CE.id]: event.eventId,

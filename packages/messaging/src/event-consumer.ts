@@ -88,7 +88,14 @@ export class EventConsumer {
     const err = error instanceof Error ? error : new Error(String(error));
     const topic = deadLetterTopic(message.topic, this.options.name);
     this.options.logger.error(
-      { err, consumer: this.options.name, topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic: topic },
+      {
+        err,
+        consumer: this.options.name,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        deadLetterTopic: topic,
+      },
       'message could not be handled; sent to the dead-letter topic',
     );
     await this.options.bus.publish(topic, [

@@ -1,4 +1,10 @@
-import type { BusMessage, BusSubscription, ConsumedMessage, MessageBus, SubscribeOptions } from './message-bus';
+import type {
+  BusMessage,
+  BusSubscription,
+  ConsumedMessage,
+  MessageBus,
+  SubscribeOptions,
+} from './message-bus';
 
 interface Group {
   options: SubscribeOptions;
@@ -40,7 +46,8 @@ export class InProcessBus implements MessageBus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<BusSubscription> {
-    if (this.groups.has(options.groupId)) throw new Error(`consumer group ${options.groupId} already subscribed`);
+    if (this.groups.has(options.groupId))
+      throw new Error(`consumer group ${options.groupId} already subscribed`);
     const group: Group = { options, queue: Promise.resolve(), stopped: false };
     this.groups.set(options.groupId, group);
     return {

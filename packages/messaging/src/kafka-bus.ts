@@ -1,6 +1,12 @@
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { BusMessage, BusSubscription, ConsumedMessage, MessageBus, SubscribeOptions } from './message-bus';
+import type {
+  BusMessage,
+  BusSubscription,
+  ConsumedMessage,
+  MessageBus,
+  SubscribeOptions,
+} from './message-bus';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -39,7 +45,11 @@ export class KafkaBus implements MessageBus {
     if (!this.producer) {
       // Idempotent: a retried send after a lost ack is not written twice, and order per
       // partition holds (kafkajs requires one request in flight for this).
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await producer.connect();
       this.producer = producer;
     }
@@ -92,7 +102,14 @@ export class KafkaBus implements MessageBus {
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        commitOffsetsIfNecessary,
+        isRunning,
+        isStale,
+      }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const messages: ConsumedMessage[] = batch.messages.map((m) => ({
           topic: batch.topic,
@@ -101,7 +118,10 @@ export class KafkaBus implements MessageBus {
           key: m.key?.toString() ?? '',
           value: m.value?.toString() ?? '',
           headers: Object.fromEntries(
-            Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
+            Object.entries(m.headers ?? {}).map(([k, v]) => [
+              k,
+              Array.isArray(v) ? String(v[0]) : String(v ?? ''),
+            ]),
           ),
         }));
         await options.handleBatch(messages);

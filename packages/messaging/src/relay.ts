@@ -1,5 +1,5 @@
 import { publicEventsOf } from '@ar/contracts';
-import { type AppendNotifier, loadCheckpoint, saveCheckpoint, StoreSubscription } from '@ar/postgres';
+import { type AppendNotifier, loadCheckpoint, StoreSubscription, saveCheckpoint } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { toBusMessage } from './cloud-events';

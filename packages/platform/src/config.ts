@@ -15,7 +15,9 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }
 
-export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const LogLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
 
 /** Settings every service process shares in the distributed mode. */
 export const DistributedServiceEnv = z.object({
@@ -27,7 +29,10 @@ export const DistributedServiceEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: LogLevel,
   /** Overrides the PostgreSQL schema (tests isolate runs by it). */
-  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .optional(),
   /** Prefix for consumer group ids (tests isolate runs by it). */
   GROUP_PREFIX: z.string().default(''),
   /** Overrides the topic names' prefix (tests isolate runs by it). */

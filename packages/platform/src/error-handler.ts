@@ -27,7 +27,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issues = error.validation.map((v) => ({
-        field: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
+        field: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)]
+          .filter(Boolean)
+          .join('.'),
         message: v.message ?? 'invalid',
       }));
       const body: ErrorBody = {

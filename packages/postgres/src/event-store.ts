@@ -175,7 +175,8 @@ export class PostgresEventStore implements EventStore<PoolClient> {
         events.map((e) => e.recordedAt),
       ],
     );
-    if ((result.rowCount ?? 0) > 0) await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
+    if ((result.rowCount ?? 0) > 0)
+      await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
     return result.rowCount ?? 0;
   }
 }

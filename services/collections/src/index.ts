@@ -1,0 +1,1 @@
+export { collectionsService } from './service';

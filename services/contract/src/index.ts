@@ -1,0 +1,1 @@
+export { contractService } from './service';

@@ -1,0 +1,1 @@
+export { creditScoringService } from './service';

@@ -1,0 +1,2 @@
+export * from './invoice/decider';
+export { invoicingService } from './service';
