@@ -1,0 +1,83 @@
+import { ConcurrencyConflict, NO_STREAM } from '@ar/kernel';
+import { freshStoreSchema } from '../../../tests/support/infra';
+import { readAllAfter, START } from './global-order';
+import { PostgresEventStore } from './event-store';
+
+const metadata = { correlationId: 'corr-1', causationId: 'cause-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+const issued = (n: number) => ({ type: 'InvoiceIssued', data: { n } });
+
+describe('PostgreSQL event store', () => {
+  let ctx: Awaited<ReturnType<typeof freshStoreSchema>>;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    ctx = await freshStoreSchema('store');
+    store = new PostgresEventStore(ctx.pool, ctx.schema);
+  });
+  afterAll(() => ctx.pool.end());
+
+  it('appends and reads a stream with its metadata', async () => {
+    await store.appendToStream('invoice-a', [issued(1), issued(2)], { expectedVersion: NO_STREAM, metadata });
+    const { version, events } = await store.readStream('invoice-a');
+    expect(version).toBe(2);
+    expect(events.map((e) => [e.streamPosition, e.data])).toEqual([[1, { n: 1 }], [2, { n: 2 }]]);
+    expect(events[0]!.metadata).toEqual(metadata);
+  });
+
+  it('lets exactly one of many concurrent writers at the same version win', async () => {
+    await store.appendToStream('invoice-race', [issued(0)], { expectedVersion: NO_STREAM, metadata });
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => store.appendToStream('invoice-race', [issued(i)], { expectedVersion: 1, metadata })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected).toHaveLength(7);
+    for (const r of rejected) expect(r.reason).toBeInstanceOf(ConcurrencyConflict);
+    expect((await store.readStream('invoice-race')).version).toBe(2);
+  });
+
+  it('lets exactly one of concurrent creators of a new stream win', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => store.appendToStream('invoice-new', [issued(i)], { expectedVersion: NO_STREAM, metadata })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('refuses a duplicate event id', async () => {
+    await store.appendToStream('invoice-id1', [issued(1)], { expectedVersion: NO_STREAM, metadata, eventIds: ['7f1c7e9e-6b4c-4c1b-9a57-2d4f3c7a0001'] });
+    await expect(
+      store.appendToStream('invoice-id2', [issued(1)], { expectedVersion: NO_STREAM, metadata, eventIds: ['7f1c7e9e-6b4c-4c1b-9a57-2d4f3c7a0001'] }),
+    ).rejects.toThrow(/duplicate key/);
+    expect((await store.readStream('invoice-id2')).version).toBe(0);
+  });
+
+  it('never lets a reader skip an event whose transaction commits after a later one', async () => {
+    const all = await readAllAfter(ctx.pool, START, 10_000);
+    const checkpoint = all.at(-1)!.checkpoint;
+
+    // Transaction A appends first (lower position), transaction B appends and commits first.
+    const a = await ctx.pool.connect();
+    const b = await ctx.pool.connect();
+    try {
+      await a.query('begin');
+      await store.appendToStream('invoice-slow', [issued(1)], { expectedVersion: NO_STREAM, metadata }, a);
+      await b.query('begin');
+      await store.appendToStream('invoice-fast', [issued(2)], { expectedVersion: NO_STREAM, metadata }, b);
+      await b.query('commit');
+
+      const { rows } = await ctx.pool.query('select stream_id from events where global_position > $1 order by global_position', [
+        checkpoint.globalPosition,
+      ]);
+      expect(rows.map((r) => r.stream_id)).toEqual(['invoice-fast']); // a naive "position > last" reader sees B alone...
+
+      // ...and would move its checkpoint past A's position. Ours waits for A instead.
+      expect(await readAllAfter(ctx.pool, checkpoint, 100)).toEqual([]);
+
+      await a.query('commit');
+    } finally {
+      a.release();
+      b.release();
+    }
+    const after = await readAllAfter(ctx.pool, checkpoint, 100);
+    expect(after.map((e) => e.streamId)).toEqual(['invoice-slow', 'invoice-fast']);
+  });
+});
