@@ -8,6 +8,7 @@ const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts'
 const ignore = ['/node_modules/', '/.cache/', '/.data/'];
 module.exports = {
   transform, // the global setup is TypeScript too
+  testTimeout: 120000, // per-test limits of integration tests; unit tests finish in milliseconds
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
   projects: [
     {
