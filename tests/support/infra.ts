@@ -10,7 +10,9 @@ export function testInfra(): { databaseUrl: string; kafkaBrokers: string[] } {
   const databaseUrl = process.env.DATABASE_URL;
   const brokers = process.env.KAFKA_BROKERS;
   if (!databaseUrl || !brokers) {
-    throw new Error('integration tests need DATABASE_URL and KAFKA_BROKERS (pnpm test starts both when unset)');
+    throw new Error(
+      'integration tests need DATABASE_URL and KAFKA_BROKERS (pnpm test starts both when unset)',
+    );
   }
   return { databaseUrl, kafkaBrokers: brokers.split(',') };
 }
@@ -30,7 +32,11 @@ export async function freshStoreSchema(prefix = 't') {
 
 export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

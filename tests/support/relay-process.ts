@@ -13,7 +13,16 @@ async function main() {
   const notifier = new AppendNotifier(DATABASE_URL);
   await notifier.start();
   const bus = new KafkaBus({ brokers: KAFKA_BROKERS.split(','), clientId: 'relay-under-test', logger });
-  const relay = new Relay({ service: 'invoicing', topic: TOPIC, pool, schema: SCHEMA, bus, notifier, logger, batchSize: 25 });
+  const relay = new Relay({
+    service: 'invoicing',
+    topic: TOPIC,
+    pool,
+    schema: SCHEMA,
+    bus,
+    notifier,
+    logger,
+    batchSize: 25,
+  });
   relay.start();
   process.stdout.write('relay started\n');
 }

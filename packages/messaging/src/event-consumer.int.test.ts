@@ -26,7 +26,12 @@ describe('idempotent consumer over Kafka', () => {
   beforeAll(async () => {
     ctx = await freshStoreSchema('consumer');
     await ctx.pool.query('create table effects (event_id uuid, amount int)');
-    bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'consumer-test', logger: quietLogger, partitions: 1 });
+    bus = new KafkaBus({
+      brokers: kafkaBrokers,
+      clientId: 'consumer-test',
+      logger: quietLogger,
+      partitions: 1,
+    });
   });
   afterAll(async () => {
     await bus.close();
@@ -73,7 +78,11 @@ describe('idempotent consumer over Kafka', () => {
     const good1 = '5b0c1f7e-2222-4c1b-9a57-2d4f3c7a0001';
     const poison = '5b0c1f7e-2222-4c1b-9a57-2d4f3c7a0002';
     const good2 = '5b0c1f7e-2222-4c1b-9a57-2d4f3c7a0003';
-    await bus.publish(topic, [message(good1, { amount: 1 }), message(poison, { amount: -1 }), message(good2, { amount: 2 })]);
+    await bus.publish(topic, [
+      message(good1, { amount: 1 }),
+      message(poison, { amount: -1 }),
+      message(good2, { amount: 2 }),
+    ]);
     const c = consumer(name, topic);
     await c.start();
     await eventually(async () => {
@@ -81,9 +90,10 @@ describe('idempotent consumer over Kafka', () => {
       return rows.length === 1 ? true : undefined;
     });
     await c.stop();
-    const { rows } = await ctx.pool.query('select event_id from effects where event_id = any($1) order by amount', [
-      [good1, poison, good2],
-    ]);
+    const { rows } = await ctx.pool.query(
+      'select event_id from effects where event_id = any($1) order by amount',
+      [[good1, poison, good2]],
+    );
     expect(rows.map((r) => r.event_id)).toEqual([good1, good2]);
 
     const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });

@@ -9,10 +9,14 @@ import { eventually, freshStoreSchema, testInfra, unique } from '../../../tests/
 const root = join(__dirname, '..', '..', '..');
 
 function startRelayProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'tests', 'support', 'relay-process.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    join(root, 'node_modules', '.bin', 'tsx'),
+    [join(root, 'tests', 'support', 'relay-process.ts')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('relay started')) resolve(child);
@@ -34,7 +38,12 @@ describe('relay from the store to Kafka', () => {
     const { pool, schema, databaseUrl } = await freshStoreSchema('relay');
     const store = new PostgresEventStore(pool, schema);
     const topic = unique('relay.test');
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers.join(','), SCHEMA: schema, TOPIC: topic };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA: schema,
+      TOPIC: topic,
+    };
 
     const streams = 20;
     const perStream = 30;
@@ -65,10 +74,14 @@ describe('relay from the store to Kafka', () => {
     const { rows } = await pool.query<{ global_position: string; transaction_id: string }>(
       'select global_position, transaction_id from events order by transaction_id desc, global_position desc limit 1',
     );
-    await eventually(async () => {
-      const cp = await loadCheckpoint(pool, `relay:${topic}`);
-      return cp.globalPosition === rows[0]!.global_position ? cp : undefined;
-    }, 60_000, 'relay checkpoint at the last event');
+    await eventually(
+      async () => {
+        const cp = await loadCheckpoint(pool, `relay:${topic}`);
+        return cp.globalPosition === rows[0]!.global_position ? cp : undefined;
+      },
+      60_000,
+      'relay checkpoint at the last event',
+    );
     await killHard(last);
 
     const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -85,7 +98,11 @@ describe('relay from the store to Kafka', () => {
         });
       },
     });
-    await eventually(async () => (new Set(received.map((r) => r.id)).size >= total ? true : undefined), 30_000, 'all events on the topic');
+    await eventually(
+      async () => (new Set(received.map((r) => r.id)).size >= total ? true : undefined),
+      30_000,
+      'all events on the topic',
+    );
     await consumer.disconnect();
     await pool.end();
 
@@ -94,7 +111,8 @@ describe('relay from the store to Kafka', () => {
     // a crash may repeat a tail of the stream, never reorder it).
     for (let s = 0; s < streams; s++) {
       const firstSeen: number[] = [];
-      for (const r of received.filter((m) => m.key === String(s))) if (!firstSeen.includes(r.seq)) firstSeen.push(r.seq);
+      for (const r of received.filter((m) => m.key === String(s)))
+        if (!firstSeen.includes(r.seq)) firstSeen.push(r.seq);
       expect(firstSeen).toEqual(Array.from({ length: perStream }, (_, i) => i + 1));
     }
   });

@@ -1,9 +1,13 @@
 import { ConcurrencyConflict, NO_STREAM } from '@ar/kernel';
 import { freshStoreSchema } from '../../../tests/support/infra';
-import { readAllAfter, START } from './global-order';
 import { PostgresEventStore } from './event-store';
+import { readAllAfter, START } from './global-order';
 
-const metadata = { correlationId: 'corr-1', causationId: 'cause-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+const metadata = {
+  correlationId: 'corr-1',
+  causationId: 'cause-1',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+};
 const issued = (n: number) => ({ type: 'InvoiceIssued', data: { n } });
 
 describe('PostgreSQL event store', () => {
@@ -19,14 +23,19 @@ describe('PostgreSQL event store', () => {
     await store.appendToStream('invoice-a', [issued(1), issued(2)], { expectedVersion: NO_STREAM, metadata });
     const { version, events } = await store.readStream('invoice-a');
     expect(version).toBe(2);
-    expect(events.map((e) => [e.streamPosition, e.data])).toEqual([[1, { n: 1 }], [2, { n: 2 }]]);
+    expect(events.map((e) => [e.streamPosition, e.data])).toEqual([
+      [1, { n: 1 }],
+      [2, { n: 2 }],
+    ]);
     expect(events[0]!.metadata).toEqual(metadata);
   });
 
   it('lets exactly one of many concurrent writers at the same version win', async () => {
     await store.appendToStream('invoice-race', [issued(0)], { expectedVersion: NO_STREAM, metadata });
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, i) => store.appendToStream('invoice-race', [issued(i)], { expectedVersion: 1, metadata })),
+      Array.from({ length: 8 }, (_, i) =>
+        store.appendToStream('invoice-race', [issued(i)], { expectedVersion: 1, metadata }),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -37,15 +46,25 @@ describe('PostgreSQL event store', () => {
 
   it('lets exactly one of concurrent creators of a new stream win', async () => {
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, (_, i) => store.appendToStream('invoice-new', [issued(i)], { expectedVersion: NO_STREAM, metadata })),
+      Array.from({ length: 5 }, (_, i) =>
+        store.appendToStream('invoice-new', [issued(i)], { expectedVersion: NO_STREAM, metadata }),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('refuses a duplicate event id', async () => {
-    await store.appendToStream('invoice-id1', [issued(1)], { expectedVersion: NO_STREAM, metadata, eventIds: ['7f1c7e9e-6b4c-4c1b-9a57-2d4f3c7a0001'] });
+    await store.appendToStream('invoice-id1', [issued(1)], {
+      expectedVersion: NO_STREAM,
+      metadata,
+      eventIds: ['7f1c7e9e-6b4c-4c1b-9a57-2d4f3c7a0001'],
+    });
     await expect(
-      store.appendToStream('invoice-id2', [issued(1)], { expectedVersion: NO_STREAM, metadata, eventIds: ['7f1c7e9e-6b4c-4c1b-9a57-2d4f3c7a0001'] }),
+      store.appendToStream('invoice-id2', [issued(1)], {
+        expectedVersion: NO_STREAM,
+        metadata,
+        eventIds: ['7f1c7e9e-6b4c-4c1b-9a57-2d4f3c7a0001'],
+      }),
     ).rejects.toThrow(/duplicate key/);
     expect((await store.readStream('invoice-id2')).version).toBe(0);
   });
@@ -64,9 +83,10 @@ describe('PostgreSQL event store', () => {
       await store.appendToStream('invoice-fast', [issued(2)], { expectedVersion: NO_STREAM, metadata }, b);
       await b.query('commit');
 
-      const { rows } = await ctx.pool.query('select stream_id from events where global_position > $1 order by global_position', [
-        checkpoint.globalPosition,
-      ]);
+      const { rows } = await ctx.pool.query(
+        'select stream_id from events where global_position > $1 order by global_position',
+        [checkpoint.globalPosition],
+      );
       expect(rows.map((r) => r.stream_id)).toEqual(['invoice-fast']); // a naive "position > last" reader sees B alone...
 
       // ...and would move its checkpoint past A's position. Ours waits for A instead.
