@@ -3,6 +3,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { eventually, testInfra, unique } from '../support/infra';
 
+// Response bodies are asserted on, not typed: the OpenAPI document is their contract.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Json = any;
+const json = async (response: Response): Promise<Json> => response.json();
+
 const root = join(__dirname, '..', '..');
 
 function freePort(): Promise<number> {
@@ -85,7 +90,7 @@ describe('invoice to aging, through real Kafka, services as separate processes',
     // 2026-03-15 is 34 days past the due date: the 31-60 bucket.
     const aging = await eventually(
       async () => {
-        const body = await (await fetch(`${reporting}/reports/aging?asOf=2026-03-15`)).json();
+        const body = await json(await fetch(`${reporting}/reports/aging?asOf=2026-03-15`));
         return body.reports.length > 0 ? body : undefined;
       },
       30_000,
@@ -97,9 +102,9 @@ describe('invoice to aging, through real Kafka, services as separate processes',
     expect(cny.total).toEqual({ amount: 250_000, count: 1 });
 
     // As of a day before its due date it is not yet due; before its issue date it does not exist.
-    const earlier = await (await fetch(`${reporting}/reports/aging?asOf=2026-02-01`)).json();
+    const earlier = await json(await fetch(`${reporting}/reports/aging?asOf=2026-02-01`));
     expect(earlier.reports[0].buckets[0]).toMatchObject({ bucket: 'current', amount: 250_000, count: 1 });
-    const before = await (await fetch(`${reporting}/reports/aging?asOf=2026-01-09`)).json();
+    const before = await json(await fetch(`${reporting}/reports/aging?asOf=2026-01-09`));
     expect(before.reports).toEqual([]);
   });
 
@@ -117,7 +122,7 @@ describe('invoice to aging, through real Kafka, services as separate processes',
       }),
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await json(response);
     expect(body.issues.map((i: { field: string }) => i.field).sort()).toEqual([
       'body.amount',
       'body.dueDate',

@@ -7,7 +7,17 @@ import { AppendNotifier, createSchemaPool } from '@ar/postgres';
 import pino from 'pino';
 
 async function main() {
-  const { DATABASE_URL, KAFKA_BROKERS, SCHEMA, TOPIC } = process.env as Record<string, string>;
+  const env = (name: string): string => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is required`);
+    return value;
+  };
+  const [DATABASE_URL, KAFKA_BROKERS, SCHEMA, TOPIC] = [
+    'DATABASE_URL',
+    'KAFKA_BROKERS',
+    'SCHEMA',
+    'TOPIC',
+  ].map(env) as [string, string, string, string];
   const logger = pino({ level: 'warn' });
   const pool = createSchemaPool(DATABASE_URL, SCHEMA);
   const notifier = new AppendNotifier(DATABASE_URL);

@@ -49,6 +49,8 @@ export class KafkaBus implements MessageBus {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        // murmur2 on the key, as Java clients do: the same aggregate lands on the same partition.
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await producer.connect();
       this.producer = producer;
