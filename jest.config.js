@@ -3,8 +3,15 @@
 //   int   - *.int.test.ts, real PostgreSQL and Kafka
 //   e2e   - *.e2e.test.ts, several services as separate processes over real Kafka
 // The global setup brings up Kafka and PostgreSQL when KAFKA_BROKERS / DATABASE_URL are not given.
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const transform = { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+// @fastify/swagger-ui requires content-disposition 3, and light-my-request cookie 2, which are ESM only: jest compiles it to CommonJS.
+const transformIgnorePatterns = ['/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie)[@/])'];
+const common = {
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 const ignore = ['/node_modules/', '/.cache/', '/.data/'];
 module.exports = {
   transform, // the global setup is TypeScript too

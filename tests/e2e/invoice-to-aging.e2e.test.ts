@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { eventually, testInfra, unique } from '../support/infra';
+import { spawnTypeScript, stopProcess } from '../support/process';
 
 // Response bodies are asserted on, not typed: the OpenAPI document is their contract.
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = any;
 const json = async (response: Response): Promise<Json> => response.json();
-
-const root = join(__dirname, '..', '..');
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -19,17 +17,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A service as its own process, as in production: `tsx services/<name>/src/main.ts`. */
+/** A service as its own process, as in production: `node --import tsx services/<name>/src/main.ts`. */
 async function startServiceProcess(name: string, env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(
-    join(root, 'node_modules', '.bin', 'tsx'),
-    [join(root, 'services', name, 'src', 'main.ts')],
-    {
-      env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  const child = spawnTypeScript(`services/${name}/src/main.ts`, {
+    ...env,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  });
   const url = `http://127.0.0.1:${port}`;
   await eventually(
     async () => ((await fetch(`${url}/ready`)).ok ? true : undefined),
@@ -37,13 +32,6 @@ async function startServiceProcess(name: string, env: Record<string, string>) {
     `${name} ready`,
   );
   return { child, url };
-}
-
-function stopGracefully(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
 }
 
 describe('invoice to aging, through real Kafka, services as separate processes', () => {
@@ -131,7 +119,7 @@ describe('invoice to aging, through real Kafka, services as separate processes',
   });
 
   it('stops both services gracefully on SIGTERM', async () => {
-    const codes = await Promise.all(processes.map(stopGracefully));
+    const codes = await Promise.all(processes.map((child) => stopProcess(child, 'SIGTERM')));
     expect(codes).toEqual([0, 0]);
   });
 });

@@ -1,34 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { CE } from '@ar/contracts';
 import { NO_STREAM } from '@ar/kernel';
 import { loadCheckpoint, PostgresEventStore } from '@ar/postgres';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually, freshStoreSchema, testInfra, unique } from '../../../tests/support/infra';
-
-const root = join(__dirname, '..', '..', '..');
+import { spawnTypeScript, stopProcess } from '../../../tests/support/process';
 
 function startRelayProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    join(root, 'node_modules', '.bin', 'tsx'),
-    [join(root, 'tests', 'support', 'relay-process.ts')],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawnTypeScript('tests/support/relay-process.ts', env, ['ignore', 'pipe', 'inherit']);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('relay started')) resolve(child);
     });
     child.on('exit', (code) => reject(new Error(`relay process exited with ${code}`)));
-  });
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
   });
 }
 
@@ -65,7 +49,7 @@ describe('relay from the store to Kafka', () => {
     for (let kill = 0; kill < 3; kill++) {
       const relay = await startRelayProcess(env);
       await new Promise((r) => setTimeout(r, 400 + kill * 300));
-      await killHard(relay);
+      await stopProcess(relay, 'SIGKILL');
     }
     await appendAll;
     const last = await startRelayProcess(env);
@@ -82,7 +66,7 @@ describe('relay from the store to Kafka', () => {
       60_000,
       'relay checkpoint at the last event',
     );
-    await killHard(last);
+    await stopProcess(last, 'SIGTERM');
 
     const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: unique('relay-check') });
