@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ContractEventsV1 } from './contract/events.v1';
 import { cloudEventType } from './envelope';
 import { InvoicingEventsV1 } from './invoicing/events.v1';
 import { TOPICS } from './topics';
@@ -29,6 +30,7 @@ function contractsOf(
 
 /** Every event the platform publishes: what BI can rely on. Generated docs come from this list. */
 export const PUBLIC_EVENTS: PublicEventContract[] = [
+  ...contractsOf('contract', TOPICS.contract, ContractEventsV1),
   ...contractsOf('invoicing', TOPICS.invoicing, InvoicingEventsV1),
 ];
 

@@ -1,23 +1,202 @@
 import { z } from 'zod';
-import { CurrencyCode, EntityId, IsoDate, PositiveMinorUnits } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate, MinorUnits, PositiveMinorUnits } from '../primitives';
+import { DiscountTermsV1, LateFeeTermsV1 } from './terms.v1';
 
-/** Public events of the invoicing service on `ar.invoicing.events.v1`. */
+/** Public events of the invoicing service on `ar.invoicing.events.v1`. Amounts in minor units. */
+
+const NonNegative = MinorUnits.refine((n) => n >= 0, { message: 'must not be negative' });
+const InvoiceRef = { invoiceId: EntityId, customerId: EntityId };
+
+export const InstalmentV1 = z.object({ dueDate: IsoDate, amount: PositiveMinorUnits });
+export type InstalmentV1 = z.infer<typeof InstalmentV1>;
+
 export const InvoiceIssuedV1 = z
   .object({
-    invoiceId: EntityId,
-    customerId: EntityId,
+    ...InvoiceRef,
     amount: PositiveMinorUnits.describe('gross amount in minor units'),
     currency: CurrencyCode,
     issueDate: IsoDate,
     dueDate: IsoDate,
     contractId: EntityId.optional(),
     milestoneId: EntityId.optional(),
+    lateFeeTerms: LateFeeTermsV1.optional().describe('the late-payment clause; none means no late fees'),
+    discountTerms: DiscountTermsV1.optional(),
   })
   .describe(
     'An invoice was issued to a customer; it is receivable from the issue date and due on the due date.',
   );
 export type InvoiceIssuedV1 = z.infer<typeof InvoiceIssuedV1>;
 
+export const PaymentChannel = z.enum(['BANK_TRANSFER', 'ONLINE', 'THIRD_PARTY_PLATFORM']);
+
+export const PaymentReceivedV1 = z
+  .object({
+    paymentId: EntityId,
+    customerId: EntityId.optional().describe('absent while the payer is not identified'),
+    amount: PositiveMinorUnits,
+    currency: CurrencyCode,
+    channel: PaymentChannel,
+    reference: z.string().max(140).optional().describe("the payer's reference, e.g. an invoice number"),
+    receivedDate: IsoDate,
+  })
+  .describe('Money arrived. Without a customer it is unidentified and waits to be matched.');
+export type PaymentReceivedV1 = z.infer<typeof PaymentReceivedV1>;
+
+export const PaymentMatchedV1 = z
+  .object({
+    paymentId: EntityId,
+    customerId: EntityId,
+    matchedBy: z.enum(['REFERENCE', 'PERSON']),
+  })
+  .describe('An unidentified payment was matched to its customer (cash application).');
+export type PaymentMatchedV1 = z.infer<typeof PaymentMatchedV1>;
+
+export const PaymentAllocatedV1 = z
+  .object({
+    ...InvoiceRef,
+    paymentId: EntityId,
+    currency: CurrencyCode,
+    amount: PositiveMinorUnits,
+    toPenalty: NonNegative,
+    toInterest: NonNegative,
+    toPrincipal: NonNegative,
+    paymentDate: IsoDate,
+  })
+  .describe('Part of a payment cleared an invoice: penalty first, then interest, then principal.');
+export type PaymentAllocatedV1 = z.infer<typeof PaymentAllocatedV1>;
+
+export const PaymentAppliedV1 = z
+  .object({
+    paymentId: EntityId,
+    customerId: EntityId,
+    currency: CurrencyCode,
+    allocations: z.array(z.object({ invoiceId: EntityId, amount: PositiveMinorUnits })),
+    creditHeld: NonNegative.describe("what no open invoice took: held as the customer's credit"),
+  })
+  .describe('A payment was applied in full: to invoices, and any over-payment held as credit.');
+export type PaymentAppliedV1 = z.infer<typeof PaymentAppliedV1>;
+
+export const DiscountTakenV1 = z
+  .object({ ...InvoiceRef, currency: CurrencyCode, amount: PositiveMinorUnits, paymentDate: IsoDate })
+  .describe('The early-payment discount was granted: the invoice was settled within the discount period.');
+export type DiscountTakenV1 = z.infer<typeof DiscountTakenV1>;
+
+export const InvoicePaidV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    paidDate: IsoDate,
+    dueDate: IsoDate,
+    daysLate: z.number().int().describe('paid date minus due date; negative when paid early'),
+  })
+  .describe('Nothing is owed on the invoice any more.');
+export type InvoicePaidV1 = z.infer<typeof InvoicePaidV1>;
+
+export const PaymentOverdueV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    threshold: z.number().int().min(1).describe('the overdue-day threshold crossed (1, 16, 31, 61, 91)'),
+    daysOverdue: z.number().int().min(1),
+    overdueDate: IsoDate.describe('the day the threshold was reached'),
+    dueDate: IsoDate.describe('due date of the earliest unpaid amount'),
+    overdueAmount: PositiveMinorUnits.describe('principal due and unpaid on that day'),
+    openAmount: PositiveMinorUnits.describe('everything still owed: principal and fees'),
+    disputed: z.boolean().describe('a disputed invoice stays in aging but out of dunning'),
+  })
+  .describe('An invoice crossed an overdue threshold; emitted once per threshold.');
+export type PaymentOverdueV1 = z.infer<typeof PaymentOverdueV1>;
+
+export const LateFeeChargedV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    kind: z.enum(['INTEREST', 'PENALTY']),
+    forDate: IsoDate.describe('the overdue day the fee is for'),
+    daysOverdue: z.number().int().min(1),
+    base: PositiveMinorUnits.describe('the unpaid principal the rate applies to'),
+    rateBp: z.number().int(),
+    amount: PositiveMinorUnits.describe('base x rate, rounded half-up to the minor unit'),
+  })
+  .describe("A late fee under the contract's late-payment clause: one event per day of interest.");
+export type LateFeeChargedV1 = z.infer<typeof LateFeeChargedV1>;
+
+export const InstalmentPlanAppliedV1 = z
+  .object({ ...InvoiceRef, planId: EntityId, instalments: z.array(InstalmentV1).min(1) })
+  .describe("The invoice's unpaid principal is now due in these instalments; the overdue clock restarts.");
+export type InstalmentPlanAppliedV1 = z.infer<typeof InstalmentPlanAppliedV1>;
+
+export const CreditNoteIssuedV1 = z
+  .object({
+    ...InvoiceRef,
+    creditNoteId: EntityId,
+    currency: CurrencyCode,
+    amount: PositiveMinorUnits,
+    reason: z.string().min(1),
+    issueDate: IsoDate,
+  })
+  .describe("A credit note reduced the invoice's principal.");
+export type CreditNoteIssuedV1 = z.infer<typeof CreditNoteIssuedV1>;
+
+export const InvoiceFullyCreditedV1 = z
+  .object({ ...InvoiceRef, creditNoteId: EntityId })
+  .describe('Credit notes cancelled the whole invoice: nothing is owed on it.');
+export type InvoiceFullyCreditedV1 = z.infer<typeof InvoiceFullyCreditedV1>;
+
+export const InvoiceDisputedV1 = z
+  .object({ ...InvoiceRef, reason: z.string().min(1), disputedDate: IsoDate })
+  .describe('The customer disputes the invoice: it stays in aging, out of dunning, until resolved.');
+export type InvoiceDisputedV1 = z.infer<typeof InvoiceDisputedV1>;
+
+export const InvoiceDisputeResolvedV1 = z
+  .object({ ...InvoiceRef, resolution: z.string().min(1), resolvedDate: IsoDate })
+  .describe('The dispute is over (a credit note settles any part conceded).');
+export type InvoiceDisputeResolvedV1 = z.infer<typeof InvoiceDisputeResolvedV1>;
+
+export const InvoiceWrittenOffV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    principal: NonNegative,
+    fees: NonNegative,
+    reason: z.string().min(1),
+    writtenOffDate: IsoDate,
+  })
+  .describe('The receivable is written off as uncollectable.');
+export type InvoiceWrittenOffV1 = z.infer<typeof InvoiceWrittenOffV1>;
+
+export const InvoiceAssignedToFactorV1 = z
+  .object({ ...InvoiceRef, factorId: EntityId, withRecourse: z.boolean(), assignedDate: IsoDate })
+  .describe('The receivable was assigned to a bank or factor; it still counts as open until paid.');
+export type InvoiceAssignedToFactorV1 = z.infer<typeof InvoiceAssignedToFactorV1>;
+
+export const FactorAdvanceReceivedV1 = z
+  .object({
+    ...InvoiceRef,
+    factorId: EntityId,
+    currency: CurrencyCode,
+    amount: PositiveMinorUnits,
+    receivedDate: IsoDate,
+  })
+  .describe("The factor's advance on an assigned receivable.");
+export type FactorAdvanceReceivedV1 = z.infer<typeof FactorAdvanceReceivedV1>;
+
 export const InvoicingEventsV1 = {
   InvoiceIssued: InvoiceIssuedV1,
+  PaymentReceived: PaymentReceivedV1,
+  PaymentMatched: PaymentMatchedV1,
+  PaymentAllocated: PaymentAllocatedV1,
+  PaymentApplied: PaymentAppliedV1,
+  DiscountTaken: DiscountTakenV1,
+  InvoicePaid: InvoicePaidV1,
+  PaymentOverdue: PaymentOverdueV1,
+  LateFeeCharged: LateFeeChargedV1,
+  InstalmentPlanApplied: InstalmentPlanAppliedV1,
+  CreditNoteIssued: CreditNoteIssuedV1,
+  InvoiceFullyCredited: InvoiceFullyCreditedV1,
+  InvoiceDisputed: InvoiceDisputedV1,
+  InvoiceDisputeResolved: InvoiceDisputeResolvedV1,
+  InvoiceWrittenOff: InvoiceWrittenOffV1,
+  InvoiceAssignedToFactor: InvoiceAssignedToFactorV1,
+  FactorAdvanceReceived: FactorAdvanceReceivedV1,
 } as const;

@@ -63,3 +63,18 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
     }
   }
 }
+
+/**
+ * Runs `work` (typically one database transaction spanning several streams) again when a
+ * concurrent writer got there first, a bounded number of times; beyond that the conflict
+ * surfaces as a 409.
+ */
+export async function retryOnConflict<R>(work: () => Promise<R>, maxRetries = 3): Promise<R> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict) || attempt >= maxRetries) throw error;
+    }
+  }
+}

@@ -1,6 +1,7 @@
+import type { EventMetadata } from '@ar/kernel';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -50,3 +51,17 @@ export async function createHttpApp(options: HttpAppOptions) {
 }
 
 export type ServiceHttpApp = Awaited<ReturnType<typeof createHttpApp>>;
+
+/** Why and on whose behalf a command runs: the correlation id and trace context of the request. */
+export function commandMetadata(request: FastifyRequest): EventMetadata {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+  return {
+    correlationId: header('x-correlation-id') ?? request.id,
+    traceparent: header('traceparent'),
+    tracestate: header('tracestate'),
+    actor: header('x-actor') ?? 'rest',
+  };
+}

@@ -1,3 +1,5 @@
+export * from './business-clock';
+export * from './business-day-scheduler';
 export * from './config';
 export * from './error-handler';
 export * from './http-app';

@@ -1,7 +1,8 @@
-import { type Clock, ControllableClock, systemClock } from '@ar/kernel';
+import { BusinessCalendar } from '@ar/kernel';
 import { InProcessBus, KafkaBus, type MessageBus } from '@ar/messaging';
 import { AppendNotifier, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
+import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
@@ -18,9 +19,36 @@ function servicePort(def: ServiceDefinition): number {
   return loadConfig(z.object({ [name]: Port.default(def.defaultPort) }))[name] as number;
 }
 
-function clockFromEnv(value: string | undefined): Clock {
-  // BUSINESS_DATE=2026-01-05 starts a controllable clock at that day (demos, simulation).
-  return value ? new ControllableClock(new Date(`${value}T09:00:00Z`)) : systemClock;
+const IsoDates = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.iso.date('must be dates as YYYY-MM-DD, comma-separated')));
+
+/**
+ * Time and calendar, the same in both modes. BUSINESS_DATE=2026-01-05 starts a controllable
+ * clock at that day (demos, simulation); BUSINESS_HOLIDAYS and BUSINESS_WORKING_WEEKEND_DAYS
+ * (comma-separated dates) shape the business calendar.
+ */
+const TimeEnv = z.object({
+  BUSINESS_DATE: z.iso.date('must be a date as YYYY-MM-DD').optional(),
+  BUSINESS_HOLIDAYS: IsoDates,
+  BUSINESS_WORKING_WEEKEND_DAYS: IsoDates,
+});
+
+function timeFromEnv(env: z.infer<typeof TimeEnv>) {
+  return {
+    clock: new BusinessClock(env.BUSINESS_DATE),
+    calendar: new BusinessCalendar({
+      holidays: env.BUSINESS_HOLIDAYS,
+      workingWeekendDays: env.BUSINESS_WORKING_WEEKEND_DAYS,
+    }),
+  };
 }
 
 function onSignals(stop: () => Promise<void>, logger: { info(msg: string): void }) {
@@ -40,12 +68,7 @@ function onSignals(stop: () => Promise<void>, logger: { info(msg: string): void 
 
 /** Distributed mode: one service in this process, real Kafka and PostgreSQL from the env. */
 export async function runServiceProcess(def: ServiceDefinition): Promise<RunningService> {
-  const env = loadConfig(
-    DistributedServiceEnv.extend({
-      PORT: Port.optional(),
-      BUSINESS_DATE: z.iso.date().optional(),
-    }),
-  );
+  const env = loadConfig(DistributedServiceEnv.extend({ PORT: Port.optional(), ...TimeEnv.shape }));
   const logger = createLogger(def.name, env.LOG_LEVEL);
   const bus: MessageBus = new KafkaBus({ brokers: env.KAFKA_BROKERS, clientId: def.name, logger });
   const notifier = new AppendNotifier(env.DATABASE_URL);
@@ -58,7 +81,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     logger,
     host: env.HOST,
     port,
-    clock: clockFromEnv(env.BUSINESS_DATE),
+    ...timeFromEnv(env),
     schema: env.DB_SCHEMA,
     groupPrefix: env.GROUP_PREFIX,
     topicPrefix: env.TOPIC_PREFIX,
@@ -71,13 +94,12 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
   return running;
 }
 
-const EmbeddedEnv = z.object({
+const EmbeddedEnv = TimeEnv.extend({
   DATABASE_URL: z.string().url().optional(),
   PGPORT: z.coerce.number().int().default(54320),
   DATA_DIR: z.string().default('.data/embedded'),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: LogLevel,
-  BUSINESS_DATE: z.iso.date().optional(),
 });
 
 export interface EmbeddedPlatform {
@@ -102,12 +124,12 @@ export async function runEmbedded(
   const bus = new InProcessBus();
   const notifier = new AppendNotifier(databaseUrl);
   await notifier.start();
-  const clock = clockFromEnv(env.BUSINESS_DATE);
+  const time = timeFromEnv(env);
   const services: RunningService[] = [];
   for (const def of defs) {
     const port = servicePort(def);
     services.push(
-      await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, clock }),
+      await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, ...time }),
     );
   }
   const stop = async () => {

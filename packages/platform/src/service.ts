@@ -1,11 +1,12 @@
 import { TOPICS } from '@ar/contracts';
-import { type Clock, systemClock } from '@ar/kernel';
+import { BusinessCalendar } from '@ar/kernel';
 import type { EventHandler, MessageBus } from '@ar/messaging';
 import { EventConsumer, Relay } from '@ar/messaging';
 import {
   type AppendNotifier,
   createSchemaPool,
   eventStoreMigrations,
+  type InlineProjection,
   type Migration,
   migrate,
   PostgresEventStore,
@@ -14,6 +15,9 @@ import {
 } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { BusinessClock } from './business-clock';
+import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
+import { clockRoutes } from './clock-routes';
 import { createHttpApp, type ServiceHttpApp } from './http-app';
 
 export type TopicKey = keyof typeof TOPICS;
@@ -29,7 +33,9 @@ export interface ServiceContext {
   pool: Pool;
   store: PostgresEventStore;
   logger: Logger;
-  clock: Clock;
+  /** "Today" for the business: the system clock, or a controllable one (BUSINESS_DATE). */
+  clock: BusinessClock;
+  calendar: BusinessCalendar;
   topics: TopicNames;
   projections: Map<string, ProjectionRunner>;
 }
@@ -54,9 +60,13 @@ export interface ServiceDefinition {
   /** The topic its relay publishes to, if it publishes. */
   publishes?: TopicKey;
   migrations?: Migration[];
+  /** Lookup tables updated in the append's own transaction (see InlineProjection). */
+  inlineProjections?: InlineProjection[];
   routes(app: ServiceHttpApp, ctx: ServiceContext): Promise<void> | void;
   consumers?(ctx: ServiceContext): ConsumerDefinition[];
   projections?(ctx: ServiceContext): Projection[];
+  /** Work done once per business day (the overdue clock, reminders). */
+  businessDays?(ctx: ServiceContext): BusinessDayJob[];
 }
 
 export interface ServiceInfrastructure {
@@ -66,7 +76,10 @@ export interface ServiceInfrastructure {
   logger: Logger;
   host: string;
   port: number;
-  clock?: Clock;
+  clock?: BusinessClock;
+  calendar?: BusinessCalendar;
+  /** How often a service on the system clock looks whether a new business day began. */
+  dayCheckIntervalMs?: number;
   schema?: string;
   groupPrefix?: string;
   topicPrefix?: string;
@@ -89,14 +102,15 @@ export async function startService(
   const schema = infra.schema ?? def.schema;
   const logger = infra.logger.child({ service: def.name });
   const pool = createSchemaPool(infra.databaseUrl, schema);
-  await migrate(pool, schema, [...eventStoreMigrations, ...(def.migrations ?? [])]);
+  await migrate(pool, schema, [...eventStoreMigrations, ...businessDayMigrations, ...(def.migrations ?? [])]);
 
   const ctx: ServiceContext = {
     service: def.name,
     pool,
-    store: new PostgresEventStore(pool, schema),
+    store: new PostgresEventStore(pool, schema, def.inlineProjections),
     logger,
-    clock: infra.clock ?? systemClock,
+    clock: infra.clock ?? new BusinessClock(),
+    calendar: infra.calendar ?? new BusinessCalendar(),
     topics: topicNames(infra.topicPrefix),
     projections: new Map(),
   };
@@ -133,6 +147,26 @@ export async function startService(
     : undefined;
   relay?.start();
 
+  const schedulers = (def.businessDays?.(ctx) ?? []).map(
+    (job) => new BusinessDayScheduler({ job, pool, calendar: ctx.calendar, logger }),
+  );
+  const catchUp = async (day: string) => {
+    const runs: Record<string, unknown> = {};
+    for (const s of schedulers) runs[s.jobName] = await s.catchUp(day);
+    return runs;
+  };
+  const unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
+  await catchUp(ctx.clock.today());
+  // On the system clock, a new day begins by itself; a controllable clock says so when moved.
+  const dayTimer =
+    schedulers.length > 0 && !ctx.clock.controllable
+      ? setInterval(
+          () =>
+            catchUp(ctx.clock.today()).catch((error) => logger.error({ err: error }, 'business day failed')),
+          infra.dayCheckIntervalMs ?? 60_000,
+        ).unref()
+      : undefined;
+
   const app = await createHttpApp({
     service: def.name,
     description: def.description,
@@ -142,6 +176,7 @@ export async function startService(
       return { ready: true, checks: { database: 'ok' } };
     },
   });
+  await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);
@@ -161,6 +196,9 @@ export async function startService(
     // batch and commit; then the pool closes. What is not published yet stays in the store.
     stop: async () => {
       await app.close();
+      unsubscribe();
+      if (dayTimer) clearInterval(dayTimer);
+      await Promise.all(schedulers.map((s) => s.idle()));
       if (relay) {
         await relay.caughtUp();
         await relay.stop();

@@ -86,10 +86,21 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
 
 type Queryable = Pool | PoolClient;
 
+/**
+ * A lookup table kept in the same transaction as the append: for the few queries a write side
+ * must answer consistently (a customer's open invoices for cash application, the invoices the
+ * overdue clock must visit). Read models for people are asynchronous projections instead.
+ */
+export interface InlineProjection {
+  name: string;
+  apply(client: PoolClient, streamId: string, events: DomainEvent[]): Promise<void>;
+}
+
 export class PostgresEventStore implements EventStore<PoolClient> {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
+    private readonly inline: InlineProjection[] = [],
   ) {}
 
   async readStream<Event extends DomainEvent>(
@@ -150,6 +161,7 @@ export class PostgresEventStore implements EventStore<PoolClient> {
         events.map(() => JSON.stringify(metadata)),
       ],
     );
+    for (const projection of this.inline) await projection.apply(client, streamId, events);
     await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
     return { nextExpectedVersion: next, eventIds: ids };
   }

@@ -1,11 +1,40 @@
 import type { ServiceDefinition } from '@ar/platform';
+import { loadInvoicingConfig } from './config';
+import { invoiceHandler } from './invoice/handler';
 import { invoiceRoutes } from './invoice/routes';
+import { openItemsMigrations, openItemsProjection } from './ledger/open-items';
+import { ledgerRoutes } from './ledger/routes';
+import { overdueClock } from './overdue/overdue-clock';
+import { cashApplication } from './payment/cash-application';
+import { paymentRoutes } from './payment/routes';
+import { onMilestoneReached } from './reactions/on-milestone-reached';
+
+const config = loadInvoicingConfig();
 
 export const invoicingService: ServiceDefinition = {
   name: 'invoicing',
-  description: 'Invoices from milestones, payments and their allocation, the overdue clock, late fees.',
+  description:
+    'Invoices from milestones, payments and their allocation (cash application), the overdue clock, late fees, instalment plans, credit notes, disputes, write-offs and factoring.',
   defaultPort: 4103,
   schema: 'invoicing',
   publishes: 'invoicing',
-  routes: (app, ctx) => invoiceRoutes(app, ctx),
+  migrations: openItemsMigrations,
+  inlineProjections: [openItemsProjection],
+  routes(app, ctx) {
+    const invoices = invoiceHandler(ctx, config);
+    invoiceRoutes(app, ctx, invoices, config);
+    paymentRoutes(app, ctx, cashApplication(ctx, invoices));
+    ledgerRoutes(app, ctx);
+  },
+  consumers(ctx) {
+    const invoices = invoiceHandler(ctx, config);
+    return [
+      {
+        name: 'milestones',
+        topics: ['contract'],
+        handle: (client, event) => onMilestoneReached(client, event, invoices, config),
+      },
+    ];
+  },
+  businessDays: (ctx) => [overdueClock(ctx, invoiceHandler(ctx, config))],
 };

@@ -1,53 +1,320 @@
-import type { InvoiceIssuedV1 } from '@ar/contracts';
-import { type Decider, daysBetween, RuleViolation, StateConflict } from '@ar/kernel';
+import type { InstalmentV1, InvoiceIssuedV1 } from '@ar/contracts';
+import { type Decider, daysBetween, type IsoDate, RuleViolation, StateConflict } from '@ar/kernel';
+import {
+  amountToSettle,
+  assessOverdue,
+  DEFAULT_OVERDUE_POLICY,
+  discountAvailable,
+  invoiceAsOf,
+  type OverduePolicy,
+} from './overdue';
+import {
+  evolveInvoice,
+  finalDueDate,
+  type Invoice,
+  type InvoiceEvent,
+  type InvoiceState,
+  initialInvoiceState,
+  isIssued,
+  totalOpen,
+} from './state';
 
-export type IssueInvoice = { type: 'IssueInvoice'; data: InvoiceIssuedV1 };
-export type InvoiceCommand = IssueInvoice;
+export type { InvoiceEvent, InvoiceIssued, InvoiceState } from './state';
 
-export type InvoiceIssued = { type: 'InvoiceIssued'; data: InvoiceIssuedV1 };
-export type InvoiceEvent = InvoiceIssued;
-
-export type InvoiceState = { status: 'NONE' } | { status: 'ISSUED'; invoice: InvoiceIssuedV1 };
+type C<T extends string, D> = { type: T; data: D };
+export type InvoiceCommand =
+  | C<'IssueInvoice', InvoiceIssuedV1>
+  | C<'AssessOverdue', { asOf: IsoDate }>
+  | C<'AllocatePayment', { paymentId: string; amount: number; currency: string; paymentDate: IsoDate }>
+  | C<'ApplyInstalmentPlan', { planId: string; instalments: InstalmentV1[] }>
+  | C<'IssueCreditNote', { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate }>
+  | C<'DisputeInvoice', { reason: string; date: IsoDate }>
+  | C<'ResolveDispute', { resolution: string; date: IsoDate }>
+  | C<'WriteOffInvoice', { reason: string; date: IsoDate }>
+  | C<'AssignToFactor', { factorId: string; withRecourse: boolean; date: IsoDate }>
+  | C<'RecordFactorAdvance', { factorId: string; amount: number; date: IsoDate }>;
 
 function sameInvoice(a: InvoiceIssuedV1, b: InvoiceIssuedV1): boolean {
   return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }
 
-/** An invoice's rules. */
-export const invoiceDecider: Decider<InvoiceCommand, InvoiceEvent, InvoiceState> = {
-  initialState: () => ({ status: 'NONE' }),
+function openInvoice(state: InvoiceState, doing: string): Invoice {
+  if (!isIssued(state)) throw new StateConflict('INVOICE_NOT_ISSUED', `no invoice to ${doing}`, 'invoiceId');
+  if (state.status !== 'OPEN') {
+    throw new StateConflict(
+      'INVOICE_NOT_OPEN',
+      `invoice ${state.issued.invoiceId} is ${state.status.toLowerCase().replace('_', ' ')}: cannot ${doing}`,
+      'invoiceId',
+    );
+  }
+  return state;
+}
 
-  evolve(state, event) {
-    switch (event.type) {
-      case 'InvoiceIssued':
-        return { status: 'ISSUED', invoice: event.data };
-      default:
-        return state;
+function issue(state: InvoiceState, invoice: InvoiceIssuedV1): InvoiceEvent[] {
+  if (isIssued(state)) {
+    // The same request again (a client retry, a redelivered milestone) changes nothing.
+    if (sameInvoice(state.issued, invoice)) return [];
+    throw new StateConflict(
+      'INVOICE_ALREADY_ISSUED',
+      `invoice ${invoice.invoiceId} was already issued with other details`,
+      'invoiceId',
+    );
+  }
+  if (daysBetween(invoice.issueDate, invoice.dueDate) < 0) {
+    throw new RuleViolation(
+      'DUE_BEFORE_ISSUE',
+      `due date ${invoice.dueDate} is before issue date ${invoice.issueDate}`,
+      'dueDate',
+    );
+  }
+  return [{ type: 'InvoiceIssued', data: invoice }];
+}
+
+/**
+ * A payment clears an invoice in the order of PRC Civil Code art. 561 (费用、利息、主债务):
+ * the penalty (a fee), then interest, then principal. The invoice is first brought up to the
+ * payment's date, so interest owed up to that day is part of what the payment clears. Paying what
+ * is left less the early-payment discount, within the discount period, takes the discount.
+ */
+function allocatePayment(
+  state: InvoiceState,
+  payment: { paymentId: string; amount: number; currency: string; paymentDate: IsoDate },
+  policy: OverduePolicy,
+): InvoiceEvent[] {
+  const current = openInvoice(state, 'take a payment');
+  if (current.paymentIds.includes(payment.paymentId)) return [];
+  const { invoiceId, customerId, currency } = current.issued;
+  if (payment.currency !== currency) {
+    throw new RuleViolation(
+      'CURRENCY_MISMATCH',
+      `payment in ${payment.currency} cannot clear invoice ${invoiceId} in ${currency}`,
+      'currency',
+    );
+  }
+  const { events, invoice } = invoiceAsOf(current, payment.paymentDate, policy);
+  const toSettle = amountToSettle(invoice, payment.paymentDate);
+  if (payment.amount > toSettle) {
+    throw new RuleViolation(
+      'OVER_ALLOCATION',
+      `${payment.amount} allocated to invoice ${invoiceId}, which needs only ${toSettle} to settle`,
+      'amount',
+    );
+  }
+  const toPenalty = Math.min(payment.amount, invoice.penaltyOpen);
+  const toInterest = Math.min(payment.amount - toPenalty, invoice.interestOpen);
+  const toPrincipal = payment.amount - toPenalty - toInterest;
+  events.push({
+    type: 'PaymentAllocated',
+    data: {
+      invoiceId,
+      customerId,
+      currency,
+      paymentId: payment.paymentId,
+      amount: payment.amount,
+      toPenalty,
+      toInterest,
+      toPrincipal,
+      paymentDate: payment.paymentDate,
+    },
+  });
+  const discount = discountAvailable(invoice, payment.paymentDate);
+  const settles = payment.amount === toSettle;
+  if (settles && discount > 0) {
+    events.push({
+      type: 'DiscountTaken',
+      data: { invoiceId, customerId, currency, amount: discount, paymentDate: payment.paymentDate },
+    });
+  }
+  if (settles) {
+    const dueDate = finalDueDate(invoice);
+    events.push({
+      type: 'InvoicePaid',
+      data: {
+        invoiceId,
+        customerId,
+        currency,
+        paidDate: payment.paymentDate,
+        dueDate,
+        daysLate: daysBetween(dueDate, payment.paymentDate),
+      },
+    });
+  }
+  return events;
+}
+
+function applyInstalmentPlan(
+  state: InvoiceState,
+  planId: string,
+  instalments: InstalmentV1[],
+): InvoiceEvent[] {
+  const invoice = openInvoice(state, 'apply an instalment plan');
+  if (invoice.planId === planId) return [];
+  const total = instalments.reduce((sum, i) => sum + i.amount, 0);
+  if (total !== invoice.principalOpen) {
+    throw new RuleViolation(
+      'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
+      `instalments add up to ${total}, the unpaid principal is ${invoice.principalOpen}`,
+      'instalments',
+    );
+  }
+  instalments.forEach((instalment, i) => {
+    const before = instalments[i - 1];
+    if (before && instalment.dueDate <= before.dueDate) {
+      throw new RuleViolation(
+        'INSTALMENTS_OUT_OF_ORDER',
+        `instalment ${i + 1} is due ${instalment.dueDate}, not after instalment ${i} (${before.dueDate})`,
+        `instalments.${i}.dueDate`,
+      );
     }
-  },
+  });
+  const { invoiceId, customerId } = invoice.issued;
+  return [{ type: 'InstalmentPlanApplied', data: { invoiceId, customerId, planId, instalments } }];
+}
 
-  decide(command, state) {
-    switch (command.type) {
-      case 'IssueInvoice': {
-        const invoice = command.data;
-        if (state.status === 'ISSUED') {
-          // The same request again (a client retry) is not an error and changes nothing.
-          if (sameInvoice(state.invoice, invoice)) return [];
-          throw new StateConflict(
-            'INVOICE_ALREADY_ISSUED',
-            `invoice ${invoice.invoiceId} was already issued with other details`,
-            'invoiceId',
-          );
+function issueCreditNote(
+  state: InvoiceState,
+  note: { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate },
+): InvoiceEvent[] {
+  if (isIssued(state) && state.creditNoteIds.includes(note.creditNoteId)) return [];
+  const invoice = openInvoice(state, 'issue a credit note');
+  if (note.amount > invoice.principalOpen) {
+    throw new RuleViolation(
+      'CREDIT_EXCEEDS_OPEN_AMOUNT',
+      `credit note of ${note.amount} exceeds the unpaid principal of ${invoice.principalOpen}`,
+      'amount',
+    );
+  }
+  const { invoiceId, customerId, currency } = invoice.issued;
+  const events: InvoiceEvent[] = [
+    { type: 'CreditNoteIssued', data: { invoiceId, customerId, currency, ...note } },
+  ];
+  if (totalOpen(invoice) === note.amount) {
+    events.push({
+      type: 'InvoiceFullyCredited',
+      data: { invoiceId, customerId, creditNoteId: note.creditNoteId },
+    });
+  }
+  return events;
+}
+
+/** The invoice's rules (DOMAIN.md §3). `policy` is the tenant's overdue configuration. */
+export function invoiceDecider(
+  policy: OverduePolicy = DEFAULT_OVERDUE_POLICY,
+): Decider<InvoiceCommand, InvoiceEvent, InvoiceState> {
+  return {
+    initialState: initialInvoiceState,
+    evolve: evolveInvoice,
+    decide(command, state) {
+      switch (command.type) {
+        case 'IssueInvoice':
+          return issue(state, command.data);
+        case 'AssessOverdue':
+          return isIssued(state) ? assessOverdue(state, command.data.asOf, policy) : [];
+        case 'AllocatePayment':
+          return allocatePayment(state, command.data, policy);
+        case 'ApplyInstalmentPlan':
+          return applyInstalmentPlan(state, command.data.planId, command.data.instalments);
+        case 'IssueCreditNote':
+          return issueCreditNote(state, command.data);
+        case 'DisputeInvoice': {
+          const invoice = openInvoice(state, 'dispute it');
+          if (invoice.disputed) return [];
+          const { invoiceId, customerId } = invoice.issued;
+          return [
+            {
+              type: 'InvoiceDisputed',
+              data: { invoiceId, customerId, reason: command.data.reason, disputedDate: command.data.date },
+            },
+          ];
         }
-        if (daysBetween(invoice.issueDate, invoice.dueDate) < 0) {
-          throw new RuleViolation(
-            'DUE_BEFORE_ISSUE',
-            `due date ${invoice.dueDate} is before issue date ${invoice.issueDate}`,
-            'dueDate',
-          );
+        case 'ResolveDispute': {
+          if (!isIssued(state) || !state.disputed) {
+            throw new StateConflict('INVOICE_NOT_DISPUTED', 'the invoice is not in dispute', 'invoiceId');
+          }
+          const { invoiceId, customerId } = state.issued;
+          return [
+            {
+              type: 'InvoiceDisputeResolved',
+              data: {
+                invoiceId,
+                customerId,
+                resolution: command.data.resolution,
+                resolvedDate: command.data.date,
+              },
+            },
+          ];
         }
-        return [{ type: 'InvoiceIssued', data: invoice }];
+        case 'WriteOffInvoice': {
+          const invoice = openInvoice(state, 'write it off');
+          const { invoiceId, customerId, currency } = invoice.issued;
+          return [
+            {
+              type: 'InvoiceWrittenOff',
+              data: {
+                invoiceId,
+                customerId,
+                currency,
+                principal: invoice.principalOpen,
+                fees: invoice.interestOpen + invoice.penaltyOpen,
+                reason: command.data.reason,
+                writtenOffDate: command.data.date,
+              },
+            },
+          ];
+        }
+        case 'AssignToFactor': {
+          const invoice = openInvoice(state, 'assign it to a factor');
+          const { factorId, withRecourse, date } = command.data;
+          if (invoice.factor?.factorId === factorId) return [];
+          if (invoice.factor) {
+            throw new StateConflict(
+              'ALREADY_ASSIGNED',
+              `invoice already assigned to factor ${invoice.factor.factorId}`,
+              'factorId',
+            );
+          }
+          // Only a good receivable is assigned: not disputed, not overdue.
+          if (invoice.disputed) {
+            throw new RuleViolation('INVOICE_DISPUTED', 'a disputed invoice cannot be assigned', 'invoiceId');
+          }
+          const overdue = invoiceAsOf(invoice, date, policy).events.some((e) => e.type === 'PaymentOverdue');
+          if (overdue || invoice.overdueThresholdsReached.length > 0) {
+            throw new RuleViolation('INVOICE_OVERDUE', 'an overdue invoice cannot be assigned', 'invoiceId');
+          }
+          const { invoiceId, customerId } = invoice.issued;
+          return [
+            {
+              type: 'InvoiceAssignedToFactor',
+              data: { invoiceId, customerId, factorId, withRecourse, assignedDate: date },
+            },
+          ];
+        }
+        case 'RecordFactorAdvance': {
+          const invoice = openInvoice(state, 'record a factor advance');
+          const { factorId, amount, date } = command.data;
+          if (invoice.factor?.factorId !== factorId) {
+            throw new RuleViolation(
+              'NOT_ASSIGNED_TO_FACTOR',
+              `invoice is not assigned to factor ${factorId}`,
+              'factorId',
+            );
+          }
+          if (invoice.factor.advanced + amount > invoice.principalOpen) {
+            throw new RuleViolation(
+              'ADVANCE_EXCEEDS_RECEIVABLE',
+              `advances would total ${invoice.factor.advanced + amount}, above the unpaid ${invoice.principalOpen}`,
+              'amount',
+            );
+          }
+          const { invoiceId, customerId, currency } = invoice.issued;
+          return [
+            {
+              type: 'FactorAdvanceReceived',
+              data: { invoiceId, customerId, factorId, currency, amount, receivedDate: date },
+            },
+          ];
+        }
       }
-    }
-  },
-};
+    },
+  };
+}

@@ -1,39 +1,76 @@
 import { randomUUID } from 'node:crypto';
-import { EntityId, InvoiceView, IssueInvoiceRequest } from '@ar/contracts';
-import { handleCommand, NotFound, streamName } from '@ar/kernel';
-import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
+import {
+  CreditNoteRequest,
+  DisputeRequest,
+  DisputeResolutionRequest,
+  EntityId,
+  FactorAdvanceRequest,
+  FactoringRequest,
+  InstalmentPlanRequest,
+  InvoiceView,
+  IssueInvoiceRequest,
+  WriteOffRequest,
+} from '@ar/contracts';
+import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
-import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
+import type { InvoicingConfig } from '../config';
+import type { InvoiceCommand } from './decider';
+import { type InvoiceHandler, invoiceView } from './handler';
 
-const invoiceStream = (invoiceId: string) => streamName('invoice', invoiceId);
+const InvoiceParams = z.object({ invoiceId: EntityId });
+const IfMatch = z.object({
+  'if-match': z
+    .string()
+    .regex(/^"?\d+"?$/, 'must be a version such as "3"')
+    .optional(),
+});
 
-function view(state: InvoiceState, version: number): z.infer<typeof InvoiceView> {
-  if (state.status === 'NONE') throw new Error('no invoice');
-  return { ...state.invoice, status: state.status, version };
+function ifMatchVersion(request: { headers: Record<string, unknown> }): number | undefined {
+  const value = request.headers['if-match'];
+  return typeof value === 'string' ? Number(value.replaceAll('"', '')) : undefined;
 }
 
-/** REST for invoices: what internal systems call to bill a customer. */
-export function invoiceRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
+/** REST for invoices: what internal systems call to bill a customer and to settle an invoice. */
+export function invoiceRoutes(
+  app: ServiceHttpApp,
+  ctx: ServiceContext,
+  invoices: InvoiceHandler,
+  config: InvoicingConfig,
+) {
+  const today = () => ctx.clock.today();
+
+  function respond(
+    reply: { header(name: string, value: string): unknown },
+    result: { version: number; state: Parameters<typeof invoiceView>[0] },
+  ) {
+    reply.header('etag', `"${result.version}"`);
+    return invoiceView(result.state, result.version);
+  }
+
   app.post(
     '/invoices',
     {
       schema: {
         summary: 'Issue an invoice',
         description:
-          'Amount in integer minor units; dates as YYYY-MM-DD. Re-sending the same invoiceId and details is a no-op.',
+          "Amount in integer minor units; dates as YYYY-MM-DD. Without lateFeeTerms the tenant's default late-payment clause applies. Re-sending the same invoiceId and details is a no-op (200).",
+        tags: ['invoices'],
         body: IssueInvoiceRequest,
         response: { 201: InvoiceView, 200: InvoiceView },
       },
     },
     async (request, reply) => {
-      const invoiceId = request.body.invoiceId ?? randomUUID();
-      const command: InvoiceCommand = { type: 'IssueInvoice', data: { ...request.body, invoiceId } };
-      const result = await handleCommand(ctx.store, invoiceDecider, invoiceStream(invoiceId), command, {
-        now: ctx.clock.now(),
-        metadata: { correlationId: String(request.headers['x-correlation-id'] ?? request.id), actor: 'rest' },
-      });
-      reply.header('etag', `"${result.version}"`).header('location', `/invoices/${invoiceId}`);
-      return reply.code(result.newEvents.length > 0 ? 201 : 200).send(view(result.state, result.version));
+      const { lateFeeTerms, ...body } = request.body;
+      const invoiceId = body.invoiceId ?? randomUUID();
+      const terms = lateFeeTerms === undefined ? config.defaultLateFeeTerms : (lateFeeTerms ?? undefined);
+      const data = { ...body, invoiceId, ...(terms ? { lateFeeTerms: terms } : {}) };
+      const result = await invoices.execute(
+        invoiceId,
+        { type: 'IssueInvoice', data },
+        { metadata: commandMetadata(request) },
+      );
+      reply.header('location', `/invoices/${invoiceId}`).code(result.newEvents.length > 0 ? 201 : 200);
+      return respond(reply, result);
     },
   );
 
@@ -41,22 +78,82 @@ export function invoiceRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     '/invoices/:invoiceId',
     {
       schema: {
-        summary: 'An invoice as it stands',
-        params: z.object({ invoiceId: EntityId }),
+        summary: 'An invoice as it stands: what is open of principal, interest and penalty',
+        tags: ['invoices'],
+        params: InvoiceParams,
         response: { 200: InvoiceView },
       },
     },
-    async (request, reply) => {
-      const { version, events } = await ctx.store.readStream<InvoiceEvent>(
-        invoiceStream(request.params.invoiceId),
-      );
-      if (version === 0)
-        throw new NotFound('INVOICE_NOT_FOUND', `no invoice ${request.params.invoiceId}`, 'invoiceId');
-      const state = events.reduce(
-        (s, e) => invoiceDecider.evolve(s, e as InvoiceEvent),
-        invoiceDecider.initialState(),
-      );
-      return reply.header('etag', `"${version}"`).send(view(state, version));
-    },
+    async (request, reply) => respond(reply, await invoices.mustExist(request.params.invoiceId)),
   );
+
+  /** One route per thing a person or system does to an invoice, all through the one handler. */
+  function action<B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    command: (b: z.infer<B>) => InvoiceCommand,
+  ) {
+    app.post(
+      `/invoices/:invoiceId/${path}`,
+      {
+        schema: {
+          summary,
+          tags: ['invoices'],
+          params: InvoiceParams,
+          headers: IfMatch,
+          body,
+          response: { 200: InvoiceView },
+        },
+      },
+      async (request, reply) => {
+        const { invoiceId } = request.params;
+        await invoices.mustExist(invoiceId);
+        const result = await invoices.execute(invoiceId, command(request.body as z.infer<B>), {
+          metadata: commandMetadata(request),
+          ifMatch: ifMatchVersion(request),
+        });
+        return respond(reply, result);
+      },
+    );
+  }
+
+  action(
+    'instalment-plans',
+    'Replace the due date with instalments (agreed in collections)',
+    InstalmentPlanRequest,
+    (b) => ({
+      type: 'ApplyInstalmentPlan',
+      data: b,
+    }),
+  );
+  action('credit-notes', 'Issue a credit note against the invoice', CreditNoteRequest, (b) => ({
+    type: 'IssueCreditNote',
+    data: { ...b, issueDate: b.issueDate ?? today() },
+  }));
+  action(
+    'disputes',
+    'Record that the customer disputes the invoice (held out of dunning)',
+    DisputeRequest,
+    (b) => ({
+      type: 'DisputeInvoice',
+      data: { reason: b.reason, date: b.date ?? today() },
+    }),
+  );
+  action('dispute-resolutions', 'Close the dispute', DisputeResolutionRequest, (b) => ({
+    type: 'ResolveDispute',
+    data: { resolution: b.resolution, date: b.date ?? today() },
+  }));
+  action('write-offs', 'Write the receivable off as uncollectable', WriteOffRequest, (b) => ({
+    type: 'WriteOffInvoice',
+    data: { reason: b.reason, date: b.date ?? today() },
+  }));
+  action('factoring', 'Assign the receivable to a bank or factor', FactoringRequest, (b) => ({
+    type: 'AssignToFactor',
+    data: { factorId: b.factorId, withRecourse: b.withRecourse, date: b.date ?? today() },
+  }));
+  action('factor-advances', "Record the factor's advance on the receivable", FactorAdvanceRequest, (b) => ({
+    type: 'RecordFactorAdvance',
+    data: { factorId: b.factorId, amount: b.amount, date: b.date ?? today() },
+  }));
 }

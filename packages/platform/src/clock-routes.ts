@@ -1,0 +1,42 @@
+import { IsoDate } from '@ar/contracts';
+import { z } from 'zod';
+import type { BusinessClock } from './business-clock';
+import type { ServiceHttpApp } from './http-app';
+
+const ClockView = z.object({
+  today: IsoDate,
+  controllable: z.boolean(),
+  results: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The business day, and for a controllable clock the way to move it (tests, demos, simulation). */
+export function clockRoutes(app: ServiceHttpApp, clock: BusinessClock) {
+  app.get(
+    '/admin/clock',
+    {
+      schema: {
+        summary: 'The business day this service works on',
+        tags: ['admin'],
+        response: { 200: ClockView },
+      },
+    },
+    async () => ({ today: clock.today(), controllable: clock.controllable }),
+  );
+  app.put(
+    '/admin/clock',
+    {
+      schema: {
+        summary: 'Move a controllable business clock forward',
+        description:
+          'Sets "today" and answers once every daily job (overdue clock, reminders) has run each business day up to it. 409 when the service follows the system clock, 422 when the day is in the past.',
+        tags: ['admin'],
+        body: z.object({ today: IsoDate }).strict(),
+        response: { 200: ClockView },
+      },
+    },
+    async (request) => {
+      const { today, results } = await clock.advanceTo(request.body.today);
+      return { today, controllable: true, results };
+    },
+  );
+}

@@ -1,0 +1,154 @@
+import { addDays, applyRateBasisPoints, daysBetween, type IsoDate } from '@ar/kernel';
+import {
+  earliestUnpaidDueDate,
+  evolveInvoice,
+  type Invoice,
+  type InvoiceEvent,
+  overduePrincipal,
+  totalOpen,
+} from './state';
+
+/** The tenant's overdue policy (DOMAIN.md §3): `PaymentOverdue` once per threshold crossed. */
+export interface OverduePolicy {
+  overdueThresholds: number[];
+}
+
+export const DEFAULT_OVERDUE_POLICY: OverduePolicy = { overdueThresholds: [1, 16, 31, 61, 91] };
+
+/**
+ * The overdue clock and the late-payment clause, as of the start of business day `asOf`.
+ * Days are calendar days after the due date of the earliest unpaid amount; the scheduler runs on
+ * business days and this catches up the days in between, so the events are the same whichever
+ * days it runs on. Per day d, in order:
+ *   - interest for day d-1 (a closed day): `dailyInterestBp` of the principal overdue and still
+ *     unpaid at the end of d-1, if d-1 is at least `interestFromDay` days overdue. A payment
+ *     lowers the base from its own date; interest already charged is never recalculated;
+ *   - `PaymentOverdue` for each threshold reached on d;
+ *   - the one-off penalty when d reaches `penaltyDay`: `penaltyBp` of the overdue principal.
+ * Fees are rounded half-up to the minor unit, each day on its own; a zero fee is no event.
+ */
+export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePolicy): InvoiceEvent[] {
+  if (invoice.status !== 'OPEN') return [];
+  const due = earliestUnpaidDueDate(invoice);
+  if (!due || due >= asOf) return [];
+  const terms = invoice.issued.lateFeeTerms;
+  const { invoiceId, customerId, currency } = invoice.issued;
+  const thresholds = [...policy.overdueThresholds].sort((a, b) => a - b);
+
+  const events: InvoiceEvent[] = [];
+  let state = invoice;
+  const emit = (event: InvoiceEvent) => {
+    events.push(event);
+    state = evolveInvoice(state, event) as Invoice;
+  };
+
+  // Nothing can happen before the first unreached threshold, the penalty day or the next
+  // uncharged interest day: start there rather than at the due date.
+  const pendingDays = [
+    ...thresholds.filter((t) => !invoice.overdueThresholdsReached.includes(t)),
+    ...(terms && !invoice.penaltyCharged ? [terms.penaltyDay] : []),
+  ].map((t) => addDays(due, t));
+  const nextInterestClose = terms
+    ? addDays(
+        invoice.interestChargedThrough &&
+          invoice.interestChargedThrough >= addDays(due, terms.interestFromDay)
+          ? invoice.interestChargedThrough
+          : addDays(due, terms.interestFromDay - 1),
+        2,
+      )
+    : undefined;
+  const candidates = [...pendingDays, ...(nextInterestClose ? [nextInterestClose] : [])];
+  if (candidates.length === 0) return [];
+  let day = [...candidates].sort()[0]!;
+  if (day <= due) day = addDays(due, 1);
+
+  for (; day <= asOf; day = addDays(day, 1)) {
+    const daysOverdue = daysBetween(due, day);
+    const previous = addDays(day, -1);
+    if (
+      terms &&
+      daysOverdue - 1 >= terms.interestFromDay &&
+      (!state.interestChargedThrough || previous > state.interestChargedThrough)
+    ) {
+      const base = overduePrincipal(state, previous);
+      const amount = applyRateBasisPoints(base, terms.dailyInterestBp);
+      if (amount > 0) {
+        emit({
+          type: 'LateFeeCharged',
+          data: {
+            invoiceId,
+            customerId,
+            currency,
+            kind: 'INTEREST',
+            forDate: previous,
+            daysOverdue: daysOverdue - 1,
+            base,
+            rateBp: terms.dailyInterestBp,
+            amount,
+          },
+        });
+      }
+    }
+    for (const threshold of thresholds) {
+      if (daysOverdue < threshold || state.overdueThresholdsReached.includes(threshold)) continue;
+      const overdueAmount = overduePrincipal(state, day);
+      if (overdueAmount === 0) continue;
+      emit({
+        type: 'PaymentOverdue',
+        data: {
+          invoiceId,
+          customerId,
+          currency,
+          threshold,
+          daysOverdue,
+          overdueDate: day,
+          dueDate: due,
+          overdueAmount,
+          openAmount: totalOpen(state),
+          disputed: state.disputed,
+        },
+      });
+    }
+    if (terms && !state.penaltyCharged && daysOverdue >= terms.penaltyDay) {
+      const base = overduePrincipal(state, day);
+      const amount = applyRateBasisPoints(base, terms.penaltyBp);
+      if (amount > 0) {
+        emit({
+          type: 'LateFeeCharged',
+          data: {
+            invoiceId,
+            customerId,
+            currency,
+            kind: 'PENALTY',
+            forDate: day,
+            daysOverdue,
+            base,
+            rateBp: terms.penaltyBp,
+            amount,
+          },
+        });
+      }
+    }
+  }
+  return events;
+}
+
+/** The invoice brought up to `asOf`: the overdue events it would get, folded in. */
+export function invoiceAsOf(invoice: Invoice, asOf: IsoDate, policy: OverduePolicy) {
+  const events = assessOverdue(invoice, asOf, policy);
+  return { events, invoice: events.reduce((s, e) => evolveInvoice(s, e) as Invoice, invoice) };
+}
+
+/** The early-payment discount still available on `date` (0 when none). */
+export function discountAvailable(invoice: Invoice, date: IsoDate): number {
+  const terms = invoice.issued.discountTerms;
+  if (!terms || invoice.discountTaken || invoice.status !== 'OPEN') return 0;
+  if (date > addDays(invoice.issued.issueDate, terms.withinDays)) return 0;
+  if (invoice.interestOpen + invoice.penaltyOpen > 0) return 0;
+  return Math.min(invoice.principalOpen, applyRateBasisPoints(invoice.issued.amount, terms.rateBp));
+}
+
+/** What a payment on `date` must bring to settle the invoice in full. */
+export function amountToSettle(invoice: Invoice, date: IsoDate): number {
+  return totalOpen(invoice) - discountAvailable(invoice, date);
+}

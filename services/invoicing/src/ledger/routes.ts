@@ -1,0 +1,33 @@
+import { CustomerAccountView, EntityId } from '@ar/contracts';
+import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
+import { z } from 'zod';
+
+/** A customer's account with us as invoicing sees it: open invoices and credit held. */
+export function ledgerRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
+  app.get(
+    '/customers/:customerId/account',
+    {
+      schema: {
+        summary: "A customer's open invoices (oldest due first) and credit from over-payments",
+        tags: ['payments'],
+        params: z.object({ customerId: EntityId }),
+        response: { 200: CustomerAccountView },
+      },
+    },
+    async (request) => {
+      const { customerId } = request.params;
+      const [invoices, credit] = await Promise.all([
+        ctx.pool.query(
+          `select invoice_id as "invoiceId", currency from open_invoices
+            where customer_id = $1 order by first_due_date, issue_date, invoice_id`,
+          [customerId],
+        ),
+        ctx.pool.query(
+          'select currency, amount::int as amount from customer_credit where customer_id = $1 order by currency',
+          [customerId],
+        ),
+      ]);
+      return { customerId, openInvoices: invoices.rows, credit: credit.rows };
+    },
+  );
+}

@@ -1,0 +1,157 @@
+import type { PaymentView, ReceivePaymentRequest } from '@ar/contracts';
+import {
+  type EventMetadata,
+  foldEvents,
+  handleCommand,
+  NotFound,
+  retryOnConflict,
+  streamName,
+} from '@ar/kernel';
+import type { ServiceContext } from '@ar/platform';
+import { inTransaction } from '@ar/postgres';
+import type { PoolClient } from 'pg';
+import type { InvoiceHandler } from '../invoice/handler';
+import { amountToSettle, invoiceAsOf } from '../invoice/overdue';
+import { isIssued } from '../invoice/state';
+import { findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
+import { planAllocation, type RemittanceLine } from './allocation';
+import { type PaymentCommand, type PaymentEvent, type PaymentState, paymentDecider } from './decider';
+
+export const paymentStream = (paymentId: string) => streamName('payment', paymentId);
+
+export function paymentView(state: PaymentState, version: number): PaymentView {
+  if (state.status === 'NONE') throw new Error('no payment');
+  const { received } = state;
+  return {
+    paymentId: received.paymentId,
+    status: state.status,
+    customerId: state.customerId,
+    amount: received.amount,
+    currency: received.currency,
+    channel: received.channel,
+    reference: received.reference,
+    receivedDate: received.receivedDate,
+    allocations: state.applied?.allocations ?? [],
+    creditHeld: state.applied?.creditHeld ?? 0,
+    version,
+  };
+}
+
+/**
+ * Cash application: a payment is received, identified and spread over the customer's open
+ * invoices in ONE database transaction - every invoice's allocation and the payment's record
+ * commit together or not at all, so a refused remittance line leaves no trace.
+ */
+export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
+  const payment = (tx: PoolClient, paymentId: string, command: PaymentCommand, metadata: EventMetadata) =>
+    handleCommand(ctx.store, paymentDecider, paymentStream(paymentId), command, {
+      tx,
+      metadata,
+      now: ctx.clock.now(),
+    });
+
+  async function applyToInvoices(
+    tx: PoolClient,
+    state: PaymentState,
+    remittance: RemittanceLine[] | undefined,
+    metadata: EventMetadata,
+  ) {
+    if (state.status !== 'IDENTIFIED' || !state.customerId) return;
+    const { received } = state;
+    const open = await openInvoicesOf(tx, state.customerId);
+    const allocatable = [];
+    for (const row of open) {
+      const { state: invoice } = await invoices.load(row.invoiceId, tx);
+      if (!isIssued(invoice)) continue;
+      const upToDate = invoiceAsOf(invoice, received.receivedDate, invoices.policy).invoice;
+      allocatable.push({
+        invoiceId: row.invoiceId,
+        currency: row.currency,
+        toSettle: amountToSettle(upToDate, received.receivedDate),
+      });
+    }
+    const plan = planAllocation(received, allocatable, remittance);
+    for (const { invoiceId, amount } of plan.allocations) {
+      await invoices.execute(
+        invoiceId,
+        {
+          type: 'AllocatePayment',
+          data: {
+            paymentId: received.paymentId,
+            amount,
+            currency: received.currency,
+            paymentDate: received.receivedDate,
+          },
+        },
+        { tx, metadata },
+      );
+    }
+    await payment(tx, received.paymentId, { type: 'RecordApplication', data: plan }, metadata);
+  }
+
+  return {
+    async receive(
+      request: ReceivePaymentRequest & { paymentId: string; receivedDate: string },
+      metadata: EventMetadata,
+    ) {
+      const { remittance, ...received } = request;
+      return retryOnConflict(() =>
+        inTransaction(ctx.pool, async (tx) => {
+          let result = await payment(
+            tx,
+            received.paymentId,
+            { type: 'ReceivePayment', data: received },
+            metadata,
+          );
+          if (result.state.status === 'UNIDENTIFIED' && received.reference) {
+            // Cash application by reference: the payer quoted an open invoice's number.
+            const named = await findOpenInvoice(tx, received.reference);
+            if (named) {
+              result = await payment(
+                tx,
+                received.paymentId,
+                { type: 'MatchPayment', data: { customerId: named.customerId, matchedBy: 'REFERENCE' } },
+                metadata,
+              );
+            }
+          }
+          await applyToInvoices(tx, result.state, remittance, metadata);
+          return { created: result.newEvents.length > 0, ...(await this.load(received.paymentId, tx)) };
+        }),
+      );
+    },
+
+    /** A person identifies an unidentified payment's customer; it is then applied. */
+    async match(
+      paymentId: string,
+      request: { customerId: string; remittance?: RemittanceLine[] | undefined },
+      metadata: EventMetadata,
+    ) {
+      return retryOnConflict(() =>
+        inTransaction(ctx.pool, async (tx) => {
+          await this.mustExist(paymentId, tx);
+          const result = await payment(
+            tx,
+            paymentId,
+            { type: 'MatchPayment', data: { customerId: request.customerId, matchedBy: 'PERSON' } },
+            metadata,
+          );
+          await applyToInvoices(tx, result.state, request.remittance, metadata);
+          return this.load(paymentId, tx);
+        }),
+      );
+    },
+
+    async load(paymentId: string, tx?: PoolClient) {
+      const { version, events } = await ctx.store.readStream<PaymentEvent>(paymentStream(paymentId), tx);
+      return { version, state: foldEvents(paymentDecider, events as unknown as PaymentEvent[]) };
+    },
+
+    async mustExist(paymentId: string, tx?: PoolClient) {
+      const loaded = await this.load(paymentId, tx);
+      if (loaded.state.status === 'NONE')
+        throw new NotFound('PAYMENT_NOT_FOUND', `no payment ${paymentId}`, 'paymentId');
+      return loaded;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { EntityId, MatchPaymentRequest, PaymentView, ReceivePaymentRequest } from '@ar/contracts';
+import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { z } from 'zod';
+import { type cashApplication, paymentView } from './cash-application';
+
+type CashApplication = ReturnType<typeof cashApplication>;
+const PaymentParams = z.object({ paymentId: EntityId });
+
+/** REST for payments: what the bank feed, the online checkout and people call. */
+export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: CashApplication) {
+  app.post(
+    '/payments',
+    {
+      schema: {
+        summary: 'Record a payment and apply it',
+        description:
+          "Applied at once to the customer's open invoices: as the remittance says, else the invoice the reference names, one needing exactly this amount, then oldest due first; any over-payment is held as credit. Without a customer, a reference naming an open invoice identifies the payer; otherwise the payment waits, unidentified, to be matched. All or nothing: a refused remittance line stores nothing.",
+        tags: ['payments'],
+        body: ReceivePaymentRequest,
+        response: { 201: PaymentView, 200: PaymentView },
+      },
+    },
+    async (request, reply) => {
+      const paymentId = request.body.paymentId ?? randomUUID();
+      const receivedDate = request.body.receivedDate ?? ctx.clock.today();
+      const result = await cash.receive(
+        { ...request.body, paymentId, receivedDate },
+        commandMetadata(request),
+      );
+      reply.header('location', `/payments/${paymentId}`).header('etag', `"${result.version}"`);
+      return reply.code(result.created ? 201 : 200).send(paymentView(result.state, result.version));
+    },
+  );
+
+  app.get(
+    '/payments/:paymentId',
+    {
+      schema: {
+        summary: 'A payment and where it went',
+        tags: ['payments'],
+        params: PaymentParams,
+        response: { 200: PaymentView },
+      },
+    },
+    async (request) => {
+      const { state, version } = await cash.mustExist(request.params.paymentId);
+      return paymentView(state, version);
+    },
+  );
+
+  app.get(
+    '/payments',
+    {
+      schema: {
+        summary: 'Payments waiting to be identified',
+        tags: ['payments'],
+        querystring: z.object({ status: z.literal('UNIDENTIFIED') }),
+        response: {
+          200: z.object({
+            payments: z.array(
+              z.object({
+                paymentId: z.string(),
+                amount: z.number().int(),
+                currency: z.string(),
+                reference: z.string().nullable(),
+                receivedDate: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => {
+      const { rows } = await ctx.pool.query(
+        `select payment_id as "paymentId", amount::int as amount, currency, reference,
+                to_char(received_date, 'YYYY-MM-DD') as "receivedDate"
+           from unidentified_payments order by received_date, payment_id`,
+      );
+      return { payments: rows };
+    },
+  );
+
+  app.post(
+    '/payments/:paymentId/match',
+    {
+      schema: {
+        summary: "Identify an unidentified payment's customer; it is then applied",
+        tags: ['payments'],
+        params: PaymentParams,
+        body: MatchPaymentRequest,
+        response: { 200: PaymentView },
+      },
+    },
+    async (request) => {
+      const { state, version } = await cash.match(
+        request.params.paymentId,
+        request.body,
+        commandMetadata(request),
+      );
+      return paymentView(state, version);
+    },
+  );
+}
