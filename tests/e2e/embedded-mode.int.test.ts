@@ -44,6 +44,7 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
           currency: 'EUR',
           issueDate: '2026-01-02',
           dueDate,
+          lateFeeTerms: null, // the aging counts principal; late fees are tested in invoicing
         },
       });
       expect(res.statusCode).toBe(201);
@@ -66,6 +67,26 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
       return after.reports[0]?.total.count === 2 ? after : undefined;
     });
     expect(await aging('2026-03-10')).toEqual(before);
+  });
+
+  it('takes a payment out of the aging from its date on, and leaves earlier dates as they were', async () => {
+    const before = await aging('2026-03-10');
+    const payment = await invoicing.app.inject({
+      method: 'POST',
+      url: '/payments',
+      payload: {
+        customerId: 'C-9',
+        amount: 100,
+        currency: 'EUR',
+        channel: 'ONLINE',
+        receivedDate: '2026-03-15',
+      },
+    });
+    expect(payment.json()).toMatchObject({ allocations: [{ invoiceId: 'A', amount: 100 }] });
+    await invoicing.caughtUp();
+    await reporting.caughtUp();
+    expect(await aging('2026-03-10')).toEqual(before);
+    expect((await aging('2026-03-20')).reports[0].total).toEqual({ amount: 250, count: 1 });
   });
 
   it('answers a retried identical request with 200 and one invoice, and a different one with 409', async () => {

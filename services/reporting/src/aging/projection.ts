@@ -1,5 +1,5 @@
 import type { InvoiceIssuedV1 } from '@ar/contracts';
-import type { Migration, Projection } from '@ar/postgres';
+import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 
 export const agingMigrations: Migration[] = [
   {
@@ -16,17 +16,56 @@ export const agingMigrations: Migration[] = [
       create index aging_invoices_due on aging_invoices (currency, issue_date, due_date);
     `,
   },
+  {
+    id: 'aging-002',
+    sql: `
+      create table aging_settlements (
+        event_id uuid primary key,
+        invoice_id text not null,
+        settled_date date not null,
+        amount bigint not null
+      );
+      create index aging_settlements_invoice on aging_settlements (invoice_id, settled_date);
+    `,
+  },
 ];
 
+/** What lowers an invoice's outstanding principal, and from which business date. */
+function settlementOf(event: OrderedEvent): { invoiceId: string; date: string; amount: number } | undefined {
+  const d = event.data as Record<string, unknown> & { invoiceId: string };
+  switch (event.type) {
+    case 'PaymentAllocated':
+      return { invoiceId: d.invoiceId, date: d.paymentDate as string, amount: d.toPrincipal as number };
+    case 'DiscountTaken':
+      return { invoiceId: d.invoiceId, date: d.paymentDate as string, amount: d.amount as number };
+    case 'CreditNoteIssued':
+      return { invoiceId: d.invoiceId, date: d.issueDate as string, amount: d.amount as number };
+    case 'InvoiceWrittenOff':
+      return { invoiceId: d.invoiceId, date: d.writtenOffDate as string, amount: d.principal as number };
+    default:
+      return undefined;
+  }
+}
+
 /**
- * The facts aging needs, per invoice, with their business dates: the aging "as of D" is then
- * one indexed query (what was issued by D and still open, bucketed by D - due date), not a
- * replay of events per request.
+ * The facts aging needs, per invoice, with their business dates: its amount and due date, and
+ * each settlement of principal (payment, discount, credit note, write-off) with its date. The
+ * aging "as of D" is then one indexed query (issued by D, less what was settled by D, bucketed by
+ * D - due date), not a replay of events per request; a later payment leaves a past date's
+ * figures as they were.
  */
 export const agingProjection: Projection = {
   name: 'aging',
   async apply(client, events) {
     for (const event of events) {
+      const settlement = settlementOf(event);
+      if (settlement && settlement.amount > 0) {
+        await client.query(
+          `insert into aging_settlements (event_id, invoice_id, settled_date, amount)
+           values ($1, $2, $3, $4) on conflict do nothing`,
+          [event.eventId, settlement.invoiceId, settlement.date, settlement.amount],
+        );
+      }
       if (event.type !== 'InvoiceIssued') continue;
       const invoice = event.data as InvoiceIssuedV1;
       await client.query(
@@ -44,6 +83,6 @@ export const agingProjection: Projection = {
     }
   },
   async reset(client) {
-    await client.query('truncate aging_invoices');
+    await client.query('truncate aging_invoices, aging_settlements');
   },
 };

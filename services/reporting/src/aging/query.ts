@@ -25,11 +25,18 @@ export async function agingAsOf(pool: Pool, asOf: IsoDate, buckets: AgingBucket[
     amount: string;
     count: string;
   }>(
-    `select currency,
+    `with outstanding as (
+       select i.currency, i.due_date,
+              i.amount - coalesce((select sum(s.amount) from aging_settlements s
+                                    where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0) as open
+         from aging_invoices i
+        where i.issue_date <= $1::date
+     )
+     select currency,
             (select count(*) from unnest($2::int[]) as bound where ($1::date - due_date) > bound)::int as bucket_index,
-            sum(amount)::text as amount, count(*)::text as count
-       from aging_invoices
-      where issue_date <= $1::date
+            sum(open)::text as amount, count(*)::text as count
+       from outstanding
+      where open > 0
       group by 1, 2`,
     [asOf, bounds],
   );

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { type MilestoneReachedV1, publicEventsOf } from '@ar/contracts';
+import { KafkaBus, toBusMessage } from '@ar/messaging';
+import { BusinessClock, type RunningService, startService, topicNames } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { milestoneInvoiceId } from '../src/reactions/on-milestone-reached';
+import { invoicingService } from '../src/service';
+
+/** Choreography through real Kafka: contract's MilestoneReached becomes invoicing's invoice. */
+describe('a reached milestone on the contract topic', () => {
+  const { databaseUrl, kafkaBrokers } = testInfra();
+  const run = unique('ms');
+  const topicPrefix = `${run}.`;
+  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
+  const notifier = new AppendNotifier(databaseUrl);
+  let service: RunningService;
+
+  beforeAll(async () => {
+    await notifier.start();
+    service = await startService(invoicingService, {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      schema: run,
+      topicPrefix,
+      groupPrefix: topicPrefix,
+      clock: new BusinessClock('2026-04-01'),
+    });
+  });
+  afterAll(async () => {
+    await service.stop();
+    await bus.close();
+    await notifier.stop();
+  });
+
+  it('is invoiced once, due on the date its term gives, under the contract late-fee clause', async () => {
+    const milestone: MilestoneReachedV1 = {
+      contractId: 'K-1',
+      milestoneId: 'ACCEPTANCE',
+      customerId: 'C-7',
+      amount: 600_000,
+      currency: 'CNY',
+      reachedDate: '2026-04-03', // a Friday: 3 working days later is Wednesday
+      dueDate: '2026-04-08',
+      lateFeeTerms: { interestFromDay: 10, dailyInterestBp: 5, penaltyDay: 20, penaltyBp: 100 },
+    };
+    const message = toBusMessage(
+      {
+        eventId: randomUUID(),
+        streamId: 'contract-K-1',
+        streamPosition: 3,
+        globalPosition: 3n,
+        type: 'MilestoneReached',
+        data: milestone,
+        metadata: { correlationId: 'sign-K-1' },
+        recordedAt: new Date(),
+      },
+      'contract',
+      publicEventsOf('contract').get('MilestoneReached'),
+    );
+    const topic = topicNames(topicPrefix).contract;
+    // Delivered twice, as Kafka may after a rebalance: one invoice.
+    await bus.publish(topic, [message, message]);
+
+    const invoiceId = milestoneInvoiceId(milestone);
+    const invoice = await eventually(
+      async () => {
+        const res = await service.app.inject({ method: 'GET', url: `/invoices/${invoiceId}` });
+        return res.statusCode === 200 ? res.json() : undefined;
+      },
+      30_000,
+      'the invoice for the milestone',
+    );
+    expect(invoice).toMatchObject({
+      customerId: 'C-7',
+      amount: 600_000,
+      issueDate: '2026-04-03',
+      dueDate: '2026-04-08',
+      lateFeeTerms: milestone.lateFeeTerms,
+      version: 1,
+    });
+    const { version } = await service.ctx.store.readStream(`invoice-${invoiceId}`);
+    expect(version).toBe(1);
+  });
+});
