@@ -41,6 +41,16 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
     events.push(event);
     state = evolveInvoice(state, event) as Invoice;
   };
+  /** A fee of `rateBp` on the principal overdue on `forDate`; nothing when it rounds to zero. */
+  const chargeFee = (kind: 'INTEREST' | 'PENALTY', forDate: IsoDate, daysOverdue: number, rateBp: number) => {
+    const base = overduePrincipal(state, forDate);
+    const amount = applyRateBasisPoints(base, rateBp);
+    if (amount === 0) return;
+    emit({
+      type: 'LateFeeCharged',
+      data: { invoiceId, customerId, currency, kind, forDate, daysOverdue, base, rateBp, amount },
+    });
+  };
 
   // Nothing can happen before the first unreached threshold, the penalty day or the next
   // uncharged interest day: start there rather than at the due date.
@@ -70,24 +80,7 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
       daysOverdue - 1 >= terms.interestFromDay &&
       (!state.interestChargedThrough || previous > state.interestChargedThrough)
     ) {
-      const base = overduePrincipal(state, previous);
-      const amount = applyRateBasisPoints(base, terms.dailyInterestBp);
-      if (amount > 0) {
-        emit({
-          type: 'LateFeeCharged',
-          data: {
-            invoiceId,
-            customerId,
-            currency,
-            kind: 'INTEREST',
-            forDate: previous,
-            daysOverdue: daysOverdue - 1,
-            base,
-            rateBp: terms.dailyInterestBp,
-            amount,
-          },
-        });
-      }
+      chargeFee('INTEREST', previous, daysOverdue - 1, terms.dailyInterestBp);
     }
     for (const threshold of thresholds) {
       if (daysOverdue < threshold || state.overdueThresholdsReached.includes(threshold)) continue;
@@ -110,24 +103,7 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
       });
     }
     if (terms && !state.penaltyCharged && daysOverdue >= terms.penaltyDay) {
-      const base = overduePrincipal(state, day);
-      const amount = applyRateBasisPoints(base, terms.penaltyBp);
-      if (amount > 0) {
-        emit({
-          type: 'LateFeeCharged',
-          data: {
-            invoiceId,
-            customerId,
-            currency,
-            kind: 'PENALTY',
-            forDate: day,
-            daysOverdue,
-            base,
-            rateBp: terms.penaltyBp,
-            amount,
-          },
-        });
-      }
+      chargeFee('PENALTY', day, daysOverdue, terms.penaltyBp);
     }
   }
   return events;
