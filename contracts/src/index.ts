@@ -1,4 +1,7 @@
+export * from './collections/events.v1';
 export * from './contract/events.v1';
+export * from './credit/events.v1';
+export * from './credit/rest.v1';
 export * from './envelope';
 export * from './invoicing/events.v1';
 export * from './invoicing/rest.v1';

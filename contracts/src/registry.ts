@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import { CollectionsEventsV1 } from './collections/events.v1';
 import { ContractEventsV1 } from './contract/events.v1';
+import { CreditEventsV1 } from './credit/events.v1';
 import { cloudEventType } from './envelope';
 import { InvoicingEventsV1 } from './invoicing/events.v1';
 import { TOPICS } from './topics';
@@ -30,8 +32,10 @@ function contractsOf(
 
 /** Every event the platform publishes: what BI can rely on. Generated docs come from this list. */
 export const PUBLIC_EVENTS: PublicEventContract[] = [
+  ...contractsOf('credit-scoring', TOPICS.credit, CreditEventsV1),
   ...contractsOf('contract', TOPICS.contract, ContractEventsV1),
   ...contractsOf('invoicing', TOPICS.invoicing, InvoicingEventsV1),
+  ...contractsOf('collections', TOPICS.collections, CollectionsEventsV1),
 ];
 
 export function publicEventsOf(service: string): Map<string, PublicEventContract> {

@@ -19,6 +19,18 @@ export const MilestoneReachedV1 = z
   .describe("A billing milestone was reached: the amount it releases is due on the term's date.");
 export type MilestoneReachedV1 = z.infer<typeof MilestoneReachedV1>;
 
+export const ContractSignedV1 = z
+  .object({
+    contractId: EntityId,
+    customerId: EntityId,
+    value: PositiveMinorUnits.describe('total contract value, minor units'),
+    currency: CurrencyCode,
+    signedDate: IsoDate,
+  })
+  .describe('A contract was signed: its value is exposure (signed, not yet billed) until invoiced.');
+export type ContractSignedV1 = z.infer<typeof ContractSignedV1>;
+
 export const ContractEventsV1 = {
+  ContractSigned: ContractSignedV1,
   MilestoneReached: MilestoneReachedV1,
 } as const;

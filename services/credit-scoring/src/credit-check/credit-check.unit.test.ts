@@ -1,0 +1,84 @@
+import type { CustomerProfileV1 } from '@ar/contracts';
+import { customerDecider } from '../customer/decider';
+import type { CreditFile, CustomerState } from '../customer/state';
+import { DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
+import { checkCredit } from './credit-check';
+
+const decider = customerDecider(DEFAULT_CREDIT_POLICY);
+const profile: CustomerProfileV1 = {
+  customerId: 'C-1',
+  name: 'Acme Machinery',
+  industry: 'MANUFACTURING',
+  region: 'East China',
+  headcount: 200,
+  annualRevenue: 5_000_000_000,
+  expectedAnnualValue: 100_000_000,
+  registrationNumber: 'R-1',
+  registeredDate: '2015-06-01',
+  salesOwner: 'sales-li',
+};
+function file(...commands: Parameters<typeof decider.decide>[0][]): CreditFile {
+  let state: CustomerState = decider.initialState();
+  for (const command of [
+    { type: 'RegisterCustomer' as const, data: { profile, on: '2026-01-05' } },
+    ...commands,
+  ]) {
+    state = decider.decide(command, state, new Date()).reduce(decider.evolve, state);
+  }
+  return state as CreditFile;
+}
+const exposure = { openReceivables: 60_000_000, unbilledContracts: 30_000_000 };
+const check = (f: CreditFile, amount: number) =>
+  checkCredit(f, exposure, { amount, currency: 'CNY' }, DEFAULT_CREDIT_POLICY);
+
+describe('credit check', () => {
+  it('approves an amount that keeps exposure within the limit, exactly up to it', () => {
+    expect(check(file(), 10_000_000)).toMatchObject({ approved: true, reasons: [], available: 10_000_000 });
+  });
+
+  it('refuses an amount over the limit and says by how much', () => {
+    const result = check(file(), 10_000_001);
+    expect(result.approved).toBe(false);
+    expect(result.reasons).toEqual([
+      expect.objectContaining({ code: 'OVER_LIMIT', message: expect.stringMatching(/over the limit by 1:/) }),
+    ]);
+  });
+
+  it('refuses anything while credit is frozen, with the date and reason', () => {
+    const frozen = file({
+      type: 'FreezeCredit',
+      data: { reason: '16 days overdue', requestedBy: 'collections', date: '2026-02-16' },
+    });
+    expect(check(frozen, 1).reasons).toEqual([
+      expect.objectContaining({
+        code: 'CREDIT_FROZEN',
+        message: expect.stringMatching(/frozen since 2026-02-16 \(16 days overdue\)/),
+      }),
+    ]);
+  });
+
+  it('asks a CAUTIOUS customer for prepayment', () => {
+    const cautious = file({
+      type: 'OverrideTier',
+      data: { tier: 'CAUTIOUS', reason: 'one-off deal', decidedBy: 'risk', date: '2026-01-06' },
+    });
+    expect(check(cautious, 1).reasons.map((r) => r.code)).toEqual(['PREPAYMENT_REQUIRED']);
+  });
+
+  it('allows exposure above the limit that the credit committee approved', () => {
+    const excepted = file({
+      type: 'DecideException',
+      data: {
+        exceptionId: 'X-1',
+        amount: 20_000_000,
+        votes: [
+          { member: 'SALES', approve: true, reason: 'a' },
+          { member: 'FINANCE', approve: true, reason: 'b' },
+          { member: 'LEGAL', approve: true, reason: 'c' },
+        ],
+        date: '2026-01-07',
+      },
+    });
+    expect(check(excepted, 30_000_000)).toMatchObject({ approved: true, exceptionAllowance: 20_000_000 });
+  });
+});

@@ -1,0 +1,309 @@
+import type {
+  CommitteeMember,
+  CreditTier,
+  CustomerProfileV1,
+  CustomerSignalRecordedV1,
+  FinancialIndicatorsV1,
+  PaymentBehaviourRecordedV1,
+} from '@ar/contracts';
+import { type Decider, type IsoDate, NotFound, StateConflict } from '@ar/kernel';
+import type { z } from 'zod';
+import type { CreditPolicy } from '../policy/credit-policy';
+import { scoreCustomer, tierFor, tierThreshold } from '../scoring/score-model';
+import {
+  type CreditFile,
+  type CustomerEvent,
+  type CustomerState,
+  evolveCustomer,
+  isRegistered,
+} from './state';
+
+export type { CustomerEvent, CustomerState } from './state';
+
+type C<T extends string, D> = { type: T; data: D };
+export type PaymentBehaviour = Omit<PaymentBehaviourRecordedV1, 'customerId' | 'points'>;
+export type CustomerCommand =
+  | C<'RegisterCustomer', { profile: CustomerProfileV1; on: IsoDate }>
+  | C<'UpdateFinancials', { indicators: FinancialIndicatorsV1; asOf: IsoDate }>
+  | C<'RecordSignal', Omit<CustomerSignalRecordedV1, 'customerId'>>
+  | C<'RecordPaymentBehaviour', PaymentBehaviour>
+  | C<'OverrideTier', { tier: CreditTier; reason: string; decidedBy: string; date: IsoDate }>
+  | C<'OverrideLimit', { limit: number; reason: string; decidedBy: string; date: IsoDate }>
+  | C<
+      'DecideException',
+      {
+        exceptionId: string;
+        amount: number;
+        votes: { member: z.infer<typeof CommitteeMember>; approve: boolean; reason: string }[];
+        date: IsoDate;
+      }
+    >
+  | C<'FreezeCredit', { reason: string; requestedBy: string; caseId?: string | undefined; date: IsoDate }>
+  | C<'UnfreezeCredit', { reason: string; decidedBy: string; date: IsoDate }>;
+
+function registered(state: CustomerState): CreditFile {
+  if (!isRegistered(state)) throw new NotFound('CUSTOMER_NOT_FOUND', 'no such customer', 'customerId');
+  return state;
+}
+
+/** Credit points a behaviour earns under the policy (DOMAIN.md §1, "credit points"). */
+export function pointsFor(behaviour: PaymentBehaviour, policy: CreditPolicy): number {
+  const p = policy.points;
+  switch (behaviour.kind) {
+    case 'PAID_EARLY':
+      return p.paidEarly;
+    case 'PAID_ON_TIME':
+      return p.paidOnTime;
+    case 'PAID_LATE':
+      return 0; // lateness was already charged threshold by threshold while overdue
+    case 'OVERDUE':
+      return p.overdueByThreshold[String(behaviour.daysOverdue)] ?? 0;
+    case 'PROMISE_BROKEN':
+      return p.promiseBroken;
+    case 'WRITTEN_OFF':
+      return p.writtenOff;
+  }
+}
+
+/**
+ * The customer's credit rules (DOMAIN.md §1). Every signal re-scores the customer; a new score
+ * may move the tier and limit, and a fall below the tier's threshold or a drop of more than
+ * the configured amount is an early warning (`CreditScoreDropped`).
+ */
+export function customerDecider(
+  policy: CreditPolicy,
+): Decider<CustomerCommand, CustomerEvent, CustomerState> {
+  const customerIdOf = (file: CreditFile) => file.profile.customerId;
+
+  /** Re-score after `events`, and what follows from the new score. */
+  function withRescore(state: CustomerState, events: CustomerEvent[], cause: string, date: IsoDate) {
+    let file = events.reduce(evolveCustomer, state) as CreditFile;
+    const first = !isRegistered(state);
+    const { score, factors } = scoreCustomer(file.inputs, date, policy);
+    const out = [...events];
+    const emit = (event: CustomerEvent) => {
+      out.push(event);
+      file = evolveCustomer(file, event) as CreditFile;
+    };
+    const customerId = customerIdOf(file);
+    const previousScore = first ? undefined : file.score;
+    if (previousScore === score) return out;
+    emit({ type: 'CreditScored', data: { customerId, score, previousScore, factors, cause, date } });
+
+    let warned = false;
+    if (previousScore !== undefined) {
+      const threshold = tierThreshold(file.tier, policy);
+      const rule =
+        previousScore >= threshold && score < threshold
+          ? 'BELOW_TIER_THRESHOLD'
+          : previousScore - score > policy.earlyWarning.maxDrop
+            ? 'DROP_EXCEEDS_LIMIT'
+            : undefined;
+      if (rule) {
+        warned = true;
+        emit({
+          type: 'CreditScoreDropped',
+          data: { customerId, previousScore, score, tier: file.tier, rule, causes: [cause], date },
+        });
+      }
+    }
+
+    const tier = tierFor(score, file.profile.expectedAnnualValue, policy);
+    const lowering = rank(tier) < rank(file.tier);
+    // With `reTier` off, a falling score warns but never lowers the tier by itself.
+    const follow = !file.tierOverridden && (first || !lowering || policy.earlyWarning.reTier);
+    if (follow && (first || tier !== file.tier)) {
+      emit({
+        type: 'CreditTierChanged',
+        data: {
+          customerId,
+          tier,
+          previousTier: first ? undefined : file.tier,
+          paymentTermDays: policy.terms[tier].paymentTermDays,
+          cause: 'SCORE',
+          reason: `score ${score}${warned ? ' after an early warning' : ''}`,
+          date,
+        },
+      });
+      limitFollowsTier(file, date, emit, first);
+    }
+    return out;
+  }
+
+  function limitFollowsTier(
+    file: CreditFile,
+    date: IsoDate,
+    emit: (e: CustomerEvent) => void,
+    first = false,
+  ) {
+    const limit = policy.terms[file.tier].limit;
+    if (file.limitOverridden || (!first && file.limit === limit)) return;
+    emit({
+      type: 'CreditLimitChanged',
+      data: {
+        customerId: customerIdOf(file),
+        limit,
+        previousLimit: first ? undefined : file.limit,
+        currency: policy.currency,
+        cause: 'TIER',
+        reason: `default limit of the ${file.tier} tier`,
+        date,
+      },
+    });
+  }
+
+  return {
+    initialState: () => ({ status: 'NONE' }),
+    evolve: evolveCustomer,
+    decide(command, state) {
+      switch (command.type) {
+        case 'RegisterCustomer': {
+          const { profile, on } = command.data;
+          if (isRegistered(state)) {
+            if (JSON.stringify(state.profile) === JSON.stringify(profile)) return [];
+            throw new StateConflict(
+              'CUSTOMER_ALREADY_REGISTERED',
+              `customer ${profile.customerId} is already registered with another profile`,
+              'customerId',
+            );
+          }
+          return withRescore(
+            state,
+            [{ type: 'CustomerRegistered', data: { ...profile, registeredOn: on } }],
+            'registration',
+            on,
+          );
+        }
+        case 'UpdateFinancials': {
+          const file = registered(state);
+          const { indicators, asOf } = command.data;
+          return withRescore(
+            state,
+            [
+              {
+                type: 'FinancialIndicatorsUpdated',
+                data: { customerId: customerIdOf(file), ...indicators, asOf },
+              },
+            ],
+            'financial indicators updated',
+            asOf,
+          );
+        }
+        case 'RecordSignal': {
+          const file = registered(state);
+          const signal = command.data;
+          return withRescore(
+            state,
+            [{ type: 'CustomerSignalRecorded', data: { customerId: customerIdOf(file), ...signal } }],
+            `${signal.kind.toLowerCase().replaceAll('_', ' ')}: ${signal.reference}`,
+            signal.date,
+          );
+        }
+        case 'RecordPaymentBehaviour': {
+          const file = registered(state);
+          const behaviour = command.data;
+          if (file.behaviourSources.includes(behaviour.sourceEventId)) return [];
+          const points = pointsFor(behaviour, policy);
+          const what =
+            behaviour.kind === 'OVERDUE'
+              ? `invoice ${behaviour.invoiceId} ${behaviour.daysOverdue} days overdue`
+              : `${behaviour.kind.toLowerCase().replaceAll('_', ' ')}${behaviour.invoiceId ? ` (${behaviour.invoiceId})` : ''}`;
+          return withRescore(
+            state,
+            [
+              {
+                type: 'PaymentBehaviourRecorded',
+                data: { customerId: customerIdOf(file), ...behaviour, points },
+              },
+            ],
+            what,
+            behaviour.date,
+          );
+        }
+        case 'OverrideTier': {
+          const file = registered(state);
+          const { tier, reason, decidedBy, date } = command.data;
+          const events: CustomerEvent[] = [];
+          let next = file;
+          const emit = (e: CustomerEvent) => {
+            events.push(e);
+            next = evolveCustomer(next, e) as CreditFile;
+          };
+          emit({
+            type: 'CreditTierChanged',
+            data: {
+              customerId: customerIdOf(file),
+              tier,
+              previousTier: file.tier,
+              paymentTermDays: policy.terms[tier].paymentTermDays,
+              cause: 'OVERRIDE',
+              reason,
+              decidedBy,
+              date,
+            },
+          });
+          limitFollowsTier(next, date, emit);
+          return events;
+        }
+        case 'OverrideLimit': {
+          const file = registered(state);
+          const { limit, reason, decidedBy, date } = command.data;
+          return [
+            {
+              type: 'CreditLimitChanged',
+              data: {
+                customerId: customerIdOf(file),
+                limit,
+                previousLimit: file.limit,
+                currency: policy.currency,
+                cause: 'OVERRIDE',
+                reason,
+                decidedBy,
+                date,
+              },
+            },
+          ];
+        }
+        case 'DecideException': {
+          const file = registered(state);
+          const { exceptionId, amount, votes, date } = command.data;
+          if (file.exceptions.some((e) => e.exceptionId === exceptionId)) {
+            throw new StateConflict(
+              'EXCEPTION_ALREADY_DECIDED',
+              `exception ${exceptionId} was already decided`,
+              'exceptionId',
+            );
+          }
+          return [
+            {
+              type: 'CreditCommitteeDecided',
+              data: {
+                customerId: customerIdOf(file),
+                exceptionId,
+                amount,
+                currency: policy.currency,
+                votes,
+                // A joint decision: every member must approve.
+                approved: votes.every((v) => v.approve),
+                date,
+              },
+            },
+          ];
+        }
+        case 'FreezeCredit': {
+          const file = registered(state);
+          if (file.frozen) return [];
+          return [{ type: 'CreditFrozen', data: { customerId: customerIdOf(file), ...command.data } }];
+        }
+        case 'UnfreezeCredit': {
+          const file = registered(state);
+          if (!file.frozen)
+            throw new StateConflict('CREDIT_NOT_FROZEN', 'the customer credit is not frozen', 'customerId');
+          return [{ type: 'CreditUnfrozen', data: { customerId: customerIdOf(file), ...command.data } }];
+        }
+      }
+    },
+  };
+}
+
+const rank = (tier: CreditTier) => ({ CAUTIOUS: 0, COOPERATIVE: 1, STRATEGIC: 2 })[tier];

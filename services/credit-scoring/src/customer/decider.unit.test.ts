@@ -1,0 +1,283 @@
+import type { CustomerProfileV1 } from '@ar/contracts';
+import { NotFound, StateConflict } from '@ar/kernel';
+import { deciderSpec } from '@ar/kernel/testing';
+import { type CreditPolicy, DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
+import { type CustomerCommand, type CustomerEvent, type CustomerState, customerDecider } from './decider';
+
+const decider = customerDecider(DEFAULT_CREDIT_POLICY);
+const spec = deciderSpec(decider);
+
+// MANUFACTURING 600 x 0.3 = 180; revenue 50 million -> 500 x 0.3 = 150; history 700 x 0.4 = 280: 610.
+const profile: CustomerProfileV1 = {
+  customerId: 'C-1',
+  name: 'Acme Machinery',
+  industry: 'MANUFACTURING',
+  region: 'East China',
+  headcount: 200,
+  annualRevenue: 5_000_000_000,
+  expectedAnnualValue: 100_000_000,
+  registrationNumber: '91310000MA1FL0001X',
+  registeredDate: '2015-06-01',
+  salesOwner: 'sales-li',
+};
+const register: CustomerCommand = { type: 'RegisterCustomer', data: { profile, on: '2026-01-05' } };
+
+function run(commands: CustomerCommand[], d = decider) {
+  let state: CustomerState = d.initialState();
+  const events: CustomerEvent[] = [];
+  for (const command of commands) {
+    const next = d.decide(command, state, new Date());
+    events.push(...next);
+    state = next.reduce(d.evolve, state);
+  }
+  return { state, events };
+}
+const registeredEvents = run([register]).events;
+const broken = (sourceEventId: string): CustomerCommand => ({
+  type: 'RecordPaymentBehaviour',
+  data: { kind: 'PROMISE_BROKEN', date: '2026-02-01', sourceEventId },
+});
+const withPoints = (promiseBroken: number): CreditPolicy => ({
+  ...DEFAULT_CREDIT_POLICY,
+  points: { ...DEFAULT_CREDIT_POLICY.points, promiseBroken },
+});
+const types = (events: CustomerEvent[]) => events.map((e) => e.type);
+const find = <T extends CustomerEvent['type']>(events: CustomerEvent[], type: T) =>
+  events.find((e): e is Extract<CustomerEvent, { type: T }> => e.type === type);
+
+describe('registering a customer', () => {
+  it('scores, tiers and sets the default limit of the tier', () => {
+    const { events } = run([register]);
+    expect(types(events)).toEqual([
+      'CustomerRegistered',
+      'CreditScored',
+      'CreditTierChanged',
+      'CreditLimitChanged',
+    ]);
+    expect(find(events, 'CreditScored')!.data.score).toBe(610);
+    expect(find(events, 'CreditTierChanged')!.data).toMatchObject({
+      tier: 'COOPERATIVE',
+      paymentTermDays: 15,
+    });
+    expect(find(events, 'CreditLimitChanged')!.data).toMatchObject({ limit: 100_000_000, cause: 'TIER' });
+  });
+
+  it('explains the score: the factors add up to it', () => {
+    const { factors, score } = find(registeredEvents, 'CreditScored')!.data;
+    expect(factors.map((f) => f.factor)).toEqual(['industry', 'scale', 'credit-history']);
+    expect(Math.round(factors.reduce((s, f) => s + f.points, 0))).toBe(score);
+  });
+
+  it('makes a low-risk, high-value customer STRATEGIC, and the same risk with low value COOPERATIVE', () => {
+    const big = { ...profile, industry: 'GOVERNMENT', annualRevenue: 200_000_000_000, headcount: 5000 };
+    const strategic = run([
+      {
+        type: 'RegisterCustomer',
+        data: { profile: { ...big, expectedAnnualValue: 500_000_000 }, on: '2026-01-05' },
+      },
+    ]);
+    expect(find(strategic.events, 'CreditTierChanged')!.data).toMatchObject({
+      tier: 'STRATEGIC',
+      paymentTermDays: 30,
+    });
+    const small = run([
+      {
+        type: 'RegisterCustomer',
+        data: { profile: { ...big, expectedAnnualValue: 499_999_999 }, on: '2026-01-05' },
+      },
+    ]);
+    expect(find(small.events, 'CreditTierChanged')!.data.tier).toBe('COOPERATIVE');
+  });
+
+  it('refuses another profile under a registered id, and ignores the same one again', () => {
+    spec.given(registeredEvents).when(register).thenNothingHappened();
+    spec
+      .given(registeredEvents)
+      .when({ type: 'RegisterCustomer', data: { profile: { ...profile, name: 'Other' }, on: '2026-01-05' } })
+      .thenThrows(StateConflict, /already registered/);
+  });
+
+  it('refuses a signal about an unknown customer', () => {
+    spec
+      .given([])
+      .when({ type: 'RecordSignal', data: { kind: 'LAWSUIT_OPENED', reference: 'X', date: '2026-01-06' } })
+      .thenThrows(NotFound, /no such customer/);
+  });
+});
+
+describe('re-scoring on every signal', () => {
+  it('lowers the score by 50 for a current ratio below 1', () => {
+    const { events } = run([
+      register,
+      {
+        type: 'UpdateFinancials',
+        data: {
+          indicators: { currentRatio: 0.8, debtRatio: 0.5, receivablesTurnover: 6 },
+          asOf: '2026-01-10',
+        },
+      },
+    ]);
+    const scored = events.filter((e) => e.type === 'CreditScored').at(-1)!;
+    expect(scored.data).toMatchObject({
+      score: 560,
+      previousScore: 610,
+      cause: 'financial indicators updated',
+    });
+  });
+
+  it('counts an open lawsuit until it is closed', () => {
+    const opened: CustomerCommand = {
+      type: 'RecordSignal',
+      data: { kind: 'LAWSUIT_OPENED', reference: '(2026)沪01民初1号', date: '2026-01-10' },
+    };
+    const closed: CustomerCommand = {
+      type: 'RecordSignal',
+      data: { kind: 'LAWSUIT_CLOSED', reference: '(2026)沪01民初1号', date: '2026-03-10' },
+    };
+    const scores = run([register, opened, closed])
+      .events.filter((e) => e.type === 'CreditScored')
+      .map((e) => e.data.score);
+    expect(scores).toEqual([610, 570, 610]);
+  });
+
+  it('earns credit points for paying early and loses them per overdue threshold crossed', () => {
+    const { state } = run([
+      register,
+      {
+        type: 'RecordPaymentBehaviour',
+        data: { kind: 'PAID_EARLY', invoiceId: 'I-1', date: '2026-01-20', sourceEventId: 'e1' },
+      },
+      {
+        type: 'RecordPaymentBehaviour',
+        data: { kind: 'OVERDUE', invoiceId: 'I-2', daysOverdue: 16, date: '2026-02-20', sourceEventId: 'e2' },
+      },
+    ]);
+    expect(state).toMatchObject({ inputs: { creditPoints: 10 - 60 } });
+  });
+
+  it('records the same behaviour once, however often its event is delivered', () => {
+    const first = run([register, broken('e1')]).events;
+    spec.given(first).when(broken('e1')).thenNothingHappened();
+  });
+});
+
+describe('early warning', () => {
+  it('does not warn when the score lands exactly on the tier threshold', () => {
+    // 610 + 0.4 x -150 = 550: COOPERATIVE's threshold, still inside the tier.
+    const d = customerDecider(withPoints(-150));
+    const { events } = run([register, broken('e1')], d);
+    expect(find(events, 'CreditScored')).toBeDefined();
+    expect(find(events, 'CreditScoreDropped')).toBeUndefined();
+  });
+
+  it('warns when the score falls one point below the tier threshold, and moves tier and limit', () => {
+    // 610 + 0.4 x -152 = 549.2 -> 549.
+    const d = customerDecider(withPoints(-152));
+    const { events, state } = run([register, broken('e1')], d);
+    expect(find(events.slice(4), 'CreditScoreDropped')!.data).toMatchObject({
+      previousScore: 610,
+      score: 549,
+      tier: 'COOPERATIVE',
+      rule: 'BELOW_TIER_THRESHOLD',
+      causes: ['promise broken'],
+    });
+    expect(state).toMatchObject({ tier: 'CAUTIOUS', limit: 0, paymentTermDays: 0 });
+  });
+
+  describe('a drop by more than the configured amount', () => {
+    // GOVERNMENT 240 + scale (900 + 50) x 0.3 = 285 + history 280 = 805; low value: COOPERATIVE.
+    const high = { ...profile, industry: 'GOVERNMENT', annualRevenue: 200_000_000_000, headcount: 5000 };
+    const registerHigh: CustomerCommand = {
+      type: 'RegisterCustomer',
+      data: { profile: high, on: '2026-01-05' },
+    };
+
+    it('does not warn at a drop of exactly the configured 100 points', () => {
+      const { events } = run([registerHigh, broken('e1')], customerDecider(withPoints(-250)));
+      expect(events.filter((e) => e.type === 'CreditScored').map((e) => e.data.score)).toEqual([805, 705]);
+      expect(find(events, 'CreditScoreDropped')).toBeUndefined();
+    });
+
+    it('warns at a drop of 101 points', () => {
+      const { events } = run([registerHigh, broken('e1')], customerDecider(withPoints(-253)));
+      expect(find(events, 'CreditScoreDropped')!.data).toMatchObject({
+        previousScore: 805,
+        score: 704,
+        rule: 'DROP_EXCEEDS_LIMIT',
+      });
+    });
+  });
+
+  it('keeps the tier at a warning when the policy says so', () => {
+    const policy = { ...withPoints(-152), earlyWarning: { maxDrop: 100, reTier: false } };
+    const { events, state } = run([register, broken('e1')], customerDecider(policy));
+    expect(find(events.slice(4), 'CreditScoreDropped')).toBeDefined();
+    expect(state).toMatchObject({ tier: 'COOPERATIVE' });
+  });
+});
+
+describe('decisions by people', () => {
+  it('lets the risk role override the tier with a reason; the score then no longer moves it', () => {
+    const { events, state } = run(
+      [
+        register,
+        {
+          type: 'OverrideTier',
+          data: {
+            tier: 'STRATEGIC',
+            reason: 'group guarantee signed',
+            decidedBy: 'risk-wang',
+            date: '2026-01-06',
+          },
+        },
+        broken('e1'),
+      ],
+      customerDecider(withPoints(-152)),
+    );
+    expect(events.filter((e) => e.type === 'CreditTierChanged').at(-1)!.data).toMatchObject({
+      tier: 'STRATEGIC',
+      cause: 'OVERRIDE',
+      reason: 'group guarantee signed',
+      decidedBy: 'risk-wang',
+    });
+    expect(state).toMatchObject({ tier: 'STRATEGIC', limit: 500_000_000 });
+  });
+
+  it('approves a committee exception only when sales, finance and legal all approve', () => {
+    const votes = (legal: boolean) => [
+      { member: 'SALES' as const, approve: true, reason: 'key account' },
+      { member: 'FINANCE' as const, approve: true, reason: 'cash flow fine' },
+      { member: 'LEGAL' as const, approve: legal, reason: legal ? 'guarantee in place' : 'no security' },
+    ];
+    const decide = (id: string, legal: boolean): CustomerCommand => ({
+      type: 'DecideException',
+      data: { exceptionId: id, amount: 50_000_000, votes: votes(legal), date: '2026-01-07' },
+    });
+    const { events } = run([register, decide('X-1', true), decide('X-2', false)]);
+    expect(events.filter((e) => e.type === 'CreditCommitteeDecided').map((e) => e.data.approved)).toEqual([
+      true,
+      false,
+    ]);
+  });
+
+  it('freezes on request, once, and unfreezes only by a recorded decision', () => {
+    const freeze: CustomerCommand = {
+      type: 'FreezeCredit',
+      data: { reason: '16 days overdue', requestedBy: 'collections', caseId: 'CASE-1', date: '2026-02-16' },
+    };
+    const frozen = run([register, freeze]).events;
+    expect(types(frozen).at(-1)).toBe('CreditFrozen');
+    spec.given(frozen).when(freeze).thenNothingHappened();
+    spec
+      .given(frozen)
+      .when({
+        type: 'UnfreezeCredit',
+        data: { reason: 'paid in full', decidedBy: 'finance-zhao', date: '2026-03-01' },
+      })
+      .thenContains([{ type: 'CreditUnfrozen' }]);
+    spec
+      .given(registeredEvents)
+      .when({ type: 'UnfreezeCredit', data: { reason: 'x', decidedBy: 'y', date: '2026-03-01' } })
+      .thenThrows(StateConflict, /not frozen/);
+  });
+});

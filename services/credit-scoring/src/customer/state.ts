@@ -1,0 +1,165 @@
+import type {
+  CreditCommitteeDecidedV1,
+  CreditFrozenV1,
+  CreditLimitChangedV1,
+  CreditScoreDroppedV1,
+  CreditScoredV1,
+  CreditTier,
+  CreditTierChangedV1,
+  CreditUnfrozenV1,
+  CustomerProfileV1,
+  CustomerRegisteredV1,
+  CustomerSignalRecordedV1,
+  FinancialIndicatorsUpdatedV1,
+  PaymentBehaviourRecordedV1,
+  ScoreFactorV1,
+} from '@ar/contracts';
+import type { IsoDate } from '@ar/kernel';
+import type { ScoringInputs } from '../scoring/score-model';
+
+type E<T extends string, D> = { type: T; data: D };
+export type CustomerEvent =
+  | E<'CustomerRegistered', CustomerRegisteredV1>
+  | E<'FinancialIndicatorsUpdated', FinancialIndicatorsUpdatedV1>
+  | E<'CustomerSignalRecorded', CustomerSignalRecordedV1>
+  | E<'PaymentBehaviourRecorded', PaymentBehaviourRecordedV1>
+  | E<'CreditScored', CreditScoredV1>
+  | E<'CreditScoreDropped', CreditScoreDroppedV1>
+  | E<'CreditTierChanged', CreditTierChangedV1>
+  | E<'CreditLimitChanged', CreditLimitChangedV1>
+  | E<'CreditCommitteeDecided', CreditCommitteeDecidedV1>
+  | E<'CreditFrozen', CreditFrozenV1>
+  | E<'CreditUnfrozen', CreditUnfrozenV1>;
+
+/** A customer's credit file: profile, signals, behaviour, and what they add up to. */
+export interface CreditFile {
+  status: 'REGISTERED';
+  profile: CustomerProfileV1;
+  inputs: ScoringInputs;
+  openLawsuits: string[];
+  score: number;
+  factors: ScoreFactorV1[];
+  tier: CreditTier;
+  tierOverridden: boolean;
+  paymentTermDays: number;
+  limit: number;
+  limitOverridden: boolean;
+  exceptions: { exceptionId: string; amount: number; approved: boolean }[];
+  frozen: { since: IsoDate; reason: string } | undefined;
+  behaviourSources: string[];
+}
+
+export type CustomerState = { status: 'NONE' } | CreditFile;
+
+export const isRegistered = (state: CustomerState): state is CreditFile => state.status === 'REGISTERED';
+
+export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
+  if (event.type === 'CustomerRegistered') {
+    const { registeredOn: _, ...profile } = event.data;
+    return {
+      status: 'REGISTERED',
+      profile,
+      inputs: {
+        industry: profile.industry,
+        annualRevenue: profile.annualRevenue,
+        headcount: profile.headcount,
+        creditPoints: 0,
+        financials: undefined,
+        openLawsuits: 0,
+        enforcementRecords: 0,
+        registrationChanges: [],
+        keyPersonnelChanges: [],
+      },
+      openLawsuits: [],
+      score: 0,
+      factors: [],
+      tier: 'CAUTIOUS',
+      tierOverridden: false,
+      paymentTermDays: 0,
+      limit: 0,
+      limitOverridden: false,
+      exceptions: [],
+      frozen: undefined,
+      behaviourSources: [],
+    };
+  }
+  if (!isRegistered(state)) return state;
+  const inputs = state.inputs;
+  switch (event.type) {
+    case 'FinancialIndicatorsUpdated': {
+      const { currentRatio, debtRatio, receivablesTurnover, annualRevenue } = event.data;
+      return {
+        ...state,
+        inputs: {
+          ...inputs,
+          financials: { currentRatio, debtRatio, receivablesTurnover },
+          annualRevenue: annualRevenue ?? inputs.annualRevenue,
+        },
+      };
+    }
+    case 'CustomerSignalRecorded': {
+      const { kind, reference, date } = event.data;
+      switch (kind) {
+        case 'LAWSUIT_OPENED': {
+          const open = state.openLawsuits.includes(reference)
+            ? state.openLawsuits
+            : [...state.openLawsuits, reference];
+          return { ...state, openLawsuits: open, inputs: { ...inputs, openLawsuits: open.length } };
+        }
+        case 'LAWSUIT_CLOSED': {
+          const open = state.openLawsuits.filter((r) => r !== reference);
+          return { ...state, openLawsuits: open, inputs: { ...inputs, openLawsuits: open.length } };
+        }
+        case 'ENFORCEMENT_RECORD':
+          return { ...state, inputs: { ...inputs, enforcementRecords: inputs.enforcementRecords + 1 } };
+        case 'REGISTRATION_CHANGE':
+          return {
+            ...state,
+            inputs: { ...inputs, registrationChanges: [...inputs.registrationChanges, date] },
+          };
+        case 'KEY_PERSONNEL_CHANGE':
+          return {
+            ...state,
+            inputs: { ...inputs, keyPersonnelChanges: [...inputs.keyPersonnelChanges, date] },
+          };
+      }
+      return state;
+    }
+    case 'PaymentBehaviourRecorded':
+      return {
+        ...state,
+        inputs: { ...inputs, creditPoints: inputs.creditPoints + event.data.points },
+        behaviourSources: [...state.behaviourSources, event.data.sourceEventId],
+      };
+    case 'CreditScored':
+      return { ...state, score: event.data.score, factors: event.data.factors };
+    case 'CreditScoreDropped':
+      return state;
+    case 'CreditTierChanged':
+      return {
+        ...state,
+        tier: event.data.tier,
+        paymentTermDays: event.data.paymentTermDays,
+        tierOverridden: event.data.cause === 'OVERRIDE',
+      };
+    case 'CreditLimitChanged':
+      return { ...state, limit: event.data.limit, limitOverridden: event.data.cause === 'OVERRIDE' };
+    case 'CreditCommitteeDecided':
+      return {
+        ...state,
+        exceptions: [
+          ...state.exceptions,
+          { exceptionId: event.data.exceptionId, amount: event.data.amount, approved: event.data.approved },
+        ],
+      };
+    case 'CreditFrozen':
+      return { ...state, frozen: { since: event.data.date, reason: event.data.reason } };
+    case 'CreditUnfrozen':
+      return { ...state, frozen: undefined };
+  }
+}
+
+/** Extra exposure the credit committee has approved above the limit. */
+export function exceptionAllowance(file: CreditFile): number {
+  return file.exceptions.filter((e) => e.approved).reduce((sum, e) => sum + e.amount, 0);
+}
