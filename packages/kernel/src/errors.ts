@@ -40,3 +40,8 @@ export class ConcurrencyConflict extends Error {
     super(`stream ${streamId} changed concurrently (expected version ${expectedVersion})`);
   }
 }
+
+/** The caller's role may not do this, e.g. a tier override without the risk role (403). */
+export class Forbidden extends DomainError {
+  override readonly name = 'Forbidden';
+}

@@ -1,4 +1,11 @@
-import { ConcurrencyConflict, DomainError, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
+import {
+  ConcurrencyConflict,
+  DomainError,
+  Forbidden,
+  NotFound,
+  RuleViolation,
+  StateConflict,
+} from '@ar/kernel';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -10,6 +17,7 @@ export interface ErrorBody {
 
 function statusOf(error: DomainError): number {
   if (error instanceof NotFound) return 404;
+  if (error instanceof Forbidden) return 403;
   if (error instanceof StateConflict) return 409;
   if (error instanceof RuleViolation) return 422;
   return 422;

@@ -1,14 +1,41 @@
 import type { ServiceDefinition } from '@ar/platform';
+import { customerHandler } from './customer/handler';
+import { customerRoutes } from './customer/routes';
+import { applyExposureChange, exposureMigrations } from './exposure/exposure';
+import { loadCreditPolicy } from './policy/credit-policy';
+import { onCreditFreezeRequested } from './reactions/on-credit-freeze-requested';
+import { onPaymentBehaviour } from './reactions/on-payment-behaviour';
 
-/**
- * Skeleton: the service runs, owns its schema and serves /health, /ready and /docs on its
- * port; its domain (see its issue) is not built yet.
- */
+const policy = loadCreditPolicy();
+
 export const creditScoringService: ServiceDefinition = {
   name: 'credit-scoring',
   description: 'Customer profiles, explainable credit scores, tiers, limits, early warning, credit freeze.',
   defaultPort: 4101,
   schema: 'credit_scoring',
   publishes: 'credit',
-  routes: () => {},
+  migrations: exposureMigrations,
+  routes: (app, ctx) => customerRoutes(app, ctx, customerHandler(ctx, policy), policy),
+  consumers(ctx) {
+    const customers = customerHandler(ctx, policy);
+    return [
+      {
+        // Exposure and payment behaviour, from what invoicing and contract publish.
+        name: 'receivables',
+        topics: ['invoicing', 'contract'],
+        handle: async (client, event) => {
+          await applyExposureChange(client, event.type, event.data);
+          await onPaymentBehaviour(client, event, customers);
+        },
+      },
+      {
+        name: 'collections',
+        topics: ['collections'],
+        handle: async (client, event) => {
+          await onPaymentBehaviour(client, event, customers);
+          await onCreditFreezeRequested(client, event, customers);
+        },
+      },
+    ];
+  },
 };

@@ -1,0 +1,207 @@
+import {
+  CommitteeDecisionRequest,
+  CreditCheckRequest,
+  CreditCheckResult,
+  CustomerCreditView,
+  CustomerSignalRequest,
+  EntityId,
+  FinancialIndicatorsRequest,
+  FreezeRequest,
+  LimitOverrideRequest,
+  RegisterCustomerRequest,
+  TierOverrideRequest,
+  UnfreezeRequest,
+} from '@ar/contracts';
+import { Forbidden } from '@ar/kernel';
+import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { z } from 'zod';
+import { checkCredit } from '../credit-check/credit-check';
+import { exposureOf } from '../exposure/exposure';
+import type { CreditPolicy } from '../policy/credit-policy';
+import type { CustomerCommand } from './decider';
+import type { CustomerHandler } from './handler';
+import type { CreditFile } from './state';
+
+const CustomerParams = z.object({ customerId: EntityId });
+const RiskRole = z.object({
+  'x-role': z.string().optional().describe('the caller role; overrides need `risk`'),
+});
+
+/** REST for credit: what sales, finance, risk and other internal systems call. */
+export function customerRoutes(
+  app: ServiceHttpApp,
+  ctx: ServiceContext,
+  customers: CustomerHandler,
+  policy: CreditPolicy,
+) {
+  const today = () => ctx.clock.today();
+  const industries = Object.keys(policy.industryRisk) as [string, ...string[]];
+  const Register = RegisterCustomerRequest.extend({
+    industry: z.enum(industries, { error: `must be one of ${industries.join(', ')}` }),
+  });
+
+  async function view(file: CreditFile, version: number): Promise<CustomerCreditView> {
+    const exposure = await exposureOf(ctx.pool, file.profile.customerId, policy.currency);
+    return {
+      customerId: file.profile.customerId,
+      profile: file.profile,
+      score: file.score,
+      factors: file.factors,
+      tier: file.tier,
+      tierOverridden: file.tierOverridden,
+      paymentTermDays: file.paymentTermDays,
+      limit: file.limit,
+      limitOverridden: file.limitOverridden,
+      currency: policy.currency,
+      creditPoints: file.inputs.creditPoints,
+      frozen: file.frozen ?? null,
+      exposure: { ...exposure, total: exposure.openReceivables + exposure.unbilledContracts },
+      version,
+    };
+  }
+
+  app.post(
+    '/customers',
+    {
+      schema: {
+        summary: 'Register a customer with its profile; it is scored and tiered at once',
+        tags: ['customers'],
+        body: Register,
+        response: { 201: CustomerCreditView, 200: CustomerCreditView },
+      },
+    },
+    async (request, reply) => {
+      const profile = request.body;
+      const result = await customers.execute(
+        profile.customerId,
+        { type: 'RegisterCustomer', data: { profile, on: today() } },
+        { metadata: commandMetadata(request) },
+      );
+      reply.header('location', `/customers/${profile.customerId}/credit`);
+      const { state, version } = await customers.mustExist(profile.customerId);
+      return reply.code(result.newEvents.length > 0 ? 201 : 200).send(await view(state, version));
+    },
+  );
+
+  app.get(
+    '/customers/:customerId/credit',
+    {
+      schema: {
+        summary: 'The customer credit: score and why, tier, limit, exposure, freeze',
+        tags: ['customers'],
+        params: CustomerParams,
+        response: { 200: CustomerCreditView },
+      },
+    },
+    async (request) => {
+      const { state, version } = await customers.mustExist(request.params.customerId);
+      return view(state, version);
+    },
+  );
+
+  app.post(
+    '/customers/:customerId/credit-checks',
+    {
+      schema: {
+        summary: 'Does this new exposure fit the customer credit? And if not, why not',
+        tags: ['customers'],
+        params: CustomerParams,
+        body: CreditCheckRequest,
+        response: { 200: CreditCheckResult },
+      },
+    },
+    async (request) => {
+      const { state } = await customers.mustExist(request.params.customerId);
+      const exposure = await exposureOf(ctx.pool, request.params.customerId, policy.currency);
+      return checkCredit(state, exposure, request.body, policy);
+    },
+  );
+
+  function action<B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    command: (b: z.infer<B>) => CustomerCommand,
+    role?: 'risk',
+  ) {
+    app.post(
+      `/customers/:customerId/${path}`,
+      {
+        schema: {
+          summary,
+          tags: ['customers'],
+          params: CustomerParams,
+          headers: RiskRole,
+          body,
+          response: { 200: CustomerCreditView },
+        },
+      },
+      async (request) => {
+        if (role && request.headers['x-role'] !== role) {
+          throw new Forbidden(
+            'ROLE_REQUIRED',
+            `only the ${role} role may do this (send x-role: ${role})`,
+            'x-role',
+          );
+        }
+        const { customerId } = request.params;
+        await customers.mustExist(customerId);
+        await customers.execute(customerId, command(request.body as z.infer<B>), {
+          metadata: commandMetadata(request),
+        });
+        const { state, version } = await customers.mustExist(customerId);
+        return view(state, version);
+      },
+    );
+  }
+
+  action(
+    'financials',
+    'Update financial indicators (re-scores)',
+    FinancialIndicatorsRequest,
+    ({ asOf, ...indicators }) => ({
+      type: 'UpdateFinancials',
+      data: { indicators, asOf: asOf ?? today() },
+    }),
+  );
+  action(
+    'signals',
+    'Record a legal, registration or key-personnel signal (re-scores)',
+    CustomerSignalRequest,
+    (b) => ({
+      type: 'RecordSignal',
+      data: { ...b, date: b.date ?? today() },
+    }),
+  );
+  action(
+    'tier-override',
+    'Override the tier, with a reason (risk role)',
+    TierOverrideRequest,
+    (b) => ({ type: 'OverrideTier', data: { ...b, date: today() } }),
+    'risk',
+  );
+  action(
+    'limit-override',
+    'Override the limit, with a reason (risk role)',
+    LimitOverrideRequest,
+    (b) => ({ type: 'OverrideLimit', data: { ...b, date: today() } }),
+    'risk',
+  );
+  action(
+    'committee-decisions',
+    'Record a joint credit-committee decision on an exception',
+    CommitteeDecisionRequest,
+    (b) => ({
+      type: 'DecideException',
+      data: { ...b, date: today() },
+    }),
+  );
+  action('freeze', 'Freeze the customer credit', FreezeRequest, (b) => ({
+    type: 'FreezeCredit',
+    data: { ...b, date: today() },
+  }));
+  action('unfreeze', 'Unfreeze the customer credit by a recorded decision', UnfreezeRequest, (b) => ({
+    type: 'UnfreezeCredit',
+    data: { ...b, date: today() },
+  }));
+}
