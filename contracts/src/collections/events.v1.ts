@@ -11,7 +11,9 @@ export const CreditFreezeRequestedV1 = z
     daysOverdue: z.number().int(),
     date: IsoDate,
   })
-  .describe("Collections asks credit-scoring to freeze the customer's credit (16-30 days overdue by default).");
+  .describe(
+    "Collections asks credit-scoring to freeze the customer's credit (16-30 days overdue by default).",
+  );
 export type CreditFreezeRequestedV1 = z.infer<typeof CreditFreezeRequestedV1>;
 
 export const PromiseBrokenV1 = z

@@ -16,7 +16,9 @@ export const CustomerProfileV1 = z.object({
   region: z.string().trim().min(1).max(100),
   headcount: z.number().int().min(0),
   annualRevenue: Money.describe("annual revenue in the tenant's currency, minor units"),
-  expectedAnnualValue: Money.describe('what the customer is expected to buy from us in a year (its value to us)'),
+  expectedAnnualValue: Money.describe(
+    'what the customer is expected to buy from us in a year (its value to us)',
+  ),
   registrationNumber: z.string().trim().min(1).max(64),
   registeredDate: IsoDate,
   salesOwner: EntityId.describe('the sales person who owns the relationship'),
@@ -53,7 +55,12 @@ export const CustomerSignalRecordedV1 = z
   .object({
     customerId: EntityId,
     kind: CustomerSignalKind,
-    reference: z.string().trim().min(1).max(100).describe('case number, register entry, the role that changed'),
+    reference: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .describe('case number, register entry, the role that changed'),
     detail: z.string().max(500).optional(),
     date: IsoDate,
   })
@@ -110,7 +117,9 @@ export const CreditScoreDroppedV1 = z
     causes: z.array(z.string()),
     date: IsoDate,
   })
-  .describe("Early warning: the score fell below its tier's threshold or by more than the configured amount.");
+  .describe(
+    "Early warning: the score fell below its tier's threshold or by more than the configured amount.",
+  );
 export type CreditScoreDroppedV1 = z.infer<typeof CreditScoreDroppedV1>;
 
 export const CreditTierChangedV1 = z

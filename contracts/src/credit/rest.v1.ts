@@ -24,7 +24,9 @@ export const CustomerSignalRequest = z
   })
   .strict();
 export const TierOverrideRequest = z.object({ tier: CreditTier, reason: Text, decidedBy: EntityId }).strict();
-export const LimitOverrideRequest = z.object({ limit: NonNegative, reason: Text, decidedBy: EntityId }).strict();
+export const LimitOverrideRequest = z
+  .object({ limit: NonNegative, reason: Text, decidedBy: EntityId })
+  .strict();
 export const CommitteeDecisionRequest = z
   .object({
     exceptionId: EntityId,
