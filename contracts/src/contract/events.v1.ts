@@ -4,6 +4,134 @@ import { CurrencyCode, EntityId, IsoDate, PositiveMinorUnits } from '../primitiv
 
 /** Public events of the contract service on `ar.contract.events.v1`. */
 
+export const MilestoneTrigger = z
+  .enum(['SIGNING', 'DELIVERY', 'ACCEPTANCE', 'DATE', 'AFTER_ACCEPTANCE'])
+  .describe(
+    'what releases the payment: signing, delivery, acceptance, a fixed date, or days after acceptance (warranty)',
+  );
+export type MilestoneTrigger = z.infer<typeof MilestoneTrigger>;
+
+export const PaymentTermV1 = z
+  .object({
+    days: z.number().int().min(0).max(365),
+    basis: z.enum(['WORKING', 'CALENDAR']).describe('working days follow the business calendar'),
+  })
+  .strict()
+  .describe('e.g. "within 3 working days of acceptance"');
+export type PaymentTermV1 = z.infer<typeof PaymentTermV1>;
+
+export const MilestoneV1 = z.object({
+  milestoneId: EntityId,
+  name: z.string().trim().min(1).max(200),
+  shareBp: z.number().int().min(1).max(10_000).describe('share of the contract value, basis points'),
+  amount: PositiveMinorUnits.describe('the share in minor units; the amounts add up to the value exactly'),
+  trigger: MilestoneTrigger,
+  date: IsoDate.optional().describe('for DATE: the day'),
+  afterDays: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('for AFTER_ACCEPTANCE: calendar days after acceptance'),
+  term: PaymentTermV1,
+});
+export type MilestoneV1 = z.infer<typeof MilestoneV1>;
+
+export const ContractClausesV1 = z.object({
+  lateFee: LateFeeTermsV1,
+  disputeVenue: z.string(),
+  serviceSuspensionDays: z
+    .number()
+    .int()
+    .min(1)
+    .describe('after-sales service suspended this many days after an acceptance left unpaid'),
+  prepayment: z.boolean().describe('cash before delivery'),
+  retentionOfTitle: z.boolean(),
+  creditEnhancement: z.enum(['NONE', 'GUARANTEE']),
+  discount: DiscountTermsV1.optional(),
+});
+export type ContractClausesV1 = z.infer<typeof ContractClausesV1>;
+
+const ContractRef = { contractId: EntityId, customerId: EntityId };
+
+export const ContractDraftedV1 = z
+  .object({
+    ...ContractRef,
+    title: z.string(),
+    value: PositiveMinorUnits,
+    currency: CurrencyCode,
+    tier: z
+      .enum(['STRATEGIC', 'COOPERATIVE', 'CAUTIOUS'])
+      .describe("the customer's credit tier the clauses were chosen for"),
+    milestones: z.array(MilestoneV1).min(1),
+    clauses: ContractClausesV1,
+    draftedDate: IsoDate,
+  })
+  .describe("A contract was drafted with its payment schedule and the clause library's terms for the tier.");
+export type ContractDraftedV1 = z.infer<typeof ContractDraftedV1>;
+
+export const DeliverableRecordedV1 = z
+  .object({ ...ContractRef, kind: z.enum(['DELIVERY', 'ACCEPTANCE']), date: IsoDate })
+  .describe('The goods were delivered, or the customer accepted them.');
+export type DeliverableRecordedV1 = z.infer<typeof DeliverableRecordedV1>;
+
+export const ContractTermsTightenedV1 = z
+  .object({
+    ...ContractRef,
+    milestones: z.array(
+      z.object({ milestoneId: EntityId, termBefore: PaymentTermV1, termAfter: PaymentTermV1 }),
+    ),
+    prepayment: z.boolean(),
+    cause: z.string().describe('the credit event that tightened the terms'),
+    date: IsoDate,
+  })
+  .describe('Dynamic clause: the terms of milestones not yet reached were tightened after a credit warning.');
+export type ContractTermsTightenedV1 = z.infer<typeof ContractTermsTightenedV1>;
+
+export const ServiceSuspendedV1 = z
+  .object({
+    ...ContractRef,
+    milestoneId: EntityId,
+    invoiceId: EntityId,
+    acceptedDate: IsoDate,
+    date: IsoDate,
+  })
+  .describe(
+    "Service-suspension clause: after-sales service suspended, an accepted milestone's invoice unpaid past the clause's days.",
+  );
+export type ServiceSuspendedV1 = z.infer<typeof ServiceSuspendedV1>;
+
+export const ServiceResumedV1 = z
+  .object({ ...ContractRef, date: IsoDate, reason: z.string() })
+  .describe('After-sales service resumed: what suspended it was paid.');
+export type ServiceResumedV1 = z.infer<typeof ServiceResumedV1>;
+
+export const MilestoneInvoiceStatusV1 = z
+  .object({
+    ...ContractRef,
+    milestoneId: EntityId,
+    invoiceId: EntityId,
+    status: z.enum(['INVOICED', 'PAID']),
+    date: IsoDate,
+  })
+  .describe("A milestone's invoice was issued or paid (as invoicing reported it).");
+export type MilestoneInvoiceStatusV1 = z.infer<typeof MilestoneInvoiceStatusV1>;
+
+export const ContractCompletedV1 = z
+  .object({ ...ContractRef, date: IsoDate })
+  .describe('Every milestone was reached and paid.');
+export type ContractCompletedV1 = z.infer<typeof ContractCompletedV1>;
+
+export const ContractTerminatedV1 = z
+  .object({
+    ...ContractRef,
+    reason: z.string().min(1),
+    date: IsoDate,
+    unbilledValue: z.number().int().min(0),
+  })
+  .describe('The contract was terminated; what was not yet billed will not be.');
+export type ContractTerminatedV1 = z.infer<typeof ContractTerminatedV1>;
+
 export const MilestoneReachedV1 = z
   .object({
     contractId: EntityId,
@@ -15,6 +143,8 @@ export const MilestoneReachedV1 = z
     dueDate: IsoDate.describe("reached date plus the milestone's payment term, on the business calendar"),
     lateFeeTerms: LateFeeTermsV1.optional(),
     discountTerms: DiscountTermsV1.optional(),
+    trigger: MilestoneTrigger.optional(),
+    term: PaymentTermV1.optional(),
   })
   .describe("A billing milestone was reached: the amount it releases is due on the term's date.");
 export type MilestoneReachedV1 = z.infer<typeof MilestoneReachedV1>;
@@ -31,6 +161,14 @@ export const ContractSignedV1 = z
 export type ContractSignedV1 = z.infer<typeof ContractSignedV1>;
 
 export const ContractEventsV1 = {
+  ContractDrafted: ContractDraftedV1,
   ContractSigned: ContractSignedV1,
+  DeliverableRecorded: DeliverableRecordedV1,
   MilestoneReached: MilestoneReachedV1,
+  MilestoneInvoiceStatus: MilestoneInvoiceStatusV1,
+  ContractTermsTightened: ContractTermsTightenedV1,
+  ServiceSuspended: ServiceSuspendedV1,
+  ServiceResumed: ServiceResumedV1,
+  ContractCompleted: ContractCompletedV1,
+  ContractTerminated: ContractTerminatedV1,
 } as const;

@@ -1,0 +1,319 @@
+import type { CreditTier, DiscountTermsV1, MilestoneV1, PaymentTermV1 } from '@ar/contracts';
+import {
+  addDays,
+  type BusinessCalendar,
+  type Decider,
+  type IsoDate,
+  RuleViolation,
+  StateConflict,
+} from '@ar/kernel';
+import { applyClauseLibrary, type ClausePolicy } from '../clauses/clause-library';
+import { dueDate, milestoneAmounts } from './schedule';
+import {
+  type Contract,
+  type ContractEvent,
+  type ContractState,
+  evolveContract,
+  isDrafted,
+  type MilestoneState,
+} from './state';
+
+export type { ContractEvent, ContractState } from './state';
+
+export type MilestoneDraft = Omit<MilestoneV1, 'amount'>;
+type C<T extends string, D> = { type: T; data: D };
+export type ContractCommand =
+  | C<
+      'DraftContract',
+      {
+        contractId: string;
+        customerId: string;
+        title: string;
+        value: number;
+        currency: string;
+        tier: CreditTier;
+        milestones: MilestoneDraft[];
+        discount?: DiscountTermsV1 | undefined;
+        date: IsoDate;
+      }
+    >
+  | C<'SignContract', { date: IsoDate; credit: { approved: boolean; reasons: string[] } }>
+  | C<'RecordDeliverable', { kind: 'DELIVERY' | 'ACCEPTANCE'; date: IsoDate }>
+  | C<'ReachDueMilestones', { today: IsoDate }>
+  | C<'TightenTerms', { cause: string; prepayment: boolean; date: IsoDate }>
+  | C<
+      'RecordMilestoneInvoice',
+      { milestoneId: string; invoiceId: string; status: 'INVOICED' | 'PAID'; date: IsoDate }
+    >
+  | C<'CheckServiceSuspension', { today: IsoDate }>
+  | C<'TerminateContract', { reason: string; date: IsoDate }>;
+
+export interface ContractRules {
+  calendar: BusinessCalendar;
+  clauses: ClausePolicy;
+}
+
+function drafted(state: ContractState): Contract {
+  if (!isDrafted(state)) throw new StateConflict('CONTRACT_NOT_FOUND', 'no such contract', 'contractId');
+  return state;
+}
+
+function active(state: ContractState, doing: string): Contract {
+  const c = drafted(state);
+  if (c.status !== 'SIGNED') {
+    throw new StateConflict(
+      'CONTRACT_NOT_ACTIVE',
+      `contract ${c.drafted.contractId} is ${c.status.toLowerCase()}: cannot ${doing}`,
+      'contractId',
+    );
+  }
+  return c;
+}
+
+/** The contract's rules (DOMAIN.md §2): schedule, clauses by tier, lifecycle, dynamic clauses. */
+export function contractDecider(
+  rules: ContractRules,
+): Decider<ContractCommand, ContractEvent, ContractState> {
+  function reach(c: Contract, m: MilestoneState, reachedDate: IsoDate): ContractEvent {
+    const { contractId, customerId, currency, clauses } = c.drafted;
+    return {
+      type: 'MilestoneReached',
+      data: {
+        contractId,
+        milestoneId: m.milestoneId,
+        customerId,
+        amount: m.amount,
+        currency,
+        reachedDate,
+        dueDate: dueDate(reachedDate, m.term, rules.calendar),
+        lateFeeTerms: clauses.lateFee,
+        ...(clauses.discount ? { discountTerms: clauses.discount } : {}),
+        trigger: m.trigger,
+        term: m.term,
+      },
+    };
+  }
+
+  /** When a dated milestone falls due: its date, or its days after acceptance. */
+  function triggerDate(c: Contract, m: MilestoneState): IsoDate | undefined {
+    if (m.trigger === 'DATE') return m.date;
+    if (m.trigger === 'AFTER_ACCEPTANCE' && c.acceptedDate) return addDays(c.acceptedDate, m.afterDays ?? 0);
+    return undefined;
+  }
+
+  return {
+    initialState: () => ({ status: 'NONE' }),
+    evolve: evolveContract,
+    decide(command, state) {
+      switch (command.type) {
+        case 'DraftContract': {
+          const d = command.data;
+          if (isDrafted(state))
+            throw new StateConflict(
+              'CONTRACT_EXISTS',
+              `contract ${d.contractId} already exists`,
+              'contractId',
+            );
+          const ids = new Set(d.milestones.map((m) => m.milestoneId));
+          if (ids.size !== d.milestones.length) {
+            throw new RuleViolation(
+              'DUPLICATE_MILESTONE',
+              'each milestone needs its own milestoneId',
+              'milestones',
+            );
+          }
+          d.milestones.forEach((m, i) => {
+            if (m.trigger === 'DATE' && !m.date) {
+              throw new RuleViolation(
+                'MILESTONE_DATE_MISSING',
+                'a DATE milestone needs its date',
+                `milestones.${i}.date`,
+              );
+            }
+            if (m.trigger === 'AFTER_ACCEPTANCE' && m.afterDays === undefined) {
+              throw new RuleViolation(
+                'MILESTONE_DAYS_MISSING',
+                'an AFTER_ACCEPTANCE milestone needs afterDays',
+                `milestones.${i}.afterDays`,
+              );
+            }
+          });
+          const amounts = milestoneAmounts(
+            d.value,
+            d.milestones.map((m) => m.shareBp),
+          );
+          const priced = d.milestones.map((m, i) => ({ ...m, amount: amounts[i]! }));
+          const { clauses, milestones } = applyClauseLibrary(d.tier, priced, rules.clauses, d.discount);
+          return [
+            {
+              type: 'ContractDrafted',
+              data: {
+                contractId: d.contractId,
+                customerId: d.customerId,
+                title: d.title,
+                value: d.value,
+                currency: d.currency,
+                tier: d.tier,
+                milestones,
+                clauses,
+                draftedDate: d.date,
+              },
+            },
+          ];
+        }
+        case 'SignContract': {
+          const c = drafted(state);
+          if (c.status !== 'DRAFT') {
+            throw new StateConflict(
+              'CONTRACT_NOT_DRAFT',
+              `contract ${c.drafted.contractId} is ${c.status.toLowerCase()}: it cannot be signed`,
+              'contractId',
+            );
+          }
+          const { credit, date } = command.data;
+          if (!credit.approved) {
+            throw new RuleViolation(
+              'CREDIT_REFUSED',
+              `signing refused by credit: ${credit.reasons.join('; ')}`,
+              'customerId',
+            );
+          }
+          const { contractId, customerId, value, currency } = c.drafted;
+          const events: ContractEvent[] = [
+            { type: 'ContractSigned', data: { contractId, customerId, value, currency, signedDate: date } },
+          ];
+          for (const m of c.milestones) if (m.trigger === 'SIGNING') events.push(reach(c, m, date));
+          return events;
+        }
+        case 'RecordDeliverable': {
+          const c = active(state, 'record a deliverable');
+          const { kind, date } = command.data;
+          if ((kind === 'DELIVERY' && c.deliveredDate) || (kind === 'ACCEPTANCE' && c.acceptedDate)) {
+            throw new StateConflict(
+              'ALREADY_RECORDED',
+              `${kind.toLowerCase()} was already recorded: a milestone is reached once`,
+              'kind',
+            );
+          }
+          if (
+            kind === 'ACCEPTANCE' &&
+            !c.deliveredDate &&
+            c.milestones.some((m) => m.trigger === 'DELIVERY')
+          ) {
+            throw new RuleViolation('NOT_DELIVERED', 'acceptance before delivery', 'kind');
+          }
+          const { contractId, customerId } = c.drafted;
+          const events: ContractEvent[] = [
+            { type: 'DeliverableRecorded', data: { contractId, customerId, kind, date } },
+          ];
+          for (const m of c.milestones)
+            if (m.trigger === kind && !m.reachedDate) events.push(reach(c, m, date));
+          return events;
+        }
+        case 'ReachDueMilestones': {
+          if (!isDrafted(state) || state.status !== 'SIGNED') return [];
+          return state.milestones
+            .filter((m) => !m.reachedDate)
+            .map((m) => ({ m, on: triggerDate(state, m) }))
+            .filter(({ on }) => on !== undefined && on <= command.data.today)
+            .map(({ m, on }) => reach(state, m, on!));
+        }
+        case 'TightenTerms': {
+          if (!isDrafted(state) || state.status !== 'SIGNED') return [];
+          const { cause, prepayment, date } = command.data;
+          // Prepayment: due on the trigger day; otherwise the term is halved.
+          const tighter = (t: PaymentTermV1): PaymentTermV1 => ({
+            ...t,
+            days: prepayment ? 0 : Math.floor(t.days / 2),
+          });
+          const milestones = state.milestones
+            .filter((m) => !m.reachedDate && tighter(m.term).days < m.term.days)
+            .map((m) => ({ milestoneId: m.milestoneId, termBefore: m.term, termAfter: tighter(m.term) }));
+          if (milestones.length === 0 && (!prepayment || state.prepayment)) return [];
+          const { contractId, customerId } = state.drafted;
+          return [
+            {
+              type: 'ContractTermsTightened',
+              data: { contractId, customerId, milestones, prepayment, cause, date },
+            },
+          ];
+        }
+        case 'RecordMilestoneInvoice': {
+          const c = drafted(state);
+          const { milestoneId, invoiceId, status, date } = command.data;
+          const m = c.milestones.find((x) => x.milestoneId === milestoneId);
+          if (!m || m.paid || (status === 'INVOICED' && m.invoiceId === invoiceId)) return [];
+          const { contractId, customerId } = c.drafted;
+          const events: ContractEvent[] = [
+            {
+              type: 'MilestoneInvoiceStatus',
+              data: { contractId, customerId, milestoneId, invoiceId, status, date },
+            },
+          ];
+          if (status !== 'PAID') return events;
+          const after = evolveContract(c, events[0]!) as Contract;
+          if (c.suspended && !unpaidAcceptance(after)) {
+            events.push({
+              type: 'ServiceResumed',
+              data: { contractId, customerId, date, reason: `invoice ${invoiceId} paid` },
+            });
+          }
+          if (c.status === 'SIGNED' && after.milestones.every((x) => x.paid)) {
+            events.push({ type: 'ContractCompleted', data: { contractId, customerId, date } });
+          }
+          return events;
+        }
+        case 'CheckServiceSuspension': {
+          if (!isDrafted(state) || state.status !== 'SIGNED' || state.suspended || !state.acceptedDate)
+            return [];
+          const days = state.drafted.clauses.serviceSuspensionDays;
+          const unpaid = unpaidAcceptance(state);
+          if (!unpaid || command.data.today < addDays(state.acceptedDate, days)) return [];
+          const { contractId, customerId } = state.drafted;
+          return [
+            {
+              type: 'ServiceSuspended',
+              data: {
+                contractId,
+                customerId,
+                milestoneId: unpaid.milestoneId,
+                invoiceId: unpaid.invoiceId ?? 'not yet invoiced',
+                acceptedDate: state.acceptedDate,
+                date: command.data.today,
+              },
+            },
+          ];
+        }
+        case 'TerminateContract': {
+          const c = drafted(state);
+          if (c.status === 'TERMINATED' || c.status === 'COMPLETED') {
+            throw new StateConflict(
+              'CONTRACT_CLOSED',
+              `contract ${c.drafted.contractId} is already ${c.status.toLowerCase()}`,
+              'contractId',
+            );
+          }
+          const unbilledValue = c.milestones.filter((m) => !m.reachedDate).reduce((s, m) => s + m.amount, 0);
+          const { contractId, customerId } = c.drafted;
+          return [
+            {
+              type: 'ContractTerminated',
+              data: {
+                contractId,
+                customerId,
+                reason: command.data.reason,
+                date: command.data.date,
+                unbilledValue,
+              },
+            },
+          ];
+        }
+      }
+    },
+  };
+}
+
+/** The acceptance milestone still unpaid, if any: what the service-suspension clause watches. */
+function unpaidAcceptance(c: Contract): MilestoneState | undefined {
+  return c.milestones.find((m) => m.trigger === 'ACCEPTANCE' && m.reachedDate && !m.paid);
+}

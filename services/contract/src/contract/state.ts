@@ -1,0 +1,102 @@
+import type {
+  ContractCompletedV1,
+  ContractDraftedV1,
+  ContractSignedV1,
+  ContractTerminatedV1,
+  ContractTermsTightenedV1,
+  DeliverableRecordedV1,
+  MilestoneInvoiceStatusV1,
+  MilestoneReachedV1,
+  MilestoneV1,
+  ServiceResumedV1,
+  ServiceSuspendedV1,
+} from '@ar/contracts';
+import type { IsoDate } from '@ar/kernel';
+
+type E<T extends string, D> = { type: T; data: D };
+export type ContractEvent =
+  | E<'ContractDrafted', ContractDraftedV1>
+  | E<'ContractSigned', ContractSignedV1>
+  | E<'DeliverableRecorded', DeliverableRecordedV1>
+  | E<'MilestoneReached', MilestoneReachedV1>
+  | E<'MilestoneInvoiceStatus', MilestoneInvoiceStatusV1>
+  | E<'ContractTermsTightened', ContractTermsTightenedV1>
+  | E<'ServiceSuspended', ServiceSuspendedV1>
+  | E<'ServiceResumed', ServiceResumedV1>
+  | E<'ContractCompleted', ContractCompletedV1>
+  | E<'ContractTerminated', ContractTerminatedV1>;
+
+export interface MilestoneState extends MilestoneV1 {
+  reachedDate: IsoDate | undefined;
+  invoiceId: string | undefined;
+  paid: boolean;
+}
+
+export interface Contract {
+  status: 'DRAFT' | 'SIGNED' | 'COMPLETED' | 'TERMINATED';
+  drafted: ContractDraftedV1;
+  milestones: MilestoneState[];
+  signedDate: IsoDate | undefined;
+  deliveredDate: IsoDate | undefined;
+  acceptedDate: IsoDate | undefined;
+  prepayment: boolean;
+  suspended: boolean;
+}
+
+export type ContractState = { status: 'NONE' } | Contract;
+export const isDrafted = (s: ContractState): s is Contract => s.status !== 'NONE';
+
+const updateMilestone = (c: Contract, id: string, change: Partial<MilestoneState>): Contract => ({
+  ...c,
+  milestones: c.milestones.map((m) => (m.milestoneId === id ? { ...m, ...change } : m)),
+});
+
+export function evolveContract(state: ContractState, event: ContractEvent): ContractState {
+  if (event.type === 'ContractDrafted') {
+    return {
+      status: 'DRAFT',
+      drafted: event.data,
+      milestones: event.data.milestones.map((m) => ({
+        ...m,
+        reachedDate: undefined,
+        invoiceId: undefined,
+        paid: false,
+      })),
+      signedDate: undefined,
+      deliveredDate: undefined,
+      acceptedDate: undefined,
+      prepayment: event.data.clauses.prepayment,
+      suspended: false,
+    };
+  }
+  if (!isDrafted(state)) return state;
+  switch (event.type) {
+    case 'ContractSigned':
+      return { ...state, status: 'SIGNED', signedDate: event.data.signedDate };
+    case 'DeliverableRecorded':
+      return event.data.kind === 'DELIVERY'
+        ? { ...state, deliveredDate: event.data.date }
+        : { ...state, acceptedDate: event.data.date };
+    case 'MilestoneReached':
+      return updateMilestone(state, event.data.milestoneId, { reachedDate: event.data.reachedDate });
+    case 'MilestoneInvoiceStatus':
+      return updateMilestone(state, event.data.milestoneId, {
+        invoiceId: event.data.invoiceId,
+        paid: event.data.status === 'PAID',
+      });
+    case 'ContractTermsTightened': {
+      let next: Contract = { ...state, prepayment: state.prepayment || event.data.prepayment };
+      for (const m of event.data.milestones)
+        next = updateMilestone(next, m.milestoneId, { term: m.termAfter });
+      return next;
+    }
+    case 'ServiceSuspended':
+      return { ...state, suspended: true };
+    case 'ServiceResumed':
+      return { ...state, suspended: false };
+    case 'ContractCompleted':
+      return { ...state, status: 'COMPLETED' };
+    case 'ContractTerminated':
+      return { ...state, status: 'TERMINATED' };
+  }
+}
