@@ -1,5 +1,6 @@
 export * from './collections/events.v1';
 export * from './contract/events.v1';
+export * from './contract/rest.v1';
 export * from './credit/events.v1';
 export * from './credit/rest.v1';
 export * from './envelope';

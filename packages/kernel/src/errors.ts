@@ -45,3 +45,8 @@ export class ConcurrencyConflict extends Error {
 export class Forbidden extends DomainError {
   override readonly name = 'Forbidden';
 }
+
+/** A service this one depends on did not answer; try again later (503). */
+export class DependencyUnavailable extends DomainError {
+  override readonly name = 'DependencyUnavailable';
+}

@@ -1,5 +1,6 @@
 import {
   ConcurrencyConflict,
+  DependencyUnavailable,
   DomainError,
   Forbidden,
   NotFound,
@@ -18,6 +19,7 @@ export interface ErrorBody {
 function statusOf(error: DomainError): number {
   if (error instanceof NotFound) return 404;
   if (error instanceof Forbidden) return 403;
+  if (error instanceof DependencyUnavailable) return 503;
   if (error instanceof StateConflict) return 409;
   if (error instanceof RuleViolation) return 422;
   return 422;

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { publicEventsOf } from '@ar/contracts';
+import { creditScoringService } from '@ar/credit-scoring';
+import { invoicingService } from '@ar/invoicing';
+import { KafkaBus, toBusMessage } from '@ar/messaging';
+import { BusinessClock, type RunningService, startService, topicNames } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { contractService } from '../src/service';
+
+/** Contract with credit-scoring and invoicing, each with its own schema, through real Kafka. */
+describe('contracts through Kafka', () => {
+  const { databaseUrl, kafkaBrokers } = testInfra();
+  const run = unique('ct');
+  const prefix = `${run}.`;
+  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
+  const notifier = new AppendNotifier(databaseUrl);
+  const clock = new BusinessClock('2026-01-05'); // a Monday
+  let credit: RunningService;
+  let contract: RunningService;
+  let invoicing: RunningService;
+
+  beforeAll(async () => {
+    await notifier.start();
+    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const isolated = { topicPrefix: prefix, groupPrefix: prefix };
+    credit = await startService(creditScoringService, { ...infra, ...isolated, schema: `${run}_credit` });
+    process.env.CREDIT_SCORING_URL = credit.url;
+    contract = await startService(contractService, { ...infra, ...isolated, schema: `${run}_contract` });
+    invoicing = await startService(invoicingService, { ...infra, ...isolated, schema: `${run}_invoicing` });
+  });
+  afterAll(async () => {
+    for (const s of [contract, invoicing, credit]) await s?.stop();
+    delete process.env.CREDIT_SCORING_URL;
+    await bus.close();
+    await notifier.stop();
+  });
+
+  const call = async (s: RunningService, method: 'GET' | 'POST', url: string, payload?: object) => {
+    const res = await s.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const register = (customerId: string) =>
+    call(credit, 'POST', '/customers', {
+      customerId,
+      name: `${customerId} Ltd`,
+      industry: 'MANUFACTURING',
+      region: 'East China',
+      headcount: 200,
+      annualRevenue: 5_000_000_000,
+      expectedAnnualValue: 100_000_000,
+      registrationNumber: `R-${customerId}`,
+      registeredDate: '2015-06-01',
+      salesOwner: 'sales-li',
+    });
+  const milestones = [
+    {
+      milestoneId: 'SIGN',
+      name: '30% on signing',
+      percent: 30,
+      trigger: 'SIGNING',
+      term: { days: 5, basis: 'WORKING' },
+    },
+    {
+      milestoneId: 'ACCEPT',
+      name: '60% on acceptance',
+      percent: 60,
+      trigger: 'ACCEPTANCE',
+      term: { days: 3, basis: 'WORKING' },
+    },
+    {
+      milestoneId: 'WARRANTY',
+      name: '10% after warranty',
+      percent: 10,
+      trigger: 'AFTER_ACCEPTANCE',
+      afterDays: 365,
+      term: { days: 30, basis: 'CALENDAR' },
+    },
+  ];
+  const draft = (contractId: string, customerId: string, ms = milestones) =>
+    call(contract, 'POST', '/contracts', {
+      contractId,
+      customerId,
+      title: 'Press line',
+      value: 50_000_000,
+      currency: 'CNY',
+      milestones: ms,
+    });
+  const invoice = (invoiceId: string) =>
+    eventually(
+      async () => {
+        const res = await call(invoicing, 'GET', `/invoices/${invoiceId}`);
+        return res.status === 200 ? res.body : undefined;
+      },
+      30_000,
+      `invoice ${invoiceId}`,
+    );
+
+  it('turns signing and an acceptance into invoices due on the dates the terms give', async () => {
+    expect((await register('C-OK')).status).toBe(201);
+    const drafted = await draft('K-OK', 'C-OK');
+    expect(drafted).toMatchObject({ status: 201, body: { tier: 'COOPERATIVE', status: 'DRAFT' } });
+    expect(drafted.body.milestones.map((m: { amount: number }) => m.amount)).toEqual([
+      15_000_000, 30_000_000, 5_000_000,
+    ]);
+
+    expect((await call(contract, 'POST', '/contracts/K-OK/sign', {})).body.status).toBe('SIGNED');
+    // Signed Monday 2026-01-05: 5 working days later is Monday 2026-01-12.
+    expect(await invoice('K-OK:SIGN')).toMatchObject({
+      amount: 15_000_000,
+      dueDate: '2026-01-12',
+      lateFeeTerms: { interestFromDay: 16 },
+    });
+
+    // Accepted on Friday 2026-01-16: 3 working days later is Wednesday 2026-01-21.
+    const accepted = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-16' });
+    expect(accepted.status).toBe(200);
+    expect(await invoice('K-OK:ACCEPT')).toMatchObject({
+      amount: 30_000_000,
+      issueDate: '2026-01-16',
+      dueDate: '2026-01-21',
+    });
+
+    const twice = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-19' });
+    expect(twice).toMatchObject({ status: 409, body: { error: 'ALREADY_RECORDED' } });
+  });
+
+  it("tightens the open milestones of the customer's contracts on CreditScoreDropped from the credit topic", async () => {
+    const dropped = toBusMessage(
+      {
+        eventId: randomUUID(),
+        streamId: 'customer-C-OK',
+        streamPosition: 99,
+        globalPosition: 99n,
+        type: 'CreditScoreDropped',
+        data: {
+          customerId: 'C-OK',
+          previousScore: 610,
+          score: 530,
+          tier: 'COOPERATIVE',
+          rule: 'BELOW_TIER_THRESHOLD',
+          causes: ['invoice 31 days overdue'],
+          date: '2026-02-20',
+        },
+        metadata: { correlationId: 'drop-1' },
+        recordedAt: new Date(),
+      },
+      'credit-scoring',
+      publicEventsOf('credit-scoring').get('CreditScoreDropped'),
+    );
+    await bus.publish(topicNames(prefix).credit, [dropped]);
+    const tightened = await eventually(
+      async () => {
+        const { body } = await call(contract, 'GET', '/contracts/K-OK');
+        const warranty = body.milestones.find((m: { milestoneId: string }) => m.milestoneId === 'WARRANTY');
+        return warranty.term.days === 15 ? body : undefined;
+      },
+      30_000,
+      'the warranty term halved',
+    );
+    // Milestones already reached keep their terms.
+    expect(tightened.milestones.map((m: { term: { days: number } }) => m.term.days)).toEqual([5, 3, 15]);
+  });
+
+  it('refuses bad input and refused signings with the reason, changing nothing', async () => {
+    const uneven = milestones.map((m, i) => ({ ...m, percent: [30, 60, 5][i]! }));
+    expect(await draft('K-BAD', 'C-OK', uneven)).toMatchObject({
+      status: 422,
+      body: { error: 'MILESTONES_NOT_100_PERCENT', issues: [{ field: 'milestones' }] },
+    });
+    expect((await call(contract, 'GET', '/contracts/K-BAD')).status).toBe(404);
+    expect((await draft('K-NOBODY', 'C-UNKNOWN')).body).toMatchObject({
+      error: 'CUSTOMER_UNKNOWN_TO_CREDIT',
+    });
+
+    await register('C-FROZEN');
+    await draft('K-FROZEN', 'C-FROZEN');
+    await call(credit, 'POST', '/customers/C-FROZEN/freeze', {
+      reason: '16 days overdue',
+      requestedBy: 'finance-zhao',
+    });
+    const refused = await call(contract, 'POST', '/contracts/K-FROZEN/sign', {});
+    expect(refused).toMatchObject({ status: 422, body: { error: 'CREDIT_REFUSED' } });
+    expect(refused.body.message).toMatch(/credit frozen since 2026-01-05 \(16 days overdue\)/);
+    expect((await call(contract, 'GET', '/contracts/K-FROZEN')).body.status).toBe('DRAFT');
+
+    await call(contract, 'POST', '/contracts/K-FROZEN/termination', { reason: 'customer withdrew' });
+    expect((await call(contract, 'POST', '/contracts/K-FROZEN/sign', {})).status).toBe(409);
+  });
+});
