@@ -1,7 +1,73 @@
 import { z } from 'zod';
-import { EntityId, IsoDate } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate } from '../primitives';
 
-/** Public events of the collections service on `ar.collections.events.v1` (the ones others react to). */
+/** Public events of the collections service on `ar.collections.events.v1`. */
+
+const CaseRef = { caseId: EntityId, invoiceId: EntityId, customerId: EntityId };
+export const OwnerRole = z.enum(['SALES', 'FINANCE', 'LEGAL', 'MANAGEMENT']);
+export type OwnerRole = z.infer<typeof OwnerRole>;
+export const DebtorType = z.enum(['CASH_FLOW_DIFFICULTY', 'HABITUAL_DELAY', 'MALICIOUS_EVASION']);
+export type DebtorType = z.infer<typeof DebtorType>;
+export const CollectionStrategy = z.enum(['CONSULTATIVE', 'PROCESS', 'PROTECTIVE']);
+export const MessageKind = z.enum(['REMINDER_BEFORE_DUE', 'REMINDER_ON_DUE', 'REMINDER_OVERDUE', 'CUSTOMER_CARE', 'DUNNING_LETTER']);
+export type MessageKind = z.infer<typeof MessageKind>;
+export const Channel = z.enum(['EMAIL', 'SMS', 'LETTER']);
+
+export const CaseOpenedV1 = z
+  .object({ ...CaseRef, amount: z.number().int(), currency: CurrencyCode, dueDate: IsoDate, openedDate: IsoDate })
+  .describe('A collection case was opened for an overdue invoice (one case per invoice).');
+export type CaseOpenedV1 = z.infer<typeof CaseOpenedV1>;
+
+export const ReminderSentV1 = z
+  .object({
+    ...CaseRef,
+    messageId: EntityId,
+    kind: MessageKind,
+    channel: Channel,
+    text: z.string().describe('the text sent, archived as sent'),
+    sentDate: IsoDate,
+  })
+  .describe('A reminder or letter passed compliance screening and was sent.');
+export type ReminderSentV1 = z.infer<typeof ReminderSentV1>;
+
+export const MessageBlockedV1 = z
+  .object({
+    ...CaseRef,
+    messageId: EntityId,
+    kind: MessageKind,
+    rule: z.string().describe('the compliance rule that blocked it'),
+    matched: z.string().describe('what matched: the wording, the hour, the count'),
+    outcome: z.enum(['BLOCKED', 'DEFERRED']),
+    deferredTo: IsoDate.optional(),
+    date: IsoDate,
+  })
+  .describe('Compliance stopped a message: blocked for its wording, or deferred (contact hours, frequency).');
+export type MessageBlockedV1 = z.infer<typeof MessageBlockedV1>;
+
+export const CaseEscalatedV1 = z
+  .object({
+    ...CaseRef,
+    rung: z.number().int().describe('days overdue from which this rung applies (1, 16, 31, 91)'),
+    ownerRole: OwnerRole,
+    action: z.string(),
+    rule: z.string().describe('the ladder rule, e.g. "16-30 days overdue: finance"'),
+    daysOverdue: z.number().int(),
+    date: IsoDate,
+  })
+  .describe('The case reached a rung of the escalation ladder; its owner and action change.');
+export type CaseEscalatedV1 = z.infer<typeof CaseEscalatedV1>;
+
+export const StrategyChosenV1 = z
+  .object({
+    ...CaseRef,
+    strategy: CollectionStrategy,
+    debtorType: DebtorType,
+    nextActions: z.array(z.string()),
+    reason: z.string(),
+    date: IsoDate,
+  })
+  .describe('The collection strategy for the case, from the tier and the debtor type, and why.');
+export type StrategyChosenV1 = z.infer<typeof StrategyChosenV1>;
 
 export const CreditFreezeRequestedV1 = z
   .object({
@@ -11,14 +77,23 @@ export const CreditFreezeRequestedV1 = z
     daysOverdue: z.number().int(),
     date: IsoDate,
   })
-  .describe(
-    "Collections asks credit-scoring to freeze the customer's credit (16-30 days overdue by default).",
-  );
+  .describe("Collections asks credit-scoring to freeze the customer's credit (16-30 days overdue by default).");
 export type CreditFreezeRequestedV1 = z.infer<typeof CreditFreezeRequestedV1>;
+
+export const PromiseRecordedV1 = z
+  .object({ ...CaseRef, promiseId: EntityId, promisedDate: IsoDate, promisedAmount: z.number().int().positive(), date: IsoDate })
+  .describe('The customer promised to pay this amount by this date.');
+export type PromiseRecordedV1 = z.infer<typeof PromiseRecordedV1>;
+
+export const PromiseKeptV1 = z
+  .object({ ...CaseRef, promiseId: EntityId, date: IsoDate })
+  .describe('A promise to pay was kept.');
+export type PromiseKeptV1 = z.infer<typeof PromiseKeptV1>;
 
 export const PromiseBrokenV1 = z
   .object({
     caseId: EntityId,
+    invoiceId: EntityId.optional(),
     customerId: EntityId,
     promiseId: EntityId,
     promisedDate: IsoDate,
@@ -28,7 +103,44 @@ export const PromiseBrokenV1 = z
   .describe('A promise to pay was not kept: detected on the day after the promised date.');
 export type PromiseBrokenV1 = z.infer<typeof PromiseBrokenV1>;
 
+export const InstalmentPlanAgreedV1 = z
+  .object({
+    ...CaseRef,
+    planId: EntityId,
+    instalments: z.array(z.object({ dueDate: IsoDate, amount: z.number().int().positive() })).min(1),
+    date: IsoDate,
+  })
+  .describe('An instalment plan was agreed with the customer; invoicing applies it to the invoice.');
+export type InstalmentPlanAgreedV1 = z.infer<typeof InstalmentPlanAgreedV1>;
+
+export const CollectionActionRecordedV1 = z
+  .object({
+    ...CaseRef,
+    kind: z.enum(['CALL', 'VISIT', 'EMAIL', 'NOTE']),
+    by: EntityId,
+    note: z.string(),
+    nextStep: z.string().optional(),
+    date: IsoDate,
+  })
+  .describe('A person worked the case: a call made, what the customer said, the next step.');
+export type CollectionActionRecordedV1 = z.infer<typeof CollectionActionRecordedV1>;
+
+export const CaseClosedV1 = z
+  .object({ ...CaseRef, outcome: z.enum(['PAID', 'PLAN_AGREED', 'HANDED_TO_LEGAL', 'WRITTEN_OFF', 'CREDITED']), date: IsoDate })
+  .describe('The case is closed, with its outcome.');
+export type CaseClosedV1 = z.infer<typeof CaseClosedV1>;
+
 export const CollectionsEventsV1 = {
+  CaseOpened: CaseOpenedV1,
+  ReminderSent: ReminderSentV1,
+  MessageBlocked: MessageBlockedV1,
+  CaseEscalated: CaseEscalatedV1,
+  StrategyChosen: StrategyChosenV1,
   CreditFreezeRequested: CreditFreezeRequestedV1,
+  PromiseRecorded: PromiseRecordedV1,
+  PromiseKept: PromiseKeptV1,
   PromiseBroken: PromiseBrokenV1,
+  InstalmentPlanAgreed: InstalmentPlanAgreedV1,
+  CollectionActionRecorded: CollectionActionRecordedV1,
+  CaseClosed: CaseClosedV1,
 } as const;
