@@ -1,0 +1,337 @@
+import type { CreditTier, DebtorType, MessageKind } from '@ar/contracts';
+import {
+  addDays,
+  type Decider,
+  daysBetween,
+  type IsoDate,
+  RuleViolation,
+  StateConflict,
+  toIsoDate,
+} from '@ar/kernel';
+import { type ComplianceRules, DEFAULT_COMPLIANCE_RULES, screenMessage } from '../compliance/screening';
+import { DEFAULT_LADDER, type Rung } from '../ladder/escalation-ladder';
+import { formatAmount, TEMPLATES } from '../messages/templates';
+import { chooseStrategy, classifyDebtor } from '../strategy/strategy';
+import {
+  type CaseEvent,
+  type CaseState,
+  type DunningFile,
+  evolveCase,
+  isTracked,
+  type TrackedInvoice,
+} from './state';
+
+export type { CaseEvent, CaseState } from './state';
+
+type C<T extends string, D> = { type: T; data: D };
+export type CaseCommand =
+  | C<'TrackInvoice', TrackedInvoice>
+  | C<'NotePayment', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
+  | C<'NoteDispute', { disputed: boolean; date: IsoDate }>
+  | C<'NoteSettled', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
+  | C<'RunDay', { today: IsoDate; tier: CreditTier }>
+  | C<'RecordPromise', { promiseId: string; promisedDate: IsoDate; promisedAmount: number; date: IsoDate }>
+  | C<
+      'SetDebtorType',
+      { debtorType: DebtorType; by: string; reason: string; date: IsoDate; tier: CreditTier }
+    >
+  | C<
+      'AgreeInstalmentPlan',
+      { planId: string; instalments: { dueDate: IsoDate; amount: number }[]; date: IsoDate }
+    >
+  | C<
+      'RecordAction',
+      {
+        kind: 'CALL' | 'VISIT' | 'EMAIL' | 'NOTE';
+        by: string;
+        note: string;
+        nextStep?: string | undefined;
+        date: IsoDate;
+      }
+    >
+  | C<'HandToLegal', { date: IsoDate }>;
+
+export interface CollectionRules {
+  ladder: Rung[];
+  compliance: ComplianceRules;
+  /** Reminder days relative to the due date (DOMAIN.md §4: 7 before, on the day, 30 after). */
+  reminders: { beforeDue: number; overdue: number };
+  channel: 'EMAIL' | 'SMS' | 'LETTER';
+}
+
+export const DEFAULT_COLLECTION_RULES: CollectionRules = {
+  ladder: DEFAULT_LADDER,
+  compliance: DEFAULT_COMPLIANCE_RULES,
+  reminders: { beforeDue: 7, overdue: 30 },
+  channel: 'EMAIL',
+};
+
+function openCase(state: CaseState, doing: string): DunningFile {
+  if (!isTracked(state) || state.status !== 'OPEN') {
+    throw new StateConflict('CASE_NOT_OPEN', `no open collection case: cannot ${doing}`, 'caseId');
+  }
+  return state;
+}
+
+/**
+ * A collection case, one per invoice (DOMAIN.md §4): the case opens when the invoice is first
+ * overdue and is worked alone - its own ladder, reminders and promises - while the worklist groups
+ * cases by customer for people. One case per invoice keeps each case's clock exact when a
+ * customer's invoices fall due on different days.
+ */
+export function caseDecider(
+  rules: CollectionRules = DEFAULT_COLLECTION_RULES,
+): Decider<CaseCommand, CaseEvent, CaseState> {
+  const ref = (f: DunningFile) => ({
+    caseId: f.invoice.invoiceId,
+    invoiceId: f.invoice.invoiceId,
+    customerId: f.invoice.customerId,
+  });
+
+  function message(f: DunningFile, kind: MessageKind, today: IsoDate, now: Date): CaseEvent {
+    const inv = f.invoice;
+    const daysOverdue = Math.max(0, daysBetween(inv.dueDate, today));
+    const text = TEMPLATES[kind]({
+      customerName: inv.customerName,
+      invoiceId: inv.invoiceId,
+      amount: formatAmount(inv.amount - f.principalPaid, inv.currency),
+      dueDate: inv.dueDate,
+      daysOverdue,
+      lateFee: inv.lateFeeTerms,
+    });
+    // The message goes out at the time the command runs on `today` (the business clock's hour).
+    const at = toIsoDate(now) === today ? now : new Date(`${today}T${now.toISOString().slice(11)}`);
+    const sentOn = f.messagesSent.map((m) => m.date);
+    const screening = screenMessage({ text, at }, sentOn, rules.compliance);
+    const messageId = `${inv.invoiceId}-${kind}`;
+    if (screening.outcome === 'SEND') {
+      return {
+        type: 'ReminderSent',
+        data: { ...ref(f), messageId, kind, channel: rules.channel, text, sentDate: today },
+      };
+    }
+    return {
+      type: 'MessageBlocked',
+      data: {
+        ...ref(f),
+        messageId,
+        kind,
+        rule: screening.rule,
+        matched: screening.matched,
+        outcome: screening.outcome,
+        ...(screening.outcome === 'DEFERRED' ? { deferredTo: screening.until } : {}),
+        date: today,
+      },
+    };
+  }
+
+  function strategyEvent(
+    f: DunningFile,
+    tier: CreditTier,
+    debtorType: DebtorType,
+    date: IsoDate,
+    why?: string,
+  ): CaseEvent {
+    const chosen = chooseStrategy(tier, debtorType);
+    return {
+      type: 'StrategyChosen',
+      data: {
+        ...ref(f),
+        strategy: chosen.strategy,
+        debtorType,
+        nextActions: chosen.nextActions,
+        reason: why ? `${chosen.reason}; ${why}` : chosen.reason,
+        date,
+      },
+    };
+  }
+
+  function runDay(state: DunningFile, today: IsoDate, tier: CreditTier, now: Date): CaseEvent[] {
+    if (state.status === 'CLOSED' || state.status === 'SETTLED' || state.disputed) return [];
+    const events: CaseEvent[] = [];
+    let f = state;
+    const emit = (e: CaseEvent) => {
+      events.push(e);
+      f = evolveCase(f, e) as DunningFile;
+    };
+    const sent = (kind: MessageKind) =>
+      f.messagesSent.some((m) => m.kind === kind) ||
+      f.deferred.some((d) => d.kind === kind && d.until > today);
+    const send = (kind: MessageKind) => {
+      if (!sent(kind)) emit(message(f, kind, today, now));
+    };
+    const { dueDate } = f.invoice;
+    const daysOverdue = daysBetween(dueDate, today);
+
+    if (daysOverdue < 0 && today >= addDays(dueDate, -rules.reminders.beforeDue)) send('REMINDER_BEFORE_DUE');
+    if (daysOverdue === 0) send('REMINDER_ON_DUE');
+    if (daysOverdue >= 1 && f.status === 'TRACKING') {
+      emit({
+        type: 'CaseOpened',
+        data: {
+          ...ref(f),
+          amount: f.invoice.amount - f.principalPaid,
+          currency: f.invoice.currency,
+          dueDate,
+          openedDate: today,
+        },
+      });
+      const debtorType =
+        f.debtorType ??
+        classifyDebtor({ brokenPromises: f.brokenPromises, partialPayments: f.partialPayments, daysOverdue });
+      emit(strategyEvent(f, tier, debtorType, today));
+    }
+    if (f.status !== 'OPEN') return events;
+
+    for (const rung of rules.ladder) {
+      if (daysOverdue < rung.fromDay || f.rungsReached.includes(rung.fromDay)) continue;
+      emit({
+        type: 'CaseEscalated',
+        data: {
+          ...ref(f),
+          rung: rung.fromDay,
+          ownerRole: rung.ownerRole,
+          action: rung.action,
+          rule: rung.rule,
+          daysOverdue,
+          date: today,
+        },
+      });
+      if (rung.requestsCreditFreeze) {
+        emit({
+          type: 'CreditFreezeRequested',
+          data: {
+            caseId: f.invoice.invoiceId,
+            customerId: f.invoice.customerId,
+            reason: `${rung.rule}: invoice ${f.invoice.invoiceId} ${daysOverdue} days overdue`,
+            daysOverdue,
+            date: today,
+          },
+        });
+      }
+    }
+    // The customer hears from us at most once a day: the most pressing message of the rungs reached.
+    const rungMessage = [...rules.ladder]
+      .reverse()
+      .find((r) => daysOverdue >= r.fromDay && r.message)?.message;
+    if (daysOverdue >= rules.reminders.overdue) send('REMINDER_OVERDUE');
+    else if (rungMessage) send(rungMessage);
+
+    for (const p of f.promises) {
+      // Detected on the day after the promised date: by then the money should be here.
+      if (p.status !== 'OPEN' || today <= p.date) continue;
+      emit({
+        type: 'PromiseBroken',
+        data: {
+          caseId: f.invoice.invoiceId,
+          invoiceId: f.invoice.invoiceId,
+          customerId: f.invoice.customerId,
+          promiseId: p.promiseId,
+          promisedDate: p.date,
+          promisedAmount: p.amount,
+          detectedDate: today,
+        },
+      });
+      if (!f.debtorTypeSetByPerson) {
+        const debtorType = classifyDebtor({
+          brokenPromises: f.brokenPromises,
+          partialPayments: f.partialPayments,
+          daysOverdue,
+        });
+        if (debtorType !== f.debtorType)
+          emit(strategyEvent(f, tier, debtorType, today, `promise ${p.promiseId} broken`));
+      }
+    }
+    return events;
+  }
+
+  return {
+    initialState: () => ({ status: 'NONE' }),
+    evolve: evolveCase,
+    decide(command, state, now) {
+      switch (command.type) {
+        case 'TrackInvoice':
+          return isTracked(state) ? [] : [{ type: 'InvoiceTracked', data: command.data }];
+        case 'NotePayment': {
+          if (!isTracked(state)) return [];
+          const events: CaseEvent[] = [{ type: 'InvoicePaymentNoted', data: command.data }];
+          const after = evolveCase(state, events[0]!) as DunningFile;
+          for (const p of state.promises) {
+            if (p.status === 'OPEN' && command.data.date <= p.date && after.paid - p.paidBefore >= p.amount) {
+              events.push({
+                type: 'PromiseKept',
+                data: { ...ref(state), promiseId: p.promiseId, date: command.data.date },
+              });
+            }
+          }
+          if (command.data.paidInFull && state.status === 'OPEN') {
+            events.push({
+              type: 'CaseClosed',
+              data: { ...ref(state), outcome: 'PAID', date: command.data.date },
+            });
+          }
+          return events;
+        }
+        case 'NoteDispute':
+          return isTracked(state) && state.disputed !== command.data.disputed
+            ? [{ type: 'InvoiceDisputeNoted', data: command.data }]
+            : [];
+        case 'NoteSettled': {
+          if (!isTracked(state) || state.status === 'CLOSED' || state.status === 'SETTLED') return [];
+          if (state.status === 'OPEN')
+            return [
+              { type: 'CaseClosed', data: { ...ref(state), ...command.data, outcome: command.data.outcome } },
+            ];
+          return [{ type: 'InvoiceSettledElsewhere', data: command.data }];
+        }
+        case 'RunDay':
+          return isTracked(state) ? runDay(state, command.data.today, command.data.tier, now) : [];
+        case 'RecordPromise': {
+          const f = openCase(state, 'record a promise');
+          const { promiseId, promisedDate, promisedAmount, date } = command.data;
+          if (f.promises.some((p) => p.promiseId === promiseId)) return [];
+          if (promisedDate < date)
+            throw new RuleViolation(
+              'PROMISE_IN_THE_PAST',
+              `a promise for ${promisedDate} is already past`,
+              'promisedDate',
+            );
+          return [
+            { type: 'PromiseRecorded', data: { ...ref(f), promiseId, promisedDate, promisedAmount, date } },
+          ];
+        }
+        case 'SetDebtorType': {
+          const f = openCase(state, 'set the debtor type');
+          const { debtorType, by, reason, date, tier } = command.data;
+          return [
+            { type: 'DebtorTypeSet', data: { debtorType, by, reason, date } },
+            strategyEvent(f, tier, debtorType, date, `set by ${by}: ${reason}`),
+          ];
+        }
+        case 'AgreeInstalmentPlan': {
+          const f = openCase(state, 'agree an instalment plan');
+          const open = f.invoice.amount - f.principalPaid;
+          const total = command.data.instalments.reduce((s, i) => s + i.amount, 0);
+          if (total !== open) {
+            throw new RuleViolation(
+              'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
+              `instalments add up to ${total}, the unpaid principal is ${open}`,
+              'instalments',
+            );
+          }
+          return [{ type: 'InstalmentPlanAgreed', data: { ...ref(f), ...command.data } }];
+        }
+        case 'RecordAction': {
+          const f = openCase(state, 'record an action');
+          return [{ type: 'CollectionActionRecorded', data: { ...ref(f), ...command.data } }];
+        }
+        case 'HandToLegal': {
+          const f = openCase(state, 'hand it to legal');
+          return [
+            { type: 'CaseClosed', data: { ...ref(f), outcome: 'HANDED_TO_LEGAL', date: command.data.date } },
+          ];
+        }
+      }
+    },
+  };
+}

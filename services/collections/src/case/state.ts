@@ -1,0 +1,172 @@
+import type {
+  CaseClosedV1,
+  CaseEscalatedV1,
+  CaseOpenedV1,
+  CollectionActionRecordedV1,
+  CreditFreezeRequestedV1,
+  CreditTier,
+  DebtorType,
+  InstalmentPlanAgreedV1,
+  LateFeeTermsV1,
+  MessageBlockedV1,
+  MessageKind,
+  PromiseBrokenV1,
+  PromiseKeptV1,
+  PromiseRecordedV1,
+  ReminderSentV1,
+  StrategyChosenV1,
+} from '@ar/contracts';
+import type { IsoDate } from '@ar/kernel';
+
+/** What collections knows of the invoice behind a case (from invoicing's events). */
+export interface TrackedInvoice {
+  invoiceId: string;
+  customerId: string;
+  customerName: string;
+  amount: number;
+  currency: string;
+  dueDate: IsoDate;
+  lateFeeTerms: LateFeeTermsV1 | undefined;
+}
+
+type E<T extends string, D> = { type: T; data: D };
+export type CaseEvent =
+  | E<'InvoiceTracked', TrackedInvoice>
+  | E<'InvoicePaymentNoted', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
+  | E<'InvoiceDisputeNoted', { disputed: boolean; date: IsoDate }>
+  | E<'InvoiceSettledElsewhere', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
+  | E<'CaseOpened', CaseOpenedV1>
+  | E<'ReminderSent', ReminderSentV1>
+  | E<'MessageBlocked', MessageBlockedV1>
+  | E<'CaseEscalated', CaseEscalatedV1>
+  | E<'StrategyChosen', StrategyChosenV1>
+  | E<'CreditFreezeRequested', CreditFreezeRequestedV1>
+  | E<'PromiseRecorded', PromiseRecordedV1>
+  | E<'PromiseKept', PromiseKeptV1>
+  | E<'PromiseBroken', PromiseBrokenV1>
+  | E<'InstalmentPlanAgreed', InstalmentPlanAgreedV1>
+  | E<'CollectionActionRecorded', CollectionActionRecordedV1>
+  | E<'DebtorTypeSet', { debtorType: DebtorType; by: string; reason: string; date: IsoDate }>
+  | E<'CaseClosed', CaseClosedV1>;
+
+export interface Promise_ {
+  promiseId: string;
+  date: IsoDate;
+  amount: number;
+  paidBefore: number;
+  status: 'OPEN' | 'KEPT' | 'BROKEN';
+}
+
+export interface DunningFile {
+  status: 'TRACKING' | 'OPEN' | 'CLOSED' | 'SETTLED';
+  invoice: TrackedInvoice;
+  paid: number;
+  principalPaid: number;
+  partialPayments: number;
+  disputed: boolean;
+  messagesSent: { kind: MessageKind; date: IsoDate }[];
+  deferred: { kind: MessageKind; until: IsoDate }[];
+  rungsReached: number[];
+  promises: Promise_[];
+  brokenPromises: number;
+  debtorType: DebtorType | undefined;
+  debtorTypeSetByPerson: boolean;
+  tier: CreditTier | undefined;
+  lastAction: CollectionActionRecordedV1 | undefined;
+}
+
+export type CaseState = { status: 'NONE' } | DunningFile;
+export const isTracked = (s: CaseState): s is DunningFile => s.status !== 'NONE';
+
+export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
+  if (event.type === 'InvoiceTracked') {
+    return {
+      status: 'TRACKING',
+      invoice: event.data,
+      paid: 0,
+      principalPaid: 0,
+      partialPayments: 0,
+      disputed: false,
+      messagesSent: [],
+      deferred: [],
+      rungsReached: [],
+      promises: [],
+      brokenPromises: 0,
+      debtorType: undefined,
+      debtorTypeSetByPerson: false,
+      tier: undefined,
+      lastAction: undefined,
+    };
+  }
+  if (!isTracked(state)) return state;
+  switch (event.type) {
+    case 'InvoicePaymentNoted': {
+      const paid = state.paid + event.data.amount;
+      return {
+        ...state,
+        paid,
+        principalPaid: state.principalPaid + event.data.toPrincipal,
+        partialPayments: state.partialPayments + (event.data.paidInFull ? 0 : 1),
+        status: event.data.paidInFull && state.status === 'TRACKING' ? 'SETTLED' : state.status,
+      };
+    }
+    case 'InvoiceDisputeNoted':
+      return { ...state, disputed: event.data.disputed };
+    case 'InvoiceSettledElsewhere':
+      return state.status === 'TRACKING' ? { ...state, status: 'SETTLED' } : state;
+    case 'CaseOpened':
+      return { ...state, status: 'OPEN' };
+    case 'ReminderSent':
+      return {
+        ...state,
+        messagesSent: [...state.messagesSent, { kind: event.data.kind, date: event.data.sentDate }],
+        deferred: state.deferred.filter((d) => d.kind !== event.data.kind),
+      };
+    case 'MessageBlocked':
+      return event.data.outcome === 'DEFERRED'
+        ? {
+            ...state,
+            deferred: [
+              ...state.deferred.filter((d) => d.kind !== event.data.kind),
+              { kind: event.data.kind, until: event.data.deferredTo! },
+            ],
+          }
+        : // A blocked message is not retried: its template needs a person's fix.
+          { ...state, messagesSent: [...state.messagesSent, { kind: event.data.kind, date: '0000-00-00' }] };
+    case 'CaseEscalated':
+      return { ...state, rungsReached: [...state.rungsReached, event.data.rung] };
+    case 'StrategyChosen':
+      return { ...state, debtorType: event.data.debtorType };
+    case 'DebtorTypeSet':
+      return { ...state, debtorType: event.data.debtorType, debtorTypeSetByPerson: true };
+    case 'PromiseRecorded':
+      return {
+        ...state,
+        promises: [
+          ...state.promises,
+          {
+            promiseId: event.data.promiseId,
+            date: event.data.promisedDate,
+            amount: event.data.promisedAmount,
+            paidBefore: state.paid,
+            status: 'OPEN',
+          },
+        ],
+      };
+    case 'PromiseKept':
+    case 'PromiseBroken': {
+      const status = event.type === 'PromiseKept' ? 'KEPT' : 'BROKEN';
+      return {
+        ...state,
+        brokenPromises: state.brokenPromises + (status === 'BROKEN' ? 1 : 0),
+        promises: state.promises.map((p) => (p.promiseId === event.data.promiseId ? { ...p, status } : p)),
+      };
+    }
+    case 'CollectionActionRecorded':
+      return { ...state, lastAction: event.data };
+    case 'CaseClosed':
+      return { ...state, status: 'CLOSED' };
+    default:
+      return state;
+  }
+}
