@@ -1,4 +1,5 @@
 export * from './collections/events.v1';
+export * from './collections/rest.v1';
 export * from './contract/events.v1';
 export * from './contract/rest.v1';
 export * from './credit/events.v1';

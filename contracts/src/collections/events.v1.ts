@@ -9,12 +9,24 @@ export type OwnerRole = z.infer<typeof OwnerRole>;
 export const DebtorType = z.enum(['CASH_FLOW_DIFFICULTY', 'HABITUAL_DELAY', 'MALICIOUS_EVASION']);
 export type DebtorType = z.infer<typeof DebtorType>;
 export const CollectionStrategy = z.enum(['CONSULTATIVE', 'PROCESS', 'PROTECTIVE']);
-export const MessageKind = z.enum(['REMINDER_BEFORE_DUE', 'REMINDER_ON_DUE', 'REMINDER_OVERDUE', 'CUSTOMER_CARE', 'DUNNING_LETTER']);
+export const MessageKind = z.enum([
+  'REMINDER_BEFORE_DUE',
+  'REMINDER_ON_DUE',
+  'REMINDER_OVERDUE',
+  'CUSTOMER_CARE',
+  'DUNNING_LETTER',
+]);
 export type MessageKind = z.infer<typeof MessageKind>;
 export const Channel = z.enum(['EMAIL', 'SMS', 'LETTER']);
 
 export const CaseOpenedV1 = z
-  .object({ ...CaseRef, amount: z.number().int(), currency: CurrencyCode, dueDate: IsoDate, openedDate: IsoDate })
+  .object({
+    ...CaseRef,
+    amount: z.number().int(),
+    currency: CurrencyCode,
+    dueDate: IsoDate,
+    openedDate: IsoDate,
+  })
   .describe('A collection case was opened for an overdue invoice (one case per invoice).');
 export type CaseOpenedV1 = z.infer<typeof CaseOpenedV1>;
 
@@ -77,11 +89,19 @@ export const CreditFreezeRequestedV1 = z
     daysOverdue: z.number().int(),
     date: IsoDate,
   })
-  .describe("Collections asks credit-scoring to freeze the customer's credit (16-30 days overdue by default).");
+  .describe(
+    "Collections asks credit-scoring to freeze the customer's credit (16-30 days overdue by default).",
+  );
 export type CreditFreezeRequestedV1 = z.infer<typeof CreditFreezeRequestedV1>;
 
 export const PromiseRecordedV1 = z
-  .object({ ...CaseRef, promiseId: EntityId, promisedDate: IsoDate, promisedAmount: z.number().int().positive(), date: IsoDate })
+  .object({
+    ...CaseRef,
+    promiseId: EntityId,
+    promisedDate: IsoDate,
+    promisedAmount: z.number().int().positive(),
+    date: IsoDate,
+  })
   .describe('The customer promised to pay this amount by this date.');
 export type PromiseRecordedV1 = z.infer<typeof PromiseRecordedV1>;
 
@@ -126,7 +146,11 @@ export const CollectionActionRecordedV1 = z
 export type CollectionActionRecordedV1 = z.infer<typeof CollectionActionRecordedV1>;
 
 export const CaseClosedV1 = z
-  .object({ ...CaseRef, outcome: z.enum(['PAID', 'PLAN_AGREED', 'HANDED_TO_LEGAL', 'WRITTEN_OFF', 'CREDITED']), date: IsoDate })
+  .object({
+    ...CaseRef,
+    outcome: z.enum(['PAID', 'PLAN_AGREED', 'HANDED_TO_LEGAL', 'WRITTEN_OFF', 'CREDITED']),
+    date: IsoDate,
+  })
   .describe('The case is closed, with its outcome.');
 export type CaseClosedV1 = z.infer<typeof CaseClosedV1>;
 

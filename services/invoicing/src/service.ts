@@ -7,6 +7,7 @@ import { ledgerRoutes } from './ledger/routes';
 import { overdueClock } from './overdue/overdue-clock';
 import { cashApplication } from './payment/cash-application';
 import { paymentRoutes } from './payment/routes';
+import { onInstalmentPlanAgreed } from './reactions/on-instalment-plan-agreed';
 import { onMilestoneReached } from './reactions/on-milestone-reached';
 
 const config = loadInvoicingConfig();
@@ -33,6 +34,11 @@ export const invoicingService: ServiceDefinition = {
         name: 'milestones',
         topics: ['contract'],
         handle: (client, event) => onMilestoneReached(client, event, invoices, config),
+      },
+      {
+        name: 'instalment-plans',
+        topics: ['collections'],
+        handle: (client, event) => onInstalmentPlanAgreed(client, event, invoices),
       },
     ];
   },

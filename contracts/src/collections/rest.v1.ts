@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { EntityId, IsoDate, PositiveMinorUnits } from '../primitives';
+import { DebtorType, OwnerRole } from './events.v1';
+
+const Text = z.string().trim().min(1, 'must not be empty').max(1000);
+
+export const PromiseRequest = z
+  .object({ promiseId: EntityId, promisedDate: IsoDate, promisedAmount: PositiveMinorUnits })
+  .strict();
+export const DebtorTypeRequest = z.object({ debtorType: DebtorType, by: EntityId, reason: Text }).strict();
+export const CasePlanRequest = z
+  .object({
+    planId: EntityId,
+    instalments: z
+      .array(z.object({ dueDate: IsoDate, amount: PositiveMinorUnits }).strict())
+      .min(1)
+      .max(120),
+  })
+  .strict();
+export const ActionRequest = z
+  .object({
+    kind: z.enum(['CALL', 'VISIT', 'EMAIL', 'NOTE']),
+    by: EntityId,
+    note: Text.describe('what was done, what the customer said'),
+    nextStep: z.string().max(500).optional(),
+  })
+  .strict();
+export const WorklistQuery = z.object({ ownerRole: OwnerRole.optional() });
+export const ScreenRequest = z.object({ text: Text, at: z.iso.datetime().optional() }).strict();

@@ -1,0 +1,95 @@
+import { type EventMetadata, foldEvents, handleCommand, NotFound, streamName } from '@ar/kernel';
+import type { ServiceContext } from '@ar/platform';
+import type { InlineProjection, Migration } from '@ar/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { type CaseCommand, caseDecider } from './decider';
+import { type CaseEvent, type DunningFile, isTracked, type TrackedInvoice } from './state';
+
+export const caseStream = (invoiceId: string) => streamName('case', invoiceId);
+
+export const caseMigrations: Migration[] = [
+  {
+    id: 'collections-lookup-001',
+    sql: `
+      create table cases (
+        invoice_id text primary key,
+        customer_id text not null,
+        status text not null,
+        due_date date not null
+      );
+      create index cases_active on cases (status, due_date);
+      create table customers (
+        customer_id text primary key,
+        name text,
+        tier text
+      );
+    `,
+  },
+];
+
+/** Which cases are live and when their invoices fall due: what the day run visits. */
+export const casesLookup: InlineProjection = {
+  name: 'cases',
+  async apply(client, _streamId, events) {
+    for (const e of events) {
+      if (e.type === 'InvoiceTracked') {
+        const d = e.data as TrackedInvoice;
+        await client.query(
+          `insert into cases (invoice_id, customer_id, status, due_date) values ($1, $2, 'TRACKING', $3) on conflict do nothing`,
+          [d.invoiceId, d.customerId, d.dueDate],
+        );
+      } else if (
+        e.type === 'CaseOpened' ||
+        e.type === 'CaseClosed' ||
+        (e.type === 'InvoicePaymentNoted' && (e.data as { paidInFull: boolean }).paidInFull) ||
+        e.type === 'InvoiceSettledElsewhere'
+      ) {
+        const status = e.type === 'CaseOpened' ? 'OPEN' : e.type === 'CaseClosed' ? 'CLOSED' : 'SETTLED';
+        await client.query(`update cases set status = $2 where invoice_id = $1 and status <> 'CLOSED'`, [
+          (e.data as { invoiceId?: string }).invoiceId ?? _streamId.slice('case-'.length),
+          status,
+        ]);
+      }
+    }
+  },
+};
+
+/** Cases the day run must look at on `day`: live, and due within the reminder window. */
+export async function liveCases(
+  db: Pool | PoolClient,
+  day: string,
+  beforeDue: number,
+): Promise<{ invoiceId: string; tier: string | null }[]> {
+  const { rows } = await db.query<{ invoice_id: string; tier: string | null }>(
+    `select c.invoice_id, cu.tier from cases c left join customers cu using (customer_id)
+      where c.status in ('TRACKING', 'OPEN') and c.due_date - $2::int <= $1::date order by c.invoice_id`,
+    [day, beforeDue],
+  );
+  return rows.map((r) => ({ invoiceId: r.invoice_id, tier: r.tier }));
+}
+
+export function caseHandler(ctx: ServiceContext) {
+  const decider = caseDecider();
+  async function load(invoiceId: string, tx?: PoolClient) {
+    const { version, events } = await ctx.store.readStream<CaseEvent>(caseStream(invoiceId), tx);
+    return { version, state: foldEvents(decider, events as unknown as CaseEvent[]), events };
+  }
+  return {
+    load,
+    async mustExist(
+      invoiceId: string,
+    ): Promise<{ version: number; state: DunningFile; events: { type: string; data: object }[] }> {
+      const loaded = await load(invoiceId);
+      if (!isTracked(loaded.state))
+        throw new NotFound('CASE_NOT_FOUND', `no case for invoice ${invoiceId}`, 'caseId');
+      return { ...loaded, state: loaded.state };
+    },
+    execute(invoiceId: string, command: CaseCommand, options: { metadata: EventMetadata; tx?: PoolClient }) {
+      return handleCommand(ctx.store, decider, caseStream(invoiceId), command, {
+        ...options,
+        now: ctx.clock.now(),
+      });
+    },
+  };
+}
+export type CaseHandler = ReturnType<typeof caseHandler>;

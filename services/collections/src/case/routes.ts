@@ -1,0 +1,146 @@
+import {
+  ActionRequest,
+  CasePlanRequest,
+  type CreditTier,
+  DebtorTypeRequest,
+  EntityId,
+  PromiseRequest,
+  ScreenRequest,
+  WorklistQuery,
+} from '@ar/contracts';
+import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { z } from 'zod';
+import { screenMessage } from '../compliance/screening';
+import { worklistAsOf } from '../worklist/worklist';
+import type { CaseCommand } from './decider';
+import type { CaseHandler } from './handler';
+import type { DunningFile } from './state';
+
+const CaseParams = z.object({ invoiceId: EntityId });
+
+function caseView(f: DunningFile, events: { type: string; data: object }[], version: number) {
+  return {
+    caseId: f.invoice.invoiceId,
+    status: f.status,
+    invoice: f.invoice,
+    openPrincipal: f.invoice.amount - f.principalPaid,
+    disputed: f.disputed,
+    rungsReached: f.rungsReached,
+    debtorType: f.debtorType ?? null,
+    promises: f.promises,
+    lastAction: f.lastAction ?? null,
+    /** The case history, each message with its text as sent or why it was stopped. */
+    history: events.map((e) => ({ type: e.type, ...e.data })),
+    version,
+  };
+}
+
+/** REST for collections: the people working cases, and systems asking about them. */
+export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: CaseHandler) {
+  const today = () => ctx.clock.today();
+  const tierOf = async (customerId: string): Promise<CreditTier> => {
+    const { rows } = await ctx.pool.query<{ tier: CreditTier | null }>(
+      'select tier from customers where customer_id = $1',
+      [customerId],
+    );
+    return rows[0]?.tier ?? 'COOPERATIVE';
+  };
+
+  app.get(
+    '/cases/:invoiceId',
+    {
+      schema: {
+        summary: "An invoice's collection case: status, ladder, promises, messages, actions",
+        tags: ['cases'],
+        params: CaseParams,
+      },
+    },
+    async (request) => {
+      const { state, events, version } = await cases.mustExist(request.params.invoiceId);
+      return caseView(state, events, version);
+    },
+  );
+
+  app.get(
+    '/worklist',
+    {
+      schema: {
+        summary: 'Open cases for people, ranked by amount x days overdue x risk',
+        tags: ['cases'],
+        querystring: WorklistQuery,
+      },
+    },
+    async (request) => ({
+      asOf: today(),
+      cases: await worklistAsOf(ctx.pool, today(), request.query.ownerRole),
+    }),
+  );
+
+  app.post(
+    '/compliance/screen',
+    {
+      schema: {
+        summary: 'Screen a message text as the platform would before sending it',
+        tags: ['compliance'],
+        body: ScreenRequest,
+      },
+    },
+    async (request) =>
+      screenMessage(
+        { text: request.body.text, at: request.body.at ? new Date(request.body.at) : ctx.clock.now() },
+        [],
+      ),
+  );
+
+  function action<B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    command: (b: z.infer<B>, tier: CreditTier) => CaseCommand,
+  ) {
+    app.post(
+      `/cases/:invoiceId/${path}`,
+      { schema: { summary, tags: ['cases'], params: CaseParams, body } },
+      async (request) => {
+        const { invoiceId } = request.params;
+        const { state } = await cases.mustExist(invoiceId);
+        const tier = await tierOf(state.invoice.customerId);
+        await cases.execute(invoiceId, command(request.body as z.infer<B>, tier), {
+          metadata: commandMetadata(request),
+        });
+        const after = await cases.mustExist(invoiceId);
+        return caseView(after.state, after.events, after.version);
+      },
+    );
+  }
+  action('promises', 'Record a promise to pay (checked the day after its date)', PromiseRequest, (b) => ({
+    type: 'RecordPromise',
+    data: { ...b, date: today() },
+  }));
+  action(
+    'debtor-type',
+    'Set the debtor type (re-chooses the strategy, with the reason)',
+    DebtorTypeRequest,
+    (b, tier) => ({
+      type: 'SetDebtorType',
+      data: { ...b, date: today(), tier },
+    }),
+  );
+  action('instalment-plans', 'Agree an instalment plan (sent to invoicing)', CasePlanRequest, (b) => ({
+    type: 'AgreeInstalmentPlan',
+    data: { ...b, date: today() },
+  }));
+  action(
+    'actions',
+    'Record what a person did: a call, a visit, what the customer said, the next step',
+    ActionRequest,
+    (b) => ({
+      type: 'RecordAction',
+      data: { ...b, date: today() },
+    }),
+  );
+  action('legal-handover', 'Hand the case to legal (closes it here)', z.object({}).strict(), () => ({
+    type: 'HandToLegal',
+    data: { date: today() },
+  }));
+}

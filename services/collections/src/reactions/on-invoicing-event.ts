@@ -1,0 +1,105 @@
+import type { InvoiceIssuedV1, InvoicePaidV1, PaymentAllocatedV1, PaymentOverdueV1 } from '@ar/contracts';
+import type { IncomingEvent } from '@ar/messaging';
+import type { PoolClient } from 'pg';
+import type { CaseCommand } from '../case/decider';
+import type { CaseHandler } from '../case/handler';
+
+type Data = { invoiceId: string; customerId: string } & Record<string, unknown>;
+
+/** What an invoicing event means for the invoice's collection case, if anything. */
+async function commandFor(client: PoolClient, event: IncomingEvent): Promise<CaseCommand | undefined> {
+  const d = event.data as Data;
+  switch (event.type) {
+    case 'InvoiceIssued': {
+      const i = d as unknown as InvoiceIssuedV1;
+      const { rows } = await client.query<{ name: string | null }>(
+        'select name from customers where customer_id = $1',
+        [i.customerId],
+      );
+      return {
+        type: 'TrackInvoice',
+        data: {
+          invoiceId: i.invoiceId,
+          customerId: i.customerId,
+          customerName: rows[0]?.name ?? i.customerId,
+          amount: i.amount,
+          currency: i.currency,
+          dueDate: i.dueDate,
+          lateFeeTerms: i.lateFeeTerms,
+        },
+      };
+    }
+    case 'PaymentAllocated': {
+      const p = d as unknown as PaymentAllocatedV1;
+      return {
+        type: 'NotePayment',
+        data: { amount: p.amount, toPrincipal: p.toPrincipal, date: p.paymentDate, paidInFull: false },
+      };
+    }
+    case 'InvoicePaid':
+      return {
+        type: 'NotePayment',
+        data: { amount: 0, toPrincipal: 0, date: (d as unknown as InvoicePaidV1).paidDate, paidInFull: true },
+      };
+    case 'PaymentOverdue': {
+      // Opens the case even when this service's own day has not come round yet.
+      const o = d as unknown as PaymentOverdueV1;
+      const { rows } = await client.query<{ tier: string | null }>(
+        'select tier from customers where customer_id = $1',
+        [o.customerId],
+      );
+      return {
+        type: 'RunDay',
+        data: { today: o.overdueDate, tier: (rows[0]?.tier as 'COOPERATIVE') ?? 'COOPERATIVE' },
+      };
+    }
+    case 'InvoiceDisputed':
+      return { type: 'NoteDispute', data: { disputed: true, date: d.disputedDate as string } };
+    case 'InvoiceDisputeResolved':
+      return { type: 'NoteDispute', data: { disputed: false, date: d.resolvedDate as string } };
+    case 'InvoiceWrittenOff':
+      return { type: 'NoteSettled', data: { outcome: 'WRITTEN_OFF', date: d.writtenOffDate as string } };
+    case 'InvoiceFullyCredited':
+      return {
+        type: 'NoteSettled',
+        data: { outcome: 'CREDITED', date: event.recordedAt.toISOString().slice(0, 10) },
+      };
+    case 'InstalmentPlanApplied':
+      return {
+        type: 'NoteSettled',
+        data: { outcome: 'PLAN_AGREED', date: event.recordedAt.toISOString().slice(0, 10) },
+      };
+    default:
+      return undefined;
+  }
+}
+
+export async function onInvoicingEvent(client: PoolClient, event: IncomingEvent, cases: CaseHandler) {
+  const command = await commandFor(client, event);
+  if (!command) return;
+  const invoiceId = (event.data as Data).invoiceId;
+  await cases.execute(invoiceId, command, {
+    tx: client,
+    metadata: {
+      correlationId: event.metadata.correlationId,
+      causationId: event.eventId,
+      actor: `reaction:${event.type}`,
+    },
+  });
+}
+
+/** Names and tiers of customers, from credit-scoring: for letters, strategies and the worklist. */
+export async function onCreditEvent(client: PoolClient, event: IncomingEvent) {
+  const d = event.data as { customerId: string; name?: string; tier?: string };
+  if (event.type === 'CustomerRegistered') {
+    await client.query(
+      'insert into customers (customer_id, name) values ($1, $2) on conflict (customer_id) do update set name = excluded.name',
+      [d.customerId, d.name],
+    );
+  } else if (event.type === 'CreditTierChanged') {
+    await client.query(
+      'insert into customers (customer_id, tier) values ($1, $2) on conflict (customer_id) do update set tier = excluded.tier',
+      [d.customerId, d.tier],
+    );
+  }
+}

@@ -1,0 +1,128 @@
+import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
+import type { Pool } from 'pg';
+
+export const worklistMigrations: Migration[] = [
+  {
+    id: 'collections-worklist-001',
+    sql: `
+      create table worklist (
+        invoice_id text primary key,
+        customer_id text not null,
+        currency text not null,
+        open_amount bigint not null,
+        due_date date not null,
+        owner_role text not null,
+        strategy text,
+        debtor_type text,
+        last_action text,
+        next_step text,
+        status text not null
+      );
+      create index worklist_open on worklist (status, owner_role);
+      create table delivered_messages (
+        message_id text primary key,
+        invoice_id text not null,
+        customer_id text not null,
+        kind text not null,
+        channel text not null,
+        text text not null,
+        sent_date date not null
+      );
+    `,
+  },
+];
+
+type D = Record<string, unknown> & { invoiceId: string };
+
+/** The people's worklist of open cases: owner, strategy, last action, open amount. */
+export const worklistProjection: Projection = {
+  name: 'worklist',
+  async apply(client, events: OrderedEvent[]) {
+    for (const e of events) {
+      const d = e.data as D;
+      switch (e.type) {
+        case 'CaseOpened':
+          await client.query(
+            `insert into worklist (invoice_id, customer_id, currency, open_amount, due_date, owner_role, status)
+             values ($1, $2, $3, $4, $5, 'SALES', 'OPEN') on conflict (invoice_id) do nothing`,
+            [d.invoiceId, d.customerId, d.currency, d.amount, d.dueDate],
+          );
+          break;
+        case 'CaseEscalated':
+          await client.query('update worklist set owner_role = $2 where invoice_id = $1', [
+            d.invoiceId,
+            d.ownerRole,
+          ]);
+          break;
+        case 'StrategyChosen':
+          await client.query('update worklist set strategy = $2, debtor_type = $3 where invoice_id = $1', [
+            d.invoiceId,
+            d.strategy,
+            d.debtorType,
+          ]);
+          break;
+        case 'InvoicePaymentNoted':
+          await client.query(
+            'update worklist set open_amount = greatest(open_amount - $2, 0) where invoice_id = $1',
+            [e.streamId.slice('case-'.length), d.toPrincipal],
+          );
+          break;
+        case 'CollectionActionRecorded':
+          await client.query('update worklist set last_action = $2, next_step = $3 where invoice_id = $1', [
+            d.invoiceId,
+            `${d.date} ${d.kind} by ${d.by}: ${d.note}`,
+            d.nextStep ?? null,
+          ]);
+          break;
+        case 'CaseClosed':
+          await client.query(`update worklist set status = 'CLOSED' where invoice_id = $1`, [d.invoiceId]);
+          break;
+      }
+    }
+  },
+  async reset(client) {
+    await client.query('truncate worklist');
+  },
+};
+
+/**
+ * Message delivery through the channel port. The default channel records each message (its
+ * text, channel and day) and sends nothing: tests and demos never reach a real customer.
+ * An email or SMS adapter would deliver at least once (a crash before the checkpoint resends).
+ */
+export const messageDispatch: Projection = {
+  name: 'message-dispatch',
+  async apply(client, events: OrderedEvent[]) {
+    for (const e of events) {
+      if (e.type !== 'ReminderSent') continue;
+      const d = e.data as D;
+      await client.query(
+        `insert into delivered_messages (message_id, invoice_id, customer_id, kind, channel, text, sent_date)
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing`,
+        [d.messageId, d.invoiceId, d.customerId, d.kind, d.channel, d.text, d.sentDate],
+      );
+    }
+  },
+  async reset(client) {
+    await client.query('truncate delivered_messages');
+  },
+};
+
+const RISK: Record<string, number> = { CAUTIOUS: 3, COOPERATIVE: 2, STRATEGIC: 1 };
+
+/** Open cases ranked by amount x days overdue x risk (tier: CAUTIOUS 3, COOPERATIVE 2, STRATEGIC 1). */
+export async function worklistAsOf(pool: Pool, today: string, ownerRole?: string) {
+  const { rows } = await pool.query(
+    `select w.invoice_id as "invoiceId", w.customer_id as "customerId", w.currency,
+            w.open_amount::bigint::float8 as "openAmount", to_char(w.due_date, 'YYYY-MM-DD') as "dueDate",
+            ($1::date - w.due_date) as "daysOverdue", w.owner_role as "ownerRole", w.strategy,
+            w.debtor_type as "debtorType", coalesce(c.tier, 'COOPERATIVE') as tier,
+            w.last_action as "lastAction", w.next_step as "nextStep"
+       from worklist w left join customers c using (customer_id)
+      where w.status = 'OPEN' and ($2::text is null or w.owner_role = $2)`,
+    [today, ownerRole ?? null],
+  );
+  return rows
+    .map((r) => ({ ...r, priority: r.openAmount * Math.max(r.daysOverdue, 0) * (RISK[r.tier] ?? 2) }))
+    .sort((a, b) => b.priority - a.priority);
+}

@@ -1,0 +1,26 @@
+import { InstalmentPlanAgreedV1 } from '@ar/contracts';
+import type { IncomingEvent } from '@ar/messaging';
+import type { PoolClient } from 'pg';
+import type { InvoiceHandler } from '../invoice/handler';
+
+/** An instalment plan agreed in collections replaces the invoice's due date with its instalments. */
+export async function onInstalmentPlanAgreed(
+  client: PoolClient,
+  event: IncomingEvent,
+  invoices: InvoiceHandler,
+) {
+  if (event.type !== 'InstalmentPlanAgreed') return;
+  const plan = InstalmentPlanAgreedV1.parse(event.data);
+  await invoices.execute(
+    plan.invoiceId,
+    { type: 'ApplyInstalmentPlan', data: { planId: plan.planId, instalments: plan.instalments } },
+    {
+      tx: client,
+      metadata: {
+        correlationId: event.metadata.correlationId,
+        causationId: event.eventId,
+        actor: 'reaction:instalment-plan-agreed',
+      },
+    },
+  );
+}
