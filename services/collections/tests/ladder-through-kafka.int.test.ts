@@ -1,9 +1,8 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { KafkaBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import type { RunningService } from '@ar/platform';
+import { eventually } from '../../../tests/support/infra';
+import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { collectionsService } from '../src/service';
 
 /**
@@ -11,45 +10,21 @@ import { collectionsService } from '../src/service';
  * credit-scoring freezes the customer at day 16, a payment closes the case and no reminder follows.
  */
 describe('collections through Kafka', () => {
-  const { databaseUrl, kafkaBrokers } = testInfra();
-  const run = unique('col');
-  const prefix = `${run}.`;
-  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
-  const notifier = new AppendNotifier(databaseUrl);
-  const clock = new BusinessClock('2026-01-05');
-  const services: RunningService[] = [];
+  const platform = kafkaPlatform('col', '2026-01-05');
+  const { clock } = platform;
   let credit: RunningService;
-  let invoicing: RunningService;
   let collections: RunningService;
+  let invoicing: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      topicPrefix: prefix,
-      groupPrefix: prefix,
-    };
-    credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
-    collections = await startService(collectionsService, { ...infra, schema: `${run}_collections` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
-    services.push(invoicing, collections, credit);
+    credit = await platform.start(creditScoringService);
+    collections = await platform.start(collectionsService);
+    invoicing = await platform.start(invoicingService);
   });
   afterAll(async () => {
-    for (const s of services) await s.stop();
-    await bus.close();
-    await notifier.stop();
+    await platform.stop();
   });
 
-  const call = async (s: RunningService, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await s.app.inject({ method, url, ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() };
-  };
   const advanceTo = async (target: string) => {
     let day = clock.today();
     while (day < target) {

@@ -2,44 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { publicEventsOf } from '@ar/contracts';
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { KafkaBus, toBusMessage } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService, topicNames } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { toBusMessage } from '@ar/messaging';
+import type { RunningService } from '@ar/platform';
+import { eventually } from '../../../tests/support/infra';
+import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { contractService } from '../src/service';
 
 /** Contract with credit-scoring and invoicing, each with its own schema, through real Kafka. */
 describe('contracts through Kafka', () => {
-  const { databaseUrl, kafkaBrokers } = testInfra();
-  const run = unique('ct');
-  const prefix = `${run}.`;
-  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
-  const notifier = new AppendNotifier(databaseUrl);
-  const clock = new BusinessClock('2026-01-05'); // a Monday
+  const platform = kafkaPlatform('ct', '2026-01-05');
   let credit: RunningService;
   let contract: RunningService;
   let invoicing: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
-    const isolated = { topicPrefix: prefix, groupPrefix: prefix };
-    credit = await startService(creditScoringService, { ...infra, ...isolated, schema: `${run}_credit` });
+    credit = await platform.start(creditScoringService);
     process.env.CREDIT_SCORING_URL = credit.url;
-    contract = await startService(contractService, { ...infra, ...isolated, schema: `${run}_contract` });
-    invoicing = await startService(invoicingService, { ...infra, ...isolated, schema: `${run}_invoicing` });
+    contract = await platform.start(contractService);
+    invoicing = await platform.start(invoicingService);
   });
   afterAll(async () => {
-    for (const s of [contract, invoicing, credit]) await s?.stop();
     delete process.env.CREDIT_SCORING_URL;
-    await bus.close();
-    await notifier.stop();
+    await platform.stop();
   });
 
-  const call = async (s: RunningService, method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await s.app.inject({ method, url, ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() };
-  };
   const register = (customerId: string) =>
     call(credit, 'POST', '/customers', {
       customerId,
@@ -148,7 +134,7 @@ describe('contracts through Kafka', () => {
       'credit-scoring',
       publicEventsOf('credit-scoring').get('CreditScoreDropped'),
     );
-    await bus.publish(topicNames(prefix).credit, [dropped]);
+    await platform.bus.publish(platform.topics.credit, [dropped]);
     const tightened = await eventually(
       async () => {
         const { body } = await call(contract, 'GET', '/contracts/K-OK');

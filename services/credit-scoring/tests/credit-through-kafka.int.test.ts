@@ -1,9 +1,8 @@
 import { invoicingService } from '@ar/invoicing';
-import { KafkaBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService, topicNames } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
+import type { RunningService } from '@ar/platform';
 import { Kafka, logLevel } from 'kafkajs';
-import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { eventually, unique } from '../../../tests/support/infra';
+import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { creditScoringService } from '../src/service';
 
 /**
@@ -11,39 +10,19 @@ import { creditScoringService } from '../src/service';
  * warning appears on the credit topic; a later credit check is refused with the reason.
  */
 describe('credit-scoring through Kafka', () => {
-  const { databaseUrl, kafkaBrokers } = testInfra();
-  const run = unique('cr');
-  const prefix = `${run}.`;
-  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
-  const notifier = new AppendNotifier(databaseUrl);
-  const clock = new BusinessClock('2026-01-05');
+  const platform = kafkaPlatform('cr', '2026-01-05');
+  const { kafkaBrokers } = platform;
   let credit: RunningService;
   let invoicing: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
-    const isolated = { topicPrefix: prefix, groupPrefix: prefix };
-    credit = await startService(creditScoringService, { ...infra, ...isolated, schema: `${run}_credit` });
-    invoicing = await startService(invoicingService, { ...infra, ...isolated, schema: `${run}_invoicing` });
+    credit = await platform.start(creditScoringService);
+    invoicing = await platform.start(invoicingService);
   });
   afterAll(async () => {
-    await invoicing.stop();
-    await credit.stop();
-    await bus.close();
-    await notifier.stop();
+    await platform.stop();
   });
 
-  const call = async (
-    app: RunningService,
-    method: 'GET' | 'POST' | 'PUT',
-    url: string,
-    payload?: object,
-    headers = {},
-  ) => {
-    const res = await app.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() };
-  };
   const profile = {
     customerId: 'C-LATE',
     name: 'Slow Payer Ltd',
@@ -148,7 +127,7 @@ describe('credit-scoring through Kafka', () => {
     const consumer = kafka.consumer({ groupId: unique('credit-watch') });
     const found: { causes: string[]; [key: string]: unknown }[] = [];
     await consumer.connect();
-    await consumer.subscribe({ topic: topicNames(prefix).credit, fromBeginning: true });
+    await consumer.subscribe({ topic: platform.topics.credit, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (message.headers?.ce_type?.toString() !== 'ar.credit-scoring.CreditScoreDropped.v1') return;
