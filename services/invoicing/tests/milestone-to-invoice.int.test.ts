@@ -1,41 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { type MilestoneReachedV1, publicEventsOf } from '@ar/contracts';
-import { KafkaBus, toBusMessage } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService, topicNames } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { toBusMessage } from '@ar/messaging';
+import type { RunningService } from '@ar/platform';
+import { eventually } from '../../../tests/support/infra';
+import { kafkaPlatform } from '../../../tests/support/platform';
 import { milestoneInvoiceId } from '../src/reactions/on-milestone-reached';
 import { invoicingService } from '../src/service';
 
 /** Choreography through real Kafka: contract's MilestoneReached becomes invoicing's invoice. */
 describe('a reached milestone on the contract topic', () => {
-  const { databaseUrl, kafkaBrokers } = testInfra();
-  const run = unique('ms');
-  const topicPrefix = `${run}.`;
-  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
-  const notifier = new AppendNotifier(databaseUrl);
+  const platform = kafkaPlatform('ms', '2026-04-01');
   let service: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    service = await startService(invoicingService, {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      schema: run,
-      topicPrefix,
-      groupPrefix: topicPrefix,
-      clock: new BusinessClock('2026-04-01'),
-    });
+    service = await platform.start(invoicingService);
   });
-  afterAll(async () => {
-    await service.stop();
-    await bus.close();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
   it('is invoiced once, due on the date its term gives, under the contract late-fee clause', async () => {
     const milestone: MilestoneReachedV1 = {
@@ -62,9 +42,9 @@ describe('a reached milestone on the contract topic', () => {
       'contract',
       publicEventsOf('contract').get('MilestoneReached'),
     );
-    const topic = topicNames(topicPrefix).contract;
+    const topic = platform.topics.contract;
     // Delivered twice, as Kafka may after a rebalance: one invoice.
-    await bus.publish(topic, [message, message]);
+    await platform.bus.publish(topic, [message, message]);
 
     const invoiceId = milestoneInvoiceId(milestone);
     const invoice = await eventually(

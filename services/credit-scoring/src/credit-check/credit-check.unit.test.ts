@@ -1,22 +1,11 @@
-import type { CustomerProfileV1 } from '@ar/contracts';
 import { customerDecider } from '../customer/decider';
+import { acmeProfile } from '../customer/fixtures';
 import type { CreditFile, CustomerState } from '../customer/state';
 import { DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
 import { checkCredit } from './credit-check';
 
 const decider = customerDecider(DEFAULT_CREDIT_POLICY);
-const profile: CustomerProfileV1 = {
-  customerId: 'C-1',
-  name: 'Acme Machinery',
-  industry: 'MANUFACTURING',
-  region: 'East China',
-  headcount: 200,
-  annualRevenue: 5_000_000_000,
-  expectedAnnualValue: 100_000_000,
-  registrationNumber: 'R-1',
-  registeredDate: '2015-06-01',
-  salesOwner: 'sales-li',
-};
+const profile = acmeProfile;
 function file(...commands: Parameters<typeof decider.decide>[0][]): CreditFile {
   let state: CustomerState = decider.initialState();
   for (const command of [

@@ -1,25 +1,13 @@
-import type { CustomerProfileV1 } from '@ar/contracts';
 import { NotFound, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type CreditPolicy, DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
 import { type CustomerCommand, type CustomerEvent, type CustomerState, customerDecider } from './decider';
+import { acmeProfile } from './fixtures';
 
 const decider = customerDecider(DEFAULT_CREDIT_POLICY);
 const spec = deciderSpec(decider);
 
-// MANUFACTURING 600 x 0.3 = 180; revenue 50 million -> 500 x 0.3 = 150; history 700 x 0.4 = 280: 610.
-const profile: CustomerProfileV1 = {
-  customerId: 'C-1',
-  name: 'Acme Machinery',
-  industry: 'MANUFACTURING',
-  region: 'East China',
-  headcount: 200,
-  annualRevenue: 5_000_000_000,
-  expectedAnnualValue: 100_000_000,
-  registrationNumber: '91310000MA1FL0001X',
-  registeredDate: '2015-06-01',
-  salesOwner: 'sales-li',
-};
+const profile = acmeProfile;
 const register: CustomerCommand = { type: 'RegisterCustomer', data: { profile, on: '2026-01-05' } };
 
 function run(commands: CustomerCommand[], d = decider) {
