@@ -1,0 +1,100 @@
+/**
+ * `pnpm bench`: throughput from HTTP command to read model, on this machine. Bounded in count;
+ * results go to tests/bench/results.json (and a line to stdout). Uses DATABASE_URL, or starts
+ * the test PostgreSQL through infra/postgres/start.sh when it is not set.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { invoicingService } from '@ar/invoicing';
+import { InProcessBus } from '@ar/messaging';
+import { BusinessClock, startService } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { reportingService } from '@ar/reporting';
+import pino from 'pino';
+
+const root = join(__dirname, '..', '..');
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+
+function databaseUrl(): string {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const out = execFileSync('bash', [join(root, 'infra/postgres/start.sh')], { encoding: 'utf8' });
+  const url = out.trim().split('\n').at(-1);
+  if (!url) throw new Error(`could not start PostgreSQL: ${out}`);
+  return url;
+}
+
+async function main() {
+  const url = databaseUrl();
+  const run = `bench_${Date.now().toString(36)}`;
+  const logger = pino({ level: 'silent' });
+  const notifier = new AppendNotifier(url);
+  await notifier.start();
+  const infra = {
+    databaseUrl: url,
+    bus: new InProcessBus(),
+    notifier,
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+    clock: new BusinessClock('2026-01-05'),
+  };
+  const reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
+  const invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < COMMANDS) {
+      const i = next++;
+      const t = performance.now();
+      const res = await invoicing.app.inject({
+        method: 'POST',
+        url: '/invoices',
+        payload: {
+          invoiceId: `B-${i}`,
+          customerId: `C-${i % 200}`,
+          amount: 10_000 + i,
+          currency: 'CNY',
+          issueDate: '2026-01-05',
+          dueDate: '2026-02-04',
+        },
+      });
+      if (res.statusCode !== 201) throw new Error(`POST /invoices answered ${res.statusCode}: ${res.body}`);
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const commandsDone = performance.now();
+  await invoicing.caughtUp();
+  await reporting.caughtUp();
+  const readModelDone = performance.now();
+  const aging = (await reporting.app.inject({ method: 'GET', url: '/reports/aging?asOf=2026-03-01' })).json();
+  const agingCount = aging.reports[0]?.total.count;
+  if (agingCount !== COMMANDS) throw new Error(`read model has ${agingCount} invoices, expected ${COMMANDS}`);
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Number(latencies[Math.floor((latencies.length - 1) * p)]!.toFixed(2));
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    scenario: `POST /invoices x ${COMMANDS}, ${CONCURRENCY} concurrent, embedded mode (in-process bus), to the reporting aging read model`,
+    commandsPerSecond: Math.round(COMMANDS / ((commandsDone - started) / 1000)),
+    commandLatencyMs: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },
+    httpToReadModelSeconds: Number(((readModelDone - started) / 1000).toFixed(2)),
+    readModelLagAfterLastCommandMs: Math.round(readModelDone - commandsDone),
+  };
+  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+  await invoicing.stop();
+  await reporting.stop();
+  await notifier.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
