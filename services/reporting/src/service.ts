@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@ar/platform';
-import { agingMigrations, agingProjection } from './aging/projection';
+import { agingMigrations, agingProjection, dimensionMigrations } from './aging/projection';
 import { agingRoutes } from './aging/routes';
 import { recordDomainEvent } from './ingest/on-domain-event';
 
@@ -8,7 +8,7 @@ export const reportingService: ServiceDefinition = {
   description: 'Aging, overdue rate, DSO and collection KPIs as of any date; dashboard; BI streams.',
   defaultPort: 4105,
   schema: 'reporting',
-  migrations: agingMigrations,
+  migrations: [...agingMigrations, ...dimensionMigrations],
   consumers: (ctx) => [
     {
       name: 'domain-events',

@@ -30,6 +30,42 @@ export const agingMigrations: Migration[] = [
   },
 ];
 
+export const dimensionMigrations: Migration[] = [
+  {
+    id: 'aging-003',
+    sql: `
+      create table customer_dimensions (
+        customer_id text primary key,
+        name text,
+        industry text,
+        region text,
+        sales_owner text,
+        tier text
+      );
+    `,
+  },
+];
+
+/** The dimensions aging is broken down by, from credit-scoring's customer events. */
+async function applyCustomerDimensions(client: import('pg').PoolClient, event: OrderedEvent) {
+  const d = event.data as Record<string, string>;
+  if (event.type === 'CustomerRegistered') {
+    await client.query(
+      `insert into customer_dimensions (customer_id, name, industry, region, sales_owner)
+       values ($1, $2, $3, $4, $5)
+       on conflict (customer_id) do update set name = excluded.name, industry = excluded.industry,
+         region = excluded.region, sales_owner = excluded.sales_owner`,
+      [d.customerId, d.name, d.industry, d.region, d.salesOwner],
+    );
+  } else if (event.type === 'CreditTierChanged') {
+    await client.query(
+      `insert into customer_dimensions (customer_id, tier) values ($1, $2)
+       on conflict (customer_id) do update set tier = excluded.tier`,
+      [d.customerId, d.tier],
+    );
+  }
+}
+
 /** What lowers an invoice's outstanding principal, and from which business date. */
 function settlementOf(event: OrderedEvent): { invoiceId: string; date: string; amount: number } | undefined {
   const d = event.data as Record<string, unknown> & { invoiceId: string };
@@ -58,6 +94,7 @@ export const agingProjection: Projection = {
   name: 'aging',
   async apply(client, events) {
     for (const event of events) {
+      await applyCustomerDimensions(client, event);
       const settlement = settlementOf(event);
       if (settlement && settlement.amount > 0) {
         await client.query(
@@ -83,6 +120,6 @@ export const agingProjection: Projection = {
     }
   },
   async reset(client) {
-    await client.query('truncate aging_invoices, aging_settlements');
+    await client.query('truncate aging_invoices, aging_settlements, customer_dimensions');
   },
 };

@@ -2,9 +2,20 @@ import type { IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
 import type { AgingBucket } from './buckets';
 
+export const AGING_DIMENSIONS = {
+  customer: 'i.customer_id',
+  tier: "coalesce(c.tier, 'UNKNOWN')",
+  industry: "coalesce(c.industry, 'UNKNOWN')",
+  region: "coalesce(c.region, 'UNKNOWN')",
+  salesOwner: "coalesce(c.sales_owner, 'UNKNOWN')",
+} as const;
+export type AgingDimension = keyof typeof AGING_DIMENSIONS;
+
 export interface AgingReport {
   asOf: IsoDate;
   currency: string;
+  /** The value of the breakdown dimension (a customer, a tier, ...); null for the whole book. */
+  group: string | null;
   total: { amount: number; count: number };
   buckets: {
     bucket: string;
@@ -15,35 +26,51 @@ export interface AgingReport {
   }[];
 }
 
-/** Outstanding amount and count per bucket as of a date, one report per currency. */
-export async function agingAsOf(pool: Pool, asOf: IsoDate, buckets: AgingBucket[]): Promise<AgingReport[]> {
+/**
+ * Each invoice as it stood on `asOf`: issued by then, less what was settled by then. The one
+ * definition of "outstanding as of a date" every report here uses.
+ */
+const OUTSTANDING = `
+  select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount,
+         i.amount - coalesce((select sum(s.amount) from aging_settlements s
+                               where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0) as open
+    from aging_invoices i
+   where i.issue_date <= $1::date`;
+
+/** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
+export async function agingAsOf(
+  pool: Pool,
+  asOf: IsoDate,
+  buckets: AgingBucket[],
+  by?: AgingDimension,
+): Promise<AgingReport[]> {
   // Bucket upper bounds as an array: the bucket index is how many bounds the age exceeds.
   const bounds = buckets.filter((b) => b.to !== null).map((b) => b.to as number);
+  const group = by ? AGING_DIMENSIONS[by] : 'null::text';
   const { rows } = await pool.query<{
     currency: string;
+    grp: string | null;
     bucket_index: number;
     amount: string;
     count: string;
   }>(
-    `with outstanding as (
-       select i.currency, i.due_date,
-              i.amount - coalesce((select sum(s.amount) from aging_settlements s
-                                    where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0) as open
-         from aging_invoices i
-        where i.issue_date <= $1::date
-     )
-     select currency,
-            (select count(*) from unnest($2::int[]) as bound where ($1::date - due_date) > bound)::int as bucket_index,
-            sum(open)::text as amount, count(*)::text as count
-       from outstanding
-      where open > 0
-      group by 1, 2`,
+    `with outstanding as (${OUTSTANDING})
+     select i.currency, ${group} as grp,
+            (select count(*) from unnest($2::int[]) as bound where ($1::date - i.due_date) > bound)::int as bucket_index,
+            sum(i.open)::text as amount, count(*)::text as count
+       from outstanding i left join customer_dimensions c using (customer_id)
+      where i.open > 0
+      group by 1, 2, 3`,
     [asOf, bounds],
   );
-  const currencies = [...new Set(rows.map((r) => r.currency))].sort();
-  return currencies.map((currency) => {
+  const keys = [
+    ...new Map(
+      rows.map((r) => [`${r.currency}\u0000${r.grp}`, { currency: r.currency, grp: r.grp }]),
+    ).values(),
+  ].sort((a, b) => a.currency.localeCompare(b.currency) || String(a.grp).localeCompare(String(b.grp)));
+  return keys.map(({ currency, grp }) => {
     const perBucket = buckets.map((b, i) => {
-      const row = rows.find((r) => r.currency === currency && r.bucket_index === i);
+      const row = rows.find((r) => r.currency === currency && r.grp === grp && r.bucket_index === i);
       return {
         bucket: b.label,
         fromDays: b.from === Number.MIN_SAFE_INTEGER ? null : b.from,
@@ -55,11 +82,71 @@ export async function agingAsOf(pool: Pool, asOf: IsoDate, buckets: AgingBucket[
     return {
       asOf,
       currency,
+      group: grp,
       total: {
         amount: perBucket.reduce((s, b) => s + b.amount, 0),
         count: perBucket.reduce((s, b) => s + b.count, 0),
       },
       buckets: perBucket,
+    };
+  });
+}
+
+/**
+ * Overdue rate as of a date (DOMAIN.md §5): overdue amount / outstanding amount, and the same by
+ * count; "overdue" is past its due date and not settled.
+ */
+export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
+  const { rows } = await pool.query<{
+    currency: string;
+    outstanding: string;
+    overdue: string;
+    n: string;
+    n_overdue: string;
+  }>(
+    `with outstanding as (${OUTSTANDING})
+     select currency, sum(open)::text as outstanding, coalesce(sum(open) filter (where due_date < $1::date), 0)::text as overdue,
+            count(*)::text as n, count(*) filter (where due_date < $1::date)::text as n_overdue
+       from outstanding where open > 0 group by currency order by currency`,
+    [asOf],
+  );
+  return rows.map((r) => {
+    const [outstanding, overdue, count, overdueCount] = [r.outstanding, r.overdue, r.n, r.n_overdue].map(
+      Number,
+    ) as [number, number, number, number];
+    return {
+      asOf,
+      currency: r.currency,
+      outstanding: { amount: outstanding, count },
+      overdue: { amount: overdue, count: overdueCount },
+      byAmount: outstanding === 0 ? 0 : Number((overdue / outstanding).toFixed(4)),
+      byCount: count === 0 ? 0 : Number((overdueCount / count).toFixed(4)),
+    };
+  });
+}
+
+/**
+ * DSO as of a date over a window (countback-free, the standard formula): receivables outstanding
+ * on the date / credit sales invoiced in the `days` before it x `days`.
+ */
+export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
+  const { rows } = await pool.query<{ currency: string; outstanding: string; sales: string }>(
+    `with outstanding as (${OUTSTANDING})
+     select currency, sum(open) filter (where open > 0)::text as outstanding,
+            coalesce(sum(amount) filter (where issue_date > $1::date - $2::int), 0)::text as sales
+       from outstanding group by currency order by currency`,
+    [asOf, days],
+  );
+  return rows.map((r) => {
+    const outstanding = Number(r.outstanding ?? 0);
+    const sales = Number(r.sales);
+    return {
+      asOf,
+      currency: r.currency,
+      windowDays: days,
+      outstanding,
+      sales,
+      dso: sales === 0 ? null : Number(((outstanding / sales) * days).toFixed(1)),
     };
   });
 }

@@ -3,7 +3,7 @@ import { toIsoDate } from '@ar/kernel';
 import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { agingBuckets } from './buckets';
-import { agingAsOf } from './query';
+import { AGING_DIMENSIONS, type AgingReport, agingAsOf, dsoAsOf, overdueRateAsOf } from './query';
 
 const AgingBucketView = z.object({
   bucket: z.string(),
@@ -18,6 +18,7 @@ const AgingView = z.object({
     z.object({
       asOf: IsoDate,
       currency: z.string(),
+      group: z.string().nullable(),
       total: z.object({ amount: z.number().int(), count: z.number().int() }),
       buckets: z.array(AgingBucketView),
     }),
@@ -32,13 +33,54 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       schema: {
         summary: 'Receivables aging as of a date',
         description: 'Outstanding amount and count per aging bucket, per currency; asOf defaults to today.',
+        querystring: z
+          .object({
+            asOf: IsoDate.optional(),
+            by: z.enum(Object.keys(AGING_DIMENSIONS) as [keyof typeof AGING_DIMENSIONS]).optional(),
+            format: z.enum(['json', 'csv']).default('json'),
+          })
+          .strict(),
+        response: { 200: AgingView.or(z.string()) },
+      },
+    },
+    async (request, reply) => {
+      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      const reports = await agingAsOf(ctx.pool, asOf, buckets, request.query.by);
+      if (request.query.format === 'csv') {
+        reply.header('content-disposition', `attachment; filename="aging-${asOf}.csv"`);
+        return reply.type('text/csv; charset=utf-8').send(agingCsv(reports));
+      }
+      return { asOf, reports };
+    },
+  );
+
+  app.get(
+    '/reports/overdue-rate',
+    {
+      schema: {
+        summary: 'Overdue rate as of a date, by amount and by count, per currency',
         querystring: z.object({ asOf: IsoDate.optional() }).strict(),
-        response: { 200: AgingView },
       },
     },
     async (request) => {
       const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
-      return { asOf, reports: await agingAsOf(ctx.pool, asOf, buckets) };
+      return { asOf, rates: await overdueRateAsOf(ctx.pool, asOf) };
+    },
+  );
+
+  app.get(
+    '/reports/dso',
+    {
+      schema: {
+        summary: 'Days sales outstanding as of a date: receivables / credit sales of the window x its days',
+        querystring: z
+          .object({ asOf: IsoDate.optional(), days: z.coerce.number().int().min(1).max(365).default(90) })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      return { asOf, dso: await dsoAsOf(ctx.pool, asOf, request.query.days) };
     },
   );
 
@@ -59,4 +101,16 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       return reply.code(202).send({ projection: request.params.name, status: 'rebuilding' });
     },
   );
+}
+
+/** The aging as CSV: one row per currency, group and bucket, for spreadsheets and BI imports. */
+export function agingCsv(reports: AgingReport[]): string {
+  const quote = (v: string | number | null) =>
+    v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v);
+  const lines = ['as_of,currency,group,bucket,amount_minor_units,count'];
+  for (const r of reports) {
+    for (const b of r.buckets)
+      lines.push([r.asOf, r.currency, r.group, b.bucket, b.amount, b.count].map(quote).join(','));
+  }
+  return `${lines.join('\n')}\n`;
 }
