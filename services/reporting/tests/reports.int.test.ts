@@ -168,6 +168,19 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
     expect(industries).toEqual(['CONSTRUCTION', 'MANUFACTURING', 'RETAIL']);
   });
 
+  it('gives a daily overdue-rate series whose days match the as-of figures', async () => {
+    const { series } = await get('/reports/overdue-rate/trend?from=2026-03-13&to=2026-03-15');
+    expect(series.map((p: { day: string }) => p.day)).toEqual(['2026-03-13', '2026-03-14', '2026-03-15']);
+    const rate = (await get(`/reports/overdue-rate?asOf=${asOf}`)).rates[0];
+    expect(series.at(-1)).toMatchObject({
+      outstanding: rate.outstanding.amount,
+      overdue: rate.overdue.amount,
+      byAmount: rate.byAmount,
+    });
+    const bad = await call(reporting, 'GET', '/reports/overdue-rate/trend?from=2026-03-15&to=2026-03-01');
+    expect(bad).toMatchObject({ status: 400, body: { issues: [{ field: 'querystring.from' }] } });
+  });
+
   it('exports the aging as CSV', async () => {
     const res = await reporting.app.inject({ method: 'GET', url: `/reports/aging?asOf=${asOf}&format=csv` });
     expect(res.headers['content-type']).toMatch(/text\/csv/);

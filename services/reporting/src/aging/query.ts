@@ -150,3 +150,31 @@ export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
     };
   });
 }
+
+/** The overdue rate for each day from `from` to `to` (inclusive): the daily trend series. */
+export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
+  const { rows } = await pool.query<{ day: string; currency: string; outstanding: string; overdue: string }>(
+    `select to_char(d.day, 'YYYY-MM-DD') as day, i.currency,
+            sum(o.open)::text as outstanding, coalesce(sum(o.open) filter (where i.due_date < d.day), 0)::text as overdue
+       from generate_series($1::date, $2::date, interval '1 day') as d(day)
+       join aging_invoices i on i.issue_date <= d.day
+       cross join lateral (
+         select i.amount - coalesce((select sum(s.amount) from aging_settlements s
+                                      where s.invoice_id = i.invoice_id and s.settled_date <= d.day), 0) as open
+       ) o
+      where o.open > 0
+      group by 1, 2 order by 1, 2`,
+    [from, to],
+  );
+  return rows.map((r) => {
+    const outstanding = Number(r.outstanding);
+    const overdue = Number(r.overdue);
+    return {
+      day: r.day,
+      currency: r.currency,
+      outstanding,
+      overdue,
+      byAmount: outstanding === 0 ? 0 : Number((overdue / outstanding).toFixed(4)),
+    };
+  });
+}

@@ -3,7 +3,14 @@ import { toIsoDate } from '@ar/kernel';
 import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { agingBuckets } from './buckets';
-import { AGING_DIMENSIONS, type AgingReport, agingAsOf, dsoAsOf, overdueRateAsOf } from './query';
+import {
+  AGING_DIMENSIONS,
+  type AgingReport,
+  agingAsOf,
+  dsoAsOf,
+  overdueRateAsOf,
+  overdueRateTrend,
+} from './query';
 
 const AgingBucketView = z.object({
   bucket: z.string(),
@@ -66,6 +73,24 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
       return { asOf, rates: await overdueRateAsOf(ctx.pool, asOf) };
     },
+  );
+
+  app.get(
+    '/reports/overdue-rate/trend',
+    {
+      schema: {
+        summary: 'The overdue rate (by amount) for each day of a period, at most 400 days',
+        querystring: z
+          .object({ from: IsoDate, to: IsoDate })
+          .strict()
+          .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
+          .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 400, {
+            message: 'at most 400 days at a time',
+            path: ['to'],
+          }),
+      },
+    },
+    async (request) => ({ series: await overdueRateTrend(ctx.pool, request.query.from, request.query.to) }),
   );
 
   app.get(
