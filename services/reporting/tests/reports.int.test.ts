@@ -181,6 +181,32 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
     expect(bad).toMatchObject({ status: 400, body: { issues: [{ field: 'querystring.from' }] } });
   });
 
+  it('computes the CEI of a period and the 60-day collection rate against the raw events', async () => {
+    const [cei] = (await get('/reports/cei?from=2026-02-01&to=2026-02-28')).cei;
+    const expected =
+      ((cei.opening + cei.sales - cei.closing) / (cei.opening + cei.sales - cei.closingCurrent)) * 100;
+    expect(cei.cei).toBeCloseTo(expected, 1);
+    expect(cei.closing).toBe(
+      (await get('/reports/overdue-rate?asOf=2026-02-28')).rates[0].outstanding.amount,
+    );
+
+    const [rate] = (await get(`/reports/collection-rate?asOf=${asOf}&days=60`)).rates;
+    const { rows } = await reporting.ctx.pool.query<{ invoiced: string; collected: string }>(
+      `with issued as (select data->>'invoiceId' as id, (data->>'amount')::bigint as amount, (data->>'issueDate')::date as issued
+                         from events where event_type = 'InvoiceIssued')
+       select sum(amount)::text as invoiced,
+              coalesce(sum((select sum((p.data->>'toPrincipal')::bigint) from events p
+                             where p.event_type = 'PaymentAllocated' and p.data->>'invoiceId' = i.id
+                               and (p.data->>'paymentDate')::date <= i.issued + 60)), 0)::text as collected
+         from issued i where i.issued <= $1::date - 60`,
+      [asOf],
+    );
+    expect({ invoiced: rate.invoiced, collected: rate.collected }).toEqual({
+      invoiced: Number(rows[0]!.invoiced),
+      collected: Number(rows[0]!.collected),
+    });
+  });
+
   it('exports the aging as CSV', async () => {
     const res = await reporting.app.inject({ method: 'GET', url: `/reports/aging?asOf=${asOf}&format=csv` });
     expect(res.headers['content-type']).toMatch(/text\/csv/);

@@ -178,3 +178,74 @@ export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
     };
   });
 }
+
+/**
+ * Collection effectiveness index over a period (DOMAIN.md §5):
+ * (opening receivables + credit sales - closing receivables) /
+ * (opening receivables + credit sales - closing current receivables), as a percentage.
+ * 100 means everything collectable in the period was collected.
+ */
+export async function ceiForPeriod(pool: Pool, from: IsoDate, to: IsoDate) {
+  const { rows } = await pool.query<{
+    currency: string;
+    opening: string;
+    sales: string;
+    closing: string;
+    closing_current: string;
+  }>(
+    `with opening as (${OUTSTANDING.replaceAll('$1', '($1::date - 1)')}),
+          closing as (${OUTSTANDING.replaceAll('$1', '$2')})
+     select c.currency,
+            coalesce((select sum(open) from opening o where o.currency = c.currency and o.open > 0), 0)::text as opening,
+            coalesce((select sum(amount) from aging_invoices i where i.currency = c.currency and i.issue_date between $1::date and $2::date), 0)::text as sales,
+            coalesce(sum(c.open) filter (where c.open > 0), 0)::text as closing,
+            coalesce(sum(c.open) filter (where c.open > 0 and c.due_date >= $2::date), 0)::text as closing_current
+       from closing c group by c.currency order by c.currency`,
+    [from, to],
+  );
+  return rows.map((r) => {
+    const [opening, sales, closing, current] = [r.opening, r.sales, r.closing, r.closing_current].map(
+      Number,
+    ) as [number, number, number, number];
+    const collectable = opening + sales - current;
+    return {
+      from,
+      to,
+      currency: r.currency,
+      opening,
+      sales,
+      closing,
+      closingCurrent: current,
+      cei: collectable === 0 ? null : Number((((opening + sales - closing) / collectable) * 100).toFixed(1)),
+    };
+  });
+}
+
+/**
+ * The 60-day collection rate as of a date: of the principal invoiced on days that are at least
+ * `days` old, the share settled within `days` of its issue date (the source's "85% collected
+ * within 60 days").
+ */
+export async function collectedWithinRate(pool: Pool, asOf: IsoDate, days: number) {
+  const { rows } = await pool.query<{ currency: string; invoiced: string; collected: string }>(
+    `select i.currency, sum(i.amount)::text as invoiced,
+            coalesce(sum((select sum(s.amount) from aging_settlements s
+                           where s.invoice_id = i.invoice_id and s.settled_date <= i.issue_date + $2::int)), 0)::text as collected
+       from aging_invoices i
+      where i.issue_date <= $1::date - $2::int
+      group by i.currency order by i.currency`,
+    [asOf, days],
+  );
+  return rows.map((r) => {
+    const invoiced = Number(r.invoiced);
+    const collected = Number(r.collected);
+    return {
+      asOf,
+      currency: r.currency,
+      withinDays: days,
+      invoiced,
+      collected,
+      rate: invoiced === 0 ? null : Number((collected / invoiced).toFixed(4)),
+    };
+  });
+}

@@ -7,6 +7,8 @@ import {
   AGING_DIMENSIONS,
   type AgingReport,
   agingAsOf,
+  ceiForPeriod,
+  collectedWithinRate,
   dsoAsOf,
   overdueRateAsOf,
   overdueRateTrend,
@@ -91,6 +93,36 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       },
     },
     async (request) => ({ series: await overdueRateTrend(ctx.pool, request.query.from, request.query.to) }),
+  );
+
+  app.get(
+    '/reports/cei',
+    {
+      schema: {
+        summary: 'Collection effectiveness index for a period (percent)',
+        querystring: z
+          .object({ from: IsoDate, to: IsoDate })
+          .strict()
+          .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+      },
+    },
+    async (request) => ({ cei: await ceiForPeriod(ctx.pool, request.query.from, request.query.to) }),
+  );
+
+  app.get(
+    '/reports/collection-rate',
+    {
+      schema: {
+        summary: 'Share of invoiced principal collected within N days of issue (default 60)',
+        querystring: z
+          .object({ asOf: IsoDate.optional(), days: z.coerce.number().int().min(1).max(365).default(60) })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      return { rates: await collectedWithinRate(ctx.pool, asOf, request.query.days) };
+    },
   );
 
   app.get(
