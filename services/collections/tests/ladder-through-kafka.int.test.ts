@@ -1,6 +1,7 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
 import type { RunningService } from '@ar/platform';
+import { reportingService } from '@ar/reporting';
 import { eventually } from '../../../tests/support/infra';
 import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { collectionsService } from '../src/service';
@@ -14,12 +15,14 @@ describe('collections through Kafka', () => {
   const { clock } = platform;
   let credit: RunningService;
   let collections: RunningService;
+  let reporting: RunningService;
   let invoicing: RunningService;
 
   beforeAll(async () => {
     credit = await platform.start(creditScoringService);
     collections = await platform.start(collectionsService);
     invoicing = await platform.start(invoicingService);
+    reporting = await platform.start(reportingService);
   });
   afterAll(async () => {
     await platform.stop();
@@ -133,6 +136,25 @@ describe('collections through Kafka', () => {
       30_000,
       'the case closed by the payment',
     );
+
+    // Reporting's collection KPIs, from the same events over Kafka: one case, closed by payment.
+    const kpis = await eventually(
+      async () => {
+        const { body } = await call(reporting, 'GET', '/reports/collection-kpis?asOf=2026-05-31');
+        return body.casesClosedByPayment === 1 ? body : undefined;
+      },
+      30_000,
+      'the collection KPIs in reporting',
+    );
+    expect(kpis).toMatchObject({
+      casesOpened: 1,
+      conversionRate: 1,
+      automaticMessages: 5,
+      automatedReminderShare: 1,
+    });
+    expect((await call(reporting, 'GET', '/reports/collection-kpis?asOf=2026-01-31')).body).toMatchObject({
+      casesOpened: 0,
+    });
 
     await advanceTo('2026-05-20');
     const after = await history();

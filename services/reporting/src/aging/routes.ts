@@ -2,6 +2,7 @@ import { IsoDate } from '@ar/contracts';
 import { toIsoDate } from '@ar/kernel';
 import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
+import { collectionKpisAsOf } from '../collection-kpis/query';
 import { agingBuckets } from './buckets';
 import {
   AGING_DIMENSIONS,
@@ -123,6 +124,17 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
       return { rates: await collectedWithinRate(ctx.pool, asOf, request.query.days) };
     },
+  );
+
+  app.get(
+    '/reports/collection-kpis',
+    {
+      schema: {
+        summary: 'Collection conversion rate, automated-reminder share and promise-kept rate as of a date',
+        querystring: z.object({ asOf: IsoDate.optional() }).strict(),
+      },
+    },
+    async (request) => collectionKpisAsOf(ctx.pool, request.query.asOf ?? toIsoDate(ctx.clock.now())),
   );
 
   app.get(
