@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 /**
  * A decider is one aggregate's business rules as three pure functions (Emmett's shape):
  * `decide` turns a command into new events given the current state and "now",
@@ -20,4 +22,14 @@ export function foldEvents<Event extends DomainEvent, State>(
   events: readonly Event[],
 ): State {
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
+}
+
+/**
+ * Whether two commands or events carry the same facts: deep, whatever the key order, and with
+ * absent and `undefined` fields alike (as they are once stored as JSON). Deciders use it to tell
+ * a client's retry, which changes nothing, from a conflicting request under the same id.
+ */
+export function sameFacts(a: object, b: object): boolean {
+  const asStored = (value: object) => JSON.parse(JSON.stringify(value)) as unknown;
+  return isDeepStrictEqual(asStored(a), asStored(b));
 }

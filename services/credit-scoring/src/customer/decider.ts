@@ -6,7 +6,7 @@ import type {
   FinancialIndicatorsV1,
   PaymentBehaviourRecordedV1,
 } from '@ar/contracts';
-import { type Decider, type IsoDate, NotFound, StateConflict } from '@ar/kernel';
+import { type Decider, type IsoDate, NotFound, StateConflict, sameFacts } from '@ar/kernel';
 import type { z } from 'zod';
 import type { CreditPolicy } from '../policy/credit-policy';
 import { scoreCustomer, tierFor, tierThreshold } from '../scoring/score-model';
@@ -160,7 +160,7 @@ export function customerDecider(
         case 'RegisterCustomer': {
           const { profile, on } = command.data;
           if (isRegistered(state)) {
-            if (JSON.stringify(state.profile) === JSON.stringify(profile)) return [];
+            if (sameFacts(state.profile, profile)) return [];
             throw new StateConflict(
               'CUSTOMER_ALREADY_REGISTERED',
               `customer ${profile.customerId} is already registered with another profile`,

@@ -1,5 +1,5 @@
 import type { InstalmentV1, InvoiceIssuedV1 } from '@ar/contracts';
-import { type Decider, daysBetween, type IsoDate, RuleViolation, StateConflict } from '@ar/kernel';
+import { type Decider, daysBetween, type IsoDate, RuleViolation, StateConflict, sameFacts } from '@ar/kernel';
 import {
   amountToSettle,
   assessOverdue,
@@ -34,10 +34,6 @@ export type InvoiceCommand =
   | C<'AssignToFactor', { factorId: string; withRecourse: boolean; date: IsoDate }>
   | C<'RecordFactorAdvance', { factorId: string; amount: number; date: IsoDate }>;
 
-function sameInvoice(a: InvoiceIssuedV1, b: InvoiceIssuedV1): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-}
-
 function openInvoice(state: InvoiceState, doing: string): Invoice {
   if (!isIssued(state)) throw new StateConflict('INVOICE_NOT_ISSUED', `no invoice to ${doing}`, 'invoiceId');
   if (state.status !== 'OPEN') {
@@ -53,7 +49,7 @@ function openInvoice(state: InvoiceState, doing: string): Invoice {
 function issue(state: InvoiceState, invoice: InvoiceIssuedV1): InvoiceEvent[] {
   if (isIssued(state)) {
     // The same request again (a client retry, a redelivered milestone) changes nothing.
-    if (sameInvoice(state.issued, invoice)) return [];
+    if (sameFacts(state.issued, invoice)) return [];
     throw new StateConflict(
       'INVOICE_ALREADY_ISSUED',
       `invoice ${invoice.invoiceId} was already issued with other details`,

@@ -56,6 +56,14 @@ describe('issuing an invoice', () => {
       .thenNothingHappened();
   });
 
+  it('refuses the same invoice id with another late-fee clause (a nested difference)', () => {
+    const otherClause = { ...DEFAULT_LATE_FEE_TERMS, dailyInterestBp: 5 };
+    spec
+      .given([issued])
+      .when({ type: 'IssueInvoice', data: { ...invoice, lateFeeTerms: otherClause } })
+      .thenThrows(StateConflict, /already issued/);
+  });
+
   it('refuses to issue the same invoice id with other details', () => {
     spec
       .given([issued])

@@ -1,5 +1,5 @@
 import type { PaymentAppliedV1, PaymentMatchedV1, PaymentReceivedV1 } from '@ar/contracts';
-import { type Decider, StateConflict } from '@ar/kernel';
+import { type Decider, StateConflict, sameFacts } from '@ar/kernel';
 
 type E<T extends string, D> = { type: T; data: D };
 export type PaymentEvent =
@@ -20,10 +20,6 @@ export type PaymentState =
       customerId: string | undefined;
       applied: PaymentAppliedV1 | undefined;
     };
-
-function samePayment(a: PaymentReceivedV1, b: PaymentReceivedV1): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-}
 
 /** A payment's rules: received, identified (matched to a customer), applied in full once. */
 export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState> = {
@@ -51,7 +47,7 @@ export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState>
     switch (command.type) {
       case 'ReceivePayment': {
         if (state.status === 'NONE') return [{ type: 'PaymentReceived', data: command.data }];
-        if (samePayment(state.received, command.data)) return [];
+        if (sameFacts(state.received, command.data)) return [];
         throw new StateConflict(
           'PAYMENT_ALREADY_RECEIVED',
           `payment ${command.data.paymentId} was already received with other details`,
