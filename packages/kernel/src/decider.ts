@@ -11,6 +11,12 @@ export interface DomainEvent<Type extends string = string, Data extends object =
   readonly data: Data;
 }
 
+/** What a decider is asked to do: a named intention with its data. */
+export interface Command<Type extends string = string, Data extends object = object> {
+  readonly type: Type;
+  readonly data: Data;
+}
+
 export interface Decider<Command, Event extends DomainEvent, State> {
   initialState(): State;
   evolve(state: State, event: Event): State;

@@ -1,6 +1,7 @@
 import type { CreditTier, DebtorType, MessageKind } from '@ar/contracts';
 import {
   addDays,
+  type Command,
   type Decider,
   daysBetween,
   type IsoDate,
@@ -23,23 +24,25 @@ import {
 
 export type { CaseEvent, CaseState } from './state';
 
-type C<T extends string, D> = { type: T; data: D };
 export type CaseCommand =
-  | C<'TrackInvoice', TrackedInvoice>
-  | C<'NotePayment', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
-  | C<'NoteDispute', { disputed: boolean; date: IsoDate }>
-  | C<'NoteSettled', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
-  | C<'RunDay', { today: IsoDate; tier: CreditTier }>
-  | C<'RecordPromise', { promiseId: string; promisedDate: IsoDate; promisedAmount: number; date: IsoDate }>
-  | C<
+  | Command<'TrackInvoice', TrackedInvoice>
+  | Command<'NotePayment', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
+  | Command<'NoteDispute', { disputed: boolean; date: IsoDate }>
+  | Command<'NoteSettled', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
+  | Command<'RunDay', { today: IsoDate; tier: CreditTier }>
+  | Command<
+      'RecordPromise',
+      { promiseId: string; promisedDate: IsoDate; promisedAmount: number; date: IsoDate }
+    >
+  | Command<
       'SetDebtorType',
       { debtorType: DebtorType; by: string; reason: string; date: IsoDate; tier: CreditTier }
     >
-  | C<
+  | Command<
       'AgreeInstalmentPlan',
       { planId: string; instalments: { dueDate: IsoDate; amount: number }[]; date: IsoDate }
     >
-  | C<
+  | Command<
       'RecordAction',
       {
         kind: 'CALL' | 'VISIT' | 'EMAIL' | 'NOTE';
@@ -49,7 +52,7 @@ export type CaseCommand =
         date: IsoDate;
       }
     >
-  | C<'HandToLegal', { date: IsoDate }>;
+  | Command<'HandToLegal', { date: IsoDate }>;
 
 export interface CollectionRules {
   ladder: Rung[];

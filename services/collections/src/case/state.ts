@@ -16,7 +16,7 @@ import type {
   ReminderSentV1,
   StrategyChosenV1,
 } from '@ar/contracts';
-import type { IsoDate } from '@ar/kernel';
+import type { DomainEvent, IsoDate } from '@ar/kernel';
 
 /** What collections knows of the invoice behind a case (from invoicing's events). */
 export interface TrackedInvoice {
@@ -29,25 +29,30 @@ export interface TrackedInvoice {
   lateFeeTerms: LateFeeTermsV1 | undefined;
 }
 
-type E<T extends string, D> = { type: T; data: D };
 export type CaseEvent =
-  | E<'InvoiceTracked', TrackedInvoice>
-  | E<'InvoicePaymentNoted', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
-  | E<'InvoiceDisputeNoted', { disputed: boolean; date: IsoDate }>
-  | E<'InvoiceSettledElsewhere', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
-  | E<'CaseOpened', CaseOpenedV1>
-  | E<'ReminderSent', ReminderSentV1>
-  | E<'MessageBlocked', MessageBlockedV1>
-  | E<'CaseEscalated', CaseEscalatedV1>
-  | E<'StrategyChosen', StrategyChosenV1>
-  | E<'CreditFreezeRequested', CreditFreezeRequestedV1>
-  | E<'PromiseRecorded', PromiseRecordedV1>
-  | E<'PromiseKept', PromiseKeptV1>
-  | E<'PromiseBroken', PromiseBrokenV1>
-  | E<'InstalmentPlanAgreed', InstalmentPlanAgreedV1>
-  | E<'CollectionActionRecorded', CollectionActionRecordedV1>
-  | E<'DebtorTypeSet', { debtorType: DebtorType; by: string; reason: string; date: IsoDate }>
-  | E<'CaseClosed', CaseClosedV1>;
+  | DomainEvent<'InvoiceTracked', TrackedInvoice>
+  | DomainEvent<
+      'InvoicePaymentNoted',
+      { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }
+    >
+  | DomainEvent<'InvoiceDisputeNoted', { disputed: boolean; date: IsoDate }>
+  | DomainEvent<
+      'InvoiceSettledElsewhere',
+      { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }
+    >
+  | DomainEvent<'CaseOpened', CaseOpenedV1>
+  | DomainEvent<'ReminderSent', ReminderSentV1>
+  | DomainEvent<'MessageBlocked', MessageBlockedV1>
+  | DomainEvent<'CaseEscalated', CaseEscalatedV1>
+  | DomainEvent<'StrategyChosen', StrategyChosenV1>
+  | DomainEvent<'CreditFreezeRequested', CreditFreezeRequestedV1>
+  | DomainEvent<'PromiseRecorded', PromiseRecordedV1>
+  | DomainEvent<'PromiseKept', PromiseKeptV1>
+  | DomainEvent<'PromiseBroken', PromiseBrokenV1>
+  | DomainEvent<'InstalmentPlanAgreed', InstalmentPlanAgreedV1>
+  | DomainEvent<'CollectionActionRecorded', CollectionActionRecordedV1>
+  | DomainEvent<'DebtorTypeSet', { debtorType: DebtorType; by: string; reason: string; date: IsoDate }>
+  | DomainEvent<'CaseClosed', CaseClosedV1>;
 
 export interface Promise_ {
   promiseId: string;

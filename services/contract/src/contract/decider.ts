@@ -2,6 +2,7 @@ import type { CreditTier, DiscountTermsV1, MilestoneV1, PaymentTermV1 } from '@a
 import {
   addDays,
   type BusinessCalendar,
+  type Command,
   type Decider,
   type IsoDate,
   RuleViolation,
@@ -21,9 +22,8 @@ import {
 export type { ContractEvent, ContractState } from './state';
 
 export type MilestoneDraft = Omit<MilestoneV1, 'amount'>;
-type C<T extends string, D> = { type: T; data: D };
 export type ContractCommand =
-  | C<
+  | Command<
       'DraftContract',
       {
         contractId: string;
@@ -37,16 +37,16 @@ export type ContractCommand =
         date: IsoDate;
       }
     >
-  | C<'SignContract', { date: IsoDate; credit: { approved: boolean; reasons: string[] } }>
-  | C<'RecordDeliverable', { kind: 'DELIVERY' | 'ACCEPTANCE'; date: IsoDate }>
-  | C<'ReachDueMilestones', { today: IsoDate }>
-  | C<'TightenTerms', { cause: string; prepayment: boolean; date: IsoDate }>
-  | C<
+  | Command<'SignContract', { date: IsoDate; credit: { approved: boolean; reasons: string[] } }>
+  | Command<'RecordDeliverable', { kind: 'DELIVERY' | 'ACCEPTANCE'; date: IsoDate }>
+  | Command<'ReachDueMilestones', { today: IsoDate }>
+  | Command<'TightenTerms', { cause: string; prepayment: boolean; date: IsoDate }>
+  | Command<
       'RecordMilestoneInvoice',
       { milestoneId: string; invoiceId: string; status: 'INVOICED' | 'PAID'; date: IsoDate }
     >
-  | C<'CheckServiceSuspension', { today: IsoDate }>
-  | C<'TerminateContract', { reason: string; date: IsoDate }>;
+  | Command<'CheckServiceSuspension', { today: IsoDate }>
+  | Command<'TerminateContract', { reason: string; date: IsoDate }>;
 
 export interface ContractRules {
   calendar: BusinessCalendar;

@@ -11,20 +11,19 @@ import type {
   ServiceResumedV1,
   ServiceSuspendedV1,
 } from '@ar/contracts';
-import type { IsoDate } from '@ar/kernel';
+import type { DomainEvent, IsoDate } from '@ar/kernel';
 
-type E<T extends string, D> = { type: T; data: D };
 export type ContractEvent =
-  | E<'ContractDrafted', ContractDraftedV1>
-  | E<'ContractSigned', ContractSignedV1>
-  | E<'DeliverableRecorded', DeliverableRecordedV1>
-  | E<'MilestoneReached', MilestoneReachedV1>
-  | E<'MilestoneInvoiceStatus', MilestoneInvoiceStatusV1>
-  | E<'ContractTermsTightened', ContractTermsTightenedV1>
-  | E<'ServiceSuspended', ServiceSuspendedV1>
-  | E<'ServiceResumed', ServiceResumedV1>
-  | E<'ContractCompleted', ContractCompletedV1>
-  | E<'ContractTerminated', ContractTerminatedV1>;
+  | DomainEvent<'ContractDrafted', ContractDraftedV1>
+  | DomainEvent<'ContractSigned', ContractSignedV1>
+  | DomainEvent<'DeliverableRecorded', DeliverableRecordedV1>
+  | DomainEvent<'MilestoneReached', MilestoneReachedV1>
+  | DomainEvent<'MilestoneInvoiceStatus', MilestoneInvoiceStatusV1>
+  | DomainEvent<'ContractTermsTightened', ContractTermsTightenedV1>
+  | DomainEvent<'ServiceSuspended', ServiceSuspendedV1>
+  | DomainEvent<'ServiceResumed', ServiceResumedV1>
+  | DomainEvent<'ContractCompleted', ContractCompletedV1>
+  | DomainEvent<'ContractTerminated', ContractTerminatedV1>;
 
 export interface MilestoneState extends MilestoneV1 {
   reachedDate: IsoDate | undefined;

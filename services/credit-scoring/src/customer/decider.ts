@@ -6,7 +6,7 @@ import type {
   FinancialIndicatorsV1,
   PaymentBehaviourRecordedV1,
 } from '@ar/contracts';
-import { type Decider, type IsoDate, NotFound, StateConflict, sameFacts } from '@ar/kernel';
+import { type Command, type Decider, type IsoDate, NotFound, StateConflict, sameFacts } from '@ar/kernel';
 import type { z } from 'zod';
 import type { CreditPolicy } from '../policy/credit-policy';
 import { scoreCustomer, tierFor, tierThreshold } from '../scoring/score-model';
@@ -20,16 +20,15 @@ import {
 
 export type { CustomerEvent, CustomerState } from './state';
 
-type C<T extends string, D> = { type: T; data: D };
 export type PaymentBehaviour = Omit<PaymentBehaviourRecordedV1, 'customerId' | 'points'>;
 export type CustomerCommand =
-  | C<'RegisterCustomer', { profile: CustomerProfileV1; on: IsoDate }>
-  | C<'UpdateFinancials', { indicators: FinancialIndicatorsV1; asOf: IsoDate }>
-  | C<'RecordSignal', Omit<CustomerSignalRecordedV1, 'customerId'>>
-  | C<'RecordPaymentBehaviour', PaymentBehaviour>
-  | C<'OverrideTier', { tier: CreditTier; reason: string; decidedBy: string; date: IsoDate }>
-  | C<'OverrideLimit', { limit: number; reason: string; decidedBy: string; date: IsoDate }>
-  | C<
+  | Command<'RegisterCustomer', { profile: CustomerProfileV1; on: IsoDate }>
+  | Command<'UpdateFinancials', { indicators: FinancialIndicatorsV1; asOf: IsoDate }>
+  | Command<'RecordSignal', Omit<CustomerSignalRecordedV1, 'customerId'>>
+  | Command<'RecordPaymentBehaviour', PaymentBehaviour>
+  | Command<'OverrideTier', { tier: CreditTier; reason: string; decidedBy: string; date: IsoDate }>
+  | Command<'OverrideLimit', { limit: number; reason: string; decidedBy: string; date: IsoDate }>
+  | Command<
       'DecideException',
       {
         exceptionId: string;
@@ -38,8 +37,11 @@ export type CustomerCommand =
         date: IsoDate;
       }
     >
-  | C<'FreezeCredit', { reason: string; requestedBy: string; caseId?: string | undefined; date: IsoDate }>
-  | C<'UnfreezeCredit', { reason: string; decidedBy: string; date: IsoDate }>;
+  | Command<
+      'FreezeCredit',
+      { reason: string; requestedBy: string; caseId?: string | undefined; date: IsoDate }
+    >
+  | Command<'UnfreezeCredit', { reason: string; decidedBy: string; date: IsoDate }>;
 
 function registered(state: CustomerState): CreditFile {
   if (!isRegistered(state)) throw new NotFound('CUSTOMER_NOT_FOUND', 'no such customer', 'customerId');

@@ -14,22 +14,21 @@ import type {
   PaymentBehaviourRecordedV1,
   ScoreFactorV1,
 } from '@ar/contracts';
-import type { IsoDate } from '@ar/kernel';
+import type { DomainEvent, IsoDate } from '@ar/kernel';
 import type { ScoringInputs } from '../scoring/score-model';
 
-type E<T extends string, D> = { type: T; data: D };
 export type CustomerEvent =
-  | E<'CustomerRegistered', CustomerRegisteredV1>
-  | E<'FinancialIndicatorsUpdated', FinancialIndicatorsUpdatedV1>
-  | E<'CustomerSignalRecorded', CustomerSignalRecordedV1>
-  | E<'PaymentBehaviourRecorded', PaymentBehaviourRecordedV1>
-  | E<'CreditScored', CreditScoredV1>
-  | E<'CreditScoreDropped', CreditScoreDroppedV1>
-  | E<'CreditTierChanged', CreditTierChangedV1>
-  | E<'CreditLimitChanged', CreditLimitChangedV1>
-  | E<'CreditCommitteeDecided', CreditCommitteeDecidedV1>
-  | E<'CreditFrozen', CreditFrozenV1>
-  | E<'CreditUnfrozen', CreditUnfrozenV1>;
+  | DomainEvent<'CustomerRegistered', CustomerRegisteredV1>
+  | DomainEvent<'FinancialIndicatorsUpdated', FinancialIndicatorsUpdatedV1>
+  | DomainEvent<'CustomerSignalRecorded', CustomerSignalRecordedV1>
+  | DomainEvent<'PaymentBehaviourRecorded', PaymentBehaviourRecordedV1>
+  | DomainEvent<'CreditScored', CreditScoredV1>
+  | DomainEvent<'CreditScoreDropped', CreditScoreDroppedV1>
+  | DomainEvent<'CreditTierChanged', CreditTierChangedV1>
+  | DomainEvent<'CreditLimitChanged', CreditLimitChangedV1>
+  | DomainEvent<'CreditCommitteeDecided', CreditCommitteeDecidedV1>
+  | DomainEvent<'CreditFrozen', CreditFrozenV1>
+  | DomainEvent<'CreditUnfrozen', CreditUnfrozenV1>;
 
 /** A customer's credit file: profile, signals, behaviour, and what they add up to. */
 export interface CreditFile {

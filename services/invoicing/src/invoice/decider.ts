@@ -1,5 +1,13 @@
 import type { InstalmentV1, InvoiceIssuedV1 } from '@ar/contracts';
-import { type Decider, daysBetween, type IsoDate, RuleViolation, StateConflict, sameFacts } from '@ar/kernel';
+import {
+  type Command,
+  type Decider,
+  daysBetween,
+  type IsoDate,
+  RuleViolation,
+  StateConflict,
+  sameFacts,
+} from '@ar/kernel';
 import {
   amountToSettle,
   assessOverdue,
@@ -21,18 +29,17 @@ import {
 
 export type { InvoiceEvent, InvoiceIssued, InvoiceState } from './state';
 
-type C<T extends string, D> = { type: T; data: D };
 export type InvoiceCommand =
-  | C<'IssueInvoice', InvoiceIssuedV1>
-  | C<'AssessOverdue', { asOf: IsoDate }>
-  | C<'AllocatePayment', { paymentId: string; amount: number; currency: string; paymentDate: IsoDate }>
-  | C<'ApplyInstalmentPlan', { planId: string; instalments: InstalmentV1[] }>
-  | C<'IssueCreditNote', { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate }>
-  | C<'DisputeInvoice', { reason: string; date: IsoDate }>
-  | C<'ResolveDispute', { resolution: string; date: IsoDate }>
-  | C<'WriteOffInvoice', { reason: string; date: IsoDate }>
-  | C<'AssignToFactor', { factorId: string; withRecourse: boolean; date: IsoDate }>
-  | C<'RecordFactorAdvance', { factorId: string; amount: number; date: IsoDate }>;
+  | Command<'IssueInvoice', InvoiceIssuedV1>
+  | Command<'AssessOverdue', { asOf: IsoDate }>
+  | Command<'AllocatePayment', { paymentId: string; amount: number; currency: string; paymentDate: IsoDate }>
+  | Command<'ApplyInstalmentPlan', { planId: string; instalments: InstalmentV1[] }>
+  | Command<'IssueCreditNote', { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate }>
+  | Command<'DisputeInvoice', { reason: string; date: IsoDate }>
+  | Command<'ResolveDispute', { resolution: string; date: IsoDate }>
+  | Command<'WriteOffInvoice', { reason: string; date: IsoDate }>
+  | Command<'AssignToFactor', { factorId: string; withRecourse: boolean; date: IsoDate }>
+  | Command<'RecordFactorAdvance', { factorId: string; amount: number; date: IsoDate }>;
 
 function openInvoice(state: InvoiceState, doing: string): Invoice {
   if (!isIssued(state)) throw new StateConflict('INVOICE_NOT_ISSUED', `no invoice to ${doing}`, 'invoiceId');

@@ -15,24 +15,23 @@ import type {
   PaymentAllocatedV1,
   PaymentOverdueV1,
 } from '@ar/contracts';
-import type { IsoDate } from '@ar/kernel';
+import type { DomainEvent, IsoDate } from '@ar/kernel';
 
-type E<T extends string, D> = { type: T; data: D };
 export type InvoiceEvent =
-  | E<'InvoiceIssued', InvoiceIssuedV1>
-  | E<'PaymentAllocated', PaymentAllocatedV1>
-  | E<'DiscountTaken', DiscountTakenV1>
-  | E<'InvoicePaid', InvoicePaidV1>
-  | E<'PaymentOverdue', PaymentOverdueV1>
-  | E<'LateFeeCharged', LateFeeChargedV1>
-  | E<'InstalmentPlanApplied', InstalmentPlanAppliedV1>
-  | E<'CreditNoteIssued', CreditNoteIssuedV1>
-  | E<'InvoiceFullyCredited', InvoiceFullyCreditedV1>
-  | E<'InvoiceDisputed', InvoiceDisputedV1>
-  | E<'InvoiceDisputeResolved', InvoiceDisputeResolvedV1>
-  | E<'InvoiceWrittenOff', InvoiceWrittenOffV1>
-  | E<'InvoiceAssignedToFactor', InvoiceAssignedToFactorV1>
-  | E<'FactorAdvanceReceived', FactorAdvanceReceivedV1>;
+  | DomainEvent<'InvoiceIssued', InvoiceIssuedV1>
+  | DomainEvent<'PaymentAllocated', PaymentAllocatedV1>
+  | DomainEvent<'DiscountTaken', DiscountTakenV1>
+  | DomainEvent<'InvoicePaid', InvoicePaidV1>
+  | DomainEvent<'PaymentOverdue', PaymentOverdueV1>
+  | DomainEvent<'LateFeeCharged', LateFeeChargedV1>
+  | DomainEvent<'InstalmentPlanApplied', InstalmentPlanAppliedV1>
+  | DomainEvent<'CreditNoteIssued', CreditNoteIssuedV1>
+  | DomainEvent<'InvoiceFullyCredited', InvoiceFullyCreditedV1>
+  | DomainEvent<'InvoiceDisputed', InvoiceDisputedV1>
+  | DomainEvent<'InvoiceDisputeResolved', InvoiceDisputeResolvedV1>
+  | DomainEvent<'InvoiceWrittenOff', InvoiceWrittenOffV1>
+  | DomainEvent<'InvoiceAssignedToFactor', InvoiceAssignedToFactorV1>
+  | DomainEvent<'FactorAdvanceReceived', FactorAdvanceReceivedV1>;
 export type InvoiceIssued = Extract<InvoiceEvent, { type: 'InvoiceIssued' }>;
 
 export type InvoiceStatus = 'OPEN' | 'PAID' | 'CREDITED' | 'WRITTEN_OFF';

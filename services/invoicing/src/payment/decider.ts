@@ -1,16 +1,15 @@
 import type { PaymentAppliedV1, PaymentMatchedV1, PaymentReceivedV1 } from '@ar/contracts';
-import { type Decider, StateConflict, sameFacts } from '@ar/kernel';
+import { type Command, type Decider, type DomainEvent, StateConflict, sameFacts } from '@ar/kernel';
 
-type E<T extends string, D> = { type: T; data: D };
 export type PaymentEvent =
-  | E<'PaymentReceived', PaymentReceivedV1>
-  | E<'PaymentMatched', PaymentMatchedV1>
-  | E<'PaymentApplied', PaymentAppliedV1>;
+  | DomainEvent<'PaymentReceived', PaymentReceivedV1>
+  | DomainEvent<'PaymentMatched', PaymentMatchedV1>
+  | DomainEvent<'PaymentApplied', PaymentAppliedV1>;
 
 export type PaymentCommand =
-  | E<'ReceivePayment', PaymentReceivedV1>
-  | E<'MatchPayment', { customerId: string; matchedBy: PaymentMatchedV1['matchedBy'] }>
-  | E<'RecordApplication', { allocations: PaymentAppliedV1['allocations']; creditHeld: number }>;
+  | Command<'ReceivePayment', PaymentReceivedV1>
+  | Command<'MatchPayment', { customerId: string; matchedBy: PaymentMatchedV1['matchedBy'] }>
+  | Command<'RecordApplication', { allocations: PaymentAppliedV1['allocations']; creditHeld: number }>;
 
 export type PaymentState =
   | { status: 'NONE' }
