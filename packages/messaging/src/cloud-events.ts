@@ -34,6 +34,21 @@ export interface IncomingEvent extends RecordedEvent {
   version: number;
 }
 
+/**
+ * The metadata of a command a service runs in reaction to `event`: the same correlation and
+ * trace, caused by that event, on behalf of the reaction. One rule for every reaction, so a
+ * trace continues across services whichever service reacts.
+ */
+export function reactionMetadata(event: IncomingEvent): EventMetadata {
+  return {
+    correlationId: event.metadata.correlationId,
+    causationId: event.eventId,
+    traceparent: event.metadata.traceparent,
+    tracestate: event.metadata.tracestate,
+    actor: `reaction:${event.type}`,
+  };
+}
+
 export class MalformedMessage extends Error {
   override readonly name = 'MalformedMessage';
 }

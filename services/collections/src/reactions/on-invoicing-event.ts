@@ -1,5 +1,5 @@
 import type { InvoiceIssuedV1, InvoicePaidV1, PaymentAllocatedV1, PaymentOverdueV1 } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { CaseCommand } from '../case/decider';
 import type { CaseHandler } from '../case/handler';
@@ -80,11 +80,7 @@ export async function onInvoicingEvent(client: PoolClient, event: IncomingEvent,
   const invoiceId = (event.data as Data).invoiceId;
   await cases.execute(invoiceId, command, {
     tx: client,
-    metadata: {
-      correlationId: event.metadata.correlationId,
-      causationId: event.eventId,
-      actor: `reaction:${event.type}`,
-    },
+    metadata: reactionMetadata(event),
   });
 }
 

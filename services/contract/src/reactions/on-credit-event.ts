@@ -1,5 +1,5 @@
 import type { CreditScoreDroppedV1, CreditTierChangedV1 } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import { type ContractHandler, signedContracts } from '../contract/handler';
 
@@ -37,11 +37,7 @@ export async function onCreditEvent(client: PoolClient, event: IncomingEvent, co
       },
       {
         tx: client,
-        metadata: {
-          correlationId: event.metadata.correlationId,
-          causationId: event.eventId,
-          actor: `reaction:${event.type}`,
-        },
+        metadata: reactionMetadata(event),
       },
     );
   }

@@ -1,5 +1,5 @@
 import type { InvoiceIssuedV1, InvoicePaidV1 } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { ContractHandler } from '../contract/handler';
 
@@ -56,11 +56,7 @@ export async function onMilestoneInvoice(
     { type: 'RecordMilestoneInvoice', data },
     {
       tx: client,
-      metadata: {
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        actor: `reaction:${event.type}`,
-      },
+      metadata: reactionMetadata(event),
     },
   );
 }

@@ -1,5 +1,5 @@
 import { CreditFreezeRequestedV1 } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { CustomerHandler } from '../customer/handler';
 import { isRegistered } from '../customer/state';
@@ -27,11 +27,7 @@ export async function onCreditFreezeRequested(
     },
     {
       tx: client,
-      metadata: {
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        actor: 'reaction:freeze-request',
-      },
+      metadata: reactionMetadata(event),
     },
   );
 }

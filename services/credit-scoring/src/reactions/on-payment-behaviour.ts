@@ -1,5 +1,5 @@
 import type { InvoicePaidV1, PaymentOverdueV1, PromiseBrokenV1 } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { PaymentBehaviour } from '../customer/decider';
 import type { CustomerHandler } from '../customer/handler';
@@ -75,12 +75,7 @@ export async function onPaymentBehaviour(
     { type: 'RecordPaymentBehaviour', data: entry.behaviour },
     {
       tx: client,
-      metadata: {
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        traceparent: event.metadata.traceparent,
-        actor: `reaction:${event.type}`,
-      },
+      metadata: reactionMetadata(event),
     },
   );
 }

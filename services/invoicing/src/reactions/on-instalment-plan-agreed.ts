@@ -1,5 +1,5 @@
 import { InstalmentPlanAgreedV1 } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { InvoiceHandler } from '../invoice/handler';
 
@@ -16,11 +16,7 @@ export async function onInstalmentPlanAgreed(
     { type: 'ApplyInstalmentPlan', data: { planId: plan.planId, instalments: plan.instalments } },
     {
       tx: client,
-      metadata: {
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        actor: 'reaction:instalment-plan-agreed',
-      },
+      metadata: reactionMetadata(event),
     },
   );
 }

@@ -1,5 +1,5 @@
 import { type MilestoneReachedV1, MilestoneReachedV1 as Schema } from '@ar/contracts';
-import type { IncomingEvent } from '@ar/messaging';
+import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { InvoicingConfig } from '../config';
 import type { InvoiceHandler } from '../invoice/handler';
@@ -39,12 +39,7 @@ export async function onMilestoneReached(
     },
     {
       tx: client,
-      metadata: {
-        correlationId: event.metadata.correlationId ?? event.eventId,
-        causationId: event.eventId,
-        traceparent: event.metadata.traceparent,
-        actor: 'reaction:milestone-reached',
-      },
+      metadata: reactionMetadata(event),
     },
   );
 }
