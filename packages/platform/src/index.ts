@@ -1,3 +1,4 @@
+export * from './aggregate';
 export * from './business-clock';
 export * from './business-day-scheduler';
 export * from './config';

@@ -1,11 +1,9 @@
-import { type EventMetadata, foldEvents, handleCommand, NotFound, streamName } from '@ar/kernel';
-import type { ServiceContext } from '@ar/platform';
+import { NotFound } from '@ar/kernel';
+import { aggregate, type ServiceContext } from '@ar/platform';
 import type { InlineProjection, Migration } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
-import { type CaseCommand, caseDecider } from './decider';
-import { type CaseEvent, type DunningFile, isTracked, type TrackedInvoice } from './state';
-
-export const caseStream = (invoiceId: string) => streamName('case', invoiceId);
+import { caseDecider } from './decider';
+import { isTracked, type TrackedInvoice } from './state';
 
 export const caseMigrations: Migration[] = [
   {
@@ -69,27 +67,11 @@ export async function liveCases(
 }
 
 export function caseHandler(ctx: ServiceContext) {
-  const decider = caseDecider();
-  async function load(invoiceId: string, tx?: PoolClient) {
-    const { version, events } = await ctx.store.readStream<CaseEvent>(caseStream(invoiceId), tx);
-    return { version, state: foldEvents(decider, events as unknown as CaseEvent[]), events };
-  }
-  return {
-    load,
-    async mustExist(
-      invoiceId: string,
-    ): Promise<{ version: number; state: DunningFile; events: { type: string; data: object }[] }> {
-      const loaded = await load(invoiceId);
-      if (!isTracked(loaded.state))
-        throw new NotFound('CASE_NOT_FOUND', `no case for invoice ${invoiceId}`, 'caseId');
-      return { ...loaded, state: loaded.state };
-    },
-    execute(invoiceId: string, command: CaseCommand, options: { metadata: EventMetadata; tx?: PoolClient }) {
-      return handleCommand(ctx.store, decider, caseStream(invoiceId), command, {
-        ...options,
-        now: ctx.clock.now(),
-      });
-    },
-  };
+  return aggregate(ctx, {
+    category: 'case',
+    decider: caseDecider(),
+    exists: isTracked,
+    notFound: (id) => new NotFound('CASE_NOT_FOUND', `no case for invoice ${id}`, 'caseId'),
+  });
 }
 export type CaseHandler = ReturnType<typeof caseHandler>;

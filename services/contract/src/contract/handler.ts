@@ -1,13 +1,11 @@
 import type { ContractView } from '@ar/contracts';
-import { type EventMetadata, foldEvents, handleCommand, NotFound, streamName } from '@ar/kernel';
-import type { ServiceContext } from '@ar/platform';
+import { NotFound } from '@ar/kernel';
+import { aggregate, type ServiceContext } from '@ar/platform';
 import type { InlineProjection, Migration } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { DEFAULT_CLAUSE_POLICY } from '../clauses/clause-library';
-import { type ContractCommand, contractDecider } from './decider';
-import { type Contract, type ContractEvent, isDrafted } from './state';
-
-export const contractStream = (contractId: string) => streamName('contract', contractId);
+import { contractDecider } from './decider';
+import { type Contract, isDrafted } from './state';
 
 export const contractMigrations: Migration[] = [
   {
@@ -76,29 +74,11 @@ export function contractView(c: Contract, version: number): ContractView {
 }
 
 export function contractHandler(ctx: ServiceContext) {
-  const decider = contractDecider({ calendar: ctx.calendar, clauses: DEFAULT_CLAUSE_POLICY });
-  async function load(contractId: string, tx?: PoolClient) {
-    const { version, events } = await ctx.store.readStream<ContractEvent>(contractStream(contractId), tx);
-    return { version, state: foldEvents(decider, events as unknown as ContractEvent[]) };
-  }
-  return {
-    load,
-    async mustExist(contractId: string) {
-      const { version, state } = await load(contractId);
-      if (!isDrafted(state))
-        throw new NotFound('CONTRACT_NOT_FOUND', `no contract ${contractId}`, 'contractId');
-      return { version, state };
-    },
-    execute(
-      contractId: string,
-      command: ContractCommand,
-      options: { metadata: EventMetadata; tx?: PoolClient },
-    ) {
-      return handleCommand(ctx.store, decider, contractStream(contractId), command, {
-        ...options,
-        now: ctx.clock.now(),
-      });
-    },
-  };
+  return aggregate(ctx, {
+    category: 'contract',
+    decider: contractDecider({ calendar: ctx.calendar, clauses: DEFAULT_CLAUSE_POLICY }),
+    exists: isDrafted,
+    notFound: (id) => new NotFound('CONTRACT_NOT_FOUND', `no contract ${id}`, 'contractId'),
+  });
 }
 export type ContractHandler = ReturnType<typeof contractHandler>;

@@ -1,13 +1,6 @@
 import type { PaymentView, ReceivePaymentRequest } from '@ar/contracts';
-import {
-  type EventMetadata,
-  foldEvents,
-  handleCommand,
-  NotFound,
-  retryOnConflict,
-  streamName,
-} from '@ar/kernel';
-import type { ServiceContext } from '@ar/platform';
+import { type EventMetadata, NotFound, retryOnConflict } from '@ar/kernel';
+import { aggregate, type ServiceContext } from '@ar/platform';
 import { inTransaction } from '@ar/postgres';
 import type { PoolClient } from 'pg';
 import type { InvoiceHandler } from '../invoice/handler';
@@ -15,9 +8,7 @@ import { amountToSettle, invoiceAsOf } from '../invoice/overdue';
 import { isIssued } from '../invoice/state';
 import { findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
 import { planAllocation, type RemittanceLine } from './allocation';
-import { type PaymentCommand, type PaymentEvent, type PaymentState, paymentDecider } from './decider';
-
-export const paymentStream = (paymentId: string) => streamName('payment', paymentId);
+import { type PaymentCommand, type PaymentState, paymentDecider } from './decider';
 
 export function paymentView(state: PaymentState, version: number): PaymentView {
   if (state.status === 'NONE') throw new Error('no payment');
@@ -43,12 +34,14 @@ export function paymentView(state: PaymentState, version: number): PaymentView {
  * commit together or not at all, so a refused remittance line leaves no trace.
  */
 export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
+  const payments = aggregate(ctx, {
+    category: 'payment',
+    decider: paymentDecider,
+    exists: (state): state is Exclude<PaymentState, { status: 'NONE' }> => state.status !== 'NONE',
+    notFound: (id) => new NotFound('PAYMENT_NOT_FOUND', `no payment ${id}`, 'paymentId'),
+  });
   const payment = (tx: PoolClient, paymentId: string, command: PaymentCommand, metadata: EventMetadata) =>
-    handleCommand(ctx.store, paymentDecider, paymentStream(paymentId), command, {
-      tx,
-      metadata,
-      now: ctx.clock.now(),
-    });
+    payments.execute(paymentId, command, { tx, metadata });
 
   async function applyToInvoices(
     tx: PoolClient,
@@ -116,7 +109,7 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
             }
           }
           await applyToInvoices(tx, result.state, remittance, metadata);
-          return { created: result.newEvents.length > 0, ...(await this.load(received.paymentId, tx)) };
+          return { created: result.newEvents.length > 0, ...(await payments.load(received.paymentId, tx)) };
         }),
       );
     },
@@ -129,7 +122,7 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     ) {
       return retryOnConflict(() =>
         inTransaction(ctx.pool, async (tx) => {
-          await this.mustExist(paymentId, tx);
+          await payments.mustExist(paymentId, tx);
           const result = await payment(
             tx,
             paymentId,
@@ -137,21 +130,12 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
             metadata,
           );
           await applyToInvoices(tx, result.state, request.remittance, metadata);
-          return this.load(paymentId, tx);
+          return payments.load(paymentId, tx);
         }),
       );
     },
 
-    async load(paymentId: string, tx?: PoolClient) {
-      const { version, events } = await ctx.store.readStream<PaymentEvent>(paymentStream(paymentId), tx);
-      return { version, state: foldEvents(paymentDecider, events as unknown as PaymentEvent[]) };
-    },
-
-    async mustExist(paymentId: string, tx?: PoolClient) {
-      const loaded = await this.load(paymentId, tx);
-      if (loaded.state.status === 'NONE')
-        throw new NotFound('PAYMENT_NOT_FOUND', `no payment ${paymentId}`, 'paymentId');
-      return loaded;
-    },
+    load: payments.load,
+    mustExist: payments.mustExist,
   };
 }
