@@ -136,6 +136,8 @@ describe('invoicing service', () => {
       expect((await call('GET', '/invoices/NOPE')).status).toBe(404);
       const unknown = await call('POST', '/invoices/NOPE/write-offs', { reason: 'x' });
       expect(unknown).toMatchObject({ status: 404, body: { issues: [{ field: 'invoiceId' }] } });
+      const unknownPayment = await call('POST', '/payments/NOPE/match', { customerId: customer });
+      expect(unknownPayment).toMatchObject({ status: 404, body: { error: 'PAYMENT_NOT_FOUND' } });
       const overCredit = await call('POST', '/invoices/D/credit-notes', {
         creditNoteId: 'CN-1',
         amount: 1_000_000,

@@ -5,6 +5,7 @@ import {
   type Command,
   type Decider,
   type IsoDate,
+  NotFound,
   RuleViolation,
   StateConflict,
 } from '@ar/kernel';
@@ -54,7 +55,7 @@ export interface ContractRules {
 }
 
 function drafted(state: ContractState): Contract {
-  if (!isDrafted(state)) throw new StateConflict('CONTRACT_NOT_FOUND', 'no such contract', 'contractId');
+  if (!isDrafted(state)) throw new NotFound('CONTRACT_NOT_FOUND', 'no such contract', 'contractId');
   return state;
 }
 

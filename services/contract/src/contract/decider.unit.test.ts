@@ -1,4 +1,4 @@
-import { BusinessCalendar, RuleViolation, StateConflict } from '@ar/kernel';
+import { BusinessCalendar, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { DEFAULT_CLAUSE_POLICY } from '../clauses/clause-library';
 import {
@@ -142,6 +142,13 @@ describe('signing', () => {
         }),
       )
       .thenThrows(RuleViolation, /signing refused by credit: credit frozen since 2026-01-03/);
+  });
+
+  it('refuses to sign a contract never drafted as unknown (404)', () => {
+    spec
+      .given([])
+      .when(sign())
+      .thenThrows(NotFound, /no such contract/);
   });
 
   it('refuses to sign a terminated contract', () => {

@@ -118,7 +118,6 @@ export function contractRoutes(
       },
       async (request) => {
         const { contractId } = request.params;
-        await contracts.mustExist(contractId);
         const result = await contracts.execute(contractId, command(request.body as z.infer<B>), {
           metadata: commandMetadata(request),
         });

@@ -78,8 +78,9 @@ export function customerRoutes(
         { metadata: commandMetadata(request) },
       );
       reply.header('location', `/customers/${profile.customerId}/credit`);
-      const { state, version } = await customers.mustExist(profile.customerId);
-      return reply.code(result.newEvents.length > 0 ? 201 : 200).send(await view(state, version));
+      return reply
+        .code(result.newEvents.length > 0 ? 201 : 200)
+        .send(await view(result.state as CreditFile, result.version));
     },
   );
 
@@ -145,12 +146,11 @@ export function customerRoutes(
           );
         }
         const { customerId } = request.params;
-        await customers.mustExist(customerId);
-        await customers.execute(customerId, command(request.body as z.infer<B>), {
+        // The decider refuses an unknown customer (404), so the result is a credit file.
+        const result = await customers.execute(customerId, command(request.body as z.infer<B>), {
           metadata: commandMetadata(request),
         });
-        const { state, version } = await customers.mustExist(customerId);
-        return view(state, version);
+        return view(result.state as CreditFile, result.version);
       },
     );
   }

@@ -4,6 +4,7 @@ import {
   type Decider,
   daysBetween,
   type IsoDate,
+  NotFound,
   RuleViolation,
   StateConflict,
   sameFacts,
@@ -41,16 +42,23 @@ export type InvoiceCommand =
   | Command<'AssignToFactor', { factorId: string; withRecourse: boolean; date: IsoDate }>
   | Command<'RecordFactorAdvance', { factorId: string; amount: number; date: IsoDate }>;
 
+/** A command on an invoice that was never issued is about an unknown invoice (404). */
+function issuedInvoice(state: InvoiceState, doing: string): Invoice {
+  if (!isIssued(state))
+    throw new NotFound('INVOICE_NOT_FOUND', `no such invoice: cannot ${doing}`, 'invoiceId');
+  return state;
+}
+
 function openInvoice(state: InvoiceState, doing: string): Invoice {
-  if (!isIssued(state)) throw new StateConflict('INVOICE_NOT_ISSUED', `no invoice to ${doing}`, 'invoiceId');
-  if (state.status !== 'OPEN') {
+  const invoice = issuedInvoice(state, doing);
+  if (invoice.status !== 'OPEN') {
     throw new StateConflict(
       'INVOICE_NOT_OPEN',
-      `invoice ${state.issued.invoiceId} is ${state.status.toLowerCase().replace('_', ' ')}: cannot ${doing}`,
+      `invoice ${invoice.issued.invoiceId} is ${invoice.status.toLowerCase().replace('_', ' ')}: cannot ${doing}`,
       'invoiceId',
     );
   }
-  return state;
+  return invoice;
 }
 
 function issue(state: InvoiceState, invoice: InvoiceIssuedV1): InvoiceEvent[] {
@@ -231,10 +239,11 @@ export function invoiceDecider(
           ];
         }
         case 'ResolveDispute': {
-          if (!isIssued(state) || !state.disputed) {
+          const invoice = issuedInvoice(state, 'resolve a dispute');
+          if (!invoice.disputed) {
             throw new StateConflict('INVOICE_NOT_DISPUTED', 'the invoice is not in dispute', 'invoiceId');
           }
-          const { invoiceId, customerId } = state.issued;
+          const { invoiceId, customerId } = invoice.issued;
           return [
             {
               type: 'InvoiceDisputeResolved',

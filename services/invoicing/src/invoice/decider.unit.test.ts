@@ -1,5 +1,5 @@
 import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
-import { addDays, BusinessCalendar, RuleViolation, StateConflict } from '@ar/kernel';
+import { addDays, BusinessCalendar, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
 
@@ -62,6 +62,17 @@ describe('issuing an invoice', () => {
       .given([issued])
       .when({ type: 'IssueInvoice', data: { ...invoice, lateFeeTerms: otherClause } })
       .thenThrows(StateConflict, /already issued/);
+  });
+
+  it('refuses a command on an invoice never issued as unknown (404), not as a conflict', () => {
+    spec
+      .given([])
+      .when({ type: 'WriteOffInvoice', data: { reason: 'x', date: '2026-01-02' } })
+      .thenThrows(NotFound, /no such invoice/);
+    spec
+      .given([])
+      .when({ type: 'ResolveDispute', data: { resolution: 'x', date: '2026-01-02' } })
+      .thenThrows(NotFound, /no such invoice/);
   });
 
   it('refuses to issue the same invoice id with other details', () => {

@@ -108,7 +108,6 @@ export function invoiceRoutes(
       },
       async (request, reply) => {
         const { invoiceId } = request.params;
-        await invoices.mustExist(invoiceId);
         const result = await invoices.execute(invoiceId, command(request.body as z.infer<B>), {
           metadata: commandMetadata(request),
           ifMatch: ifMatchVersion(request),

@@ -122,7 +122,6 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     ) {
       return retryOnConflict(() =>
         inTransaction(ctx.pool, async (tx) => {
-          await payments.mustExist(paymentId, tx);
           const result = await payment(
             tx,
             paymentId,

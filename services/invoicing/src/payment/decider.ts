@@ -1,5 +1,5 @@
 import type { PaymentAppliedV1, PaymentMatchedV1, PaymentReceivedV1 } from '@ar/contracts';
-import { type Command, type Decider, type DomainEvent, StateConflict, sameFacts } from '@ar/kernel';
+import { type Command, type Decider, type DomainEvent, NotFound, StateConflict, sameFacts } from '@ar/kernel';
 
 export type PaymentEvent =
   | DomainEvent<'PaymentReceived', PaymentReceivedV1>
@@ -54,8 +54,7 @@ export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState>
         );
       }
       case 'MatchPayment': {
-        if (state.status === 'NONE')
-          throw new StateConflict('PAYMENT_NOT_RECEIVED', 'no such payment', 'paymentId');
+        if (state.status === 'NONE') throw new NotFound('PAYMENT_NOT_FOUND', 'no such payment', 'paymentId');
         if (state.customerId === command.data.customerId) return [];
         if (state.status !== 'UNIDENTIFIED') {
           throw new StateConflict(

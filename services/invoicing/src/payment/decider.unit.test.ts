@@ -1,5 +1,5 @@
 import type { PaymentReceivedV1 } from '@ar/contracts';
-import { StateConflict } from '@ar/kernel';
+import { NotFound, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type PaymentEvent, paymentDecider } from './decider';
 
@@ -23,6 +23,13 @@ describe('payment', () => {
       .given([received])
       .when({ type: 'MatchPayment', data: { customerId: 'C-1', matchedBy: 'PERSON' } })
       .then([matched]);
+  });
+
+  it('refuses to match a payment never received as unknown (404)', () => {
+    spec
+      .given([])
+      .when({ type: 'MatchPayment', data: { customerId: 'C-1', matchedBy: 'PERSON' } })
+      .thenThrows(NotFound, /no such payment/);
   });
 
   it('refuses to apply a payment whose customer is unknown', () => {
