@@ -17,6 +17,7 @@ export const MinorUnits = z
   .refine(Number.isSafeInteger, {
     message: 'must be a safe integer',
   });
+export const NonNegativeMinorUnits = MinorUnits.refine((n) => n >= 0, { message: 'must not be negative' });
 export const PositiveMinorUnits = MinorUnits.refine((n) => n > 0, { message: 'must be greater than 0' });
 
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as CNY or EUR');

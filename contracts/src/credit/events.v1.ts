@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { CurrencyCode, EntityId, IsoDate, MinorUnits } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate, NonNegativeMinorUnits } from '../primitives';
 
 /** Public events of the credit-scoring service on `ar.credit.events.v1`. */
 
 export const CreditTier = z.enum(['STRATEGIC', 'COOPERATIVE', 'CAUTIOUS']);
 export type CreditTier = z.infer<typeof CreditTier>;
 
-const Money = MinorUnits.refine((n) => n >= 0, { message: 'must not be negative' });
 const Text = z.string().trim().min(1).max(500);
 
 export const CustomerProfileV1 = z.object({
@@ -15,8 +14,8 @@ export const CustomerProfileV1 = z.object({
   industry: z.string().describe("an industry code of the tenant's list, e.g. MANUFACTURING"),
   region: z.string().trim().min(1).max(100),
   headcount: z.number().int().min(0),
-  annualRevenue: Money.describe("annual revenue in the tenant's currency, minor units"),
-  expectedAnnualValue: Money.describe(
+  annualRevenue: NonNegativeMinorUnits.describe("annual revenue in the tenant's currency, minor units"),
+  expectedAnnualValue: NonNegativeMinorUnits.describe(
     'what the customer is expected to buy from us in a year (its value to us)',
   ),
   registrationNumber: z.string().trim().min(1).max(64),
@@ -34,7 +33,7 @@ export const FinancialIndicatorsV1 = z.object({
   currentRatio: z.number().min(0).max(100),
   debtRatio: z.number().min(0).max(10).describe('liabilities / assets'),
   receivablesTurnover: z.number().min(0).max(1000).describe('times per year'),
-  annualRevenue: Money.optional(),
+  annualRevenue: NonNegativeMinorUnits.optional(),
 });
 export type FinancialIndicatorsV1 = z.infer<typeof FinancialIndicatorsV1>;
 
@@ -139,8 +138,8 @@ export type CreditTierChangedV1 = z.infer<typeof CreditTierChangedV1>;
 export const CreditLimitChangedV1 = z
   .object({
     customerId: EntityId,
-    limit: Money,
-    previousLimit: Money.optional(),
+    limit: NonNegativeMinorUnits,
+    previousLimit: NonNegativeMinorUnits.optional(),
     currency: CurrencyCode,
     cause: z.enum(['TIER', 'OVERRIDE']),
     reason: z.string(),
@@ -155,7 +154,7 @@ export const CreditCommitteeDecidedV1 = z
   .object({
     customerId: EntityId,
     exceptionId: EntityId,
-    amount: Money.describe('the exposure above the limit the exception allows'),
+    amount: NonNegativeMinorUnits.describe('the exposure above the limit the exception allows'),
     currency: CurrencyCode,
     votes: z.array(z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text })),
     approved: z.boolean(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencyCode, EntityId, IsoDate, MinorUnits, PositiveMinorUnits } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate, NonNegativeMinorUnits, PositiveMinorUnits } from '../primitives';
 import {
   CommitteeMember,
   CreditTier,
@@ -10,7 +10,6 @@ import {
 } from './events.v1';
 
 const Text = z.string().trim().min(1, 'must not be empty').max(500);
-const NonNegative = MinorUnits.refine((n) => n >= 0, { message: 'must not be negative' });
 const OptionalDate = IsoDate.optional().describe('business date; today when absent');
 
 export const RegisterCustomerRequest = CustomerProfileV1.strict();
@@ -25,7 +24,7 @@ export const CustomerSignalRequest = z
   .strict();
 export const TierOverrideRequest = z.object({ tier: CreditTier, reason: Text, decidedBy: EntityId }).strict();
 export const LimitOverrideRequest = z
-  .object({ limit: NonNegative, reason: Text, decidedBy: EntityId })
+  .object({ limit: NonNegativeMinorUnits, reason: Text, decidedBy: EntityId })
   .strict();
 export const CommitteeDecisionRequest = z
   .object({
@@ -60,9 +59,9 @@ export const CreditCheckResult = z.object({
   reasons: z.array(CreditCheckReason).describe('why not; empty when approved'),
   tier: CreditTier,
   score: z.number().int(),
-  limit: NonNegative,
-  exceptionAllowance: NonNegative.describe('extra exposure approved by the credit committee'),
-  exposure: NonNegative.describe('open receivables + signed, unbilled contract value'),
+  limit: NonNegativeMinorUnits,
+  exceptionAllowance: NonNegativeMinorUnits.describe('extra exposure approved by the credit committee'),
+  exposure: NonNegativeMinorUnits.describe('open receivables + signed, unbilled contract value'),
   available: z.number().int().describe('limit + exception - exposure (negative: already over)'),
   currency: CurrencyCode,
 });
@@ -76,12 +75,16 @@ export const CustomerCreditView = z.object({
   tier: CreditTier,
   tierOverridden: z.boolean(),
   paymentTermDays: z.number().int(),
-  limit: NonNegative,
+  limit: NonNegativeMinorUnits,
   limitOverridden: z.boolean(),
   currency: CurrencyCode,
   creditPoints: z.number().int(),
   frozen: z.object({ since: IsoDate, reason: z.string() }).nullable(),
-  exposure: z.object({ openReceivables: NonNegative, unbilledContracts: NonNegative, total: NonNegative }),
+  exposure: z.object({
+    openReceivables: NonNegativeMinorUnits,
+    unbilledContracts: NonNegativeMinorUnits,
+    total: NonNegativeMinorUnits,
+  }),
   version: z.number().int(),
 });
 export type CustomerCreditView = z.infer<typeof CustomerCreditView>;

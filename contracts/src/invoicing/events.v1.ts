@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { CurrencyCode, EntityId, IsoDate, MinorUnits, PositiveMinorUnits } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate, NonNegativeMinorUnits, PositiveMinorUnits } from '../primitives';
 import { DiscountTermsV1, LateFeeTermsV1 } from './terms.v1';
 
 /** Public events of the invoicing service on `ar.invoicing.events.v1`. Amounts in minor units. */
 
-const NonNegative = MinorUnits.refine((n) => n >= 0, { message: 'must not be negative' });
 const InvoiceRef = { invoiceId: EntityId, customerId: EntityId };
 
 export const InstalmentV1 = z.object({ dueDate: IsoDate, amount: PositiveMinorUnits });
@@ -57,9 +56,9 @@ export const PaymentAllocatedV1 = z
     paymentId: EntityId,
     currency: CurrencyCode,
     amount: PositiveMinorUnits,
-    toPenalty: NonNegative,
-    toInterest: NonNegative,
-    toPrincipal: NonNegative,
+    toPenalty: NonNegativeMinorUnits,
+    toInterest: NonNegativeMinorUnits,
+    toPrincipal: NonNegativeMinorUnits,
     paymentDate: IsoDate,
   })
   .describe('Part of a payment cleared an invoice: penalty first, then interest, then principal.');
@@ -71,7 +70,7 @@ export const PaymentAppliedV1 = z
     customerId: EntityId,
     currency: CurrencyCode,
     allocations: z.array(z.object({ invoiceId: EntityId, amount: PositiveMinorUnits })),
-    creditHeld: NonNegative.describe("what no open invoice took: held as the customer's credit"),
+    creditHeld: NonNegativeMinorUnits.describe("what no open invoice took: held as the customer's credit"),
   })
   .describe('A payment was applied in full: to invoices, and any over-payment held as credit.');
 export type PaymentAppliedV1 = z.infer<typeof PaymentAppliedV1>;
@@ -157,8 +156,8 @@ export const InvoiceWrittenOffV1 = z
   .object({
     ...InvoiceRef,
     currency: CurrencyCode,
-    principal: NonNegative,
-    fees: NonNegative,
+    principal: NonNegativeMinorUnits,
+    fees: NonNegativeMinorUnits,
     reason: z.string().min(1),
     writtenOffDate: IsoDate,
   })
