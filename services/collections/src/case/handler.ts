@@ -1,4 +1,4 @@
-import { NotFound } from '@ar/kernel';
+import { NotFound, parseStreamName } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import type { InlineProjection, Migration } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
@@ -26,9 +26,20 @@ export const caseMigrations: Migration[] = [
 ];
 
 /** Which cases are live and when their invoices fall due: what the day run visits. */
+/** The lookup status a case event leaves, if it changes it. */
+function statusAfter(event: { type: string; data: object }): 'OPEN' | 'CLOSED' | 'SETTLED' | undefined {
+  if (event.type === 'CaseOpened') return 'OPEN';
+  if (event.type === 'CaseClosed') return 'CLOSED';
+  if (event.type === 'InvoiceSettledElsewhere') return 'SETTLED';
+  if (event.type === 'InvoicePaymentNoted' && (event.data as { paidInFull: boolean }).paidInFull)
+    return 'SETTLED';
+  return undefined;
+}
+
 export const casesLookup: InlineProjection = {
   name: 'cases',
-  async apply(client, _streamId, events) {
+  async apply(client, streamId, events) {
+    const invoiceId = parseStreamName(streamId).id;
     for (const e of events) {
       if (e.type === 'InvoiceTracked') {
         const d = e.data as TrackedInvoice;
@@ -36,15 +47,12 @@ export const casesLookup: InlineProjection = {
           `insert into cases (invoice_id, customer_id, status, due_date) values ($1, $2, 'TRACKING', $3) on conflict do nothing`,
           [d.invoiceId, d.customerId, d.dueDate],
         );
-      } else if (
-        e.type === 'CaseOpened' ||
-        e.type === 'CaseClosed' ||
-        (e.type === 'InvoicePaymentNoted' && (e.data as { paidInFull: boolean }).paidInFull) ||
-        e.type === 'InvoiceSettledElsewhere'
-      ) {
-        const status = e.type === 'CaseOpened' ? 'OPEN' : e.type === 'CaseClosed' ? 'CLOSED' : 'SETTLED';
+        continue;
+      }
+      const status = statusAfter(e);
+      if (status) {
         await client.query(`update cases set status = $2 where invoice_id = $1 and status <> 'CLOSED'`, [
-          (e.data as { invoiceId?: string }).invoiceId ?? _streamId.slice('case-'.length),
+          invoiceId,
           status,
         ]);
       }

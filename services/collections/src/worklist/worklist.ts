@@ -1,3 +1,4 @@
+import { parseStreamName } from '@ar/kernel';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 import type { Pool } from 'pg';
 
@@ -64,7 +65,7 @@ export const worklistProjection: Projection = {
         case 'InvoicePaymentNoted':
           await client.query(
             'update worklist set open_amount = greatest(open_amount - $2, 0) where invoice_id = $1',
-            [e.streamId.slice('case-'.length), d.toPrincipal],
+            [parseStreamName(e.streamId).id, d.toPrincipal],
           );
           break;
         case 'CollectionActionRecorded':
