@@ -10,4 +10,5 @@ export * from './invoicing/rest.v1';
 export * from './invoicing/terms.v1';
 export * from './primitives';
 export * from './registry';
+export * from './reporting/events.v1';
 export * from './topics';

@@ -4,6 +4,7 @@ import { ContractEventsV1 } from './contract/events.v1';
 import { CreditEventsV1 } from './credit/events.v1';
 import { cloudEventType } from './envelope';
 import { InvoicingEventsV1 } from './invoicing/events.v1';
+import { ReportingEventsV1 } from './reporting/events.v1';
 import { TOPICS } from './topics';
 
 export interface PublicEventContract {
@@ -36,6 +37,7 @@ export const PUBLIC_EVENTS: PublicEventContract[] = [
   ...contractsOf('contract', TOPICS.contract, ContractEventsV1),
   ...contractsOf('invoicing', TOPICS.invoicing, InvoicingEventsV1),
   ...contractsOf('collections', TOPICS.collections, CollectionsEventsV1),
+  ...contractsOf('reporting', TOPICS.reportingKpis, ReportingEventsV1),
 ];
 
 export function publicEventsOf(service: string): Map<string, PublicEventContract> {

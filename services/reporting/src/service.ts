@@ -1,13 +1,17 @@
 import type { ServiceDefinition } from '@ar/platform';
+import { configuredAgingBuckets } from './aging/buckets';
 import { agingMigrations, agingProjection, dimensionMigrations } from './aging/projection';
 import { agingRoutes } from './aging/routes';
+import { dashboardRoutes } from './dashboard/routes';
 import { recordDomainEvent } from './ingest/on-domain-event';
+import { dailyKpiSnapshot } from './kpi-snapshot/daily-kpi-snapshot';
 
 export const reportingService: ServiceDefinition = {
   name: 'reporting',
   description: 'Aging, overdue rate, DSO and collection KPIs as of any date; dashboard; BI streams.',
   defaultPort: 4105,
   schema: 'reporting',
+  publishes: 'reportingKpis',
   migrations: [...agingMigrations, ...dimensionMigrations],
   consumers: (ctx) => [
     {
@@ -17,5 +21,9 @@ export const reportingService: ServiceDefinition = {
     },
   ],
   projections: () => [agingProjection],
-  routes: (app, ctx) => agingRoutes(app, ctx),
+  routes: async (app, ctx) => {
+    agingRoutes(app, ctx);
+    await dashboardRoutes(app);
+  },
+  businessDays: (ctx) => [dailyKpiSnapshot(ctx, configuredAgingBuckets())],
 };

@@ -7,6 +7,18 @@ import { eventually, quietLogger, testInfra, unique } from '../../../tests/suppo
 import { call } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
+/** The fields of the raw events the independent computations read. */
+interface RawFacts {
+  customerId: string;
+  salesOwner: string;
+  invoiceId: string;
+  issueDate: string;
+  dueDate: string;
+  amount: number;
+  paymentDate: string;
+  toPrincipal: number;
+}
+
 /** A small seeded PRNG (mulberry32), so the generated book is the same on every run. */
 function prng(seed: number) {
   let a = seed;
@@ -251,5 +263,109 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
     for (const s of services) await s.caughtUp();
     expect(await get(`/reports/aging?asOf=${asOf}`)).toEqual(before);
     expect((await get('/reports/aging?asOf=2026-06-30')).reports[0].total.amount).toBe(open - owed);
+  });
+
+  it('gives each sales owner collection achievement, early collection and 91+ days overdue as the raw events do', async () => {
+    const [from, to] = ['2026-02-01', '2026-03-15'];
+    const { salesOwners } = await get(`/reports/sales-owners?from=${from}&to=${to}`);
+    const { rows } = await reporting.ctx.pool.query<{ event_type: string; data: RawFacts }>(
+      `select event_type, data from events where event_type in ('CustomerRegistered', 'InvoiceIssued', 'PaymentAllocated')`,
+    );
+    const ownerOf = new Map(
+      rows
+        .filter((r) => r.event_type === 'CustomerRegistered')
+        .map((r) => [r.data.customerId, r.data.salesOwner]),
+    );
+    const expected = new Map<
+      string,
+      { target: number; collected: number; early: number; overdue91: number }
+    >();
+    for (const { data: invoice } of rows.filter((r) => r.event_type === 'InvoiceIssued')) {
+      if (invoice.issueDate > to) continue;
+      const payments = rows.filter(
+        (r) => r.event_type === 'PaymentAllocated' && r.data.invoiceId === invoice.invoiceId,
+      );
+      const settled = (when: (date: string) => boolean) =>
+        payments
+          .filter((p) => when(p.data.paymentDate))
+          .reduce((sum, p) => sum + Number(p.data.toPrincipal), 0);
+      const before = settled((d) => d < from);
+      if (invoice.amount <= before) continue;
+      const within = settled((d) => d >= from && d <= to);
+      const owner = ownerOf.get(invoice.customerId) ?? 'UNASSIGNED';
+      const e = expected.get(owner) ?? { target: 0, collected: 0, early: 0, overdue91: 0 };
+      if (invoice.dueDate <= to) {
+        e.target += invoice.amount - before;
+        e.collected += within;
+      }
+      e.early += settled((d) => d >= from && d <= to && d < invoice.dueDate);
+      if ((Date.parse(to) - Date.parse(invoice.dueDate)) / 86_400_000 > 90)
+        e.overdue91 += invoice.amount - before - within;
+      expected.set(owner, e);
+    }
+    expect(salesOwners.length).toBe(3);
+    for (const row of salesOwners) {
+      const e = expected.get(row.salesOwner)!;
+      expect(row).toMatchObject({
+        salesOwner: row.salesOwner,
+        target: e.target,
+        collected: e.collected,
+        collectedEarly: e.early,
+        overdue91Plus: e.overdue91,
+      });
+      expect(row.achievementRate).toBeCloseTo(e.collected / e.target, 4);
+    }
+  });
+
+  it('lists the top overdue customers as the aging by customer has them', async () => {
+    const { customers } = await get(`/reports/top-overdue-customers?asOf=${asOf}&limit=2`);
+    const byCustomer = (await get(`/reports/aging?asOf=${asOf}&by=customer`)).reports.map(
+      (r: { group: string; total: { amount: number }; buckets: { bucket: string; amount: number }[] }) => ({
+        customerId: r.group,
+        overdue: r.total.amount - r.buckets.find((b) => b.bucket === 'current')!.amount,
+      }),
+    );
+    byCustomer.sort((a: { overdue: number }, b: { overdue: number }) => b.overdue - a.overdue);
+    expect(
+      customers.map((c: { customerId: string; overdue: number }) => ({
+        customerId: c.customerId,
+        overdue: c.overdue,
+      })),
+    ).toEqual(byCustomer.slice(0, 2));
+    expect(customers[0]).toMatchObject({ industry: expect.any(String), region: expect.any(String) });
+  });
+
+  it('publishes a daily KPI snapshot for BI with the figures the REST reports give for that day', async () => {
+    const kpiTopic = reporting.ctx.topics.reportingKpis;
+    expect((await call(reporting, 'PUT', '/admin/clock', { today: '2026-03-16' })).status).toBe(200);
+    for (const s of services) await s.caughtUp();
+    const published = await eventually(
+      async () => {
+        const messages = bus.retained.get(kpiTopic) ?? [];
+        return messages.length >= 74 ? messages : undefined;
+      },
+      30_000,
+      'daily KPI snapshots on the topic',
+    );
+    const days = published.map((m) => JSON.parse(String(m.value)).day);
+    expect(new Set(days).size).toBe(days.length);
+    const last = published.find((m) => JSON.parse(String(m.value)).day === asOf)!;
+    expect(last.key).toBe(asOf);
+    const snapshot = JSON.parse(String(last.value));
+    const rate = (await get(`/reports/overdue-rate?asOf=${asOf}`)).rates[0];
+    const aging = (await get(`/reports/aging?asOf=${asOf}`)).reports[0];
+    expect(snapshot.currencies[0]).toMatchObject({
+      currency: 'CNY',
+      outstanding: rate.outstanding,
+      overdue: rate.overdue,
+      overdueRateByAmount: rate.byAmount,
+      aging: aging.buckets.map(
+        ({ bucket, amount, count }: { bucket: string; amount: number; count: number }) => ({
+          bucket,
+          amount,
+          count,
+        }),
+      ),
+    });
   });
 });

@@ -32,3 +32,9 @@ export function bucketOf(daysPastDue: number, buckets: AgingBucket[]): AgingBuck
   if (!found) throw new RangeError(`no bucket for ${daysPastDue} days`);
   return found;
 }
+
+/** The company's buckets: `AGING_BUCKET_BOUNDS=30,60,90,180` (upper bounds in days past due). */
+export function configuredAgingBuckets(env: NodeJS.ProcessEnv = process.env): AgingBucket[] {
+  const setting = env.AGING_BUCKET_BOUNDS?.trim();
+  return agingBuckets(setting ? setting.split(',').map((b) => Number(b.trim())) : DEFAULT_BUCKET_BOUNDS);
+}

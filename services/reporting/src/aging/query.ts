@@ -249,3 +249,29 @@ export async function collectedWithinRate(pool: Pool, asOf: IsoDate, days: numbe
     };
   });
 }
+
+/** The customers with the most principal past due as of a date, for management's attention. */
+export async function topOverdueCustomers(pool: Pool, asOf: IsoDate, limit: number) {
+  const { rows } = await pool.query<Record<string, string | null>>(
+    `with outstanding as (${OUTSTANDING})
+     select o.currency, o.customer_id, c.name, c.tier, c.industry, c.region, c.sales_owner,
+            sum(o.open)::text as overdue, count(*)::text as invoices, max($1::date - o.due_date)::text as oldest_days
+       from outstanding o left join customer_dimensions c using (customer_id)
+      where o.open > 0 and o.due_date < $1::date
+      group by 1, 2, 3, 4, 5, 6, 7
+      order by sum(o.open) desc, o.customer_id limit $2`,
+    [asOf, limit],
+  );
+  return rows.map((r) => ({
+    currency: r.currency!,
+    customerId: r.customer_id!,
+    name: r.name,
+    tier: r.tier,
+    industry: r.industry,
+    region: r.region,
+    salesOwner: r.sales_owner,
+    overdue: Number(r.overdue),
+    invoices: Number(r.invoices),
+    oldestDaysOverdue: Number(r.oldest_days),
+  }));
+}

@@ -3,7 +3,8 @@ import { toIsoDate } from '@ar/kernel';
 import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { collectionKpisAsOf } from '../collection-kpis/query';
-import { agingBuckets } from './buckets';
+import { collectionAchievementBySalesOwner } from '../sales-kpis/collection-achievement';
+import { configuredAgingBuckets } from './buckets';
 import {
   AGING_DIMENSIONS,
   type AgingReport,
@@ -13,6 +14,7 @@ import {
   dsoAsOf,
   overdueRateAsOf,
   overdueRateTrend,
+  topOverdueCustomers,
 } from './query';
 
 const AgingBucketView = z.object({
@@ -36,7 +38,7 @@ const AgingView = z.object({
 });
 
 export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
-  const buckets = agingBuckets();
+  const buckets = configuredAgingBuckets();
   app.get(
     '/reports/aging',
     {
@@ -151,6 +153,39 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
       return { asOf, dso: await dsoAsOf(ctx.pool, asOf, request.query.days) };
     },
+  );
+
+  app.get(
+    '/reports/top-overdue-customers',
+    {
+      schema: {
+        summary: 'The customers with the most principal past due as of a date',
+        querystring: z
+          .object({ asOf: IsoDate.optional(), limit: z.coerce.number().int().min(1).max(100).default(10) })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      return { asOf, customers: await topOverdueCustomers(ctx.pool, asOf, request.query.limit) };
+    },
+  );
+
+  app.get(
+    '/reports/sales-owners',
+    {
+      schema: {
+        summary:
+          'Collection achievement per sales owner for a period, with early collection and 91+ days overdue',
+        querystring: z
+          .object({ from: IsoDate, to: IsoDate })
+          .strict()
+          .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+      },
+    },
+    async (request) => ({
+      salesOwners: await collectionAchievementBySalesOwner(ctx.pool, request.query.from, request.query.to),
+    }),
   );
 
   app.post(
