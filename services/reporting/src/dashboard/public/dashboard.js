@@ -7,10 +7,15 @@ const BUCKET_COLOURS = ['#6a994e', '#f2cc8f', '#e9a03b', '#e07a5f', '#c0392b', '
 
 const percent = (ratio) => (ratio === null || ratio === undefined ? '–' : `${(ratio * 100).toFixed(1)}%`);
 
+/** Amounts arrive in minor units; the currency says how many of them make one. */
+function major(minorUnits, currency) {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+    .maximumFractionDigits;
+  return minorUnits / 10 ** digits;
+}
+
 function money(minorUnits, currency) {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-  return format.format(minorUnits / 10 ** digits);
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(major(minorUnits, currency));
 }
 
 async function getJson(path) {
@@ -44,7 +49,7 @@ function stackedAging(id, reports, currency) {
       datasets: bucketNames.map((bucket, i) => ({
         label: bucket,
         backgroundColor: BUCKET_COLOURS[i % BUCKET_COLOURS.length],
-        data: groups.map((g) => g.buckets[i].amount / 100),
+        data: groups.map((g) => major(g.buckets[i].amount, currency)),
       })),
     },
     options: { indexAxis: 'y', animation: false, scales: { x: { stacked: true }, y: { stacked: true } } },
@@ -112,7 +117,7 @@ async function load(asOf, wantedCurrency) {
       datasets: [
         {
           label: `Outstanding (${currency})`,
-          data: book?.buckets.map((b) => b.amount / 100) ?? [],
+          data: book?.buckets.map((b) => major(b.amount, currency)) ?? [],
           backgroundColor: BUCKET_COLOURS,
         },
       ],
