@@ -1,7 +1,8 @@
 /**
- * `pnpm bench`: throughput from HTTP command to read model, on this machine. Bounded in count;
- * results go to tests/bench/results.json (and a line to stdout). Uses DATABASE_URL, or starts
- * the test PostgreSQL through infra/postgres/start.sh when it is not set.
+ * `pnpm bench`: on this machine, (1) throughput from HTTP command to read model and (2) the aging
+ * reports over 1,000,000 open invoices. Bounded in count; results go to tests/bench/results.json
+ * (and to stdout). Uses DATABASE_URL, or starts the test PostgreSQL through
+ * infra/postgres/start.sh when it is not set. BENCH_ONLY=commands|aging runs one of them.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { BusinessClock, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
 import pino from 'pino';
+import { agingAtScale } from './aging-at-scale';
 
 const root = join(__dirname, '..', '..');
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 3000);
@@ -26,12 +28,9 @@ function databaseUrl(): string {
   return url;
 }
 
-async function main() {
-  const url = databaseUrl();
+async function commandThroughput(url: string, notifier: AppendNotifier) {
   const run = `bench_${Date.now().toString(36)}`;
   const logger = pino({ level: 'silent' });
-  const notifier = new AppendNotifier(url);
-  await notifier.start();
   const infra = {
     databaseUrl: url,
     bus: new InProcessBus(),
@@ -79,18 +78,30 @@ async function main() {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number(latencies[Math.floor((latencies.length - 1) * p)]!.toFixed(2));
   const result = {
-    date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     scenario: `POST /invoices x ${COMMANDS}, ${CONCURRENCY} concurrent, embedded mode (in-process bus), to the reporting aging read model`,
     commandsPerSecond: Math.round(COMMANDS / ((commandsDone - started) / 1000)),
     commandLatencyMs: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },
     httpToReadModelSeconds: Number(((readModelDone - started) / 1000).toFixed(2)),
     readModelLagAfterLastCommandMs: Math.round(readModelDone - commandsDone),
   };
-  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result));
   await invoicing.stop();
   await reporting.stop();
+  return result;
+}
+
+async function main() {
+  const url = databaseUrl();
+  const only = process.env.BENCH_ONLY;
+  const notifier = new AppendNotifier(url);
+  await notifier.start();
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    commands: only && only !== 'commands' ? undefined : await commandThroughput(url, notifier),
+    aging: only && only !== 'aging' ? undefined : await agingAtScale(url, notifier),
+  };
+  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await notifier.stop();
 }
 

@@ -1,1 +1,2 @@
 export { reportingService } from './service';
+export { RECOMPUTE_SETTLED_TOTALS } from './aging/projection';

@@ -1,6 +1,11 @@
 import type { ServiceDefinition } from '@ar/platform';
 import { configuredAgingBuckets } from './aging/buckets';
-import { agingMigrations, agingProjection, dimensionMigrations } from './aging/projection';
+import {
+  agingMigrations,
+  agingProjection,
+  dimensionMigrations,
+  settledTotalsMigrations,
+} from './aging/projection';
 import { agingRoutes } from './aging/routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { recordDomainEvent } from './ingest/on-domain-event';
@@ -12,7 +17,7 @@ export const reportingService: ServiceDefinition = {
   defaultPort: 4105,
   schema: 'reporting',
   publishes: 'reportingKpis',
-  migrations: [...agingMigrations, ...dimensionMigrations],
+  migrations: [...agingMigrations, ...dimensionMigrations, ...settledTotalsMigrations],
   consumers: (ctx) => [
     {
       name: 'domain-events',

@@ -30,6 +30,30 @@ export const agingMigrations: Migration[] = [
   },
 ];
 
+/**
+ * Each invoice's settlements summed, with the date of the last one and the date it was settled
+ * in full: for any date on or after the last settlement (every report "as of today") the
+ * outstanding amount needs no look at the settlements at all. Recomputed from the settlements
+ * by this statement (the migration's backfill, and bulk loads).
+ */
+export const RECOMPUTE_SETTLED_TOTALS = `
+  update aging_invoices i
+     set settled = s.total, last_settled_date = s.last,
+         closed_date = case when s.total >= i.amount then s.last end
+    from (select invoice_id, sum(amount) as total, max(settled_date) as last from aging_settlements group by 1) s
+   where s.invoice_id = i.invoice_id`;
+
+export const settledTotalsMigrations: Migration[] = [
+  {
+    id: 'aging-004',
+    sql: `
+      alter table aging_invoices add column settled bigint not null default 0,
+        add column last_settled_date date, add column closed_date date;
+      ${RECOMPUTE_SETTLED_TOTALS};
+    `,
+  },
+];
+
 export const dimensionMigrations: Migration[] = [
   {
     id: 'aging-003',
@@ -97,17 +121,31 @@ export const agingProjection: Projection = {
       await applyCustomerDimensions(client, event);
       const settlement = settlementOf(event);
       if (settlement && settlement.amount > 0) {
-        await client.query(
+        const recorded = await client.query(
           `insert into aging_settlements (event_id, invoice_id, settled_date, amount)
            values ($1, $2, $3, $4) on conflict do nothing`,
           [event.eventId, settlement.invoiceId, settlement.date, settlement.amount],
         );
+        if (recorded.rowCount === 1) {
+          await client.query(
+            `update aging_invoices
+                set settled = settled + $2, last_settled_date = greatest(last_settled_date, $3::date),
+                    closed_date = case when settled + $2 >= amount then greatest(last_settled_date, $3::date) end
+              where invoice_id = $1`,
+            [settlement.invoiceId, settlement.amount, settlement.date],
+          );
+        }
       }
       if (event.type !== 'InvoiceIssued') continue;
       const invoice = event.data as InvoiceIssuedV1;
+      // Settlements may have arrived first (another topic, another partition): count them in.
       await client.query(
-        `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date)
-         values ($1, $2, $3, $4, $5, $6) on conflict (invoice_id) do nothing`,
+        `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
+                                     settled, last_settled_date, closed_date)
+         select $1, $2, $3, $4::bigint, $5::date, $6::date, coalesce(sum(s.amount), 0), max(s.settled_date),
+                case when coalesce(sum(s.amount), 0) >= $4::bigint then max(s.settled_date) end
+           from aging_settlements s where s.invoice_id = $1
+         on conflict (invoice_id) do nothing`,
         [
           invoice.invoiceId,
           invoice.customerId,

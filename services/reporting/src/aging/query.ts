@@ -28,14 +28,20 @@ export interface AgingReport {
 
 /**
  * Each invoice as it stood on `asOf`: issued by then, less what was settled by then. The one
- * definition of "outstanding as of a date" every report here uses.
+ * definition of "outstanding as of a date" every report here uses. Invoices settled in full by
+ * then are left out at once; one whose last settlement is on or before the date (all of them,
+ * for today) takes its running total; only one settled again after the date sums its
+ * settlements up to it.
  */
 const OUTSTANDING = `
   select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount,
-         i.amount - coalesce((select sum(s.amount) from aging_settlements s
-                               where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0) as open
+         i.amount - case when i.last_settled_date is null then 0
+                         when i.last_settled_date <= $1::date then i.settled
+                         else coalesce((select sum(s.amount) from aging_settlements s
+                                         where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
+                    end as open
     from aging_invoices i
-   where i.issue_date <= $1::date`;
+   where i.issue_date <= $1::date and (i.closed_date is null or i.closed_date > $1::date)`;
 
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(
@@ -44,8 +50,9 @@ export async function agingAsOf(
   buckets: AgingBucket[],
   by?: AgingDimension,
 ): Promise<AgingReport[]> {
-  // Bucket upper bounds as an array: the bucket index is how many bounds the age exceeds.
-  const bounds = buckets.filter((b) => b.to !== null).map((b) => b.to as number);
+  // The overdue buckets' first days (1, 31, 61, ...): width_bucket gives 0 for not yet due, 1 for
+  // the first overdue bucket, and so on.
+  const firstDays = buckets.filter((b) => b.from !== Number.MIN_SAFE_INTEGER).map((b) => b.from);
   const group = by ? AGING_DIMENSIONS[by] : 'null::text';
   const { rows } = await pool.query<{
     currency: string;
@@ -56,21 +63,27 @@ export async function agingAsOf(
   }>(
     `with outstanding as (${OUTSTANDING})
      select i.currency, ${group} as grp,
-            (select count(*) from unnest($2::int[]) as bound where ($1::date - i.due_date) > bound)::int as bucket_index,
+            width_bucket($1::date - i.due_date, $2::int[]) as bucket_index,
             sum(i.open)::text as amount, count(*)::text as count
        from outstanding i left join customer_dimensions c using (customer_id)
       where i.open > 0
       group by 1, 2, 3`,
-    [asOf, bounds],
+    [asOf, firstDays],
   );
-  const keys = [
-    ...new Map(
-      rows.map((r) => [`${r.currency}\u0000${r.grp}`, { currency: r.currency, grp: r.grp }]),
-    ).values(),
-  ].sort((a, b) => a.currency.localeCompare(b.currency) || String(a.grp).localeCompare(String(b.grp)));
-  return keys.map(({ currency, grp }) => {
+  // One entry per currency and group, its rows by bucket index (a map: 10,000 customers x 6 buckets).
+  const groups = new Map<string, { currency: string; grp: string | null; byBucket: Map<number, (typeof rows)[0]> }>();
+  for (const r of rows) {
+    const key = `${r.currency}\u0000${r.grp}`;
+    const group = groups.get(key) ?? { currency: r.currency, grp: r.grp, byBucket: new Map() };
+    group.byBucket.set(r.bucket_index, r);
+    groups.set(key, group);
+  }
+  const keys = [...groups.values()].sort(
+    (a, b) => a.currency.localeCompare(b.currency) || String(a.grp).localeCompare(String(b.grp)),
+  );
+  return keys.map(({ currency, grp, byBucket }) => {
     const perBucket = buckets.map((b, i) => {
-      const row = rows.find((r) => r.currency === currency && r.grp === grp && r.bucket_index === i);
+      const row = byBucket.get(i);
       return {
         bucket: b.label,
         fromDays: b.from === Number.MIN_SAFE_INTEGER ? null : b.from,
@@ -131,10 +144,12 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
  */
 export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
   const { rows } = await pool.query<{ currency: string; outstanding: string; sales: string }>(
-    `with outstanding as (${OUTSTANDING})
-     select currency, sum(open) filter (where open > 0)::text as outstanding,
-            coalesce(sum(amount) filter (where issue_date > $1::date - $2::int), 0)::text as sales
-       from outstanding group by currency order by currency`,
+    `with outstanding as (${OUTSTANDING}),
+          receivables as (select currency, sum(open) as amount from outstanding where open > 0 group by 1),
+          sales as (select currency, sum(amount) as amount from aging_invoices
+                     where issue_date > $1::date - $2::int and issue_date <= $1::date group by 1)
+     select currency, coalesce(r.amount, 0)::text as outstanding, coalesce(s.amount, 0)::text as sales
+       from receivables r full join sales s using (currency) order by currency`,
     [asOf, days],
   );
   return rows.map((r) => {
@@ -151,32 +166,46 @@ export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
   });
 }
 
-/** The overdue rate for each day from `from` to `to` (inclusive): the daily trend series. */
+/**
+ * The overdue rate for each day from `from` to `to` (inclusive): the daily trend series.
+ * Computed from running sums, not by aging the book once per day: outstanding on day d is what
+ * was issued by d less what was settled by d; overdue on d is what fell due before d less the
+ * settlements that count against it - a settlement counts from the later of its date and the
+ * day after its invoice's due date. One pass over invoices and settlements for any number of days.
+ */
 export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
   const { rows } = await pool.query<{ day: string; currency: string; outstanding: string; overdue: string }>(
-    `select to_char(d.day, 'YYYY-MM-DD') as day, i.currency,
-            sum(o.open)::text as outstanding, coalesce(sum(o.open) filter (where i.due_date < d.day), 0)::text as overdue
-       from generate_series($1::date, $2::date, interval '1 day') as d(day)
-       join aging_invoices i on i.issue_date <= d.day
-       cross join lateral (
-         select i.amount - coalesce((select sum(s.amount) from aging_settlements s
-                                      where s.invoice_id = i.invoice_id and s.settled_date <= d.day), 0) as open
-       ) o
-      where o.open > 0
-      group by 1, 2 order by 1, 2`,
+    `with changes as (
+       select currency, issue_date as day, amount as outstanding, 0::bigint as overdue
+         from aging_invoices where issue_date <= $2::date
+       union all
+       select currency, due_date + 1, 0, amount from aging_invoices where due_date + 1 <= $2::date
+       union all
+       select i.currency, s.settled_date, -s.amount, 0
+         from aging_settlements s join aging_invoices i using (invoice_id) where s.settled_date <= $2::date
+       union all
+       select i.currency, greatest(s.settled_date, i.due_date + 1), 0, -s.amount
+         from aging_settlements s join aging_invoices i using (invoice_id)
+        where greatest(s.settled_date, i.due_date + 1) <= $2::date),
+     per_day as (
+       select currency, day, sum(outstanding) as outstanding, sum(overdue) as overdue from changes group by 1, 2),
+     currencies as (select distinct currency from per_day)
+     select to_char(d.day, 'YYYY-MM-DD') as day, c.currency,
+            (select coalesce(sum(p.outstanding), 0) from per_day p where p.currency = c.currency and p.day <= d.day)::text as outstanding,
+            (select coalesce(sum(p.overdue), 0) from per_day p where p.currency = c.currency and p.day <= d.day)::text as overdue
+       from generate_series($1::date, $2::date, interval '1 day') as d(day) cross join currencies c
+      order by 1, 2`,
     [from, to],
   );
-  return rows.map((r) => {
-    const outstanding = Number(r.outstanding);
-    const overdue = Number(r.overdue);
-    return {
+  return rows
+    .map((r) => ({
       day: r.day,
       currency: r.currency,
-      outstanding,
-      overdue,
-      byAmount: outstanding === 0 ? 0 : Number((overdue / outstanding).toFixed(4)),
-    };
-  });
+      outstanding: Number(r.outstanding),
+      overdue: Number(r.overdue),
+    }))
+    .filter((r) => r.outstanding > 0)
+    .map((r) => ({ ...r, byAmount: Number((r.overdue / r.outstanding).toFixed(4)) }));
 }
 
 /**
