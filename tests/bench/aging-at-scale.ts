@@ -103,7 +103,8 @@ export async function agingAtScale(databaseUrl: string, notifier: AppendNotifier
     throw new Error(`aging counted ${openCount} open invoices, expected ${OPEN_INVOICES}`);
   await reporting.stop();
   const admin = createSchemaPool(databaseUrl, 'public');
-  await admin.query(`drop schema ${schema} cascade`);
+  // BENCH_KEEP=1 leaves the book in place to look at query plans.
+  if (!process.env.BENCH_KEEP) await admin.query(`drop schema ${schema} cascade`);
   await admin.end();
   return {
     scenario: `GET the aging reports over ${OPEN_INVOICES} open invoices (${SETTLED_INVOICES} more fully settled, ${CUSTOMERS} customers), median of ${REPEATS}`,

@@ -1,2 +1,2 @@
-export { reportingService } from './service';
 export { RECOMPUTE_SETTLED_TOTALS } from './aging/projection';
+export { reportingService } from './service';

@@ -34,13 +34,14 @@ export interface AgingReport {
  * settlements up to it.
  */
 const OUTSTANDING = `
-  select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount,
-         i.amount - case when i.last_settled_date is null then 0
-                         when i.last_settled_date <= $1::date then i.settled
-                         else coalesce((select sum(s.amount) from aging_settlements s
-                                         where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
-                    end as open
+  select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount, o.open
     from aging_invoices i
+    cross join lateral (
+      select i.amount - case when i.last_settled_date is null then 0
+                             when i.last_settled_date <= $1::date then i.settled
+                             else coalesce((select sum(s.amount)::bigint from aging_settlements s
+                                             where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
+                        end as open) o
    where i.issue_date <= $1::date and (i.closed_date is null or i.closed_date > $1::date)`;
 
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
@@ -53,7 +54,7 @@ export async function agingAsOf(
   // The overdue buckets' first days (1, 31, 61, ...): width_bucket gives 0 for not yet due, 1 for
   // the first overdue bucket, and so on.
   const firstDays = buckets.filter((b) => b.from !== Number.MIN_SAFE_INTEGER).map((b) => b.from);
-  const group = by ? AGING_DIMENSIONS[by] : 'null::text';
+  const group = by ? AGING_DIMENSIONS[by] : undefined;
   const { rows } = await pool.query<{
     currency: string;
     grp: string | null;
@@ -61,17 +62,28 @@ export async function agingAsOf(
     amount: string;
     count: string;
   }>(
-    `with outstanding as (${OUTSTANDING})
-     select i.currency, ${group} as grp,
-            width_bucket($1::date - i.due_date, $2::int[]) as bucket_index,
-            sum(i.open)::text as amount, count(*)::text as count
-       from outstanding i left join customer_dimensions c using (customer_id)
-      where i.open > 0
-      group by 1, 2, 3`,
+    by
+      ? // Summed per customer first (thousands of rows), then joined to the dimensions and summed
+        // again: the join then touches customers, not every invoice.
+        `with outstanding as (${OUTSTANDING}),
+              per_customer as (
+                select currency, customer_id, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
+                       sum(open) as amount, count(*) as count
+                  from outstanding where open > 0 group by 1, 2, 3)
+         select i.currency, ${group} as grp, i.bucket_index, sum(i.amount)::text as amount, sum(i.count)::text as count
+           from per_customer i left join customer_dimensions c using (customer_id)
+          group by 1, 2, 3`
+      : `with outstanding as (${OUTSTANDING})
+         select currency, null::text as grp, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
+                sum(open)::text as amount, count(*)::text as count
+           from outstanding where open > 0 group by 1, 2, 3`,
     [asOf, firstDays],
   );
   // One entry per currency and group, its rows by bucket index (a map: 10,000 customers x 6 buckets).
-  const groups = new Map<string, { currency: string; grp: string | null; byBucket: Map<number, (typeof rows)[0]> }>();
+  const groups = new Map<
+    string,
+    { currency: string; grp: string | null; byBucket: Map<number, (typeof rows)[0]> }
+  >();
   for (const r of rows) {
     const key = `${r.currency}\u0000${r.grp}`;
     const group = groups.get(key) ?? { currency: r.currency, grp: r.grp, byBucket: new Map() };
