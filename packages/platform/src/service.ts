@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
+import { progressRoutes } from './progress-routes';
 import { createHttpApp, type ServiceHttpApp } from './http-app';
 
 export type TopicKey = keyof typeof TOPICS;
@@ -176,15 +177,15 @@ export async function startService(
       return { ready: true, checks: { database: 'ok' } };
     },
   });
-  await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
-  await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
-  const address = await app.listen({ host: infra.host, port: infra.port });
-  logger.info({ url: address }, `${def.name} listening`);
-
   const caughtUp = async () => {
     await relay?.caughtUp();
     await Promise.all([...ctx.projections.values()].map((p) => p.caughtUp()));
   };
+  await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
+  await app.register(async (scope) => progressRoutes(scope as ServiceHttpApp, ctx, caughtUp));
+  await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
+  const address = await app.listen({ host: infra.host, port: infra.port });
+  logger.info({ url: address }, `${def.name} listening`);
 
   return {
     name: def.name,

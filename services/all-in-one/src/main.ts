@@ -5,7 +5,18 @@
 import { runEmbedded } from '@ar/platform';
 import { allServices } from './services';
 
-runEmbedded(allServices)
+/** `SERVICES=credit-scoring,invoicing` runs only those (the simulator's "policies off" leaves collections out). */
+function selectedServices() {
+  const names = process.env.SERVICES?.split(',').map((n) => n.trim()).filter(Boolean);
+  if (!names) return allServices;
+  const unknown = names.filter((n) => !allServices.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`SERVICES: unknown ${unknown.join(', ')}; known: ${allServices.map((s) => s.name).join(', ')}`);
+  }
+  return allServices.filter((s) => names.includes(s.name));
+}
+
+runEmbedded(selectedServices())
   .then(({ services, databaseUrl }) => {
     const lines = services.map((s) => `  ${s.name.padEnd(15)} ${s.url}   (API docs ${s.url}/docs)`);
     process.stdout.write(
