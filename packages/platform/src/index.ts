@@ -1,6 +1,7 @@
 export * from './aggregate';
 export * from './business-clock';
 export * from './business-day-scheduler';
+export * from './child-process';
 export * from './config';
 export * from './error-handler';
 export * from './http-app';

@@ -15,7 +15,11 @@ export function progressRoutes(app: ServiceHttpApp, ctx: ServiceContext, caughtU
       schema: {
         summary: 'Waits until stored events are published and projected; counts events stored and handled',
         response: {
-          200: z.object({ service: z.string(), eventsStored: z.number().int(), eventsHandled: z.number().int() }),
+          200: z.object({
+            service: z.string(),
+            eventsStored: z.number().int(),
+            eventsHandled: z.number().int(),
+          }),
         },
       },
     },
@@ -24,7 +28,11 @@ export function progressRoutes(app: ServiceHttpApp, ctx: ServiceContext, caughtU
       const { rows } = await ctx.pool.query<{ stored: string; handled: string }>(
         'select (select count(*) from events)::text as stored, (select count(*) from inbox)::text as handled',
       );
-      return { service: ctx.service, eventsStored: Number(rows[0]!.stored), eventsHandled: Number(rows[0]!.handled) };
+      return {
+        service: ctx.service,
+        eventsStored: Number(rows[0]!.stored),
+        eventsHandled: Number(rows[0]!.handled),
+      };
     },
   );
 }

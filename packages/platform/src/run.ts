@@ -7,7 +7,7 @@ import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
 
-function envPortName(service: string): string {
+export function envPortName(service: string): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
 }
 

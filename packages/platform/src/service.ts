@@ -18,8 +18,8 @@ import type { Logger } from 'pino';
 import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
-import { progressRoutes } from './progress-routes';
 import { createHttpApp, type ServiceHttpApp } from './http-app';
+import { progressRoutes } from './progress-routes';
 
 export type TopicKey = keyof typeof TOPICS;
 export type TopicNames = Record<TopicKey, string>;

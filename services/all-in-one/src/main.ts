@@ -7,11 +7,15 @@ import { allServices } from './services';
 
 /** `SERVICES=credit-scoring,invoicing` runs only those (the simulator's "policies off" leaves collections out). */
 function selectedServices() {
-  const names = process.env.SERVICES?.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = process.env.SERVICES?.split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   if (!names) return allServices;
   const unknown = names.filter((n) => !allServices.some((s) => s.name === n));
   if (unknown.length > 0) {
-    throw new Error(`SERVICES: unknown ${unknown.join(', ')}; known: ${allServices.map((s) => s.name).join(', ')}`);
+    throw new Error(
+      `SERVICES: unknown ${unknown.join(', ')}; known: ${allServices.map((s) => s.name).join(', ')}`,
+    );
   }
   return allServices.filter((s) => names.includes(s.name));
 }

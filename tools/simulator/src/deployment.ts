@@ -1,0 +1,186 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { envPortName, repoRoot, spawnTypeScript, stopProcess } from '@ar/platform';
+import pg from 'pg';
+
+export const SERVICE_NAMES = ['credit-scoring', 'contract', 'invoicing', 'collections', 'reporting'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** The policies of DOMAIN.md switched on (the platform as built) or off (a company without them). */
+export type Policies = 'on' | 'off';
+
+/**
+ * Policies off, in the real services: no tiering (every customer gets the standard terms, a
+ * limit nobody reaches, and no early warning - so no dynamic clauses either), and no collections
+ * service at all (no reminders, no escalation ladder, no credit freeze).
+ */
+const NO_TIERING_POLICY = JSON.stringify({
+  tiers: { strategic: { minScore: 100_000, minAnnualValue: 0 }, cooperative: { minScore: 0 } },
+  terms: {
+    STRATEGIC: { paymentTermDays: 30, limit: 1e15 },
+    COOPERATIVE: { paymentTermDays: 30, limit: 1e15 },
+    CAUTIOUS: { paymentTermDays: 30, limit: 1e15 },
+  },
+  earlyWarning: { maxDrop: 100_000, reTier: false },
+});
+
+export interface Deployment {
+  mode: 'embedded' | 'distributed';
+  policies: Policies;
+  urls: Partial<Record<ServiceName, string>>;
+  /** Where each service's schema is, for a check that reads the stores themselves. */
+  databaseUrl: string;
+  schemaOf(service: ServiceName): string;
+  /** Kafka, when distributed: the consumer groups' prefix and the topics' prefix. */
+  kafka?: { brokers: string[]; groupPrefix: string; topicPrefix: string };
+  stop(): Promise<void>;
+}
+
+export interface DeploymentOptions {
+  runId: string;
+  policies: Policies;
+  startDate: string;
+  databaseUrl: string;
+  kafkaBrokers?: string[];
+  /** Where the services' logs go; they are quiet (warn) unless asked. */
+  logLevel?: string;
+}
+
+/** A PostgreSQL server: DATABASE_URL, or the test server started by infra/postgres/start.sh. */
+export function ensurePostgres(): string {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const out = execFileSync('bash', [join(repoRoot, 'infra/postgres/start.sh')], { encoding: 'utf8' });
+  const url = out.trim().split('\n').at(-1);
+  if (!url) throw new Error(`could not start PostgreSQL: ${out}`);
+  return url;
+}
+
+/** A Kafka broker: KAFKA_BROKERS, or the KRaft broker started by infra/kafka/start.sh. */
+export function ensureKafka(): string[] {
+  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
+  const out = execFileSync('bash', [join(repoRoot, 'infra/kafka/start.sh')], { encoding: 'utf8' });
+  const brokers = out.trim().split('\n').at(-1);
+  if (!brokers) throw new Error(`could not start Kafka: ${out}`);
+  return brokers.split(',');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} while starting`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not answer ${url}/health within 2 minutes`);
+}
+
+function servicesOf(policies: Policies): ServiceName[] {
+  return SERVICE_NAMES.filter((s) => policies === 'on' || s !== 'collections');
+}
+
+/** One process with every service (the embedded default), in a database of its own. */
+export async function startEmbedded(options: DeploymentOptions): Promise<Deployment> {
+  const database = `sim_${options.runId}`;
+  const admin = new pg.Client({ connectionString: options.databaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  await admin.end();
+  const url = new URL(options.databaseUrl);
+  url.pathname = `/${database}`;
+  const databaseUrl = url.toString();
+
+  const services = servicesOf(options.policies);
+  const ports = Object.fromEntries(
+    await Promise.all(services.map(async (s) => [s, await freePort()] as const)),
+  );
+  const child = spawnTypeScript(
+    'services/all-in-one/src/main.ts',
+    {
+      DATABASE_URL: databaseUrl,
+      BUSINESS_DATE: options.startDate,
+      SERVICES: services.join(','),
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      ...(options.policies === 'off' ? { CREDIT_POLICY_JSON: NO_TIERING_POLICY } : {}),
+      ...Object.fromEntries(services.map((s) => [envPortName(s), String(ports[s])])),
+    },
+    ['ignore', 'ignore', 'inherit'],
+  );
+  const urls = Object.fromEntries(services.map((s) => [s, `http://127.0.0.1:${ports[s]}`]));
+  for (const s of services) await waitForHealth(urls[s]!, child, 'the platform');
+  return {
+    mode: 'embedded',
+    policies: options.policies,
+    urls,
+    databaseUrl,
+    schemaOf: (service) => service,
+    stop: async () => {
+      await stopProcess(child, 'SIGTERM');
+    },
+  };
+}
+
+/** Every service its own process, over real Kafka; topics, groups and schemas unique to the run. */
+export async function startDistributed(options: DeploymentOptions): Promise<Deployment> {
+  const brokers = options.kafkaBrokers ?? ensureKafka();
+  const prefix = `sim.${options.runId}.`;
+  const schemaOf = (service: ServiceName) => `sim_${options.runId}_${service.replace('-', '_')}`;
+  const services = servicesOf(options.policies);
+  const ports = Object.fromEntries(
+    await Promise.all(services.map(async (s) => [s, await freePort()] as const)),
+  );
+  const urls = Object.fromEntries(services.map((s) => [s, `http://127.0.0.1:${ports[s]}`]));
+  const children: ChildProcess[] = [];
+  try {
+    for (const service of services) {
+      const child = spawnTypeScript(
+        `services/${service}/src/main.ts`,
+        {
+          DATABASE_URL: options.databaseUrl,
+          KAFKA_BROKERS: brokers.join(','),
+          PORT: String(ports[service]),
+          DB_SCHEMA: schemaOf(service),
+          TOPIC_PREFIX: prefix,
+          GROUP_PREFIX: prefix,
+          BUSINESS_DATE: options.startDate,
+          CREDIT_SCORING_URL: urls['credit-scoring']!,
+          LOG_LEVEL: options.logLevel ?? 'warn',
+          ...(options.policies === 'off' ? { CREDIT_POLICY_JSON: NO_TIERING_POLICY } : {}),
+        },
+        ['ignore', 'ignore', 'inherit'],
+      );
+      children.push(child);
+      await waitForHealth(urls[service]!, child, service);
+    }
+  } catch (error) {
+    await Promise.all(children.map((c) => stopProcess(c, 'SIGKILL')));
+    throw error;
+  }
+  return {
+    mode: 'distributed',
+    policies: options.policies,
+    urls,
+    databaseUrl: options.databaseUrl,
+    schemaOf,
+    kafka: { brokers, groupPrefix: prefix, topicPrefix: prefix },
+    stop: async () => {
+      await Promise.all(children.map((c) => stopProcess(c, 'SIGTERM')));
+    },
+  };
+}
