@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type IsoDate, toIsoDate } from '@ar/kernel';
-import { MultiBar, Presets } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import { ensureKafka, ensurePostgres, type Policies } from './deployment';
 import { type RunResult, runSimulation } from './run';
 
@@ -125,24 +125,21 @@ async function main() {
   const options = parseOptions();
   const databaseUrl = ensurePostgres();
   const kafkaBrokers = options.mode === 'distributed' ? ensureKafka() : undefined;
-  const bars = new MultiBar(
-    {
-      format:
-        ' policies {policies} |{bar}| {value}/{total} days | {date} | invoices {invoices} | payments {payments}',
-      hideCursor: true,
-      clearOnComplete: false,
-    },
-    Presets.shades_classic,
-  );
   const results: RunResult[] = [];
-  try {
-    for (const policies of options.policies) {
-      const bar = bars.create(options.days, 0, {
-        policies,
-        date: options.startDate,
-        invoices: 0,
-        payments: 0,
-      });
+  for (const policies of options.policies) {
+    // A redrawn bar on a terminal; a line every few seconds in a log (CI).
+    const bar = new SingleBar(
+      {
+        format:
+          ' policies {policies} |{bar}| {value}/{total} days | {date} | invoices {invoices} | payments {payments}',
+        hideCursor: true,
+        noTTYOutput: true,
+        notTTYSchedule: 5_000,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(options.days, 0, { policies, date: options.startDate, invoices: 0, payments: 0 });
+    try {
       results.push(
         await runSimulation({
           ...options,
@@ -150,12 +147,17 @@ async function main() {
           databaseUrl,
           ...(kafkaBrokers ? { kafkaBrokers } : {}),
           onDay: (date, index, tally) =>
-            bar.update(index + 1, { date, invoices: tally.invoicesIssued, payments: tally.paymentsMade }),
+            bar.update(index + 1, {
+              policies,
+              date,
+              invoices: tally.invoicesIssued,
+              payments: tally.paymentsMade,
+            }),
         }),
       );
+    } finally {
+      bar.stop();
     }
-  } finally {
-    bars.stop();
   }
   const command = `pnpm simulate ${process.argv.slice(2).join(' ')}`.trim();
   process.stdout.write(

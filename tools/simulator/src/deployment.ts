@@ -116,6 +116,7 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
       DATABASE_URL: databaseUrl,
       BUSINESS_DATE: options.startDate,
       SERVICES: services.join(','),
+      CREDIT_SCORING_URL: `http://127.0.0.1:${ports['credit-scoring']}`,
       LOG_LEVEL: options.logLevel ?? 'warn',
       ...(options.policies === 'off' ? { CREDIT_POLICY_JSON: NO_TIERING_POLICY } : {}),
       ...Object.fromEntries(services.map((s) => [envPortName(s), String(ports[s])])),

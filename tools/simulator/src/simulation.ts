@@ -109,6 +109,7 @@ export async function simulate(
     for (const contract of contracts.filter((c) => c.status === 'SIGNED' && c.acceptDay === day)) {
       await expect(
         platform.call('contract', 'POST', `/contracts/${contract.contractId}/acceptances`, { date: day }),
+        200,
         201,
       );
     }
