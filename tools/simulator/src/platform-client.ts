@@ -120,7 +120,7 @@ export class PlatformClient {
       })) {
         for (const p of partitions) {
           const end = ends.get(`${topic}:${p.partition}`) ?? 0;
-          const committed = Number(p.offset) < 0 ? 0 : Number(p.offset);
+          const committed = Math.max(0, Number(p.offset));
           lag += Math.max(0, end - committed);
         }
       }
