@@ -19,11 +19,11 @@ export function unchasedPaymentDay(
     case 'ON_TIME':
       return addDays(dueDate, -random.int(0, 5));
     case 'HABITUAL_DELAY':
-      return addDays(dueDate, random.int(20, 60));
+      return addDays(dueDate, random.int(15, 45));
     case 'CASH_FLOW_TROUBLE':
-      return addDays(dueDate, random.int(45, 120));
+      return addDays(dueDate, random.int(30, 90));
     case 'EVASION':
-      return addDays(dueDate, random.int(150, 400));
+      return addDays(dueDate, random.int(90, 300));
   }
 }
 

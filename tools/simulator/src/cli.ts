@@ -112,6 +112,7 @@ export function summaryTable(results: RunResult[]): string {
     ['payments', (r) => String(r.tally.paymentsMade)],
     ['promises made / kept', (r) => `${r.tally.promisesMade} / ${r.tally.promisesKept}`],
     ['paid earlier after a reminder or escalation', (r) => String(r.tally.paidAfterPressure)],
+    ['customer-care calls / freezes lifted', (r) => `${r.tally.callsMade} / ${r.tally.unfreezes}`],
     ['run time', (r) => `${r.seconds} s`],
   ];
   const header = ['figure', ...results.map((r) => `policies ${r.policies}`)];

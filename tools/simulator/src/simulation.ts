@@ -33,6 +33,10 @@ export interface SimulationTally {
   promisesKept: number;
   /** Times a customer paid earlier than it meant to because of the platform's collections. */
   paidAfterPressure: number;
+  /** Customer-care calls the sales owners made when a case opened. */
+  callsMade: number;
+  /** Freezes finance lifted once a customer had nothing overdue left. */
+  unfreezes: number;
 }
 
 export interface SimulationOptions {
@@ -95,6 +99,8 @@ export async function simulate(
     promisesMade: 0,
     promisesKept: 0,
     paidAfterPressure: 0,
+    callsMade: 0,
+    unfreezes: 0,
   };
   const collectionsOn = platform.has('collections');
 
@@ -116,14 +122,17 @@ export async function simulate(
     await platform.quiesce();
     await discoverInvoices(platform, contracts, invoices, options.seed, tally);
 
+    const paidToday = new Set<SimulatedCustomer>();
     for (const invoice of [...invoices.values()].sort((a, b) => a.invoiceId.localeCompare(b.invoiceId))) {
       if (collectionsOn) await answerPressure(platform, invoice, day, tally);
       if (invoice.payOn <= day) {
         await pay(platform, invoice, day, tally);
         invoices.delete(invoice.invoiceId);
+        paidToday.add(invoice.customer);
       }
     }
     await platform.quiesce();
+    for (const customer of paidToday) await unfreezeWhenSettled(platform, customer, invoices, day, tally);
     options.onDay?.(day, index, tally);
   }
   return tally;
@@ -245,6 +254,19 @@ async function answerPressure(
 ) {
   const pressure = await pressureToday(platform, invoice, day);
   if (!pressure) return;
+  if (pressure === 'CASE_OPENED') {
+    // The first rung is the sales owner's customer-care call (DOMAIN.md §4), made by a person.
+    await expect(
+      platform.call('collections', 'POST', `/cases/${invoice.invoiceId}/actions`, {
+        kind: 'CALL',
+        by: invoice.customer.salesOwner,
+        note: 'customer care call: asked why the invoice is unpaid and when it will be',
+      }),
+      200,
+      201,
+    );
+    tally.callsMade++;
+  }
   const response = respondToPressure(
     invoice.customer.behaviour,
     pressure,
@@ -297,4 +319,37 @@ async function pay(platform: PlatformClient, invoice: OpenInvoice, day: IsoDate,
     201,
   );
   tally.paymentsMade++;
+}
+
+/**
+ * Finance lifts a collections freeze once the customer has nothing overdue left - a person's
+ * decision the platform records (the platform never unfreezes by itself).
+ */
+async function unfreezeWhenSettled(
+  platform: PlatformClient,
+  customer: SimulatedCustomer,
+  invoices: Map<string, OpenInvoice>,
+  day: IsoDate,
+  tally: SimulationTally,
+) {
+  const stillOverdue = [...invoices.values()].some((i) => i.customer === customer && i.dueDate < day);
+  if (stillOverdue) return;
+  const credit = await expect(
+    platform.call<{ frozen: { since: string } | null }>(
+      'credit-scoring',
+      'GET',
+      `/customers/${customer.customerId}/credit`,
+    ),
+    200,
+  );
+  if (!credit.frozen) return;
+  await expect(
+    platform.call('credit-scoring', 'POST', `/customers/${customer.customerId}/unfreeze`, {
+      reason: 'overdue invoices paid',
+      decidedBy: 'finance',
+    }),
+    200,
+    201,
+  );
+  tally.unfreezes++;
 }
