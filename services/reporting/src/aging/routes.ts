@@ -37,6 +37,12 @@ const AgingView = z.object({
   ),
 });
 
+/** A period of business dates, `from` to `to` inclusive. */
+const PeriodQuery = z
+  .object({ from: IsoDate, to: IsoDate })
+  .strict()
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
 export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   const buckets = configuredAgingBuckets();
   app.get(
@@ -85,14 +91,10 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     {
       schema: {
         summary: 'The overdue rate (by amount) for each day of a period, at most 400 days',
-        querystring: z
-          .object({ from: IsoDate, to: IsoDate })
-          .strict()
-          .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-          .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 400, {
-            message: 'at most 400 days at a time',
-            path: ['to'],
-          }),
+        querystring: PeriodQuery.refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 400, {
+          message: 'at most 400 days at a time',
+          path: ['to'],
+        }),
       },
     },
     async (request) => ({ series: await overdueRateTrend(ctx.pool, request.query.from, request.query.to) }),
@@ -103,10 +105,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     {
       schema: {
         summary: 'Collection effectiveness index for a period (percent)',
-        querystring: z
-          .object({ from: IsoDate, to: IsoDate })
-          .strict()
-          .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+        querystring: PeriodQuery,
       },
     },
     async (request) => ({ cei: await ceiForPeriod(ctx.pool, request.query.from, request.query.to) }),
@@ -177,10 +176,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       schema: {
         summary:
           'Collection achievement per sales owner for a period, with early collection and 91+ days overdue',
-        querystring: z
-          .object({ from: IsoDate, to: IsoDate })
-          .strict()
-          .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+        querystring: PeriodQuery,
       },
     },
     async (request) => ({
