@@ -4,29 +4,19 @@
  * (and to stdout). Uses DATABASE_URL, or starts the test PostgreSQL through
  * infra/postgres/start.sh when it is not set. BENCH_ONLY=commands|aging runs one of them.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, startService } from '@ar/platform';
+import { BusinessClock, localDatabaseUrl, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
 import pino from 'pino';
 import { agingAtScale } from './aging-at-scale';
 
-const root = join(__dirname, '..', '..');
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-
-function databaseUrl(): string {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const out = execFileSync('bash', [join(root, 'infra/postgres/start.sh')], { encoding: 'utf8' });
-  const url = out.trim().split('\n').at(-1);
-  if (!url) throw new Error(`could not start PostgreSQL: ${out}`);
-  return url;
-}
 
 async function commandThroughput(url: string, notifier: AppendNotifier) {
   const run = `bench_${Date.now().toString(36)}`;
@@ -91,7 +81,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
 }
 
 async function main() {
-  const url = databaseUrl();
+  const url = localDatabaseUrl();
   const only = process.env.BENCH_ONLY;
   const notifier = new AppendNotifier(url);
   await notifier.start();

@@ -5,8 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type IsoDate, toIsoDate } from '@ar/kernel';
+import { localDatabaseUrl, localKafkaBrokers } from '@ar/platform';
 import { Presets, SingleBar } from 'cli-progress';
-import { ensureKafka, ensurePostgres, type Policies } from './deployment';
+import type { Policies } from './deployment';
 import { type RunResult, runSimulation } from './run';
 
 const HELP = `Usage: pnpm simulate [options]
@@ -124,8 +125,8 @@ export function summaryTable(results: RunResult[]): string {
 
 async function main() {
   const options = parseOptions();
-  const databaseUrl = ensurePostgres();
-  const kafkaBrokers = options.mode === 'distributed' ? ensureKafka() : undefined;
+  const databaseUrl = localDatabaseUrl();
+  const kafkaBrokers = options.mode === 'distributed' ? localKafkaBrokers() : undefined;
   const results: RunResult[] = [];
   for (const policies of options.policies) {
     // A redrawn bar on a terminal; a line every few seconds in a log (CI).

@@ -1,8 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { envPortName, repoRoot, spawnTypeScript, stopProcess } from '@ar/platform';
+import { envPortName, localKafkaBrokers, spawnTypeScript, stopProcess } from '@ar/platform';
 import pg from 'pg';
 
 export const SERVICE_NAMES = ['credit-scoring', 'contract', 'invoicing', 'collections', 'reporting'] as const;
@@ -46,24 +44,6 @@ export interface DeploymentOptions {
   kafkaBrokers?: string[];
   /** Where the services' logs go; they are quiet (warn) unless asked. */
   logLevel?: string;
-}
-
-/** A PostgreSQL server: DATABASE_URL, or the test server started by infra/postgres/start.sh. */
-export function ensurePostgres(): string {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const out = execFileSync('bash', [join(repoRoot, 'infra/postgres/start.sh')], { encoding: 'utf8' });
-  const url = out.trim().split('\n').at(-1);
-  if (!url) throw new Error(`could not start PostgreSQL: ${out}`);
-  return url;
-}
-
-/** A Kafka broker: KAFKA_BROKERS, or the KRaft broker started by infra/kafka/start.sh. */
-export function ensureKafka(): string[] {
-  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
-  const out = execFileSync('bash', [join(repoRoot, 'infra/kafka/start.sh')], { encoding: 'utf8' });
-  const brokers = out.trim().split('\n').at(-1);
-  if (!brokers) throw new Error(`could not start Kafka: ${out}`);
-  return brokers.split(',');
 }
 
 async function freePort(): Promise<number> {
@@ -139,7 +119,7 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
 
 /** Every service its own process, over real Kafka; topics, groups and schemas unique to the run. */
 export async function startDistributed(options: DeploymentOptions): Promise<Deployment> {
-  const brokers = options.kafkaBrokers ?? ensureKafka();
+  const brokers = options.kafkaBrokers ?? localKafkaBrokers();
   const prefix = `sim.${options.runId}.`;
   const schemaOf = (service: ServiceName) => `sim_${options.runId}_${service.replace('-', '_')}`;
   const services = servicesOf(options.policies);
