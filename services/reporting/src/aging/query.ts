@@ -1,5 +1,6 @@
 import type { IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
+import { shareOf } from '../share';
 import type { AgingBucket } from './buckets';
 
 export const AGING_DIMENSIONS = {
@@ -188,19 +189,17 @@ export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
 export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
   const { rows } = await pool.query<{ day: string; currency: string; outstanding: string; overdue: string }>(
     `with changes as (
-       select currency, issue_date as day, amount as outstanding, 0::bigint as overdue
-         from aging_invoices where issue_date <= $2::date
+       select i.currency, c.day, c.outstanding, c.overdue
+         from aging_invoices i
+         cross join lateral (values (i.issue_date, i.amount, 0::bigint), (i.due_date + 1, 0, i.amount)) c(day, outstanding, overdue)
        union all
-       select currency, due_date + 1, 0, amount from aging_invoices where due_date + 1 <= $2::date
-       union all
-       select i.currency, s.settled_date, -s.amount, 0
-         from aging_settlements s join aging_invoices i using (invoice_id) where s.settled_date <= $2::date
-       union all
-       select i.currency, greatest(s.settled_date, i.due_date + 1), 0, -s.amount
+       select i.currency, c.day, c.outstanding, c.overdue
          from aging_settlements s join aging_invoices i using (invoice_id)
-        where greatest(s.settled_date, i.due_date + 1) <= $2::date),
+         cross join lateral (values (s.settled_date, -s.amount, 0::bigint),
+                                    (greatest(s.settled_date, i.due_date + 1), 0, -s.amount)) c(day, outstanding, overdue)),
      per_day as (
-       select currency, day, sum(outstanding) as outstanding, sum(overdue) as overdue from changes group by 1, 2),
+       select currency, day, sum(outstanding) as outstanding, sum(overdue) as overdue
+         from changes where day <= $2::date group by 1, 2),
      currencies as (select distinct currency from per_day)
      select to_char(d.day, 'YYYY-MM-DD') as day, c.currency,
             (select coalesce(sum(p.outstanding), 0) from per_day p where p.currency = c.currency and p.day <= d.day)::text as outstanding,
@@ -286,7 +285,7 @@ export async function collectedWithinRate(pool: Pool, asOf: IsoDate, days: numbe
       withinDays: days,
       invoiced,
       collected,
-      rate: invoiced === 0 ? null : Number((collected / invoiced).toFixed(4)),
+      rate: shareOf(collected, invoiced),
     };
   });
 }

@@ -1,5 +1,6 @@
 import type { IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
+import { shareOf } from '../share';
 
 /**
  * Collection KPIs as of a date (DOMAIN.md §4-5), from collections' events in reporting's own copy:
@@ -29,17 +30,16 @@ export async function collectionKpisAsOf(pool: Pool, asOf: IsoDate) {
     string,
     number
   >;
-  const ratio = (a: number, b: number) => (b === 0 ? null : Number((a / b).toFixed(4)));
   return {
     asOf,
     casesOpened: n.opened!,
     casesClosedByPayment: n.closed_paid!,
-    conversionRate: ratio(n.closed_paid!, n.opened!),
+    conversionRate: shareOf(n.closed_paid!, n.opened!),
     automaticMessages: n.automatic!,
     manualContacts: n.manual!,
-    automatedReminderShare: ratio(n.automatic!, n.automatic! + n.manual!),
+    automatedReminderShare: shareOf(n.automatic!, n.automatic! + n.manual!),
     promisesKept: n.kept!,
     promisesBroken: n.broken!,
-    promiseKeptRate: ratio(n.kept!, n.kept! + n.broken!),
+    promiseKeptRate: shareOf(n.kept!, n.kept! + n.broken!),
   };
 }

@@ -1,5 +1,5 @@
 import type { DailyKpiSnapshotTakenV1 } from '@ar/contracts';
-import { addDays, type IsoDate, NO_STREAM, streamName } from '@ar/kernel';
+import { addDays, type IsoDate, NO_STREAM, parseStreamName, streamName } from '@ar/kernel';
 import type { BusinessDayJob, ServiceContext } from '@ar/platform';
 import type { AgingBucket } from '../aging/buckets';
 import { agingAsOf, collectedWithinRate, dsoAsOf, overdueRateAsOf } from '../aging/query';
@@ -54,28 +54,32 @@ export async function kpiSnapshotAsOf(
 /**
  * Each business day, the KPIs as of the end of every calendar day since the last snapshot up to
  * yesterday are appended as `DailyKpiSnapshotTaken` (one stream per day); the relay puts them on
- * `ar.reporting.kpis.v1`. Yesterday, because today is still happening. A day already taken is
- * left as it is (the stream exists), so a rerun publishes nothing twice. It is a report, not a
- * decision, so it has no decider: the figures are the reporting queries' answers.
+ * `ar.reporting.kpis.v1`. Yesterday, because today is still happening. The last day taken is the
+ * latest snapshot stream (ISO days sort as text); a day's stream is appended only if it does not
+ * exist, so a rerun publishes nothing twice. It is a report, not a decision, so it has no decider:
+ * the figures are the reporting queries' answers.
  */
 export function dailyKpiSnapshot(ctx: ServiceContext, buckets: AgingBucket[]): BusinessDayJob {
   return {
     name: 'kpi-snapshot',
     async run(today) {
       const { rows } = await ctx.pool.query<{ last: string | null }>(
-        `select to_char(max((data->>'day')::date), 'YYYY-MM-DD') as last from events where event_type = 'DailyKpiSnapshotTaken'`,
+        'select max(stream_id) as last from streams where stream_id like $1',
+        [`${streamName(SNAPSHOTS, '')}%`],
       );
       const yesterday = addDays(today, -1);
-      let day = rows[0]?.last ? addDays(rows[0].last, 1) : yesterday;
+      let day = rows[0]?.last ? addDays(parseStreamName(rows[0].last).id, 1) : yesterday;
       let taken = 0;
       for (; day <= yesterday; day = addDays(day, 1)) {
         const snapshot = await kpiSnapshotAsOf(ctx, day, buckets);
-        const stream = streamName(SNAPSHOTS, day);
-        if ((await ctx.store.readStream(stream)).version !== NO_STREAM) continue;
-        await ctx.store.appendToStream(stream, [{ type: 'DailyKpiSnapshotTaken', data: snapshot }], {
-          expectedVersion: NO_STREAM,
-          metadata: { correlationId: `kpi-snapshot:${day}`, actor: 'kpi-snapshot' },
-        });
+        await ctx.store.appendToStream(
+          streamName(SNAPSHOTS, day),
+          [{ type: 'DailyKpiSnapshotTaken', data: snapshot }],
+          {
+            expectedVersion: NO_STREAM,
+            metadata: { correlationId: `kpi-snapshot:${day}`, actor: 'kpi-snapshot' },
+          },
+        );
         taken++;
       }
       return taken;

@@ -1,5 +1,6 @@
 import type { IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
+import { shareOf } from '../share';
 
 /**
  * Collection achievement per sales owner for a period (DOMAIN.md §5, "Sales KPI"; the source
@@ -44,7 +45,7 @@ export async function collectionAchievementBySalesOwner(pool: Pool, from: IsoDat
       salesOwner: r.sales_owner!,
       target,
       collected,
-      achievementRate: target === 0 ? null : Number((collected / target).toFixed(4)),
+      achievementRate: shareOf(collected, target),
       collectedEarly: Number(r.collected_early),
       overdue91Plus: Number(r.overdue_91_plus),
     };
