@@ -52,10 +52,9 @@ export async function agingAtScale(databaseUrl: string, notifier: AppendNotifier
   // Two in five open invoices paid in part; the settled ones paid in full before they fell due.
   await pool.query(
     `insert into aging_settlements (event_id, invoice_id, settled_date, amount)
-     select md5('partial' || i)::uuid, 'A-' || i, issue_date + 20 + i % 40, amount / 3
-       from (select i, date '2025-01-01' + (i * 31) % 669 as issue_date, 10000 + (i::bigint * 104729) % 5000000 as amount
-               from generate_series(0, $1::int - 1) i where i % 5 < 2) p`,
-    [OPEN_INVOICES],
+     select md5('partial' || invoice_id)::uuid, invoice_id, issue_date + 20 + n % 40, amount / 3
+       from aging_invoices cross join lateral (select substr(invoice_id, 3)::int as n) i
+      where invoice_id like 'A-%' and n % 5 < 2`,
   );
   await pool.query(
     `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date)

@@ -40,29 +40,27 @@ function fail(message: string): never {
 }
 
 function parseOptions() {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      options: {
-        seed: { type: 'string', default: '42' },
-        days: { type: 'string', default: '365' },
-        customers: { type: 'string', default: '40' },
-        'top-five': { type: 'string', default: '0.6' },
-        'annual-sales': { type: 'string', default: '60000000' },
-        start: { type: 'string', default: '2026-01-01' },
-        policies: { type: 'string', default: 'both' },
-        mode: { type: 'string', default: 'embedded' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        options: {
+          seed: { type: 'string', default: '42' },
+          days: { type: 'string', default: '365' },
+          customers: { type: 'string', default: '40' },
+          'top-five': { type: 'string', default: '0.6' },
+          'annual-sales': { type: 'string', default: '60000000' },
+          start: { type: 'string', default: '2026-01-01' },
+          policies: { type: 'string', default: 'both' },
+          mode: { type: 'string', default: 'embedded' },
+          out: { type: 'string' },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+        strict: true,
+      });
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  })();
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(`${HELP}\n`);

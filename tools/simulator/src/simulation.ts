@@ -120,7 +120,7 @@ export async function simulate(
       );
     }
     await platform.quiesce();
-    await discoverInvoices(platform, contracts, invoices, options.seed, tally);
+    await discoverInvoices(platform, contracts, invoices, day, options.seed, tally);
 
     const paidToday = new Set<SimulatedCustomer>();
     for (const invoice of [...invoices.values()].sort((a, b) => a.invoiceId.localeCompare(b.invoiceId))) {
@@ -196,10 +196,13 @@ async function discoverInvoices(
   platform: PlatformClient,
   contracts: PlannedContract[],
   invoices: Map<string, OpenInvoice>,
+  day: IsoDate,
   seed: number,
   tally: SimulationTally,
 ) {
-  for (const contract of contracts.filter((c) => c.status === 'SIGNED' && c.invoices.size < 2)) {
+  // The signing milestone's invoice from the signing day, the acceptance one from acceptance on.
+  const expected = (c: PlannedContract) => (day >= c.acceptDay ? 2 : 1);
+  for (const contract of contracts.filter((c) => c.status === 'SIGNED' && c.invoices.size < expected(c))) {
     const view = await expect(
       platform.call<{ milestones: { invoiceId?: string; reachedDate?: string }[] }>(
         'contract',

@@ -7,15 +7,20 @@ const BUCKET_COLOURS = ['#6a994e', '#f2cc8f', '#e9a03b', '#e07a5f', '#c0392b', '
 
 const percent = (ratio) => (ratio === null || ratio === undefined ? '–' : `${(ratio * 100).toFixed(1)}%`);
 
+const formats = new Map();
+function formatOf(currency) {
+  if (!formats.has(currency))
+    formats.set(currency, new Intl.NumberFormat('en', { style: 'currency', currency }));
+  return formats.get(currency);
+}
+
 /** Amounts arrive in minor units; the currency says how many of them make one. */
 function major(minorUnits, currency) {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-    .maximumFractionDigits;
-  return minorUnits / 10 ** digits;
+  return minorUnits / 10 ** formatOf(currency).resolvedOptions().maximumFractionDigits;
 }
 
 function money(minorUnits, currency) {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(major(minorUnits, currency));
+  return formatOf(currency).format(major(minorUnits, currency));
 }
 
 async function getJson(path) {
