@@ -1,5 +1,6 @@
 import { ConcurrencyConflict, NO_STREAM } from '@ar/kernel';
-import { freshStoreSchema } from '../../../tests/support/infra';
+import type { PoolClient } from 'pg';
+import { freshStoreSchema, unique } from '../../../tests/support/infra';
 import { PostgresEventStore } from './event-store';
 import { readAllAfter, START } from './global-order';
 
@@ -99,5 +100,32 @@ describe('PostgreSQL event store', () => {
     }
     const after = await readAllAfter(ctx.pool, checkpoint, 100);
     expect(after.map((e) => e.streamId)).toEqual(['invoice-slow', 'invoice-fast']);
+  });
+
+  /**
+   * A transaction takes its id at its first write, so one that wrote elsewhere first (cash
+   * application: the payment's stream; a consumer batch: its inbox row) holds an older id than
+   * the transaction that wrote the stream's earlier events. Readers must still see each stream in
+   * stream_position order.
+   */
+  it.each([
+    ['the payment stream', (c: PoolClient) => store.appendToStream(unique('payment'), [issued(0)], { expectedVersion: NO_STREAM, metadata }, c)],
+    ['an inbox row', (c: PoolClient) => c.query("insert into inbox (consumer, event_id) values ('batch', gen_random_uuid())")],
+  ])('gives a stream its events in stream order when a transaction wrote %s before it', async (_, firstWrite) => {
+    const before = await readAllAfter(ctx.pool, START, 10_000);
+    const checkpoint = before.at(-1)!.checkpoint;
+    const stream = unique('invoice-inv9');
+    const early = await ctx.pool.connect();
+    try {
+      await early.query('begin');
+      await firstWrite(early); // takes its transaction id now
+      await store.appendToStream(stream, [issued(1)], { expectedVersion: NO_STREAM, metadata }); // commits
+      await store.appendToStream(stream, [issued(2), issued(3)], { expectedVersion: 1, metadata }, early);
+      await early.query('commit');
+    } finally {
+      early.release();
+    }
+    const after = await readAllAfter(ctx.pool, checkpoint, 1000);
+    expect(after.filter((e) => e.streamId === stream).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
   });
 });

@@ -21,6 +21,13 @@ export const NOTIFY_CHANNEL = 'ar_events';
  * transactions older than the oldest one still running (pg_snapshot_xmin), ordered by
  * (transaction_id, global_position). A bigserial alone would let a reader skip an event whose
  * transaction took a lower number but committed later (CONVENTIONS §5).
+ *
+ * It is the writing transaction's id, raised to the stream's previous event's when that is
+ * higher: a transaction takes its id at its first write, so one that wrote elsewhere first (cash
+ * application's payment stream, a consumer's inbox row) can hold an older id than the one that
+ * wrote the stream's earlier events, and would otherwise be read before them. Raising it keeps
+ * each stream in stream_position order, and stays safe: the key is never below the writer's own
+ * id, so an event is still read only once its transaction is over.
  */
 export const eventStoreMigrations: Migration[] = [
   {
@@ -55,6 +62,17 @@ export const eventStoreMigrations: Migration[] = [
         received_at timestamptz not null default now(),
         primary key (consumer, event_id)
       );
+    `,
+  },
+  {
+    // A stream's order key never falls below its previous event's (see appendIn).
+    id: 'event-store-002',
+    sql: `
+      alter table streams add column last_transaction_id xid8;
+      update streams s set last_transaction_id =
+        (select max(transaction_id) from events e where e.stream_id = s.stream_id);
+      update streams set last_transaction_id = pg_current_xact_id() where last_transaction_id is null;
+      alter table streams alter column last_transaction_id set not null;
     `,
   },
 ];
@@ -138,20 +156,22 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     // (or inserts) it and the other finds zero rows - or waits on the row lock and then does.
     const claimed =
       expectedVersion === NO_STREAM
-        ? await client.query(
-            'insert into streams (stream_id, version) values ($1, $2) on conflict do nothing',
+        ? await client.query<{ order_id: string }>(
+            `insert into streams (stream_id, version, last_transaction_id) values ($1, $2, pg_current_xact_id())
+             on conflict do nothing returning last_transaction_id::text as order_id`,
             [streamId, next],
           )
-        : await client.query('update streams set version = $2 where stream_id = $1 and version = $3', [
-            streamId,
-            next,
-            expectedVersion,
-          ]);
+        : await client.query<{ order_id: string }>(
+            `update streams set version = $2, last_transaction_id = greatest(last_transaction_id, pg_current_xact_id())
+             where stream_id = $1 and version = $3 returning last_transaction_id::text as order_id`,
+            [streamId, next, expectedVersion],
+          );
     if (claimed.rowCount !== 1) throw new ConcurrencyConflict(streamId, expectedVersion);
+    const orderId = claimed.rows[0]!.order_id;
     const ids = events.map((_, i) => eventIds?.[i] ?? randomUUID());
     await client.query(
-      `insert into events (event_id, stream_id, stream_position, event_type, data, metadata)
-       select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+      `insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata)
+       select $7::xid8, * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])`,
       [
         ids,
         events.map(() => streamId),
@@ -159,6 +179,7 @@ export class PostgresEventStore implements EventStore<PoolClient> {
         events.map((e) => e.type),
         events.map((e) => JSON.stringify(e.data)),
         events.map(() => JSON.stringify(metadata)),
+        orderId,
       ],
     );
     for (const projection of this.inline) await projection.apply(client, streamId, events);
@@ -173,9 +194,21 @@ export class PostgresEventStore implements EventStore<PoolClient> {
    */
   async recordExternalEvents(client: PoolClient, events: RecordedEvent[]): Promise<number> {
     if (events.length === 0) return 0;
+    // The same order key rule as appendIn, per stream of the batch (the streams row keeps it).
     const result = await client.query(
-      `insert into events (event_id, stream_id, stream_position, event_type, data, metadata, recorded_at)
-       select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+      `with incoming as (
+         select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+           with ordinality as t(event_id, stream_id, stream_position, event_type, data, metadata, recorded_at, ord)
+       ), claimed as (
+         insert into streams (stream_id, version, last_transaction_id)
+         select stream_id, max(stream_position), pg_current_xact_id() from incoming group by stream_id
+         on conflict (stream_id) do update set version = greatest(streams.version, excluded.version),
+           last_transaction_id = greatest(streams.last_transaction_id, excluded.last_transaction_id)
+         returning stream_id, last_transaction_id
+       )
+       insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata, recorded_at)
+       select c.last_transaction_id, i.event_id, i.stream_id, i.stream_position, i.event_type, i.data, i.metadata, i.recorded_at
+         from incoming i join claimed c using (stream_id) order by i.ord
        on conflict do nothing`,
       [
         events.map((e) => e.eventId),
