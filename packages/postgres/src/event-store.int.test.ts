@@ -109,23 +109,34 @@ describe('PostgreSQL event store', () => {
    * stream_position order.
    */
   it.each([
-    ['the payment stream', (c: PoolClient) => store.appendToStream(unique('payment'), [issued(0)], { expectedVersion: NO_STREAM, metadata }, c)],
-    ['an inbox row', (c: PoolClient) => c.query("insert into inbox (consumer, event_id) values ('batch', gen_random_uuid())")],
-  ])('gives a stream its events in stream order when a transaction wrote %s before it', async (_, firstWrite) => {
-    const before = await readAllAfter(ctx.pool, START, 10_000);
-    const checkpoint = before.at(-1)!.checkpoint;
-    const stream = unique('invoice-inv9');
-    const early = await ctx.pool.connect();
-    try {
-      await early.query('begin');
-      await firstWrite(early); // takes its transaction id now
-      await store.appendToStream(stream, [issued(1)], { expectedVersion: NO_STREAM, metadata }); // commits
-      await store.appendToStream(stream, [issued(2), issued(3)], { expectedVersion: 1, metadata }, early);
-      await early.query('commit');
-    } finally {
-      early.release();
-    }
-    const after = await readAllAfter(ctx.pool, checkpoint, 1000);
-    expect(after.filter((e) => e.streamId === stream).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
-  });
+    [
+      'the payment stream',
+      (c: PoolClient) =>
+        store.appendToStream(unique('payment'), [issued(0)], { expectedVersion: NO_STREAM, metadata }, c),
+    ],
+    [
+      'an inbox row',
+      (c: PoolClient) =>
+        c.query("insert into inbox (consumer, event_id) values ('batch', gen_random_uuid())"),
+    ],
+  ])(
+    'gives a stream its events in stream order when a transaction wrote %s before it',
+    async (_, firstWrite) => {
+      const before = await readAllAfter(ctx.pool, START, 10_000);
+      const checkpoint = before.at(-1)!.checkpoint;
+      const stream = unique('invoice-inv9');
+      const early = await ctx.pool.connect();
+      try {
+        await early.query('begin');
+        await firstWrite(early); // takes its transaction id now
+        await store.appendToStream(stream, [issued(1)], { expectedVersion: NO_STREAM, metadata }); // commits
+        await store.appendToStream(stream, [issued(2), issued(3)], { expectedVersion: 1, metadata }, early);
+        await early.query('commit');
+      } finally {
+        early.release();
+      }
+      const after = await readAllAfter(ctx.pool, checkpoint, 1000);
+      expect(after.filter((e) => e.streamId === stream).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+    },
+  );
 });
