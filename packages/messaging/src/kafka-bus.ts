@@ -1,5 +1,14 @@
-import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  CompressionTypes,
+  type Consumer,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
+import { createMissingTopics, DEFAULT_KAFKA_SETTINGS, type KafkaSettings, topicSpec } from './kafka-topics';
 import type {
   BusMessage,
   BusSubscription,
@@ -8,23 +17,35 @@ import type {
   SubscribeOptions,
 } from './message-bus';
 
-export interface KafkaBusOptions {
+/**
+ * Where the brokers are, and how topics this bus creates are made and how it compresses what it
+ * produces (`KafkaEnv` reads these from the environment; unset ones take `DEFAULT_KAFKA_SETTINGS`).
+ */
+export interface KafkaBusOptions extends Partial<KafkaSettings> {
   brokers: string[];
   clientId: string;
   logger: Logger;
-  /** Partitions for topics this bus creates; keyed by aggregate id, so order per entity holds. */
-  partitions?: number;
 }
 
 /** Kafka through kafkajs: an idempotent producer (acks=all) and batch consumers with manual offsets. */
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
+  private producerReady: Promise<Producer> | undefined;
   private admin: Admin | undefined;
+  private adminReady: Promise<Admin> | undefined;
+  private readonly settings: KafkaSettings;
   private readonly consumers = new Set<Consumer>();
   private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: KafkaBusOptions) {
+    const d = DEFAULT_KAFKA_SETTINGS;
+    this.settings = {
+      partitions: options.partitions ?? d.partitions,
+      replicationFactor: options.replicationFactor ?? d.replicationFactor,
+      minInsyncReplicas: options.minInsyncReplicas ?? d.minInsyncReplicas,
+      compression: options.compression ?? d.compression,
+    };
     const log = options.logger.child({ component: 'kafkajs' });
     this.kafka = new Kafka({
       clientId: options.clientId,
@@ -41,8 +62,9 @@ export class KafkaBus implements MessageBus {
     });
   }
 
-  private async getProducer(): Promise<Producer> {
-    if (!this.producer) {
+  /** One producer per bus, also when the first sends come at once. */
+  private getProducer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
       // Idempotent: a retried send after a lost ack is not written twice, and order per
       // partition holds (kafkajs requires one request in flight for this).
       const producer = this.kafka.producer({
@@ -54,30 +76,48 @@ export class KafkaBus implements MessageBus {
       });
       await producer.connect();
       this.producer = producer;
-    }
-    return this.producer;
+      return producer;
+    })().catch((error) => {
+      this.producerReady = undefined;
+      throw error;
+    });
+    return this.producerReady;
   }
 
+  private getAdmin(): Promise<Admin> {
+    this.adminReady ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+      return admin;
+    })().catch((error) => {
+      this.adminReady = undefined;
+      throw error;
+    });
+    return this.adminReady;
+  }
+
+  /**
+   * Creates the topics that are missing, as `topicSpec` plans them, and returns once each has
+   * its leaders; another process creating the same topic at the same moment is no error
+   * (services cold-starting together all do this).
+   */
   async ensureTopics(topics: string[]): Promise<void> {
-    const missing = topics.filter((t) => !this.knownTopics.has(t));
+    const missing = [...new Set(topics)].filter((t) => !this.knownTopics.has(t));
     if (missing.length === 0) return;
-    if (!this.admin) {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
-    }
-    const existing = new Set(await this.admin.listTopics());
-    const toCreate = missing.filter((t) => !existing.has(t));
-    if (toCreate.length > 0) {
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: toCreate.map((topic) => ({
-          topic,
-          numPartitions: this.options.partitions ?? 3,
-          replicationFactor: 1,
-          // Domain events are the system of record for BI and rebuilds: never expire them.
-          configEntries: [{ name: 'retention.ms', value: '-1' }],
-        })),
-      });
+    const outcomes = await createMissingTopics(
+      await this.getAdmin(),
+      missing.map((t) => topicSpec(t, this.settings)),
+      { logger: this.options.logger },
+    );
+    for (const [topic, outcome] of outcomes) {
+      if (outcome === 'created') {
+        const { partitions, replicationFactor, minInsyncReplicas } = this.settings;
+        this.options.logger.info(
+          { topic, partitions, replicationFactor, minInsyncReplicas },
+          'topic created',
+        );
+      }
     }
     for (const t of missing) this.knownTopics.add(t);
   }
@@ -86,7 +126,8 @@ export class KafkaBus implements MessageBus {
     if (messages.length === 0) return;
     await this.ensureTopics([topic]);
     const producer = await this.getProducer();
-    await producer.send({ topic, acks: -1, messages });
+    const compression = this.settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    await producer.send({ topic, acks: -1, compression, messages });
   }
 
   async subscribe(options: SubscribeOptions): Promise<BusSubscription> {
