@@ -4,6 +4,10 @@ import type { Logger } from 'pino';
 import type { AppendNotifier } from './append-notifier';
 import { type Checkpoint, hasEventsInFlight, type OrderedEvent, readAllAfter } from './global-order';
 
+/** Waits for events held back by an older open transaction: 2 ms doubling to 200 ms. */
+const IN_FLIGHT_FIRST_WAIT_MS = 2;
+const IN_FLIGHT_MAX_WAIT_MS = 200;
+
 export interface StoreSubscriptionOptions {
   name: string;
   pool: Pool;
@@ -54,6 +58,7 @@ export class StoreSubscription {
     const batchSize = this.options.batchSize ?? 500;
     const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
     let failures = 0;
+    let inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
     while (this.running) {
       try {
         this.position ??= await this.options.loadCheckpoint();
@@ -63,13 +68,18 @@ export class StoreSubscription {
           await this.options.handle(events);
           this.position = events.at(-1)!.checkpoint;
           failures = 0;
+          inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
           continue;
         }
         if (await hasEventsInFlight(pool, this.position)) {
-          // Committed after an older transaction that is still open: readable in a moment.
-          await sleep(2);
+          // Committed after an older transaction that is still open, anywhere in the cluster:
+          // readable once it ends. Usually a moment, but an idle session can hold its id for
+          // minutes, so look again after a wait that doubles - or at the next append here.
+          await notifier.wait(schema, notifier.counter(schema), inFlightWaitMs);
+          inFlightWaitMs = Math.min(inFlightWaitMs * 2, IN_FLIGHT_MAX_WAIT_MS);
           continue;
         }
+        inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
         if (notifier.counter(schema) === seen) {
           for (const resolve of this.idleResolvers.splice(0)) resolve();
         }

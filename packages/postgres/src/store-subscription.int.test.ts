@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NO_STREAM } from '@ar/kernel';
+import { eventually, freshStoreSchema, quietLogger } from '../../../tests/support/infra';
+import { AppendNotifier } from './append-notifier';
+import { PostgresEventStore } from './event-store';
+import { type OrderedEvent, START } from './global-order';
+import { createSchemaPool } from './pool';
+import { StoreSubscription } from './store-subscription';
+
+describe('store subscription', () => {
+  let ctx: Awaited<ReturnType<typeof freshStoreSchema>>;
+  let notifier: AppendNotifier;
+  beforeAll(async () => {
+    ctx = await freshStoreSchema('subscription');
+    notifier = new AppendNotifier(ctx.databaseUrl);
+    await notifier.start();
+  });
+  afterAll(async () => {
+    await notifier.stop();
+    await ctx.pool.end();
+  });
+
+  it('waits for an old open transaction with a few queries a second, and delivers once it ends', async () => {
+    const store = new PostgresEventStore(ctx.pool, ctx.schema);
+    // Any transaction of the cluster that holds an id keeps later events unreadable (global order).
+    const old = createSchemaPool(ctx.databaseUrl, 'public', { max: 1 });
+    const idle = await old.connect();
+    await idle.query('begin');
+    await idle.query('select pg_current_xact_id()');
+
+    const readerPool = createSchemaPool(ctx.databaseUrl, ctx.schema, { max: 2 });
+    let queries = 0;
+    const query = readerPool.query.bind(readerPool);
+    readerPool.query = ((...args: Parameters<typeof query>) => {
+      queries++;
+      return query(...args);
+    }) as typeof readerPool.query;
+    const delivered: OrderedEvent[] = [];
+    const subscription = new StoreSubscription({
+      name: 'waits-for-old-transaction',
+      pool: readerPool,
+      schema: ctx.schema,
+      notifier,
+      logger: quietLogger,
+      loadCheckpoint: async () => START,
+      handle: async (events) => {
+        delivered.push(...events);
+      },
+    });
+    try {
+      await store.appendToStream('invoice-in-flight', [{ type: 'InvoiceIssued', data: {} }], {
+        expectedVersion: NO_STREAM,
+        metadata: { correlationId: 'c' },
+      });
+      subscription.start();
+      await sleep(2000);
+      expect(delivered).toEqual([]);
+      expect(queries).toBeLessThan(50); // 2 ms sleeps made it ~800
+
+      await idle.query('commit');
+      const ended = performance.now();
+      await eventually(async () => (delivered.length > 0 ? true : undefined), 5000, 'the event');
+      expect(performance.now() - ended).toBeLessThan(500);
+      expect(delivered.map((e) => e.streamId)).toEqual(['invoice-in-flight']);
+    } finally {
+      await subscription.stop();
+      await idle.query('rollback').catch(() => {});
+      idle.release();
+      await old.end();
+      await readerPool.end();
+    }
+  });
+});
