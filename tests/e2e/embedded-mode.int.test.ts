@@ -60,12 +60,7 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
     expect(before.reports[0].total).toEqual({ amount: 350, count: 2 });
 
     const rebuild = await reporting.app.inject({ method: 'POST', url: '/admin/projections/aging/rebuild' });
-    expect(rebuild.statusCode).toBe(202);
-    await eventually(async () => {
-      await reporting.caughtUp();
-      const after = await aging('2026-03-10');
-      return after.reports[0]?.total.count === 2 ? after : undefined;
-    });
+    expect(rebuild.statusCode).toBe(200); // the rebuilt model is in place when it answers
     expect(await aging('2026-03-10')).toEqual(before);
   });
 

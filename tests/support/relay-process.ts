@@ -1,9 +1,11 @@
 /**
- * A relay alone in a process, so a test can kill -9 it mid-work and start it again.
+ * A relay alone in a process, under its lease as a service runs it, so a test can kill -9 it
+ * mid-work, start it again, or run two and see one publish. Prints `relay started`, then
+ * `lease taken` when it becomes the owner.
  * env: DATABASE_URL, KAFKA_BROKERS, SCHEMA, TOPIC
  */
 import { KafkaBus, Relay } from '@ar/messaging';
-import { AppendNotifier, createSchemaPool } from '@ar/postgres';
+import { AppendNotifier, createSchemaPool, Leases } from '@ar/postgres';
 import pino from 'pino';
 
 async function main() {
@@ -33,7 +35,16 @@ async function main() {
     logger,
     batchSize: 25,
   });
-  relay.start();
+  const leases = new Leases({ databaseUrl: DATABASE_URL, logger, retryMs: 250 });
+  leases.add({
+    name: `${SCHEMA}:${relay.checkpointName}`,
+    start: () => {
+      process.stdout.write('lease taken\n');
+      relay.start();
+    },
+    stop: () => relay.stop(),
+  });
+  await leases.start();
   process.stdout.write('relay started\n');
 }
 

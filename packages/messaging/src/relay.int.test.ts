@@ -6,14 +6,55 @@ import { Kafka, logLevel } from 'kafkajs';
 import { eventually, freshStoreSchema, testInfra, unique } from '../../../tests/support/infra';
 import { spawnTypeScript, stopProcess } from '../../../tests/support/process';
 
-function startRelayProcess(env: Record<string, string>): Promise<ChildProcess> {
+interface RelayProcess {
+  child: ChildProcess;
+  /** Resolves when this process took the relay's lease. */
+  owner: Promise<void>;
+}
+
+function startRelay(env: Record<string, string>): Promise<RelayProcess> {
   const child = spawnTypeScript('tests/support/relay-process.ts', env, ['ignore', 'pipe', 'inherit']);
+  let tookLease: () => void = () => {};
+  const owner = new Promise<void>((resolve) => {
+    tookLease = resolve;
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('relay started')) resolve(child);
+      if (chunk.toString().includes('lease taken')) tookLease();
+      if (chunk.toString().includes('relay started')) resolve({ child, owner });
     });
     child.on('exit', (code) => reject(new Error(`relay process exited with ${code}`)));
   });
+}
+
+async function startRelayProcess(env: Record<string, string>): Promise<ChildProcess> {
+  return (await startRelay(env)).child;
+}
+
+/** Every message on the topic, read from the beginning until `atLeast` distinct event ids arrived. */
+async function readTopic(brokers: string[], topic: string, atLeast: number, settleMs = 0) {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: unique('relay-check') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const received: { key: string; id: string; seq: number }[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      received.push({
+        key: message.key!.toString(),
+        id: message.headers![CE.id]!.toString(),
+        seq: Number(message.headers![CE.sequence]!.toString()),
+      });
+    },
+  });
+  await eventually(
+    async () => (new Set(received.map((r) => r.id)).size >= atLeast ? true : undefined),
+    30_000,
+    'all events on the topic',
+  );
+  if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs)); // would a duplicate follow?
+  await consumer.disconnect();
+  return received;
 }
 
 describe('relay from the store to Kafka', () => {
@@ -68,26 +109,7 @@ describe('relay from the store to Kafka', () => {
     );
     await stopProcess(last, 'SIGTERM');
 
-    const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: unique('relay-check') });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const received: { key: string; id: string; seq: number }[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push({
-          key: message.key!.toString(),
-          id: message.headers![CE.id]!.toString(),
-          seq: Number(message.headers![CE.sequence]!.toString()),
-        });
-      },
-    });
-    await eventually(
-      async () => (new Set(received.map((r) => r.id)).size >= total ? true : undefined),
-      30_000,
-      'all events on the topic',
-    );
-    await consumer.disconnect();
+    const received = await readTopic(kafkaBrokers, topic, total);
     await pool.end();
 
     expect(new Set(received.map((r) => r.id)).size).toBe(total);
@@ -99,5 +121,48 @@ describe('relay from the store to Kafka', () => {
         if (!firstSeen.includes(r.seq)) firstSeen.push(r.seq);
       expect(firstSeen).toEqual(Array.from({ length: perStream }, (_, i) => i + 1));
     }
+  });
+
+  it('runs in one of two instances: each event published once, and the standby takes over within seconds of a kill -9', async () => {
+    const { kafkaBrokers } = testInfra();
+    const { pool, schema, databaseUrl } = await freshStoreSchema('relay2');
+    const store = new PostgresEventStore(pool, schema);
+    const topic = unique('relay.two');
+    const env = {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA: schema,
+      TOPIC: topic,
+    };
+    const append = (from: number, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          store.appendToStream(
+            `invoice-${from + i}`,
+            [{ type: 'InvoiceIssued', data: { invoiceId: `${from + i}` } }],
+            {
+              expectedVersion: NO_STREAM,
+              metadata: { correlationId: `c-${from + i}` },
+            },
+          ),
+        ),
+      );
+    const first = await startRelay(env);
+    await first.owner;
+    const second = await startRelay(env);
+    await append(0, 200);
+    const once = await readTopic(kafkaBrokers, topic, 200, 1500);
+    expect(once).toHaveLength(200); // not 400: the standby published nothing
+
+    await stopProcess(first.child, 'SIGKILL');
+    const killedAt = Date.now();
+    await second.owner;
+    const failoverMs = Date.now() - killedAt;
+    expect(failoverMs).toBeLessThan(10_000); // a lease retry is 250 ms here; seconds, not minutes
+    await append(200, 50);
+    const all = await readTopic(kafkaBrokers, topic, 250);
+    expect(new Set(all.map((r) => r.id)).size).toBe(250);
+    await stopProcess(second.child, 'SIGTERM');
+    await pool.end();
   });
 });

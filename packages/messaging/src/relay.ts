@@ -1,5 +1,5 @@
 import { publicEventsOf } from '@ar/contracts';
-import { type AppendNotifier, loadCheckpoint, StoreSubscription, saveCheckpoint } from '@ar/postgres';
+import { type AppendNotifier, advanceCheckpoint, loadCheckpoint, StoreSubscription } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { toBusMessage } from './cloud-events';
@@ -24,9 +24,11 @@ export interface RelayOptions {
  */
 export class Relay {
   private readonly subscription: StoreSubscription;
+  readonly checkpointName: string;
 
   constructor(options: RelayOptions) {
     const checkpointName = `relay:${options.topic}`;
+    this.checkpointName = checkpointName;
     const contracts = publicEventsOf(options.service);
     this.subscription = new StoreSubscription({
       name: checkpointName,
@@ -36,12 +38,13 @@ export class Relay {
       logger: options.logger,
       batchSize: options.batchSize ?? 500,
       loadCheckpoint: () => loadCheckpoint(options.pool, checkpointName),
-      handle: async (events) => {
+      handle: async (events, from) => {
         const messages = events
           .filter((e) => contracts.has(e.type))
           .map((e) => toBusMessage(e, options.service, contracts.get(e.type)));
         await options.bus.publish(options.topic, messages);
-        await saveCheckpoint(options.pool, checkpointName, events.at(-1)!.checkpoint);
+        // Compare-and-set: a relay that lost its lease mid-batch cannot move the checkpoint back.
+        await advanceCheckpoint(options.pool, checkpointName, from, events.at(-1)!.checkpoint);
       },
     });
   }

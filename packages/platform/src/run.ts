@@ -1,6 +1,6 @@
 import { BusinessCalendar } from '@ar/kernel';
 import { InProcessBus, KafkaBus, KafkaEnv, type MessageBus } from '@ar/messaging';
-import { AppendNotifier, startEmbeddedPostgres } from '@ar/postgres';
+import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
 import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
@@ -131,15 +131,20 @@ export async function runEmbedded(
   const notifier = new AppendNotifier(databaseUrl);
   await notifier.start();
   const time = timeFromEnv(env);
+  const leases = new Leases({ databaseUrl, logger });
   const services: RunningService[] = [];
   for (const def of defs) {
     const port = servicePort(def);
     services.push(
-      await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, ...time }),
+      await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, leases, ...time }),
     );
   }
+  // The in-process bus keeps nothing: relays start only once every service's consumers listen,
+  // and stop (everything published) before any consumer stops - nothing is published to nobody.
+  await leases.start();
   const stop = async () => {
-    // Publishers first, so every event reaches the consumers before they stop.
+    for (const s of services) await s.published();
+    await leases.stop();
     for (const s of services) await s.stop();
     await bus.close();
     await notifier.stop();

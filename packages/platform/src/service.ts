@@ -7,6 +7,7 @@ import {
   createSchemaPool,
   eventStoreMigrations,
   type InlineProjection,
+  Leases,
   type Migration,
   migrate,
   PostgresEventStore,
@@ -20,6 +21,7 @@ import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from
 import { clockRoutes } from './clock-routes';
 import { createHttpApp, type ServiceHttpApp } from './http-app';
 import { progressRoutes } from './progress-routes';
+import { projectionRoutes } from './projection-routes';
 
 export type TopicKey = keyof typeof TOPICS;
 export type TopicNames = Record<TopicKey, string>;
@@ -84,6 +86,12 @@ export interface ServiceInfrastructure {
   schema?: string;
   groupPrefix?: string;
   topicPrefix?: string;
+  /**
+   * The process's leases, shared by the services it runs; the caller starts them once every
+   * service is up (the embedded process: so no relay publishes before every consumer listens).
+   * Without it the service takes its own, started at the end of startService.
+   */
+  leases?: Leases;
 }
 
 export interface RunningService {
@@ -93,6 +101,8 @@ export interface RunningService {
   ctx: ServiceContext;
   /** Resolves when relay and projections have handled everything committed so far. */
   caughtUp(): Promise<void>;
+  /** Resolves when everything this service stored is published (by whichever instance owns the relay). */
+  published(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,10 +126,16 @@ export async function startService(
     projections: new Map(),
   };
 
+  // Relays and projections run in one instance at a time: the lease's owner.
+  const leases = infra.leases ?? new Leases({ databaseUrl: infra.databaseUrl, logger });
   for (const projection of def.projections?.(ctx) ?? []) {
     const runner = new ProjectionRunner(projection, { pool, schema, notifier: infra.notifier, logger });
     ctx.projections.set(projection.name, runner);
-    runner.start();
+    leases.add({
+      name: `${schema}:${runner.checkpointName}`,
+      start: () => runner.start(),
+      stop: () => runner.stop(),
+    });
   }
 
   const consumers = (def.consumers?.(ctx) ?? []).map(
@@ -146,7 +162,12 @@ export async function startService(
         logger,
       })
     : undefined;
-  relay?.start();
+  if (relay)
+    leases.add({
+      name: `${schema}:${relay.checkpointName}`,
+      start: () => relay.start(),
+      stop: () => relay.stop(),
+    });
 
   const schedulers = (def.businessDays?.(ctx) ?? []).map(
     (job) => new BusinessDayScheduler({ job, pool, calendar: ctx.calendar, logger }),
@@ -183,9 +204,14 @@ export async function startService(
   };
   await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
   await app.register(async (scope) => progressRoutes(scope as ServiceHttpApp, ctx, caughtUp));
+  await app.register(async (scope) => projectionRoutes(scope as ServiceHttpApp, ctx));
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);
+  if (!infra.leases) await leases.start();
+  const published = async () => {
+    await relay?.caughtUp();
+  };
 
   return {
     name: def.name,
@@ -193,19 +219,20 @@ export async function startService(
     app,
     ctx,
     caughtUp,
+    published,
     // Graceful: no new requests; everything appended is published; consumers finish their
     // batch and commit; then the pool closes. What is not published yet stays in the store.
+    // With shared leases the caller has stopped the relays and projections first.
     stop: async () => {
       await app.close();
       unsubscribe();
       if (dayTimer) clearInterval(dayTimer);
       await Promise.all(schedulers.map((s) => s.idle()));
-      if (relay) {
-        await relay.caughtUp();
-        await relay.stop();
+      if (!infra.leases) {
+        if (relay && leases.isOwner(`${schema}:${relay.checkpointName}`)) await relay.caughtUp();
+        await leases.stop();
       }
       await Promise.all(consumers.map((c) => c.stop()));
-      await Promise.all([...ctx.projections.values()].map((p) => p.stop()));
       await pool.end();
       logger.info(`${def.name} stopped`);
     },

@@ -45,6 +45,23 @@ export async function hasEventsInFlight(db: Queryable, after: Checkpoint): Promi
   return rows[0]?.pending ?? false;
 }
 
+/** The last event a reader can read now (or undefined for an empty store). */
+export async function lastReadable(db: Queryable): Promise<Checkpoint | undefined> {
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
+    `select transaction_id, global_position from events
+      where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      order by transaction_id desc, global_position desc limit 1`,
+  );
+  const row = rows[0];
+  return row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : undefined;
+}
+
+/** Whether checkpoint `a` is at or past `b` in the global order. */
+export function atOrAfter(a: Checkpoint, b: Checkpoint): boolean {
+  const [ta, tb] = [BigInt(a.transactionId), BigInt(b.transactionId)];
+  return ta > tb || (ta === tb && BigInt(a.globalPosition) >= BigInt(b.globalPosition));
+}
+
 export async function loadCheckpoint(db: Queryable, name: string): Promise<Checkpoint> {
   const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
     'select transaction_id, global_position from checkpoints where name = $1',
@@ -54,15 +71,75 @@ export async function loadCheckpoint(db: Queryable, name: string): Promise<Check
   return row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : START;
 }
 
-export async function saveCheckpoint(db: Queryable, name: string, checkpoint: Checkpoint): Promise<void> {
-  await db.query(
+/** Another reader moved the checkpoint first (a second instance, a rebuild): reload and go on. */
+export class CheckpointMoved extends Error {
+  override readonly name = 'CheckpointMoved';
+  constructor(
+    readonly checkpointName: string,
+    readonly expected: Checkpoint,
+    readonly found: Checkpoint,
+  ) {
+    super(
+      `checkpoint ${checkpointName} is at ${found.transactionId}/${found.globalPosition}, not ${expected.transactionId}/${expected.globalPosition}`,
+    );
+  }
+}
+
+function sameCheckpoint(a: Checkpoint, b: Checkpoint): boolean {
+  return a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
+}
+
+/**
+ * Locks the checkpoint's row for the rest of the transaction and checks it is still where this
+ * reader left it. Taken first in a projection's transaction, it orders every writer of the read
+ * model (a second instance, a rebuild's swap) behind one lock, so nobody applies a batch twice
+ * and nobody deadlocks on the model's rows.
+ */
+export async function claimCheckpoint(client: PoolClient, name: string, expected: Checkpoint): Promise<void> {
+  await client.query(
+    `insert into checkpoints (name, transaction_id, global_position) values ($1, '0'::xid8, 0) on conflict do nothing`,
+    [name],
+  );
+  const { rows } = await client.query<{ transaction_id: string; global_position: string }>(
+    'select transaction_id, global_position from checkpoints where name = $1 for update',
+    [name],
+  );
+  const found = { transactionId: rows[0]!.transaction_id, globalPosition: rows[0]!.global_position };
+  if (!sameCheckpoint(found, expected)) throw new CheckpointMoved(name, expected, found);
+}
+
+/**
+ * Moves a checkpoint from `from` to `to` - only from there, and only forward. A reader that lost
+ * its lease while working (a paused process, a network partition) finds the checkpoint moved
+ * and stores nothing (`CheckpointMoved`).
+ */
+export async function advanceCheckpoint(
+  db: Queryable,
+  name: string,
+  from: Checkpoint,
+  to: Checkpoint,
+): Promise<void> {
+  const result = await db.query(
+    `insert into checkpoints (name, transaction_id, global_position) values ($1, $4::xid8, $5)
+     on conflict (name) do update set transaction_id = excluded.transaction_id,
+       global_position = excluded.global_position, updated_at = now()
+     where (checkpoints.transaction_id, checkpoints.global_position) = ($2::xid8, $3::bigint)
+       and (excluded.transaction_id, excluded.global_position) > ($2::xid8, $3::bigint)`,
+    [name, from.transactionId, from.globalPosition, to.transactionId, to.globalPosition],
+  );
+  if (result.rowCount !== 1) throw new CheckpointMoved(name, from, await loadCheckpoint(db, name));
+}
+
+/** Sets a checkpoint whatever it was: only for the holder of its row lock (a rebuild's swap). */
+export async function overwriteCheckpoint(
+  client: PoolClient,
+  name: string,
+  checkpoint: Checkpoint,
+): Promise<void> {
+  await client.query(
     `insert into checkpoints (name, transaction_id, global_position) values ($1, $2::xid8, $3)
      on conflict (name) do update set transaction_id = excluded.transaction_id,
        global_position = excluded.global_position, updated_at = now()`,
     [name, checkpoint.transactionId, checkpoint.globalPosition],
   );
-}
-
-export async function deleteCheckpoint(db: Queryable, name: string): Promise<void> {
-  await db.query('delete from checkpoints where name = $1', [name]);
 }

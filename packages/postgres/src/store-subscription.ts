@@ -2,7 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { AppendNotifier } from './append-notifier';
-import { type Checkpoint, hasEventsInFlight, type OrderedEvent, readAllAfter } from './global-order';
+import {
+  atOrAfter,
+  type Checkpoint,
+  CheckpointMoved,
+  hasEventsInFlight,
+  lastReadable,
+  type OrderedEvent,
+  readAllAfter,
+} from './global-order';
 
 /** Waits for events held back by an older open transaction: 2 ms doubling to 200 ms. */
 const IN_FLIGHT_FIRST_WAIT_MS = 2;
@@ -15,8 +23,11 @@ export interface StoreSubscriptionOptions {
   notifier: AppendNotifier;
   logger: Logger;
   loadCheckpoint(): Promise<Checkpoint>;
-  /** Handles one batch and stores the checkpoint of its last event (how and when is the handler's rule). */
-  handle(events: OrderedEvent[]): Promise<void>;
+  /**
+   * Handles one batch and moves the checkpoint from `from` to its last event's (how and when is
+   * the handler's rule); `CheckpointMoved` when another reader moved it first.
+   */
+  handle(events: OrderedEvent[], from: Checkpoint): Promise<void>;
   batchSize?: number;
   /** Safety net when a notification is missed (e.g. the listener reconnecting). */
   pollIntervalMs?: number;
@@ -38,6 +49,7 @@ export class StoreSubscription {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.position = undefined; // another instance may have moved it while this one stood by
     this.loop = this.run();
   }
 
@@ -47,10 +59,22 @@ export class StoreSubscription {
     await this.loop;
   }
 
-  /** Resolves once the subscription has caught up with everything committed so far. */
+  /**
+   * Resolves once everything committed so far is handled: by this subscription, or - where
+   * another instance holds its lease - once the stored checkpoint has passed it.
+   */
   async caughtUp(): Promise<void> {
+    if (!this.running) return this.checkpointPasses(await lastReadable(this.options.pool));
     this.options.notifier.signal(this.options.schema);
     await new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+  }
+
+  private async checkpointPasses(head: Checkpoint | undefined): Promise<void> {
+    if (!head) return;
+    while (!atOrAfter(await this.options.loadCheckpoint(), head)) {
+      if (this.running) return this.caughtUp();
+      await sleep(50);
+    }
   }
 
   private async run(): Promise<void> {
@@ -65,7 +89,7 @@ export class StoreSubscription {
         const seen = notifier.counter(schema);
         const events = await readAllAfter(pool, this.position, batchSize);
         if (events.length > 0) {
-          await this.options.handle(events);
+          await this.options.handle(events, this.position);
           this.position = events.at(-1)!.checkpoint;
           failures = 0;
           inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
@@ -85,8 +109,16 @@ export class StoreSubscription {
         }
         await notifier.wait(schema, seen, pollIntervalMs);
       } catch (error) {
-        failures++;
         this.position = undefined; // reload: the handler may have stored part of its progress
+        if (error instanceof CheckpointMoved) {
+          // Another instance or a rebuild got there first: go on from where it left the checkpoint.
+          logger.info(
+            { subscription: name, reason: error.message },
+            'checkpoint moved by another reader; reloading',
+          );
+          continue;
+        }
+        failures++;
         const delay = Math.min(50 * 2 ** failures, 5000);
         logger.error({ err: error, subscription: name, retryInMs: delay }, 'store subscription batch failed');
         await sleep(delay);

@@ -234,16 +234,10 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
 
   it('gives the same figures after a rebuild from scratch (replaying every event again)', async () => {
     const before = await get(`/reports/aging?asOf=${asOf}&by=tier`);
-    expect((await call(reporting, 'POST', '/admin/projections/aging/rebuild')).status).toBe(202);
-    await eventually(
-      async () => {
-        await reporting.caughtUp();
-        const after = await get(`/reports/aging?asOf=${asOf}&by=tier`);
-        return JSON.stringify(after) === JSON.stringify(before) ? after : undefined;
-      },
-      30_000,
-      'the rebuilt aging',
-    );
+    const rebuilt = await call(reporting, 'POST', '/admin/projections/aging/rebuild');
+    expect(rebuilt.status).toBe(200); // answers once the rebuilt model is in place
+    expect(rebuilt.body.events).toBeGreaterThan(0);
+    expect(await get(`/reports/aging?asOf=${asOf}&by=tier`)).toEqual(before);
   });
 
   it('keeps the figures of a past date when later payments arrive', async () => {

@@ -38,6 +38,7 @@ type D = Record<string, unknown> & { invoiceId: string };
 /** The people's worklist of open cases: owner, strategy, last action, open amount. */
 export const worklistProjection: Projection = {
   name: 'worklist',
+  tables: ['worklist'],
   async apply(client, events: OrderedEvent[]) {
     for (const e of events) {
       const d = e.data as D;
@@ -81,9 +82,6 @@ export const worklistProjection: Projection = {
       }
     }
   },
-  async reset(client) {
-    await client.query('truncate worklist');
-  },
 };
 
 /**
@@ -93,6 +91,7 @@ export const worklistProjection: Projection = {
  */
 export const messageDispatch: Projection = {
   name: 'message-dispatch',
+  tables: ['delivered_messages'],
   async apply(client, events: OrderedEvent[]) {
     for (const e of events) {
       if (e.type !== 'ReminderSent') continue;
@@ -103,9 +102,6 @@ export const messageDispatch: Projection = {
         [d.messageId, d.invoiceId, d.customerId, d.kind, d.channel, d.text, d.sentDate],
       );
     }
-  },
-  async reset(client) {
-    await client.query('truncate delivered_messages');
   },
 };
 

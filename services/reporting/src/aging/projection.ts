@@ -122,6 +122,7 @@ function settlementOf(event: OrderedEvent): { invoiceId: string; date: string; a
  */
 export const agingProjection: Projection = {
   name: 'aging',
+  tables: ['aging_invoices', 'aging_settlements', 'customer_dimensions'],
   async apply(client, events) {
     for (const event of events) {
       await applyCustomerDimensions(client, event);
@@ -162,8 +163,5 @@ export const agingProjection: Projection = {
         ],
       );
     }
-  },
-  async reset(client) {
-    await client.query('truncate aging_invoices, aging_settlements, customer_dimensions');
   },
 };

@@ -183,24 +183,6 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       salesOwners: await collectionAchievementBySalesOwner(ctx.pool, request.query.from, request.query.to),
     }),
   );
-
-  app.post(
-    '/admin/projections/:name/rebuild',
-    {
-      schema: {
-        summary: 'Rebuild a read model from the stored events',
-        params: z.object({ name: z.string() }),
-      },
-    },
-    async (request, reply) => {
-      const runner = ctx.projections.get(request.params.name);
-      if (!runner) {
-        return reply.code(404).send({ error: 'not_found', message: `no projection ${request.params.name}` });
-      }
-      await runner.rebuild();
-      return reply.code(202).send({ projection: request.params.name, status: 'rebuilding' });
-    },
-  );
 }
 
 /** The aging as CSV: one row per currency, group and bucket, for spreadsheets and BI imports. */
