@@ -1,19 +1,22 @@
 /**
- * `pnpm bench`: on this machine, (1) throughput from HTTP command to read model and (2) the aging
- * reports over 1,000,000 open invoices. Bounded in count; results go to tests/bench/results.json
- * (and to stdout). Uses DATABASE_URL, or starts the test PostgreSQL through
- * infra/postgres/start.sh when it is not set. BENCH_ONLY=commands|aging runs one of them.
+ * `pnpm bench`: on this machine, (1) throughput from HTTP command to read model, (2) the aging
+ * reports over 1,000,000 open invoices and (3) kafkajs against @platformatic/kafka on the same
+ * broker. Bounded in count and time; results go to tests/bench/results.json (and to stdout),
+ * merged into what is there, so running one scenario keeps the others' last results. Uses
+ * DATABASE_URL and KAFKA_BROKERS, or starts the test PostgreSQL and Kafka through infra/ when
+ * they are not set. BENCH_ONLY=commands|aging|kafka runs one of them.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, localDatabaseUrl, startService } from '@ar/platform';
+import { BusinessClock, localDatabaseUrl, localKafkaBrokers, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
 import pino from 'pino';
 import { agingAtScale } from './aging-at-scale';
+import { kafkaClients } from './kafka-clients';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -80,19 +83,51 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
   return result;
 }
 
+const SCENARIOS = ['commands', 'aging', 'kafka'];
+
+/** Indented JSON with arrays of numbers on one line, as biome formats it (`pnpm lint` checks the file). */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g,
+    (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`,
+  );
+}
+
 async function main() {
-  const url = localDatabaseUrl();
   const only = process.env.BENCH_ONLY;
-  const notifier = new AppendNotifier(url);
-  await notifier.start();
-  const results = {
-    date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    commands: only && only !== 'commands' ? undefined : await commandThroughput(url, notifier),
-    aging: only && only !== 'aging' ? undefined : await agingAtScale(url, notifier),
-  };
-  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await notifier.stop();
+  if (only && !SCENARIOS.includes(only))
+    throw new Error(`BENCH_ONLY=${only}: one of ${SCENARIOS.join(', ')}`);
+  const selected = (name: string) => !only || only === name;
+  const file = join(__dirname, 'results.json');
+  const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const save = () => writeFileSync(file, `${toJson(results)}\n`);
+  const machine = () => ({
+    cpus: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  });
+
+  if (selected('commands') || selected('aging')) {
+    const url = localDatabaseUrl();
+    const notifier = new AppendNotifier(url);
+    await notifier.start();
+    results.date = new Date().toISOString();
+    results.machine = machine();
+    if (selected('commands')) {
+      results.commands = await commandThroughput(url, notifier);
+      save();
+    }
+    if (selected('aging')) {
+      results.aging = await agingAtScale(url, notifier);
+      save();
+    }
+    await notifier.stop();
+  }
+  if (selected('kafka')) {
+    const date = new Date().toISOString();
+    results.kafkaClients = { date, machine: machine(), ...(await kafkaClients(localKafkaBrokers())) };
+    save();
+  }
 }
 
 main().catch((error) => {
