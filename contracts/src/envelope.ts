@@ -12,6 +12,11 @@ export const CE = {
   dataschema: 'ce_dataschema',
   /** The event's position in its stream (extension attribute). */
   sequence: 'ce_sequence',
+  /**
+   * The position of the stream's previous public event (0 for its first): private events leave
+   * gaps in `ce_sequence`, so this is how a consumer tells a gap from a hidden event.
+   */
+  previousSequence: 'ce_previoussequence',
   correlationId: 'ce_correlationid',
   causationId: 'ce_causationid',
   contentType: 'content-type',

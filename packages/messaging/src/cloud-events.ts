@@ -8,6 +8,7 @@ export function toBusMessage(
   event: RecordedEvent,
   service: string,
   contract?: PublicEventContract,
+  previousSequence?: number,
 ): BusMessage {
   const { id } = parseStreamName(event.streamId);
   const headers: Record<string, string> = {
@@ -18,6 +19,7 @@ export function toBusMessage(
     [CE.time]: event.recordedAt.toISOString(),
     [CE.specversion]: '1.0',
     [CE.sequence]: String(event.streamPosition),
+    ...(previousSequence === undefined ? {} : { [CE.previousSequence]: String(previousSequence) }),
     [CE.contentType]: 'application/json',
     [CE.correlationId]: event.metadata.correlationId,
   };
@@ -32,6 +34,8 @@ export function toBusMessage(
 export interface IncomingEvent extends RecordedEvent {
   service: string;
   version: number;
+  /** The stream's previous public event's position, when the producer said (see CE.previousSequence). */
+  previousSequence?: number | undefined;
 }
 
 /**
@@ -51,6 +55,14 @@ export function reactionMetadata(event: IncomingEvent): EventMetadata {
 
 export class MalformedMessage extends Error {
   override readonly name = 'MalformedMessage';
+}
+
+function sequenceHeader(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new MalformedMessage(`${CE.previousSequence} is not a position: ${value}`);
+  return n;
 }
 
 export function fromBusMessage(message: ConsumedMessage): IncomingEvent {
@@ -82,5 +94,6 @@ export function fromBusMessage(message: ConsumedMessage): IncomingEvent {
     recordedAt: new Date(h[CE.time]!),
     service: parsedType.service,
     version: parsedType.version,
+    previousSequence: sequenceHeader(h[CE.previousSequence]),
   };
 }

@@ -1,31 +1,49 @@
+import { randomUUID } from 'node:crypto';
 import { CE, deadLetterTopic } from '@ar/contracts';
+import { ConcurrencyConflict } from '@ar/kernel';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually, freshStoreSchema, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { EventConsumer } from './event-consumer';
 import { KafkaBus } from './kafka-bus';
 import type { BusMessage } from './message-bus';
 
-function message(id: string, data: object): BusMessage {
+/** An event of stream `invoice-<invoice>` at `position`, its previous public one at `previous`. */
+function message(
+  id: string,
+  data: object,
+  invoice = 'inv-1',
+  position = 1,
+  previous = position - 1,
+): BusMessage {
   return {
-    key: 'inv-1',
+    key: invoice,
     value: JSON.stringify(data),
     headers: {
       [CE.id]: id,
       [CE.type]: 'ar.invoicing.InvoiceIssued.v1',
-      [CE.subject]: 'invoice-inv-1',
+      [CE.subject]: `invoice-${invoice}`,
       [CE.time]: '2026-01-05T09:00:00.000Z',
-      [CE.sequence]: '1',
+      [CE.sequence]: String(position),
+      [CE.previousSequence]: String(previous),
     },
   };
 }
 
-describe('idempotent consumer over Kafka', () => {
+describe('idempotent ordered consumer over Kafka', () => {
   const { kafkaBrokers } = testInfra();
   let ctx: Awaited<ReturnType<typeof freshStoreSchema>>;
   let bus: KafkaBus;
+  /** Failures the handler is to throw before it succeeds, per event id (a transient outage). */
+  const transientFailures = new Map<string, number>();
+  /** Events whose handling kills its own database session first, this many times (a restart). */
+  const sessionKills = new Map<string, number>();
+  /** Poison made good: the code was fixed (for redrive). */
+  const fixed = new Set<string>();
   beforeAll(async () => {
     ctx = await freshStoreSchema('consumer');
-    await ctx.pool.query('create table effects (event_id uuid, amount int)');
+    await ctx.pool.query(
+      'create table effects (seq bigint generated always as identity, consumer text, event_id uuid, amount int)',
+    );
     bus = new KafkaBus({
       brokers: kafkaBrokers,
       clientId: 'consumer-test',
@@ -38,79 +56,175 @@ describe('idempotent consumer over Kafka', () => {
     await ctx.pool.end();
   });
 
-  function consumer(name: string, topic: string) {
+  function consumer(name: string, topic: string, groupId = name) {
     return new EventConsumer({
       name,
+      groupId,
       topics: [topic],
       bus,
       pool: ctx.pool,
       logger: quietLogger,
-      maxAttempts: 2,
+      retry: { firstDelayMs: 20, maxDelayMs: 200 },
       handle: async (client, event) => {
         const { amount } = event.data as { amount: number };
-        if (amount < 0) throw new Error(`cannot handle a negative amount ${amount}`);
-        await client.query('insert into effects (event_id, amount) values ($1, $2)', [event.eventId, amount]);
+        const failuresLeft = transientFailures.get(event.eventId) ?? 0;
+        if (failuresLeft > 0) {
+          transientFailures.set(event.eventId, failuresLeft - 1);
+          throw new ConcurrencyConflict(event.streamId, 1);
+        }
+        const killsLeft = sessionKills.get(event.eventId) ?? 0;
+        if (killsLeft > 0) {
+          sessionKills.set(event.eventId, killsLeft - 1);
+          await client.query('select pg_terminate_backend(pg_backend_pid())');
+        }
+        if (amount < 0 && !fixed.has(event.eventId))
+          throw new Error(`cannot handle a negative amount ${amount}`);
+        await client.query('insert into effects (consumer, event_id, amount) values ($1, $2, $3)', [
+          name,
+          event.eventId,
+          amount,
+        ]);
       },
     });
   }
+  const effects = async (name: string) =>
+    (
+      await ctx.pool.query<{ event_id: string; amount: number }>(
+        'select event_id, amount from effects where consumer = $1 order by seq',
+        [name],
+      )
+    ).rows;
+  const effectOf = async (name: string, id: string) =>
+    (await effects(name)).some((e) => e.event_id === id) ? true : undefined;
 
-  it('has one effect for a message delivered twice', async () => {
+  it('has one effect for a message delivered twice, and none more after the group is renamed', async () => {
     const topic = unique('consumer.dupe');
-    const id = '5b0c1f7e-1111-4c1b-9a57-2d4f3c7a0001';
+    const name = unique('dupe');
+    const id = randomUUID();
     await bus.publish(topic, [message(id, { amount: 10 }), message(id, { amount: 10 })]);
-    const c = consumer(unique('dupe'), topic);
-    await c.start();
+    const first = consumer(name, topic);
+    await first.start();
     await bus.publish(topic, [message(id, { amount: 10 })]); // and once more, in a later batch
-    const marker = '5b0c1f7e-1111-4c1b-9a57-2d4f3c7a0002';
-    await bus.publish(topic, [message(marker, { amount: 1 })]);
-    await eventually(async () => {
-      const { rows } = await ctx.pool.query('select 1 from effects where event_id = $1', [marker]);
-      return rows.length === 1 ? true : undefined;
-    });
-    await c.stop();
-    const { rows } = await ctx.pool.query('select count(*)::int as n from effects where event_id = $1', [id]);
-    expect(rows[0].n).toBe(1);
+    const marker = randomUUID();
+    await bus.publish(topic, [message(marker, { amount: 1 }, 'inv-2')]);
+    await eventually(() => effectOf(name, marker));
+    await first.stop();
+    // A new group name (a GROUP_PREFIX change, a rename) reads the topic from the beginning.
+    const renamed = consumer(name, topic, unique('renamed-group'));
+    await renamed.start();
+    const after = randomUUID();
+    await bus.publish(topic, [message(after, { amount: 1 }, 'inv-3')]);
+    await eventually(() => effectOf(name, after));
+    await renamed.stop();
+    expect((await effects(name)).map((e) => e.event_id)).toEqual([id, marker, after]);
   });
 
-  it('parks a poison message on the dead-letter topic with its error and goes on', async () => {
-    const topic = unique('consumer.poison');
-    const name = unique('poison');
-    const good1 = '5b0c1f7e-2222-4c1b-9a57-2d4f3c7a0001';
-    const poison = '5b0c1f7e-2222-4c1b-9a57-2d4f3c7a0002';
-    const good2 = '5b0c1f7e-2222-4c1b-9a57-2d4f3c7a0003';
+  it('handles each stream in order when its events arrive out of order, and skips a regression', async () => {
+    const topic = unique('consumer.order');
+    const name = unique('order');
+    const [e1, e2, e3] = [randomUUID(), randomUUID(), randomUUID()];
+    // The order a relay reading by transaction id once published: InvoiceIssued@1 last. Position 2
+    // was private (a gap that is no gap): @3 follows @1.
     await bus.publish(topic, [
-      message(good1, { amount: 1 }),
-      message(poison, { amount: -1 }),
-      message(good2, { amount: 2 }),
+      message(e3, { amount: 3 }, 'inv-9', 3, 1),
+      message(e1, { amount: 1 }, 'inv-9', 1, 0),
+      message(e1, { amount: 1 }, 'inv-9', 1, 0), // a repeat, as after a relay crash
     ]);
     const c = consumer(name, topic);
     await c.start();
-    await eventually(async () => {
-      const { rows } = await ctx.pool.query('select 1 from effects where event_id = $1', [good2]);
-      return rows.length === 1 ? true : undefined;
-    });
+    await eventually(() => effectOf(name, e3));
+    await bus.publish(topic, [message(e2, { amount: 2 }, 'inv-9', 2, 1)]); // below its place: a regression
+    const marker = randomUUID();
+    await bus.publish(topic, [message(marker, { amount: 9 }, 'inv-9', 4, 3)]);
+    await eventually(() => effectOf(name, marker));
     await c.stop();
-    const { rows } = await ctx.pool.query(
-      'select event_id from effects where event_id = any($1) order by amount',
-      [[good1, poison, good2]],
+    expect((await effects(name)).map((e) => e.amount)).toEqual([1, 3, 9]);
+  });
+
+  it('retries transient failures for as long as they last, parking nothing', async () => {
+    const topic = unique('consumer.transient');
+    const name = unique('transient');
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    for (const id of ids.slice(0, 8)) transientFailures.set(id, 12); // ~ a second and more of failing
+    for (const id of ids.slice(8, 10)) sessionKills.set(id, 2); // the database ends the session
+    await bus.publish(
+      topic,
+      ids.map((id, i) => message(id, { amount: i }, `inv-${i % 4}`, Math.floor(i / 4) + 1)),
     );
-    expect(rows.map((r) => r.event_id)).toEqual([good1, good2]);
+    const c = consumer(name, topic);
+    await c.start();
+    await eventually(async () => ((await effects(name)).length === 20 ? true : undefined), 60_000);
+    expect(await c.parked()).toEqual([]);
+    await c.stop();
+    expect(new Set((await effects(name)).map((e) => e.event_id)).size).toBe(20);
+    expect(sessionKills.get(ids[8]!)).toBe(0); // the sessions were really killed, and it went on
+  });
+
+  it('parks poison with its error, holds its stream behind it, goes on with other streams, and redrives', async () => {
+    const topic = unique('consumer.poison');
+    const name = unique('poison');
+    const [good1, poison, behind, other] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await bus.publish(topic, [
+      message(good1, { amount: 1 }, 'inv-1', 1),
+      message(poison, { amount: -1 }, 'inv-1', 2),
+      message(behind, { amount: 3 }, 'inv-1', 3), // depends on the poison: waits behind it
+      message(other, { amount: 4 }, 'inv-2', 1),
+    ]);
+    const c = consumer(name, topic);
+    await c.start();
+    await eventually(() => effectOf(name, other));
+    await eventually(async () => ((await c.parked()).length === 1 ? true : undefined));
+    expect((await effects(name)).map((e) => e.event_id)).toEqual([good1, other]);
+    const [parked] = await c.parked();
+    expect(parked).toMatchObject({
+      eventId: poison,
+      streamId: 'invoice-inv-1',
+      position: 2,
+      error: 'cannot handle a negative amount -1',
+      heldBehind: 1,
+    });
 
     const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
     const dlq = kafka.consumer({ groupId: unique('dlq-reader') });
     await dlq.connect();
     await dlq.subscribe({ topic: deadLetterTopic(topic, name), fromBeginning: true });
-    const parked: Record<string, string>[] = [];
+    const onTopic: Record<string, string>[] = [];
     await dlq.run({
       eachMessage: async ({ message: m }) => {
-        parked.push(Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
+        onTopic.push(Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
       },
     });
-    await eventually(async () => (parked.length > 0 ? true : undefined));
+    await eventually(async () => (onTopic.length > 0 ? true : undefined));
     await dlq.disconnect();
-    expect(parked).toHaveLength(1);
-    expect(parked[0]![CE.id]).toBe(poison);
-    expect(parked[0]!.dlq_error).toBe('cannot handle a negative amount -1');
-    expect(parked[0]!.dlq_original_topic).toBe(topic);
+    expect(onTopic[0]![CE.id]).toBe(poison);
+    expect(onTopic[0]!.dlq_error).toBe('cannot handle a negative amount -1');
+    expect(onTopic[0]!.dlq_original_topic).toBe(topic);
+
+    // A redrive that fails again leaves it parked.
+    await expect(c.redrive(poison)).rejects.toThrow('negative amount');
+    expect(await c.parked()).toHaveLength(1);
+    // After the fix, the redrive handles it, then the event held behind it, in order.
+    fixed.add(poison);
+    expect(await c.redrive(poison)).toBe('handled');
+    expect(await c.parked()).toEqual([]);
+    await c.stop();
+    expect((await effects(name)).map((e) => e.event_id)).toEqual([good1, other, poison, behind]);
+  });
+
+  it('lets an operator skip a parked event: its stream goes on past it', async () => {
+    const topic = unique('consumer.skip');
+    const name = unique('skip');
+    const [poison, behind] = [randomUUID(), randomUUID()];
+    await bus.publish(topic, [
+      message(poison, { amount: -5 }, 'inv-7', 1),
+      message(behind, { amount: 6 }, 'inv-7', 2),
+    ]);
+    const c = consumer(name, topic);
+    await c.start();
+    await eventually(async () => ((await c.parked()).length === 1 ? true : undefined));
+    expect(await c.skip(poison)).toBe('skipped');
+    expect(await c.skip(poison)).toBe('not-parked');
+    await c.stop();
+    expect((await effects(name)).map((e) => e.event_id)).toEqual([behind]);
   });
 });

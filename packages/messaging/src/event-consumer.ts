@@ -1,43 +1,84 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deadLetterTopic } from '@ar/contracts';
+import { CE, deadLetterTopic } from '@ar/contracts';
 import { inTransaction } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { fromBusMessage, type IncomingEvent } from './cloud-events';
-import type { BusSubscription, ConsumedMessage, MessageBus } from './message-bus';
+import { failureKind } from './failures';
+import type { BusSubscription, ConsumedMessage, DeliveryContext, MessageBus } from './message-bus';
 
 /** What a service does with one event, inside the transaction that also records it as handled. */
 export type EventHandler = (client: PoolClient, event: IncomingEvent) => Promise<void>;
 
 export interface EventConsumerOptions {
-  /** The consumer group, and the inbox's name for what this consumer has handled. */
+  /**
+   * What this consumer is (`collections.invoices`): the name its inbox, its place in each stream
+   * and its parked messages are kept under. Stable across consumer-group renames, so a renamed
+   * group that reads the topic again from the beginning has no second effect.
+   */
   name: string;
+  /** The Kafka consumer group; defaults to the name. */
+  groupId?: string;
   topics: string[];
   bus: MessageBus;
   pool: Pool;
   logger: Logger;
   handle: EventHandler;
-  /** Attempts per message before it goes to the dead-letter topic. */
-  maxAttempts?: number;
+  retry?: {
+    /** First wait after a failure; doubles up to `maxDelayMs`. */
+    firstDelayMs?: number;
+    maxDelayMs?: number;
+    /** Attempts for a failure that is neither transient nor poison before it is parked. */
+    unknownAttempts?: number;
+  };
 }
 
+/** A parked message as an operator sees it (`pnpm dlq`, `GET /admin/dlq`). */
+export interface ParkedMessage {
+  consumer: string;
+  eventId: string;
+  streamId: string | null;
+  position: number | null;
+  topic: string;
+  type: string | null;
+  error: string;
+  errorType: string;
+  parkedAt: string;
+  /** Later events of the same stream held back behind it. */
+  heldBehind: number;
+}
+
+type Outcome = 'handled' | 'duplicate' | 'held' | 'parked-key';
+
 /**
- * An idempotent consumer (CONVENTIONS §7). Each message's effect and its inbox row commit in one
- * PostgreSQL transaction, so a redelivered message (rebalance, crash before the offset commit)
- * is recognised by its event id and has no second effect. The whole batch is tried in one
- * transaction first (the fast path); if that fails, message by message, each retried a bounded
- * number of times, then parked on the dead-letter topic with its error - and the consumer goes on.
+ * An idempotent, ordered consumer (CONVENTIONS §7).
+ * - **Once:** each message's effect and its inbox row commit in one PostgreSQL transaction, so
+ *   a redelivery (rebalance, crash before the offset commit, a renamed group) has no second effect.
+ * - **In stream order:** it keeps its place in each stream (the subject); an event whose
+ *   `ce_previoussequence` it has not reached yet is held in the database until the missing one
+ *   arrives, then both are handled in order; an event at or below its place is a regression and
+ *   is skipped.
+ * - **Transient failures never drop a message:** they are retried with backoff for as long as
+ *   they last, the partition waiting and the consumer heart-beating. Only poison is parked (on
+ *   the dead-letter topic, and in `consumer_parked` with its error); the parked event's stream
+ *   holds back its later events until the event is redriven or skipped.
+ * The whole batch is tried in one transaction first (the fast path); if that fails, message by
+ * message.
  */
 export class EventConsumer {
   private subscription: BusSubscription | undefined;
 
   constructor(private readonly options: EventConsumerOptions) {}
 
+  get name(): string {
+    return this.options.name;
+  }
+
   async start(): Promise<void> {
     this.subscription = await this.options.bus.subscribe({
-      groupId: this.options.name,
+      groupId: this.options.groupId ?? this.options.name,
       topics: this.options.topics,
-      handleBatch: (messages) => this.handleBatch(messages),
+      handleBatch: (messages, context) => this.handleBatch(messages, context),
     });
   }
 
@@ -45,59 +86,169 @@ export class EventConsumer {
     await this.subscription?.stop();
   }
 
-  private async handleBatch(messages: ConsumedMessage[]): Promise<void> {
+  private async handleBatch(messages: ConsumedMessage[], context: DeliveryContext): Promise<void> {
     try {
       await inTransaction(this.options.pool, async (client) => {
-        for (const message of messages) await this.handleOnce(client, fromBusMessage(message));
+        for (const message of messages) {
+          await this.deliver(client, message);
+          await context.heartbeat();
+        }
       });
       return;
     } catch {
-      // One bad message must not hold the others back: isolate it.
+      // One failing message must not hold the others back: take them one at a time.
     }
-    for (const message of messages) await this.handleAlone(message);
+    for (const message of messages) await this.handleAlone(message, context);
   }
 
-  /** Returns false when the event was already handled (a duplicate delivery). */
-  private async handleOnce(client: PoolClient, event: IncomingEvent): Promise<boolean> {
-    const inbox = await client.query(
-      'insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing',
-      [this.options.name, event.eventId],
-    );
-    if (inbox.rowCount === 0) return false;
-    await this.options.handle(client, event);
-    return true;
-  }
-
-  private async handleAlone(message: ConsumedMessage): Promise<void> {
-    const maxAttempts = this.options.maxAttempts ?? 3;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  private async handleAlone(message: ConsumedMessage, context: DeliveryContext): Promise<void> {
+    const { firstDelayMs = 100, maxDelayMs = 30_000, unknownAttempts = 3 } = this.options.retry ?? {};
+    for (let attempt = 1; ; attempt++) {
+      if (!context.isActive())
+        throw new Error('partition revoked; the message will be delivered to its new owner');
       try {
-        const event = fromBusMessage(message);
-        await inTransaction(this.options.pool, (client) => this.handleOnce(client, event));
+        await inTransaction(this.options.pool, (client) => this.deliver(client, message));
+        if (attempt > 1)
+          this.options.logger.info({ consumer: this.name, attempt }, 'message handled after retries');
         return;
       } catch (error) {
-        lastError = error;
-        if (attempt < maxAttempts) await sleep(20 * 2 ** attempt);
+        const kind = failureKind(error);
+        if (kind === 'poison' || (kind === 'unknown' && attempt >= unknownAttempts)) {
+          await this.park(message, error);
+          return;
+        }
+        const delay = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs) * (0.75 + Math.random() / 2);
+        // Loud at first, then once in a while: an outage of minutes must not flood the log.
+        if (attempt <= 3 || attempt % 20 === 0)
+          this.options.logger.warn(
+            {
+              err: error,
+              consumer: this.name,
+              kind,
+              attempt,
+              retryInMs: Math.round(delay),
+              offset: message.offset,
+            },
+            'message failed; retrying',
+          );
+        await waitHeartbeating(delay, context);
       }
     }
-    await this.deadLetter(message, lastError);
   }
 
-  private async deadLetter(message: ConsumedMessage, error: unknown): Promise<void> {
-    const err = error instanceof Error ? error : new Error(String(error));
-    const topic = deadLetterTopic(message.topic, this.options.name);
+  /**
+   * Handles one message in `client`'s transaction, keeping the stream's order. `redrive` lets
+   * the parked event at the head of its stream through.
+   */
+  private async deliver(client: PoolClient, message: ConsumedMessage, redrive = false): Promise<Outcome> {
+    const event = fromBusMessage(message);
+    const name = this.name;
+    const seen = await client.query('select 1 from inbox where consumer = $1 and event_id = $2', [
+      name,
+      event.eventId,
+    ]);
+    if (seen.rowCount) return 'duplicate';
+    if (event.streamPosition <= 0) {
+      // No position (a producer that does not say): once, but no order to keep.
+      await this.handleOnce(client, event);
+      return 'handled';
+    }
+    await client.query(
+      'insert into consumer_streams (consumer, stream_id, position) values ($1, $2, 0) on conflict do nothing',
+      [name, event.streamId],
+    );
+    const { rows } = await client.query<{ position: number; parked_position: number | null }>(
+      'select position, parked_position from consumer_streams where consumer = $1 and stream_id = $2 for update',
+      [name, event.streamId],
+    );
+    const place = rows[0]!;
+    if (event.streamPosition <= place.position) {
+      this.options.logger.debug({ consumer: name, event: event.eventId, place }, 'regression skipped');
+      await client.query('insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing', [
+        name,
+        event.eventId,
+      ]);
+      return 'duplicate';
+    }
+    const isParkedHead = redrive && place.parked_position === event.streamPosition;
+    if (place.parked_position !== null && !isParkedHead) {
+      await this.hold(client, event, message, place.parked_position);
+      return 'parked-key';
+    }
+    if (!isParkedHead && (event.previousSequence ?? place.position) > place.position) {
+      await this.hold(client, event, message, event.previousSequence!);
+      return 'held';
+    }
+    await this.handleOnce(client, event);
+    await client.query(
+      'update consumer_streams set position = $3, parked_position = null where consumer = $1 and stream_id = $2',
+      [name, event.streamId, event.streamPosition],
+    );
+    await this.releaseHeld(client, event.streamId);
+    return 'handled';
+  }
+
+  private async handleOnce(client: PoolClient, event: IncomingEvent): Promise<void> {
+    await client.query('insert into inbox (consumer, event_id) values ($1, $2)', [this.name, event.eventId]);
+    await this.options.handle(client, event);
+  }
+
+  private async hold(client: PoolClient, event: IncomingEvent, message: ConsumedMessage, waitingFor: number) {
+    this.options.logger.info(
+      { consumer: this.name, stream: event.streamId, position: event.streamPosition, waitingFor },
+      'event held back until the stream reaches it',
+    );
+    await client.query(
+      `insert into consumer_held (consumer, stream_id, position, previous_position, message)
+       values ($1, $2, $3, $4, $5) on conflict do nothing`,
+      [this.name, event.streamId, event.streamPosition, event.previousSequence ?? 0, JSON.stringify(message)],
+    );
+  }
+
+  /** Handles the held events the stream has now reached, in order; a poison one is parked. */
+  private async releaseHeld(client: PoolClient, streamId: string): Promise<void> {
+    for (;;) {
+      const { rows } = await client.query<{ message: ConsumedMessage; position: number }>(
+        `select h.message, h.position from consumer_held h join consumer_streams s using (consumer, stream_id)
+          where h.consumer = $1 and h.stream_id = $2 and s.parked_position is null
+            and h.previous_position <= s.position
+          order by h.position limit 1`,
+        [this.name, streamId],
+      );
+      const next = rows[0];
+      if (!next) return;
+      await client.query(
+        'delete from consumer_held where consumer = $1 and stream_id = $2 and position = $3',
+        [this.name, streamId, next.position],
+      );
+      await client.query('savepoint held_event');
+      try {
+        await this.deliver(client, next.message);
+        await client.query('release savepoint held_event');
+      } catch (error) {
+        if (failureKind(error) === 'transient') throw error;
+        await client.query('rollback to savepoint held_event');
+        await this.parkIn(client, next.message, error);
+        return;
+      }
+    }
+  }
+
+  private async park(message: ConsumedMessage, error: unknown): Promise<void> {
+    const err = asError(error);
+    const topic = deadLetterTopic(message.topic, this.name);
     this.options.logger.error(
       {
         err,
-        consumer: this.options.name,
+        consumer: this.name,
         topic: message.topic,
         partition: message.partition,
         offset: message.offset,
         deadLetterTopic: topic,
       },
-      'message could not be handled; sent to the dead-letter topic',
+      'message parked: it cannot be handled as it is (later events of its stream wait behind it)',
     );
+    // The topic is for people and tools watching; the table is what redrive and holding use.
     await this.options.bus.publish(topic, [
       {
         key: message.key,
@@ -109,9 +260,103 @@ export class EventConsumer {
           dlq_original_topic: message.topic,
           dlq_original_partition: String(message.partition),
           dlq_original_offset: message.offset,
-          dlq_consumer: this.options.name,
+          dlq_consumer: this.name,
         },
       },
     ]);
+    await inTransaction(this.options.pool, (client) => this.parkIn(client, message, err));
+  }
+
+  private async parkIn(client: PoolClient, message: ConsumedMessage, error: unknown): Promise<void> {
+    const err = asError(error);
+    const h = message.headers;
+    const eventId = h[CE.id] || `${message.topic}/${message.partition}/${message.offset}`;
+    const streamId = h[CE.subject] || null;
+    const position = Number(h[CE.sequence]) > 0 ? Number(h[CE.sequence]) : null;
+    await client.query(
+      `insert into consumer_parked (consumer, event_id, stream_id, position, message, error, error_type)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (consumer, event_id) do update set error = excluded.error, error_type = excluded.error_type, parked_at = now()`,
+      [this.name, eventId, streamId, position, JSON.stringify(message), err.message.slice(0, 2000), err.name],
+    );
+    if (streamId && position) {
+      // The stream's later events wait behind it (they may depend on it).
+      await client.query(
+        `insert into consumer_streams (consumer, stream_id, position, parked_position) values ($1, $2, 0, $3)
+         on conflict (consumer, stream_id) do update set parked_position = excluded.parked_position`,
+        [this.name, streamId, position],
+      );
+    }
+  }
+
+  /** Parked messages of this consumer, oldest first. */
+  async parked(): Promise<ParkedMessage[]> {
+    const { rows } = await this.options.pool.query(
+      `select p.consumer, p.event_id as "eventId", p.stream_id as "streamId", p.position, p.message->>'topic' as topic,
+              p.message->'headers'->>'${CE.type}' as type, p.error, p.error_type as "errorType",
+              to_char(p.parked_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "parkedAt",
+              (select count(*)::int from consumer_held h where h.consumer = p.consumer and h.stream_id = p.stream_id) as "heldBehind"
+         from consumer_parked p where p.consumer = $1 order by p.parked_at`,
+      [this.name],
+    );
+    return rows;
+  }
+
+  /**
+   * Handles a parked message again (after a fix), then the events held behind it. Resolves
+   * `handled`, or throws the error it failed with again (it stays parked).
+   */
+  async redrive(eventId: string): Promise<'handled' | 'not-parked'> {
+    return inTransaction(this.options.pool, async (client) => {
+      const message = await this.takeParked(client, eventId);
+      if (!message) return 'not-parked';
+      await this.deliver(client, message, true);
+      return 'handled';
+    });
+  }
+
+  /** Gives up on a parked message: its stream moves past it, and the events held behind it go on. */
+  async skip(eventId: string): Promise<'skipped' | 'not-parked'> {
+    return inTransaction(this.options.pool, async (client) => {
+      const message = await this.takeParked(client, eventId);
+      if (!message) return 'not-parked';
+      const h = message.headers;
+      if (h[CE.subject] && Number(h[CE.sequence]) > 0) {
+        await client.query(
+          `update consumer_streams set position = greatest(position, $3), parked_position = null
+            where consumer = $1 and stream_id = $2`,
+          [this.name, h[CE.subject], Number(h[CE.sequence])],
+        );
+        await this.releaseHeld(client, h[CE.subject]!);
+      }
+      if (h[CE.id])
+        await client.query('insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing', [
+          this.name,
+          h[CE.id],
+        ]);
+      this.options.logger.warn({ consumer: this.name, eventId }, 'parked message skipped by an operator');
+      return 'skipped';
+    });
+  }
+
+  private async takeParked(client: PoolClient, eventId: string): Promise<ConsumedMessage | undefined> {
+    const { rows } = await client.query<{ message: ConsumedMessage }>(
+      'delete from consumer_parked where consumer = $1 and event_id = $2 returning message',
+      [this.name, eventId],
+    );
+    return rows[0]?.message;
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Waits `ms`, telling the broker every second that this consumer is alive. */
+async function waitHeartbeating(ms: number, context: DeliveryContext): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && context.isActive()) {
+    await sleep(Math.min(1000, until - Date.now()));
+    await context.heartbeat();
   }
 }

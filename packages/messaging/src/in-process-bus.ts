@@ -68,7 +68,10 @@ export class InProcessBus implements MessageBus {
 async function deliver(group: Group, messages: ConsumedMessage[]): Promise<void> {
   for (let attempt = 1; !group.stopped; attempt++) {
     try {
-      await group.options.handleBatch(messages);
+      await group.options.handleBatch(messages, {
+        heartbeat: async () => {},
+        isActive: () => !group.stopped,
+      });
       return;
     } catch {
       await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 2000)));

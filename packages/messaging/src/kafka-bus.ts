@@ -25,6 +25,8 @@ export interface KafkaBusOptions extends Partial<KafkaSettings> {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** Partitions one consumer handles at once (each still in order); default 3. */
+  partitionsConsumedConcurrently?: number;
 }
 
 /** Kafka through kafkajs: an idempotent producer (acks=all) and batch consumers with manual offsets. */
@@ -144,7 +146,9 @@ export class KafkaBus implements MessageBus {
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Order is per partition (per key), so partitions are handled side by side: one partition
+      // waiting on a transient failure holds back only its own keys.
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({
         batch,
         resolveOffset,
@@ -167,7 +171,7 @@ export class KafkaBus implements MessageBus {
             ]),
           ),
         }));
-        await options.handleBatch(messages);
+        await options.handleBatch(messages, { heartbeat, isActive: () => isRunning() && !isStale() });
         // Committed as offset + 1 by kafkajs, and only now that the effects are stored.
         resolveOffset(batch.messages.at(-1)!.offset);
         await commitOffsetsIfNecessary();

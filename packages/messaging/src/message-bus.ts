@@ -14,14 +14,23 @@ export interface ConsumedMessage extends BusMessage {
   offset: string;
 }
 
+/** What a handler may ask of the bus while it works on a batch (e.g. while retrying for minutes). */
+export interface DeliveryContext {
+  /** Tells the broker this consumer is alive, so a long batch does not cost its partitions. */
+  heartbeat(): Promise<void>;
+  /** False once the batch's partition was revoked (rebalance, shutdown): stop and let it be redelivered. */
+  isActive(): boolean;
+}
+
 export interface SubscribeOptions {
   groupId: string;
   topics: string[];
   /**
-   * Handles a batch; the bus commits the batch's offsets only after it resolves. If it throws,
-   * the batch is delivered again. Handlers must therefore be idempotent.
+   * Handles a batch (all of one partition, in order); the bus commits the batch's offsets only
+   * after it resolves. If it throws, the batch is delivered again. Handlers must therefore be
+   * idempotent.
    */
-  handleBatch(messages: ConsumedMessage[]): Promise<void>;
+  handleBatch(messages: ConsumedMessage[], context: DeliveryContext): Promise<void>;
 }
 
 export interface BusSubscription {

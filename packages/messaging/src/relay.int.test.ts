@@ -3,8 +3,9 @@ import { CE } from '@ar/contracts';
 import { NO_STREAM } from '@ar/kernel';
 import { loadCheckpoint, PostgresEventStore } from '@ar/postgres';
 import { Kafka, logLevel } from 'kafkajs';
-import { eventually, freshStoreSchema, testInfra, unique } from '../../../tests/support/infra';
+import { eventually, freshStoreSchema, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { spawnTypeScript, stopProcess } from '../../../tests/support/process';
+import { KafkaBus } from './kafka-bus';
 
 interface RelayProcess {
   child: ChildProcess;
@@ -128,6 +129,9 @@ describe('relay from the store to Kafka', () => {
     const { pool, schema, databaseUrl } = await freshStoreSchema('relay2');
     const store = new PostgresEventStore(pool, schema);
     const topic = unique('relay.two');
+    const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'relay-test', logger: quietLogger });
+    await bus.ensureTopics([topic]); // read from before the first publish
+    await bus.close();
     const env = {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: kafkaBrokers.join(','),

@@ -1,4 +1,5 @@
 import { publicEventsOf } from '@ar/contracts';
+import type { RecordedEvent } from '@ar/kernel';
 import { type AppendNotifier, advanceCheckpoint, loadCheckpoint, StoreSubscription } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -39,9 +40,11 @@ export class Relay {
       batchSize: options.batchSize ?? 500,
       loadCheckpoint: () => loadCheckpoint(options.pool, checkpointName),
       handle: async (events, from) => {
-        const messages = events
-          .filter((e) => contracts.has(e.type))
-          .map((e) => toBusMessage(e, options.service, contracts.get(e.type)));
+        const published = events.filter((e) => contracts.has(e.type));
+        const previous = await previousPublicPositions(options.pool, published, [...contracts.keys()]);
+        const messages = published.map((e) =>
+          toBusMessage(e, options.service, contracts.get(e.type), previous.get(e.eventId)),
+        );
         await options.bus.publish(options.topic, messages);
         // Compare-and-set: a relay that lost its lease mid-batch cannot move the checkpoint back.
         await advanceCheckpoint(options.pool, checkpointName, from, events.at(-1)!.checkpoint);
@@ -61,4 +64,32 @@ export class Relay {
   caughtUp(): Promise<void> {
     return this.subscription.caughtUp();
   }
+}
+
+/**
+ * For each event, the position of its stream's previous public event (0 if none): one indexed
+ * look-up per stream of the batch, then carried along the batch.
+ */
+async function previousPublicPositions(
+  pool: Pool,
+  events: RecordedEvent[],
+  publicTypes: string[],
+): Promise<Map<string, number>> {
+  if (events.length === 0) return new Map();
+  const first = new Map<string, number>();
+  for (const e of events) if (!first.has(e.streamId)) first.set(e.streamId, e.streamPosition);
+  const { rows } = await pool.query<{ stream_id: string; previous: number | null }>(
+    `select s.stream_id,
+            (select max(e.stream_position) from events e
+              where e.stream_id = s.stream_id and e.stream_position < s.position and e.event_type = any($3)) as previous
+       from unnest($1::text[], $2::int[]) as s(stream_id, position)`,
+    [[...first.keys()], [...first.values()], publicTypes],
+  );
+  const last = new Map(rows.map((r) => [r.stream_id, r.previous ?? 0]));
+  const previous = new Map<string, number>();
+  for (const e of events) {
+    previous.set(e.eventId, last.get(e.streamId) ?? 0);
+    last.set(e.streamId, e.streamPosition);
+  }
+  return previous;
 }

@@ -1,5 +1,5 @@
 import { addDays, type BusinessCalendar, type IsoDate } from '@ar/kernel';
-import { inTransaction, type Migration } from '@ar/postgres';
+import { inTransaction, type Migration, withConnection } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 
@@ -59,35 +59,38 @@ export class BusinessDayScheduler {
   private async runThrough(today: IsoDate): Promise<DayRunSummary> {
     const { job, pool, calendar, logger } = this.options;
     const summary: DayRunSummary = { days: [], commands: 0 };
-    const lock = await pool.connect();
-    try {
-      await lock.query('select pg_advisory_lock(hashtext($1))', [`business-day:${job.name}`]);
-      const { rows } = await lock.query<{ last_day: string }>(
-        "select to_char(last_day, 'YYYY-MM-DD') as last_day from business_days where job = $1",
-        [job.name],
-      );
-      let day = rows[0] ? addDays(rows[0].last_day, 1) : today;
-      for (; day <= today; day = addDays(day, 1)) {
-        if (calendar.isWorkingDay(day)) {
-          const commands = await job.run(day);
-          summary.days.push(day);
-          summary.commands += commands;
-          logger.info({ job: job.name, day, commands }, 'business day done');
-        }
-        await inTransaction(pool, (client) =>
-          client.query(
-            `insert into business_days (job, last_day) values ($1, $2)
-             on conflict (job) do update set last_day = excluded.last_day, updated_at = now()`,
-            [job.name, day],
-          ),
+    // One instance at a time runs a job's days (a session lock: a killed owner's ends with it);
+    // a second one waits, then finds the days done.
+    return withConnection(pool, async (lock) => {
+      const key = `business-day:${job.name}`;
+      await lock.query("select pg_advisory_lock(hashtextextended(current_schema() || ':' || $1, 0))", [key]);
+      try {
+        const { rows } = await lock.query<{ last_day: string }>(
+          "select to_char(last_day, 'YYYY-MM-DD') as last_day from business_days where job = $1",
+          [job.name],
         );
+        let day = rows[0] ? addDays(rows[0].last_day, 1) : today;
+        for (; day <= today; day = addDays(day, 1)) {
+          if (calendar.isWorkingDay(day)) {
+            const commands = await job.run(day);
+            summary.days.push(day);
+            summary.commands += commands;
+            logger.info({ job: job.name, day, commands }, 'business day done');
+          }
+          await inTransaction(pool, (client) =>
+            client.query(
+              `insert into business_days (job, last_day) values ($1, $2)
+             on conflict (job) do update set last_day = greatest(business_days.last_day, excluded.last_day), updated_at = now()`,
+              [job.name, day],
+            ),
+          );
+        }
+        return summary;
+      } finally {
+        await lock
+          .query("select pg_advisory_unlock(hashtextextended(current_schema() || ':' || $1, 0))", [key])
+          .catch(() => {});
       }
-      return summary;
-    } finally {
-      await lock
-        .query('select pg_advisory_unlock(hashtext($1))', [`business-day:${job.name}`])
-        .catch(() => {});
-      lock.release();
-    }
+    });
   }
 }

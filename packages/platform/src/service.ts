@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
+import { deadLetterRoutes } from './dead-letter-routes';
 import { createHttpApp, type ServiceHttpApp } from './http-app';
 import { progressRoutes } from './progress-routes';
 import { projectionRoutes } from './projection-routes';
@@ -141,7 +142,10 @@ export async function startService(
   const consumers = (def.consumers?.(ctx) ?? []).map(
     (c) =>
       new EventConsumer({
-        name: `${infra.groupPrefix ?? ''}${def.name}.${c.name}`,
+        // The inbox and stream places go by what the consumer is, the group by where it runs:
+        // a renamed group re-reads the topic with no second effect.
+        name: `${def.name}.${c.name}`,
+        groupId: `${infra.groupPrefix ?? ''}${def.name}.${c.name}`,
         topics: c.topics.map((t) => ctx.topics[t]),
         bus: infra.bus,
         pool,
@@ -205,6 +209,7 @@ export async function startService(
   await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
   await app.register(async (scope) => progressRoutes(scope as ServiceHttpApp, ctx, caughtUp));
   await app.register(async (scope) => projectionRoutes(scope as ServiceHttpApp, ctx));
+  await app.register(async (scope) => deadLetterRoutes(scope as ServiceHttpApp, consumers));
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);

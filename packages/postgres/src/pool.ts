@@ -28,18 +28,41 @@ export function createSchemaPool(databaseUrl: string, schema: string, extra: Poo
   return pool;
 }
 
+/**
+ * Runs `work` on one connection of the pool (a session: advisory locks, a transaction). A session
+ * ended under it (server restart, terminated backend) makes the client emit 'error'; unheard,
+ * that would end the process - the query's own rejection says it instead, and the broken
+ * connection is closed, not handed out again.
+ */
+export async function withConnection<R>(
+  pool: Pool,
+  work: (client: PoolClient, markBroken: () => void) => Promise<R>,
+): Promise<R> {
+  const client = await pool.connect();
+  let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client, onError);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
 /** Runs `work` in one transaction; rolls back on any error. */
 export async function inTransaction<R>(pool: Pool, work: (client: PoolClient) => Promise<R>): Promise<R> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withConnection(pool, async (client, markBroken) => {
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(markBroken);
+      throw error;
+    }
+  });
 }

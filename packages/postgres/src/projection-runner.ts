@@ -11,7 +11,7 @@ import {
   readAllAfter,
   START,
 } from './global-order';
-import { assertSchemaName, inTransaction } from './pool';
+import { assertSchemaName, inTransaction, withConnection } from './pool';
 import { StoreSubscription } from './store-subscription';
 
 /**
@@ -101,8 +101,7 @@ export class ProjectionRunner {
       `${schema.slice(0, 40)}_rebuild_${this.projection.name.replace(/\W/g, '_')}`.slice(0, 63),
     );
     const lockName = `${schema}:rebuild:${this.projection.name}`;
-    const lock = await pool.connect();
-    try {
+    return withConnection(pool, async (lock) => {
       const { rows } = await lock.query<{ ok: boolean }>(
         'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
         [lockName],
@@ -161,9 +160,7 @@ export class ProjectionRunner {
         await pool.query(`drop schema if exists ${shadow} cascade`).catch(() => {});
         await lock.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lockName]).catch(() => {});
       }
-    } finally {
-      lock.release();
-    }
+    });
   }
 }
 
