@@ -75,6 +75,40 @@ export const eventStoreMigrations: Migration[] = [
       alter table streams alter column last_transaction_id set not null;
     `,
   },
+  {
+    // A consumer's place in each stream it receives, the events it holds back until an earlier
+    // one arrives, and what it parked (see EventConsumer in @ar/messaging).
+    id: 'event-store-003',
+    sql: `
+      create table consumer_streams (
+        consumer text not null,
+        stream_id text not null,
+        position integer not null,
+        parked_position integer,
+        primary key (consumer, stream_id)
+      );
+      create table consumer_held (
+        consumer text not null,
+        stream_id text not null,
+        position integer not null,
+        previous_position integer not null,
+        message jsonb not null,
+        held_at timestamptz not null default now(),
+        primary key (consumer, stream_id, position)
+      );
+      create table consumer_parked (
+        consumer text not null,
+        event_id text not null,
+        stream_id text,
+        position integer,
+        message jsonb not null,
+        error text not null,
+        error_type text not null,
+        parked_at timestamptz not null default now(),
+        primary key (consumer, event_id)
+      );
+    `,
+  },
 ];
 
 export interface EventRow {
