@@ -7,6 +7,7 @@ import {
   systemClock,
   toIsoDate,
 } from '@ar/kernel';
+import type { Pool } from 'pg';
 
 export type NewDayListener = (today: IsoDate) => Promise<unknown>;
 
@@ -20,9 +21,70 @@ export type NewDayListener = (today: IsoDate) => Promise<unknown>;
 export class BusinessClock implements Clock {
   private readonly listeners: { name: string; listener: NewDayListener }[] = [];
   private readonly source: Clock;
+  /** Where a controllable clock's day is kept, so every instance (and a restart) shares it. */
+  private readonly stores: Pool[] = [];
+  private follower: NodeJS.Timeout | undefined;
+  private following: Promise<unknown> = Promise.resolve();
 
   constructor(startDay?: IsoDate) {
     this.source = startDay ? new ControllableClock(BusinessClock.instantOf(startDay)) : systemClock;
+  }
+
+  /**
+   * Keeps a controllable clock's day in the service's database (`business_clock`), shared by
+   * every instance of the service: moved on one, it moves on all (each looks every `followMs`
+   * and runs its day jobs), and a restart goes on from the day reached, never back to
+   * BUSINESS_DATE. The system clock needs no sharing.
+   */
+  async share(pool: Pool, followMs = 500): Promise<void> {
+    if (!(this.source instanceof ControllableClock)) return;
+    this.stores.push(pool);
+    await this.refresh();
+    await this.save(this.today());
+    if (!this.follower) {
+      this.follower = setInterval(() => {
+        this.following = this.following.then(() => this.follow()).catch(() => {});
+      }, followMs);
+      this.follower.unref();
+    }
+  }
+
+  /** Stops following the shared day (at shutdown), and forgets the store. */
+  unshare(pool: Pool): void {
+    const i = this.stores.indexOf(pool);
+    if (i >= 0) this.stores.splice(i, 1);
+    if (this.stores.length === 0 && this.follower) {
+      clearInterval(this.follower);
+      this.follower = undefined;
+    }
+  }
+
+  /** Takes a later day another instance moved the clock to; true when it moved. */
+  private async refresh(): Promise<boolean> {
+    if (!(this.source instanceof ControllableClock)) return false;
+    let latest = this.today();
+    for (const pool of this.stores) {
+      const { rows } = await pool.query<{ today: string }>(
+        "select to_char(today, 'YYYY-MM-DD') as today from business_clock where id",
+      );
+      if (rows[0] && rows[0].today > latest) latest = rows[0].today;
+    }
+    if (latest === this.today()) return false;
+    this.source.set(BusinessClock.instantOf(latest));
+    return true;
+  }
+
+  private async save(day: IsoDate): Promise<void> {
+    for (const pool of this.stores)
+      await pool.query(
+        `insert into business_clock (id, today) values (true, $1)
+         on conflict (id) do update set today = greatest(business_clock.today, excluded.today), updated_at = now()`,
+        [day],
+      );
+  }
+
+  private async follow(): Promise<void> {
+    if (await this.refresh()) await this.notify();
   }
 
   /** Business events of a day are stamped mid-morning UTC: a day, not an instant, is what counts. */
@@ -60,6 +122,7 @@ export class BusinessClock implements Clock {
         'this platform follows the system clock; start it with BUSINESS_DATE=YYYY-MM-DD to control the day',
       );
     }
+    await this.refresh(); // another instance may have moved it already
     const today = this.today();
     if (day < today) {
       throw new RuleViolation(
@@ -68,6 +131,7 @@ export class BusinessClock implements Clock {
         'today',
       );
     }
+    await this.save(day);
     this.source.set(BusinessClock.instantOf(day));
     return { today: day, results: await this.notify(day) };
   }

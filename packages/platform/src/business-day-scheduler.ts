@@ -8,6 +8,11 @@ export const businessDayMigrations: Migration[] = [
     id: 'business-days-001',
     sql: 'create table business_days (job text primary key, last_day date not null, updated_at timestamptz not null default now())',
   },
+  {
+    // The controllable clock's day, shared by every instance of the service (BusinessClock.share).
+    id: 'business-days-002',
+    sql: 'create table business_clock (id boolean primary key check (id), today date not null, updated_at timestamptz not null default now())',
+  },
 ];
 
 /** Work a service does once per business day, e.g. the overdue clock visiting open invoices. */

@@ -181,6 +181,7 @@ export async function startService(
     for (const s of schedulers) runs[s.jobName] = await s.catchUp(day);
     return runs;
   };
+  await ctx.clock.share(pool);
   const unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
   await catchUp(ctx.clock.today());
   // On the system clock, a new day begins by itself; a controllable clock says so when moved.
@@ -231,6 +232,7 @@ export async function startService(
     stop: async () => {
       await app.close();
       unsubscribe();
+      ctx.clock.unshare(pool);
       if (dayTimer) clearInterval(dayTimer);
       await Promise.all(schedulers.map((s) => s.idle()));
       if (!infra.leases) {
