@@ -63,7 +63,7 @@ export class BusinessClock implements Clock {
   private async refresh(): Promise<boolean> {
     if (!(this.source instanceof ControllableClock)) return false;
     let latest = this.today();
-    for (const pool of this.stores) {
+    for (const pool of [...this.stores]) {
       const { rows } = await pool.query<{ today: string }>(
         "select to_char(today, 'YYYY-MM-DD') as today from business_clock where id",
       );
