@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { CE } from '@ar/contracts';
 import { NO_STREAM } from '@ar/kernel';
-import { loadCheckpoint, PostgresEventStore } from '@ar/postgres';
+import { AppendNotifier, loadCheckpoint, PostgresEventStore } from '@ar/postgres';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually, freshStoreSchema, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { spawnTypeScript, stopProcess } from '../../../tests/support/process';
 import { KafkaBus } from './kafka-bus';
+import { Relay } from './relay';
 
 interface RelayProcess {
   child: ChildProcess;
@@ -167,6 +168,59 @@ describe('relay from the store to Kafka', () => {
     const all = await readTopic(kafkaBrokers, topic, 250);
     expect(new Set(all.map((r) => r.id)).size).toBe(250);
     await stopProcess(second.child, 'SIGTERM');
+    await pool.end();
+  });
+
+  it('publishes a stream in stream order when the transaction that wrote its later events took its id first (cash application)', async () => {
+    const { kafkaBrokers } = testInfra();
+    const { pool, schema, databaseUrl } = await freshStoreSchema('relay3');
+    const store = new PostgresEventStore(pool, schema);
+    const topic = unique('relay.order');
+    const metadata = { correlationId: 'c-9' };
+    // Cash application: the payment's stream first (the transaction takes its id), then - after
+    // the invoice was issued by another transaction - the invoice's allocation and payment.
+    const cash = await pool.connect();
+    await cash.query('begin');
+    await store.appendToStream(
+      'payment-P-9',
+      [{ type: 'PaymentReceived', data: { paymentId: 'P-9' } }],
+      { expectedVersion: NO_STREAM, metadata },
+      cash,
+    );
+    await store.appendToStream('invoice-INV-9', [{ type: 'InvoiceIssued', data: { invoiceId: 'INV-9' } }], {
+      expectedVersion: NO_STREAM,
+      metadata,
+    });
+    await store.appendToStream(
+      'invoice-INV-9',
+      [
+        { type: 'PaymentAllocated', data: { invoiceId: 'INV-9' } },
+        { type: 'InvoicePaid', data: { invoiceId: 'INV-9' } },
+      ],
+      { expectedVersion: 1, metadata },
+      cash,
+    );
+    await cash.query('commit');
+    cash.release();
+    const notifier = new AppendNotifier(databaseUrl);
+    await notifier.start();
+    const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'relay-order', logger: quietLogger });
+    const relay = new Relay({
+      service: 'invoicing',
+      topic,
+      pool,
+      schema,
+      bus,
+      notifier,
+      logger: quietLogger,
+    });
+    relay.start();
+    await relay.caughtUp();
+    await relay.stop();
+    await bus.close();
+    await notifier.stop();
+    const received = await readTopic(kafkaBrokers, topic, 3);
+    expect(received.filter((r) => r.key === 'INV-9').map((r) => r.seq)).toEqual([1, 2, 3]);
     await pool.end();
   });
 });
