@@ -75,6 +75,9 @@ export class Leases {
       connectionString: this.options.databaseUrl,
       application_name: 'ar-leases',
       keepAlive: true,
+      // A server that does not answer must not stall the lease checks: give up, try again.
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
     });
     client.on('error', (error) => {
       if (this.client !== client) return;
