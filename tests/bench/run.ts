@@ -1,10 +1,11 @@
 /**
  * `pnpm bench`: on this machine, (1) throughput from HTTP command to read model, (2) the aging
- * reports over 1,000,000 open invoices and (3) kafkajs against @platformatic/kafka on the same
- * broker. Bounded in count and time; results go to tests/bench/results.json (and to stdout),
+ * reports over 1,000,000 open invoices, (3) kafkajs against @platformatic/kafka on the same
+ * broker and (4) the event store: appends with 16 writers, another process's reader, a long
+ * stream. Bounded in count and time; results go to tests/bench/results.json (and to stdout),
  * merged into what is there, so running one scenario keeps the others' last results. Uses
  * DATABASE_URL and KAFKA_BROKERS, or starts the test PostgreSQL and Kafka through infra/ when
- * they are not set. BENCH_ONLY=commands|aging|kafka runs one of them.
+ * they are not set. BENCH_ONLY=commands|aging|kafka|store runs one of them.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,6 +18,7 @@ import { reportingService } from '@ar/reporting';
 import pino from 'pino';
 import { agingAtScale } from './aging-at-scale';
 import { kafkaClients } from './kafka-clients';
+import { storeBench } from './store';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -83,7 +85,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
   return result;
 }
 
-const SCENARIOS = ['commands', 'aging', 'kafka'];
+const SCENARIOS = ['commands', 'aging', 'kafka', 'store'];
 
 /** Indented JSON with arrays of numbers on one line, as biome formats it (`pnpm lint` checks the file). */
 function toJson(value: unknown): string {
@@ -126,6 +128,11 @@ async function main() {
   if (selected('kafka')) {
     const date = new Date().toISOString();
     results.kafkaClients = { date, machine: machine(), ...(await kafkaClients(localKafkaBrokers())) };
+    save();
+  }
+  if (selected('store')) {
+    const date = new Date().toISOString();
+    results.store = { date, machine: machine(), ...(await storeBench(localDatabaseUrl())) };
     save();
   }
 }

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { NOTIFY_CHANNEL } from './event-store';
+import { NOTIFY_CHANNEL, onLocalAppend, PROCESS_SIGNAL_SOURCE, parseSignalPayload } from './append-signal';
 
 const RECONNECT_FIRST_MS = 100;
 const RECONNECT_MAX_MS = 2000;
 
 /**
- * Wakes store readers (relay, projections) when an append commits, through PostgreSQL's
- * LISTEN/NOTIFY, so nothing polls on a short sleep. A per-schema counter closes the gap between
- * "read found nothing" and "start waiting": a waiter whose counter moved returns at once.
+ * Wakes store readers (relay, projections) when an append commits - in this process, told by the
+ * store in memory; in any other, through PostgreSQL's LISTEN/NOTIFY - so nothing polls on a short
+ * sleep. A per-schema counter closes the gap between "read found nothing" and "start waiting": a
+ * waiter whose counter moved returns at once.
  *
  * When the listening connection is lost, readers fall back to their poll interval while it
  * reconnects, with backoff, for as long as it takes; once listening again it wakes every reader,
@@ -25,6 +26,7 @@ export class AppendNotifier {
   private readonly waiters = new Map<string, Set<() => void>>();
   private started = false;
   private closed = false;
+  private stopHearingLocalAppends: (() => void) | undefined;
 
   constructor(private readonly databaseUrl: string) {}
 
@@ -32,12 +34,16 @@ export class AppendNotifier {
   async start(): Promise<void> {
     await this.listen();
     this.started = true;
+    this.stopHearingLocalAppends = onLocalAppend((schema) => this.signal(schema));
   }
 
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
     this.client = client;
-    client.on('notification', (msg) => this.signal(msg.payload ?? ''));
+    client.on('notification', (msg) => {
+      const { schema, source } = parseSignalPayload(msg.payload ?? '');
+      if (source !== PROCESS_SIGNAL_SOURCE) this.signal(schema); // this process's: heard already
+    });
     // Both may come for one loss (an error, then the end); `lost` acts once per connection.
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
@@ -106,6 +112,7 @@ export class AppendNotifier {
 
   async stop(): Promise<void> {
     this.closed = true;
+    this.stopHearingLocalAppends?.();
     clearTimeout(this.reconnectTimer);
     for (const schema of [...this.waiters.keys()]) this.signal(schema);
     const client = this.client;

@@ -11,10 +11,11 @@ import {
   type RecordedEvent,
 } from '@ar/kernel';
 import type { Pool, PoolClient } from 'pg';
+import { AppendSignal, NOTIFY_CHANNEL } from './append-signal';
 import type { Migration } from './migrations';
 import { inTransaction } from './pool';
 
-export const NOTIFY_CHANNEL = 'ar_events';
+export { NOTIFY_CHANNEL } from './append-signal';
 
 /**
  * `transaction_id` is what makes the global order trustworthy: readers read only events of
@@ -149,11 +150,15 @@ export interface InlineProjection {
 }
 
 export class PostgresEventStore implements EventStore<PoolClient> {
+  private readonly signal: AppendSignal;
+
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
     private readonly inline: InlineProjection[] = [],
-  ) {}
+  ) {
+    this.signal = new AppendSignal(pool, schema);
+  }
 
   async readStream<Event extends DomainEvent>(
     streamId: string,
@@ -176,7 +181,16 @@ export class PostgresEventStore implements EventStore<PoolClient> {
   ): Promise<AppendResult> {
     if (events.length === 0) return { nextExpectedVersion: options.expectedVersion, eventIds: [] };
     const append = (client: PoolClient) => this.appendIn(client, streamId, events, options);
-    return tx ? append(tx) : inTransaction(this.pool, append);
+    if (tx) {
+      const result = await append(tx);
+      // The caller commits, so only PostgreSQL knows when: a NOTIFY delivered at its commit
+      // (once per transaction, however many appends it made).
+      await tx.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
+      return result;
+    }
+    const result = await inTransaction(this.pool, append);
+    this.signal.committed();
+    return result;
   }
 
   private async appendIn(
@@ -217,7 +231,6 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       ],
     );
     for (const projection of this.inline) await projection.apply(client, streamId, events);
-    await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
     return { nextExpectedVersion: next, eventIds: ids };
   }
 

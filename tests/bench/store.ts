@@ -1,0 +1,208 @@
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { foldEvents, NO_STREAM } from '@ar/kernel';
+import { BusinessClock, type ServiceContext, spawnTypeScript, stopProcess } from '@ar/platform';
+import { createSchemaPool, eventStoreMigrations, migrate, PostgresEventStore } from '@ar/postgres';
+import { type CustomerEvent, customerDecider } from '../../services/credit-scoring/src/customer/decider';
+import { acmeProfile } from '../../services/credit-scoring/src/customer/fixtures';
+import { customerHandler } from '../../services/credit-scoring/src/customer/handler';
+import { DEFAULT_CREDIT_POLICY } from '../../services/credit-scoring/src/policy/credit-policy';
+
+const WRITERS = Number(process.env.BENCH_STORE_WRITERS ?? 16);
+const SECONDS = Number(process.env.BENCH_STORE_SECONDS ?? 10);
+const WAKE_UPS = 100;
+const LONG_STREAM = 20_000;
+const metadata = { correlationId: 'bench-store' };
+const now = () => performance.timeOrigin + performance.now();
+
+/** The store follower in a process of its own, and the times at which it had read n events. */
+function follow(databaseUrl: string, schema: string) {
+  const child: ChildProcess = spawnTypeScript(
+    'tests/bench/store-follower.ts',
+    { DATABASE_URL: databaseUrl, SCHEMA: schema },
+    ['ignore', 'pipe', 'inherit'],
+  );
+  let read = 0;
+  const waiting: { count: number; resolve: (at: number) => void }[] = [];
+  let ready: () => void;
+  const started = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as { ready?: true; n: number; at: number };
+    if (message.ready) return ready();
+    read += message.n;
+    for (const w of waiting.filter((w) => read >= w.count)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(message.at);
+    }
+  });
+  return {
+    started,
+    /** When the follower had read `count` events in all. */
+    hasRead: (count: number) =>
+      read >= count
+        ? Promise.resolve(now())
+        : new Promise<number>((resolve) => waiting.push({ count, resolve })),
+    stop: () => stopProcess(child, 'SIGKILL'),
+  };
+}
+
+/** Appends of one event to a new stream by 16 concurrent writers, read by another process. */
+async function appendThroughput(databaseUrl: string) {
+  const schema = `bench_store_${Date.now().toString(36)}`;
+  const pool = createSchemaPool(databaseUrl, schema, { max: WRITERS + 2 });
+  await migrate(pool, schema, eventStoreMigrations);
+  const store = new PostgresEventStore(pool, schema);
+  const follower = follow(databaseUrl, schema);
+  await follower.started;
+  try {
+    const append = (stream: string) =>
+      store.appendToStream(stream, [{ type: 'InvoiceIssued', data: { stream } }], {
+        expectedVersion: NO_STREAM,
+        metadata,
+      });
+
+    // Idle: one append at a time, 20 ms apart: how soon the other process reads it.
+    const wakeUps: number[] = [];
+    for (let i = 0; i < WAKE_UPS; i++) {
+      await append(`invoice-wake-${i}`);
+      const committed = now();
+      wakeUps.push((await follower.hasRead(i + 1)) - committed);
+      await sleep(20);
+    }
+
+    // Busy: 16 writers for SECONDS.
+    let appended = 0;
+    const started = performance.now();
+    const until = started + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, w) => {
+        for (let i = 0; performance.now() < until; i++) {
+          await append(`invoice-w${w}-${i}`);
+          appended++;
+        }
+      }),
+    );
+    const elapsed = performance.now() - started;
+    const lastCommitted = now();
+    const caughtUp = await follower.hasRead(WAKE_UPS + appended);
+    return {
+      writers: WRITERS,
+      appendsPerSecond: Math.round(appended / (elapsed / 1000)),
+      otherProcessReaderLagAfterLastAppendMs: Math.max(0, Math.round(caughtUp - lastCommitted)),
+      idleAppendToOtherProcessReadMs: percentiles(wakeUps),
+    };
+  } finally {
+    await follower.stop();
+    await pool.end();
+  }
+}
+
+/** Loading one customer (credit-scoring) whose stream holds 20,000 events, through its aggregate. */
+async function longStreamLoad(databaseUrl: string) {
+  const schema = `bench_stream_${Date.now().toString(36)}`;
+  const pool = createSchemaPool(databaseUrl, schema);
+  await migrate(pool, schema, eventStoreMigrations);
+  const store = new PostgresEventStore(pool, schema);
+  try {
+    const decider = customerDecider(DEFAULT_CREDIT_POLICY);
+    const events = customerHistory(decider, LONG_STREAM);
+    for (let i = 0; i < events.length; i += 1000) {
+      await store.appendToStream(`customer-${acmeProfile.customerId}`, events.slice(i, i + 1000), {
+        expectedVersion: i,
+        metadata,
+      });
+    }
+    const customers = customerHandler({ store, clock: new BusinessClock('2026-06-01') } as ServiceContext, {
+      ...DEFAULT_CREDIT_POLICY,
+    });
+    const loads: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t = performance.now();
+      const { version } = await customers.load(acmeProfile.customerId);
+      loads.push(performance.now() - t);
+      if (version !== LONG_STREAM) throw new Error(`loaded version ${version}, expected ${LONG_STREAM}`);
+    }
+    const folds: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t = performance.now();
+      foldEvents(decider, events);
+      folds.push(performance.now() - t);
+    }
+    return {
+      events: LONG_STREAM,
+      kind: 'credit-scoring customer: payment behaviour and the scores it moves',
+      loadMs: median(loads),
+      foldMs: median(folds),
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** A customer's credit file after years of invoices: registered, then paid, late, overdue... */
+function customerHistory(decider: ReturnType<typeof customerDecider>, count: number): CustomerEvent[] {
+  const events: CustomerEvent[] = [];
+  let state = decider.initialState();
+  const record = (news: CustomerEvent[]) => {
+    for (const e of news) {
+      events.push(e);
+      state = decider.evolve(state, e);
+    }
+  };
+  record(
+    decider.decide(
+      { type: 'RegisterCustomer', data: { profile: acmeProfile, on: '2020-01-06' } },
+      state,
+      new Date(),
+    ),
+  );
+  const kinds = ['PAID_ON_TIME', 'OVERDUE', 'PAID_LATE', 'PAID_EARLY'] as const;
+  for (let i = 0; events.length < count; i++) {
+    const kind = kinds[i % kinds.length]!;
+    record(
+      decider.decide(
+        {
+          type: 'RecordPaymentBehaviour',
+          data: {
+            kind,
+            invoiceId: `INV-${Math.floor(i / 2)}`,
+            daysOverdue: kind === 'OVERDUE' ? 30 : 0,
+            date: '2026-01-05',
+            sourceEventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          },
+        },
+        state,
+        new Date(),
+      ),
+    );
+  }
+  return events.slice(0, count);
+}
+
+const median = (xs: number[]) => Number([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1));
+
+function percentiles(xs: number[]) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (p: number) => Number(sorted[Math.floor((sorted.length - 1) * p)]!.toFixed(1));
+  return { p50: at(0.5), p95: at(0.95), max: at(1) };
+}
+
+/**
+ * The event store on this machine: append throughput with 16 concurrent writers while a reader
+ * in another process follows; how soon that reader sees an append at idle; loading a 20,000-event
+ * stream.
+ */
+export async function storeBench(databaseUrl: string) {
+  const appends = await appendThroughput(databaseUrl);
+  console.log(JSON.stringify({ appends }));
+  const longStream = await longStreamLoad(databaseUrl);
+  console.log(JSON.stringify({ longStream }));
+  return {
+    scenario: `${WRITERS} writers appending one event to a new stream each for ${SECONDS} s, a reader in another process following; a ${LONG_STREAM}-event customer stream loaded`,
+    appends,
+    longStream,
+  };
+}
