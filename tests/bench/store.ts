@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { foldEvents, NO_STREAM } from '@ar/kernel';
 import { BusinessClock, type ServiceContext, spawnTypeScript, stopProcess } from '@ar/platform';
 import { createSchemaPool, eventStoreMigrations, migrate, PostgresEventStore } from '@ar/postgres';
-import { type CustomerEvent, customerDecider } from '../../services/credit-scoring/src/customer/decider';
-import { acmeProfile } from '../../services/credit-scoring/src/customer/fixtures';
+import { customerDecider } from '../../services/credit-scoring/src/customer/decider';
+import { acmeProfile, longCreditFile } from '../../services/credit-scoring/src/customer/fixtures';
 import { customerHandler } from '../../services/credit-scoring/src/customer/handler';
 import { DEFAULT_CREDIT_POLICY } from '../../services/credit-scoring/src/policy/credit-policy';
 
@@ -108,7 +108,7 @@ async function longStreamLoad(databaseUrl: string) {
   const store = new PostgresEventStore(pool, schema);
   try {
     const decider = customerDecider(DEFAULT_CREDIT_POLICY);
-    const events = customerHistory(decider, LONG_STREAM);
+    const events = longCreditFile(decider, LONG_STREAM);
     for (let i = 0; i < events.length; i += 1000) {
       await store.appendToStream(`customer-${acmeProfile.customerId}`, events.slice(i, i + 1000), {
         expectedVersion: i,
@@ -140,46 +140,6 @@ async function longStreamLoad(databaseUrl: string) {
   } finally {
     await pool.end();
   }
-}
-
-/** A customer's credit file after years of invoices: registered, then paid, late, overdue... */
-function customerHistory(decider: ReturnType<typeof customerDecider>, count: number): CustomerEvent[] {
-  const events: CustomerEvent[] = [];
-  let state = decider.initialState();
-  const record = (news: CustomerEvent[]) => {
-    for (const e of news) {
-      events.push(e);
-      state = decider.evolve(state, e);
-    }
-  };
-  record(
-    decider.decide(
-      { type: 'RegisterCustomer', data: { profile: acmeProfile, on: '2020-01-06' } },
-      state,
-      new Date(),
-    ),
-  );
-  const kinds = ['PAID_ON_TIME', 'OVERDUE', 'PAID_LATE', 'PAID_EARLY'] as const;
-  for (let i = 0; events.length < count; i++) {
-    const kind = kinds[i % kinds.length]!;
-    record(
-      decider.decide(
-        {
-          type: 'RecordPaymentBehaviour',
-          data: {
-            kind,
-            invoiceId: `INV-${Math.floor(i / 2)}`,
-            daysOverdue: kind === 'OVERDUE' ? 30 : 0,
-            date: '2026-01-05',
-            sourceEventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-          },
-        },
-        state,
-        new Date(),
-      ),
-    );
-  }
-  return events.slice(0, count);
 }
 
 const median = (xs: number[]) => Number([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1));

@@ -1,3 +1,4 @@
+export * from './append-only-list';
 export * from './business-date';
 export * from './clock';
 export * from './command-handler';

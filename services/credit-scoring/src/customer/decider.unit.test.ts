@@ -1,8 +1,8 @@
-import { NotFound, StateConflict } from '@ar/kernel';
+import { foldEvents, NotFound, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type CreditPolicy, DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
 import { type CustomerCommand, type CustomerEvent, type CustomerState, customerDecider } from './decider';
-import { acmeProfile } from './fixtures';
+import { acmeProfile, longCreditFile } from './fixtures';
 
 const decider = customerDecider(DEFAULT_CREDIT_POLICY);
 const spec = deciderSpec(decider);
@@ -267,5 +267,39 @@ describe('decisions by people', () => {
       .given(registeredEvents)
       .when({ type: 'UnfreezeCredit', data: { reason: 'x', decidedBy: 'y', date: '2026-03-01' } })
       .thenThrows(StateConflict, /not frozen/);
+  });
+});
+
+describe('a long credit file', () => {
+  let history: CustomerEvent[];
+  beforeAll(() => {
+    history = longCreditFile(decider, 20_000);
+  });
+  const behaviour = (sourceEventId: string): CustomerCommand => ({
+    type: 'RecordPaymentBehaviour',
+    data: { kind: 'PAID_ON_TIME', invoiceId: 'INV-X', date: '2026-02-01', sourceEventId },
+  });
+
+  it('folds 20,000 events in well under a second (it took 2.5 s when each event copied the file)', () => {
+    const started = performance.now();
+    const state = foldEvents(decider, history);
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(state).toMatchObject({ status: 'REGISTERED' });
+  });
+
+  it('remembers every behaviour it recorded, and states evolved apart stay apart', () => {
+    const state = foldEvents(decider, history);
+    const first = history.find((e) => e.type === 'PaymentBehaviourRecorded')!;
+    expect(decider.decide(behaviour(first.data.sourceEventId), state, new Date())).toEqual([]);
+
+    const a = decider.decide(behaviour('src-a'), state, new Date()).reduce(decider.evolve, state);
+    const b = decider.decide(behaviour('src-b'), state, new Date()).reduce(decider.evolve, state);
+    expect(decider.decide(behaviour('src-a'), a, new Date())).toEqual([]);
+    expect(decider.decide(behaviour('src-b'), b, new Date())).toEqual([]);
+    // Neither saw the other's behaviour, and the state both came from saw neither.
+    expect(decider.decide(behaviour('src-b'), a, new Date())).not.toEqual([]);
+    expect(decider.decide(behaviour('src-a'), b, new Date())).not.toEqual([]);
+    expect(decider.decide(behaviour('src-a'), state, new Date())).not.toEqual([]);
+    expect(decider.decide(behaviour('src-b'), state, new Date())).not.toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import type {
   PaymentBehaviourRecordedV1,
   ScoreFactorV1,
 } from '@ar/contracts';
-import type { DomainEvent, IsoDate } from '@ar/kernel';
+import { AppendOnlyList, type DomainEvent, type IsoDate } from '@ar/kernel';
 import type { ScoringInputs } from '../scoring/score-model';
 
 export type CustomerEvent =
@@ -45,7 +45,8 @@ export interface CreditFile {
   limitOverridden: boolean;
   exceptions: { exceptionId: string; amount: number; approved: boolean }[];
   frozen: { since: IsoDate; reason: string } | undefined;
-  behaviourSources: string[];
+  /** The events whose behaviour is recorded (so a redelivery is not): one per behaviour, ever. */
+  behaviourSources: AppendOnlyList<string>;
 }
 
 export type CustomerState = { status: 'NONE' } | CreditFile;
@@ -79,7 +80,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       limitOverridden: false,
       exceptions: [],
       frozen: undefined,
-      behaviourSources: [],
+      behaviourSources: AppendOnlyList.empty(),
     };
   }
   if (!isRegistered(state)) return state;
@@ -128,7 +129,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return {
         ...state,
         inputs: { ...inputs, creditPoints: inputs.creditPoints + event.data.points },
-        behaviourSources: [...state.behaviourSources, event.data.sourceEventId],
+        behaviourSources: state.behaviourSources.append(event.data.sourceEventId),
       };
     case 'CreditScored':
       return { ...state, score: event.data.score, factors: event.data.factors };
