@@ -10,7 +10,7 @@ export interface CommandResult<State> {
   state: State;
 }
 
-export interface HandleCommandOptions<T> {
+export interface HandleCommandOptions<T, State = unknown> {
   metadata: EventMetadata;
   now: Date;
   /** When a person edits: the version they saw. A mismatch is a conflict, never retried. */
@@ -18,6 +18,8 @@ export interface HandleCommandOptions<T> {
   tx?: T;
   /** Bounded retries on a concurrent write before giving up with a conflict (409). */
   maxRetries?: number;
+  /** The stream's version and state, when not by folding the whole stream (from a snapshot). */
+  load?: (tx: T | undefined) => Promise<{ version: number; state: State }>;
 }
 
 /**
@@ -29,19 +31,25 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
   decider: Decider<Command, Event, State>,
   streamId: string,
   command: Command,
-  options: HandleCommandOptions<T>,
+  options: HandleCommandOptions<T, State>,
 ): Promise<CommandResult<State>> {
+  const load =
+    options.load ??
+    (async (tx: T | undefined) => {
+      const { version, events } = await store.readStream<Event>(streamId, tx);
+      const state = foldEvents(
+        decider,
+        events.map((e) => ({ type: e.type, data: e.data }) as Event),
+      );
+      return { version, state };
+    });
   const maxRetries =
     options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3);
   for (let attempt = 0; ; attempt++) {
-    const { version, events } = await store.readStream<Event>(streamId, options.tx);
+    const { version, state } = await load(options.tx);
     if (options.ifMatch !== undefined && options.ifMatch !== version) {
       throw new ConcurrencyConflict(streamId, options.ifMatch);
     }
-    const state = foldEvents(
-      decider,
-      events.map((e) => ({ type: e.type, data: e.data }) as Event),
-    );
     const newEvents = decider.decide(command, state, options.now);
     if (newEvents.length === 0) return { streamId, version, newEvents, state };
     try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type CommandResult,
   type Decider,
@@ -20,11 +21,33 @@ export interface AggregateDefinition<Command, Event extends DomainEvent, State, 
   exists(state: State): state is Existing;
   /** The refusal for an id with no such aggregate (a 404 naming the field). */
   notFound(id: string): DomainError;
+  /** For streams that grow without end: keep the state as a snapshot (see SnapshotDefinition). */
+  snapshots?: SnapshotDefinition<State>;
 }
+
+/**
+ * Snapshots of an aggregate's state: after a load that read `every` events or more (default
+ * 500), its state is stored as JSON, and later loads start from the latest snapshot and read only
+ * the events after it. A snapshot is only as right as the rules that made it: `version` names
+ * the state's shape and `evolve`'s rules - raise it when either changes, and older snapshots are
+ * no longer read (nor are they when the text of `evolve` itself changes; what it calls, the
+ * version must cover).
+ */
+export interface SnapshotDefinition<State> {
+  version: number;
+  /** The state from its JSON (`JSON.stringify` of it, so `toJSON` decides what is kept). */
+  revive(json: unknown): State;
+  every?: number;
+}
+
+const SNAPSHOT_EVERY = 500;
 
 export interface Aggregate<Command, Event extends DomainEvent, State, Existing extends State> {
   decider: Decider<Command, Event, State>;
-  /** The state of one aggregate (the initial state when it has no events), with its history. */
+  /**
+   * The state of one aggregate (the initial state when it has no events), with its history -
+   * where it has snapshots, the events after the snapshot its state was built from.
+   */
   load(
     id: string,
     tx?: PoolClient,
@@ -47,11 +70,27 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   ctx: Pick<ServiceContext, 'store' | 'clock'>,
   definition: AggregateDefinition<Command, Event, State, Existing>,
 ): Aggregate<Command, Event, State, Existing> {
-  const { category, decider } = definition;
+  const { category, decider, snapshots } = definition;
   const stream = (id: string) => streamName(category, id);
+  const snapshotKind =
+    snapshots &&
+    `${category}@${snapshots.version}:${createHash('sha256').update(decider.evolve.toString()).digest('hex').slice(0, 12)}`;
   async function load(id: string, tx?: PoolClient) {
-    const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);
-    return { version, events, state: foldEvents(decider, events as unknown as Event[]) };
+    if (!snapshots || !snapshotKind) {
+      const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);
+      return { version, events, state: foldEvents(decider, events as unknown as Event[]) };
+    }
+    const { snapshot, version, events } = await ctx.store.readStreamAfterSnapshot<Event>(
+      stream(id),
+      snapshotKind,
+      tx,
+    );
+    const from = snapshot ? snapshots.revive(snapshot.state) : decider.initialState();
+    const state = (events as unknown as Event[]).reduce(decider.evolve, from);
+    if (events.length >= (snapshots.every ?? SNAPSHOT_EVERY)) {
+      await ctx.store.saveSnapshot(stream(id), snapshotKind, version, state, tx);
+    }
+    return { version, events, state };
   }
   return {
     decider,
@@ -62,7 +101,11 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       return { version, events, state };
     },
     execute(id, command, options) {
-      return handleCommand(ctx.store, decider, stream(id), command, { ...options, now: ctx.clock.now() });
+      return handleCommand(ctx.store, decider, stream(id), command, {
+        ...options,
+        now: ctx.clock.now(),
+        ...(snapshots && { load: (tx: PoolClient | undefined) => load(id, tx) }),
+      });
     },
   };
 }

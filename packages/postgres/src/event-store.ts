@@ -110,6 +110,22 @@ export const eventStoreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // The latest state of a long stream, so loading it reads the events after it only (see
+    // readStreamAfterSnapshot). `kind` names whose state and of which shape; an aggregate whose
+    // state or rules change takes another kind, and the old snapshots are simply not read.
+    id: 'event-store-004',
+    sql: `
+      create table snapshots (
+        stream_id text not null,
+        kind text not null,
+        version integer not null,
+        state jsonb not null,
+        taken_at timestamptz not null default now(),
+        primary key (stream_id, kind)
+      );
+    `,
+  },
 ];
 
 export interface EventRow {
@@ -138,6 +154,12 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
 }
 
 type Queryable = Pool | PoolClient;
+
+/** A stream's state as of `version`, as JSON. */
+export interface Snapshot {
+  version: number;
+  state: unknown;
+}
 
 /**
  * A lookup table kept in the same transaction as the append: for the few queries a write side
@@ -171,6 +193,49 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     );
     const events = rows.map(toRecordedEvent) as RecordedEvent<Event>[];
     return { version: events.at(-1)?.streamPosition ?? NO_STREAM, events };
+  }
+
+  /** A stream's latest snapshot of `kind`, if any, and the stream's events after it. */
+  async readStreamAfterSnapshot<Event extends DomainEvent>(
+    streamId: string,
+    kind: string,
+    tx?: PoolClient,
+  ): Promise<ReadStreamResult<Event> & { snapshot: Snapshot | undefined }> {
+    const db: Queryable = tx ?? this.pool;
+    const found = await db.query<Snapshot>(
+      'select version, state from snapshots where stream_id = $1 and kind = $2',
+      [streamId, kind],
+    );
+    const snapshot = found.rows[0];
+    const { rows } = await db.query<EventRow>(
+      'select * from events where stream_id = $1 and stream_position > $2 order by stream_position',
+      [streamId, snapshot?.version ?? NO_STREAM],
+    );
+    const events = rows.map(toRecordedEvent) as RecordedEvent<Event>[];
+    return { snapshot, version: events.at(-1)?.streamPosition ?? snapshot?.version ?? NO_STREAM, events };
+  }
+
+  /**
+   * Keeps `state` (JSON) as the stream's snapshot of `kind` at `version`, unless a later one is
+   * kept. In `tx`, it commits or rolls back with the transaction whose events it may include;
+   * it never waits: while another transaction is writing the same snapshot, this one is skipped.
+   */
+  async saveSnapshot(
+    streamId: string,
+    kind: string,
+    version: number,
+    state: unknown,
+    tx?: PoolClient,
+  ): Promise<void> {
+    const db: Queryable = tx ?? this.pool;
+    await db.query(
+      `insert into snapshots (stream_id, kind, version, state)
+       select $1::text, $2::text, $3::int, $4::jsonb
+        where pg_try_advisory_xact_lock(hashtextextended(current_schema() || '/snapshots/' || $1 || '/' || $2, 0))
+       on conflict (stream_id, kind) do update set version = excluded.version, state = excluded.state, taken_at = now()
+        where snapshots.version < excluded.version`,
+      [streamId, kind, version, JSON.stringify(state)],
+    );
   }
 
   async appendToStream(

@@ -159,6 +159,20 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
   }
 }
 
+/**
+ * The state's shape and evolveCustomer's rules, for snapshots: raise it whenever either changes
+ * (a snapshot of another version is not read; the stream is folded again).
+ */
+export const CUSTOMER_STATE_VERSION = 1;
+
+/** A state back from its JSON (a snapshot): the lists that are not arrays in memory. */
+export function reviveCustomer(json: unknown): CustomerState {
+  const state = json as CustomerState;
+  if (!isRegistered(state)) return state;
+  const sources = state.behaviourSources as unknown as string[];
+  return { ...state, behaviourSources: AppendOnlyList.from(sources) };
+}
+
 /** Extra exposure the credit committee has approved above the limit. */
 export function exceptionAllowance(file: CreditFile): number {
   return file.exceptions.filter((e) => e.approved).reduce((sum, e) => sum + e.amount, 0);
