@@ -4,8 +4,11 @@
 //   e2e   - *.e2e.test.ts, several services as separate processes over real Kafka
 // The global setup brings up Kafka and PostgreSQL when KAFKA_BROKERS / DATABASE_URL are not given.
 const transform = { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
-// @fastify/swagger-ui requires content-disposition 3, and light-my-request cookie 2, which are ESM only: jest compiles it to CommonJS.
-const transformIgnorePatterns = ['/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie)[@/])'];
+// @fastify/swagger-ui requires content-disposition 3, light-my-request cookie 2, and the messaging package
+// @platformatic/kafka (and its @platformatic helpers), which are ESM only: jest compiles them to CommonJS.
+const transformIgnorePatterns = [
+  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic)[@/+])',
+];
 const common = {
   testEnvironment: 'node',
   transform,

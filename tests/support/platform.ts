@@ -1,4 +1,4 @@
-import { KafkaBus } from '@ar/messaging';
+import { createKafkaBus } from '@ar/messaging';
 import {
   BusinessClock,
   type RunningService,
@@ -18,7 +18,7 @@ export function kafkaPlatform(name: string, startDay: string) {
   const { databaseUrl, kafkaBrokers } = testInfra();
   const run = unique(name);
   const prefix = `${run}.`;
-  const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
+  const bus = createKafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
   const notifier = new AppendNotifier(databaseUrl);
   const clock = new BusinessClock(startDay);
   const running: RunningService[] = [];

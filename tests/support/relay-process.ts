@@ -2,9 +2,9 @@
  * A relay alone in a process, under its lease as a service runs it, so a test can kill -9 it
  * mid-work, start it again, or run two and see one publish. Prints `relay started`, then
  * `lease taken` when it becomes the owner.
- * env: DATABASE_URL, KAFKA_BROKERS, SCHEMA, TOPIC
+ * env: DATABASE_URL, KAFKA_BROKERS, SCHEMA, TOPIC (and KAFKA_CLIENT, as services read it)
  */
-import { KafkaBus, Relay } from '@ar/messaging';
+import { createKafkaBus, Relay } from '@ar/messaging';
 import { AppendNotifier, createSchemaPool, Leases } from '@ar/postgres';
 import pino from 'pino';
 
@@ -24,7 +24,7 @@ async function main() {
   const pool = createSchemaPool(DATABASE_URL, SCHEMA);
   const notifier = new AppendNotifier(DATABASE_URL);
   await notifier.start();
-  const bus = new KafkaBus({ brokers: KAFKA_BROKERS.split(','), clientId: 'relay-under-test', logger });
+  const bus = createKafkaBus({ brokers: KAFKA_BROKERS.split(','), clientId: 'relay-under-test', logger });
   const relay = new Relay({
     service: 'invoicing',
     topic: TOPIC,

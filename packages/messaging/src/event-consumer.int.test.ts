@@ -4,8 +4,8 @@ import { ConcurrencyConflict } from '@ar/kernel';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually, freshStoreSchema, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { EventConsumer } from './event-consumer';
-import { KafkaBus } from './kafka-bus';
-import type { BusMessage } from './message-bus';
+import { createKafkaBus } from './kafka-client';
+import type { BusMessage, MessageBus } from './message-bus';
 
 /** An event of stream `invoice-<invoice>` at `position`, its previous public one at `previous`. */
 function message(
@@ -32,7 +32,7 @@ function message(
 describe('idempotent ordered consumer over Kafka', () => {
   const { kafkaBrokers } = testInfra();
   let ctx: Awaited<ReturnType<typeof freshStoreSchema>>;
-  let bus: KafkaBus;
+  let bus: MessageBus;
   /** Failures the handler is to throw before it succeeds, per event id (a transient outage). */
   const transientFailures = new Map<string, number>();
   /** Events whose handling kills its own database session first, this many times (a restart). */
@@ -44,7 +44,7 @@ describe('idempotent ordered consumer over Kafka', () => {
     await ctx.pool.query(
       'create table effects (seq bigint generated always as identity, consumer text, event_id uuid, amount int)',
     );
-    bus = new KafkaBus({
+    bus = createKafkaBus({
       brokers: kafkaBrokers,
       clientId: 'consumer-test',
       logger: quietLogger,

@@ -1,7 +1,7 @@
 import { deadLetterTopic } from '@ar/contracts';
 import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { KafkaBus } from './kafka-bus';
+import { createKafkaBus } from './kafka-client';
 import { describeTopics, topicSpec } from './kafka-topics';
 
 describe('topic provisioning on a real broker', () => {
@@ -25,15 +25,13 @@ describe('topic provisioning on a real broker', () => {
     const run = unique('topics.race');
     const events = ['credit', 'contract', 'invoicing', 'collections'].map((s) => `${run}.${s}.events`);
     const topics = [...events, deadLetterTopic(events[2]!, 'reporting.aging')];
-    const buses = Array.from(
-      { length: 6 },
-      (_, i) =>
-        new KafkaBus({
-          brokers: kafkaBrokers,
-          clientId: `${run}.service${i}`,
-          logger: quietLogger,
-          ...settings,
-        }),
+    const buses = Array.from({ length: 6 }, (_, i) =>
+      createKafkaBus({
+        brokers: kafkaBrokers,
+        clientId: `${run}.service${i}`,
+        logger: quietLogger,
+        ...settings,
+      }),
     );
     const consumers: Consumer[] = [];
     try {
@@ -76,10 +74,8 @@ describe('topic provisioning on a real broker', () => {
 
   it('publishes from each of six buses right after they raced to create the topic; every message reads back', async () => {
     const topic = unique('topics.race.publish');
-    const buses = Array.from(
-      { length: 6 },
-      (_, i) =>
-        new KafkaBus({ brokers: kafkaBrokers, clientId: unique(`publisher${i}`), logger: quietLogger }),
+    const buses = Array.from({ length: 6 }, (_, i) =>
+      createKafkaBus({ brokers: kafkaBrokers, clientId: unique(`publisher${i}`), logger: quietLogger }),
     );
     const consumer = new Kafka({
       clientId: unique('reader'),
@@ -119,7 +115,7 @@ describe('topic provisioning on a real broker', () => {
 
   it('fails at once, naming the reason, when the cluster cannot hold the replication factor', async () => {
     const { brokers } = await admin.describeCluster();
-    const bus = new KafkaBus({
+    const bus = createKafkaBus({
       brokers: kafkaBrokers,
       clientId: unique('too-many-replicas'),
       logger: quietLogger,

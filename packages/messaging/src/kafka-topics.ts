@@ -107,13 +107,17 @@ const FATAL = new Set([
   'UNSUPPORTED_VERSION',
 ]);
 
-/** The protocol error types in a kafkajs error, through its wrappers and aggregates. */
+/**
+ * The protocol error types in a client's error, through its wrappers and aggregates: kafkajs
+ * names them `type`, @platformatic/kafka `apiId` (both use the protocol's names).
+ */
 function errorTypes(error: unknown, seen = new Set<unknown>()): string[] {
   if (!error || typeof error !== 'object' || seen.has(error)) return [];
   seen.add(error);
-  const e = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  const e = error as { type?: unknown; apiId?: unknown; cause?: unknown; errors?: unknown };
   return [
     ...(typeof e.type === 'string' ? [e.type] : []),
+    ...(typeof e.apiId === 'string' ? [e.apiId] : []),
     ...errorTypes(e.cause, seen),
     ...(Array.isArray(e.errors) ? e.errors.flatMap((x) => errorTypes(x, seen)) : []),
   ];
@@ -130,6 +134,22 @@ export interface CreateMissingTopicsOptions {
 export type TopicOutcome = 'created' | 'existed';
 
 /**
+ * What `createMissingTopics` asks of an admin client: kafkajs's `Admin` is one, and the
+ * @platformatic/kafka bus adapts its admin to it.
+ */
+export interface TopicAdmin {
+  listTopics(): Promise<string[]>;
+  /** One topic at a time here; false (or a TOPIC_ALREADY_EXISTS error) when it already exists. */
+  createTopics(options: {
+    waitForLeaders: boolean;
+    topics: Pick<ITopicConfig, 'topic' | 'numPartitions' | 'replicationFactor' | 'configEntries'>[];
+  }): Promise<boolean>;
+  fetchTopicMetadata(options: { topics: string[] }): Promise<{
+    topics: { name: string; partitions: { leader: number; partitionErrorCode: number }[] }[];
+  }>;
+}
+
+/**
  * Creates the topics that do not exist and returns once every partition of every topic has a
  * leader, tolerating other clients doing the same at the same time: TOPIC_ALREADY_EXISTS means
  * a concurrent creator won (success), and a topic that exists but has no leader yet (the
@@ -138,7 +158,7 @@ export type TopicOutcome = 'created' | 'existed';
  * the brokers, bad config) fails at once.
  */
 export async function createMissingTopics(
-  admin: Admin,
+  admin: TopicAdmin,
   specs: TopicSpec[],
   { logger, timeoutMs = 30_000 }: CreateMissingTopicsOptions = {},
 ): Promise<Map<string, TopicOutcome>> {
@@ -173,7 +193,7 @@ export async function createMissingTopics(
     if (toCreate.length === 0) break;
     const results = await Promise.allSettled(
       toCreate.map(({ topic, numPartitions, replicationFactor, configEntries }) =>
-        // kafkajs answers false when the broker said TOPIC_ALREADY_EXISTS: a concurrent creator won.
+        // false (kafkajs) or a TOPIC_ALREADY_EXISTS error (@platformatic/kafka): a concurrent creator won.
         admin.createTopics({
           waitForLeaders: false,
           topics: [{ topic, numPartitions, replicationFactor, configEntries }],

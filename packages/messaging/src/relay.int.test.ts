@@ -5,7 +5,7 @@ import { AppendNotifier, loadCheckpoint, PostgresEventStore } from '@ar/postgres
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually, freshStoreSchema, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { spawnTypeScript, stopProcess } from '../../../tests/support/process';
-import { KafkaBus } from './kafka-bus';
+import { createKafkaBus } from './kafka-client';
 import { Relay } from './relay';
 
 interface RelayProcess {
@@ -130,7 +130,7 @@ describe('relay from the store to Kafka', () => {
     const { pool, schema, databaseUrl } = await freshStoreSchema('relay2');
     const store = new PostgresEventStore(pool, schema);
     const topic = unique('relay.two');
-    const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'relay-test', logger: quietLogger });
+    const bus = createKafkaBus({ brokers: kafkaBrokers, clientId: 'relay-test', logger: quietLogger });
     await bus.ensureTopics([topic]); // read from before the first publish
     await bus.close();
     const env = {
@@ -204,7 +204,7 @@ describe('relay from the store to Kafka', () => {
     cash.release();
     const notifier = new AppendNotifier(databaseUrl);
     await notifier.start();
-    const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'relay-order', logger: quietLogger });
+    const bus = createKafkaBus({ brokers: kafkaBrokers, clientId: 'relay-order', logger: quietLogger });
     const relay = new Relay({
       service: 'invoicing',
       topic,

@@ -1,5 +1,5 @@
 import { BusinessCalendar } from '@ar/kernel';
-import { InProcessBus, KafkaBus, KafkaEnv, type MessageBus } from '@ar/messaging';
+import { createKafkaBus, InProcessBus, KafkaClientEnv, KafkaEnv, type MessageBus } from '@ar/messaging';
 import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
 import { BusinessClock } from './business-clock';
@@ -70,12 +70,13 @@ function onSignals(stop: () => Promise<void>, logger: { info(msg: string): void 
 export async function runServiceProcess(def: ServiceDefinition): Promise<RunningService> {
   const env = loadConfig(DistributedServiceEnv.extend({ PORT: Port.optional(), ...TimeEnv.shape }));
   const logger = createLogger(def.name, env.LOG_LEVEL);
-  const bus: MessageBus = new KafkaBus({
+  const bus: MessageBus = createKafkaBus({
     brokers: env.KAFKA_BROKERS,
     clientId: def.name,
     logger,
     // KAFKA_PARTITIONS, KAFKA_REPLICATION_FACTOR, KAFKA_MIN_INSYNC_REPLICAS, KAFKA_COMPRESSION
     ...loadConfig(KafkaEnv),
+    ...loadConfig(KafkaClientEnv), // KAFKA_CLIENT
   });
   const notifier = new AppendNotifier(env.DATABASE_URL);
   await notifier.start();
