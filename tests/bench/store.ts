@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { foldEvents, NO_STREAM } from '@ar/kernel';
@@ -169,12 +170,15 @@ function percentiles(xs: number[]) {
  * stream.
  */
 export async function storeBench(databaseUrl: string) {
+  // The machine may be shared: how busy it was says how far to trust the figures.
+  const loadAverage = loadavg()[0]!.toFixed(1);
   const appends = await appendThroughput(databaseUrl);
   console.log(JSON.stringify({ appends }));
   const longStream = await longStreamLoad(databaseUrl);
   console.log(JSON.stringify({ longStream }));
   return {
     scenario: `${WRITERS} writers appending one event to a new stream each for ${SECONDS} s, a reader in another process following; a ${LONG_STREAM}-event customer stream loaded`,
+    loadAverageAtStart: Number(loadAverage),
     appends,
     longStream,
   };
