@@ -1,4 +1,13 @@
-import { CE, cloudEventType, type PublicEventContract, parseCloudEventType } from '@ar/contracts';
+import {
+  CE,
+  cloudEventType,
+  PUBLIC_EVENTS,
+  type PublicEventContract,
+  parseCloudEventType,
+} from '@ar/contracts';
+
+const CONTRACTS_BY_CE_TYPE = new Map(PUBLIC_EVENTS.map((c) => [c.ceType, c]));
+
 import type { EventMetadata, RecordedEvent } from '@ar/kernel';
 import { parseStreamName } from '@ar/kernel';
 import type { BusMessage, ConsumedMessage } from './message-bus';
@@ -76,6 +85,17 @@ export function fromBusMessage(message: ConsumedMessage): IncomingEvent {
     data = JSON.parse(message.value);
   } catch (error) {
     throw new MalformedMessage(`unreadable event ${h[CE.id]}: ${(error as Error).message}`);
+  }
+  // A public event must match its contract's schema: what does not is poison, parked, never acted on.
+  const contract = CONTRACTS_BY_CE_TYPE.get(h[CE.type]!);
+  if (contract) {
+    const checked = contract.schema.safeParse(data);
+    if (!checked.success) {
+      const problems = checked.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`);
+      throw new MalformedMessage(
+        `event ${h[CE.id]} does not match ${contract.ceType}: ${problems.join('; ')}`,
+      );
+    }
   }
   const metadata: EventMetadata = {
     correlationId: h[CE.correlationId] ?? h[CE.id]!,

@@ -20,7 +20,7 @@ function message(
     value: JSON.stringify(data),
     headers: {
       [CE.id]: id,
-      [CE.type]: 'ar.invoicing.InvoiceIssued.v1',
+      [CE.type]: 'ar.testing.AmountRecorded.v1', // no contract: the test's own shape
       [CE.subject]: `invoice-${invoice}`,
       [CE.time]: '2026-01-05T09:00:00.000Z',
       [CE.sequence]: String(position),
@@ -225,6 +225,31 @@ describe('idempotent ordered consumer over Kafka', () => {
     expect(await c.skip(poison)).toBe('skipped');
     expect(await c.skip(poison)).toBe('not-parked');
     await c.stop();
-    expect((await effects(name)).map((e) => e.event_id)).toEqual([behind]);
+    // Read again under a renamed group: what was skipped is not parked again.
+    const renamed = consumer(name, topic, unique('renamed-group'));
+    await renamed.start();
+    const marker = randomUUID();
+    await bus.publish(topic, [message(marker, { amount: 7 }, 'inv-7', 3)]);
+    await eventually(() => effectOf(name, marker));
+    expect(await renamed.parked()).toEqual([]);
+    await renamed.stop();
+    expect((await effects(name)).map((e) => e.event_id)).toEqual([behind, marker]);
+  });
+
+  it('parks an event that does not match its contract, never acting on it', async () => {
+    const topic = unique('consumer.schema');
+    const name = unique('schema');
+    const invalid = randomUUID();
+    const bad = message(invalid, { invoiceId: 'P-3', amount: 'lots' }, 'P-3');
+    bad.headers[CE.type] = 'ar.invoicing.InvoiceIssued.v1';
+    await bus.publish(topic, [bad]);
+    const c = consumer(name, topic);
+    await c.start();
+    await eventually(async () => ((await c.parked()).length === 1 ? true : undefined));
+    const [parked] = await c.parked();
+    await c.stop();
+    expect(parked!.errorType).toBe('MalformedMessage');
+    expect(parked!.error).toContain('does not match ar.invoicing.InvoiceIssued.v1');
+    expect(await effects(name)).toEqual([]);
   });
 });

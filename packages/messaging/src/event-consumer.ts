@@ -110,11 +110,13 @@ export class EventConsumer {
         await inTransaction(this.options.pool, (client) => this.deliver(client, message));
         if (attempt > 1)
           this.options.logger.info({ consumer: this.name, attempt }, 'message handled after retries');
+        await context.heartbeat(); // one at a time through a large batch must not cost the group
         return;
       } catch (error) {
         const kind = failureKind(error);
         if (kind === 'poison' || (kind === 'unknown' && attempt >= unknownAttempts)) {
-          await this.park(message, error);
+          if (!(await this.alreadyPast(message))) await this.park(message, error);
+          await context.heartbeat();
           return;
         }
         const delay = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs) * (0.75 + Math.random() / 2);
@@ -234,6 +236,26 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * Whether this consumer already went past a message it cannot read (handled, skipped by an
+   * operator, or below its place in the stream): a re-read (a renamed group) must not park it again.
+   */
+  private async alreadyPast(message: ConsumedMessage): Promise<boolean> {
+    const h = message.headers;
+    const position = Number(h[CE.sequence]);
+    const { rows } = await this.options.pool.query<{ past: boolean }>(
+      `select exists (select 1 from inbox where consumer = $1 and event_id::text = $2)
+           or exists (select 1 from consumer_streams where consumer = $1 and stream_id = $3 and position >= $4) as past`,
+      [
+        this.name,
+        h[CE.id] ?? '',
+        h[CE.subject] ?? '',
+        Number.isSafeInteger(position) && position > 0 ? position : 2 ** 31 - 1,
+      ],
+    );
+    return rows[0]?.past ?? false;
+  }
+
   private async park(message: ConsumedMessage, error: unknown): Promise<void> {
     const err = asError(error);
     const topic = deadLetterTopic(message.topic, this.name);
@@ -329,10 +351,11 @@ export class EventConsumer {
         );
         await this.releaseHeld(client, h[CE.subject]!);
       }
-      if (h[CE.id])
+      const id = h[CE.id];
+      if (id && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
         await client.query('insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing', [
           this.name,
-          h[CE.id],
+          id,
         ]);
       this.options.logger.warn({ consumer: this.name, eventId }, 'parked message skipped by an operator');
       return 'skipped';

@@ -133,7 +133,9 @@ export class BusinessClock implements Clock {
     }
     await this.save(day);
     this.source.set(BusinessClock.instantOf(day));
-    return { today: day, results: await this.notify(day) };
+    await this.refresh(); // a concurrent move to a later day wins: answer with the day it is
+    const now = this.today();
+    return { today: now, results: await this.notify(now) };
   }
 
   /** Runs every listener for the current day (at start, and on a timer with the system clock). */

@@ -57,7 +57,7 @@ describe('dead letters over the admin API and pnpm dlq', () => {
         value: JSON.stringify({ amount }),
         headers: {
           [CE.id]: id,
-          [CE.type]: 'ar.contract.MilestoneReached.v1',
+          [CE.type]: 'ar.testing.MilestoneNoted.v1',
           [CE.subject]: 'contract-C-1',
           [CE.time]: '2026-03-02T09:00:00.000Z',
           [CE.sequence]: String(position),
@@ -90,7 +90,7 @@ describe('dead letters over the admin API and pnpm dlq', () => {
         eventId: poison,
         streamId: 'contract-C-1',
         position: 1,
-        type: 'ar.contract.MilestoneReached.v1',
+        type: 'ar.testing.MilestoneNoted.v1',
         error: 'a negative amount cannot be invoiced',
         heldBehind: 1,
       },
