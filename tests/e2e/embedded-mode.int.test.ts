@@ -3,7 +3,7 @@ import { InProcessBus } from '@ar/messaging';
 import { type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
-import { eventually, quietLogger, testInfra, unique } from '../support/infra';
+import { quietLogger, testInfra, unique } from '../support/infra';
 
 /** The embedded default's wiring (in-process bus, one process) with the same service code. */
 describe('embedded mode: invoicing and reporting over the in-process bus', () => {
