@@ -12,14 +12,21 @@ export function collectionsDailyRun(ctx: ServiceContext, cases: CaseHandler): Bu
     name: 'collections-day',
     async run(day) {
       let changed = 0;
-      for (const { invoiceId, tier } of await liveCases(
+      for (const { invoiceId, tier, name } of await liveCases(
         ctx.pool,
         day,
         DEFAULT_COLLECTION_RULES.reminders.beforeDue,
       )) {
         const result = await cases.execute(
           invoiceId,
-          { type: 'RunDay', data: { today: day, tier: (tier as CreditTier | null) ?? 'COOPERATIVE' } },
+          {
+            type: 'RunDay',
+            data: {
+              today: day,
+              tier: (tier as CreditTier | null) ?? 'COOPERATIVE',
+              ...(name ? { customerName: name } : {}),
+            },
+          },
           { metadata: { correlationId: `collections-day:${day}`, actor: 'collections-day' } },
         );
         if (result.newEvents.length > 0) changed++;

@@ -29,7 +29,15 @@ export type CaseCommand =
   | Command<'NotePayment', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
   | Command<'NoteDispute', { disputed: boolean; date: IsoDate }>
   | Command<'NoteSettled', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
-  | Command<'RunDay', { today: IsoDate; tier: CreditTier }>
+  | Command<
+      'RunDay',
+      {
+        today: IsoDate;
+        tier: CreditTier;
+        /** The customer's name as known today; names come from credit-scoring in no order with invoices. */
+        customerName?: string;
+      }
+    >
   | Command<
       'RecordPromise',
       { promiseId: string; promisedDate: IsoDate; promisedAmount: number; date: IsoDate }
@@ -68,6 +76,13 @@ export const DEFAULT_COLLECTION_RULES: CollectionRules = {
   reminders: { beforeDue: 7, overdue: 30 },
   channel: 'EMAIL',
 };
+
+/** The case as it addresses its customer today: a name learnt after the invoice replaces the one tracked. */
+function namedAsToday(f: DunningFile, customerName: string | undefined): DunningFile {
+  return customerName && customerName !== f.invoice.customerName
+    ? { ...f, invoice: { ...f.invoice, customerName } }
+    : f;
+}
 
 function openCase(state: CaseState, doing: string): DunningFile {
   if (!isTracked(state) || state.status !== 'OPEN') {
@@ -288,7 +303,14 @@ export function caseDecider(
           return [{ type: 'InvoiceSettledElsewhere', data: command.data }];
         }
         case 'RunDay':
-          return isTracked(state) ? runDay(state, command.data.today, command.data.tier, now) : [];
+          return isTracked(state)
+            ? runDay(
+                namedAsToday(state, command.data.customerName),
+                command.data.today,
+                command.data.tier,
+                now,
+              )
+            : [];
         case 'RecordPromise': {
           const f = openCase(state, 'record a promise');
           const { promiseId, promisedDate, promisedAmount, date } = command.data;

@@ -64,6 +64,17 @@ describe('reminders', () => {
   });
 });
 
+it('addresses the customer by the name known on the day, when the name came after the invoice', () => {
+  // The customer's registration (credit topic) may arrive after the invoice (invoicing topic).
+  const trackedByIdOnly: CaseEvent = { type: 'InvoiceTracked', data: { ...invoice, customerName: 'C-1' } };
+  const { produced } = run(
+    [{ type: 'RunDay', data: { today: day(-7), tier: 'COOPERATIVE', customerName: 'Acme Machinery' } }],
+    [trackedByIdOnly],
+  );
+  const reminder = produced.find((e) => e.type === 'ReminderSent');
+  expect((reminder!.data as { text: string }).text).toMatch(/^Dear Acme Machinery,/);
+});
+
 describe('the escalation ladder', () => {
   it('opens the case on the first day overdue, with sales as owner', () => {
     const { produced } = run(daysThrough(1));

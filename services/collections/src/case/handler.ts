@@ -65,13 +65,13 @@ export async function liveCases(
   db: Pool | PoolClient,
   day: string,
   beforeDue: number,
-): Promise<{ invoiceId: string; tier: string | null }[]> {
-  const { rows } = await db.query<{ invoice_id: string; tier: string | null }>(
-    `select c.invoice_id, cu.tier from cases c left join customers cu using (customer_id)
+): Promise<{ invoiceId: string; tier: string | null; name: string | null }[]> {
+  const { rows } = await db.query<{ invoice_id: string; tier: string | null; name: string | null }>(
+    `select c.invoice_id, cu.tier, cu.name from cases c left join customers cu using (customer_id)
       where c.status in ('TRACKING', 'OPEN') and c.due_date - $2::int <= $1::date order by c.invoice_id`,
     [day, beforeDue],
   );
-  return rows.map((r) => ({ invoiceId: r.invoice_id, tier: r.tier }));
+  return rows.map((r) => ({ invoiceId: r.invoice_id, tier: r.tier, name: r.name }));
 }
 
 export function caseHandler(ctx: ServiceContext) {

@@ -38,13 +38,14 @@ function caseView(f: DunningFile, events: { type: string; data: object }[], vers
 /** REST for collections: the people working cases, and systems asking about them. */
 export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: CaseHandler) {
   const today = () => ctx.clock.today();
-  const tierOf = async (customerId: string): Promise<CreditTier> => {
-    const { rows } = await ctx.pool.query<{ tier: CreditTier | null }>(
-      'select tier from customers where customer_id = $1',
+  const customerOf = async (customerId: string) => {
+    const { rows } = await ctx.pool.query<{ tier: CreditTier | null; name: string | null }>(
+      'select tier, name from customers where customer_id = $1',
       [customerId],
     );
-    return rows[0]?.tier ?? 'COOPERATIVE';
+    return { tier: rows[0]?.tier ?? 'COOPERATIVE', name: rows[0]?.name ?? undefined };
   };
+  const tierOf = async (customerId: string): Promise<CreditTier> => (await customerOf(customerId)).tier;
 
   app.get(
     '/cases/:invoiceId',
@@ -57,7 +58,10 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
     },
     async (request) => {
       const { state, events, version } = await cases.mustExist(request.params.invoiceId);
-      return caseView(state, events, version);
+      // The customer by the name known now (the case may have been tracked before the name came).
+      const { name } = await customerOf(state.invoice.customerId);
+      const named = name ? { ...state, invoice: { ...state.invoice, customerName: name } } : state;
+      return caseView(named, events, version);
     },
   );
 

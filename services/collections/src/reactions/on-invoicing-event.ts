@@ -44,13 +44,18 @@ async function commandFor(client: PoolClient, event: IncomingEvent): Promise<Cas
     case 'PaymentOverdue': {
       // Opens the case even when this service's own day has not come round yet.
       const o = d as unknown as PaymentOverdueV1;
-      const { rows } = await client.query<{ tier: string | null }>(
-        'select tier from customers where customer_id = $1',
+      const { rows } = await client.query<{ tier: string | null; name: string | null }>(
+        'select tier, name from customers where customer_id = $1',
         [o.customerId],
       );
+      const name = rows[0]?.name;
       return {
         type: 'RunDay',
-        data: { today: o.overdueDate, tier: (rows[0]?.tier as 'COOPERATIVE') ?? 'COOPERATIVE' },
+        data: {
+          today: o.overdueDate,
+          tier: (rows[0]?.tier as 'COOPERATIVE') ?? 'COOPERATIVE',
+          ...(name ? { customerName: name } : {}),
+        },
       };
     }
     case 'InvoiceDisputed':
