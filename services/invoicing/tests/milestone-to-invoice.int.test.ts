@@ -66,4 +66,49 @@ describe('a reached milestone on the contract topic', () => {
     const { version } = await service.ctx.store.readStream(`invoice-${invoiceId}`);
     expect(version).toBe(1);
   });
+
+  it('bills two milestones of a UUID contract whose long ids share their first characters, each once', async () => {
+    const contractId = randomUUID();
+    const milestones = ['acceptance-of-production-line-phase-1', 'acceptance-of-production-line-phase-2'].map(
+      (milestoneId, i): MilestoneReachedV1 => ({
+        contractId,
+        milestoneId,
+        customerId: 'C-8',
+        amount: 100_000 * (i + 1),
+        currency: 'CNY',
+        reachedDate: '2026-04-03',
+        dueDate: '2026-04-08',
+      }),
+    );
+    const messages = milestones.map((data, i) =>
+      toBusMessage(
+        {
+          eventId: randomUUID(),
+          streamId: `contract-${contractId}`,
+          streamPosition: i + 2,
+          globalPosition: BigInt(i + 10),
+          type: 'MilestoneReached',
+          data,
+          metadata: { correlationId: `accept-${contractId}` },
+          recordedAt: new Date(),
+        },
+        'contract',
+        publicEventsOf('contract').get('MilestoneReached'),
+      ),
+    );
+    await platform.bus.publish(platform.topics.contract, messages);
+    const ids = milestones.map(milestoneInvoiceId);
+    expect(new Set(ids).size).toBe(2);
+    for (const [i, invoiceId] of ids.entries()) {
+      const invoice = await eventually(
+        async () => {
+          const res = await service.app.inject({ method: 'GET', url: `/invoices/${invoiceId}` });
+          return res.statusCode === 200 ? res.json() : undefined;
+        },
+        30_000,
+        `the invoice of milestone ${i + 1}`,
+      );
+      expect(invoice).toMatchObject({ amount: 100_000 * (i + 1), customerId: 'C-8' });
+    }
+  });
 });

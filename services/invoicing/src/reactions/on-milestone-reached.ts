@@ -1,12 +1,31 @@
+import { createHash } from 'node:crypto';
 import { type MilestoneReachedV1, MilestoneReachedV1 as Schema } from '@ar/contracts';
 import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { InvoicingConfig } from '../config';
 import type { InvoiceHandler } from '../invoice/handler';
+import { isIssued } from '../invoice/state';
 
-/** One invoice per milestone, with an id derived from it, so a redelivery issues nothing new. */
-export const milestoneInvoiceId = (m: Pick<MilestoneReachedV1, 'contractId' | 'milestoneId'>) =>
-  `${m.contractId}:${m.milestoneId}`.slice(0, 64);
+type MilestoneRef = Pick<MilestoneReachedV1, 'contractId' | 'milestoneId'>;
+
+/**
+ * One invoice per milestone, with an id derived from it, so a redelivery issues nothing new.
+ * `contract:milestone` when it fits in an id (64 characters) and the contract id has no colon
+ * of its own, so it splits back one way only; otherwise `MS-` and 48 hex digits of the SHA-256
+ * of both ids (never a colon, so never one of the readable ids). Cutting the readable form short
+ * made two milestones of a UUID contract share one invoice, the second never billed.
+ */
+export function milestoneInvoiceId(m: MilestoneRef): string {
+  const readable = `${m.contractId}:${m.milestoneId}`;
+  if (readable.length <= 64 && !m.contractId.includes(':')) return readable;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([m.contractId, m.milestoneId]))
+    .digest('hex');
+  return `MS-${digest.slice(0, 48)}`;
+}
+
+/** The id milestones were billed under before: kept so a redelivery of an old milestone bills nothing. */
+export const legacyMilestoneInvoiceId = (m: MilestoneRef) => `${m.contractId}:${m.milestoneId}`.slice(0, 64);
 
 /**
  * When contract says a billing milestone was reached, invoicing issues its invoice: the amount
@@ -20,6 +39,15 @@ export async function onMilestoneReached(
 ) {
   if (event.type !== 'MilestoneReached') return;
   const milestone = Schema.parse(event.data);
+  const legacyId = legacyMilestoneInvoiceId(milestone);
+  if (legacyId !== milestoneInvoiceId(milestone)) {
+    const { state } = await invoices.load(legacyId, client);
+    const billed =
+      isIssued(state) &&
+      state.issued.contractId === milestone.contractId &&
+      state.issued.milestoneId === milestone.milestoneId;
+    if (billed) return;
+  }
   await invoices.execute(
     milestoneInvoiceId(milestone),
     {
