@@ -120,6 +120,63 @@ export const LateFeeChargedV1 = z
   .describe("A late fee under the contract's late-payment clause: one event per day of interest.");
 export type LateFeeChargedV1 = z.infer<typeof LateFeeChargedV1>;
 
+/** Why a correcting event was needed: a fact dated before days already assessed (value dating). */
+const ValueDatedCause = z
+  .object({
+    kind: z.enum(['PAYMENT', 'CREDIT_NOTE']),
+    id: EntityId.describe('the payment or credit note'),
+    date: IsoDate.describe('its value date: when the money arrived, or the credit note took effect'),
+  })
+  .describe('the fact that, dated earlier than it was recorded, changed what was owed');
+
+export const LateFeeReversedV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    kind: z.enum(['INTEREST', 'PENALTY']),
+    forDate: IsoDate.describe('the overdue day of the fee reversed'),
+    amount: PositiveMinorUnits.describe('the amount of the LateFeeCharged reversed, in full'),
+    cause: ValueDatedCause,
+  })
+  .describe(
+    'A late fee charged earlier was not due after all (a payment or credit note counts from its own date): it is reversed in full; a fee that was due in a smaller amount is charged again by a new LateFeeCharged.',
+  );
+export type LateFeeReversedV1 = z.infer<typeof LateFeeReversedV1>;
+
+export const PaymentOverdueWithdrawnV1 = z
+  .object({
+    ...InvoiceRef,
+    threshold: z.number().int().min(1),
+    overdueDate: IsoDate.describe('the day the withdrawn PaymentOverdue said the threshold was reached'),
+    cause: ValueDatedCause,
+  })
+  .describe(
+    'A PaymentOverdue that should not have happened: counted from its value date, the payment or credit note left nothing overdue that day. Escalations, credit points and freezes that followed from it are to be undone.',
+  );
+export type PaymentOverdueWithdrawnV1 = z.infer<typeof PaymentOverdueWithdrawnV1>;
+
+export const PaymentReallocatedV1 = z
+  .object({
+    ...InvoiceRef,
+    paymentId: EntityId,
+    currency: CurrencyCode,
+    amount: PositiveMinorUnits,
+    paymentDate: IsoDate,
+    toPenalty: NonNegativeMinorUnits,
+    toInterest: NonNegativeMinorUnits,
+    toPrincipal: NonNegativeMinorUnits,
+    previous: z.object({
+      toPenalty: NonNegativeMinorUnits,
+      toInterest: NonNegativeMinorUnits,
+      toPrincipal: NonNegativeMinorUnits,
+    }),
+    cause: ValueDatedCause,
+  })
+  .describe(
+    "An earlier PaymentAllocated's split corrected: an earlier-dated payment or credit note, recorded later, left less in fees on this payment's date, so more of it went to principal.",
+  );
+export type PaymentReallocatedV1 = z.infer<typeof PaymentReallocatedV1>;
+
 export const InstalmentPlanAppliedV1 = z
   .object({ ...InvoiceRef, planId: EntityId, instalments: z.array(InstalmentV1).min(1) })
   .describe("The invoice's unpaid principal is now due in these instalments; the overdue clock restarts.");
@@ -190,6 +247,9 @@ export const InvoicingEventsV1 = {
   InvoicePaid: InvoicePaidV1,
   PaymentOverdue: PaymentOverdueV1,
   LateFeeCharged: LateFeeChargedV1,
+  LateFeeReversed: LateFeeReversedV1,
+  PaymentOverdueWithdrawn: PaymentOverdueWithdrawnV1,
+  PaymentReallocated: PaymentReallocatedV1,
   InstalmentPlanApplied: InstalmentPlanAppliedV1,
   CreditNoteIssued: CreditNoteIssuedV1,
   InvoiceFullyCredited: InvoiceFullyCreditedV1,

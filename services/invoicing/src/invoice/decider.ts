@@ -27,6 +27,7 @@ import {
   isIssued,
   totalOpen,
 } from './state';
+import { type ApplyOnTime, recordDatedFact } from './value-dating';
 
 export type { InvoiceEvent, InvoiceIssued, InvoiceState } from './state';
 
@@ -86,28 +87,20 @@ function issue(state: InvoiceState, invoice: InvoiceIssuedV1): InvoiceEvent[] {
  * the penalty (a fee), then interest, then principal. The invoice is first brought up to the
  * payment's date, so interest owed up to that day is part of what the payment clears. Paying what
  * is left less the early-payment discount, within the discount period, takes the discount.
+ * This is the payment as if recorded on its date; `value-dating.ts` puts it in its place.
  */
-function allocatePayment(
-  state: InvoiceState,
-  payment: { paymentId: string; amount: number; currency: string; paymentDate: IsoDate },
+function paymentOnItsDay(
+  current: Invoice,
+  payment: { paymentId: string; amount: number; paymentDate: IsoDate },
   policy: OverduePolicy,
 ): InvoiceEvent[] {
-  const current = openInvoice(state, 'take a payment');
-  if (current.paymentIds.includes(payment.paymentId)) return [];
   const { invoiceId, customerId, currency } = current.issued;
-  if (payment.currency !== currency) {
-    throw new RuleViolation(
-      'CURRENCY_MISMATCH',
-      `payment in ${payment.currency} cannot clear invoice ${invoiceId} in ${currency}`,
-      'currency',
-    );
-  }
   const { events, invoice } = invoiceAsOf(current, payment.paymentDate, policy);
   const toSettle = amountToSettle(invoice, payment.paymentDate);
   if (payment.amount > toSettle) {
     throw new RuleViolation(
       'OVER_ALLOCATION',
-      `${payment.amount} allocated to invoice ${invoiceId}, which needs only ${toSettle} to settle`,
+      `${payment.amount} allocated to invoice ${invoiceId}, which needs only ${toSettle} to settle on ${payment.paymentDate}`,
       'amount',
     );
   }
@@ -153,6 +146,66 @@ function allocatePayment(
   return events;
 }
 
+/** A credit note lowers the principal from its own date, after that day's overdue assessment. */
+function creditNoteOnItsDay(
+  current: Invoice,
+  note: { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate },
+  policy: OverduePolicy,
+): InvoiceEvent[] {
+  const { events, invoice } = invoiceAsOf(current, note.issueDate, policy);
+  if (note.amount > invoice.principalOpen) {
+    throw new RuleViolation(
+      'CREDIT_EXCEEDS_OPEN_AMOUNT',
+      `credit note of ${note.amount} exceeds the unpaid principal of ${invoice.principalOpen}`,
+      'amount',
+    );
+  }
+  const { invoiceId, customerId, currency } = invoice.issued;
+  events.push({ type: 'CreditNoteIssued', data: { invoiceId, customerId, currency, ...note } });
+  if (totalOpen(invoice) === note.amount) {
+    events.push({
+      type: 'InvoiceFullyCredited',
+      data: { invoiceId, customerId, creditNoteId: note.creditNoteId },
+    });
+  }
+  return events;
+}
+
+/** A payment or credit note applied on its own day (what value dating replays). */
+export function onItsDay(policy: OverduePolicy): ApplyOnTime {
+  return (invoice, fact) =>
+    fact.kind === 'PAYMENT'
+      ? paymentOnItsDay(invoice, { paymentId: fact.id, amount: fact.amount, paymentDate: fact.date }, policy)
+      : creditNoteOnItsDay(
+          invoice,
+          { creditNoteId: fact.id, amount: fact.amount, reason: fact.reason, issueDate: fact.date },
+          policy,
+        );
+}
+
+function allocatePayment(
+  state: InvoiceState,
+  payment: { paymentId: string; amount: number; currency: string; paymentDate: IsoDate },
+  policy: OverduePolicy,
+): InvoiceEvent[] {
+  const current = openInvoice(state, 'take a payment');
+  if (current.paymentIds.includes(payment.paymentId)) return [];
+  const { invoiceId, currency } = current.issued;
+  if (payment.currency !== currency) {
+    throw new RuleViolation(
+      'CURRENCY_MISMATCH',
+      `payment in ${payment.currency} cannot clear invoice ${invoiceId} in ${currency}`,
+      'currency',
+    );
+  }
+  return recordDatedFact(
+    current,
+    { kind: 'PAYMENT', id: payment.paymentId, date: payment.paymentDate, amount: payment.amount, currency },
+    policy,
+    onItsDay(policy),
+  );
+}
+
 function applyInstalmentPlan(
   state: InvoiceState,
   planId: string,
@@ -185,27 +238,22 @@ function applyInstalmentPlan(
 function issueCreditNote(
   state: InvoiceState,
   note: { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate },
+  policy: OverduePolicy,
 ): InvoiceEvent[] {
   if (isIssued(state) && state.creditNoteIds.includes(note.creditNoteId)) return [];
   const invoice = openInvoice(state, 'issue a credit note');
-  if (note.amount > invoice.principalOpen) {
-    throw new RuleViolation(
-      'CREDIT_EXCEEDS_OPEN_AMOUNT',
-      `credit note of ${note.amount} exceeds the unpaid principal of ${invoice.principalOpen}`,
-      'amount',
-    );
-  }
-  const { invoiceId, customerId, currency } = invoice.issued;
-  const events: InvoiceEvent[] = [
-    { type: 'CreditNoteIssued', data: { invoiceId, customerId, currency, ...note } },
-  ];
-  if (totalOpen(invoice) === note.amount) {
-    events.push({
-      type: 'InvoiceFullyCredited',
-      data: { invoiceId, customerId, creditNoteId: note.creditNoteId },
-    });
-  }
-  return events;
+  return recordDatedFact(
+    invoice,
+    {
+      kind: 'CREDIT_NOTE',
+      id: note.creditNoteId,
+      date: note.issueDate,
+      amount: note.amount,
+      reason: note.reason,
+    },
+    policy,
+    onItsDay(policy),
+  );
 }
 
 /** The invoice's rules (DOMAIN.md §3). `policy` is the tenant's overdue configuration. */
@@ -226,7 +274,7 @@ export function invoiceDecider(
         case 'ApplyInstalmentPlan':
           return applyInstalmentPlan(state, command.data.planId, command.data.instalments);
         case 'IssueCreditNote':
-          return issueCreditNote(state, command.data);
+          return issueCreditNote(state, command.data, policy);
         case 'DisputeInvoice': {
           const invoice = openInvoice(state, 'dispute it');
           if (invoice.disputed) return [];

@@ -12,10 +12,13 @@ import type {
   InvoicePaidV1,
   InvoiceWrittenOffV1,
   LateFeeChargedV1,
+  LateFeeReversedV1,
   PaymentAllocatedV1,
   PaymentOverdueV1,
+  PaymentOverdueWithdrawnV1,
+  PaymentReallocatedV1,
 } from '@ar/contracts';
-import type { DomainEvent, IsoDate } from '@ar/kernel';
+import { addDays, type DomainEvent, type IsoDate } from '@ar/kernel';
 
 export type InvoiceEvent =
   | DomainEvent<'InvoiceIssued', InvoiceIssuedV1>
@@ -24,6 +27,9 @@ export type InvoiceEvent =
   | DomainEvent<'InvoicePaid', InvoicePaidV1>
   | DomainEvent<'PaymentOverdue', PaymentOverdueV1>
   | DomainEvent<'LateFeeCharged', LateFeeChargedV1>
+  | DomainEvent<'LateFeeReversed', LateFeeReversedV1>
+  | DomainEvent<'PaymentOverdueWithdrawn', PaymentOverdueWithdrawnV1>
+  | DomainEvent<'PaymentReallocated', PaymentReallocatedV1>
   | DomainEvent<'InstalmentPlanApplied', InstalmentPlanAppliedV1>
   | DomainEvent<'CreditNoteIssued', CreditNoteIssuedV1>
   | DomainEvent<'InvoiceFullyCredited', InvoiceFullyCreditedV1>
@@ -38,9 +44,36 @@ export type InvoiceStatus = 'OPEN' | 'PAID' | 'CREDITED' | 'WRITTEN_OFF';
 
 /** A reduction of principal (payment, discount, credit note), effective from its date. */
 interface PrincipalReduction {
+  /** The payment or credit note it came from (`discount` for the early-payment discount). */
+  source: string;
   date: IsoDate;
   amount: number;
 }
+
+/** A late fee charged and not reversed. */
+export interface Charge {
+  kind: 'INTEREST' | 'PENALTY';
+  forDate: IsoDate;
+  amount: number;
+}
+
+/** How one payment was split (art. 561: penalty, interest, principal). */
+export interface Allocation {
+  paymentId: string;
+  date: IsoDate;
+  amount: number;
+  toPenalty: number;
+  toInterest: number;
+  toPrincipal: number;
+}
+
+/**
+ * A fact that changes what is owed from its own date (its value date), in the order it was
+ * recorded: value dating replays these in date order (`value-dating.ts`).
+ */
+export type DatedFact =
+  | { kind: 'PAYMENT'; id: string; date: IsoDate; amount: number; currency: string }
+  | { kind: 'CREDIT_NOTE'; id: string; date: IsoDate; amount: number; reason: string };
 
 export interface Invoice {
   status: InvoiceStatus;
@@ -53,6 +86,21 @@ export interface Invoice {
   interestOpen: number;
   penaltyOpen: number;
   overdueThresholdsReached: number[];
+  /** Each threshold reached under the current schedule and the day it was reached. */
+  overdue: { threshold: number; overdueDate: IsoDate }[];
+  /** Fees charged and not reversed. */
+  charges: Charge[];
+  /** How each payment under the current schedule was split. */
+  allocations: Allocation[];
+  /** Payments and credit notes since `epoch`, in the order they were recorded. */
+  facts: DatedFact[];
+  /**
+   * The invoice as it stood when the current schedule began (issue, or the last instalment
+   * plan): what value dating replays `facts` from. Absent inside an epoch itself.
+   */
+  epoch: Invoice | undefined;
+  /** The last day the overdue clock (or a payment) brought the invoice up to. */
+  assessedThrough: IsoDate | undefined;
   /** The last day whose interest has been charged. */
   interestChargedThrough: IsoDate | undefined;
   penaltyCharged: boolean;
@@ -72,19 +120,27 @@ export function isIssued(state: InvoiceState): state is Invoice {
 
 export const initialInvoiceState = (): InvoiceState => ({ status: 'NONE' });
 
-function reducePrincipal(invoice: Invoice, date: IsoDate, amount: number): Invoice {
+function reducePrincipal(invoice: Invoice, source: string, date: IsoDate, amount: number): Invoice {
   if (amount === 0) return invoice;
   return {
     ...invoice,
     principalOpen: invoice.principalOpen - amount,
-    reductions: [...invoice.reductions, { date, amount }],
+    reductions: [...invoice.reductions, { source, date, amount }],
   };
+}
+
+const later = (a: IsoDate | undefined, b: IsoDate): IsoDate => (a && a > b ? a : b);
+
+/** A new epoch starts from the invoice as it now stands, with nothing to replay yet. */
+function startEpoch(invoice: Invoice): Invoice {
+  const start = { ...invoice, facts: [], epoch: undefined };
+  return { ...start, epoch: start };
 }
 
 export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): InvoiceState {
   if (event.type === 'InvoiceIssued') {
     const issued = event.data;
-    return {
+    return startEpoch({
       status: 'OPEN',
       issued,
       schedule: [{ dueDate: issued.dueDate, amount: issued.amount }],
@@ -93,6 +149,12 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       interestOpen: 0,
       penaltyOpen: 0,
       overdueThresholdsReached: [],
+      overdue: [],
+      charges: [],
+      allocations: [],
+      facts: [],
+      epoch: undefined,
+      assessedThrough: undefined,
       interestChargedThrough: undefined,
       penaltyCharged: false,
       discountTaken: false,
@@ -101,54 +163,115 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       paymentIds: [],
       creditNoteIds: [],
       planId: undefined,
-    };
+    });
   }
   if (!isIssued(state)) return state;
   switch (event.type) {
     case 'PaymentAllocated': {
-      const { toPenalty, toInterest, toPrincipal, paymentDate, paymentId } = event.data;
+      const { toPenalty, toInterest, toPrincipal, paymentDate, paymentId, amount, currency } = event.data;
       return reducePrincipal(
         {
           ...state,
           penaltyOpen: state.penaltyOpen - toPenalty,
           interestOpen: state.interestOpen - toInterest,
           paymentIds: [...state.paymentIds, paymentId],
+          allocations: [
+            ...state.allocations,
+            { paymentId, date: paymentDate, amount, toPenalty, toInterest, toPrincipal },
+          ],
+          facts: [...state.facts, { kind: 'PAYMENT', id: paymentId, date: paymentDate, amount, currency }],
+          assessedThrough: later(state.assessedThrough, paymentDate),
         },
+        paymentId,
         paymentDate,
         toPrincipal,
       );
     }
+    case 'PaymentReallocated': {
+      const { paymentId, toPenalty, toInterest, toPrincipal, previous } = event.data;
+      return {
+        ...state,
+        penaltyOpen: state.penaltyOpen + previous.toPenalty - toPenalty,
+        interestOpen: state.interestOpen + previous.toInterest - toInterest,
+        principalOpen: state.principalOpen + previous.toPrincipal - toPrincipal,
+        allocations: state.allocations.map((a) =>
+          a.paymentId === paymentId ? { ...a, toPenalty, toInterest, toPrincipal } : a,
+        ),
+        reductions: [
+          ...state.reductions.filter((r) => r.source !== paymentId),
+          ...(toPrincipal > 0
+            ? [{ source: paymentId, date: event.data.paymentDate, amount: toPrincipal }]
+            : []),
+        ],
+      };
+    }
     case 'DiscountTaken':
-      return { ...reducePrincipal(state, event.data.paymentDate, event.data.amount), discountTaken: true };
+      return {
+        ...reducePrincipal(state, 'discount', event.data.paymentDate, event.data.amount),
+        discountTaken: true,
+      };
     case 'InvoicePaid':
       return { ...state, status: 'PAID' };
     case 'PaymentOverdue':
       return {
         ...state,
         overdueThresholdsReached: [...state.overdueThresholdsReached, event.data.threshold],
+        overdue: [...state.overdue, { threshold: event.data.threshold, overdueDate: event.data.overdueDate }],
+        assessedThrough: later(state.assessedThrough, event.data.overdueDate),
       };
-    case 'LateFeeCharged':
-      return event.data.kind === 'INTEREST'
+    case 'PaymentOverdueWithdrawn': {
+      const { threshold, overdueDate } = event.data;
+      return {
+        ...state,
+        overdueThresholdsReached: state.overdueThresholdsReached.filter((t) => t !== threshold),
+        overdue: state.overdue.filter((o) => o.threshold !== threshold || o.overdueDate !== overdueDate),
+      };
+    }
+    case 'LateFeeCharged': {
+      const { kind, forDate, amount } = event.data;
+      const charged = { ...state, charges: [...state.charges, { kind, forDate, amount }] };
+      return kind === 'INTEREST'
         ? {
-            ...state,
-            interestOpen: state.interestOpen + event.data.amount,
-            interestChargedThrough: event.data.forDate,
+            ...charged,
+            interestOpen: state.interestOpen + amount,
+            // Never back: a reversed day that is charged again is re-charged by its own event.
+            interestChargedThrough: later(state.interestChargedThrough, forDate),
+            assessedThrough: later(state.assessedThrough, addDays(forDate, 1)),
           }
-        : { ...state, penaltyOpen: state.penaltyOpen + event.data.amount, penaltyCharged: true };
+        : {
+            ...charged,
+            penaltyOpen: state.penaltyOpen + amount,
+            penaltyCharged: true,
+            assessedThrough: later(state.assessedThrough, forDate),
+          };
+    }
+    case 'LateFeeReversed': {
+      const { kind, forDate, amount } = event.data;
+      const charges = state.charges.filter((c) => c.kind !== kind || c.forDate !== forDate);
+      return kind === 'INTEREST'
+        ? { ...state, charges, interestOpen: state.interestOpen - amount }
+        : { ...state, charges, penaltyOpen: state.penaltyOpen - amount, penaltyCharged: false };
+    }
     case 'InstalmentPlanApplied':
       // The clock restarts on the new schedule; a penalty already charged is not charged again.
-      return {
+      return startEpoch({
         ...state,
         schedule: event.data.instalments,
         reductions: [],
         overdueThresholdsReached: [],
+        overdue: [],
+        allocations: [],
         planId: event.data.planId,
-      };
-    case 'CreditNoteIssued':
+      });
+    case 'CreditNoteIssued': {
+      const { creditNoteId, issueDate, amount, reason } = event.data;
       return {
-        ...reducePrincipal(state, event.data.issueDate, event.data.amount),
-        creditNoteIds: [...state.creditNoteIds, event.data.creditNoteId],
+        ...reducePrincipal(state, creditNoteId, issueDate, amount),
+        creditNoteIds: [...state.creditNoteIds, creditNoteId],
+        facts: [...state.facts, { kind: 'CREDIT_NOTE', id: creditNoteId, date: issueDate, amount, reason }],
+        assessedThrough: later(state.assessedThrough, issueDate),
       };
+    }
     case 'InvoiceFullyCredited':
       return { ...state, status: 'CREDITED' };
     case 'InvoiceDisputed':

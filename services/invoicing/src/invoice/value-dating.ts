@@ -1,0 +1,225 @@
+import { type IsoDate, RuleViolation } from '@ar/kernel';
+import { amountToSettle, invoiceAsOf, type OverduePolicy } from './overdue';
+import { type DatedFact, evolveInvoice, type Invoice, type InvoiceEvent } from './state';
+
+/**
+ * Value dating (DOMAIN.md §3): a payment counts from the day the money arrived, a credit note
+ * from its own date, however late either is recorded. The invoice must end exactly as if every
+ * such fact had been recorded on its date.
+ *
+ * How: the facts of the current schedule (`invoice.facts`, and the new one) are replayed in date
+ * order from the invoice as the schedule began (`invoice.epoch`), each day's overdue assessment
+ * before that day's facts, up to the last day already assessed. What the replay says was owed is
+ * then compared with what was recorded, and the difference is written as correcting events:
+ *   - a fee charged that the replay does not charge (or charges in another amount) is reversed
+ *     in full (`LateFeeReversed`); the replay's own amount, if any, is charged again;
+ *   - a threshold the replay does not reach on that day is withdrawn (`PaymentOverdueWithdrawn`),
+ *     so collections and credit-scoring can undo what followed from it;
+ *   - a payment the replay splits otherwise is re-split (`PaymentReallocated`);
+ *   - then the new fact's own events, and `DiscountTaken` / `InvoicePaid` / `InvoiceFullyCredited`
+ *     as the replay has them (an invoice paid on its due date is paid on time).
+ * Nothing recorded is edited. A fact recorded on its own day, after everything before it, needs
+ * no correction: the replay is then exactly the ordinary path.
+ */
+
+/** One fact applied on its day, as if recorded then: what `decide` would emit. */
+export type ApplyOnTime = (invoice: Invoice, fact: DatedFact) => InvoiceEvent[];
+
+/** The invoice replayed with `fact` in its place: every event the replay produced, and where it ends. */
+export function replayWith(
+  invoice: Invoice,
+  fact: DatedFact,
+  policy: OverduePolicy,
+  applyOnTime: ApplyOnTime,
+): { events: InvoiceEvent[]; invoice: Invoice } {
+  const start = invoice.epoch ?? invoice;
+  // Stable: facts of one day keep the order they were recorded in; the new one comes last.
+  const facts = [...invoice.facts, fact]
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : a.i - b.i))
+    .map(({ f }) => f);
+  const through =
+    invoice.assessedThrough && invoice.assessedThrough > fact.date ? invoice.assessedThrough : fact.date;
+
+  const events: InvoiceEvent[] = [];
+  let state = start;
+  const emit = (produced: InvoiceEvent[]) => {
+    for (const event of produced) {
+      events.push(event);
+      state = evolveInvoice(state, event) as Invoice;
+    }
+  };
+  for (const f of facts) {
+    if (state.status !== 'OPEN') {
+      throw new RuleViolation(
+        'VALUE_DATE_CONFLICT',
+        `${describe(fact)} would settle invoice ${invoice.issued.invoiceId} before ${describe(f)}, which it already took: record the difference as credit`,
+        f === fact ? 'amount' : 'receivedDate',
+      );
+    }
+    try {
+      emit(applyOnTime(state, f));
+    } catch (error) {
+      if (f === fact || !(error instanceof RuleViolation)) throw error;
+      throw new RuleViolation(
+        'VALUE_DATE_CONFLICT',
+        `${describe(fact)} would leave too little owed for ${describe(f)}, already recorded (${error.message})`,
+        'amount',
+      );
+    }
+  }
+  if (state.status === 'OPEN') emit(invoiceAsOf(state, through, policy).events);
+  return { events, invoice: state };
+}
+
+function describe(f: DatedFact): string {
+  return `${f.kind === 'PAYMENT' ? 'payment' : 'credit note'} ${f.id} of ${f.amount} dated ${f.date}`;
+}
+
+const feeKey = (c: { kind: string; forDate: string; amount: number }) => `${c.kind}:${c.forDate}:${c.amount}`;
+const overdueKey = (o: { threshold: number; overdueDate: string }) => `${o.threshold}:${o.overdueDate}`;
+
+/**
+ * The events that bring the recorded invoice to what the replay with `fact` says, the
+ * corrections first. Throws if they do not: a bug, never a person's mistake.
+ */
+export function recordDatedFact(
+  invoice: Invoice,
+  fact: DatedFact,
+  policy: OverduePolicy,
+  applyOnTime: ApplyOnTime,
+): InvoiceEvent[] {
+  const replay = replayWith(invoice, fact, policy, applyOnTime);
+  const { invoiceId, customerId, currency } = invoice.issued;
+  const cause = { kind: fact.kind, id: fact.id, date: fact.date };
+
+  const replayedFees = new Set(replay.invoice.charges.map(feeKey));
+  const replayedOverdue = new Set(replay.invoice.overdue.map(overdueKey));
+  const recordedFees = new Set(invoice.charges.map(feeKey));
+  const recordedOverdue = new Set(invoice.overdue.map(overdueKey));
+  const recordedSplit = new Map(invoice.allocations.map((a) => [a.paymentId, a]));
+
+  const corrections: InvoiceEvent[] = [];
+  for (const charge of invoice.charges) {
+    if (replayedFees.has(feeKey(charge))) continue;
+    corrections.push({
+      type: 'LateFeeReversed',
+      data: { invoiceId, customerId, currency, ...charge, cause },
+    });
+  }
+  for (const reached of invoice.overdue) {
+    if (replayedOverdue.has(overdueKey(reached))) continue;
+    corrections.push({
+      type: 'PaymentOverdueWithdrawn',
+      data: { invoiceId, customerId, ...reached, cause },
+    });
+  }
+  for (const event of replay.events) {
+    switch (event.type) {
+      case 'LateFeeCharged':
+        if (!recordedFees.has(feeKey(event.data))) corrections.push(event);
+        break;
+      case 'PaymentOverdue':
+        if (!recordedOverdue.has(overdueKey(event.data))) corrections.push(event);
+        break;
+      case 'PaymentAllocated': {
+        const before = recordedSplit.get(event.data.paymentId);
+        if (!before) {
+          corrections.push(event);
+        } else if (
+          before.toPenalty !== event.data.toPenalty ||
+          before.toInterest !== event.data.toInterest ||
+          before.toPrincipal !== event.data.toPrincipal
+        ) {
+          const { toPenalty, toInterest, toPrincipal } = before;
+          corrections.push({
+            type: 'PaymentReallocated',
+            data: { ...event.data, previous: { toPenalty, toInterest, toPrincipal }, cause },
+          });
+        }
+        break;
+      }
+      case 'CreditNoteIssued':
+        if (!invoice.creditNoteIds.includes(event.data.creditNoteId)) corrections.push(event);
+        break;
+      case 'DiscountTaken':
+        if (!invoice.discountTaken) corrections.push(event);
+        break;
+      case 'InvoicePaid':
+      case 'InvoiceFullyCredited':
+        corrections.push(event);
+        break;
+      default:
+        break;
+    }
+  }
+
+  const after = corrections.reduce((s, e) => evolveInvoice(s, e) as Invoice, invoice);
+  const owed = (s: Invoice) =>
+    [s.status, s.principalOpen, s.interestOpen, s.penaltyOpen, [...s.overdue.map(overdueKey)].sort()].join(
+      '|',
+    );
+  if (owed(after) !== owed(replay.invoice)) {
+    throw new Error(
+      `value dating of ${fact.id} on ${invoiceId}: ${owed(after)} is not ${owed(replay.invoice)}`,
+    );
+  }
+  return corrections;
+}
+
+/**
+ * What a payment dated `date` must bring to settle the invoice, counted from that date. When
+ * payments dated later are already recorded, it is the most they leave room for (found by
+ * bisection: the replay accepts any smaller amount).
+ */
+export function amountToSettleOn(
+  invoice: Invoice,
+  date: IsoDate,
+  policy: OverduePolicy,
+  applyOnTime: ApplyOnTime,
+): number {
+  const onTheDay = {
+    ...invoice,
+    facts: invoice.facts.filter((f) => f.date <= date),
+    assessedThrough: date,
+  };
+  const probe: DatedFact = { kind: 'PAYMENT', id: '\u0000probe', date, amount: 0, currency: '' };
+  const before = replayUntil(onTheDay, date, policy, applyOnTime);
+  const full = before ? amountToSettle(before, date) : 0;
+  if (invoice.facts.every((f) => f.date <= date) || full === 0) return full;
+  const fits = (amount: number) => {
+    try {
+      replayWith(invoice, { ...probe, amount, currency: invoice.issued.currency }, policy, applyOnTime);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let low = 0;
+  let high = full;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/** The invoice replayed with only its facts up to `date`, assessed to `date`; undefined if settled. */
+function replayUntil(
+  invoice: Invoice,
+  date: IsoDate,
+  policy: OverduePolicy,
+  applyOnTime: ApplyOnTime,
+): Invoice | undefined {
+  let state = invoice.epoch ?? invoice;
+  const facts = invoice.facts
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : a.i - b.i));
+  for (const { f } of facts) {
+    if (state.status !== 'OPEN') return undefined;
+    state = applyOnTime(state, f).reduce((s, e) => evolveInvoice(s, e) as Invoice, state);
+  }
+  if (state.status !== 'OPEN') return undefined;
+  return invoiceAsOf(state, date, policy).invoice;
+}
