@@ -20,6 +20,26 @@ export const MinorUnits = z
 export const NonNegativeMinorUnits = MinorUnits.refine((n) => n >= 0, { message: 'must not be negative' });
 export const PositiveMinorUnits = MinorUnits.refine((n) => n > 0, { message: 'must be greater than 0' });
 
+/**
+ * The largest amount the platform takes in one command: 10^13 minor units (100 billion CNY,
+ * 10 trillion JPY). Below it, an invoice with years of fees, and every total a book can reach
+ * (9,000 invoices at the limit in one currency), stay exact in a JavaScript number (2^53);
+ * above it a request is refused at the door with a 422 naming the field
+ * (`AMOUNT_TOO_LARGE`), never stored to break a read later.
+ */
+export const MAX_AMOUNT = 10_000_000_000_000;
+/** The refusal the HTTP layer answers with 422 rather than 400: well formed, beyond the limit. */
+export const AMOUNT_TOO_LARGE = 'AMOUNT_TOO_LARGE';
+const withinLimit = (n: number) => !(n > MAX_AMOUNT);
+const limitMessage = {
+  message: `must be at most ${MAX_AMOUNT} minor units, the largest amount the platform takes`,
+  params: { refusal: AMOUNT_TOO_LARGE },
+};
+/** An amount in a request (minor units, at most MAX_AMOUNT). */
+export const Amount = MinorUnits.refine(withinLimit, limitMessage);
+export const NonNegativeAmount = NonNegativeMinorUnits.refine(withinLimit, limitMessage);
+export const PositiveAmount = PositiveMinorUnits.refine(withinLimit, limitMessage);
+
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as CNY or EUR');
 
 export const IsoDate = z.iso.date('must be a date as YYYY-MM-DD');

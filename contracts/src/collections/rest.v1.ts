@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { EntityId, IsoDate, PositiveMinorUnits } from '../primitives';
+import { EntityId, IsoDate, PositiveAmount } from '../primitives';
 import { DebtorType, OwnerRole } from './events.v1';
 
 const Text = z.string().trim().min(1, 'must not be empty').max(1000);
 
 export const PromiseRequest = z
-  .object({ promiseId: EntityId, promisedDate: IsoDate, promisedAmount: PositiveMinorUnits })
+  .object({ promiseId: EntityId, promisedDate: IsoDate, promisedAmount: PositiveAmount })
   .strict();
 export const DebtorTypeRequest = z.object({ debtorType: DebtorType, by: EntityId, reason: Text }).strict();
 export const CasePlanRequest = z
   .object({
     planId: EntityId,
     instalments: z
-      .array(z.object({ dueDate: IsoDate, amount: PositiveMinorUnits }).strict())
+      .array(z.object({ dueDate: IsoDate, amount: PositiveAmount }).strict())
       .min(1)
       .max(120),
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DiscountTermsV1 } from '../invoicing/terms.v1';
-import { CurrencyCode, EntityId, IsoDate, PositiveMinorUnits } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate, PositiveAmount } from '../primitives';
 import { ContractDraftedV1, MilestoneTrigger, MilestoneV1, PaymentTermV1 } from './events.v1';
 
 export const MilestoneRequest = z
@@ -22,7 +22,7 @@ export const DraftContractRequest = z
     ),
     customerId: EntityId,
     title: z.string().trim().min(1).max(200),
-    value: PositiveMinorUnits,
+    value: PositiveAmount,
     currency: CurrencyCode,
     milestones: z.array(MilestoneRequest).min(1).max(50),
     discount: DiscountTermsV1.optional(),

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CurrencyCode, EntityId, IsoDate, NonNegativeMinorUnits, PositiveMinorUnits } from '../primitives';
+import {
+  CurrencyCode,
+  EntityId,
+  IsoDate,
+  NonNegativeAmount,
+  NonNegativeMinorUnits,
+  PositiveAmount,
+} from '../primitives';
 import {
   CommitteeMember,
   CreditTier,
@@ -24,12 +31,12 @@ export const CustomerSignalRequest = z
   .strict();
 export const TierOverrideRequest = z.object({ tier: CreditTier, reason: Text, decidedBy: EntityId }).strict();
 export const LimitOverrideRequest = z
-  .object({ limit: NonNegativeMinorUnits, reason: Text, decidedBy: EntityId })
+  .object({ limit: NonNegativeAmount, reason: Text, decidedBy: EntityId })
   .strict();
 export const CommitteeDecisionRequest = z
   .object({
     exceptionId: EntityId,
-    amount: PositiveMinorUnits,
+    amount: PositiveAmount,
     votes: z
       .array(z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text }).strict())
       .length(3, 'the committee is sales, finance and legal: three votes')
@@ -43,7 +50,7 @@ export const UnfreezeRequest = z.object({ reason: Text, decidedBy: EntityId }).s
 
 export const CreditCheckRequest = z
   .object({
-    amount: PositiveMinorUnits.describe('the new exposure asked for: a contract value, a shipment on credit'),
+    amount: PositiveAmount.describe('the new exposure asked for: a contract value, a shipment on credit'),
     currency: CurrencyCode,
     purpose: z.enum(['CONTRACT', 'SHIPMENT', 'ORDER']).default('CONTRACT'),
   })

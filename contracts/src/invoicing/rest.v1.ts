@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencyCode, EntityId, IsoDate, MinorUnits, PositiveMinorUnits } from '../primitives';
+import { CurrencyCode, EntityId, IsoDate, MinorUnits, PositiveAmount } from '../primitives';
 import { InstalmentV1, PaymentChannel } from './events.v1';
 import { DiscountTermsV1, LateFeeTermsV1 } from './terms.v1';
 
@@ -12,7 +12,7 @@ export const IssueInvoiceRequest = z
       'client-chosen id, makes retries idempotent; generated when absent',
     ),
     customerId: EntityId,
-    amount: PositiveMinorUnits,
+    amount: PositiveAmount,
     currency: CurrencyCode,
     issueDate: IsoDate,
     dueDate: IsoDate,
@@ -51,10 +51,16 @@ export const InvoiceView = z.object({
 export type InvoiceView = z.infer<typeof InvoiceView>;
 
 export const InstalmentPlanRequest = z
-  .object({ planId: EntityId, instalments: z.array(InstalmentV1).min(1).max(120) })
+  .object({
+    planId: EntityId,
+    instalments: z
+      .array(z.object({ dueDate: IsoDate, amount: PositiveAmount }))
+      .min(1)
+      .max(120),
+  })
   .strict();
 export const CreditNoteRequest = z
-  .object({ creditNoteId: EntityId, amount: PositiveMinorUnits, reason: Text, issueDate: OptionalDate })
+  .object({ creditNoteId: EntityId, amount: PositiveAmount, reason: Text, issueDate: OptionalDate })
   .strict();
 export const DisputeRequest = z.object({ reason: Text, date: OptionalDate }).strict();
 export const DisputeResolutionRequest = z.object({ resolution: Text, date: OptionalDate }).strict();
@@ -63,11 +69,11 @@ export const FactoringRequest = z
   .object({ factorId: EntityId, withRecourse: z.boolean().default(true), date: OptionalDate })
   .strict();
 export const FactorAdvanceRequest = z
-  .object({ factorId: EntityId, amount: PositiveMinorUnits, date: OptionalDate })
+  .object({ factorId: EntityId, amount: PositiveAmount, date: OptionalDate })
   .strict();
 
 export const RemittanceLine = z
-  .object({ invoiceId: EntityId, amount: PositiveMinorUnits.optional() })
+  .object({ invoiceId: EntityId, amount: PositiveAmount.optional() })
   .strict()
   .describe('what the payer says the money is for; without an amount, as much as the invoice needs');
 
@@ -79,7 +85,7 @@ export const ReceivePaymentRequest = z
     customerId: EntityId.optional().describe(
       'absent when the payer is not known: matched by reference, or later',
     ),
-    amount: PositiveMinorUnits,
+    amount: PositiveAmount,
     currency: CurrencyCode,
     channel: PaymentChannel,
     reference: z.string().trim().max(140).optional(),

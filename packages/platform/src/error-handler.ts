@@ -1,3 +1,4 @@
+import { AMOUNT_TOO_LARGE } from '@ar/contracts';
 import {
   ConcurrencyConflict,
   DependencyUnavailable,
@@ -41,13 +42,22 @@ export function registerErrorHandler(app: FastifyInstance): void {
           .filter(Boolean)
           .join('.'),
         message: v.message ?? 'invalid',
+        beyondLimit: (v.params as { params?: { refusal?: string } }).params?.refusal === AMOUNT_TOO_LARGE,
+      }));
+      // An amount beyond the platform's largest is well formed but refused (422), unless the
+      // request has other faults; the field's other complaints (not a safe integer) go with it.
+      const tooLarge = new Set(issues.filter((i) => i.beyondLimit).map((i) => i.field));
+      const refused = tooLarge.size > 0 && issues.every((i) => tooLarge.has(i.field));
+      const shown = (refused ? issues.filter((i) => i.beyondLimit) : issues).map(({ field, message }) => ({
+        field,
+        message,
       }));
       const body: ErrorBody = {
-        error: 'invalid_request',
-        message: issues.map((i) => `${i.field}: ${i.message}`).join('; '),
-        issues,
+        error: refused ? AMOUNT_TOO_LARGE : 'invalid_request',
+        message: shown.map((i) => `${i.field}: ${i.message}`).join('; '),
+        issues: shown,
       };
-      return reply.code(400).send(body);
+      return reply.code(refused ? 422 : 400).send(body);
     }
     if (error instanceof DomainError) {
       const body: ErrorBody = { error: error.code, message: error.message };

@@ -22,12 +22,13 @@ export function ledgerRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
             where customer_id = $1 order by first_due_date, issue_date, invoice_id`,
           [customerId],
         ),
-        ctx.pool.query(
-          'select currency, amount::int as amount from customer_credit where customer_id = $1 order by currency',
+        ctx.pool.query<{ currency: string; amount: string }>(
+          'select currency, amount::bigint::text as amount from customer_credit where customer_id = $1 order by currency',
           [customerId],
         ),
       ]);
-      return { customerId, openInvoices: invoices.rows, credit: credit.rows };
+      const held = credit.rows.map((r) => ({ currency: r.currency, amount: Number(r.amount) }));
+      return { customerId, openInvoices: invoices.rows, credit: held };
     },
   );
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EntityId, MatchPaymentRequest, PaymentView, ReceivePaymentRequest } from '@ar/contracts';
+import { happenedBy } from '@ar/kernel';
 import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { type cashApplication, paymentView } from './cash-application';
@@ -23,7 +24,8 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
     },
     async (request, reply) => {
       const paymentId = request.body.paymentId ?? randomUUID();
-      const receivedDate = request.body.receivedDate ?? ctx.clock.today();
+      // Money cannot be received in the future (#14 item 2).
+      const receivedDate = happenedBy(request.body.receivedDate, ctx.clock.today(), 'receivedDate', 'money received');
       const result = await cash.receive(
         { ...request.body, paymentId, receivedDate },
         commandMetadata(request),
@@ -72,12 +74,20 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
       },
     },
     async () => {
-      const { rows } = await ctx.pool.query(
-        `select payment_id as "paymentId", amount::int as amount, currency, reference,
+      // Amounts come back as text (bigint) and are read as numbers: every amount is at most
+      // MAX_AMOUNT, exact in a number; a 32-bit cast broke the list for everyone at 2^31.
+      const { rows } = await ctx.pool.query<{
+        paymentId: string;
+        amount: string;
+        currency: string;
+        reference: string | null;
+        receivedDate: string;
+      }>(
+        `select payment_id as "paymentId", amount::bigint::text as amount, currency, reference,
                 to_char(received_date, 'YYYY-MM-DD') as "receivedDate"
            from unidentified_payments order by received_date, payment_id`,
       );
-      return { payments: rows };
+      return { payments: rows.map((r) => ({ ...r, amount: Number(r.amount) })) };
     },
   );
 

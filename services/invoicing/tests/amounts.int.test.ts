@@ -1,0 +1,121 @@
+import { InProcessBus } from '@ar/messaging';
+import { BusinessClock, type RunningService, startService } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { invoicingService } from '../src/service';
+
+/** Amounts as large as the platform takes never break a read; larger ones are refused at the door. */
+describe('large amounts in invoicing', () => {
+  const { databaseUrl } = testInfra();
+  const notifier = new AppendNotifier(databaseUrl);
+  let service: RunningService;
+
+  beforeAll(async () => {
+    await notifier.start();
+    service = await startService(invoicingService, {
+      databaseUrl,
+      bus: new InProcessBus(),
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      schema: unique('amt'),
+      clock: new BusinessClock('2026-02-02'),
+    });
+  });
+  afterAll(async () => {
+    await service.stop();
+    await notifier.stop();
+  });
+
+  const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
+    const res = await service.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    return { status: res.statusCode, body: res.json() };
+  };
+
+  it('lists an unidentified payment of 2^31 minor units (above a 32-bit integer)', async () => {
+    const paid = await call('POST', '/payments', {
+      paymentId: unique('P'),
+      amount: 2 ** 31,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-01-20',
+    });
+    expect(paid.status).toBe(201);
+    const list = await call('GET', '/payments?status=UNIDENTIFIED');
+    expect(list.status).toBe(200);
+    expect(list.body.payments).toContainEqual(expect.objectContaining({ amount: 2 ** 31 }));
+  });
+
+  it("shows a customer's credit of 2^31 minor units held from an over-payment", async () => {
+    const customerId = unique('C');
+    const paid = await call('POST', '/payments', {
+      customerId,
+      amount: 2 ** 31,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-01-20',
+    });
+    expect(paid.status).toBe(201);
+    const account = await call('GET', `/customers/${customerId}/account`);
+    expect(account.status).toBe(200);
+    expect(account.body.credit).toEqual([{ currency: 'CNY', amount: 2 ** 31 }]);
+  });
+
+  it.each([
+    ['2^53 - 1', 2 ** 53 - 1],
+    ['2^53', 2 ** 53],
+  ])(
+    'refuses an invoice of %s minor units with a 422 naming the amount, storing nothing',
+    async (_, amount) => {
+      const invoiceId = unique('I');
+      const res = await call('POST', '/invoices', {
+        invoiceId,
+        customerId: 'C-1',
+        amount,
+        currency: 'CNY',
+        issueDate: '2026-01-02',
+        dueDate: '2026-01-31',
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toBe('AMOUNT_TOO_LARGE');
+      expect(res.body.issues.map((i: { field: string }) => i.field)).toEqual(['body.amount']);
+      expect((await call('GET', `/invoices/${invoiceId}`)).status).toBe(404);
+    },
+  );
+
+  it('refuses a payment above the largest amount, and a remittance line above it, naming the field', async () => {
+    const base = {
+      amount: 2 ** 53 - 1,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-01-20',
+    };
+    const res = await call('POST', '/payments', base);
+    expect(res.status).toBe(422);
+    expect(res.body.issues.map((i: { field: string }) => i.field)).toEqual(['body.amount']);
+    const line = await call('POST', '/payments', {
+      ...base,
+      amount: 1_000,
+      remittance: [{ invoiceId: 'X', amount: 2 ** 53 - 1 }],
+    });
+    expect(line.status).toBe(422);
+    expect(line.body.issues.map((i: { field: string }) => i.field)).toEqual(['body.remittance.0.amount']);
+  });
+
+  it('takes an invoice at the largest amount, a year overdue, and reads it back', async () => {
+    const invoiceId = unique('I');
+    const res = await call('POST', '/invoices', {
+      invoiceId,
+      customerId: unique('C'),
+      amount: 10_000_000_000_000,
+      currency: 'CNY',
+      issueDate: '2025-01-02',
+      dueDate: '2025-01-31',
+    });
+    expect(res.status).toBe(201);
+    const read = await call('GET', `/invoices/${invoiceId}`);
+    expect(read.status).toBe(200);
+    expect(read.body.amount).toBe(10_000_000_000_000);
+  });
+});
