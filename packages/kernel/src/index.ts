@@ -5,5 +5,6 @@ export * from './command-handler';
 export * from './decider';
 export * from './errors';
 export * from './event-store';
+export * from './future-dates';
 export * from './money';
 export * from './stream-name';

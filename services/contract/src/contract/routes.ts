@@ -6,6 +6,7 @@ import {
   EntityId,
   TerminationRequest,
 } from '@ar/contracts';
+import { happenedBy } from '@ar/kernel';
 import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import type { CreditPort } from '../signing/credit-port';
@@ -92,7 +93,10 @@ export function contractRoutes(
       const check = await credit.check(state.drafted.customerId, state.drafted.value, state.drafted.currency);
       const result = await contracts.execute(
         contractId,
-        { type: 'SignContract', data: { date: request.body.date ?? today(), credit: check } },
+        {
+          type: 'SignContract',
+          data: { date: happenedBy(request.body.date, today(), 'date', 'a signature'), credit: check },
+        },
         { metadata: commandMetadata(request) },
       );
       return contractView(result.state as Contract, result.version);
@@ -127,7 +131,7 @@ export function contractRoutes(
   }
   action('deliveries', 'Record the delivery (reaches DELIVERY milestones)', DeliverableRequest, (b) => ({
     type: 'RecordDeliverable',
-    data: { kind: 'DELIVERY', date: b.date ?? today() },
+    data: { kind: 'DELIVERY', date: happenedBy(b.date, today(), 'date', 'a delivery') },
   }));
   action(
     'acceptances',
@@ -135,11 +139,11 @@ export function contractRoutes(
     DeliverableRequest,
     (b) => ({
       type: 'RecordDeliverable',
-      data: { kind: 'ACCEPTANCE', date: b.date ?? today() },
+      data: { kind: 'ACCEPTANCE', date: happenedBy(b.date, today(), 'date', 'an acceptance') },
     }),
   );
   action('termination', 'Terminate the contract', TerminationRequest, (b) => ({
     type: 'TerminateContract',
-    data: { reason: b.reason, date: b.date ?? today() },
+    data: { reason: b.reason, date: happenedBy(b.date, today(), 'date', 'a termination') },
   }));
 }

@@ -11,11 +11,14 @@ import {
   IssueInvoiceRequest,
   WriteOffRequest,
 } from '@ar/contracts';
+import { happenedBy } from '@ar/kernel';
 import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import type { InvoicingConfig } from '../config';
 import type { InvoiceCommand } from './decider';
 import { type InvoiceHandler, invoiceView } from './handler';
+import { invoiceAsOf } from './overdue';
+import { isIssued } from './state';
 
 const InvoiceParams = z.object({ invoiceId: EntityId });
 const IfMatch = z.object({
@@ -39,12 +42,20 @@ export function invoiceRoutes(
 ) {
   const today = () => ctx.clock.today();
 
+  /**
+   * The invoice as it stands today, a Sunday or a holiday included: fees accrue per calendar day
+   * while the overdue clock runs on working days, so what is shown is brought up to today
+   * (nothing is stored) - exactly what a payment received today must bring to settle it.
+   */
   function respond(
     reply: { header(name: string, value: string): unknown },
     result: { version: number; state: Parameters<typeof invoiceView>[0] },
   ) {
     reply.header('etag', `"${result.version}"`);
-    return invoiceView(result.state, result.version);
+    const state = isIssued(result.state)
+      ? invoiceAsOf(result.state, today(), invoices.policy).invoice
+      : result.state;
+    return invoiceView(state, result.version);
   }
 
   app.post(
@@ -128,7 +139,7 @@ export function invoiceRoutes(
   );
   action('credit-notes', 'Issue a credit note against the invoice', CreditNoteRequest, (b) => ({
     type: 'IssueCreditNote',
-    data: { ...b, issueDate: b.issueDate ?? today() },
+    data: { ...b, issueDate: happenedBy(b.issueDate, today(), 'issueDate', 'a credit note') },
   }));
   action(
     'disputes',
@@ -136,23 +147,31 @@ export function invoiceRoutes(
     DisputeRequest,
     (b) => ({
       type: 'DisputeInvoice',
-      data: { reason: b.reason, date: b.date ?? today() },
+      data: { reason: b.reason, date: happenedBy(b.date, today(), 'date', 'a dispute') },
     }),
   );
   action('dispute-resolutions', 'Close the dispute', DisputeResolutionRequest, (b) => ({
     type: 'ResolveDispute',
-    data: { resolution: b.resolution, date: b.date ?? today() },
+    data: { resolution: b.resolution, date: happenedBy(b.date, today(), 'date', 'a dispute resolution') },
   }));
   action('write-offs', 'Write the receivable off as uncollectable', WriteOffRequest, (b) => ({
     type: 'WriteOffInvoice',
-    data: { reason: b.reason, date: b.date ?? today() },
+    data: { reason: b.reason, date: happenedBy(b.date, today(), 'date', 'a write-off') },
   }));
   action('factoring', 'Assign the receivable to a bank or factor', FactoringRequest, (b) => ({
     type: 'AssignToFactor',
-    data: { factorId: b.factorId, withRecourse: b.withRecourse, date: b.date ?? today() },
+    data: {
+      factorId: b.factorId,
+      withRecourse: b.withRecourse,
+      date: happenedBy(b.date, today(), 'date', 'an assignment to a factor'),
+    },
   }));
   action('factor-advances', "Record the factor's advance on the receivable", FactorAdvanceRequest, (b) => ({
     type: 'RecordFactorAdvance',
-    data: { factorId: b.factorId, amount: b.amount, date: b.date ?? today() },
+    data: {
+      factorId: b.factorId,
+      amount: b.amount,
+      date: happenedBy(b.date, today(), 'date', "a factor's advance"),
+    },
   }));
 }

@@ -3,9 +3,10 @@ import { type EventMetadata, NotFound, retryOnConflict } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import { inTransaction } from '@ar/postgres';
 import type { PoolClient } from 'pg';
+import { onItsDay } from '../invoice/decider';
 import type { InvoiceHandler } from '../invoice/handler';
-import { amountToSettle, invoiceAsOf } from '../invoice/overdue';
 import { isIssued } from '../invoice/state';
+import { amountToSettleOn } from '../invoice/value-dating';
 import { findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
 import { planAllocation, type RemittanceLine } from './allocation';
 import { type PaymentCommand, type PaymentState, paymentDecider } from './decider';
@@ -56,11 +57,16 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     for (const row of open) {
       const { state: invoice } = await invoices.load(row.invoiceId, tx);
       if (!isIssued(invoice)) continue;
-      const upToDate = invoiceAsOf(invoice, received.receivedDate, invoices.policy).invoice;
+      // Counted from the day the money arrived (value dating), not from today.
       allocatable.push({
         invoiceId: row.invoiceId,
         currency: row.currency,
-        toSettle: amountToSettle(upToDate, received.receivedDate),
+        toSettle: amountToSettleOn(
+          invoice,
+          received.receivedDate,
+          invoices.policy,
+          onItsDay(invoices.policy),
+        ),
       });
     }
     const plan = planAllocation(received, allocatable, remittance);

@@ -25,7 +25,12 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
     async (request, reply) => {
       const paymentId = request.body.paymentId ?? randomUUID();
       // Money cannot be received in the future (#14 item 2).
-      const receivedDate = happenedBy(request.body.receivedDate, ctx.clock.today(), 'receivedDate', 'money received');
+      const receivedDate = happenedBy(
+        request.body.receivedDate,
+        ctx.clock.today(),
+        'receivedDate',
+        'money received',
+      );
       const result = await cash.receive(
         { ...request.body, paymentId, receivedDate },
         commandMetadata(request),
