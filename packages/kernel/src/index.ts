@@ -1,5 +1,6 @@
 export * from './append-only-list';
 export * from './business-date';
+export * from './business-time';
 export * from './clock';
 export * from './command-handler';
 export * from './decider';
