@@ -1,4 +1,10 @@
-import type { CreditTier, DiscountTermsV1, MilestoneV1, PaymentTermV1 } from '@ar/contracts';
+import type {
+  ContractDraftedV1,
+  CreditTier,
+  DiscountTermsV1,
+  MilestoneV1,
+  PaymentTermV1,
+} from '@ar/contracts';
 import {
   addDays,
   type BusinessCalendar,
@@ -8,6 +14,7 @@ import {
   NotFound,
   RuleViolation,
   StateConflict,
+  sameFacts,
 } from '@ar/kernel';
 import { applyClauseLibrary, type ClausePolicy } from '../clauses/clause-library';
 import { dueDate, milestoneAmounts } from './schedule';
@@ -23,6 +30,7 @@ import {
 export type { ContractEvent, ContractState } from './state';
 
 export type MilestoneDraft = Omit<MilestoneV1, 'amount'>;
+type DraftRequest = Extract<ContractCommand, { type: 'DraftContract' }>['data'];
 export type ContractCommand =
   | Command<
       'DraftContract',
@@ -38,7 +46,14 @@ export type ContractCommand =
         date: IsoDate;
       }
     >
-  | Command<'SignContract', { date: IsoDate; credit: { approved: boolean; reasons: string[] } }>
+  | Command<
+      'SignContract',
+      {
+        date: IsoDate;
+        /** Credit-scoring's answer; asked only while the contract is a draft (a retry asks nothing). */
+        credit?: { approved: boolean; reasons: string[] } | undefined;
+      }
+    >
   | Command<'RecordDeliverable', { kind: 'DELIVERY' | 'ACCEPTANCE'; date: IsoDate }>
   | Command<'ReachDueMilestones', { today: IsoDate }>
   | Command<'TightenTerms', { cause: string; prepayment: boolean; date: IsoDate }>
@@ -102,6 +117,39 @@ export function contractDecider(
     return undefined;
   }
 
+  /** The milestones priced to the minor unit and shaped by the clause library for a tier. */
+  function priceAndClause(d: DraftRequest, tier: CreditTier) {
+    const amounts = milestoneAmounts(
+      d.value,
+      d.milestones.map((m) => m.shareBp),
+    );
+    const priced = d.milestones.map((m, i) => ({ ...m, amount: amounts[i]! }));
+    return applyClauseLibrary(tier, priced, rules.clauses, d.discount);
+  }
+
+  /** Whether a draft request is the contract already drafted: its parties, value and schedule. */
+  function sameDraft(drafted: ContractDraftedV1, d: DraftRequest): boolean {
+    const asDrafted = priceAndClause(d, drafted.tier);
+    return sameFacts(
+      {
+        customerId: drafted.customerId,
+        title: drafted.title,
+        value: drafted.value,
+        currency: drafted.currency,
+        milestones: drafted.milestones,
+        discount: drafted.clauses.discount,
+      },
+      {
+        customerId: d.customerId,
+        title: d.title,
+        value: d.value,
+        currency: d.currency,
+        milestones: asDrafted.milestones,
+        discount: asDrafted.clauses.discount,
+      },
+    );
+  }
+
   return {
     initialState: () => ({ status: 'NONE' }),
     evolve: evolveContract,
@@ -109,12 +157,16 @@ export function contractDecider(
       switch (command.type) {
         case 'DraftContract': {
           const d = command.data;
-          if (isDrafted(state))
+          if (isDrafted(state)) {
+            // The same draft again (a client's retry) changes nothing, whatever the day or the
+            // customer's tier now: the contract was drafted under the tier it had then.
+            if (sameDraft(state.drafted, d)) return [];
             throw new StateConflict(
               'CONTRACT_EXISTS',
-              `contract ${d.contractId} already exists`,
+              `contract ${d.contractId} already exists with other details`,
               'contractId',
             );
+          }
           const ids = new Set(d.milestones.map((m) => m.milestoneId));
           if (ids.size !== d.milestones.length) {
             throw new RuleViolation(
@@ -139,12 +191,7 @@ export function contractDecider(
               );
             }
           });
-          const amounts = milestoneAmounts(
-            d.value,
-            d.milestones.map((m) => m.shareBp),
-          );
-          const priced = d.milestones.map((m, i) => ({ ...m, amount: amounts[i]! }));
-          const { clauses, milestones } = applyClauseLibrary(d.tier, priced, rules.clauses, d.discount);
+          const { clauses, milestones } = priceAndClause(d, d.tier);
           return [
             {
               type: 'ContractDrafted',
@@ -164,6 +211,15 @@ export function contractDecider(
         }
         case 'SignContract': {
           const c = drafted(state);
+          const { credit, date } = command.data;
+          if (c.signedDate === date) return []; // signed that day already: a retry
+          if (c.signedDate) {
+            throw new StateConflict(
+              'CONTRACT_ALREADY_SIGNED',
+              `contract ${c.drafted.contractId} was signed on ${c.signedDate}, not ${date}`,
+              'date',
+            );
+          }
           if (c.status !== 'DRAFT') {
             throw new StateConflict(
               'CONTRACT_NOT_DRAFT',
@@ -171,7 +227,7 @@ export function contractDecider(
               'contractId',
             );
           }
-          const { credit, date } = command.data;
+          if (!credit) throw new Error('signing a draft needs the credit check');
           if (!credit.approved) {
             throw new RuleViolation(
               'CREDIT_REFUSED',
@@ -187,13 +243,15 @@ export function contractDecider(
           return events;
         }
         case 'RecordDeliverable': {
-          const c = active(state, 'record a deliverable');
           const { kind, date } = command.data;
-          if ((kind === 'DELIVERY' && c.deliveredDate) || (kind === 'ACCEPTANCE' && c.acceptedDate)) {
+          const recorded = (c: Contract) => (kind === 'DELIVERY' ? c.deliveredDate : c.acceptedDate);
+          if (isDrafted(state) && recorded(state) === date) return []; // the same record again
+          const c = active(state, 'record a deliverable');
+          if (recorded(c)) {
             throw new StateConflict(
               'ALREADY_RECORDED',
-              `${kind.toLowerCase()} was already recorded: a milestone is reached once`,
-              'kind',
+              `${kind.toLowerCase()} was already recorded: a milestone is reached once (on ${recorded(c)}, not ${date})`,
+              'date',
             );
           }
           if (
@@ -287,6 +345,7 @@ export function contractDecider(
         }
         case 'TerminateContract': {
           const c = drafted(state);
+          if (c.terminated && sameFacts(c.terminated, command.data)) return [];
           if (c.status === 'TERMINATED' || c.status === 'COMPLETED') {
             throw new StateConflict(
               'CONTRACT_CLOSED',

@@ -40,6 +40,8 @@ export interface Contract {
   acceptedDate: IsoDate | undefined;
   prepayment: boolean;
   suspended: boolean;
+  /** Why and when it was terminated: a termination sent again is told from another one. */
+  terminated: { reason: string; date: IsoDate } | undefined;
 }
 
 export type ContractState = { status: 'NONE' } | Contract;
@@ -66,6 +68,7 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
       acceptedDate: undefined,
       prepayment: event.data.clauses.prepayment,
       suspended: false,
+      terminated: undefined,
     };
   }
   if (!isDrafted(state)) return state;
@@ -96,6 +99,10 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
     case 'ContractCompleted':
       return { ...state, status: 'COMPLETED' };
     case 'ContractTerminated':
-      return { ...state, status: 'TERMINATED' };
+      return {
+        ...state,
+        status: 'TERMINATED',
+        terminated: { reason: event.data.reason, date: event.data.date },
+      };
   }
 }

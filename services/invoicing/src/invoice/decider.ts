@@ -240,7 +240,17 @@ function issueCreditNote(
   note: { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate },
   policy: OverduePolicy,
 ): InvoiceEvent[] {
-  if (isIssued(state) && state.creditNoteIds.includes(note.creditNoteId)) return [];
+  const known = isIssued(state) ? state.creditNotes[note.creditNoteId] : undefined;
+  if (known) {
+    // The same credit note again (a retry) changes nothing; its id with other facts is refused.
+    const { creditNoteId: _id, ...facts } = note;
+    if (sameFacts(known, facts)) return [];
+    throw new StateConflict(
+      'CREDIT_NOTE_ALREADY_ISSUED',
+      `credit note ${note.creditNoteId} was already issued with other details (${known.amount}, "${known.reason}", ${known.issueDate})`,
+      'creditNoteId',
+    );
+  }
   const invoice = openInvoice(state, 'issue a credit note');
   return recordDatedFact(
     invoice,
@@ -305,6 +315,8 @@ export function invoiceDecider(
           ];
         }
         case 'WriteOffInvoice': {
+          const { reason, date } = command.data;
+          if (isIssued(state) && state.writtenOff && sameFacts(state.writtenOff, { reason, date })) return [];
           const invoice = openInvoice(state, 'write it off');
           const { invoiceId, customerId, currency } = invoice.issued;
           return [

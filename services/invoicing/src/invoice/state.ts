@@ -109,6 +109,10 @@ export interface Invoice {
   factor: { factorId: string; advanced: number } | undefined;
   paymentIds: string[];
   creditNoteIds: string[];
+  /** Each credit note's facts by id: the same one again is a retry, another under its id a conflict. */
+  creditNotes: Record<string, { amount: number; reason: string; issueDate: IsoDate }>;
+  /** Why and when it was written off, for the same reason: a retry. */
+  writtenOff: { reason: string; date: IsoDate } | undefined;
   planId: string | undefined;
 }
 
@@ -162,6 +166,8 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       factor: undefined,
       paymentIds: [],
       creditNoteIds: [],
+      creditNotes: {},
+      writtenOff: undefined,
       planId: undefined,
     });
   }
@@ -268,6 +274,7 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       return {
         ...reducePrincipal(state, creditNoteId, issueDate, amount),
         creditNoteIds: [...state.creditNoteIds, creditNoteId],
+        creditNotes: { ...state.creditNotes, [creditNoteId]: { amount, reason, issueDate } },
         facts: [...state.facts, { kind: 'CREDIT_NOTE', id: creditNoteId, date: issueDate, amount, reason }],
         assessedThrough: later(state.assessedThrough, issueDate),
       };
@@ -279,7 +286,11 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
     case 'InvoiceDisputeResolved':
       return { ...state, disputed: false };
     case 'InvoiceWrittenOff':
-      return { ...state, status: 'WRITTEN_OFF' };
+      return {
+        ...state,
+        status: 'WRITTEN_OFF',
+        writtenOff: { reason: event.data.reason, date: event.data.writtenOffDate },
+      };
     case 'InvoiceAssignedToFactor':
       return { ...state, factor: { factorId: event.data.factorId, advanced: 0 } };
     case 'FactorAdvanceReceived':
