@@ -71,6 +71,7 @@ export const PaymentBehaviourKind = z.enum([
   'PAID_ON_TIME',
   'PAID_LATE',
   'OVERDUE',
+  'OVERDUE_WITHDRAWN',
   'PROMISE_BROKEN',
   'WRITTEN_OFF',
 ]);

@@ -60,6 +60,10 @@ export function pointsFor(behaviour: PaymentBehaviour, policy: CreditPolicy): nu
       return 0; // lateness was already charged threshold by threshold while overdue
     case 'OVERDUE':
       return p.overdueByThreshold[String(behaviour.daysOverdue)] ?? 0;
+    case 'OVERDUE_WITHDRAWN':
+      // A threshold that should not have been reached (the payment counts from its value date):
+      // the points it cost are given back.
+      return -(p.overdueByThreshold[String(behaviour.daysOverdue)] ?? 0);
     case 'PROMISE_BROKEN':
       return p.promiseBroken;
     case 'WRITTEN_OFF':
@@ -209,7 +213,9 @@ export function customerDecider(
           const what =
             behaviour.kind === 'OVERDUE'
               ? `invoice ${behaviour.invoiceId} ${behaviour.daysOverdue} days overdue`
-              : `${behaviour.kind.toLowerCase().replaceAll('_', ' ')}${behaviour.invoiceId ? ` (${behaviour.invoiceId})` : ''}`;
+              : behaviour.kind === 'OVERDUE_WITHDRAWN'
+                ? `invoice ${behaviour.invoiceId} not ${behaviour.daysOverdue} days overdue after all (paid on its value date)`
+                : `${behaviour.kind.toLowerCase().replaceAll('_', ' ')}${behaviour.invoiceId ? ` (${behaviour.invoiceId})` : ''}`;
           return withRescore(
             state,
             [

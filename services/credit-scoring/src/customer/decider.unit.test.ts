@@ -143,6 +143,44 @@ describe('re-scoring on every signal', () => {
     expect(state).toMatchObject({ inputs: { creditPoints: 10 - 60 } });
   });
 
+  it('gives back the points of an overdue threshold withdrawn (a payment counted from its value date)', () => {
+    const overdue = (days: number, sourceEventId: string): CustomerCommand => ({
+      type: 'RecordPaymentBehaviour',
+      data: { kind: 'OVERDUE', invoiceId: 'I-3', daysOverdue: days, date: '2026-03-03', sourceEventId },
+    });
+    const withdrawn = (days: number, sourceEventId: string): CustomerCommand => ({
+      type: 'RecordPaymentBehaviour',
+      data: {
+        kind: 'OVERDUE_WITHDRAWN',
+        invoiceId: 'I-3',
+        daysOverdue: days,
+        date: '2026-03-03',
+        sourceEventId,
+      },
+    });
+    const onTime: CustomerCommand = {
+      type: 'RecordPaymentBehaviour',
+      data: {
+        kind: 'PAID_ON_TIME',
+        invoiceId: 'I-3',
+        daysOverdue: 0,
+        date: '2026-01-31',
+        sourceEventId: 'e9',
+      },
+    };
+    const { state } = run([
+      register,
+      overdue(1, 'e1'),
+      overdue(16, 'e2'),
+      overdue(31, 'e3'),
+      withdrawn(1, 'e4'),
+      withdrawn(16, 'e5'),
+      withdrawn(31, 'e6'),
+      onTime,
+    ]);
+    expect(state).toMatchObject({ inputs: { creditPoints: 5 } });
+  });
+
   it('records the same behaviour once, however often its event is delivered', () => {
     const first = run([register, broken('e1')]).events;
     spec.given(first).when(broken('e1')).thenNothingHappened();

@@ -1,4 +1,9 @@
-import type { InvoicePaidV1, PaymentOverdueV1, PromiseBrokenV1 } from '@ar/contracts';
+import type {
+  InvoicePaidV1,
+  PaymentOverdueV1,
+  PaymentOverdueWithdrawnV1,
+  PromiseBrokenV1,
+} from '@ar/contracts';
 import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { PaymentBehaviour } from '../customer/decider';
@@ -17,6 +22,19 @@ export function behaviourOf(
         customerId: d.customerId,
         behaviour: {
           kind: 'OVERDUE',
+          invoiceId: d.invoiceId,
+          daysOverdue: d.threshold,
+          date: d.overdueDate,
+          sourceEventId,
+        },
+      };
+    }
+    case 'PaymentOverdueWithdrawn': {
+      const d = event.data as PaymentOverdueWithdrawnV1;
+      return {
+        customerId: d.customerId,
+        behaviour: {
+          kind: 'OVERDUE_WITHDRAWN',
           invoiceId: d.invoiceId,
           daysOverdue: d.threshold,
           date: d.overdueDate,
