@@ -5,6 +5,7 @@ export * from './child-process';
 export * from './config';
 export * from './error-handler';
 export * from './http-app';
+export * from './idempotency';
 export * from './local-servers';
 export * from './logger';
 export * from './run';

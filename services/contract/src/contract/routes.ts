@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   ContractView,
   DeliverableRequest,
@@ -7,7 +6,13 @@ import {
   TerminationRequest,
 } from '@ar/contracts';
 import { happenedBy } from '@ar/kernel';
-import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import {
+  commandMetadata,
+  IdempotencyKeyHeader,
+  idOfCreated,
+  type ServiceContext,
+  type ServiceHttpApp,
+} from '@ar/platform';
 import { z } from 'zod';
 import type { CreditPort } from '../signing/credit-port';
 import type { ContractCommand } from './decider';
@@ -33,12 +38,15 @@ export function contractRoutes(
         description:
           "Milestone percentages must add up to 100 (two decimals); amounts are split to the minor unit. The clauses come from the clause library for the customer's credit tier, asked of credit-scoring.",
         tags: ['contracts'],
+        headers: IdempotencyKeyHeader,
         body: DraftContractRequest,
         response: { 201: ContractView },
       },
     },
     async (request, reply) => {
-      const { milestones, contractId = randomUUID(), ...body } = request.body;
+      const { milestones, contractId: clientId, ...body } = request.body;
+      // A retry (same contractId, or same Idempotency-Key) with the same facts answers as the first did.
+      const contractId = idOfCreated(request, 'contract', clientId);
       const tier = await credit.tierOf(body.customerId);
       const result = await contracts.execute(
         contractId,
@@ -90,7 +98,11 @@ export function contractRoutes(
     async (request) => {
       const { contractId } = request.params;
       const { state } = await contracts.mustExist(contractId);
-      const check = await credit.check(state.drafted.customerId, state.drafted.value, state.drafted.currency);
+      // Only a draft is checked: signing again (a retry) must not ask for the value a second time.
+      const check =
+        state.status === 'DRAFT'
+          ? await credit.check(state.drafted.customerId, state.drafted.value, state.drafted.currency)
+          : undefined;
       const result = await contracts.execute(
         contractId,
         {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   CreditNoteRequest,
   DisputeRequest,
@@ -12,7 +11,13 @@ import {
   WriteOffRequest,
 } from '@ar/contracts';
 import { happenedBy } from '@ar/kernel';
-import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import {
+  commandMetadata,
+  IdempotencyKeyHeader,
+  idOfCreated,
+  type ServiceContext,
+  type ServiceHttpApp,
+} from '@ar/platform';
 import { z } from 'zod';
 import type { InvoicingConfig } from '../config';
 import type { InvoiceCommand } from './decider';
@@ -64,15 +69,16 @@ export function invoiceRoutes(
       schema: {
         summary: 'Issue an invoice',
         description:
-          "Amount in integer minor units; dates as YYYY-MM-DD. Without lateFeeTerms the tenant's default late-payment clause applies. Re-sending the same invoiceId and details is a no-op (200).",
+          "Amount in integer minor units; dates as YYYY-MM-DD. Without lateFeeTerms the tenant's default late-payment clause applies. Re-sending the same invoiceId (or, without one, the same Idempotency-Key) and details is a no-op (200); other details under it are a 409.",
         tags: ['invoices'],
+        headers: IdempotencyKeyHeader,
         body: IssueInvoiceRequest,
         response: { 201: InvoiceView, 200: InvoiceView },
       },
     },
     async (request, reply) => {
       const { lateFeeTerms, ...body } = request.body;
-      const invoiceId = body.invoiceId ?? randomUUID();
+      const invoiceId = idOfCreated(request, 'invoice', body.invoiceId);
       const terms = lateFeeTerms === undefined ? config.defaultLateFeeTerms : (lateFeeTerms ?? undefined);
       const data = { ...body, invoiceId, ...(terms ? { lateFeeTerms: terms } : {}) };
       const result = await invoices.execute(

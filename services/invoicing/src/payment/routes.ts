@@ -1,7 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { EntityId, MatchPaymentRequest, PaymentView, ReceivePaymentRequest } from '@ar/contracts';
 import { happenedBy } from '@ar/kernel';
-import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import {
+  commandMetadata,
+  IdempotencyKeyHeader,
+  idOfCreated,
+  type ServiceContext,
+  type ServiceHttpApp,
+} from '@ar/platform';
 import { z } from 'zod';
 import { type cashApplication, paymentView } from './cash-application';
 
@@ -16,14 +21,15 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
       schema: {
         summary: 'Record a payment and apply it',
         description:
-          "Applied at once to the customer's open invoices: as the remittance says, else the invoice the reference names, one needing exactly this amount, then oldest due first; any over-payment is held as credit. Without a customer, a reference naming an open invoice identifies the payer; otherwise the payment waits, unidentified, to be matched. All or nothing: a refused remittance line stores nothing.",
+          "Applied at once to the customer's open invoices: as the remittance says, else the invoice the reference names, one needing exactly this amount, then oldest due first; any over-payment is held as credit. Without a customer, a reference naming an open invoice identifies the payer; otherwise the payment waits, unidentified, to be matched. All or nothing: a refused remittance line stores nothing. Without a paymentId, send an Idempotency-Key: the same key again answers with the same payment, booked once.",
         tags: ['payments'],
+        headers: IdempotencyKeyHeader,
         body: ReceivePaymentRequest,
         response: { 201: PaymentView, 200: PaymentView },
       },
     },
     async (request, reply) => {
-      const paymentId = request.body.paymentId ?? randomUUID();
+      const paymentId = idOfCreated(request, 'payment', request.body.paymentId);
       // Money cannot be received in the future (#14 item 2).
       const receivedDate = happenedBy(
         request.body.receivedDate,

@@ -1,0 +1,124 @@
+import { InProcessBus } from '@ar/messaging';
+import { BusinessClock, type RunningService, startService } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { invoicingService } from '../src/service';
+
+/** Every command safe to retry: the same request again answers as the first did. */
+describe('invoicing commands sent again', () => {
+  const { databaseUrl } = testInfra();
+  const notifier = new AppendNotifier(databaseUrl);
+  let service: RunningService;
+
+  beforeAll(async () => {
+    await notifier.start();
+    service = await startService(invoicingService, {
+      databaseUrl,
+      bus: new InProcessBus(),
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      schema: unique('rty'),
+      clock: new BusinessClock('2026-02-02'),
+    });
+  });
+  afterAll(async () => {
+    await service.stop();
+    await notifier.stop();
+  });
+
+  const call = async (url: string, payload?: object, headers: Record<string, string> = {}) => {
+    const res = await service.app.inject({
+      method: payload ? 'POST' : 'GET',
+      url,
+      headers,
+      ...(payload ? { payload } : {}),
+    });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const issue = (invoiceId: string, customerId: string, amount: number) =>
+    call('/invoices', {
+      invoiceId,
+      customerId,
+      amount,
+      currency: 'CNY',
+      issueDate: '2026-01-02',
+      dueDate: '2026-03-31',
+    });
+
+  it('a POST /payments without paymentId sent twice with one Idempotency-Key books the payment once', async () => {
+    const customerId = unique('C');
+    expect((await issue(unique('I'), customerId, 100_000)).status).toBe(201);
+    const payment = {
+      customerId,
+      amount: 30_000,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-01-20',
+    };
+    const key = { 'idempotency-key': unique('key') };
+    const first = await call('/payments', payment, key);
+    const again = await call('/payments', payment, key);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const [invoice] = (await call(`/customers/${customerId}/account`)).body.openInvoices;
+    expect((await call(`/invoices/${invoice.invoiceId}`)).body.open.principal).toBe(70_000);
+  });
+
+  it('the same Idempotency-Key with another amount is a 409, and nothing more is booked', async () => {
+    const customerId = unique('C');
+    const key = { 'idempotency-key': unique('key') };
+    const payment = {
+      customerId,
+      amount: 30_000,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-01-20',
+    };
+    expect((await call('/payments', payment, key)).status).toBe(201);
+    const other = await call('/payments', { ...payment, amount: 31_000 }, key);
+    expect(other.status).toBe(409);
+    expect((await call(`/customers/${customerId}/account`)).body.credit).toEqual([
+      { currency: 'CNY', amount: 30_000 },
+    ]);
+  });
+
+  it('a POST /invoices without invoiceId sent twice with one Idempotency-Key issues one invoice', async () => {
+    const invoice = {
+      customerId: unique('C'),
+      amount: 5_000,
+      currency: 'CNY',
+      issueDate: '2026-01-02',
+      dueDate: '2026-03-31',
+    };
+    const key = { 'idempotency-key': unique('key') };
+    const first = await call('/invoices', invoice, key);
+    const again = await call('/invoices', invoice, key);
+    expect(first.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect((await call(`/customers/${invoice.customerId}/account`)).body.openInvoices).toHaveLength(1);
+  });
+
+  it('a credit note id re-used with another amount is a 409; the first amount stands', async () => {
+    const invoiceId = unique('I');
+    await issue(invoiceId, unique('C'), 100_000);
+    const note = { creditNoteId: 'CN-1', amount: 10_000, reason: 'returned goods', issueDate: '2026-01-10' };
+    expect((await call(`/invoices/${invoiceId}/credit-notes`, note)).status).toBe(200);
+    expect((await call(`/invoices/${invoiceId}/credit-notes`, note)).status).toBe(200);
+    const other = await call(`/invoices/${invoiceId}/credit-notes`, { ...note, amount: 20_000 });
+    expect(other.status).toBe(409);
+    expect((await call(`/invoices/${invoiceId}`)).body.open.principal).toBe(90_000);
+  });
+
+  it('a write-off sent again answers as the first did', async () => {
+    const invoiceId = unique('I');
+    await issue(invoiceId, unique('C'), 100_000);
+    const writeOff = { reason: 'customer insolvent', date: '2026-02-01' };
+    const first = await call(`/invoices/${invoiceId}/write-offs`, writeOff);
+    const again = await call(`/invoices/${invoiceId}/write-offs`, writeOff);
+    expect(first.status).toBe(200);
+    expect(again).toEqual(first);
+  });
+});
