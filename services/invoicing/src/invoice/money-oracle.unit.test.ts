@@ -190,7 +190,7 @@ function throughTheDecider(s: Scenario, issueDay: number, facts: OracleFact[]) {
     {
       day: issueDay + s.lastDay,
       order: 1e9,
-      command: { type: 'AssessOverdue', data: { asOf: isoOf(issueDay + s.lastDay) } },
+      command: { type: 'AssessOverdue', data: { asOf: isoOf(issueDay + s.lastDay) } } as InvoiceCommand,
     },
   ].sort((a, b) => a.day - b.day || a.order - b.order);
 
