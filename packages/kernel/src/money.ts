@@ -59,3 +59,32 @@ export function splitByWeights(total: number, weights: number[]): number[] {
 }
 
 export const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+/**
+ * How many decimals a currency's minor unit has, by ISO 4217 (CNY 2, JPY 0, KWD 3), as the
+ * runtime's Intl knows it; an amount in minor units of JPY is in yen.
+ */
+export function minorUnitsOf(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+    .maximumFractionDigits as number;
+}
+
+/**
+ * An amount of minor units as a person reads it, in messages and error texts alike: the ISO
+ * code and the amount in major units with its currency's decimals and the locale's grouping
+ * ("CNY 1,234.57", "JPY 123,457", "KWD 1.234"). Exact for any safe integer: the decimal is
+ * built from the integer's digits, never divided as a float. The one formatting of money.
+ */
+export function formatMoney(amount: number, currency: string, locale: 'en' | 'zh' = 'en'): string {
+  if (!isMinorUnits(amount)) throw new RangeError(`amount must be an integer of minor units: ${amount}`);
+  const digits = minorUnitsOf(currency);
+  const magnitude = String(Math.abs(amount)).padStart(digits + 1, '0');
+  const decimal = digits === 0 ? magnitude : `${magnitude.slice(0, -digits)}.${magnitude.slice(-digits)}`;
+  const format = new Intl.NumberFormat(locale === 'zh' ? 'zh-CN' : 'en', {
+    style: 'currency',
+    currency,
+    currencyDisplay: 'code',
+  }) as Intl.NumberFormat & { format(value: string): string };
+  // Intl puts a no-break space between code and figure; messages carry a plain one.
+  return format.format(`${amount < 0 ? '-' : ''}${decimal}`).replace(/[\u00a0\u202f]/g, ' ');
+}

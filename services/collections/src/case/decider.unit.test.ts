@@ -59,7 +59,7 @@ describe('reminders', () => {
     const { produced } = run(daysThrough(30));
     const overdue = produced.find((e) => e.type === 'ReminderSent' && e.data.kind === 'REMINDER_OVERDUE');
     expect((overdue!.data as { text: string }).text).toMatch(
-      /CNY 10000\.00 is 30 days overdue.*0\.1% a day accrues from day 16.*2% penalty applies on day 31/,
+      /CNY 10,000\.00 is 30 days overdue.*0\.1% a day accrues from day 16.*2% penalty applies on day 31/,
     );
   });
 });
@@ -242,12 +242,17 @@ describe('compliance screening', () => {
   });
 
   it('defers a message outside contact hours to a later day, not sent', () => {
-    expect(screenMessage({ text: 'Dear customer', at: new Date('2026-03-10T21:30:00Z') }, [])).toMatchObject({
+    // Contact hours are read in the business time zone (Asia/Shanghai by default).
+    expect(
+      screenMessage({ text: 'Dear customer', at: new Date('2026-03-10T21:30:00+08:00') }, []),
+    ).toMatchObject({
       outcome: 'DEFERRED',
       rule: 'contact-hours',
       until: '2026-03-11',
     });
-    expect(screenMessage({ text: 'Dear customer', at: new Date('2026-03-10T07:00:00Z') }, [])).toMatchObject({
+    expect(
+      screenMessage({ text: 'Dear customer', at: new Date('2026-03-10T07:00:00+08:00') }, []),
+    ).toMatchObject({
       until: '2026-03-10',
     });
   });

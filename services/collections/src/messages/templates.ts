@@ -1,4 +1,5 @@
 import type { LateFeeTermsV1, MessageKind } from '@ar/contracts';
+import { formatMoney } from '@ar/kernel';
 
 export interface MessageFacts {
   customerName: string;
@@ -13,13 +14,30 @@ const clause = (t: LateFeeTermsV1 | undefined) =>
   t
     ? ` Under the contract, interest of ${t.dailyInterestBp / 100}% a day accrues from day ${t.interestFromDay} overdue and a one-off ${t.penaltyBp / 100}% penalty applies on day ${t.penaltyDay}.`
     : '';
+const clauseZh = (t: LateFeeTermsV1 | undefined) =>
+  t
+    ? `根据合同约定，逾期第${t.interestFromDay}天起每日按未付金额的${t.dailyInterestBp / 100}%计收逾期利息，逾期第${t.penaltyDay}天另收取${t.penaltyBp / 100}%的违约金。`
+    : '';
 
-/** Message templates: the customer, the amount, the days and the contract's late-fee clause. */
-export const TEMPLATES: Record<MessageKind, (f: MessageFacts) => string> = {
+/** English, then Chinese: one message both a foreign and a Chinese reader can act on. */
+const ZH: Record<MessageKind, (f: MessageFacts) => string> = {
+  REMINDER_BEFORE_DUE: (f) =>
+    `尊敬的 ${f.customerName}：温馨提示，发票 ${f.invoiceId}（金额 ${f.amount}）将于 ${f.dueDate} 到期。感谢您的支持。`,
+  REMINDER_ON_DUE: (f) =>
+    `尊敬的 ${f.customerName}：发票 ${f.invoiceId}（金额 ${f.amount}）${f.daysOverdue > 0 ? `已于 ${f.dueDate} 到期` : `今日（${f.dueDate}）到期`}，请安排付款。${clauseZh(f.lateFee)}`,
+  REMINDER_OVERDUE: (f) =>
+    `尊敬的 ${f.customerName}：发票 ${f.invoiceId}（金额 ${f.amount}）自 ${f.dueDate} 起已逾期 ${f.daysOverdue} 天。${clauseZh(f.lateFee)}请尽快付款，或与我们联系商定还款计划。`,
+  CUSTOMER_CARE: (f) =>
+    `尊敬的 ${f.customerName}：我们注意到发票 ${f.invoiceId}（金额 ${f.amount}，${f.dueDate} 到期）尚未结清。您的客户经理将与您联系，了解我们能提供哪些帮助。`,
+  DUNNING_LETTER: (f) =>
+    `尊敬的 ${f.customerName}：正式通知，发票 ${f.invoiceId}（金额 ${f.amount}）已逾期 ${f.daysOverdue} 天。${clauseZh(f.lateFee)}在结清之前，您在我方的信用额度暂停使用。`,
+};
+
+const EN: Record<MessageKind, (f: MessageFacts) => string> = {
   REMINDER_BEFORE_DUE: (f) =>
     `Dear ${f.customerName}, a friendly reminder that invoice ${f.invoiceId} for ${f.amount} is due on ${f.dueDate}. Thank you for your business.`,
   REMINDER_ON_DUE: (f) =>
-    `Dear ${f.customerName}, invoice ${f.invoiceId} for ${f.amount} is due today (${f.dueDate}). Please arrange payment.${clause(f.lateFee)}`,
+    `Dear ${f.customerName}, invoice ${f.invoiceId} for ${f.amount} ${f.daysOverdue > 0 ? `was due on ${f.dueDate}` : `is due today (${f.dueDate})`}. Please arrange payment.${clause(f.lateFee)}`,
   REMINDER_OVERDUE: (f) =>
     `Dear ${f.customerName}, invoice ${f.invoiceId} for ${f.amount} is ${f.daysOverdue} days overdue since ${f.dueDate}.${clause(f.lateFee)} Please pay or contact us to agree a plan.`,
   CUSTOMER_CARE: (f) =>
@@ -28,6 +46,15 @@ export const TEMPLATES: Record<MessageKind, (f: MessageFacts) => string> = {
     `Dear ${f.customerName}, formal notice: invoice ${f.invoiceId} for ${f.amount} is ${f.daysOverdue} days overdue.${clause(f.lateFee)} Your credit with us is suspended until it is settled.`,
 };
 
+/** Message templates: the customer, the amount, the days and the contract's late-fee clause, in Chinese and English. */
+export const TEMPLATES: Record<MessageKind, (f: MessageFacts) => string> = Object.fromEntries(
+  (Object.keys(EN) as MessageKind[]).map((kind) => [
+    kind,
+    (f: MessageFacts) => `${EN[kind](f)}\n\n${ZH[kind](f)}`,
+  ]),
+) as Record<MessageKind, (f: MessageFacts) => string>;
+
+/** The amount as the messages quote it: ISO code and major units by the currency's own decimals. */
 export function formatAmount(minorUnits: number, currency: string): string {
-  return `${currency} ${(minorUnits / 100).toFixed(2)}`;
+  return formatMoney(minorUnits, currency);
 }

@@ -1,4 +1,5 @@
 import type { CreditCheckResult } from '@ar/contracts';
+import { formatMoney } from '@ar/kernel';
 import { type CreditFile, exceptionAllowance } from '../customer/state';
 import type { CreditPolicy } from '../policy/credit-policy';
 
@@ -41,9 +42,10 @@ export function checkCredit(
       message: `CAUTIOUS tier (score ${file.score}): cash before delivery, no credit`,
     });
   } else if (request.amount > available) {
+    const money = (amount: number) => formatMoney(amount, request.currency);
     reasons.push({
       code: 'OVER_LIMIT',
-      message: `over the limit by ${request.amount - available}: exposure ${current} + ${request.amount} exceeds limit ${file.limit}${allowance ? ` + committee exception ${allowance}` : ''}`,
+      message: `over the limit by ${money(request.amount - available)}: exposure ${money(current)} + ${money(request.amount)} exceeds limit ${money(file.limit)}${allowance ? ` + committee exception ${money(allowance)}` : ''}`,
     });
   }
   return {

@@ -29,7 +29,12 @@ describe('credit check', () => {
     const result = check(file(), 10_000_001);
     expect(result.approved).toBe(false);
     expect(result.reasons).toEqual([
-      expect.objectContaining({ code: 'OVER_LIMIT', message: expect.stringMatching(/over the limit by 1:/) }),
+      expect.objectContaining({
+        code: 'OVER_LIMIT',
+        message: expect.stringMatching(
+          /^over the limit by CNY 0\.01: exposure CNY 900,000\.00 \+ CNY 100,000\.01 exceeds limit CNY 1,000,000\.00/,
+        ),
+      }),
     ]);
   });
 
