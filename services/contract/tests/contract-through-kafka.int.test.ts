@@ -98,16 +98,19 @@ describe('contracts through Kafka', () => {
       lateFeeTerms: { interestFromDay: 16 },
     });
 
-    // Accepted on Friday 2026-01-16: 3 working days later is Wednesday 2026-01-21.
-    const accepted = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-16' });
+    // An acceptance cannot be recorded before it happened (the business day is Monday 2026-01-05).
+    const early = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-16' });
+    expect(early).toMatchObject({ status: 422, body: { error: 'DATE_IN_FUTURE' } });
+    // Accepted on Monday 2026-01-05: 3 working days later is Thursday 2026-01-08.
+    const accepted = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-05' });
     expect(accepted.status).toBe(200);
     expect(await invoice('K-OK:ACCEPT')).toMatchObject({
       amount: 30_000_000,
-      issueDate: '2026-01-16',
-      dueDate: '2026-01-21',
+      issueDate: '2026-01-05',
+      dueDate: '2026-01-08',
     });
 
-    const twice = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-19' });
+    const twice = await call(contract, 'POST', '/contracts/K-OK/acceptances', { date: '2026-01-02' });
     expect(twice).toMatchObject({ status: 409, body: { error: 'ALREADY_RECORDED' } });
   });
 

@@ -41,7 +41,7 @@ describe('invoicing service', () => {
     call('POST', '/payments', {
       channel: 'BANK_TRANSFER',
       currency: 'CNY',
-      receivedDate: '2026-01-20',
+      receivedDate: '2026-01-05', // the business day: money cannot be received in the future
       ...payload,
     });
   const eventsOf = async (streamId: string) =>
