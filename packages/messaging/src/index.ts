@@ -1,5 +1,6 @@
 export * from './cloud-events';
 export * from './event-consumer';
+export * from './failures';
 export * from './in-process-bus';
 export * from './kafka-bus';
 export * from './kafka-client';

@@ -14,8 +14,10 @@ import type {
   BusSubscription,
   ConsumedMessage,
   MessageBus,
+  PartitionLag,
   SubscribeOptions,
 } from './message-bus';
+import { withTimeout } from './message-bus';
 
 /**
  * Where the brokers are, and how topics this bus creates are made and how it compresses what it
@@ -27,6 +29,11 @@ export interface KafkaBusOptions extends Partial<KafkaSettings> {
   logger: Logger;
   /** Partitions one consumer handles at once (each still in order); default 3. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long an assigned partition may stay behind with nothing read and nothing being handled
+   * before its consumer joins its group again (@platformatic/kafka; default 30 s).
+   */
+  stallAfterMs?: number;
 }
 
 /** Kafka through kafkajs: an idempotent producer (acks=all) and batch consumers with manual offsets. */
@@ -185,6 +192,30 @@ export class KafkaBus implements MessageBus {
         await consumer.disconnect();
       },
     };
+  }
+
+  async consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    const admin = await this.getAdmin();
+    const committed = new Map<string, number>();
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics }))
+      for (const p of partitions) committed.set(`${topic}:${p.partition}`, Math.max(0, Number(p.offset)));
+    const lags: PartitionLag[] = [];
+    for (const topic of topics)
+      for (const p of await admin.fetchTopicOffsets(topic))
+        lags.push({
+          topic,
+          partition: p.partition,
+          lag: Math.max(0, Number(p.high) - (committed.get(`${topic}:${p.partition}`) ?? 0)),
+        });
+    return lags;
+  }
+
+  async checkReachable(timeoutMs: number): Promise<void> {
+    await withTimeout(
+      this.getAdmin().then((admin) => admin.describeCluster()),
+      timeoutMs,
+      `Kafka at ${this.options.brokers.join(',')}`,
+    );
   }
 
   async close(): Promise<void> {

@@ -37,10 +37,33 @@ export interface BusSubscription {
   stop(): Promise<void>;
 }
 
+/** How far a consumer group is behind on one partition: the end offset less its committed offset. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 export interface MessageBus {
   /** Resolves once the broker acknowledged every message (all in-sync replicas). */
   publish(topic: string, messages: BusMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<BusSubscription>;
   ensureTopics(topics: string[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Per partition of `topics`, the messages a group has not committed yet (metrics). Absent where
+   * nothing can lag: the in-process bus hands every message to every group before `publish` resolves.
+   */
+  consumerLag?(groupId: string, topics: string[]): Promise<PartitionLag[]>;
+  /** Resolves when the broker answers within `timeoutMs`, else rejects saying why (/ready). */
+  checkReachable?(timeoutMs: number): Promise<void>;
+}
+
+/** Rejects with `what` timed out once `ms` passed (the call itself goes on). */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -29,8 +29,10 @@ import type {
   ConsumedMessage,
   DeliveryContext,
   MessageBus,
+  PartitionLag,
   SubscribeOptions,
 } from './message-bus';
+import { withTimeout } from './message-bus';
 
 type StringMessage = Message<string, string, string, string>;
 type StringConsumer = Consumer<string, string, string, string>;
@@ -48,6 +50,12 @@ const MAX_BUFFERED = 5000;
 /** A failed batch is tried again after this, doubling up to RETRY_MAX_MS (kafkajs: 200 ms up). */
 const RETRY_FIRST_MS = 200;
 const RETRY_MAX_MS = 30_000;
+/**
+ * A partition behind (by the group's committed offset) with nothing read and nothing being handled
+ * for this long is stalled: the client stopped fetching it without an error, as seen after a
+ * broker restart. The member then joins again and reads on from its commits.
+ */
+const STALL_AFTER_MS = 30_000;
 
 /** Client retries (connections, metadata, group operations) back off as KafkaBus's kafkajs does. */
 const clientRetries = {
@@ -154,6 +162,7 @@ export class PlatformaticKafkaBus implements MessageBus {
       this.options,
       this.options.partitionsConsumedConcurrently ?? 3,
       this.options.logger.child({ component: 'platformatic-kafka', groupId: options.groupId }),
+      () => this.consumerLag(options.groupId, options.topics),
     );
     await subscription.start();
     this.subscriptions.add(subscription);
@@ -163,6 +172,43 @@ export class PlatformaticKafkaBus implements MessageBus {
         await subscription.stop();
       },
     };
+  }
+
+  async consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    const admin = this.getAdmin();
+    const metadata = await admin.metadata({ topics });
+    const partitionsOf = (topic: string) =>
+      (metadata.topics.get(topic)?.partitions ?? []).map((_, partitionIndex) => partitionIndex);
+    const [ends, groups] = await Promise.all([
+      admin.listOffsets({
+        topics: topics.map((name) => ({
+          name,
+          partitions: partitionsOf(name).map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+        })),
+      }),
+      admin.listConsumerGroupOffsets({
+        groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitionsOf(name) })) }],
+      }),
+    ]);
+    const committed = new Map<string, number>();
+    for (const topic of groups[0]?.topics ?? [])
+      for (const p of topic.partitions)
+        committed.set(`${topic.name}:${p.partitionIndex}`, Math.max(0, Number(p.committedOffset)));
+    return ends.flatMap((topic) =>
+      topic.partitions.map((p) => ({
+        topic: topic.name,
+        partition: p.partitionIndex,
+        lag: Math.max(0, Number(p.offset) - (committed.get(`${topic.name}:${p.partitionIndex}`) ?? 0)),
+      })),
+    );
+  }
+
+  async checkReachable(timeoutMs: number): Promise<void> {
+    await withTimeout(
+      this.getAdmin().metadata({ topics: [], forceUpdate: true }),
+      timeoutMs,
+      `Kafka at ${this.options.brokers.join(',')}`,
+    );
   }
 
   async close(): Promise<void> {
@@ -263,16 +309,57 @@ class PartitionedConsumer {
   private opening: Promise<void> | undefined;
   private restartDelayMs = 500;
   private readonly abort = new AbortController();
+  /** When each partition last had a message read, and since when it is behind and idle. */
+  private readonly lastRead = new Map<string, number>();
+  private readonly behindSince = new Map<string, number>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private checking = false;
 
   constructor(
     private readonly options: SubscribeOptions,
     private readonly bus: KafkaBusOptions,
     private readonly concurrency: number,
     private readonly logger: Logger,
+    private readonly lag: () => Promise<PartitionLag[]>,
   ) {}
 
   async start(): Promise<void> {
     await this.open();
+    const stallAfterMs = this.bus.stallAfterMs ?? STALL_AFTER_MS;
+    this.watchdog = setInterval(() => void this.checkProgress(stallAfterMs), stallAfterMs / 3);
+    this.watchdog.unref();
+  }
+
+  /** Joins again when an assigned partition is behind while nothing is read or handled for it. */
+  private async checkProgress(stallAfterMs: number): Promise<void> {
+    if (this.stopping || this.restarting || this.checking || !this.stream || this.paused) return;
+    this.checking = true;
+    try {
+      const lags = await this.lag();
+      const now = Date.now();
+      for (const { topic, partition, lag } of lags) {
+        const key = keyOf(topic, partition);
+        const work = this.works.get(key);
+        const busy = work !== undefined && (work.running !== undefined || work.queue.length > 0);
+        if (lag === 0 || busy || !this.assigned.has(key)) {
+          this.behindSince.delete(key);
+          continue;
+        }
+        const since = Math.max(this.behindSince.get(key) ?? now, this.lastRead.get(key) ?? 0);
+        this.behindSince.set(key, since);
+        if (now - since >= stallAfterMs && !this.stopping && !this.restarting) {
+          this.behindSince.clear();
+          void this.restart(
+            new Error(`partition ${key} is ${lag} behind with nothing read for ${now - since} ms`),
+          );
+          return;
+        }
+      }
+    } catch {
+      // The broker away: the client's own errors and retries say so.
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** A consumer joined to the group and the stream of its partitions' messages. */
@@ -356,6 +443,7 @@ class PartitionedConsumer {
   private onMessage(message: StringMessage): void {
     if (this.stopping) return;
     const key = keyOf(message.topic, message.partition);
+    this.lastRead.set(key, Date.now());
     // Read before a rebalance took the partition away.
     if (!this.assigned.has(key)) return;
     let work = this.works.get(key);
@@ -522,6 +610,7 @@ class PartitionedConsumer {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
+      clearInterval(this.watchdog);
       this.abort.abort();
       this.stream?.pause();
       // Batches being handled finish (handlers see isActive() false) and commit what they stored.
