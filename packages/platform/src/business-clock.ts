@@ -1,11 +1,11 @@
 import {
+  BusinessTime,
   type Clock,
   ControllableClock,
   type IsoDate,
   RuleViolation,
   StateConflict,
   systemClock,
-  toIsoDate,
 } from '@ar/kernel';
 import type { Pool } from 'pg';
 
@@ -17,6 +17,11 @@ export type NewDayListener = (today: IsoDate) => Promise<unknown>;
  * and moves forward only when told, and every service's day scheduler has caught up with the
  * new day before `advanceTo` resolves - so a year of business runs as fast as the work allows,
  * with the same events every time.
+ *
+ * Days are those of the business time zone (BUSINESS_TIME_ZONE, Asia/Shanghai by default): in
+ * Shanghai 16:30 UTC is already tomorrow. A day's jobs are due from its local `dayJobsAt`
+ * (09:00 by default, when contact hours open); a controllable clock stands at that instant of
+ * its day.
  */
 export class BusinessClock implements Clock {
   private readonly listeners: { name: string; listener: NewDayListener }[] = [];
@@ -26,8 +31,14 @@ export class BusinessClock implements Clock {
   private follower: NodeJS.Timeout | undefined;
   private following: Promise<unknown> = Promise.resolve();
 
-  constructor(startDay?: IsoDate) {
-    this.source = startDay ? new ControllableClock(BusinessClock.instantOf(startDay)) : systemClock;
+  readonly time: BusinessTime;
+
+  /** `source` is the wall clock followed without BUSINESS_DATE (the system clock). */
+  constructor(startDay?: IsoDate, options: { time?: BusinessTime; source?: Clock } = {}) {
+    this.time = options.time ?? new BusinessTime();
+    this.source = startDay
+      ? new ControllableClock(this.instantOf(startDay))
+      : (options.source ?? systemClock);
   }
 
   /**
@@ -70,7 +81,7 @@ export class BusinessClock implements Clock {
       if (rows[0] && rows[0].today > latest) latest = rows[0].today;
     }
     if (latest === this.today()) return false;
-    this.source.set(BusinessClock.instantOf(latest));
+    this.source.set(this.instantOf(latest));
     return true;
   }
 
@@ -87,9 +98,9 @@ export class BusinessClock implements Clock {
     if (await this.refresh()) await this.notify();
   }
 
-  /** Business events of a day are stamped mid-morning UTC: a day, not an instant, is what counts. */
-  static instantOf(day: IsoDate): Date {
-    return new Date(`${day}T09:00:00Z`);
+  /** A controllable clock's instant on `day`: when that day's jobs run, in the business time zone. */
+  instantOf(day: IsoDate): Date {
+    return this.time.at(day, this.time.dayJobsAt);
   }
 
   get controllable(): boolean {
@@ -100,8 +111,14 @@ export class BusinessClock implements Clock {
     return this.source.now();
   }
 
+  /** The business date now, in the business time zone. */
   today(): IsoDate {
-    return toIsoDate(this.now());
+    return this.time.dateOf(this.now());
+  }
+
+  /** The latest day whose day jobs are due now: before `dayJobsAt`, yesterday's. */
+  dayJobsDue(): IsoDate {
+    return this.time.dayJobsDue(this.now());
   }
 
   /** Returns the function that unsubscribes. */
@@ -132,14 +149,14 @@ export class BusinessClock implements Clock {
       );
     }
     await this.save(day);
-    this.source.set(BusinessClock.instantOf(day));
+    this.source.set(this.instantOf(day));
     await this.refresh(); // a concurrent move to a later day wins: answer with the day it is
     const now = this.today();
     return { today: now, results: await this.notify(now) };
   }
 
   /** Runs every listener for the current day (at start, and on a timer with the system clock). */
-  async notify(day: IsoDate = this.today()): Promise<Record<string, unknown>> {
+  async notify(day: IsoDate = this.dayJobsDue()): Promise<Record<string, unknown>> {
     const results: Record<string, unknown> = {};
     for (const { name, listener } of this.listeners) results[name] = await listener(day);
     return results;

@@ -1,4 +1,11 @@
-import { BusinessCalendar } from '@ar/kernel';
+import {
+  BusinessCalendar,
+  BusinessTime,
+  DEFAULT_DAY_JOBS_AT,
+  DEFAULT_TIME_ZONE,
+  isLocalTime,
+  isTimeZone,
+} from '@ar/kernel';
 import { createKafkaBus, InProcessBus, KafkaClientEnv, KafkaEnv, type MessageBus } from '@ar/messaging';
 import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
@@ -33,17 +40,29 @@ const IsoDates = z
 /**
  * Time and calendar, the same in both modes. BUSINESS_DATE=2026-01-05 starts a controllable
  * clock at that day (demos, simulation); BUSINESS_HOLIDAYS and BUSINESS_WORKING_WEEKEND_DAYS
- * (comma-separated dates) shape the business calendar.
+ * (comma-separated dates) shape the business calendar. BUSINESS_TIME_ZONE (IANA, default
+ * Asia/Shanghai) is where business days and contact hours are; BUSINESS_DAY_JOBS_AT (HH:MM local,
+ * default 09:00) is when a day's jobs (overdue clock, reminders, clauses) run.
  */
 const TimeEnv = z.object({
   BUSINESS_DATE: z.iso.date('must be a date as YYYY-MM-DD').optional(),
+  BUSINESS_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai')
+    .optional(),
+  BUSINESS_DAY_JOBS_AT: z.string().refine(isLocalTime, 'must be a local time as HH:MM').optional(),
   BUSINESS_HOLIDAYS: IsoDates,
   BUSINESS_WORKING_WEEKEND_DAYS: IsoDates,
 });
 
 function timeFromEnv(env: z.infer<typeof TimeEnv>) {
   return {
-    clock: new BusinessClock(env.BUSINESS_DATE),
+    clock: new BusinessClock(env.BUSINESS_DATE, {
+      time: new BusinessTime({
+        timeZone: env.BUSINESS_TIME_ZONE ?? DEFAULT_TIME_ZONE,
+        dayJobsAt: env.BUSINESS_DAY_JOBS_AT ?? DEFAULT_DAY_JOBS_AT,
+      }),
+    }),
     calendar: new BusinessCalendar({
       holidays: env.BUSINESS_HOLIDAYS,
       workingWeekendDays: env.BUSINESS_WORKING_WEEKEND_DAYS,

@@ -183,13 +183,16 @@ export async function startService(
   };
   await ctx.clock.share(pool);
   const unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
-  await catchUp(ctx.clock.today());
-  // On the system clock, a new day begins by itself; a controllable clock says so when moved.
+  await catchUp(ctx.clock.dayJobsDue());
+  // On the system clock, a day's jobs are due from its local day-jobs time (BusinessClock.dayJobsDue);
+  // a controllable clock says so when moved.
   const dayTimer =
     schedulers.length > 0 && !ctx.clock.controllable
       ? setInterval(
           () =>
-            catchUp(ctx.clock.today()).catch((error) => logger.error({ err: error }, 'business day failed')),
+            catchUp(ctx.clock.dayJobsDue()).catch((error) =>
+              logger.error({ err: error }, 'business day failed'),
+            ),
           infra.dayCheckIntervalMs ?? 60_000,
         ).unref()
       : undefined;

@@ -1,5 +1,4 @@
 import { IsoDate } from '@ar/contracts';
-import { toIsoDate } from '@ar/kernel';
 import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { collectionKpisAsOf } from '../collection-kpis/query';
@@ -62,7 +61,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       },
     },
     async (request, reply) => {
-      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      const asOf = request.query.asOf ?? ctx.clock.today();
       const reports = await agingAsOf(ctx.pool, asOf, buckets, request.query.by);
       if (request.query.format === 'csv') {
         reply.header('content-disposition', `attachment; filename="aging-${asOf}.csv"`);
@@ -81,7 +80,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       },
     },
     async (request) => {
-      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      const asOf = request.query.asOf ?? ctx.clock.today();
       return { asOf, rates: await overdueRateAsOf(ctx.pool, asOf) };
     },
   );
@@ -122,7 +121,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       },
     },
     async (request) => {
-      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      const asOf = request.query.asOf ?? ctx.clock.today();
       return { rates: await collectedWithinRate(ctx.pool, asOf, request.query.days) };
     },
   );
@@ -135,7 +134,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
         querystring: z.object({ asOf: IsoDate.optional() }).strict(),
       },
     },
-    async (request) => collectionKpisAsOf(ctx.pool, request.query.asOf ?? toIsoDate(ctx.clock.now())),
+    async (request) => collectionKpisAsOf(ctx.pool, request.query.asOf ?? ctx.clock.today()),
   );
 
   app.get(
@@ -149,7 +148,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       },
     },
     async (request) => {
-      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      const asOf = request.query.asOf ?? ctx.clock.today();
       return { asOf, dso: await dsoAsOf(ctx.pool, asOf, request.query.days) };
     },
   );
@@ -165,7 +164,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       },
     },
     async (request) => {
-      const asOf = request.query.asOf ?? toIsoDate(ctx.clock.now());
+      const asOf = request.query.asOf ?? ctx.clock.today();
       return { asOf, customers: await topOverdueCustomers(ctx.pool, asOf, request.query.limit) };
     },
   );
