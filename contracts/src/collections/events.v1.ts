@@ -37,7 +37,11 @@ export const ReminderSentV1 = z
     kind: MessageKind,
     channel: Channel,
     text: z.string().describe('the text sent, archived as sent'),
-    sentDate: IsoDate,
+    sentDate: IsoDate.describe('the business day it was generated and sent, in the business time zone'),
+    sentAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('the instant it was generated and sent, with the business time zone offset'),
   })
   .describe('A reminder or letter passed compliance screening and was sent.');
 export type ReminderSentV1 = z.infer<typeof ReminderSentV1>;

@@ -26,4 +26,14 @@ export const ActionRequest = z
   })
   .strict();
 export const WorklistQuery = z.object({ ownerRole: OwnerRole.optional() });
-export const ScreenRequest = z.object({ text: Text, at: z.iso.datetime().optional() }).strict();
+export const ScreenRequest = z
+  .object({
+    text: Text,
+    at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe(
+        'the instant it would go out, with Z or an offset (2026-03-10T09:30:00+08:00); now when absent',
+      ),
+  })
+  .strict();

@@ -1,13 +1,14 @@
 import type { CreditTier, DebtorType, MessageKind } from '@ar/contracts';
 import {
   addDays,
+  BusinessCalendar,
+  BusinessTime,
   type Command,
   type Decider,
   daysBetween,
   type IsoDate,
   RuleViolation,
   StateConflict,
-  toIsoDate,
 } from '@ar/kernel';
 import { type ComplianceRules, DEFAULT_COMPLIANCE_RULES, screenMessage } from '../compliance/screening';
 import { DEFAULT_LADDER, type Rung } from '../ladder/escalation-ladder';
@@ -68,6 +69,10 @@ export interface CollectionRules {
   /** Reminder days relative to the due date (DOMAIN.md §4: 7 before, on the day, 30 after). */
   reminders: { beforeDue: number; overdue: number };
   channel: 'EMAIL' | 'SMS' | 'LETTER';
+  /** Working days: a reminder level on a non-working day goes out on the next working day. */
+  calendar: BusinessCalendar;
+  /** The business time zone: the day a message goes out and its contact hours are read in it. */
+  time: BusinessTime;
 }
 
 export const DEFAULT_COLLECTION_RULES: CollectionRules = {
@@ -75,6 +80,8 @@ export const DEFAULT_COLLECTION_RULES: CollectionRules = {
   compliance: DEFAULT_COMPLIANCE_RULES,
   reminders: { beforeDue: 7, overdue: 30 },
   channel: 'EMAIL',
+  calendar: new BusinessCalendar(),
+  time: new BusinessTime(),
 };
 
 /** The case as it addresses its customer today: a name learnt after the invoice replaces the one tracked. */
@@ -106,9 +113,15 @@ export function caseDecider(
     customerId: f.invoice.customerId,
   });
 
-  function message(f: DunningFile, kind: MessageKind, today: IsoDate, now: Date): CaseEvent {
+  /**
+   * The message of `kind`, generated now: dated the business day it is generated and screened
+   * at this instant - whichever day is being run (a day caught up, a threshold reached on a
+   * Sunday, an invoice entered weeks late), a message is never dated before it existed.
+   */
+  function message(f: DunningFile, kind: MessageKind, now: Date): CaseEvent {
     const inv = f.invoice;
-    const daysOverdue = Math.max(0, daysBetween(inv.dueDate, today));
+    const sentDate = rules.time.dateOf(now);
+    const daysOverdue = Math.max(0, daysBetween(inv.dueDate, sentDate));
     const text = TEMPLATES[kind]({
       customerName: inv.customerName,
       invoiceId: inv.invoiceId,
@@ -117,15 +130,21 @@ export function caseDecider(
       daysOverdue,
       lateFee: inv.lateFeeTerms,
     });
-    // The message goes out at the time the command runs on `today` (the business clock's hour).
-    const at = toIsoDate(now) === today ? now : new Date(`${today}T${now.toISOString().slice(11)}`);
     const sentOn = f.messagesSent.map((m) => m.date);
-    const screening = screenMessage({ text, at }, sentOn, rules.compliance);
+    const screening = screenMessage({ text, at: now }, sentOn, rules.compliance, rules.time);
     const messageId = `${inv.invoiceId}-${kind}`;
     if (screening.outcome === 'SEND') {
       return {
         type: 'ReminderSent',
-        data: { ...ref(f), messageId, kind, channel: rules.channel, text, sentDate: today },
+        data: {
+          ...ref(f),
+          messageId,
+          kind,
+          channel: rules.channel,
+          text,
+          sentDate,
+          sentAt: rules.time.format(now),
+        },
       };
     }
     return {
@@ -138,7 +157,7 @@ export function caseDecider(
         matched: screening.matched,
         outcome: screening.outcome,
         ...(screening.outcome === 'DEFERRED' ? { deferredTo: screening.until } : {}),
-        date: today,
+        date: sentDate,
       },
     };
   }
@@ -172,17 +191,23 @@ export function caseDecider(
       events.push(e);
       f = evolveCase(f, e) as DunningFile;
     };
+    const nowDate = rules.time.dateOf(now);
     const sent = (kind: MessageKind) =>
       f.messagesSent.some((m) => m.kind === kind) ||
-      f.deferred.some((d) => d.kind === kind && d.until > today);
+      f.deferred.some((d) => d.kind === kind && d.until > (nowDate > today ? nowDate : today));
     const send = (kind: MessageKind) => {
-      if (!sent(kind)) emit(message(f, kind, today, now));
+      if (!sent(kind)) emit(message(f, kind, now));
     };
     const { dueDate } = f.invoice;
     const daysOverdue = daysBetween(dueDate, today);
 
     if (daysOverdue < 0 && today >= addDays(dueDate, -rules.reminders.beforeDue)) send('REMINDER_BEFORE_DUE');
-    if (daysOverdue === 0) send('REMINDER_ON_DUE');
+    // The on-due level: on the due date, or the first working day after it when that is not
+    // worked (never skipped); a deferred one goes out when its deferral ends.
+    let onDueDay = dueDate;
+    while (!rules.calendar.isWorkingDay(onDueDay)) onDueDay = addDays(onDueDay, 1);
+    if ((daysOverdue >= 0 && today <= onDueDay) || f.deferred.some((d) => d.kind === 'REMINDER_ON_DUE'))
+      send('REMINDER_ON_DUE');
     if (daysOverdue >= 1 && f.status === 'TRACKING') {
       emit({
         type: 'CaseOpened',

@@ -2,7 +2,7 @@ import { NotFound, parseStreamName } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import type { InlineProjection, Migration } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
-import { caseDecider } from './decider';
+import { caseDecider, DEFAULT_COLLECTION_RULES } from './decider';
 import { isTracked, type TrackedInvoice } from './state';
 
 export const caseMigrations: Migration[] = [
@@ -77,7 +77,8 @@ export async function liveCases(
 export function caseHandler(ctx: ServiceContext) {
   return aggregate(ctx, {
     category: 'case',
-    decider: caseDecider(),
+    // Working days and business time as the service is configured (BUSINESS_HOLIDAYS, BUSINESS_TIME_ZONE).
+    decider: caseDecider({ ...DEFAULT_COLLECTION_RULES, calendar: ctx.calendar, time: ctx.clock.time }),
     exists: isTracked,
     notFound: (id) => new NotFound('CASE_NOT_FOUND', `no case for invoice ${id}`, 'caseId'),
   });

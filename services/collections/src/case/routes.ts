@@ -93,6 +93,8 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       screenMessage(
         { text: request.body.text, at: request.body.at ? new Date(request.body.at) : ctx.clock.now() },
         [],
+        undefined,
+        ctx.clock.time,
       ),
   );
 

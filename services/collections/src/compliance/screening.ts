@@ -1,4 +1,4 @@
-import { addDays, type IsoDate, toIsoDate } from '@ar/kernel';
+import { addDays, BusinessTime, type IsoDate } from '@ar/kernel';
 
 /**
  * Compliance rules for outgoing messages (DOMAIN.md §4, "no harassment"): prohibited wording
@@ -7,7 +7,7 @@ import { addDays, type IsoDate, toIsoDate } from '@ar/kernel';
  */
 export interface ComplianceRules {
   prohibited: { rule: string; patterns: string[] }[];
-  /** Hours (UTC, 24h) within which customers may be contacted: [from, to). */
+  /** Hours (24h, in the business time zone) within which customers may be contacted: [from, to). */
   contactHours: { from: number; to: number };
   maxPerDay: number;
   maxPer7Days: number;
@@ -53,8 +53,11 @@ export type ScreeningResult =
   | { outcome: 'BLOCKED'; rule: string; matched: string }
   | { outcome: 'DEFERRED'; rule: string; matched: string; until: IsoDate };
 
+const DEFAULT_BUSINESS_TIME = new BusinessTime();
+
 /**
- * Screens one message before it goes out. Prohibited wording blocks it for good; outside
+ * Screens one message before it goes out, at its instant read in the business time zone
+ * (09:00-20:00 in Shanghai is 01:00-12:00 UTC). Prohibited wording blocks it for good; outside
  * contact hours or over a frequency limit it is deferred to a later day, not sent.
  * `sentOn` are the days earlier messages to this customer went out.
  */
@@ -62,20 +65,21 @@ export function screenMessage(
   message: { text: string; at: Date },
   sentOn: IsoDate[],
   rules: ComplianceRules = DEFAULT_COMPLIANCE_RULES,
+  time: BusinessTime = DEFAULT_BUSINESS_TIME,
 ): ScreeningResult {
   const text = message.text.toLowerCase();
   for (const { rule, patterns } of rules.prohibited) {
     const matched = patterns.find((p) => text.includes(p.toLowerCase()));
     if (matched) return { outcome: 'BLOCKED', rule: `prohibited-wording:${rule}`, matched };
   }
-  const day = toIsoDate(message.at);
-  const hour = message.at.getUTCHours();
+  const { date: day, hour, minute } = time.local(message.at);
   const { from, to } = rules.contactHours;
   if (hour < from || hour >= to) {
+    const hhmm = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
     return {
       outcome: 'DEFERRED',
       rule: 'contact-hours',
-      matched: `${String(hour).padStart(2, '0')}:00 is outside ${from}:00-${to}:00`,
+      matched: `${hhmm} is outside ${from}:00-${to}:00 (${time.timeZone})`,
       until: hour < from ? day : addDays(day, 1),
     };
   }

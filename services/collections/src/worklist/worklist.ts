@@ -31,6 +31,11 @@ export const worklistMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // The instant each message went out: the archive says when it was sent, not only which day.
+    id: 'collections-worklist-002',
+    sql: 'alter table delivered_messages add column sent_at timestamptz',
+  },
 ];
 
 type D = Record<string, unknown> & { invoiceId: string };
@@ -97,9 +102,9 @@ export const messageDispatch: Projection = {
       if (e.type !== 'ReminderSent') continue;
       const d = e.data as D;
       await client.query(
-        `insert into delivered_messages (message_id, invoice_id, customer_id, kind, channel, text, sent_date)
-         values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing`,
-        [d.messageId, d.invoiceId, d.customerId, d.kind, d.channel, d.text, d.sentDate],
+        `insert into delivered_messages (message_id, invoice_id, customer_id, kind, channel, text, sent_date, sent_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
+        [d.messageId, d.invoiceId, d.customerId, d.kind, d.channel, d.text, d.sentDate, d.sentAt ?? null],
       );
     }
   },
