@@ -94,15 +94,25 @@ export const ServiceSuspendedV1 = z
     milestoneId: EntityId,
     invoiceId: EntityId,
     acceptedDate: IsoDate,
-    date: IsoDate,
+    dueDate: IsoDate.optional().describe("the acceptance invoice's due date"),
+    date: IsoDate.describe('the day the suspension takes effect'),
+    reason: z.string().optional().describe('which rule fired, on which facts'),
   })
   .describe(
-    "Service-suspension clause: after-sales service suspended, an accepted milestone's invoice unpaid past the clause's days.",
+    "Service-suspension clause: after-sales service suspended, an accepted milestone's invoice due and still unpaid at the end of the clause's last day (a payment that day prevents it).",
   );
 export type ServiceSuspendedV1 = z.infer<typeof ServiceSuspendedV1>;
 
 export const ServiceResumedV1 = z
-  .object({ ...ContractRef, date: IsoDate, reason: z.string() })
+  .object({
+    ...ContractRef,
+    date: IsoDate,
+    reason: z.string(),
+    withdrawn: z
+      .boolean()
+      .optional()
+      .describe('the payment (by its value date) came before the suspension: it should not have happened'),
+  })
   .describe('After-sales service resumed: what suspended it was paid.');
 export type ServiceResumedV1 = z.infer<typeof ServiceResumedV1>;
 

@@ -49,6 +49,19 @@ export const ContractView = ContractDraftedV1.omit({ milestones: true }).extend(
   deliveredDate: IsoDate.optional(),
   acceptedDate: IsoDate.optional(),
   serviceSuspended: z.boolean(),
+  suspensions: z
+    .array(
+      z.object({
+        milestoneId: EntityId,
+        invoiceId: EntityId,
+        suspendedDate: IsoDate.describe('from this day after-sales service is suspended'),
+        dueDate: IsoDate.optional(),
+        reason: z.string().optional(),
+        resumedDate: IsoDate.optional().describe('service resumed this day (absent: still suspended)'),
+        withdrawn: z.boolean().describe('the payment had arrived before the suspension took effect'),
+      }),
+    )
+    .describe('the service-suspension clause each time it applied: suspension and resumption dates'),
   version: z.number().int(),
 });
 export type ContractView = z.infer<typeof ContractView>;

@@ -10,6 +10,7 @@ import {
   type BusinessCalendar,
   type Command,
   type Decider,
+  daysBetween,
   type IsoDate,
   NotFound,
   RuleViolation,
@@ -311,10 +312,21 @@ export function contractDecider(
           ];
           if (status !== 'PAID') return events;
           const after = evolveContract(c, events[0]!) as Contract;
-          if (c.suspended && !unpaidAcceptance(after)) {
+          const suspension = c.suspensions.find((s) => s.resumedDate === undefined);
+          if (c.suspended && suspension && !unpaidAcceptance(after)) {
+            // Paid (value date) before the suspension took effect: it should not have happened.
+            const withdrawn = date < suspension.suspendedDate;
             events.push({
               type: 'ServiceResumed',
-              data: { contractId, customerId, date, reason: `invoice ${invoiceId} paid` },
+              data: {
+                contractId,
+                customerId,
+                date: withdrawn ? suspension.suspendedDate : date,
+                reason: withdrawn
+                  ? `invoice ${invoiceId} paid on ${date}, before the suspension of ${suspension.suspendedDate}: withdrawn`
+                  : `invoice ${invoiceId} paid`,
+                withdrawn,
+              },
             });
           }
           if (c.status === 'SIGNED' && after.milestones.every((x) => x.paid)) {
@@ -325,10 +337,15 @@ export function contractDecider(
         case 'CheckServiceSuspension': {
           if (!isDrafted(state) || state.status !== 'SIGNED' || state.suspended || !state.acceptedDate)
             return [];
-          const days = state.drafted.clauses.serviceSuspensionDays;
           const unpaid = unpaidAcceptance(state);
-          if (!unpaid || command.data.today < addDays(state.acceptedDate, days)) return [];
+          if (!unpaid) return [];
+          // The customer may pay through the whole of the clause's last day and of the due date:
+          // service is suspended from the day after both, the invoice unpaid and due.
+          const lastDay = addDays(state.acceptedDate, state.drafted.clauses.serviceSuspensionDays);
+          const deadline = unpaid.dueDate && unpaid.dueDate > lastDay ? unpaid.dueDate : lastDay;
+          if (command.data.today <= deadline) return [];
           const { contractId, customerId } = state.drafted;
+          const invoiceId = unpaid.invoiceId ?? 'not yet invoiced';
           return [
             {
               type: 'ServiceSuspended',
@@ -336,9 +353,11 @@ export function contractDecider(
                 contractId,
                 customerId,
                 milestoneId: unpaid.milestoneId,
-                invoiceId: unpaid.invoiceId ?? 'not yet invoiced',
+                invoiceId,
                 acceptedDate: state.acceptedDate,
+                ...(unpaid.dueDate ? { dueDate: unpaid.dueDate } : {}),
                 date: command.data.today,
+                reason: `invoice ${invoiceId}${unpaid.dueDate ? ` due ${unpaid.dueDate}` : ''} still unpaid at the end of ${deadline}, ${daysBetween(state.acceptedDate, deadline)} days after acceptance`,
               },
             },
           ];

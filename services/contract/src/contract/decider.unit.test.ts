@@ -246,43 +246,7 @@ describe('dynamic clauses', () => {
     ).toEqual([5, 0, 0]);
   });
 
-  describe('service suspension, 10 days after an unpaid acceptance', () => {
-    const accepted = run([draft(), sign(), accept('2026-01-16')]).events;
-    const invoiced: ContractCommand = {
-      type: 'RecordMilestoneInvoice',
-      data: { milestoneId: 'ACCEPT', invoiceId: 'K-1:ACCEPT', status: 'INVOICED', date: '2026-01-16' },
-    };
-    const withInvoice = [
-      ...accepted,
-      ...decider.decide(invoiced, accepted.reduce(decider.evolve, decider.initialState()), new Date()),
-    ];
-
-    it('does not suspend on day 9', () => {
-      spec
-        .given(withInvoice)
-        .when({ type: 'CheckServiceSuspension', data: { today: '2026-01-25' } })
-        .thenNothingHappened();
-    });
-
-    it('suspends on day 10 and resumes when the invoice is paid', () => {
-      const { events } = run([
-        draft(),
-        sign(),
-        accept('2026-01-16'),
-        invoiced,
-        { type: 'CheckServiceSuspension', data: { today: '2026-01-26' } },
-        {
-          type: 'RecordMilestoneInvoice',
-          data: { milestoneId: 'ACCEPT', invoiceId: 'K-1:ACCEPT', status: 'PAID', date: '2026-01-28' },
-        },
-      ]);
-      expect(events.slice(-3).map((e) => e.type)).toEqual([
-        'ServiceSuspended',
-        'MilestoneInvoiceStatus',
-        'ServiceResumed',
-      ]);
-    });
-  });
+  // The service-suspension clause: service-suspension.unit.test.ts.
 
   it('completes the contract when every milestone is paid', () => {
     const paid = (milestoneId: string): ContractCommand => ({

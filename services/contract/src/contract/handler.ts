@@ -69,6 +69,7 @@ export function contractView(c: Contract, version: number): ContractView {
     deliveredDate: c.deliveredDate,
     acceptedDate: c.acceptedDate,
     serviceSuspended: c.suspended,
+    suspensions: c.suspensions,
     version,
   };
 }

@@ -29,6 +29,20 @@ export interface MilestoneState extends MilestoneV1 {
   reachedDate: IsoDate | undefined;
   invoiceId: string | undefined;
   paid: boolean;
+  /** When its invoice falls due (from the term, when the milestone was reached). */
+  dueDate: IsoDate | undefined;
+}
+
+/** One application of the service-suspension clause: from when, why, and until when. */
+export interface Suspension {
+  milestoneId: string;
+  invoiceId: string;
+  suspendedDate: IsoDate;
+  dueDate: IsoDate | undefined;
+  reason: string | undefined;
+  resumedDate: IsoDate | undefined;
+  /** Resumed because the payment had arrived before the suspension took effect. */
+  withdrawn: boolean;
 }
 
 export interface Contract {
@@ -40,6 +54,7 @@ export interface Contract {
   acceptedDate: IsoDate | undefined;
   prepayment: boolean;
   suspended: boolean;
+  suspensions: Suspension[];
   /** Why and when it was terminated: a termination sent again is told from another one. */
   terminated: { reason: string; date: IsoDate } | undefined;
 }
@@ -62,12 +77,14 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
         reachedDate: undefined,
         invoiceId: undefined,
         paid: false,
+        dueDate: undefined,
       })),
       signedDate: undefined,
       deliveredDate: undefined,
       acceptedDate: undefined,
       prepayment: event.data.clauses.prepayment,
       suspended: false,
+      suspensions: [],
       terminated: undefined,
     };
   }
@@ -80,7 +97,10 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
         ? { ...state, deliveredDate: event.data.date }
         : { ...state, acceptedDate: event.data.date };
     case 'MilestoneReached':
-      return updateMilestone(state, event.data.milestoneId, { reachedDate: event.data.reachedDate });
+      return updateMilestone(state, event.data.milestoneId, {
+        reachedDate: event.data.reachedDate,
+        dueDate: event.data.dueDate,
+      });
     case 'MilestoneInvoiceStatus':
       return updateMilestone(state, event.data.milestoneId, {
         invoiceId: event.data.invoiceId,
@@ -93,9 +113,32 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
       return next;
     }
     case 'ServiceSuspended':
-      return { ...state, suspended: true };
+      return {
+        ...state,
+        suspended: true,
+        suspensions: [
+          ...state.suspensions,
+          {
+            milestoneId: event.data.milestoneId,
+            invoiceId: event.data.invoiceId,
+            suspendedDate: event.data.date,
+            dueDate: event.data.dueDate,
+            reason: event.data.reason,
+            resumedDate: undefined,
+            withdrawn: false,
+          },
+        ],
+      };
     case 'ServiceResumed':
-      return { ...state, suspended: false };
+      return {
+        ...state,
+        suspended: false,
+        suspensions: state.suspensions.map((s) =>
+          s.resumedDate === undefined
+            ? { ...s, resumedDate: event.data.date, withdrawn: event.data.withdrawn ?? false }
+            : s,
+        ),
+      };
     case 'ContractCompleted':
       return { ...state, status: 'COMPLETED' };
     case 'ContractTerminated':
