@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import {
   type CommandResult,
+  ConcurrencyConflict,
   type Decider,
-  type DomainError,
+  DependencyUnavailable,
+  DomainError,
   type DomainEvent,
   type EventMetadata,
   foldEvents,
@@ -10,6 +12,7 @@ import {
   type RecordedEvent,
   streamName,
 } from '@ar/kernel';
+import { failureKind } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { ServiceContext } from './service';
 
@@ -67,7 +70,7 @@ export interface Aggregate<Command, Event extends DomainEvent, State, Existing e
 
 /** Loading, the existence check and command handling for one kind of aggregate, written once. */
 export function aggregate<Command, Event extends DomainEvent, State, Existing extends State>(
-  ctx: Pick<ServiceContext, 'store' | 'clock'>,
+  ctx: Pick<ServiceContext, 'store' | 'clock'> & Partial<Pick<ServiceContext, 'metrics'>>,
   definition: AggregateDefinition<Command, Event, State, Existing>,
 ): Aggregate<Command, Event, State, Existing> {
   const { category, decider, snapshots } = definition;
@@ -100,12 +103,30 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       if (!definition.exists(state)) throw definition.notFound(id);
       return { version, events, state };
     },
-    execute(id, command, options) {
-      return handleCommand(ctx.store, decider, stream(id), command, {
-        ...options,
-        now: ctx.clock.now(),
-        ...(snapshots && { load: (tx: PoolClient | undefined) => load(id, tx) }),
-      });
+    async execute(id, command, options) {
+      const type = (command as { type?: unknown }).type;
+      const count = (outcome: string) =>
+        ctx.metrics?.commands.inc({ aggregate: category, command: String(type ?? 'unknown'), outcome });
+      try {
+        const result = await handleCommand(ctx.store, decider, stream(id), command, {
+          ...options,
+          now: ctx.clock.now(),
+          ...(snapshots && { load: (tx: PoolClient | undefined) => load(id, tx) }),
+        });
+        count(result.newEvents.length > 0 ? 'accepted' : 'unchanged');
+        return result;
+      } catch (error) {
+        count(commandOutcome(error));
+        throw error;
+      }
     },
   };
+}
+
+/** How a command that threw ended, for `ar_commands_total`. */
+function commandOutcome(error: unknown): string {
+  if (error instanceof ConcurrencyConflict) return 'conflict';
+  if (error instanceof DependencyUnavailable) return 'unavailable';
+  if (error instanceof DomainError) return 'rejected';
+  return failureKind(error) === 'transient' ? 'unavailable' : 'failed';
 }

@@ -2,6 +2,7 @@ import { addDays, type BusinessCalendar, type IsoDate } from '@ar/kernel';
 import { inTransaction, type Migration, withConnection } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { ServiceMetrics } from './metrics';
 
 export const businessDayMigrations: Migration[] = [
   {
@@ -43,6 +44,7 @@ export class BusinessDayScheduler {
       pool: Pool;
       calendar: BusinessCalendar;
       logger: Logger;
+      metrics?: ServiceMetrics;
     },
   ) {}
 
@@ -77,10 +79,16 @@ export class BusinessDayScheduler {
         let day = rows[0] ? addDays(rows[0].last_day, 1) : today;
         for (; day <= today; day = addDays(day, 1)) {
           if (calendar.isWorkingDay(day)) {
+            const started = performance.now();
             const commands = await job.run(day);
+            const seconds = (performance.now() - started) / 1000;
             summary.days.push(day);
             summary.commands += commands;
-            logger.info({ job: job.name, day, commands }, 'business day done');
+            this.options.metrics?.dayJobDuration.set({ job: job.name }, seconds);
+            logger.info(
+              { job: job.name, day, commands, ms: Math.round(seconds * 1000) },
+              'business day done',
+            );
           }
           await inTransaction(pool, (client) =>
             client.query(

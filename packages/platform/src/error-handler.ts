@@ -8,8 +8,12 @@ import {
   RuleViolation,
   StateConflict,
 } from '@ar/kernel';
+import { failureKind } from '@ar/messaging';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** Seconds a client is told to wait before trying again when a dependency is down (Retry-After). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export interface ErrorBody {
   error: string;
@@ -28,7 +32,9 @@ function statusOf(error: DomainError): number {
 
 /**
  * One mapping from failures to HTTP (CONVENTIONS §9): bad input 400 with each field and why,
- * unknown entity 404, a refusal by the rules 422, a conflict 409. A 500 means a bug, never input.
+ * unknown entity 404, a refusal by the rules 422, a conflict 409, a dependency down (the database
+ * refusing or restarting, a pool timeout, a service we call) 503 with Retry-After. A 500 means a
+ * bug, never input and never an outage.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -59,13 +65,25 @@ export function registerErrorHandler(app: FastifyInstance): void {
       };
       return reply.code(refused ? 422 : 400).send(body);
     }
+    if (error instanceof ConcurrencyConflict) {
+      return reply.code(409).send({ error: 'version_conflict', message: error.message });
+    }
+    if (!(error instanceof DomainError) && failureKind(error) === 'transient') {
+      // The database or a service we depend on is away (refused, restarting, the session ended,
+      // no free connection in time), or a write lost a race: nothing was stored, and the same
+      // request a moment later can succeed. The one list of such failures is the consumers' own.
+      request.log.warn({ err: error }, 'request refused: a dependency is unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: `unavailable, try again shortly: ${describe(error)}` });
+    }
     if (error instanceof DomainError) {
       const body: ErrorBody = { error: error.code, message: error.message };
       if (error.field) body.issues = [{ field: error.field, message: error.message }];
-      return reply.code(statusOf(error)).send(body);
-    }
-    if (error instanceof ConcurrencyConflict) {
-      return reply.code(409).send({ error: 'version_conflict', message: error.message });
+      const code = statusOf(error);
+      if (code === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return reply.code(code).send(body);
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -75,4 +93,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal_error', message: 'internal error; see the service log' });
   });
+}
+
+/** What went wrong, in words an operator can act on (the code first: ECONNREFUSED, 57P01). */
+function describe(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' && e.message ? e.message : String(error);
+  return typeof e.code === 'string' && !message.includes(e.code) ? `${e.code} ${message}` : message;
 }

@@ -9,14 +9,23 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { registerErrorHandler } from './error-handler';
+import { RETRY_AFTER_SECONDS, registerErrorHandler } from './error-handler';
+import type { ServiceMetrics } from './metrics';
+
+/** What /ready answers: each check's verdict in words ("ok", or what is wrong). */
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, string>;
+}
 
 export interface HttpAppOptions {
   service: string;
   description: string;
   logger: Logger;
-  /** Answers whether the service can take traffic (database reachable, consumers running). */
-  ready(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** Answers whether the service can take traffic (database and Kafka reachable, leases), saying why not. */
+  ready(): Promise<Readiness>;
+  /** Counts every request by route and status, and serves GET /metrics. */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -31,6 +40,20 @@ export async function createHttpApp(options: HttpAppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  const metrics = options.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.http.observe(
+        {
+          method: request.method,
+          // The route's pattern (/invoices/:id), never the raw URL: one series per route.
+          route: request.routeOptions.url ?? 'unmatched',
+          status_code: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -40,13 +63,30 @@ export async function createHttpApp(options: HttpAppOptions) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.service }));
+  // Alive: the process answers. Whether it can serve is /ready's question.
+  app.get('/health', { schema: { hide: true } }, async () => ({
+    status: 'ok',
+    service: options.service,
+    reason: 'the process is running and answering HTTP',
+    uptimeSeconds: Math.round(process.uptime()),
+  }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     const result = await options
       .ready()
-      .catch((error: Error) => ({ ready: false, checks: { error: error.message } }));
-    return reply.code(result.ready ? 200 : 503).send({ service: options.service, ...result });
+      .catch((error: Error) => ({ ready: false, checks: { readiness: `check failed: ${error.message}` } }));
+    const failing = Object.entries(result.checks).filter(([, verdict]) => !verdict.startsWith('ok'));
+    const reason = result.ready
+      ? 'ready: every dependency answers'
+      : `not ready: ${failing.map(([name, verdict]) => `${name} ${verdict}`).join('; ')}`;
+    if (!result.ready) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return reply.code(result.ready ? 200 : 503).send({ service: options.service, ...result, reason });
   });
+  if (metrics) {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const { contentType, body } = await metrics.expose();
+      return reply.header('content-type', contentType).send(body);
+    });
+  }
   return app;
 }
 

@@ -13,6 +13,7 @@ import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
+import { databaseAddress, waitFor } from './startup';
 
 export function envPortName(service: string): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
@@ -98,7 +99,9 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     ...loadConfig(KafkaClientEnv), // KAFKA_CLIENT
   });
   const notifier = new AppendNotifier(env.DATABASE_URL);
-  await notifier.start();
+  await waitFor(`PostgreSQL at ${databaseAddress(env.DATABASE_URL)} (append notifications)`, logger, () =>
+    notifier.start(),
+  );
   const port = env.PORT ?? servicePort(def);
   const running = await startService(def, {
     databaseUrl: env.DATABASE_URL,

@@ -20,9 +20,14 @@ import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
 import { deadLetterRoutes } from './dead-letter-routes';
-import { createHttpApp, type ServiceHttpApp } from './http-app';
+import { createHttpApp, type Readiness, type ServiceHttpApp } from './http-app';
+import { ServiceMetrics } from './metrics';
 import { progressRoutes } from './progress-routes';
 import { projectionRoutes } from './projection-routes';
+import { databaseAddress, waitFor } from './startup';
+
+/** How long a /ready check waits for the database or the broker before calling it down. */
+const READY_CHECK_TIMEOUT_MS = 2000;
 
 export type TopicKey = keyof typeof TOPICS;
 export type TopicNames = Record<TopicKey, string>;
@@ -42,6 +47,8 @@ export interface ServiceContext {
   calendar: BusinessCalendar;
   topics: TopicNames;
   projections: Map<string, ProjectionRunner>;
+  /** The service's Prometheus metrics (served at /metrics); commands count themselves here. */
+  metrics?: ServiceMetrics;
 }
 
 export interface ConsumerDefinition {
@@ -100,6 +107,9 @@ export interface RunningService {
   url: string;
   app: ServiceHttpApp;
   ctx: ServiceContext;
+  metrics: ServiceMetrics;
+  /** Its consumers (an operator or a test may stop one and start it again). */
+  consumers: EventConsumer[];
   /** Resolves when relay and projections have handled everything committed so far. */
   caughtUp(): Promise<void>;
   /** Resolves when everything this service stored is published (by whichever instance owns the relay). */
@@ -114,7 +124,10 @@ export async function startService(
   const schema = infra.schema ?? def.schema;
   const logger = infra.logger.child({ service: def.name });
   const pool = createSchemaPool(infra.databaseUrl, schema);
-  await migrate(pool, schema, [...eventStoreMigrations, ...businessDayMigrations, ...(def.migrations ?? [])]);
+  await waitFor(`PostgreSQL at ${databaseAddress(infra.databaseUrl)} (schema ${schema})`, logger, () =>
+    migrate(pool, schema, [...eventStoreMigrations, ...businessDayMigrations, ...(def.migrations ?? [])]),
+  );
+  const metrics = new ServiceMetrics(def.name, logger);
 
   const ctx: ServiceContext = {
     service: def.name,
@@ -125,7 +138,9 @@ export async function startService(
     calendar: infra.calendar ?? new BusinessCalendar(),
     topics: topicNames(infra.topicPrefix),
     projections: new Map(),
+    metrics,
   };
+  timeAppends(ctx.store, metrics);
 
   // Relays and projections run in one instance at a time: the lease's owner.
   const leases = infra.leases ?? new Leases({ databaseUrl: infra.databaseUrl, logger });
@@ -139,7 +154,8 @@ export async function startService(
     });
   }
 
-  const consumers = (def.consumers?.(ctx) ?? []).map(
+  const consumerDefinitions = def.consumers?.(ctx) ?? [];
+  const consumers = consumerDefinitions.map(
     (c) =>
       new EventConsumer({
         // The inbox and stream places go by what the consumer is, the group by where it runs:
@@ -153,7 +169,8 @@ export async function startService(
         handle: c.handle,
       }),
   );
-  for (const consumer of consumers) await consumer.start();
+  for (const consumer of consumers)
+    await waitFor(`the message broker (consumer group of ${consumer.name})`, logger, () => consumer.start());
 
   const relay = def.publishes
     ? new Relay({
@@ -174,7 +191,7 @@ export async function startService(
     });
 
   const schedulers = (def.businessDays?.(ctx) ?? []).map(
-    (job) => new BusinessDayScheduler({ job, pool, calendar: ctx.calendar, logger }),
+    (job) => new BusinessDayScheduler({ job, pool, calendar: ctx.calendar, logger, metrics }),
   );
   const catchUp = async (day: string) => {
     const runs: Record<string, unknown> = {};
@@ -197,14 +214,74 @@ export async function startService(
         ).unref()
       : undefined;
 
+  const leaseNames = [
+    ...[...ctx.projections.values()].map((p) => `${schema}:${p.checkpointName}`),
+    ...(relay ? [`${schema}:${relay.checkpointName}`] : []),
+  ];
+  const ownedLeases = () => {
+    const all = leases.owned();
+    return Object.fromEntries(leaseNames.map((name) => [name, all[name] ?? false]));
+  };
+  metrics.watch({
+    pool,
+    bus: infra.bus,
+    relay: relay && { checkpoint: relay.checkpointName, topic: ctx.topics[def.publishes!] },
+    projections: [...ctx.projections.values()].map((p) => ({ name: p.name, checkpoint: p.checkpointName })),
+    consumers: consumerDefinitions.map((c) => ({
+      name: `${def.name}.${c.name}`,
+      groupId: `${infra.groupPrefix ?? ''}${def.name}.${c.name}`,
+      topics: c.topics.map((t) => ctx.topics[t]),
+    })),
+    leases: ownedLeases,
+    today: () => ctx.clock.today(),
+  });
+  const ready = async (): Promise<Readiness> => {
+    const check = async (work: () => Promise<unknown>, what: string) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          work(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+              READY_CHECK_TIMEOUT_MS,
+            );
+          }),
+        ]);
+        return 'ok';
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        return `down: ${what} ${[e.code, e.message].filter(Boolean).join(' ') || String(error)}`;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const [database, kafka] = await Promise.all([
+      check(() => pool.query('select 1'), `PostgreSQL at ${databaseAddress(infra.databaseUrl)}:`),
+      infra.bus.checkReachable
+        ? check(() => infra.bus.checkReachable!(READY_CHECK_TIMEOUT_MS), 'the message broker:')
+        : Promise.resolve('ok (in-process bus)'),
+    ]);
+    const owned = Object.entries(ownedLeases());
+    const held = owned.filter(([, o]) => o).map(([name]) => name);
+    const checks = {
+      database,
+      kafka,
+      // Standing by is as ready as owning: another instance runs what this one does not.
+      leases:
+        owned.length === 0
+          ? 'ok (none: nothing here runs in one instance only)'
+          : `ok: runs ${held.length} of ${owned.length}${held.length ? ` (${held.join(', ')})` : ''}, stands by for the rest`,
+    };
+    return { ready: database === 'ok' && kafka.startsWith('ok'), checks };
+  };
+
   const app = await createHttpApp({
     service: def.name,
     description: def.description,
     logger,
-    ready: async () => {
-      await pool.query('select 1');
-      return { ready: true, checks: { database: 'ok' } };
-    },
+    metrics,
+    ready,
   });
   const caughtUp = async () => {
     await relay?.caughtUp();
@@ -227,6 +304,8 @@ export async function startService(
     url: address,
     app,
     ctx,
+    metrics,
+    consumers,
     caughtUp,
     published,
     // Graceful: no new requests; everything appended is published; consumers finish their
@@ -246,5 +325,18 @@ export async function startService(
       await pool.end();
       logger.info(`${def.name} stopped`);
     },
+  };
+}
+
+/** Times every append to the store (`ar_event_append_duration_seconds`), whoever makes it. */
+function timeAppends(store: PostgresEventStore, metrics: ServiceMetrics): void {
+  const append = store.appendToStream.bind(store);
+  store.appendToStream = async (...args) => {
+    const end = metrics.appends.startTimer();
+    try {
+      return await append(...args);
+    } finally {
+      end();
+    }
   };
 }
