@@ -1,5 +1,5 @@
 import { ConcurrencyConflict, DependencyUnavailable, DomainError } from '@ar/kernel';
-import { CheckpointMoved } from '@ar/postgres';
+import { CheckpointMoved, isTransientInfrastructureError } from '@ar/postgres';
 import { MalformedMessage } from './cloud-events';
 
 /**
@@ -14,34 +14,16 @@ import { MalformedMessage } from './cloud-events';
  */
 export type FailureKind = 'transient' | 'poison' | 'unknown';
 
-/** PostgreSQL SQLSTATE classes and codes that say "try again": connection, serialization, deadlock, lock, shutdown, timeout. */
-const TRANSIENT_SQLSTATE = /^(08|40001|40P01|55P03|57P0[123]|57014|53300|53400|58000)/;
-const TRANSIENT_NODE_CODE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-const TRANSIENT_MESSAGE =
-  /connection terminated|terminating connection|timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|socket hang up/i;
-
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof ConcurrencyConflict || error instanceof CheckpointMoved) return 'transient';
   if (error instanceof DependencyUnavailable) return 'transient';
   if (error instanceof MalformedMessage || error instanceof DomainError) return 'poison';
   if (!(error instanceof Error)) return 'unknown';
   if (error.name === 'ZodError') return 'poison';
-  const e = error as Error & { code?: unknown; retriable?: unknown; status?: unknown; cause?: unknown };
-  if (typeof e.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || TRANSIENT_NODE_CODE.has(e.code)))
-    return 'transient';
+  const e = error as Error & { retriable?: unknown; status?: unknown; cause?: unknown };
+  if (isTransientInfrastructureError(e)) return 'transient';
   if (e.retriable === true) return 'transient'; // kafkajs marks its retriable errors
   if (typeof e.status === 'number' && (e.status >= 500 || e.status === 429)) return 'transient';
-  if (TRANSIENT_MESSAGE.test(e.message)) return 'transient';
   if (e.cause !== undefined && e.cause !== error) {
     const cause = failureKind(e.cause);
     if (cause !== 'unknown') return cause;

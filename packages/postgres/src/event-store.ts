@@ -126,6 +126,23 @@ export const eventStoreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // Events a read model could not take (see ProjectionRunner): skipped there until redriven,
+    // skipped for good, or taken by a rebuild after a fix.
+    id: 'event-store-005',
+    sql: `
+      create table projection_parked (
+        projection text not null,
+        event_id text not null,
+        stream_id text not null,
+        position integer not null,
+        event_type text not null,
+        error text not null,
+        parked_at timestamptz not null default now(),
+        primary key (projection, event_id)
+      );
+    `,
+  },
 ];
 
 export interface EventRow {

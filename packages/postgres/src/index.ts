@@ -7,3 +7,4 @@ export * from './migrations';
 export * from './pool';
 export * from './projection-runner';
 export * from './store-subscription';
+export * from './transient';

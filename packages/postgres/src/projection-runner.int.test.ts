@@ -106,4 +106,47 @@ describe('projection runner', () => {
       expect(r.reason.name).toBe('RebuildInProgress');
     expect(await total()).toBe(2_000_000);
   });
+
+  /** An event the read model's SQL cannot take: an amount too large for its column. */
+  const appendPoison = () =>
+    store.appendToStream(
+      'invoice-poison',
+      [{ type: 'InvoiceIssued', data: { customerId: 'C-0', amount: 'not a number' } }],
+      { expectedVersion: NO_STREAM, metadata: { correlationId: 'c' } },
+    );
+
+  it('parks an event its SQL cannot take and goes on with the others; a rebuild skips it too; a redrive after the fix applies it', async () => {
+    const live = runner();
+    live.start();
+    await appendPayments(0, 10);
+    await appendPoison();
+    await appendPayments(10, 10);
+    await eventually(async () => ((await total()) === 20_000 ? true : undefined), 20_000);
+    await live.caughtUp();
+    const parked = await live.parked();
+    expect(parked).toEqual([
+      expect.objectContaining({
+        projection: 'open-amounts',
+        streamId: 'invoice-poison',
+        eventType: 'InvoiceIssued',
+      }),
+    ]);
+    expect(parked[0]!.error).toMatch(/invalid input syntax/);
+    // A rebuild does not fail on it either: the model comes back whole, the event still parked.
+    await appendPayments(20, 5);
+    const summary = await runner().rebuild();
+    expect(summary.parked).toBe(1);
+    await live.caughtUp();
+    expect(await total()).toBe(25_000);
+    expect(await live.parked()).toHaveLength(1);
+    // Fixed (here: the data made readable), the operator redrives it; skipping drops it for good.
+    await ctx.pool.query(
+      `update events set data = jsonb_set(data, '{amount}', '7') where stream_id = 'invoice-poison'`,
+    );
+    expect(await live.redrive(parked[0]!.eventId)).toBe('applied');
+    expect(await total()).toBe(25_007);
+    expect(await live.parked()).toEqual([]);
+    expect(await live.redrive(parked[0]!.eventId)).toBe('not parked');
+    await live.stop();
+  });
 });

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { AppendNotifier } from './append-notifier';
+import { type EventRow, toRecordedEvent } from './event-store';
 import {
   advanceCheckpoint,
   type Checkpoint,
@@ -13,6 +14,7 @@ import {
 } from './global-order';
 import { assertSchemaName, inTransaction, withConnection } from './pool';
 import { StoreSubscription } from './store-subscription';
+import { isTransientInfrastructureError } from './transient';
 
 /**
  * A read model: how events change it, and the tables it keeps. `apply` runs in the same
@@ -37,7 +39,20 @@ export interface ProjectionRunnerOptions {
 export interface RebuildSummary {
   projection: string;
   events: number;
+  /** Events the rebuilt model could not take either: parked (see `parked()`). */
+  parked: number;
   ms: number;
+}
+
+/** An event a read model could not take, skipped there until an operator acts. */
+export interface ParkedProjectionEvent {
+  projection: string;
+  eventId: string;
+  streamId: string;
+  position: number;
+  eventType: string;
+  error: string;
+  parkedAt: string;
 }
 
 /** A rebuild of this projection is already running (in this or another instance). */
@@ -64,7 +79,7 @@ export class ProjectionRunner {
           // The checkpoint's row lock first: a second instance or a rebuild's swap waits here,
           // then finds the checkpoint moved and applies nothing.
           await claimCheckpoint(client, this.checkpointName, from);
-          await this.projection.apply(client, events);
+          await this.applyOrPark(client, events);
           await advanceCheckpoint(client, this.checkpointName, from, events.at(-1)!.checkpoint);
         }),
     });
@@ -120,11 +135,12 @@ export class ProjectionRunner {
           });
         let position: Checkpoint = START;
         let events = 0;
+        const parked = new Set<string>();
         const catchUp = async (client: PoolClient) => {
           for (;;) {
             const batch = await readAllAfter(client, position, this.options.batchSize ?? 1000);
             if (batch.length === 0) return;
-            await this.projection.apply(client, batch);
+            for (const id of await this.applyOrPark(client, batch)) parked.add(id);
             position = batch.at(-1)!.checkpoint;
             events += batch.length;
             if (events % 50_000 < batch.length)
@@ -137,7 +153,7 @@ export class ProjectionRunner {
           await inShadow(async (client) => {
             const batch = await readAllAfter(client, position, this.options.batchSize ?? 1000);
             if (batch.length === 0) return;
-            await this.projection.apply(client, batch);
+            for (const id of await this.applyOrPark(client, batch)) parked.add(id);
             position = batch.at(-1)!.checkpoint;
             events += batch.length;
           });
@@ -151,9 +167,19 @@ export class ProjectionRunner {
             await client.query(`alter table ${shadow}.${table} set schema ${schema}`);
           }
           await overwriteCheckpoint(client, this.checkpointName, position);
+          // What the rebuilt model took is no longer parked (the fix a rebuild follows).
+          await client.query(
+            `delete from ${schema}.projection_parked where projection = $1 and not (event_id = any($2))`,
+            [this.projection.name, [...parked]],
+          );
           await client.query(`drop schema ${shadow}`);
         });
-        const summary = { projection: this.projection.name, events, ms: Date.now() - started };
+        const summary = {
+          projection: this.projection.name,
+          events,
+          parked: parked.size,
+          ms: Date.now() - started,
+        };
         logger.info(summary, 'projection rebuilt and swapped in');
         return summary;
       } finally {
@@ -161,6 +187,103 @@ export class ProjectionRunner {
         await lock.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lockName]).catch(() => {});
       }
     });
+  }
+
+  /**
+   * Applies a batch; when the read model cannot take it, one event at a time, and an event that
+   * fails for a reason of its own (not the database being away, which fails the whole batch for
+   * a retry) is parked and skipped, so one bad event does not stop the model. Returns the ids
+   * parked.
+   */
+  private async applyOrPark(client: PoolClient, events: OrderedEvent[]): Promise<string[]> {
+    const { logger, schema } = this.options;
+    await client.query('savepoint projection_batch');
+    try {
+      await this.projection.apply(client, events);
+      await client.query('release savepoint projection_batch');
+      return [];
+    } catch (error) {
+      await client.query('rollback to savepoint projection_batch');
+      if (isTransientInfrastructureError(error)) throw error;
+    }
+    const parked: string[] = [];
+    for (const event of events) {
+      await client.query('savepoint projection_event');
+      try {
+        await this.projection.apply(client, [event]);
+        await client.query('release savepoint projection_event');
+      } catch (error) {
+        await client.query('rollback to savepoint projection_event');
+        if (isTransientInfrastructureError(error)) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        await client.query(
+          `insert into ${schema}.projection_parked (projection, event_id, stream_id, position, event_type, error)
+           values ($1, $2, $3, $4, $5, $6)
+           on conflict (projection, event_id) do update set error = excluded.error, parked_at = now()`,
+          [this.projection.name, event.eventId, event.streamId, event.streamPosition, event.type, message],
+        );
+        logger.error(
+          { projection: this.projection.name, eventId: event.eventId, eventType: event.type, err: error },
+          'event parked: the read model cannot take it (redrive after a fix, or rebuild)',
+        );
+        parked.push(event.eventId);
+      }
+    }
+    return parked;
+  }
+
+  /** Events this read model parked, oldest first. */
+  async parked(): Promise<ParkedProjectionEvent[]> {
+    const { rows } = await this.options.pool.query<ParkedProjectionEvent>(
+      `select projection, event_id as "eventId", stream_id as "streamId", position, event_type as "eventType",
+              error, parked_at as "parkedAt"
+         from projection_parked where projection = $1 order by parked_at`,
+      [this.projection.name],
+    );
+    return rows.map((r) => ({ ...r, parkedAt: new Date(r.parkedAt).toISOString() }));
+  }
+
+  /**
+   * Applies a parked event to the live model now (after a fix), under the checkpoint's row lock
+   * so the running projection waits. A failure leaves it parked and is thrown to the caller.
+   */
+  async redrive(eventId: string): Promise<'applied' | 'not parked'> {
+    return inTransaction(this.options.pool, async (client) => {
+      await claimCheckpointRow(client, this.checkpointName);
+      const { rows } = await client.query<EventRow>(
+        `select e.* from projection_parked p join events e on e.event_id::text = p.event_id
+          where p.projection = $1 and p.event_id = $2`,
+        [this.projection.name, eventId],
+      );
+      const row = rows[0];
+      if (!row) return 'not parked';
+      await this.projection.apply(client, [
+        {
+          ...toRecordedEvent(row),
+          checkpoint: { transactionId: row.transaction_id, globalPosition: row.global_position },
+        },
+      ]);
+      await client.query('delete from projection_parked where projection = $1 and event_id = $2', [
+        this.projection.name,
+        eventId,
+      ]);
+      this.options.logger.warn({ projection: this.projection.name, eventId }, 'parked event redriven');
+      return 'applied';
+    });
+  }
+
+  /** Drops a parked event for good: the read model never takes it. */
+  async skip(eventId: string): Promise<'skipped' | 'not parked'> {
+    const { rowCount } = await this.options.pool.query(
+      'delete from projection_parked where projection = $1 and event_id = $2',
+      [this.projection.name, eventId],
+    );
+    if (!rowCount) return 'not parked';
+    this.options.logger.warn(
+      { projection: this.projection.name, eventId },
+      'parked event skipped by an operator',
+    );
+    return 'skipped';
   }
 }
 

@@ -1,0 +1,29 @@
+/**
+ * Whether an error is the world's, not the work's: a database or network away, a timeout, a
+ * serialization failure or deadlock, a server shutting down. Such work is tried again; anything
+ * else would fail the same way again (see the consumers' failure kinds and projection parking).
+ */
+/** PostgreSQL SQLSTATE classes and codes that say "try again": connection, serialization, deadlock, lock, shutdown, timeout. */
+const TRANSIENT_SQLSTATE = /^(08|40001|40P01|55P03|57P0[123]|57014|53300|53400|58000)/;
+const TRANSIENT_NODE_CODE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+const TRANSIENT_MESSAGE =
+  /connection terminated|terminating connection|timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|socket hang up/i;
+
+export function isTransientInfrastructureError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || TRANSIENT_NODE_CODE.has(e.code)))
+    return true;
+  if (TRANSIENT_MESSAGE.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== error && isTransientInfrastructureError(e.cause);
+}
