@@ -8,5 +8,6 @@ export * from './http-app';
 export * from './idempotency';
 export * from './local-servers';
 export * from './logger';
+export * from './metrics';
 export * from './run';
 export * from './service';
