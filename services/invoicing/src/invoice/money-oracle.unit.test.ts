@@ -12,7 +12,8 @@ import type { Invoice } from './state';
  * uses none of the code's helpers (its own date arithmetic and its own half-up rounding).
  *
  * The rules it encodes (DOMAIN.md §2-3, README "Invoicing"):
- *   - every fact counts from its own date (value dating), however late it is recorded;
+ *   - every fact counts from its own date (value dating), however late it is recorded; on one
+ *     date, credit notes before payments, each kind in the order it was recorded;
  *   - at the start of each day d after the due date, while principal is unpaid: interest for
  *     day d-1 if d-1 is at least `interestFromDay` days overdue, on the principal unpaid at the
  *     end of d-1; each threshold t reached on day due+t; the one-off penalty on day due+penaltyDay,
@@ -67,7 +68,11 @@ function oracle(s: Scenario, issueDay: number) {
     .map((f, i) => ({ ...f, i, recordedOn: issueDay + f.day + f.delay }))
     .sort((a, b) => a.recordedOn - b.recordedOn || a.i - b.i)
     .map((f, position) => ({ ...f, position }));
-  const byValueDate = [...recordingOrder].sort((a, b) => a.day - b.day || a.position - b.position);
+  // On one day, credit notes before payments, each kind in the order recorded (README "Value dating").
+  const kindFirst = (f: FactIntent) => (f.kind === 'CREDIT_NOTE' ? 0 : 1);
+  const byValueDate = [...recordingOrder].sort(
+    (a, b) => a.day - b.day || kindFirst(a) - kindFirst(b) || a.position - b.position,
+  );
 
   let principal = s.amount;
   let interest = 0;
@@ -112,6 +117,8 @@ function oracle(s: Scenario, issueDay: number) {
           interest + penalty === 0;
         const discount = discountable ? Math.min(principal, bpHalfUp(s.amount, s.discount!.rateBp)) : 0;
         const toSettle = penalty + interest + principal - discount;
+        // A credit note can leave no more than the discount: nothing to pay, so no payment is made.
+        if (toSettle === 0) continue;
         const amount = f.settle ? toSettle : Math.max(1, Math.floor((toSettle * f.permille) / 1000));
         let left = amount;
         const toPenalty = Math.min(left, penalty);

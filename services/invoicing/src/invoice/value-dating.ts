@@ -33,11 +33,7 @@ export function replayWith(
   applyOnTime: ApplyOnTime,
 ): { events: InvoiceEvent[]; invoice: Invoice } {
   const start = invoice.epoch ?? invoice;
-  // Stable: facts of one day keep the order they were recorded in; the new one comes last.
-  const facts = [...invoice.facts, fact]
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : a.i - b.i))
-    .map(({ f }) => f);
+  const facts = inValueOrder([...invoice.facts, fact]);
   const through =
     invoice.assessedThrough && invoice.assessedThrough > fact.date ? invoice.assessedThrough : fact.date;
 
@@ -70,6 +66,26 @@ export function replayWith(
   }
   if (state.status === 'OPEN') emit(invoiceAsOf(state, through, policy).events);
   return { events, invoice: state };
+}
+
+/**
+ * The order facts are replayed in: by value date; on one date, credit notes before payments
+ * (what a credit note takes off is no longer owed that day, so the payment that brings the rest
+ * pays the invoice, whichever was recorded first); facts of one kind and date in the order they
+ * were recorded (any order of these ends the same: their amounts add up). The order of recording
+ * across kinds never decides, so a fact recorded late ends the invoice as if recorded on time.
+ */
+export function inValueOrder(facts: DatedFact[]): DatedFact[] {
+  const kindFirst = (f: DatedFact) => (f.kind === 'CREDIT_NOTE' ? 0 : 1);
+  return facts
+    .map((f, i) => ({ f, i }))
+    .sort(
+      (a, b) =>
+        (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : 0) ||
+        kindFirst(a.f) - kindFirst(b.f) ||
+        a.i - b.i,
+    )
+    .map(({ f }) => f);
 }
 
 function describe(f: DatedFact): string {
@@ -213,10 +229,7 @@ function replayUntil(
   applyOnTime: ApplyOnTime,
 ): Invoice | undefined {
   let state = invoice.epoch ?? invoice;
-  const facts = invoice.facts
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : a.i - b.i));
-  for (const { f } of facts) {
+  for (const f of inValueOrder(invoice.facts)) {
     if (state.status !== 'OPEN') return undefined;
     state = applyOnTime(state, f).reduce((s, e) => evolveInvoice(s, e) as Invoice, state);
   }

@@ -125,3 +125,95 @@ describe('value dating: a payment counts from the day the money arrived', () => 
     expect(() => decider.decide(pay('P-1', 100_000, 0), state, new Date())).toThrow(RuleViolation);
   });
 });
+
+/**
+ * Facts value-dated on the same day (the money oracle's counterexamples): credit notes count
+ * before payments, each kind in the order it was recorded, so the invoice ends the same whether
+ * the facts were recorded late or on time - and a payment that brings what a credit note left
+ * pays the invoice.
+ */
+describe('value dating: on one day, credit notes count before payments', () => {
+  const plain: InvoiceIssuedV1 = {
+    invoiceId: 'INV-SD',
+    customerId: 'C-1',
+    amount: 2_000,
+    currency: 'CNY',
+    issueDate: '2026-01-02',
+    dueDate: '2026-01-02',
+  };
+  const on = (n: number) => addDays(plain.issueDate, n);
+  const payOn = (paymentId: string, amount: number, n: number): InvoiceCommand => ({
+    type: 'AllocatePayment',
+    data: { paymentId, amount, currency: 'CNY', paymentDate: on(n) },
+  });
+  const creditOn = (creditNoteId: string, amount: number, n: number): InvoiceCommand => ({
+    type: 'IssueCreditNote',
+    data: { creditNoteId, amount, reason: 'price reduction', issueDate: on(n) },
+  });
+  const assessOn = (n: number): InvoiceCommand => ({ type: 'AssessOverdue', data: { asOf: on(n) } });
+  function runPlain(amount: number, commands: InvoiceCommand[]) {
+    const issuedPlain: InvoiceEvent = { type: 'InvoiceIssued', data: { ...plain, amount } };
+    let state: InvoiceState = decider.evolve(decider.initialState(), issuedPlain);
+    const recorded: InvoiceEvent[] = [issuedPlain];
+    for (const command of commands) {
+      const next = decider.decide(command, state, new Date());
+      recorded.push(...next);
+      state = next.reduce(decider.evolve, state);
+    }
+    return { state: state as Invoice, recorded };
+  }
+  const ending = (r: ReturnType<typeof runPlain>) => ({
+    ...owed(r.state),
+    paid: r.recorded.find((e) => e.type === 'InvoicePaid')?.data,
+    credited: r.recorded.some((e) => e.type === 'InvoiceFullyCredited'),
+  });
+
+  it('a credit note recorded the day after a payment of its own date: the payment pays the invoice', () => {
+    // given a payment of 1998 on day 19, recorded that day
+    // when a credit note of 2 dated day 19 is recorded on day 20
+    const late = runPlain(2_000, [payOn('P-1', 1_998, 19), creditOn('CN-0', 2, 19), assessOn(230)]);
+    // then the invoice is paid on day 19, exactly as if the credit note had been recorded first
+    const onTime = runPlain(2_000, [creditOn('CN-0', 2, 19), payOn('P-1', 1_998, 19), assessOn(230)]);
+    expect(ending(late)).toEqual(ending(onTime));
+    expect(ending(late)).toMatchObject({ status: 'PAID', principal: 0, credited: false });
+    expect(ending(late).paid).toMatchObject({ paidDate: on(19) });
+  });
+
+  it('the smallest amounts: a credit note of 1 recorded after a payment of 1 on day 31 of a 2.00 invoice', () => {
+    const late = runPlain(2, [payOn('P-1', 1, 31), creditOn('CN-0', 1, 31), assessOn(230)]);
+    const onTime = runPlain(2, [creditOn('CN-0', 1, 31), payOn('P-1', 1, 31), assessOn(230)]);
+    expect(ending(late)).toEqual(ending(onTime));
+    expect(ending(late)).toMatchObject({ status: 'PAID', principal: 0, thresholds: [1, 16, 31] });
+    expect(ending(late).paid).toMatchObject({ paidDate: on(31) });
+  });
+
+  it('a credit note recorded after two payments of its date, the second paying what it leaves', () => {
+    // given payments on day 0 (one recorded a day late), then two payments on day 125
+    const late = runPlain(2_000, [
+      payOn('P-4', 500, 0),
+      payOn('P-2', 300, 0),
+      payOn('P-1', 600, 125),
+      payOn('P-3', 599, 125),
+      // when the credit note of day 125 is recorded on day 126
+      creditOn('CN-0', 1, 125),
+      assessOn(230),
+    ]);
+    // then it ends as recorded on time: the credit note first, the last payment pays the invoice
+    const onTime = runPlain(2_000, [
+      payOn('P-2', 300, 0),
+      payOn('P-4', 500, 0),
+      creditOn('CN-0', 1, 125),
+      payOn('P-1', 600, 125),
+      payOn('P-3', 599, 125),
+      assessOn(230),
+    ]);
+    expect(ending(late)).toEqual(ending(onTime));
+    expect(ending(late)).toMatchObject({ status: 'PAID', principal: 0, credited: false });
+    expect(ending(late).paid).toMatchObject({ paidDate: on(125) });
+  });
+
+  it('a payment that pays in full refuses a credit note of its date recorded after it', () => {
+    const { state } = runPlain(2_000, [payOn('P-1', 2_000, 19)]);
+    expect(() => decider.decide(creditOn('CN-0', 2, 19), state, new Date())).toThrow();
+  });
+});
