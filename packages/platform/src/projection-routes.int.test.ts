@@ -34,6 +34,7 @@ const totals: ServiceDefinition = {
 describe('parked projection events over the admin API', () => {
   const { databaseUrl } = testInfra();
   const notifier = new AppendNotifier(databaseUrl);
+  const schema = unique('parking');
   let service: RunningService;
   beforeAll(async () => {
     await notifier.start();
@@ -44,7 +45,7 @@ describe('parked projection events over the admin API', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
-      schema: unique('parking'),
+      schema,
     });
   });
   afterAll(async () => {
@@ -61,7 +62,7 @@ describe('parked projection events over the admin API', () => {
     );
 
   it('lists what a read model parked, skips it for good or redrives it after a fix; the model goes on meanwhile', async () => {
-    const store = new PostgresEventStore(service.ctx.pool, service.ctx.schema);
+    const store = new PostgresEventStore(service.ctx.pool, schema);
     const issue = (stream: string, amount: unknown) =>
       store.appendToStream(stream, [{ type: 'InvoiceIssued', data: { customerId: 'C-1', amount } }], {
         expectedVersion: NO_STREAM,
