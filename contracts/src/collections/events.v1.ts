@@ -152,11 +152,42 @@ export type CollectionActionRecordedV1 = z.infer<typeof CollectionActionRecorded
 export const CaseClosedV1 = z
   .object({
     ...CaseRef,
-    outcome: z.enum(['PAID', 'PLAN_AGREED', 'HANDED_TO_LEGAL', 'WRITTEN_OFF', 'CREDITED']),
+    outcome: z
+      .enum(['PAID', 'PAID_ON_TIME', 'PLAN_AGREED', 'HANDED_TO_LEGAL', 'WRITTEN_OFF', 'CREDITED'])
+      .describe(
+        'PAID_ON_TIME: the money arrived by the due date (value dating), so the case should never have opened',
+      ),
     date: IsoDate,
   })
   .describe('The case is closed, with its outcome.');
 export type CaseClosedV1 = z.infer<typeof CaseClosedV1>;
+
+export const CaseEscalationWithdrawnV1 = z
+  .object({
+    ...CaseRef,
+    rung: z.number().int().describe('the rung withdrawn (days overdue from which it applied)'),
+    ownerRole: OwnerRole.optional().describe('who owns the case now: the highest rung still reached'),
+    reason: z.string().min(1),
+    overdueDate: IsoDate.optional().describe('the day the withdrawn threshold was said to be reached'),
+    valueDate: IsoDate.optional().describe('the value date of the payment or credit note that withdrew it'),
+    date: IsoDate,
+  })
+  .describe(
+    'A CaseEscalated that should not have happened: the invoice was not that many days overdue after all (a payment counted from its value date). The escalation is withdrawn; history is not edited.',
+  );
+export type CaseEscalationWithdrawnV1 = z.infer<typeof CaseEscalationWithdrawnV1>;
+
+export const CreditFreezeLiftRequestedV1 = z
+  .object({
+    caseId: EntityId,
+    customerId: EntityId,
+    reason: z.string().min(1),
+    date: IsoDate,
+  })
+  .describe(
+    'Collections withdraws its CreditFreezeRequested for this case: the rung that asked for it should not have been reached. Credit-scoring lifts the freeze if it was this case that froze the customer.',
+  );
+export type CreditFreezeLiftRequestedV1 = z.infer<typeof CreditFreezeLiftRequestedV1>;
 
 export const CollectionsEventsV1 = {
   CaseOpened: CaseOpenedV1,
@@ -171,4 +202,6 @@ export const CollectionsEventsV1 = {
   InstalmentPlanAgreed: InstalmentPlanAgreedV1,
   CollectionActionRecorded: CollectionActionRecordedV1,
   CaseClosed: CaseClosedV1,
+  CaseEscalationWithdrawn: CaseEscalationWithdrawnV1,
+  CreditFreezeLiftRequested: CreditFreezeLiftRequestedV1,
 } as const;

@@ -3,6 +3,7 @@ import { customerHandler } from './customer/handler';
 import { customerRoutes } from './customer/routes';
 import { applyExposureChange, exposureMigrations } from './exposure/exposure';
 import { loadCreditPolicy } from './policy/credit-policy';
+import { onCreditFreezeLiftRequested } from './reactions/on-credit-freeze-lift-requested';
 import { onCreditFreezeRequested } from './reactions/on-credit-freeze-requested';
 import { onPaymentBehaviour } from './reactions/on-payment-behaviour';
 
@@ -34,6 +35,7 @@ export const creditScoringService: ServiceDefinition = {
         handle: async (client, event) => {
           await onPaymentBehaviour(client, event, customers);
           await onCreditFreezeRequested(client, event, customers);
+          await onCreditFreezeLiftRequested(client, event, customers);
         },
       },
     ];

@@ -27,7 +27,24 @@ export type { CaseEvent, CaseState } from './state';
 
 export type CaseCommand =
   | Command<'TrackInvoice', TrackedInvoice>
-  | Command<'NotePayment', { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }>
+  | Command<
+      'NotePayment',
+      {
+        amount: number;
+        toPrincipal: number;
+        date: IsoDate;
+        paidInFull: boolean;
+        /** With `paidInFull`: the paid date minus the due date, by value date (0 or less: on time). */
+        daysLate?: number;
+      }
+    >
+  /** Invoicing withdrew an overdue threshold (value dating): nothing was overdue that day after all. */
+  | Command<'WithdrawOverdue', { threshold: number; overdueDate: IsoDate; valueDate: IsoDate }>
+  /** Invoicing re-split a payment (value dating): `toPrincipal` replaces `previousToPrincipal`. */
+  | Command<
+      'NoteReallocation',
+      { paymentId: string; toPrincipal: number; previousToPrincipal: number; date: IsoDate }
+    >
   | Command<'NoteDispute', { disputed: boolean; date: IsoDate }>
   | Command<'NoteSettled', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
   | Command<
@@ -227,7 +244,12 @@ export function caseDecider(
     if (f.status !== 'OPEN') return events;
 
     for (const rung of rules.ladder) {
-      if (daysOverdue < rung.fromDay || f.rungsReached.includes(rung.fromDay)) continue;
+      if (
+        daysOverdue < rung.fromDay ||
+        f.rungsReached.includes(rung.fromDay) ||
+        f.rungsWithdrawn.includes(rung.fromDay)
+      )
+        continue;
       emit({
         type: 'CaseEscalated',
         data: {
@@ -288,6 +310,55 @@ export function caseDecider(
     return events;
   }
 
+  /**
+   * Value dating: the escalation to `rung` should not have happened. It is withdrawn by a new
+   * event (the case's owner goes back to the highest rung still reached) and, if the rung asked
+   * credit-scoring for a freeze, the request is withdrawn too. Nothing when the rung is not reached.
+   */
+  function withdrawRung(
+    f: DunningFile,
+    fromDay: number,
+    why: { overdueDate?: IsoDate; valueDate: IsoDate },
+    date: IsoDate,
+  ): CaseEvent[] {
+    const rung = rules.ladder.find((r) => r.fromDay === fromDay);
+    if (!rung || !f.rungsReached.includes(fromDay)) return [];
+    const owner = [...rules.ladder]
+      .reverse()
+      .find((r) => r.fromDay !== fromDay && f.rungsReached.includes(r.fromDay));
+    const notOverdue = why.overdueDate
+      ? `was not ${fromDay} days overdue on ${why.overdueDate}`
+      : `was paid by its due date`;
+    const reason = `${rung.rule} withdrawn: invoice ${f.invoice.invoiceId} ${notOverdue} (paid ${why.valueDate})`;
+    const events: CaseEvent[] = [
+      {
+        type: 'CaseEscalationWithdrawn',
+        data: {
+          ...ref(f),
+          rung: fromDay,
+          ...(owner ? { ownerRole: owner.ownerRole } : {}),
+          reason,
+          ...(why.overdueDate ? { overdueDate: why.overdueDate } : {}),
+          valueDate: why.valueDate,
+          date,
+        },
+      },
+    ];
+    const freezeStillAsked = rules.ladder.some(
+      (r) => r.requestsCreditFreeze && r.fromDay !== fromDay && f.rungsReached.includes(r.fromDay),
+    );
+    if (rung.requestsCreditFreeze && f.freezeRequested && !freezeStillAsked) {
+      events.push({
+        type: 'CreditFreezeLiftRequested',
+        data: { caseId: f.invoice.invoiceId, customerId: f.invoice.customerId, reason, date },
+      });
+    }
+    return events;
+  }
+
+  /** The lowest rung: reaching it opened the case, so withdrawing it means the case should not have opened. */
+  const openingRung = Math.min(...rules.ladder.map((r) => r.fromDay));
+
   return {
     initialState: () => ({ status: 'NONE' }),
     evolve: evolveCase,
@@ -308,12 +379,44 @@ export function caseDecider(
             }
           }
           if (command.data.paidInFull && state.status === 'OPEN') {
+            const onTime = command.data.daysLate !== undefined && command.data.daysLate <= 0;
+            if (onTime) {
+              // Paid by the due date (value dating): every escalation the day run made is withdrawn.
+              let f = after;
+              for (const rung of [...f.rungsReached]) {
+                const withdrawn = withdrawRung(
+                  f,
+                  rung,
+                  { valueDate: command.data.date },
+                  rules.time.dateOf(now),
+                );
+                events.push(...withdrawn);
+                f = withdrawn.reduce((s, e) => evolveCase(s, e) as DunningFile, f);
+              }
+            }
             events.push({
               type: 'CaseClosed',
-              data: { ...ref(state), outcome: 'PAID', date: command.data.date },
+              data: { ...ref(state), outcome: onTime ? 'PAID_ON_TIME' : 'PAID', date: command.data.date },
             });
           }
           return events;
+        }
+        case 'WithdrawOverdue': {
+          if (!isTracked(state)) return [];
+          const { threshold, overdueDate, valueDate } = command.data;
+          const events = withdrawRung(state, threshold, { overdueDate, valueDate }, rules.time.dateOf(now));
+          if (events.length > 0 && threshold === openingRung && state.status === 'OPEN') {
+            // Nothing was overdue on the first day: the money was there by the due date.
+            events.push({
+              type: 'CaseClosed',
+              data: { ...ref(state), outcome: 'PAID_ON_TIME', date: valueDate },
+            });
+          }
+          return events;
+        }
+        case 'NoteReallocation': {
+          if (!isTracked(state) || command.data.toPrincipal === command.data.previousToPrincipal) return [];
+          return [{ type: 'InvoicePaymentReallocated', data: command.data }];
         }
         case 'NoteDispute':
           return isTracked(state) && state.disputed !== command.data.disputed

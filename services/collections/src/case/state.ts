@@ -1,8 +1,10 @@
 import type {
   CaseClosedV1,
   CaseEscalatedV1,
+  CaseEscalationWithdrawnV1,
   CaseOpenedV1,
   CollectionActionRecordedV1,
+  CreditFreezeLiftRequestedV1,
   CreditFreezeRequestedV1,
   CreditTier,
   DebtorType,
@@ -35,6 +37,10 @@ export type CaseEvent =
       'InvoicePaymentNoted',
       { amount: number; toPrincipal: number; date: IsoDate; paidInFull: boolean }
     >
+  | DomainEvent<
+      'InvoicePaymentReallocated',
+      { paymentId: string; toPrincipal: number; previousToPrincipal: number; date: IsoDate }
+    >
   | DomainEvent<'InvoiceDisputeNoted', { disputed: boolean; date: IsoDate }>
   | DomainEvent<
       'InvoiceSettledElsewhere',
@@ -52,7 +58,9 @@ export type CaseEvent =
   | DomainEvent<'InstalmentPlanAgreed', InstalmentPlanAgreedV1>
   | DomainEvent<'CollectionActionRecorded', CollectionActionRecordedV1>
   | DomainEvent<'DebtorTypeSet', { debtorType: DebtorType; by: string; reason: string; date: IsoDate }>
-  | DomainEvent<'CaseClosed', CaseClosedV1>;
+  | DomainEvent<'CaseClosed', CaseClosedV1>
+  | DomainEvent<'CaseEscalationWithdrawn', CaseEscalationWithdrawnV1>
+  | DomainEvent<'CreditFreezeLiftRequested', CreditFreezeLiftRequestedV1>;
 
 export interface Promise_ {
   promiseId: string;
@@ -72,6 +80,10 @@ export interface DunningFile {
   messagesSent: { kind: MessageKind; date: IsoDate }[];
   deferred: { kind: MessageKind; until: IsoDate }[];
   rungsReached: number[];
+  /** Rungs withdrawn by value dating: the day run does not reach them again on its own clock. */
+  rungsWithdrawn: number[];
+  /** Whether this case's credit-freeze request stands (requested and not withdrawn). */
+  freezeRequested: boolean;
   promises: Promise_[];
   brokenPromises: number;
   debtorType: DebtorType | undefined;
@@ -95,6 +107,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       messagesSent: [],
       deferred: [],
       rungsReached: [],
+      rungsWithdrawn: [],
+      freezeRequested: false,
       promises: [],
       brokenPromises: 0,
       debtorType: undefined,
@@ -115,6 +129,11 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
         status: event.data.paidInFull && state.status === 'TRACKING' ? 'SETTLED' : state.status,
       };
     }
+    case 'InvoicePaymentReallocated':
+      return {
+        ...state,
+        principalPaid: state.principalPaid + event.data.toPrincipal - event.data.previousToPrincipal,
+      };
     case 'InvoiceDisputeNoted':
       return { ...state, disputed: event.data.disputed };
     case 'InvoiceSettledElsewhere':
@@ -140,6 +159,16 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
           { ...state, messagesSent: [...state.messagesSent, { kind: event.data.kind, date: '0000-00-00' }] };
     case 'CaseEscalated':
       return { ...state, rungsReached: [...state.rungsReached, event.data.rung] };
+    case 'CaseEscalationWithdrawn':
+      return {
+        ...state,
+        rungsReached: state.rungsReached.filter((r) => r !== event.data.rung),
+        rungsWithdrawn: [...state.rungsWithdrawn, event.data.rung],
+      };
+    case 'CreditFreezeRequested':
+      return { ...state, freezeRequested: true };
+    case 'CreditFreezeLiftRequested':
+      return { ...state, freezeRequested: false };
     case 'StrategyChosen':
       return { ...state, debtorType: event.data.debtorType };
     case 'DebtorTypeSet':

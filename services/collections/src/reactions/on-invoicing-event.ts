@@ -1,4 +1,11 @@
-import type { InvoiceIssuedV1, InvoicePaidV1, PaymentAllocatedV1, PaymentOverdueV1 } from '@ar/contracts';
+import type {
+  InvoiceIssuedV1,
+  InvoicePaidV1,
+  PaymentAllocatedV1,
+  PaymentOverdueV1,
+  PaymentOverdueWithdrawnV1,
+  PaymentReallocatedV1,
+} from '@ar/contracts';
 import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { CaseCommand } from '../case/decider';
@@ -36,11 +43,33 @@ async function commandFor(client: PoolClient, event: IncomingEvent): Promise<Cas
         data: { amount: p.amount, toPrincipal: p.toPrincipal, date: p.paymentDate, paidInFull: false },
       };
     }
-    case 'InvoicePaid':
+    case 'InvoicePaid': {
+      const p = d as unknown as InvoicePaidV1;
       return {
         type: 'NotePayment',
-        data: { amount: 0, toPrincipal: 0, date: (d as unknown as InvoicePaidV1).paidDate, paidInFull: true },
+        data: { amount: 0, toPrincipal: 0, date: p.paidDate, paidInFull: true, daysLate: p.daysLate },
       };
+    }
+    case 'PaymentOverdueWithdrawn': {
+      // Value dating: the threshold should not have been reached; what followed from it is withdrawn.
+      const w = d as unknown as PaymentOverdueWithdrawnV1;
+      return {
+        type: 'WithdrawOverdue',
+        data: { threshold: w.threshold, overdueDate: w.overdueDate, valueDate: w.cause.date },
+      };
+    }
+    case 'PaymentReallocated': {
+      const r = d as unknown as PaymentReallocatedV1;
+      return {
+        type: 'NoteReallocation',
+        data: {
+          paymentId: r.paymentId,
+          toPrincipal: r.toPrincipal,
+          previousToPrincipal: r.previous.toPrincipal,
+          date: r.paymentDate,
+        },
+      };
+    }
     case 'PaymentOverdue': {
       // Opens the case even when this service's own day has not come round yet.
       const o = d as unknown as PaymentOverdueV1;

@@ -61,6 +61,21 @@ export const worklistProjection: Projection = {
             d.ownerRole,
           ]);
           break;
+        case 'CaseEscalationWithdrawn':
+          // Value dating: the owner goes back to the highest rung still reached.
+          if (d.ownerRole)
+            await client.query('update worklist set owner_role = $2 where invoice_id = $1', [
+              d.invoiceId,
+              d.ownerRole,
+            ]);
+          break;
+        case 'InvoicePaymentReallocated':
+          // A payment re-split by value dating: the principal it cleared changes by the difference.
+          await client.query(
+            'update worklist set open_amount = greatest(open_amount - ($2::bigint - $3::bigint), 0) where invoice_id = $1',
+            [parseStreamName(e.streamId).id, d.toPrincipal, d.previousToPrincipal],
+          );
+          break;
         case 'StrategyChosen':
           await client.query('update worklist set strategy = $2, debtor_type = $3 where invoice_id = $1', [
             d.invoiceId,

@@ -41,7 +41,9 @@ export type CustomerCommand =
       'FreezeCredit',
       { reason: string; requestedBy: string; caseId?: string | undefined; date: IsoDate }
     >
-  | Command<'UnfreezeCredit', { reason: string; decidedBy: string; date: IsoDate }>;
+  | Command<'UnfreezeCredit', { reason: string; decidedBy: string; date: IsoDate }>
+  /** A collection case withdraws its freeze request (value dating): lifted if that case froze the customer. */
+  | Command<'LiftCollectionsFreeze', { caseId: string; reason: string; date: IsoDate }>;
 
 function registered(state: CustomerState): CreditFile {
   if (!isRegistered(state)) throw new NotFound('CUSTOMER_NOT_FOUND', 'no such customer', 'customerId');
@@ -308,6 +310,19 @@ export function customerDecider(
           if (!file.frozen)
             throw new StateConflict('CREDIT_NOT_FROZEN', 'the customer credit is not frozen', 'customerId');
           return [{ type: 'CreditUnfrozen', data: { customerId: customerIdOf(file), ...command.data } }];
+        }
+        case 'LiftCollectionsFreeze': {
+          const file = registered(state);
+          // Only the case that froze the customer lifts it; a person's freeze waits for a person.
+          if (file.frozen?.requestedBy !== 'collections' || file.frozen.caseId !== command.data.caseId)
+            return [];
+          const { reason, date } = command.data;
+          return [
+            {
+              type: 'CreditUnfrozen',
+              data: { customerId: customerIdOf(file), reason, decidedBy: 'collections', date },
+            },
+          ];
         }
       }
     },

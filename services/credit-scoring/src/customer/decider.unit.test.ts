@@ -306,6 +306,41 @@ describe('decisions by people', () => {
       .when({ type: 'UnfreezeCredit', data: { reason: 'x', decidedBy: 'y', date: '2026-03-01' } })
       .thenThrows(StateConflict, /not frozen/);
   });
+
+  it('lifts a freeze when the collection case that asked for it withdraws its request, and only then', () => {
+    const freeze: CustomerCommand = {
+      type: 'FreezeCredit',
+      data: { reason: '16 days overdue', requestedBy: 'collections', caseId: 'CASE-1', date: '2026-02-16' },
+    };
+    const lift = (caseId: string): CustomerCommand => ({
+      type: 'LiftCollectionsFreeze',
+      data: { caseId, reason: 'paid on the due date (value dating)', date: '2026-03-20' },
+    });
+    const frozen = run([register, freeze]).events;
+    spec
+      .given(frozen)
+      .when(lift('CASE-1'))
+      .thenContains([
+        {
+          type: 'CreditUnfrozen',
+          data: {
+            customerId: expect.any(String),
+            reason: 'paid on the due date (value dating)',
+            decidedBy: 'collections',
+            date: '2026-03-20',
+          },
+        },
+      ]);
+    // Another case's withdrawal, a freeze a person decided, a freeze already lifted: nothing.
+    spec.given(frozen).when(lift('CASE-2')).thenNothingHappened();
+    const byPerson = run([
+      register,
+      { type: 'FreezeCredit', data: { reason: 'risk review', requestedBy: 'risk-li', date: '2026-02-16' } },
+    ]).events;
+    spec.given(byPerson).when(lift('CASE-1')).thenNothingHappened();
+    const lifted = run([register, freeze, lift('CASE-1')]).events;
+    spec.given(lifted).when(lift('CASE-1')).thenNothingHappened();
+  });
 });
 
 describe('a long credit file', () => {

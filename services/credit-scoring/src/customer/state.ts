@@ -44,7 +44,8 @@ export interface CreditFile {
   limit: number;
   limitOverridden: boolean;
   exceptions: { exceptionId: string; amount: number; approved: boolean }[];
-  frozen: { since: IsoDate; reason: string } | undefined;
+  /** Who asked for the freeze (and for which collection case): only that case's withdrawal lifts it. */
+  frozen: { since: IsoDate; reason: string; requestedBy?: string; caseId?: string } | undefined;
   /** The events whose behaviour is recorded (so a redelivery is not): one per behaviour, ever. */
   behaviourSources: AppendOnlyList<string>;
 }
@@ -153,7 +154,15 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
         ],
       };
     case 'CreditFrozen':
-      return { ...state, frozen: { since: event.data.date, reason: event.data.reason } };
+      return {
+        ...state,
+        frozen: {
+          since: event.data.date,
+          reason: event.data.reason,
+          requestedBy: event.data.requestedBy,
+          ...(event.data.caseId ? { caseId: event.data.caseId } : {}),
+        },
+      };
     case 'CreditUnfrozen':
       return { ...state, frozen: undefined };
   }
@@ -163,7 +172,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
  * The state's shape and evolveCustomer's rules, for snapshots: raise it whenever either changes
  * (a snapshot of another version is not read; the stream is folded again).
  */
-export const CUSTOMER_STATE_VERSION = 1;
+export const CUSTOMER_STATE_VERSION = 2;
 
 /** A state back from its JSON (a snapshot): the lists that are not arrays in memory. */
 export function reviveCustomer(json: unknown): CustomerState {
