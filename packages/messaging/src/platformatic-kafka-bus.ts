@@ -372,7 +372,9 @@ class PartitionedConsumer {
       deserializers: stringDeserializers,
       autocommit: false,
       ...FETCH,
-      sessionTimeout: 30_000,
+      // A member killed without leaving (kill -9) holds its partitions until this expires: 10 s
+      // (heart-beats every 3 s on the client's own timer, also while a handler works for minutes).
+      sessionTimeout: 10_000,
       rebalanceTimeout: 30_000,
       heartbeatInterval: 3000,
       // A JoinGroup waits up to the rebalance timeout for the other members.
