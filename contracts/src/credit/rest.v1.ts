@@ -53,8 +53,20 @@ export const CreditCheckRequest = z
     amount: PositiveAmount.describe('the new exposure asked for: a contract value, a shipment on credit'),
     currency: CurrencyCode,
     purpose: z.enum(['CONTRACT', 'SHIPMENT', 'ORDER']).default('CONTRACT'),
+    prepayment: z
+      .boolean()
+      .optional()
+      .describe(
+        'cash before delivery (款到发货): no credit extended, so the tier and limit do not apply; frozen still refuses',
+      ),
   })
   .strict();
+
+export const CreditReservationRequest = CreditCheckRequest.extend({
+  reservationId: EntityId.describe(
+    'what the exposure is for, e.g. the contract id: the same id again is the same reservation',
+  ),
+}).strict();
 
 export const CreditCheckReason = z.object({
   code: z.enum(['CREDIT_FROZEN', 'PREPAYMENT_REQUIRED', 'OVER_LIMIT', 'CURRENCY_NOT_COVERED']),
@@ -71,8 +83,20 @@ export const CreditCheckResult = z.object({
   exposure: NonNegativeMinorUnits.describe('open receivables + signed, unbilled contract value'),
   available: z.number().int().describe('limit + exception - exposure (negative: already over)'),
   currency: CurrencyCode,
+  paymentTermDays: z.number().int().describe("the longest payment term the customer's tier allows, in days"),
 });
 export type CreditCheckResult = z.infer<typeof CreditCheckResult>;
+
+export const CreditReservationResult = CreditCheckResult.extend({
+  reservationId: EntityId,
+  reserved: z
+    .boolean()
+    .describe(
+      'the amount now counts as exposure, until the signed contract replaces it, it is released or it expires (nothing is reserved on prepayment)',
+    ),
+  expiresAt: z.string().optional().describe('when an unconfirmed reservation stops counting'),
+});
+export type CreditReservationResult = z.infer<typeof CreditReservationResult>;
 
 export const CustomerCreditView = z.object({
   customerId: EntityId,
@@ -88,9 +112,23 @@ export const CustomerCreditView = z.object({
   creditPoints: z.number().int(),
   frozen: z.object({ since: IsoDate, reason: z.string() }).nullable(),
   exposure: z.object({
-    openReceivables: NonNegativeMinorUnits,
-    unbilledContracts: NonNegativeMinorUnits,
+    openReceivables: NonNegativeMinorUnits.describe('in the limit currency, other currencies converted'),
+    unbilledContracts: NonNegativeMinorUnits.describe(
+      'signed (or reserved at signing), not yet invoiced contract value, in the limit currency',
+    ),
     total: NonNegativeMinorUnits,
+    byCurrency: z
+      .array(
+        z.object({
+          currency: CurrencyCode,
+          openReceivables: NonNegativeMinorUnits,
+          unbilledContracts: NonNegativeMinorUnits,
+        }),
+      )
+      .describe('each currency in its own minor units'),
+    unconverted: z
+      .array(CurrencyCode)
+      .describe('currencies with exposure and no configured rate: not in the totals'),
   }),
   version: z.number().int(),
 });

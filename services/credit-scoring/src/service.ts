@@ -21,13 +21,18 @@ export const creditScoringService: ServiceDefinition = {
     const customers = customerHandler(ctx, policy);
     return [
       {
-        // Exposure and payment behaviour, from what invoicing and contract publish.
+        // Exposure facts, from what invoicing and contract publish. Its own consumer (and group),
+        // so it reads the topics from the beginning when first started.
+        name: 'exposure',
+        topics: ['invoicing', 'contract'],
+        handle: (client, event) =>
+          applyExposureChange(client, event.type, event.data as Record<string, unknown>, event.eventId),
+      },
+      {
+        // Payment behaviour, from what invoicing and contract publish.
         name: 'receivables',
         topics: ['invoicing', 'contract'],
-        handle: async (client, event) => {
-          await applyExposureChange(client, event.type, event.data);
-          await onPaymentBehaviour(client, event, customers);
-        },
+        handle: (client, event) => onPaymentBehaviour(client, event, customers),
       },
       {
         name: 'collections',

@@ -16,7 +16,7 @@ function file(...commands: Parameters<typeof decider.decide>[0][]): CreditFile {
   }
   return state as CreditFile;
 }
-const exposure = { openReceivables: 60_000_000, unbilledContracts: 30_000_000 };
+const exposure = [{ currency: 'CNY', openReceivables: 60_000_000, unbilledContracts: 30_000_000 }];
 const check = (f: CreditFile, amount: number) =>
   checkCredit(f, exposure, { amount, currency: 'CNY' }, DEFAULT_CREDIT_POLICY);
 
@@ -74,5 +74,101 @@ describe('credit check', () => {
       },
     });
     expect(check(excepted, 30_000_000)).toMatchObject({ approved: true, exceptionAllowance: 20_000_000 });
+  });
+});
+
+describe('credit check: prepayment and currencies', () => {
+  const cny = (openReceivables: number, unbilledContracts = 0) => ({
+    currency: 'CNY',
+    openReceivables,
+    unbilledContracts,
+  });
+  const withRates = { ...DEFAULT_CREDIT_POLICY, fxRates: { USD: '7.2', JPY: '0.048' } };
+  const cautious = () =>
+    file({
+      type: 'OverrideTier',
+      data: { tier: 'CAUTIOUS', reason: 'one-off deal', decidedBy: 'risk', date: '2026-01-06' },
+    });
+
+  it('lets a CAUTIOUS customer contract on prepayment terms: cash before delivery uses no credit', () => {
+    const result = checkCredit(
+      cautious(),
+      [cny(0)],
+      { amount: 50_000_000, currency: 'CNY', prepayment: true },
+      DEFAULT_CREDIT_POLICY,
+    );
+    expect(result).toMatchObject({ approved: true, reasons: [], tier: 'CAUTIOUS' });
+  });
+
+  it('refuses even prepayment while credit is frozen', () => {
+    const frozen = file({
+      type: 'FreezeCredit',
+      data: { reason: '16 days overdue', requestedBy: 'collections', date: '2026-02-16' },
+    });
+    const result = checkCredit(
+      frozen,
+      [cny(0)],
+      { amount: 1, currency: 'CNY', prepayment: true },
+      DEFAULT_CREDIT_POLICY,
+    );
+    expect(result.reasons.map((r) => r.code)).toEqual(['CREDIT_FROZEN']);
+  });
+
+  it('counts receivables in another currency at the configured rate, to the minor unit', () => {
+    // USD 50,000.00 at 7.2 is CNY 360,000.00; JPY 100,000 at 0.048 is CNY 4,800.00.
+    const result = checkCredit(
+      file(),
+      [
+        cny(60_000_000),
+        { currency: 'USD', openReceivables: 5_000_000, unbilledContracts: 0 },
+        { currency: 'JPY', openReceivables: 0, unbilledContracts: 100_000 },
+      ],
+      { amount: 3_520_000, currency: 'CNY' },
+      withRates,
+    );
+    expect(result).toMatchObject({ approved: true, exposure: 96_480_000, available: 3_520_000 });
+    expect(
+      checkCredit(
+        file(),
+        [cny(60_000_000), { currency: 'USD', openReceivables: 5_000_000, unbilledContracts: 0 }],
+        { amount: 5_000_000, currency: 'CNY' },
+        withRates,
+      ).reasons,
+    ).toEqual([
+      expect.objectContaining({
+        code: 'OVER_LIMIT',
+        message: expect.stringMatching(/^over the limit by CNY 10,000\.00/),
+      }),
+    ]);
+  });
+
+  it('refuses, naming the currency, when receivables are in a currency with no configured rate', () => {
+    const result = checkCredit(
+      file(),
+      [cny(0), { currency: 'EUR', openReceivables: 1_000, unbilledContracts: 0 }],
+      { amount: 1, currency: 'CNY' },
+      withRates,
+    );
+    expect(result.approved).toBe(false);
+    expect(result.reasons).toEqual([
+      expect.objectContaining({
+        code: 'CURRENCY_NOT_COVERED',
+        message: expect.stringMatching(/EUR 10\.00.*no EUR rate/),
+      }),
+    ]);
+  });
+
+  it('converts a contract in another currency at the configured rate, or refuses naming it', () => {
+    // USD 10,000.00 is CNY 72,000.00 against CNY 100,000.00 available.
+    expect(
+      checkCredit(file(), [cny(90_000_000)], { amount: 1_000_000, currency: 'USD' }, withRates),
+    ).toMatchObject({ approved: true, available: 10_000_000 });
+    const unrated = checkCredit(file(), [cny(0)], { amount: 1_000_000, currency: 'GBP' }, withRates);
+    expect(unrated.reasons).toEqual([
+      expect.objectContaining({
+        code: 'CURRENCY_NOT_COVERED',
+        message: expect.stringMatching(/no GBP rate/),
+      }),
+    ]);
   });
 });

@@ -2,6 +2,8 @@ import {
   CommitteeDecisionRequest,
   CreditCheckRequest,
   CreditCheckResult,
+  CreditReservationRequest,
+  CreditReservationResult,
   CustomerCreditView,
   CustomerSignalRequest,
   EntityId,
@@ -15,14 +17,15 @@ import {
 import { Forbidden } from '@ar/kernel';
 import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
-import { checkCredit } from '../credit-check/credit-check';
-import { exposureOf } from '../exposure/exposure';
+import { checkCredit, exposureInLimitCurrency } from '../credit-check/credit-check';
+import { exposureByCurrency, releaseReservation, reserveExposure } from '../exposure/exposure';
 import type { CreditPolicy } from '../policy/credit-policy';
 import type { CustomerCommand } from './decider';
 import type { CustomerHandler } from './handler';
 import type { CreditFile } from './state';
 
 const CustomerParams = z.object({ customerId: EntityId });
+const ReservationParams = z.object({ customerId: EntityId, reservationId: EntityId });
 const RiskRole = z.object({
   'x-role': z.string().optional().describe('the caller role; overrides need `risk`'),
 });
@@ -41,7 +44,8 @@ export function customerRoutes(
   });
 
   async function view(file: CreditFile, version: number): Promise<CustomerCreditView> {
-    const exposure = await exposureOf(ctx.pool, file.profile.customerId, policy.currency);
+    const byCurrency = await exposureByCurrency(ctx.pool, file.profile.customerId);
+    const counted = exposureInLimitCurrency(byCurrency, policy);
     return {
       customerId: file.profile.customerId,
       profile: file.profile,
@@ -55,7 +59,13 @@ export function customerRoutes(
       currency: policy.currency,
       creditPoints: file.inputs.creditPoints,
       frozen: file.frozen ?? null,
-      exposure: { ...exposure, total: exposure.openReceivables + exposure.unbilledContracts },
+      exposure: {
+        openReceivables: counted.openReceivables,
+        unbilledContracts: counted.unbilledContracts,
+        total: counted.total,
+        byCurrency,
+        unconverted: counted.unconverted.map((e) => e.currency),
+      },
       version,
     };
   }
@@ -113,8 +123,53 @@ export function customerRoutes(
     },
     async (request) => {
       const { state } = await customers.mustExist(request.params.customerId);
-      const exposure = await exposureOf(ctx.pool, request.params.customerId, policy.currency);
+      const exposure = await exposureByCurrency(ctx.pool, request.params.customerId);
       return checkCredit(state, exposure, request.body, policy);
+    },
+  );
+
+  app.post(
+    '/customers/:customerId/credit-reservations',
+    {
+      schema: {
+        summary:
+          'The credit check at signing, reserving the amount when it fits (idempotent by reservationId)',
+        description:
+          'Checked and reserved under one lock per customer: two contracts signed at once cannot both take the room for one. The reservation counts as unbilled contract value until the signed contract replaces it, it is released, the contract is terminated, or it expires (reservationExpirySeconds). The same reservationId again answers as the first approval did; with another amount, currency or customer it is a 409.',
+        tags: ['customers'],
+        params: CustomerParams,
+        body: CreditReservationRequest,
+        response: { 200: CreditReservationResult },
+      },
+    },
+    async (request) => {
+      const { customerId } = request.params;
+      const { state } = await customers.mustExist(customerId);
+      const { reservationId, amount, currency, prepayment } = request.body;
+      const result = await reserveExposure(
+        ctx.pool,
+        { customerId, reservationId, amount, currency, prepayment },
+        policy.reservationExpirySeconds,
+        (exposure) => checkCredit(state, exposure, request.body, policy),
+      );
+      return { ...result, reservationId };
+    },
+  );
+
+  app.post(
+    '/customers/:customerId/credit-reservations/:reservationId/release',
+    {
+      schema: {
+        summary:
+          'Release a reservation whose signing did not happen (a signed contract is released by its termination)',
+        tags: ['customers'],
+        params: ReservationParams,
+        response: { 200: z.object({ reservationId: EntityId, released: z.boolean() }) },
+      },
+    },
+    async (request) => {
+      const { customerId, reservationId } = request.params;
+      return { reservationId, released: await releaseReservation(ctx.pool, customerId, reservationId) };
     },
   );
 

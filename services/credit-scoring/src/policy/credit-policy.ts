@@ -6,7 +6,18 @@ import { z } from 'zod';
  * defaults; `CREDIT_POLICY_JSON` overrides any top-level key.
  */
 export interface CreditPolicy {
+  /** The currency limits are kept in. */
   currency: string;
+  /**
+   * Exchange rates into `currency`, as exact decimals: `{ "USD": "7.2" }` means 1 USD = 7.2 CNY.
+   * Exposure and requests in a currency with no rate are refused, naming the currency.
+   */
+  fxRates: Record<string, string>;
+  /**
+   * How long a credit reservation made at signing holds the contract's value before the
+   * contract's ContractSigned arrives (or it is released); after that it no longer counts.
+   */
+  reservationExpirySeconds: number;
   /** Risk of each industry, 0 (worst) - 1000 (best); the codes a customer may have. */
   industryRisk: Record<string, number>;
   /** Annual revenue (minor units) from which a scale score applies, highest first. */
@@ -53,6 +64,8 @@ export interface CreditPolicy {
 
 export const DEFAULT_CREDIT_POLICY: CreditPolicy = {
   currency: 'CNY',
+  fxRates: {},
+  reservationExpirySeconds: 3600,
   industryRisk: {
     AGRICULTURE: 500,
     CONSTRUCTION: 400,
@@ -107,6 +120,10 @@ export const DEFAULT_CREDIT_POLICY: CreditPolicy = {
 };
 
 const Overrides = z.record(z.string(), z.unknown());
+const FxRates = z.record(
+  z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code'),
+  z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'a decimal rate as a string, e.g. "7.2"'),
+);
 
 export function loadCreditPolicy(env: NodeJS.ProcessEnv = process.env): CreditPolicy {
   const raw = env.CREDIT_POLICY_JSON;
@@ -120,5 +137,12 @@ export function loadCreditPolicy(env: NodeJS.ProcessEnv = process.env): CreditPo
   const overrides = Overrides.parse(parsed);
   const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_CREDIT_POLICY));
   if (unknown.length > 0) throw new Error(`CREDIT_POLICY_JSON: unknown keys ${unknown.join(', ')}`);
-  return { ...DEFAULT_CREDIT_POLICY, ...(overrides as Partial<CreditPolicy>) };
+  const policy = { ...DEFAULT_CREDIT_POLICY, ...(overrides as Partial<CreditPolicy>) };
+  const rates = FxRates.safeParse(policy.fxRates);
+  if (!rates.success) {
+    throw new Error(
+      `CREDIT_POLICY_JSON: fxRates: ${rates.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
+  }
+  return policy;
 }
