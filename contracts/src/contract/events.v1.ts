@@ -159,6 +159,33 @@ export const MilestoneReachedV1 = z
   .describe("A billing milestone was reached: the amount it releases is due on the term's date.");
 export type MilestoneReachedV1 = z.infer<typeof MilestoneReachedV1>;
 
+export const TermExceptionV1 = z
+  .discriminatedUnion('approvedBy', [
+    z.object({
+      approvedBy: z.literal('RISK'),
+      termDays: z.number().int().min(1).max(365),
+      decidedBy: EntityId,
+      reason: z.string().trim().min(1).max(500),
+    }),
+    z.object({
+      approvedBy: z.literal('COMMITTEE'),
+      termDays: z.number().int().min(1).max(365),
+      votes: z
+        .array(
+          z.object({
+            member: z.enum(['SALES', 'FINANCE', 'LEGAL']),
+            approve: z.boolean(),
+            reason: z.string().trim().min(1).max(500),
+          }),
+        )
+        .length(3, 'the committee is sales, finance and legal: three votes'),
+    }),
+  ])
+  .describe(
+    "A recorded exception to the tier's payment term: payment terms of up to termDays calendar days, by the risk role or the joint credit committee (sales, finance, legal).",
+  );
+export type TermExceptionV1 = z.infer<typeof TermExceptionV1>;
+
 export const ContractSignedV1 = z
   .object({
     contractId: EntityId,
@@ -166,6 +193,9 @@ export const ContractSignedV1 = z
     value: PositiveMinorUnits.describe('total contract value, minor units'),
     currency: CurrencyCode,
     signedDate: IsoDate,
+    termException: TermExceptionV1.optional().describe(
+      "the exception that allowed a term longer than the customer's tier allows",
+    ),
   })
   .describe('A contract was signed: its value is exposure (signed, not yet billed) until invoiced.');
 export type ContractSignedV1 = z.infer<typeof ContractSignedV1>;

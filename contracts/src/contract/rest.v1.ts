@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { DiscountTermsV1 } from '../invoicing/terms.v1';
 import { CurrencyCode, EntityId, IsoDate, PositiveAmount } from '../primitives';
-import { ContractDraftedV1, MilestoneTrigger, MilestoneV1, PaymentTermV1 } from './events.v1';
+import {
+  ContractDraftedV1,
+  MilestoneTrigger,
+  MilestoneV1,
+  PaymentTermV1,
+  TermExceptionV1,
+} from './events.v1';
 
 export const MilestoneRequest = z
   .object({
@@ -31,6 +37,14 @@ export const DraftContractRequest = z
 
 export const DeliverableRequest = z
   .object({ date: IsoDate.optional().describe('today when absent') })
+  .strict();
+export const SignContractRequest = z
+  .object({
+    date: IsoDate.optional().describe('today when absent'),
+    termException: TermExceptionV1.optional().describe(
+      'needed when a milestone term is longer than the customer tier allows; RISK needs the x-role: risk header',
+    ),
+  })
   .strict();
 export const TerminationRequest = z
   .object({ reason: z.string().trim().min(1).max(500), date: IsoDate.optional() })

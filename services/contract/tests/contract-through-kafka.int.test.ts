@@ -90,7 +90,21 @@ describe('contracts through Kafka', () => {
       15_000_000, 30_000_000, 5_000_000,
     ]);
 
-    expect((await call(contract, 'POST', '/contracts/K-OK/sign', {})).body.status).toBe('SIGNED');
+    // The warranty's net 30 is longer than COOPERATIVE's net 15: signed with the risk role's exception.
+    const exception = {
+      approvedBy: 'RISK',
+      termDays: 30,
+      decidedBy: 'risk-wang',
+      reason: 'warranty retention',
+    };
+    const signed = await call(
+      contract,
+      'POST',
+      '/contracts/K-OK/sign',
+      { termException: exception },
+      { 'x-role': 'risk' },
+    );
+    expect(signed.body.status).toBe('SIGNED');
     // Signed Monday 2026-01-05: 5 working days later is Monday 2026-01-12.
     expect(await invoice('K-OK:SIGN')).toMatchObject({
       amount: 15_000_000,

@@ -4,6 +4,7 @@ import type {
   DiscountTermsV1,
   MilestoneV1,
   PaymentTermV1,
+  TermExceptionV1,
 } from '@ar/contracts';
 import {
   addDays,
@@ -18,6 +19,8 @@ import {
   sameFacts,
 } from '@ar/kernel';
 import { applyClauseLibrary, type ClausePolicy } from '../clauses/clause-library';
+import { assertPaidBeforeDelivery, awaitsDelivery } from '../terms/prepayment';
+import { assertTermsWithinTier } from '../terms/term-limits';
 import { dueDate, milestoneAmounts } from './schedule';
 import {
   type Contract,
@@ -51,8 +54,14 @@ export type ContractCommand =
       'SignContract',
       {
         date: IsoDate;
-        /** Credit-scoring's answer; asked only while the contract is a draft (a retry asks nothing). */
-        credit?: { approved: boolean; reasons: string[] } | undefined;
+        /**
+         * Credit-scoring's answer (its reservation of the value); asked only while the contract is
+         * a draft (a retry asks nothing). `paymentTermDays`: the longest term the customer's tier
+         * allows (absent: credit-scoring named none).
+         */
+        credit?: { approved: boolean; reasons: string[]; paymentTermDays?: number | undefined } | undefined;
+        /** A recorded exception allowing terms longer than the tier's. */
+        termException?: TermExceptionV1 | undefined;
       }
     >
   | Command<'RecordDeliverable', { kind: 'DELIVERY' | 'ACCEPTANCE'; date: IsoDate }>
@@ -236,9 +245,23 @@ export function contractDecider(
               'customerId',
             );
           }
+          const { termException } = command.data;
+          if (credit.paymentTermDays !== undefined) {
+            assertTermsWithinTier(c.milestones, c.drafted.tier, credit.paymentTermDays, termException);
+          }
           const { contractId, customerId, value, currency } = c.drafted;
           const events: ContractEvent[] = [
-            { type: 'ContractSigned', data: { contractId, customerId, value, currency, signedDate: date } },
+            {
+              type: 'ContractSigned',
+              data: {
+                contractId,
+                customerId,
+                value,
+                currency,
+                signedDate: date,
+                ...(termException ? { termException } : {}),
+              },
+            },
           ];
           for (const m of c.milestones) if (m.trigger === 'SIGNING') events.push(reach(c, m, date));
           return events;
@@ -262,12 +285,17 @@ export function contractDecider(
           ) {
             throw new RuleViolation('NOT_DELIVERED', 'acceptance before delivery', 'kind');
           }
+          // Goods handed over: a delivery, or an acceptance with no delivery recorded before it.
+          if (kind === 'DELIVERY' || !c.deliveredDate) assertPaidBeforeDelivery(c);
           const { contractId, customerId } = c.drafted;
           const events: ContractEvent[] = [
             { type: 'DeliverableRecorded', data: { contractId, customerId, kind, date } },
           ];
           for (const m of c.milestones)
             if (m.trigger === kind && !m.reachedDate) events.push(reach(c, m, date));
+          if (awaitsDelivery(c) && c.milestones.every((m) => m.paid)) {
+            events.push({ type: 'ContractCompleted', data: { contractId, customerId, date } });
+          }
           return events;
         }
         case 'ReachDueMilestones': {
@@ -329,7 +357,7 @@ export function contractDecider(
               },
             });
           }
-          if (c.status === 'SIGNED' && after.milestones.every((x) => x.paid)) {
+          if (c.status === 'SIGNED' && after.milestones.every((x) => x.paid) && !awaitsDelivery(after)) {
             events.push({ type: 'ContractCompleted', data: { contractId, customerId, date } });
           }
           return events;

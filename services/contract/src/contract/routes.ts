@@ -3,9 +3,10 @@ import {
   DeliverableRequest,
   DraftContractRequest,
   EntityId,
+  SignContractRequest,
   TerminationRequest,
 } from '@ar/contracts';
-import { happenedBy } from '@ar/kernel';
+import { Forbidden, happenedBy } from '@ar/kernel';
 import {
   commandMetadata,
   IdempotencyKeyHeader,
@@ -88,30 +89,62 @@ export function contractRoutes(
     {
       schema: {
         summary:
-          'Sign: credit-scoring checks the contract value; refused for a frozen or over-limit customer',
+          "Sign: credit-scoring reserves the contract value; refused for a frozen or over-limit customer, or a term longer than the tier's without a recorded exception",
+        description:
+          'A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException`: by the risk role (header x-role: risk) or the credit committee (three approving votes).',
         tags: ['contracts'],
         params: ContractParams,
-        body: DeliverableRequest,
+        headers: z.object({
+          'x-role': z.string().optional().describe('`risk` to sign with a RISK term exception'),
+        }),
+        body: SignContractRequest,
         response: { 200: ContractView },
       },
     },
     async (request) => {
       const { contractId } = request.params;
+      const { termException } = request.body;
+      if (termException?.approvedBy === 'RISK' && request.headers['x-role'] !== 'risk') {
+        throw new Forbidden(
+          'ROLE_REQUIRED',
+          'a term exception by the risk role needs the risk role (send x-role: risk)',
+          'x-role',
+        );
+      }
+      const date = happenedBy(request.body.date, today(), 'date', 'a signature');
       const { state } = await contracts.mustExist(contractId);
-      // Only a draft is checked: signing again (a retry) must not ask for the value a second time.
-      const check =
-        state.status === 'DRAFT'
-          ? await credit.check(state.drafted.customerId, state.drafted.value, state.drafted.currency)
-          : undefined;
-      const result = await contracts.execute(
-        contractId,
-        {
-          type: 'SignContract',
-          data: { date: happenedBy(request.body.date, today(), 'date', 'a signature'), credit: check },
-        },
-        { metadata: commandMetadata(request) },
-      );
-      return contractView(result.state as Contract, result.version);
+      // Only a draft is checked: signing again (a retry) must not reserve the value a second time.
+      const drafted = state.status === 'DRAFT' ? state.drafted : undefined;
+      const reservation = drafted
+        ? await credit.reserve({
+            customerId: drafted.customerId,
+            contractId,
+            amount: drafted.value,
+            currency: drafted.currency,
+            prepayment: state.prepayment,
+          })
+        : undefined;
+      try {
+        const result = await contracts.execute(
+          contractId,
+          { type: 'SignContract', data: { date, credit: reservation, termException } },
+          { metadata: commandMetadata(request) },
+        );
+        return contractView(result.state as Contract, result.version);
+      } catch (error) {
+        // Not signed after all (terms, a conflict): the reservation must not hold the customer's credit.
+        if (drafted && reservation?.approved) {
+          const after = await contracts.load(contractId);
+          if (after.state.status === 'DRAFT') {
+            await credit
+              .release(drafted.customerId, contractId)
+              .catch((e) =>
+                ctx.logger.warn({ err: e, contractId }, 'credit reservation not released: it expires'),
+              );
+          }
+        }
+        throw error;
+      }
     },
   );
 

@@ -1,14 +1,29 @@
 import type { CreditTier } from '@ar/contracts';
 import { DependencyUnavailable, RuleViolation } from '@ar/kernel';
 
-/** What the contract service asks of credit-scoring: the customer's tier, and whether an amount fits. */
+/** Credit-scoring's answer at signing: approved (and the value reserved), or why not. */
+export interface CreditReservation {
+  approved: boolean;
+  reasons: string[];
+  /** The longest payment term the customer's tier allows, in days. */
+  paymentTermDays: number;
+}
+
+/**
+ * What the contract service asks of credit-scoring: the customer's tier; at signing, to reserve
+ * the contract's value against the customer's credit (keyed by the contract id, so asking again
+ * is the same reservation); and to release it when the signing did not happen after all.
+ */
 export interface CreditPort {
   tierOf(customerId: string): Promise<CreditTier>;
-  check(
-    customerId: string,
-    amount: number,
-    currency: string,
-  ): Promise<{ approved: boolean; reasons: string[] }>;
+  reserve(request: {
+    customerId: string;
+    contractId: string;
+    amount: number;
+    currency: string;
+    prepayment: boolean;
+  }): Promise<CreditReservation>;
+  release(customerId: string, contractId: string): Promise<void>;
 }
 
 /**
@@ -50,15 +65,28 @@ export function httpCreditPort(baseUrl: string): CreditPort {
     async tierOf(customerId) {
       return (await call(`/customers/${encodeURIComponent(customerId)}/credit`)).tier;
     },
-    async check(customerId, amount, currency) {
-      const result = await call(`/customers/${encodeURIComponent(customerId)}/credit-checks`, {
+    async reserve({ customerId, contractId, amount, currency, prepayment }) {
+      const result = await call(`/customers/${encodeURIComponent(customerId)}/credit-reservations`, {
         method: 'POST',
-        body: JSON.stringify({ amount, currency, purpose: 'CONTRACT' }),
+        body: JSON.stringify({
+          reservationId: contractId,
+          amount,
+          currency,
+          purpose: 'CONTRACT',
+          prepayment,
+        }),
       });
       return {
         approved: result.approved,
         reasons: (result.reasons as { message: string }[]).map((r) => r.message),
+        paymentTermDays: result.paymentTermDays,
       };
+    },
+    async release(customerId, contractId) {
+      await call(
+        `/customers/${encodeURIComponent(customerId)}/credit-reservations/${encodeURIComponent(contractId)}/release`,
+        { method: 'POST', body: '{}' },
+      );
     },
   };
 }

@@ -1,0 +1,187 @@
+import type { PaymentTermV1 } from '@ar/contracts';
+import { BusinessCalendar, RuleViolation } from '@ar/kernel';
+import { deciderSpec } from '@ar/kernel/testing';
+import { DEFAULT_CLAUSE_POLICY } from '../clauses/clause-library';
+import { type ContractCommand, type ContractEvent, type ContractState, contractDecider } from './decider';
+
+/** Signing on the tier's terms (DOMAIN.md §1-2): prepayment for CAUTIOUS, longer terms by exception. */
+const decider = contractDecider({ calendar: new BusinessCalendar(), clauses: DEFAULT_CLAUSE_POLICY });
+const spec = deciderSpec(decider);
+
+const draft = (
+  tier: 'CAUTIOUS' | 'COOPERATIVE',
+  warrantyTerm: PaymentTermV1 = { days: 30, basis: 'CALENDAR' },
+) =>
+  ({
+    type: 'DraftContract',
+    data: {
+      contractId: 'K-1',
+      customerId: 'C-1',
+      title: 'Press line',
+      value: 1_000_000,
+      currency: 'CNY',
+      tier,
+      milestones: [
+        {
+          milestoneId: 'ADVANCE',
+          name: '30% on signing',
+          shareBp: 3000,
+          trigger: 'SIGNING',
+          term: { days: 5, basis: 'WORKING' },
+        },
+        {
+          milestoneId: 'ACCEPT',
+          name: '60% on acceptance',
+          shareBp: 6000,
+          trigger: 'ACCEPTANCE',
+          term: { days: 10, basis: 'WORKING' },
+        },
+        {
+          milestoneId: 'WARRANTY',
+          name: '10% after the warranty',
+          shareBp: 1000,
+          trigger: 'AFTER_ACCEPTANCE',
+          afterDays: 365,
+          term: warrantyTerm,
+        },
+      ],
+      date: '2026-01-02',
+    },
+  }) satisfies ContractCommand;
+type TermException = NonNullable<Extract<ContractCommand, { type: 'SignContract' }>['data']['termException']>;
+const sign = (paymentTermDays: number, termException?: TermException): ContractCommand => ({
+  type: 'SignContract',
+  data: {
+    date: '2026-01-05',
+    credit: { approved: true, reasons: [], paymentTermDays },
+    ...(termException ? { termException } : {}),
+  },
+});
+function given(commands: ContractCommand[]): ContractEvent[] {
+  let state: ContractState = decider.initialState();
+  const events: ContractEvent[] = [];
+  for (const c of commands) {
+    const next = decider.decide(c, state, new Date());
+    events.push(...next);
+    state = next.reduce(decider.evolve, state);
+  }
+  return events;
+}
+const paid = (milestoneId: string): ContractCommand => ({
+  type: 'RecordMilestoneInvoice',
+  data: { milestoneId, invoiceId: `K-1:${milestoneId}`, status: 'PAID', date: '2026-01-06' },
+});
+const deliver: ContractCommand = {
+  type: 'RecordDeliverable',
+  data: { kind: 'DELIVERY', date: '2026-01-07' },
+};
+
+describe('prepayment (款到发货): a CAUTIOUS customer signs, delivery waits for payment', () => {
+  it('signs a CAUTIOUS contract on prepayment terms: every milestone due on signing', () => {
+    const events = given([draft('CAUTIOUS'), sign(0)]);
+    expect(
+      events.filter((e) => e.type === 'MilestoneReached').map((e) => [e.data.milestoneId, e.data.dueDate]),
+    ).toEqual([
+      ['ADVANCE', '2026-01-05'],
+      ['ACCEPT', '2026-01-05'],
+      ['WARRANTY', '2026-01-05'],
+    ]);
+  });
+
+  it('refuses the delivery while a prepayment milestone is unpaid, naming it and the amount', () => {
+    spec
+      .given(given([draft('CAUTIOUS'), sign(0), paid('ADVANCE')]))
+      .when(deliver)
+      .thenThrows(
+        RuleViolation,
+        /prepayment: delivery waits for payment of ACCEPT \(CNY 6,000\.00\), WARRANTY \(CNY 1,000\.00\)/,
+      );
+  });
+
+  it('delivers once every prepayment milestone is paid, and only then is the contract complete', () => {
+    const paidInFull = given([draft('CAUTIOUS'), sign(0), paid('ADVANCE'), paid('ACCEPT'), paid('WARRANTY')]);
+    expect(paidInFull.map((e) => e.type)).not.toContain('ContractCompleted');
+    spec
+      .given(paidInFull)
+      .when(deliver)
+      .then([
+        {
+          type: 'DeliverableRecorded',
+          data: { contractId: 'K-1', customerId: 'C-1', kind: 'DELIVERY', date: '2026-01-07' },
+        },
+        { type: 'ContractCompleted', data: { contractId: 'K-1', customerId: 'C-1', date: '2026-01-07' } },
+      ]);
+  });
+
+  it('does not hold the delivery of a contract on credit terms', () => {
+    const events = given([draft('COOPERATIVE', { days: 15, basis: 'CALENDAR' }), sign(15), deliver]);
+    expect(events.at(-1)?.type).toBe('DeliverableRecorded');
+  });
+});
+
+describe('a term longer than the tier allows needs a recorded exception', () => {
+  it('refuses to sign a milestone term longer than the tier allows, naming the milestone', () => {
+    spec
+      .given(given([draft('COOPERATIVE')]))
+      .when(sign(15))
+      .thenThrows(RuleViolation, /WARRANTY: 30 calendar days is longer than the 15 days COOPERATIVE allows/);
+  });
+
+  it('counts a working-day term at its longest across weekends', () => {
+    // 11 working days can span 17 calendar days; 10 working days at most 14.
+    spec
+      .given(given([draft('COOPERATIVE', { days: 11, basis: 'WORKING' })]))
+      .when(sign(15))
+      .thenThrows(RuleViolation, /WARRANTY: 11 working days \(up to 17 calendar days\)/);
+    expect(
+      given([draft('COOPERATIVE', { days: 10, basis: 'WORKING' }), sign(15)]).some(
+        (e) => e.type === 'ContractSigned',
+      ),
+    ).toBe(true);
+  });
+
+  it('signs with an exception decided by the risk role, and records it on the signature', () => {
+    const exception: TermException = {
+      termDays: 30,
+      approvedBy: 'RISK',
+      decidedBy: 'risk-wang',
+      reason: 'warranty retention agreed in the tender',
+    };
+    const events = given([draft('COOPERATIVE'), sign(15, exception)]);
+    expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({ termException: exception });
+  });
+
+  it('signs with an exception the credit committee approved, each member with a reason', () => {
+    const votes = [
+      { member: 'SALES' as const, approve: true, reason: 'key account' },
+      { member: 'FINANCE' as const, approve: true, reason: 'small share' },
+      { member: 'LEGAL' as const, approve: true, reason: 'retention clause' },
+    ];
+    const events = given([draft('COOPERATIVE'), sign(15, { termDays: 30, approvedBy: 'COMMITTEE', votes })]);
+    expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({
+      termException: { approvedBy: 'COMMITTEE', votes },
+    });
+  });
+
+  it('refuses when the committee did not approve, or the exception is shorter than the term', () => {
+    const votes = [
+      { member: 'SALES' as const, approve: true, reason: 'key account' },
+      { member: 'FINANCE' as const, approve: false, reason: 'cash is short' },
+      { member: 'LEGAL' as const, approve: true, reason: 'retention clause' },
+    ];
+    spec
+      .given(given([draft('COOPERATIVE')]))
+      .when(sign(15, { termDays: 30, approvedBy: 'COMMITTEE', votes }))
+      .thenThrows(
+        RuleViolation,
+        /the credit committee did not approve the exception: FINANCE: cash is short/,
+      );
+    spec
+      .given(given([draft('COOPERATIVE')]))
+      .when(sign(15, { termDays: 20, approvedBy: 'RISK', decidedBy: 'risk-wang', reason: 'twenty days' }))
+      .thenThrows(
+        RuleViolation,
+        /WARRANTY: 30 calendar days is longer than the 20 days the exception allows/,
+      );
+  });
+});
