@@ -12,6 +12,8 @@ interface PlannedContract {
   value: number;
   status: 'PLANNED' | 'SIGNED' | 'REFUSED';
   invoices: Set<string>;
+  /** On prepayment terms and not yet paid: the goods (and so the acceptance) wait for the money. */
+  awaitsPayment?: boolean;
 }
 
 interface OpenInvoice {
@@ -25,7 +27,7 @@ interface OpenInvoice {
 
 export interface SimulationTally {
   contractsSigned: number;
-  /** Refused on credit (prepayment, frozen, over the limit): sold for cash, no receivable. */
+  /** Refused on credit (frozen, over the limit, a term the tier does not allow): sold for cash, no receivable. */
   contractsRefused: number;
   invoicesIssued: number;
   paymentsMade: number;
@@ -112,12 +114,18 @@ export async function simulate(
     for (const contract of contracts.filter((c) => c.signDay === day)) {
       await signContract(platform, contract, day, tally);
     }
-    for (const contract of contracts.filter((c) => c.status === 'SIGNED' && c.acceptDay === day)) {
-      await expect(
-        platform.call('contract', 'POST', `/contracts/${contract.contractId}/acceptances`, { date: day }),
-        200,
-        201,
+    const acceptedToday = (c: PlannedContract) =>
+      c.acceptDay === day || (c.awaitsPayment === true && c.acceptDay < day);
+    for (const contract of contracts.filter((c) => c.status === 'SIGNED' && acceptedToday(c))) {
+      const accepted = await platform.call<{ error?: string }>(
+        'contract',
+        'POST',
+        `/contracts/${contract.contractId}/acceptances`,
+        { date: day },
       );
+      // Prepayment (款到发货): nothing is handed over before the money; tried again each day.
+      contract.awaitsPayment = accepted.status === 422 && accepted.body.error === 'DELIVERY_AWAITS_PAYMENT';
+      if (!contract.awaitsPayment) await expect(Promise.resolve(accepted), 200, 201);
     }
     await platform.quiesce();
     await discoverInvoices(platform, contracts, invoices, day, options.seed, tally);
@@ -150,6 +158,16 @@ async function signContract(
   day: IsoDate,
   tally: SimulationTally,
 ) {
+  // Sales offer net 30, or what the customer's tier allows when that is shorter.
+  const credit = await expect(
+    platform.call<{ paymentTermDays: number }>(
+      'credit-scoring',
+      'GET',
+      `/customers/${contract.customer.customerId}/credit`,
+    ),
+    200,
+  );
+  const term = { days: Math.min(30, credit.paymentTermDays), basis: 'CALENDAR' };
   await expect(
     platform.call('contract', 'POST', '/contracts', {
       contractId: contract.contractId,
@@ -163,14 +181,14 @@ async function signContract(
           name: 'Advance on signing',
           percent: 30,
           trigger: 'SIGNING',
-          term: { days: 30, basis: 'CALENDAR' },
+          term,
         },
         {
           milestoneId: 'M2',
           name: 'On acceptance',
           percent: 70,
           trigger: 'ACCEPTANCE',
-          term: { days: 30, basis: 'CALENDAR' },
+          term,
         },
       ],
     }),
