@@ -59,7 +59,14 @@ export type ContractCommand =
          * a draft (a retry asks nothing). `paymentTermDays`: the longest term the customer's tier
          * allows (absent: credit-scoring named none).
          */
-        credit?: { approved: boolean; reasons: string[]; paymentTermDays?: number | undefined } | undefined;
+        credit?:
+          | {
+              approved: boolean;
+              reasons: string[];
+              paymentTermDays?: number | undefined;
+              tier?: CreditTier | undefined;
+            }
+          | undefined;
         /** A recorded exception allowing terms longer than the tier's. */
         termException?: TermExceptionV1 | undefined;
       }
@@ -247,7 +254,8 @@ export function contractDecider(
           }
           const { termException } = command.data;
           if (credit.paymentTermDays !== undefined) {
-            assertTermsWithinTier(c.milestones, c.drafted.tier, credit.paymentTermDays, termException);
+            const tier = credit.tier ?? c.drafted.tier;
+            assertTermsWithinTier(c.milestones, tier, credit.paymentTermDays, termException);
           }
           const { contractId, customerId, value, currency } = c.drafted;
           const events: ContractEvent[] = [

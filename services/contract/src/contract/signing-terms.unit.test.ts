@@ -185,3 +185,17 @@ describe('a term longer than the tier allows needs a recorded exception', () => 
       );
   });
 });
+
+describe('the tier at signing', () => {
+  it("holds the terms to the customer's tier when signing, not the tier it had when drafted", () => {
+    const upgraded: ContractCommand = {
+      type: 'SignContract',
+      data: {
+        date: '2026-01-05',
+        credit: { approved: true, reasons: [], paymentTermDays: 30, tier: 'STRATEGIC' },
+      },
+    };
+    const events = given([draft('COOPERATIVE', { days: 20, basis: 'CALENDAR' }), upgraded]);
+    expect(events.map((e) => e.type)).toContain('ContractSigned');
+  });
+});

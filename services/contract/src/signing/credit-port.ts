@@ -7,6 +7,8 @@ export interface CreditReservation {
   reasons: string[];
   /** The longest payment term the customer's tier allows, in days. */
   paymentTermDays: number;
+  /** The customer's tier at signing. */
+  tier: CreditTier;
 }
 
 /**
@@ -80,6 +82,7 @@ export function httpCreditPort(baseUrl: string): CreditPort {
         approved: result.approved,
         reasons: (result.reasons as { message: string }[]).map((r) => r.message),
         paymentTermDays: result.paymentTermDays,
+        tier: result.tier,
       };
     },
     async release(customerId, contractId) {
