@@ -3,8 +3,10 @@ import { configuredAgingBuckets } from './aging/buckets';
 import {
   agingMigrations,
   agingProjection,
+  attributeHistoryMigrations,
   dimensionMigrations,
   settledTotalsMigrations,
+  settlementKindMigrations,
 } from './aging/projection';
 import { agingRoutes } from './aging/routes';
 import { dashboardRoutes } from './dashboard/routes';
@@ -17,7 +19,13 @@ export const reportingService: ServiceDefinition = {
   defaultPort: 4105,
   schema: 'reporting',
   publishes: 'reportingKpis',
-  migrations: [...agingMigrations, ...dimensionMigrations, ...settledTotalsMigrations],
+  migrations: [
+    ...agingMigrations,
+    ...dimensionMigrations,
+    ...settledTotalsMigrations,
+    ...attributeHistoryMigrations,
+    ...settlementKindMigrations,
+  ],
   consumers: (ctx) => [
     {
       name: 'domain-events',

@@ -76,7 +76,59 @@ export const dimensionMigrations: Migration[] = [
   },
 ];
 
-/** The dimensions aging is broken down by, from credit-scoring's customer events. */
+/**
+ * The attributes a customer is reported under, each with the business date it took effect, from
+ * the events that set them: industry, region, sales owner and name at registration
+ * (`registeredOn`), the tier at each `CreditTierChanged` (`date`). One row per event and attribute;
+ * a report as of D reads each customer's latest value effective by D (`attributeAsOf` in
+ * query.ts), so a downgrade today leaves last quarter's breakdowns as they were.
+ */
+export const attributeHistoryMigrations: Migration[] = [
+  {
+    id: 'aging-006',
+    sql: `
+      create table customer_attribute_history (
+        event_id uuid not null,
+        attribute text not null,
+        customer_id text not null,
+        effective_date date not null,
+        value text,
+        position bigint not null,
+        primary key (event_id, attribute)
+      );
+      create index customer_attribute_history_as_of
+        on customer_attribute_history (customer_id, attribute, effective_date, position);
+      -- What reporting already holds: its own copy of every event.
+      insert into customer_attribute_history (event_id, attribute, customer_id, effective_date, value, position)
+      select e.event_id, a.attribute, e.data->>'customerId', (e.data->>'registeredOn')::date, e.data->>a.field, e.global_position
+        from events e cross join (values ('name', 'name'), ('industry', 'industry'), ('region', 'region'),
+                                         ('salesOwner', 'salesOwner')) a(attribute, field)
+       where e.event_type = 'CustomerRegistered'
+      union all
+      select e.event_id, 'tier', e.data->>'customerId', (e.data->>'date')::date, e.data->>'tier', e.global_position
+        from events e where e.event_type = 'CreditTierChanged';
+    `,
+  },
+];
+
+/** Each attribute an event sets, with the date it takes effect. */
+function attributesSetBy(
+  event: OrderedEvent,
+): { customerId: string; date: string; values: Record<string, string> } | undefined {
+  const d = event.data as Record<string, string>;
+  if (event.type === 'CustomerRegistered') {
+    return {
+      customerId: d.customerId!,
+      date: d.registeredOn!,
+      values: { name: d.name!, industry: d.industry!, region: d.region!, salesOwner: d.salesOwner! },
+    };
+  }
+  if (event.type === 'CreditTierChanged')
+    return { customerId: d.customerId!, date: d.date!, values: { tier: d.tier! } };
+  return undefined;
+}
+
+/** The dimensions aging is broken down by, from credit-scoring's customer events: as they are now, and their history. */
 async function applyCustomerDimensions(client: import('pg').PoolClient, event: OrderedEvent) {
   const d = event.data as Record<string, string>;
   if (event.type === 'CustomerRegistered') {
@@ -94,20 +146,93 @@ async function applyCustomerDimensions(client: import('pg').PoolClient, event: O
       [d.customerId, d.tier],
     );
   }
+  const set = attributesSetBy(event);
+  if (!set) return;
+  for (const [attribute, value] of Object.entries(set.values)) {
+    await client.query(
+      `insert into customer_attribute_history (event_id, attribute, customer_id, effective_date, value, position)
+       values ($1, $2, $3, $4, $5, $6) on conflict do nothing`,
+      [event.eventId, attribute, set.customerId, set.date, value, String(event.globalPosition)],
+    );
+  }
 }
 
-/** What lowers an invoice's outstanding principal, and from which business date. */
-function settlementOf(event: OrderedEvent): { invoiceId: string; date: string; amount: number } | undefined {
+/**
+ * How a settlement lowered the principal: only `PAYMENT` is cash (the collection rate counts it);
+ * a discount, a credit note or a write-off lowers what is owed without money arriving.
+ */
+export type SettlementKind = 'PAYMENT' | 'DISCOUNT' | 'CREDIT_NOTE' | 'WRITE_OFF';
+
+export const settlementKindMigrations: Migration[] = [
+  {
+    id: 'aging-007',
+    sql: `
+      alter table aging_settlements add column kind text not null default 'PAYMENT';
+      update aging_settlements s
+         set kind = case e.event_type when 'DiscountTaken' then 'DISCOUNT' when 'CreditNoteIssued' then 'CREDIT_NOTE'
+                                      when 'InvoiceWrittenOff' then 'WRITE_OFF' else 'PAYMENT' end
+        from events e where e.event_id = s.event_id;
+      -- Payments' corrected splits (value dating) recorded before aging read them.
+      insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
+      select event_id, data->>'invoiceId', (data->>'paymentDate')::date,
+             (data->>'toPrincipal')::bigint - (data->'previous'->>'toPrincipal')::bigint, 'PAYMENT'
+        from events
+       where event_type = 'PaymentReallocated'
+         and (data->>'toPrincipal')::bigint <> (data->'previous'->>'toPrincipal')::bigint
+      on conflict do nothing;
+      ${RECOMPUTE_SETTLED_TOTALS};
+    `,
+  },
+];
+
+/**
+ * What changes an invoice's settled principal, from which business date, and how. A
+ * `PaymentReallocated` (value dating: an earlier-dated fact, recorded later, left less in fees on a
+ * payment's date) is the difference between its split's principal and the one it corrects, so
+ * the payment's principal sums to its latest split, in whatever order the two arrive.
+ */
+function settlementOf(
+  event: OrderedEvent,
+): { invoiceId: string; date: string; amount: number; kind: SettlementKind } | undefined {
   const d = event.data as Record<string, unknown> & { invoiceId: string };
   switch (event.type) {
     case 'PaymentAllocated':
-      return { invoiceId: d.invoiceId, date: d.paymentDate as string, amount: d.toPrincipal as number };
+      return {
+        invoiceId: d.invoiceId,
+        date: d.paymentDate as string,
+        amount: d.toPrincipal as number,
+        kind: 'PAYMENT',
+      };
+    case 'PaymentReallocated': {
+      const previous = d.previous as { toPrincipal: number };
+      return {
+        invoiceId: d.invoiceId,
+        date: d.paymentDate as string,
+        amount: (d.toPrincipal as number) - previous.toPrincipal,
+        kind: 'PAYMENT',
+      };
+    }
     case 'DiscountTaken':
-      return { invoiceId: d.invoiceId, date: d.paymentDate as string, amount: d.amount as number };
+      return {
+        invoiceId: d.invoiceId,
+        date: d.paymentDate as string,
+        amount: d.amount as number,
+        kind: 'DISCOUNT',
+      };
     case 'CreditNoteIssued':
-      return { invoiceId: d.invoiceId, date: d.issueDate as string, amount: d.amount as number };
+      return {
+        invoiceId: d.invoiceId,
+        date: d.issueDate as string,
+        amount: d.amount as number,
+        kind: 'CREDIT_NOTE',
+      };
     case 'InvoiceWrittenOff':
-      return { invoiceId: d.invoiceId, date: d.writtenOffDate as string, amount: d.principal as number };
+      return {
+        invoiceId: d.invoiceId,
+        date: d.writtenOffDate as string,
+        amount: d.principal as number,
+        kind: 'WRITE_OFF',
+      };
     default:
       return undefined;
   }
@@ -122,16 +247,17 @@ function settlementOf(event: OrderedEvent): { invoiceId: string; date: string; a
  */
 export const agingProjection: Projection = {
   name: 'aging',
-  tables: ['aging_invoices', 'aging_settlements', 'customer_dimensions'],
+  tables: ['aging_invoices', 'aging_settlements', 'customer_dimensions', 'customer_attribute_history'],
   async apply(client, events) {
     for (const event of events) {
       await applyCustomerDimensions(client, event);
       const settlement = settlementOf(event);
-      if (settlement && settlement.amount > 0) {
+      // A reallocation may lower a payment's principal too (a negative difference).
+      if (settlement && settlement.amount !== 0) {
         const recorded = await client.query(
-          `insert into aging_settlements (event_id, invoice_id, settled_date, amount)
-           values ($1, $2, $3, $4) on conflict do nothing`,
-          [event.eventId, settlement.invoiceId, settlement.date, settlement.amount],
+          `insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
+           values ($1, $2, $3, $4, $5) on conflict do nothing`,
+          [event.eventId, settlement.invoiceId, settlement.date, settlement.amount, settlement.kind],
         );
         if (recorded.rowCount === 1) {
           await client.query(

@@ -1,14 +1,34 @@
-import type { IsoDate } from '@ar/kernel';
+import { addDays, type IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
 import { shareOf } from '../share';
 import type { AgingBucket } from './buckets';
 
+/**
+ * A customer's attribute as of a date (SQL, `$1` the date): its latest value effective by then in
+ * the attribute history, the later event winning on one day; before its first value, that first
+ * value (an invoice dated before the customer's registration keeps the registration's
+ * attributes); with no history at all, the customer's current dimensions row.
+ */
+export function attributeAsOf(
+  attribute: 'name' | 'tier' | 'industry' | 'region' | 'salesOwner',
+  customer: string,
+  current: string,
+  date = '$1::date',
+): string {
+  return `coalesce((select h.value from customer_attribute_history h
+                     where h.customer_id = ${customer} and h.attribute = '${attribute}'
+                     order by h.effective_date > ${date}, case when h.effective_date <= ${date} then h.effective_date end desc,
+                              h.effective_date, h.position desc
+                     limit 1), ${current})`;
+}
+
+/** The breakdowns of the aging; a customer counts under its attributes as of the report's date. */
 export const AGING_DIMENSIONS = {
   customer: 'i.customer_id',
-  tier: "coalesce(c.tier, 'UNKNOWN')",
-  industry: "coalesce(c.industry, 'UNKNOWN')",
-  region: "coalesce(c.region, 'UNKNOWN')",
-  salesOwner: "coalesce(c.sales_owner, 'UNKNOWN')",
+  tier: `coalesce(${attributeAsOf('tier', 'i.customer_id', 'c.tier')}, 'UNKNOWN')`,
+  industry: `coalesce(${attributeAsOf('industry', 'i.customer_id', 'c.industry')}, 'UNKNOWN')`,
+  region: `coalesce(${attributeAsOf('region', 'i.customer_id', 'c.region')}, 'UNKNOWN')`,
+  salesOwner: `coalesce(${attributeAsOf('salesOwner', 'i.customer_id', 'c.sales_owner')}, 'UNKNOWN')`,
 } as const;
 export type AgingDimension = keyof typeof AGING_DIMENSIONS;
 
@@ -70,10 +90,12 @@ export async function agingAsOf(
               per_customer as (
                 select currency, customer_id, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
                        sum(open) as amount, count(*) as count
-                  from outstanding where open > 0 group by 1, 2, 3)
-         select i.currency, ${group} as grp, i.bucket_index, sum(i.amount)::text as amount, sum(i.count)::text as count
-           from per_customer i left join customer_dimensions c using (customer_id)
-          group by 1, 2, 3`
+                  from outstanding where open > 0 group by 1, 2, 3),
+              grouped as (
+                select i.currency, ${group} as grp, i.bucket_index, i.amount, i.count
+                  from per_customer i left join customer_dimensions c using (customer_id))
+         select currency, grp, bucket_index, sum(amount)::text as amount, sum(count)::text as count
+           from grouped group by 1, 2, 3`
       : `with outstanding as (${OUTSTANDING})
          select currency, null::text as grp, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
                 sum(open)::text as amount, count(*)::text as count
@@ -262,19 +284,28 @@ export async function ceiForPeriod(pool: Pool, from: IsoDate, to: IsoDate) {
 }
 
 /**
- * The 60-day collection rate as of a date: of the principal invoiced on days that are at least
- * `days` old, the share settled within `days` of its issue date (the source's "85% collected
- * within 60 days").
+ * The 60-day collection rate (DOMAIN.md §5) of the invoices issued in a period: the principal
+ * received in cash within `days` of each invoice's issue date / the principal invoiced. Only
+ * payments are cash: discounts, credit notes and write-offs lower what is owed, not what was
+ * collected (a paid invoice and a written-off one give 50%). Cash counts by its value date, and
+ * only up to `asOf`, so a period whose windows are still open shows what has come in so far.
+ * Without `from`, every invoice issued by `to`.
  */
-export async function collectedWithinRate(pool: Pool, asOf: IsoDate, days: number) {
+export async function collectedWithinRate(
+  pool: Pool,
+  asOf: IsoDate,
+  days: number,
+  period: { from: IsoDate | null; to: IsoDate } = { from: null, to: addDays(asOf, -days) },
+) {
   const { rows } = await pool.query<{ currency: string; invoiced: string; collected: string }>(
     `select i.currency, sum(i.amount)::text as invoiced,
             coalesce(sum((select sum(s.amount) from aging_settlements s
-                           where s.invoice_id = i.invoice_id and s.settled_date <= i.issue_date + $2::int)), 0)::text as collected
+                           where s.invoice_id = i.invoice_id and s.kind = 'PAYMENT'
+                             and s.settled_date <= least(i.issue_date + $2::int, $1::date))), 0)::text as collected
        from aging_invoices i
-      where i.issue_date <= $1::date - $2::int
+      where i.issue_date <= least($4::date, $1::date) and ($3::date is null or i.issue_date >= $3::date)
       group by i.currency order by i.currency`,
-    [asOf, days],
+    [asOf, days, period.from, period.to],
   );
   return rows.map((r) => {
     const invoiced = Number(r.invoiced);
@@ -282,6 +313,8 @@ export async function collectedWithinRate(pool: Pool, asOf: IsoDate, days: numbe
     return {
       asOf,
       currency: r.currency,
+      from: period.from,
+      to: period.to,
       withinDays: days,
       invoiced,
       collected,
@@ -294,22 +327,31 @@ export async function collectedWithinRate(pool: Pool, asOf: IsoDate, days: numbe
 export async function topOverdueCustomers(pool: Pool, asOf: IsoDate, limit: number) {
   const { rows } = await pool.query<Record<string, string | null>>(
     `with outstanding as (${OUTSTANDING})
-     select o.currency, o.customer_id, c.name, c.tier, c.industry, c.region, c.sales_owner,
-            sum(o.open)::text as overdue, count(*)::text as invoices, max($1::date - o.due_date)::text as oldest_days
-       from outstanding o left join customer_dimensions c using (customer_id)
-      where o.open > 0 and o.due_date < $1::date
-      group by 1, 2, 3, 4, 5, 6, 7
-      order by sum(o.open) desc, o.customer_id limit $2`,
+     , top as (
+       select o.currency, o.customer_id, sum(o.open) as overdue, count(*) as invoices,
+              max($1::date - o.due_date) as oldest_days
+         from outstanding o
+        where o.open > 0 and o.due_date < $1::date
+        group by 1, 2
+        order by sum(o.open) desc, o.customer_id limit $2)
+     select t.currency, t.customer_id, c.name,
+            ${attributeAsOf('tier', 't.customer_id', 'c.tier')} as tier,
+            ${attributeAsOf('industry', 't.customer_id', 'c.industry')} as industry,
+            ${attributeAsOf('region', 't.customer_id', 'c.region')} as region,
+            ${attributeAsOf('salesOwner', 't.customer_id', 'c.sales_owner')} as sales_owner,
+            t.overdue::text as overdue, t.invoices::text as invoices, t.oldest_days::text as oldest_days
+       from top t left join customer_dimensions c using (customer_id)
+      order by t.overdue desc, t.customer_id`,
     [asOf, limit],
   );
   return rows.map((r) => ({
     currency: r.currency!,
     customerId: r.customer_id!,
-    name: r.name,
-    tier: r.tier,
-    industry: r.industry,
-    region: r.region,
-    salesOwner: r.sales_owner,
+    name: r.name ?? null,
+    tier: r.tier ?? null,
+    industry: r.industry ?? null,
+    region: r.region ?? null,
+    salesOwner: r.sales_owner ?? null,
     overdue: Number(r.overdue),
     invoices: Number(r.invoices),
     oldestDaysOverdue: Number(r.oldest_days),

@@ -1,7 +1,20 @@
 import { IsoDate } from '@ar/contracts';
+import { addDays } from '@ar/kernel';
 import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { collectionKpisAsOf } from '../collection-kpis/query';
+import { NAMED_PERIOD, periodDates } from '../collection-rate/period';
+import {
+  AgingView,
+  CeiView,
+  CollectionKpisView,
+  CollectionRateView,
+  DsoView,
+  OverdueRateTrendView,
+  OverdueRateView,
+  SalesOwnersView,
+  TopOverdueCustomersView,
+} from '../kpi-definitions';
 import { collectionAchievementBySalesOwner } from '../sales-kpis/collection-achievement';
 import { configuredAgingBuckets } from './buckets';
 import {
@@ -16,31 +29,33 @@ import {
   topOverdueCustomers,
 } from './query';
 
-const AgingBucketView = z.object({
-  bucket: z.string(),
-  fromDays: z.number().int().nullable(),
-  toDays: z.number().int().nullable(),
-  amount: z.number().int(),
-  count: z.number().int(),
-});
-const AgingView = z.object({
-  asOf: IsoDate,
-  reports: z.array(
-    z.object({
-      asOf: IsoDate,
-      currency: z.string(),
-      group: z.string().nullable(),
-      total: z.object({ amount: z.number().int(), count: z.number().int() }),
-      buckets: z.array(AgingBucketView),
-    }),
-  ),
-});
-
 /** A period of business dates, `from` to `to` inclusive. */
 const PeriodQuery = z
   .object({ from: IsoDate, to: IsoDate })
   .strict()
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
+/** The collection rate's period: from/to, or a named one, never both; from not after to. */
+const CollectionRateQuery = z
+  .object({
+    asOf: IsoDate.optional(),
+    days: z.coerce.number().int().min(1).max(365).default(60),
+    from: IsoDate.optional(),
+    to: IsoDate.optional(),
+    period: z
+      .string()
+      .regex(NAMED_PERIOD, 'a year (2026), a quarter (2026-Q1) or a month (2026-03)')
+      .optional(),
+  })
+  .strict()
+  .refine((q) => !(q.period && (q.from || q.to)), {
+    message: 'give either a period or from/to, not both',
+    path: ['period'],
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
 
 export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   const buckets = configuredAgingBuckets();
@@ -77,6 +92,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       schema: {
         summary: 'Overdue rate as of a date, by amount and by count, per currency',
         querystring: z.object({ asOf: IsoDate.optional() }).strict(),
+        response: { 200: OverdueRateView },
       },
     },
     async (request) => {
@@ -94,6 +110,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
           message: 'at most 400 days at a time',
           path: ['to'],
         }),
+        response: { 200: OverdueRateTrendView },
       },
     },
     async (request) => ({ series: await overdueRateTrend(ctx.pool, request.query.from, request.query.to) }),
@@ -105,6 +122,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       schema: {
         summary: 'Collection effectiveness index for a period (percent)',
         querystring: PeriodQuery,
+        response: { 200: CeiView },
       },
     },
     async (request) => ({ cei: await ceiForPeriod(ctx.pool, request.query.from, request.query.to) }),
@@ -114,15 +132,20 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     '/reports/collection-rate',
     {
       schema: {
-        summary: 'Share of invoiced principal collected within N days of issue (default 60)',
-        querystring: z
-          .object({ asOf: IsoDate.optional(), days: z.coerce.number().int().min(1).max(365).default(60) })
-          .strict(),
+        summary: 'The 60-day collection rate: cash received within N days of issue / invoiced, for a period',
+        description:
+          'The invoices of a period (from/to, or a named period: 2026, 2026-Q1, 2026-03); cash only (payments by value date), counted up to asOf. Without a period: every invoice whose N days are over by asOf; from alone runs to asOf.',
+        querystring: CollectionRateQuery,
+        response: { 200: CollectionRateView },
       },
     },
     async (request) => {
-      const asOf = request.query.asOf ?? ctx.clock.today();
-      return { rates: await collectedWithinRate(ctx.pool, asOf, request.query.days) };
+      const { asOf: asked, days, period, from, to } = request.query;
+      const asOf = asked ?? ctx.clock.today();
+      const dates = period
+        ? periodDates(period)
+        : { from: from ?? null, to: to ?? (from ? asOf : addDays(asOf, -days)) };
+      return { rates: await collectedWithinRate(ctx.pool, asOf, days, dates) };
     },
   );
 
@@ -132,6 +155,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       schema: {
         summary: 'Collection conversion rate, automated-reminder share and promise-kept rate as of a date',
         querystring: z.object({ asOf: IsoDate.optional() }).strict(),
+        response: { 200: CollectionKpisView },
       },
     },
     async (request) => collectionKpisAsOf(ctx.pool, request.query.asOf ?? ctx.clock.today()),
@@ -145,6 +169,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
         querystring: z
           .object({ asOf: IsoDate.optional(), days: z.coerce.number().int().min(1).max(365).default(90) })
           .strict(),
+        response: { 200: DsoView },
       },
     },
     async (request) => {
@@ -161,6 +186,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
         querystring: z
           .object({ asOf: IsoDate.optional(), limit: z.coerce.number().int().min(1).max(100).default(10) })
           .strict(),
+        response: { 200: TopOverdueCustomersView },
       },
     },
     async (request) => {
@@ -176,6 +202,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
         summary:
           'Collection achievement per sales owner for a period, with early collection and 91+ days overdue',
         querystring: PeriodQuery,
+        response: { 200: SalesOwnersView },
       },
     },
     async (request) => ({

@@ -9,14 +9,29 @@ import { shareOf } from '../share';
  *   (automatic messages plus the calls, visits and emails people recorded);
  * - promise-kept rate: promises kept / promises settled (kept + broken).
  * Each event counts on its business date, so a past date's figures stay as they were.
+ *
+ * A case opened for an invoice that, by value dating, was never overdue - every `PaymentOverdue`
+ * of it withdrawn (`PaymentOverdueWithdrawn`: the payment had arrived in time, recorded later) -
+ * was no collection case: it counts neither as opened nor as closed by payment, on any date.
+ * Its messages were sent all the same, so they still count as contacts.
  */
 export async function collectionKpisAsOf(pool: Pool, asOf: IsoDate) {
   const { rows } = await pool.query<Record<string, string>>(
-    `with dated as (
+    `with thresholds as (
+       select data->>'invoiceId' as invoice_id, data->>'threshold' as threshold, data->>'overdueDate' as overdue_date,
+              count(*) filter (where event_type = 'PaymentOverdue') as reached,
+              count(*) filter (where event_type = 'PaymentOverdueWithdrawn') as withdrawn
+         from events where event_type in ('PaymentOverdue', 'PaymentOverdueWithdrawn') group by 1, 2, 3),
+     never_overdue as (
+       select invoice_id from thresholds group by 1
+       having sum(withdrawn) > 0 and bool_and(reached <= withdrawn)),
+     dated as (
        select event_type, data,
               coalesce(data->>'openedDate', data->>'sentDate', data->>'detectedDate', data->>'date')::date as day
          from events
-        where event_type in ('CaseOpened', 'CaseClosed', 'ReminderSent', 'CollectionActionRecorded', 'PromiseKept', 'PromiseBroken'))
+        where event_type in ('CaseOpened', 'CaseClosed', 'ReminderSent', 'CollectionActionRecorded', 'PromiseKept', 'PromiseBroken')
+          and not (event_type in ('CaseOpened', 'CaseClosed')
+                   and data->>'invoiceId' in (select invoice_id from never_overdue)))
      select count(*) filter (where event_type = 'CaseOpened')::text as opened,
             count(*) filter (where event_type = 'CaseClosed' and data->>'outcome' = 'PAID')::text as closed_paid,
             count(*) filter (where event_type = 'ReminderSent')::text as automatic,
