@@ -8,7 +8,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import { createMissingTopics, DEFAULT_KAFKA_SETTINGS, type KafkaSettings, topicSpec } from './kafka-topics';
+import { DEFAULT_KAFKA_SETTINGS, ensureTopicsOnce, type KafkaSettings } from './kafka-topics';
 import type {
   BusMessage,
   BusSubscription,
@@ -112,23 +112,13 @@ export class KafkaBus implements MessageBus {
    * (services cold-starting together all do this).
    */
   async ensureTopics(topics: string[]): Promise<void> {
-    const missing = [...new Set(topics)].filter((t) => !this.knownTopics.has(t));
-    if (missing.length === 0) return;
-    const outcomes = await createMissingTopics(
-      await this.getAdmin(),
-      missing.map((t) => topicSpec(t, this.settings)),
-      { logger: this.options.logger },
+    await ensureTopicsOnce(
+      topics,
+      this.knownTopics,
+      () => this.getAdmin(),
+      this.settings,
+      this.options.logger,
     );
-    for (const [topic, outcome] of outcomes) {
-      if (outcome === 'created') {
-        const { partitions, replicationFactor, minInsyncReplicas } = this.settings;
-        this.options.logger.info(
-          { topic, partitions, replicationFactor, minInsyncReplicas },
-          'topic created',
-        );
-      }
-    }
-    for (const t of missing) this.knownTopics.add(t);
   }
 
   async publish(topic: string, messages: BusMessage[]): Promise<void> {

@@ -283,3 +283,28 @@ export function topicDifferences(spec: TopicSpec, state: TopicState): string[] {
   }
   return differences;
 }
+
+/**
+ * A bus's topics made on first use: those not yet known to exist are created (or found) with the
+ * bus's settings, each creation logged, then remembered in `known` so later calls cost nothing.
+ */
+export async function ensureTopicsOnce(
+  topics: string[],
+  known: Set<string>,
+  admin: () => Promise<TopicAdmin> | TopicAdmin,
+  settings: KafkaSettings,
+  logger: Logger,
+): Promise<void> {
+  const missing = [...new Set(topics)].filter((t) => !known.has(t));
+  if (missing.length === 0) return;
+  const outcomes = await createMissingTopics(
+    await admin(),
+    missing.map((t) => topicSpec(t, settings)),
+    { logger },
+  );
+  const { partitions, replicationFactor, minInsyncReplicas } = settings;
+  for (const [topic, outcome] of outcomes)
+    if (outcome === 'created')
+      logger.info({ topic, partitions, replicationFactor, minInsyncReplicas }, 'topic created');
+  for (const t of missing) known.add(t);
+}

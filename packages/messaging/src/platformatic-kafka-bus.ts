@@ -17,11 +17,10 @@ import {
 import type { Logger } from 'pino';
 import type { KafkaBusOptions } from './kafka-bus';
 import {
-  createMissingTopics,
   DEFAULT_KAFKA_SETTINGS,
+  ensureTopicsOnce,
   type KafkaSettings,
   type TopicAdmin,
-  topicSpec,
 } from './kafka-topics';
 import type {
   BusMessage,
@@ -128,23 +127,13 @@ export class PlatformaticKafkaBus implements MessageBus {
    * its leaders; another process creating the same topic at the same moment is no error.
    */
   async ensureTopics(topics: string[]): Promise<void> {
-    const missing = [...new Set(topics)].filter((t) => !this.knownTopics.has(t));
-    if (missing.length === 0) return;
-    const outcomes = await createMissingTopics(
-      topicAdmin(this.getAdmin()),
-      missing.map((t) => topicSpec(t, this.settings)),
-      { logger: this.options.logger },
+    await ensureTopicsOnce(
+      topics,
+      this.knownTopics,
+      () => topicAdmin(this.getAdmin()),
+      this.settings,
+      this.options.logger,
     );
-    for (const [topic, outcome] of outcomes) {
-      if (outcome === 'created') {
-        const { partitions, replicationFactor, minInsyncReplicas } = this.settings;
-        this.options.logger.info(
-          { topic, partitions, replicationFactor, minInsyncReplicas },
-          'topic created',
-        );
-      }
-    }
-    for (const t of missing) this.knownTopics.add(t);
   }
 
   async publish(topic: string, messages: BusMessage[]): Promise<void> {
