@@ -69,37 +69,57 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
       });
       expect(registered.status).toBe(201);
     }
+    // The book is generated first, then recorded day by day as the business clock reaches each
+    // fact's date: money received may not be recorded before it arrived (422 DATE_IN_FUTURE).
     const random = prng(42);
+    const facts: { day: string; order: number; path: string; body: Record<string, unknown> }[] = [];
+    const isoDay = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString().slice(0, 10);
     for (let i = 0; i < 60; i++) {
       const issueDay = 1 + Math.floor(random() * 80);
-      const issueDate = new Date(Date.UTC(2026, 0, issueDay)).toISOString().slice(0, 10);
-      const dueDate = new Date(Date.UTC(2026, 0, issueDay + 15 + Math.floor(random() * 45)))
-        .toISOString()
-        .slice(0, 10);
+      const issueDate = isoDay(issueDay);
+      const dueDate = isoDay(issueDay + 15 + Math.floor(random() * 45));
       const customerId = customers[i % 3]![0]!;
       const amount = 10_000 + Math.floor(random() * 990_000);
-      await call(invoicing, 'POST', '/invoices', {
-        invoiceId: `R-${i}`,
-        customerId,
-        amount,
-        currency: 'CNY',
-        issueDate,
-        dueDate,
-        lateFeeTerms: null,
+      facts.push({
+        day: issueDate,
+        order: 0,
+        path: '/invoices',
+        body: {
+          invoiceId: `R-${i}`,
+          customerId,
+          amount,
+          currency: 'CNY',
+          issueDate,
+          dueDate,
+          lateFeeTerms: null,
+        },
       });
       if (random() < 0.5) {
-        const paidDay = issueDay + Math.floor(random() * 90);
-        const receivedDate = new Date(Date.UTC(2026, 0, paidDay)).toISOString().slice(0, 10);
+        const receivedDate = isoDay(issueDay + Math.floor(random() * 90));
         const part = random() < 0.5 ? amount : Math.floor(amount / 2);
-        await call(invoicing, 'POST', '/payments', {
-          customerId,
-          amount: part,
-          currency: 'CNY',
-          channel: 'BANK_TRANSFER',
-          receivedDate,
-          remittance: [{ invoiceId: `R-${i}`, amount: part }],
+        facts.push({
+          day: receivedDate,
+          order: 1,
+          path: '/payments',
+          body: {
+            customerId,
+            amount: part,
+            currency: 'CNY',
+            channel: 'BANK_TRANSFER',
+            receivedDate,
+            remittance: [{ invoiceId: `R-${i}`, amount: part }],
+          },
         });
       }
+    }
+    facts.sort((a, b) => a.day.localeCompare(b.day) || a.order - b.order);
+    for (const fact of facts) {
+      if (fact.day > clock.today()) {
+        // A day's facts reach reporting long before the next morning's snapshot; so here too.
+        for (const s of services) await s.caughtUp();
+        await clock.advanceTo(fact.day);
+      }
+      expect((await call(invoicing, 'POST', fact.path, fact.body)).status).toBe(201);
     }
     for (const s of services) await s.caughtUp();
   });
@@ -246,14 +266,15 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
     const account = (await call(invoicing, 'GET', '/customers/C-A/account')).body;
     const target = account.openInvoices[0].invoiceId;
     const owed = (await call(invoicing, 'GET', `/invoices/${target}`)).body.open.total;
-    await call(invoicing, 'POST', '/payments', {
+    const paid = await call(invoicing, 'POST', '/payments', {
       customerId: 'C-A',
       amount: owed,
       currency: 'CNY',
       channel: 'ONLINE',
-      receivedDate: '2026-06-01',
+      receivedDate: clock.today(),
       remittance: [{ invoiceId: target }],
     });
+    expect(paid.status).toBe(201);
     for (const s of services) await s.caughtUp();
     expect(await get(`/reports/aging?asOf=${asOf}`)).toEqual(before);
     expect((await get('/reports/aging?asOf=2026-06-30')).reports[0].total.amount).toBe(open - owed);
@@ -331,18 +352,22 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
 
   it('publishes a daily KPI snapshot for BI with the figures the REST reports give for that day', async () => {
     const kpiTopic = reporting.ctx.topics.reportingKpis;
-    expect((await call(reporting, 'PUT', '/admin/clock', { today: '2026-03-16' })).status).toBe(200);
+    // The clock walked day by day from 2026-01-02 while the book was recorded: one snapshot per
+    // day it left behind, each day once.
+    expect(clock.today() > asOf).toBe(true);
     for (const s of services) await s.caughtUp();
     const published = await eventually(
       async () => {
         const messages = bus.retained.get(kpiTopic) ?? [];
-        return messages.length >= 74 ? messages : undefined;
+        return messages.some((m) => JSON.parse(String(m.value)).day === asOf) ? messages : undefined;
       },
       30_000,
       'daily KPI snapshots on the topic',
     );
     const days = published.map((m) => JSON.parse(String(m.value)).day);
     expect(new Set(days).size).toBe(days.length);
+    for (let d = Date.UTC(2026, 0, 2); d <= Date.parse(asOf); d += 86_400_000)
+      expect(days).toContain(new Date(d).toISOString().slice(0, 10));
     const last = published.find((m) => JSON.parse(String(m.value)).day === asOf)!;
     expect(last.key).toBe(asOf);
     const snapshot = JSON.parse(String(last.value));
