@@ -82,6 +82,21 @@ describe('alerts and dashboard as code', () => {
     expect(await promtool('check', 'rules', join(dir, 'dashboard.yml'))).toContain('SUCCESS');
   });
 
+  it('every alert links to its section of the runbook', () => {
+    const alerts = readFileSync(join(here, 'alerts.yml'), 'utf8');
+    const names = [...alerts.matchAll(/- alert: (\w+)/g)].map((m) => m[1]!);
+    const anchors = new Set(
+      [...readFileSync(join(here, '..', '..', 'docs', 'runbook.md'), 'utf8').matchAll(/^### (\w+)$/gm)].map(
+        (m) => m[1]!.toLowerCase(),
+      ),
+    );
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      expect(alerts).toContain(`runbook_url: "docs/runbook.md#${name.toLowerCase()}"`);
+      expect({ name, inRunbook: anchors.has(name.toLowerCase()) }).toEqual({ name, inRunbook: true });
+    }
+  });
+
   it('the alerts and the dashboard name only metrics the services expose', async () => {
     const names = await exposedNames();
     const used = new Set(
