@@ -7,13 +7,29 @@ import { onCreditEvent } from './reactions/on-credit-event';
 import { onMilestoneInvoice } from './reactions/on-milestone-invoice';
 import { httpCreditPort } from './signing/credit-port';
 
+/** Credit-scoring's port when nothing moves it (its ServiceDefinition's defaultPort). */
+const CREDIT_SCORING_DEFAULT_PORT = 4101;
+
 const ContractEnv = z.object({
-  CREDIT_SCORING_URL: z
-    .string()
-    .url()
-    .default('http://127.0.0.1:4101')
-    .describe('where credit checks are asked'),
+  CREDIT_SCORING_URL: z.string().url().optional().describe('where credit checks are asked'),
+  CREDIT_SCORING_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(CREDIT_SCORING_DEFAULT_PORT)
+    .describe("credit-scoring's port on this machine (the embedded mode runs it there)"),
 });
+
+/**
+ * Where contract asks credit-scoring's credit checks: CREDIT_SCORING_URL when given; otherwise
+ * credit-scoring on this machine at the port it is configured with (CREDIT_SCORING_PORT, as
+ * `pnpm start` runs it with moved ports), 4101 by default.
+ */
+export function creditScoringUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const config = loadConfig(ContractEnv, env);
+  return config.CREDIT_SCORING_URL ?? `http://127.0.0.1:${config.CREDIT_SCORING_PORT}`;
+}
 
 export const contractService: ServiceDefinition = {
   name: 'contract',
@@ -25,9 +41,7 @@ export const contractService: ServiceDefinition = {
   migrations: contractMigrations,
   inlineProjections: [contractsByCustomer],
   routes(app, ctx) {
-    const credit = httpCreditPort(
-      process.env.CREDIT_SCORING_URL ?? loadConfig(ContractEnv).CREDIT_SCORING_URL,
-    );
+    const credit = httpCreditPort(creditScoringUrl());
     contractRoutes(app, ctx, contractHandler(ctx), credit);
   },
   consumers(ctx) {
