@@ -6,6 +6,7 @@ export * from './credit/events.v1';
 export * from './credit/rest.v1';
 export * from './envelope';
 export * from './invoicing/events.v1';
+export * from './invoicing/plan.v1';
 export * from './invoicing/rest.v1';
 export * from './invoicing/terms.v1';
 export * from './primitives';

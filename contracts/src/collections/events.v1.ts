@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from '../invoicing/plan.v1';
 import { CurrencyCode, EntityId, IsoDate } from '../primitives';
 
 /** Public events of the collections service on `ar.collections.events.v1`. */
@@ -132,7 +133,10 @@ export const InstalmentPlanAgreedV1 = z
     ...CaseRef,
     planId: EntityId,
     instalments: z.array(z.object({ dueDate: IsoDate, amount: z.number().int().positive() })).min(1),
-    date: IsoDate,
+    fees: PlanFees.optional().describe('absent on plans agreed before fees could be included: INCLUDED'),
+    feeWaiver: FeeWaiverV1.optional(),
+    guarantee: PlanGuaranteeV1.optional(),
+    date: IsoDate.describe('the business date it was agreed'),
   })
   .describe('An instalment plan was agreed with the customer; invoicing applies it to the invoice.');
 export type InstalmentPlanAgreedV1 = z.infer<typeof InstalmentPlanAgreedV1>;

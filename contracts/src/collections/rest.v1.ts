@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlanTermsRequest, WAIVER_MESSAGE, waiverIsRecorded } from '../invoicing/plan.v1';
 import { EntityId, IsoDate, PositiveAmount } from '../primitives';
 import { DebtorType, OwnerRole } from './events.v1';
 
@@ -9,14 +10,12 @@ export const PromiseRequest = z
   .strict();
 export const DebtorTypeRequest = z.object({ debtorType: DebtorType, by: EntityId, reason: Text }).strict();
 export const CasePlanRequest = z
-  .object({
-    planId: EntityId,
-    instalments: z
-      .array(z.object({ dueDate: IsoDate, amount: PositiveAmount }).strict())
-      .min(1)
-      .max(120),
-  })
-  .strict();
+  .object(PlanTermsRequest)
+  .strict()
+  .refine(waiverIsRecorded, WAIVER_MESSAGE)
+  .describe(
+    "The instalments add up to what is open today (GET /cases/:id `open`): principal and fees, or the principal alone with fees WAIVED by a recorded decision; each instalment's date on or after today, in order",
+  );
 export const ActionRequest = z
   .object({
     kind: z.enum(['CALL', 'VISIT', 'EMAIL', 'NOTE']),

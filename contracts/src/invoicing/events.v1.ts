@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CurrencyCode, EntityId, IsoDate, NonNegativeMinorUnits, PositiveMinorUnits } from '../primitives';
+import { AppliedInstalmentV1, FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from './plan.v1';
 import { DiscountTermsV1, LateFeeTermsV1 } from './terms.v1';
 
 /** Public events of the invoicing service on `ar.invoicing.events.v1`. Amounts in minor units. */
@@ -178,9 +179,36 @@ export const PaymentReallocatedV1 = z
 export type PaymentReallocatedV1 = z.infer<typeof PaymentReallocatedV1>;
 
 export const InstalmentPlanAppliedV1 = z
-  .object({ ...InvoiceRef, planId: EntityId, instalments: z.array(InstalmentV1).min(1) })
-  .describe("The invoice's unpaid principal is now due in these instalments; the overdue clock restarts.");
+  .object({
+    ...InvoiceRef,
+    planId: EntityId,
+    instalments: z.array(AppliedInstalmentV1).min(1),
+    agreedDate: IsoDate.optional().describe(
+      'the business date the plan was agreed and takes effect (absent on plans applied before it was recorded)',
+    ),
+    fees: z
+      .object({ mode: PlanFees, interest: NonNegativeMinorUnits, penalty: NonNegativeMinorUnits })
+      .optional()
+      .describe('the fees open on the agreement date: included in the instalments, or waived'),
+    guarantee: PlanGuaranteeV1.optional(),
+  })
+  .describe(
+    "What is open on the agreement date is now due in these instalments (each instalment's principal ages from its own date); the overdue clock restarts.",
+  );
 export type InstalmentPlanAppliedV1 = z.infer<typeof InstalmentPlanAppliedV1>;
+
+export const LateFeesWaivedV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    interest: NonNegativeMinorUnits,
+    penalty: NonNegativeMinorUnits,
+    planId: EntityId.optional().describe('the instalment plan the waiver was agreed with'),
+    waiver: FeeWaiverV1,
+    date: IsoDate,
+  })
+  .describe('The late fees open on the date are waived by a recorded decision; they are no longer owed.');
+export type LateFeesWaivedV1 = z.infer<typeof LateFeesWaivedV1>;
 
 export const CreditNoteIssuedV1 = z
   .object({
@@ -251,6 +279,7 @@ export const InvoicingEventsV1 = {
   PaymentOverdueWithdrawn: PaymentOverdueWithdrawnV1,
   PaymentReallocated: PaymentReallocatedV1,
   InstalmentPlanApplied: InstalmentPlanAppliedV1,
+  LateFeesWaived: LateFeesWaivedV1,
   CreditNoteIssued: CreditNoteIssuedV1,
   InvoiceFullyCredited: InvoiceFullyCreditedV1,
   InvoiceDisputed: InvoiceDisputedV1,

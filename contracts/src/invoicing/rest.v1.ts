@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CurrencyCode, EntityId, IsoDate, MinorUnits, PositiveAmount } from '../primitives';
-import { InstalmentV1, PaymentChannel } from './events.v1';
+import { InstalmentPlanAppliedV1, InstalmentV1, PaymentChannel } from './events.v1';
+import { PlanTermsRequest, WAIVER_MESSAGE, waiverIsRecorded } from './plan.v1';
 import { DiscountTermsV1, LateFeeTermsV1 } from './terms.v1';
 
 const Text = z.string().trim().min(1, 'must not be empty').max(500);
@@ -46,19 +47,23 @@ export const InvoiceView = z.object({
   factorId: EntityId.optional(),
   lateFeeTerms: LateFeeTermsV1.optional(),
   discountTerms: DiscountTermsV1.optional(),
+  plan: InstalmentPlanAppliedV1.pick({
+    planId: true,
+    instalments: true,
+    agreedDate: true,
+    fees: true,
+    guarantee: true,
+  })
+    .optional()
+    .describe('the instalment plan in force: what the customer pays on each date'),
   version: z.number().int(),
 });
 export type InvoiceView = z.infer<typeof InvoiceView>;
 
 export const InstalmentPlanRequest = z
-  .object({
-    planId: EntityId,
-    instalments: z
-      .array(z.object({ dueDate: IsoDate, amount: PositiveAmount }))
-      .min(1)
-      .max(120),
-  })
-  .strict();
+  .object({ ...PlanTermsRequest, date: OptionalDate.describe('the agreement date; today when absent') })
+  .strict()
+  .refine(waiverIsRecorded, WAIVER_MESSAGE);
 export const CreditNoteRequest = z
   .object({ creditNoteId: EntityId, amount: PositiveAmount, reason: Text, issueDate: OptionalDate })
   .strict();

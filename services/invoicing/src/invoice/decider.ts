@@ -1,4 +1,4 @@
-import type { InstalmentV1, InvoiceIssuedV1 } from '@ar/contracts';
+import type { InvoiceIssuedV1 } from '@ar/contracts';
 import {
   type Command,
   type Decider,
@@ -9,6 +9,7 @@ import {
   StateConflict,
   sameFacts,
 } from '@ar/kernel';
+import { applyInstalmentPlan, type PlanTerms } from './instalment-plan';
 import {
   amountToSettle,
   assessOverdue,
@@ -35,7 +36,7 @@ export type InvoiceCommand =
   | Command<'IssueInvoice', InvoiceIssuedV1>
   | Command<'AssessOverdue', { asOf: IsoDate }>
   | Command<'AllocatePayment', { paymentId: string; amount: number; currency: string; paymentDate: IsoDate }>
-  | Command<'ApplyInstalmentPlan', { planId: string; instalments: InstalmentV1[] }>
+  | Command<'ApplyInstalmentPlan', PlanTerms>
   | Command<'IssueCreditNote', { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate }>
   | Command<'DisputeInvoice', { reason: string; date: IsoDate }>
   | Command<'ResolveDispute', { resolution: string; date: IsoDate }>
@@ -206,35 +207,6 @@ function allocatePayment(
   );
 }
 
-function applyInstalmentPlan(
-  state: InvoiceState,
-  planId: string,
-  instalments: InstalmentV1[],
-): InvoiceEvent[] {
-  const invoice = openInvoice(state, 'apply an instalment plan');
-  if (invoice.planId === planId) return [];
-  const total = instalments.reduce((sum, i) => sum + i.amount, 0);
-  if (total !== invoice.principalOpen) {
-    throw new RuleViolation(
-      'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
-      `instalments add up to ${total}, the unpaid principal is ${invoice.principalOpen}`,
-      'instalments',
-    );
-  }
-  instalments.forEach((instalment, i) => {
-    const before = instalments[i - 1];
-    if (before && instalment.dueDate <= before.dueDate) {
-      throw new RuleViolation(
-        'INSTALMENTS_OUT_OF_ORDER',
-        `instalment ${i + 1} is due ${instalment.dueDate}, not after instalment ${i} (${before.dueDate})`,
-        `instalments.${i}.dueDate`,
-      );
-    }
-  });
-  const { invoiceId, customerId } = invoice.issued;
-  return [{ type: 'InstalmentPlanApplied', data: { invoiceId, customerId, planId, instalments } }];
-}
-
 function issueCreditNote(
   state: InvoiceState,
   note: { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate },
@@ -281,8 +253,12 @@ export function invoiceDecider(
           return isIssued(state) ? assessOverdue(state, command.data.asOf, policy) : [];
         case 'AllocatePayment':
           return allocatePayment(state, command.data, policy);
-        case 'ApplyInstalmentPlan':
-          return applyInstalmentPlan(state, command.data.planId, command.data.instalments);
+        case 'ApplyInstalmentPlan': {
+          const invoice = openInvoice(state, 'apply an instalment plan');
+          // The same plan again (a retry, a redelivered agreement) changes nothing.
+          if (invoice.planId === command.data.planId) return [];
+          return applyInstalmentPlan(invoice, command.data, policy);
+        }
         case 'IssueCreditNote':
           return issueCreditNote(state, command.data, policy);
         case 'DisputeInvoice': {

@@ -300,6 +300,8 @@ describe('instalment plans', () => {
       { dueDate: '2026-03-31', amount: 500_000 },
       { dueDate: '2026-04-30', amount: 500_000 },
     ],
+    date: overdueDay(5),
+    fees: 'INCLUDED' as const,
   };
 
   it('replaces the due date with the instalments and restarts the overdue clock', () => {
@@ -317,17 +319,20 @@ describe('instalment plans', () => {
       [1, '2026-01-31', 1_000_000],
       [1, '2026-03-31', 500_000],
     ]);
-    expect(state).toMatchObject({ schedule: plan.instalments, planId: 'PLAN-1' });
+    expect(state).toMatchObject({
+      schedule: plan.instalments.map((i) => ({ dueDate: i.dueDate, amount: i.amount })),
+      planId: 'PLAN-1',
+    });
   });
 
-  it('refuses a plan whose instalments do not add up to the unpaid principal', () => {
+  it('refuses a plan whose instalments do not add up to what is open', () => {
     spec
       .given([issued])
       .when({
         type: 'ApplyInstalmentPlan',
         data: { ...plan, instalments: [{ dueDate: '2026-03-31', amount: 1 }] },
       })
-      .thenThrows(RuleViolation, /add up to 1, the unpaid principal is 1000000/);
+      .thenThrows(RuleViolation, /add up to 1; open on 2026-02-05: 1000000 \(principal 1000000/);
   });
 });
 

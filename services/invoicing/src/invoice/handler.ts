@@ -28,6 +28,17 @@ export function invoiceView(state: InvoiceState, version: number): InvoiceView {
     factorId: state.factor?.factorId,
     lateFeeTerms: issued.lateFeeTerms,
     discountTerms: issued.discountTerms,
+    ...(state.plan
+      ? {
+          plan: {
+            planId: state.plan.planId,
+            agreedDate: state.plan.agreedDate,
+            instalments: state.plan.instalments,
+            fees: state.plan.fees,
+            guarantee: state.plan.guarantee,
+          },
+        }
+      : {}),
     version,
   };
 }

@@ -136,11 +136,11 @@ export function invoiceRoutes(
 
   action(
     'instalment-plans',
-    'Replace the due date with instalments (agreed in collections)',
+    'Replace the due date with instalments (agreed in collections): they add up to what is open on the agreement date, fees included, or the principal with fees WAIVED by a recorded decision',
     InstalmentPlanRequest,
     (b) => ({
       type: 'ApplyInstalmentPlan',
-      data: b,
+      data: { ...b, date: happenedBy(b.date, today(), 'date', 'a plan agreement') },
     }),
   );
   action('credit-notes', 'Issue a credit note against the invoice', CreditNoteRequest, (b) => ({

@@ -13,6 +13,7 @@ import type {
   InvoiceWrittenOffV1,
   LateFeeChargedV1,
   LateFeeReversedV1,
+  LateFeesWaivedV1,
   PaymentAllocatedV1,
   PaymentOverdueV1,
   PaymentOverdueWithdrawnV1,
@@ -31,6 +32,7 @@ export type InvoiceEvent =
   | DomainEvent<'PaymentOverdueWithdrawn', PaymentOverdueWithdrawnV1>
   | DomainEvent<'PaymentReallocated', PaymentReallocatedV1>
   | DomainEvent<'InstalmentPlanApplied', InstalmentPlanAppliedV1>
+  | DomainEvent<'LateFeesWaived', LateFeesWaivedV1>
   | DomainEvent<'CreditNoteIssued', CreditNoteIssuedV1>
   | DomainEvent<'InvoiceFullyCredited', InvoiceFullyCreditedV1>
   | DomainEvent<'InvoiceDisputed', InvoiceDisputedV1>
@@ -114,6 +116,8 @@ export interface Invoice {
   /** Why and when it was written off, for the same reason: a retry. */
   writtenOff: { reason: string; date: IsoDate } | undefined;
   planId: string | undefined;
+  /** The instalment plan in force, as applied (what the customer pays on each date). */
+  plan: InstalmentPlanAppliedV1 | undefined;
 }
 
 export type InvoiceState = { status: 'NONE' } | Invoice;
@@ -169,6 +173,7 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       creditNotes: {},
       writtenOff: undefined,
       planId: undefined,
+      plan: undefined,
     });
   }
   if (!isIssued(state)) return state;
@@ -259,16 +264,29 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
         : { ...state, charges, penaltyOpen: state.penaltyOpen - amount, penaltyCharged: false };
     }
     case 'InstalmentPlanApplied':
-      // The clock restarts on the new schedule; a penalty already charged is not charged again.
+      // The clock restarts on the new schedule of principal (fees open at the agreement are
+      // cleared first, so an instalment's principal is what it leaves once they are covered);
+      // a penalty already charged is not charged again.
       return startEpoch({
         ...state,
-        schedule: event.data.instalments,
+        schedule: event.data.instalments
+          .map((i) => ({ dueDate: i.dueDate, amount: i.principal ?? i.amount }))
+          // An instalment that only covers fees has no principal to fall due (the last is kept: the final date).
+          .filter((i, n, all) => i.amount > 0 || n === all.length - 1),
         reductions: [],
         overdueThresholdsReached: [],
         overdue: [],
         allocations: [],
         planId: event.data.planId,
+        plan: event.data,
       });
+    case 'LateFeesWaived':
+      // Waived, not reversed: the fees were due; a recorded decision forgoes them.
+      return {
+        ...state,
+        interestOpen: state.interestOpen - event.data.interest,
+        penaltyOpen: state.penaltyOpen - event.data.penalty,
+      };
     case 'CreditNoteIssued': {
       const { creditNoteId, issueDate, amount, reason } = event.data;
       return {

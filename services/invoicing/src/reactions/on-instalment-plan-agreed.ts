@@ -13,7 +13,17 @@ export async function onInstalmentPlanAgreed(
   const plan = InstalmentPlanAgreedV1.parse(event.data);
   await invoices.execute(
     plan.invoiceId,
-    { type: 'ApplyInstalmentPlan', data: { planId: plan.planId, instalments: plan.instalments } },
+    {
+      type: 'ApplyInstalmentPlan',
+      data: {
+        planId: plan.planId,
+        instalments: plan.instalments,
+        date: plan.date,
+        fees: plan.fees ?? 'INCLUDED',
+        feeWaiver: plan.feeWaiver,
+        guarantee: plan.guarantee,
+      },
+    },
     {
       tx: client,
       metadata: reactionMetadata(event),

@@ -1,0 +1,111 @@
+import type { FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from '@ar/contracts';
+import { type IsoDate, RuleViolation } from '@ar/kernel';
+import { invoiceAsOf, type OverduePolicy } from './overdue';
+import { evolveInvoice, type Invoice, type InvoiceEvent, totalOpen } from './state';
+
+/** What a person agreed: the instalments (what the customer pays on each date) and the fees' fate. */
+export interface PlanTerms {
+  planId: string;
+  instalments: { dueDate: IsoDate; amount: number }[];
+  /** The business date the plan was agreed: what is open is counted as of that day. */
+  date: IsoDate;
+  fees: PlanFees;
+  feeWaiver?: FeeWaiverV1 | undefined;
+  guarantee?: PlanGuaranteeV1 | undefined;
+}
+
+/**
+ * An instalment plan (DOMAIN.md §3) replaces the due date with several. It covers everything open
+ * on the day it is agreed - principal, interest and penalty - or the principal alone when the fees
+ * are waived by a recorded decision (`LateFeesWaived`, before the plan). A payment clears fees
+ * first (art. 561), so the first instalments carry the fees: each instalment's principal is what
+ * is left of it once the fees open are covered. The overdue clock then runs on those principal
+ * dates, so a customer who pays exactly each instalment on its date is never overdue and is
+ * charged nothing more; a missed instalment is overdue from its own date.
+ */
+export function applyInstalmentPlan(
+  invoice: Invoice,
+  plan: PlanTerms,
+  policy: OverduePolicy,
+): InvoiceEvent[] {
+  const { invoiceId, customerId, currency } = invoice.issued;
+  plan.instalments.forEach((instalment, i) => {
+    const before = plan.instalments[i - 1];
+    if (instalment.dueDate < plan.date) {
+      throw new RuleViolation(
+        'INSTALMENT_BEFORE_AGREEMENT',
+        `instalment ${i + 1} is due ${instalment.dueDate}, before the plan was agreed (${plan.date})`,
+        `instalments.${i}.dueDate`,
+      );
+    }
+    if (before && instalment.dueDate <= before.dueDate) {
+      throw new RuleViolation(
+        'INSTALMENTS_OUT_OF_ORDER',
+        `instalment ${i + 1} is due ${instalment.dueDate}, not after instalment ${i} (${before.dueDate})`,
+        `instalments.${i}.dueDate`,
+      );
+    }
+  });
+  if (plan.fees === 'WAIVED' && !plan.feeWaiver) {
+    throw new RuleViolation(
+      'FEE_WAIVER_NOT_RECORDED',
+      'waiving fees needs the recorded decision: who decided and why (feeWaiver)',
+      'feeWaiver',
+    );
+  }
+
+  // The invoice as it stands on the agreement date: fees up to that day are part of what is open.
+  const { events } = invoiceAsOf(invoice, plan.date, policy);
+  let current = events.reduce((s, e) => evolveInvoice(s, e) as Invoice, invoice);
+  const fees = { interest: current.interestOpen, penalty: current.penaltyOpen };
+  const openText = `open on ${plan.date}: ${totalOpen(current)} (principal ${current.principalOpen}, interest ${fees.interest}, penalty ${fees.penalty})`;
+
+  if (plan.fees === 'WAIVED' && fees.interest + fees.penalty > 0) {
+    const waived: InvoiceEvent = {
+      type: 'LateFeesWaived',
+      data: {
+        invoiceId,
+        customerId,
+        currency,
+        ...fees,
+        planId: plan.planId,
+        waiver: plan.feeWaiver!,
+        date: plan.date,
+      },
+    };
+    events.push(waived);
+    current = evolveInvoice(current, waived) as Invoice;
+  }
+
+  const total = plan.instalments.reduce((sum, i) => sum + i.amount, 0);
+  const owed = totalOpen(current);
+  if (total !== owed) {
+    const what = plan.fees === 'WAIVED' ? `; with fees waived the plan covers the principal, ${owed}` : '';
+    throw new RuleViolation(
+      'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
+      `instalments add up to ${total}; ${openText}${what}`,
+      'instalments',
+    );
+  }
+
+  // Fees first: each instalment's principal is what is left of it once the fees are covered.
+  let feesLeft = current.interestOpen + current.penaltyOpen;
+  const instalments = plan.instalments.map(({ dueDate, amount }) => {
+    const toFees = Math.min(amount, feesLeft);
+    feesLeft -= toFees;
+    return { dueDate, amount, principal: amount - toFees };
+  });
+  events.push({
+    type: 'InstalmentPlanApplied',
+    data: {
+      invoiceId,
+      customerId,
+      planId: plan.planId,
+      instalments,
+      agreedDate: plan.date,
+      fees: { mode: plan.fees, ...fees },
+      ...(plan.guarantee ? { guarantee: plan.guarantee } : {}),
+    },
+  });
+  return events;
+}

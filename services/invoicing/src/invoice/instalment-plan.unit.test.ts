@@ -1,0 +1,200 @@
+import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
+import { addDays, daysBetween, RuleViolation } from '@ar/kernel';
+import { deciderSpec } from '@ar/kernel/testing';
+import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
+
+/**
+ * Instalment plans (issue 14 item 4, DOMAIN.md §3): a plan covers what is open on the day it is
+ * agreed, fees included (or waived by a recorded decision), and a customer who pays exactly the
+ * agreed instalments on their dates is never overdue again.
+ */
+const decider = invoiceDecider();
+const spec = deciderSpec(decider);
+
+const invoice: InvoiceIssuedV1 = {
+  invoiceId: 'INV-P',
+  customerId: 'C-P',
+  amount: 1_000_000,
+  currency: 'CNY',
+  issueDate: '2026-01-02',
+  dueDate: '2026-01-31',
+  lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
+};
+const issued: InvoiceEvent = { type: 'InvoiceIssued', data: invoice };
+const agreed = addDays(invoice.dueDate, 40); // 2026-03-12, 40 days overdue
+
+/**
+ * What is open at the start of a day, counted the simplest way (the clause: 0.1% of the principal
+ * a day for each overdue day from the 16th that is over, 2% once on day 31): nothing paid yet.
+ */
+function openOn(day: string) {
+  const n = daysBetween(invoice.dueDate, day);
+  const interest = Math.max(0, n - 16) * (invoice.amount / 1000);
+  const penalty = n >= 31 ? (invoice.amount * 2) / 100 : 0;
+  return { principal: invoice.amount, interest, penalty, total: invoice.amount + interest + penalty };
+}
+
+function run(commands: InvoiceCommand[], given: InvoiceEvent[] = [issued]) {
+  let state: InvoiceState = given.reduce(decider.evolve, decider.initialState());
+  const produced: InvoiceEvent[] = [];
+  for (const command of commands) {
+    const next = decider.decide(command, state, new Date());
+    produced.push(...next);
+    state = next.reduce(decider.evolve, state);
+  }
+  return { state, produced };
+}
+const pay = (paymentId: string, amount: number, paymentDate: string): InvoiceCommand => ({
+  type: 'AllocatePayment',
+  data: { paymentId, amount, currency: 'CNY', paymentDate },
+});
+const assess = (asOf: string): InvoiceCommand => ({ type: 'AssessOverdue', data: { asOf } });
+const after = (events: InvoiceEvent[], type: InvoiceEvent['type']) =>
+  events.slice(events.findIndex((e) => e.type === type) + 1);
+
+/** Three equal instalments of `total` (the last takes the remainder), a month apart. */
+function threeInstalments(total: number) {
+  const each = Math.floor(total / 3);
+  return [
+    { dueDate: '2026-03-31', amount: each },
+    { dueDate: '2026-04-30', amount: each },
+    { dueDate: '2026-05-29', amount: total - 2 * each },
+  ];
+}
+
+const planWith = (
+  instalments: { dueDate: string; amount: number }[],
+  extra: object = {},
+): InvoiceCommand => ({
+  type: 'ApplyInstalmentPlan',
+  data: { planId: 'PLAN-1', instalments, date: agreed, fees: 'INCLUDED', ...extra },
+});
+
+describe('an instalment plan covers what is open, fees included', () => {
+  it('the independent count: 24 days of interest and the penalty are open on day 40', () => {
+    expect(openOn(agreed)).toEqual({
+      principal: 1_000_000,
+      interest: 24_000,
+      penalty: 20_000,
+      total: 1_044_000,
+    });
+  });
+
+  it('refuses a plan of the principal alone while fees are open, naming what is open on the agreement date', () => {
+    spec
+      .given([issued])
+      .when(planWith(threeInstalments(invoice.amount)))
+      .thenThrows(
+        RuleViolation,
+        /add up to 1000000; open on 2026-03-12: 1044000 \(principal 1000000, interest 24000, penalty 20000\)/,
+      );
+  });
+
+  it('a customer paying exactly the instalments on their dates is never overdue, charged nothing more, and pays on time', () => {
+    const open = openOn(agreed);
+    const instalments = threeInstalments(open.total);
+    const { produced, state } = run([
+      assess(agreed),
+      planWith(instalments),
+      ...instalments.flatMap((i, n) => [assess(i.dueDate), pay(`PAY-${n}`, i.amount, i.dueDate)]),
+      assess('2026-07-31'),
+    ]);
+    const applied = produced.find((e) => e.type === 'InstalmentPlanApplied');
+    // Fees are cleared first (art. 561): the first instalment carries them.
+    expect(applied?.data).toMatchObject({
+      agreedDate: agreed,
+      fees: { mode: 'INCLUDED', interest: open.interest, penalty: open.penalty },
+      instalments: instalments.map((i, n) => ({
+        ...i,
+        principal: n === 0 ? i.amount - open.interest - open.penalty : i.amount,
+      })),
+    });
+    const sincePlan = after(produced, 'InstalmentPlanApplied');
+    expect(sincePlan.filter((e) => ['PaymentOverdue', 'LateFeeCharged'].includes(e.type))).toEqual([]);
+    expect(sincePlan.find((e) => e.type === 'InvoicePaid')?.data).toMatchObject({
+      paidDate: '2026-05-29',
+      dueDate: '2026-05-29',
+      daysLate: 0,
+    });
+    expect(state).toMatchObject({ status: 'PAID', principalOpen: 0, interestOpen: 0, penaltyOpen: 0 });
+  });
+
+  it('brings the fees up to the agreement date itself, whether or not the overdue clock ran that day', () => {
+    const instalments = threeInstalments(openOn(agreed).total);
+    const withoutClock = run([planWith(instalments)]).produced;
+    expect(withoutClock.at(-1)?.type).toBe('InstalmentPlanApplied');
+    expect(withoutClock).toEqual(run([assess(agreed), planWith(instalments)]).produced);
+  });
+
+  it('a missed instalment is overdue from its own date, by what it left unpaid', () => {
+    const instalments = threeInstalments(openOn(agreed).total);
+    const { produced } = run([
+      planWith(instalments),
+      pay('PAY-0', instalments[0]!.amount, '2026-03-31'),
+      assess('2026-05-02'),
+    ]);
+    const overdue = after(produced, 'InstalmentPlanApplied').filter((e) => e.type === 'PaymentOverdue');
+    expect(overdue.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        threshold: 1,
+        dueDate: '2026-04-30',
+        overdueDate: '2026-05-01',
+        overdueAmount: 348_000,
+      }),
+    ]);
+  });
+
+  it('refuses instalments due before the day the plan is agreed', () => {
+    spec
+      .given([issued])
+      .when(planWith([{ dueDate: '2026-03-11', amount: openOn(agreed).total }]))
+      .thenThrows(RuleViolation, /instalment 1 is due 2026-03-11, before the plan was agreed \(2026-03-12\)/);
+  });
+});
+
+describe('fees waived by a recorded decision', () => {
+  const waiver = {
+    decidedBy: 'finance-li',
+    reason: 'customer in cash-flow trouble, pays the principal in three',
+  };
+
+  it('records the waiver, then the plan covers the principal; paying it on the dates is never overdue', () => {
+    const open = openOn(agreed);
+    const instalments = threeInstalments(open.principal);
+    const { produced, state } = run([
+      assess(agreed),
+      planWith(instalments, { fees: 'WAIVED', feeWaiver: waiver }),
+      ...instalments.flatMap((i, n) => [assess(i.dueDate), pay(`PAY-${n}`, i.amount, i.dueDate)]),
+      assess('2026-07-31'),
+    ]);
+    const waived = produced.find((e) => e.type === 'LateFeesWaived');
+    expect(waived?.data).toEqual({
+      invoiceId: 'INV-P',
+      customerId: 'C-P',
+      currency: 'CNY',
+      interest: open.interest,
+      penalty: open.penalty,
+      planId: 'PLAN-1',
+      waiver,
+      date: agreed,
+    });
+    const sincePlan = after(produced, 'InstalmentPlanApplied');
+    expect(sincePlan.filter((e) => ['PaymentOverdue', 'LateFeeCharged'].includes(e.type))).toEqual([]);
+    expect(state).toMatchObject({ status: 'PAID', interestOpen: 0, penaltyOpen: 0 });
+  });
+
+  it('refuses to waive fees without the recorded decision', () => {
+    spec
+      .given([issued])
+      .when(planWith(threeInstalments(invoice.amount), { fees: 'WAIVED' }))
+      .thenThrows(RuleViolation, /waiving fees needs the recorded decision/);
+  });
+});
+
+describe('a plan with a guarantee', () => {
+  it('carries the guarantor, its kind and amount on the plan (还款计划 + 担保)', () => {
+    const guarantee = { guarantor: 'Shenzhen Parent Holdings Ltd', kind: 'CORPORATE', amount: 500_000 };
+    const { produced } = run([planWith(threeInstalments(openOn(agreed).total), { guarantee })]);
+    expect(produced.find((e) => e.type === 'InstalmentPlanApplied')?.data).toMatchObject({ guarantee });
+  });
+});
