@@ -141,6 +141,19 @@ export const InstalmentPlanAgreedV1 = z
   .describe('An instalment plan was agreed with the customer; invoicing applies it to the invoice.');
 export type InstalmentPlanAgreedV1 = z.infer<typeof InstalmentPlanAgreedV1>;
 
+export const InstalmentPlanBrokenV1 = z
+  .object({
+    ...CaseRef,
+    planId: EntityId,
+    dueDate: IsoDate.describe('the instalment missed: not paid in full by this date'),
+    due: z.number().int().describe('what the plan had due by that date, in minor units'),
+    paid: z.number().int().describe('what was paid (or credited) since the plan, by that date'),
+    missed: z.number().int().positive().describe('due - paid'),
+    detectedDate: IsoDate.describe('the business day it was detected: the first one after the date'),
+  })
+  .describe('An instalment was missed: the plan is broken and the case is chased again from that date.');
+export type InstalmentPlanBrokenV1 = z.infer<typeof InstalmentPlanBrokenV1>;
+
 export const CollectionActionRecordedV1 = z
   .object({
     ...CaseRef,
@@ -204,6 +217,7 @@ export const CollectionsEventsV1 = {
   PromiseKept: PromiseKeptV1,
   PromiseBroken: PromiseBrokenV1,
   InstalmentPlanAgreed: InstalmentPlanAgreedV1,
+  InstalmentPlanBroken: InstalmentPlanBrokenV1,
   CollectionActionRecorded: CollectionActionRecordedV1,
   CaseClosed: CaseClosedV1,
   CaseEscalationWithdrawn: CaseEscalationWithdrawnV1,

@@ -1,4 +1,11 @@
-import type { CreditTier, DebtorType, MessageKind } from '@ar/contracts';
+import type {
+  CreditTier,
+  DebtorType,
+  FeeWaiverV1,
+  MessageKind,
+  PlanFees,
+  PlanGuaranteeV1,
+} from '@ar/contracts';
 import {
   addDays,
   BusinessCalendar,
@@ -14,12 +21,15 @@ import { type ComplianceRules, DEFAULT_COMPLIANCE_RULES, screenMessage } from '.
 import { DEFAULT_LADDER, type Rung } from '../ladder/escalation-ladder';
 import { formatAmount, TEMPLATES } from '../messages/templates';
 import { chooseStrategy, classifyDebtor } from '../strategy/strategy';
+import { agreeInstalmentPlan, missedInstalment } from './instalment-plan';
 import {
   type CaseEvent,
   type CaseState,
   type DunningFile,
   evolveCase,
   isTracked,
+  openOf,
+  type PlanNoted,
   type TrackedInvoice,
 } from './state';
 
@@ -46,7 +56,16 @@ export type CaseCommand =
       { paymentId: string; toPrincipal: number; previousToPrincipal: number; date: IsoDate }
     >
   | Command<'NoteDispute', { disputed: boolean; date: IsoDate }>
-  | Command<'NoteSettled', { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }>
+  /** Invoicing issued a credit note: less is open, as with a payment. */
+  | Command<'NoteCreditNote', { creditNoteId: string; amount: number; date: IsoDate }>
+  /** Invoicing charged, reversed or waived late fees: what a plan must cover changes. */
+  | Command<'NoteFees', { change: number; reason: 'CHARGED' | 'REVERSED' | 'WAIVED'; date: IsoDate }>
+  /** Invoicing applied an instalment plan: the case goes on under it. */
+  | Command<'NotePlanApplied', PlanNoted>
+  | Command<
+      'NoteSettled',
+      { outcome: 'WRITTEN_OFF'; date: IsoDate } | { outcome: 'CREDITED'; creditNoteId: string }
+    >
   | Command<
       'RunDay',
       {
@@ -66,7 +85,14 @@ export type CaseCommand =
     >
   | Command<
       'AgreeInstalmentPlan',
-      { planId: string; instalments: { dueDate: IsoDate; amount: number }[]; date: IsoDate }
+      {
+        planId: string;
+        instalments: { dueDate: IsoDate; amount: number }[];
+        date: IsoDate;
+        fees: PlanFees;
+        feeWaiver?: FeeWaiverV1 | undefined;
+        guarantee?: PlanGuaranteeV1 | undefined;
+      }
     >
   | Command<
       'RecordAction',
@@ -138,18 +164,20 @@ export function caseDecider(
   function message(f: DunningFile, kind: MessageKind, now: Date): CaseEvent {
     const inv = f.invoice;
     const sentDate = rules.time.dateOf(now);
-    const daysOverdue = Math.max(0, daysBetween(inv.dueDate, sentDate));
+    // Under a broken plan the case is chased from the missed instalment's date.
+    const dueDate = f.plan?.broken?.dueDate ?? inv.dueDate;
+    const daysOverdue = Math.max(0, daysBetween(dueDate, sentDate));
     const text = TEMPLATES[kind]({
       customerName: inv.customerName,
       invoiceId: inv.invoiceId,
-      amount: formatAmount(inv.amount - f.principalPaid, inv.currency),
-      dueDate: inv.dueDate,
+      amount: formatAmount(openOf(f).principal, inv.currency),
+      dueDate,
       daysOverdue,
       lateFee: inv.lateFeeTerms,
     });
     const sentOn = f.messagesSent.map((m) => m.date);
     const screening = screenMessage({ text, at: now }, sentOn, rules.compliance, rules.time);
-    const messageId = `${inv.invoiceId}-${kind}`;
+    const messageId = f.plan ? `${inv.invoiceId}-${f.plan.planId}-${kind}` : `${inv.invoiceId}-${kind}`;
     if (screening.outcome === 'SEND') {
       return {
         type: 'ReminderSent',
@@ -215,7 +243,17 @@ export function caseDecider(
     const send = (kind: MessageKind) => {
       if (!sent(kind)) emit(message(f, kind, now));
     };
-    const { dueDate } = f.invoice;
+    if (f.plan && !f.plan.broken) {
+      // Under a plan: nothing is sent while each instalment is paid in full by its date; the day
+      // after one is not, the plan is broken and the case is chased from that instalment's date.
+      const missed = missedInstalment(f.plan, today);
+      if (!missed) return events;
+      emit({
+        type: 'InstalmentPlanBroken',
+        data: { ...ref(f), planId: f.plan.planId, ...missed, detectedDate: today },
+      });
+    }
+    const dueDate = f.plan?.broken?.dueDate ?? f.invoice.dueDate;
     const daysOverdue = daysBetween(dueDate, today);
 
     if (daysOverdue < 0 && today >= addDays(dueDate, -rules.reminders.beforeDue)) send('REMINDER_BEFORE_DUE');
@@ -223,14 +261,17 @@ export function caseDecider(
     // worked (never skipped); a deferred one goes out when its deferral ends.
     let onDueDay = dueDate;
     while (!rules.calendar.isWorkingDay(onDueDay)) onDueDay = addDays(onDueDay, 1);
-    if ((daysOverdue >= 0 && today <= onDueDay) || f.deferred.some((d) => d.kind === 'REMINDER_ON_DUE'))
+    if (
+      !f.plan &&
+      ((daysOverdue >= 0 && today <= onDueDay) || f.deferred.some((d) => d.kind === 'REMINDER_ON_DUE'))
+    )
       send('REMINDER_ON_DUE');
     if (daysOverdue >= 1 && f.status === 'TRACKING') {
       emit({
         type: 'CaseOpened',
         data: {
           ...ref(f),
-          amount: f.invoice.amount - f.principalPaid,
+          amount: openOf(f).principal,
           currency: f.invoice.currency,
           dueDate,
           openedDate: today,
@@ -379,7 +420,8 @@ export function caseDecider(
             }
           }
           if (command.data.paidInFull && state.status === 'OPEN') {
-            const onTime = command.data.daysLate !== undefined && command.data.daysLate <= 0;
+            // Under a plan the case opened for a real overdue: paid as agreed is paid, nothing withdrawn.
+            const onTime = !state.plan && command.data.daysLate !== undefined && command.data.daysLate <= 0;
             if (onTime) {
               // Paid by the due date (value dating): every escalation the day run made is withdrawn.
               let f = after;
@@ -405,7 +447,7 @@ export function caseDecider(
           if (!isTracked(state)) return [];
           const { threshold, overdueDate, valueDate } = command.data;
           const events = withdrawRung(state, threshold, { overdueDate, valueDate }, rules.time.dateOf(now));
-          if (events.length > 0 && threshold === openingRung && state.status === 'OPEN') {
+          if (events.length > 0 && threshold === openingRung && state.status === 'OPEN' && !state.plan) {
             // Nothing was overdue on the first day: the money was there by the due date.
             events.push({
               type: 'CaseClosed',
@@ -418,17 +460,31 @@ export function caseDecider(
           if (!isTracked(state) || command.data.toPrincipal === command.data.previousToPrincipal) return [];
           return [{ type: 'InvoicePaymentReallocated', data: command.data }];
         }
+        case 'NoteCreditNote':
+          return isTracked(state) ? [{ type: 'InvoiceCreditNoted', data: command.data }] : [];
+        case 'NoteFees':
+          return isTracked(state) && command.data.change !== 0
+            ? [{ type: 'InvoiceFeesNoted', data: command.data }]
+            : [];
+        case 'NotePlanApplied': {
+          if (!isTracked(state) || state.status === 'CLOSED' || state.status === 'SETTLED') return [];
+          if (state.plan?.planId === command.data.planId) return [];
+          return [{ type: 'InstalmentPlanNoted', data: { ...command.data, ...ref(state) } }];
+        }
         case 'NoteDispute':
           return isTracked(state) && state.disputed !== command.data.disputed
             ? [{ type: 'InvoiceDisputeNoted', data: command.data }]
             : [];
         case 'NoteSettled': {
           if (!isTracked(state) || state.status === 'CLOSED' || state.status === 'SETTLED') return [];
+          const { outcome } = command.data;
+          const date =
+            'date' in command.data
+              ? command.data.date
+              : (state.creditNoteDates[command.data.creditNoteId] ?? rules.time.dateOf(now));
           if (state.status === 'OPEN')
-            return [
-              { type: 'CaseClosed', data: { ...ref(state), ...command.data, outcome: command.data.outcome } },
-            ];
-          return [{ type: 'InvoiceSettledElsewhere', data: command.data }];
+            return [{ type: 'CaseClosed', data: { ...ref(state), outcome, date } }];
+          return [{ type: 'InvoiceSettledElsewhere', data: { outcome, date } }];
         }
         case 'RunDay':
           return isTracked(state)
@@ -463,16 +519,10 @@ export function caseDecider(
         }
         case 'AgreeInstalmentPlan': {
           const f = openCase(state, 'agree an instalment plan');
-          const open = f.invoice.amount - f.principalPaid;
-          const total = command.data.instalments.reduce((s, i) => s + i.amount, 0);
-          if (total !== open) {
-            throw new RuleViolation(
-              'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
-              `instalments add up to ${total}, the unpaid principal is ${open}`,
-              'instalments',
-            );
-          }
-          return [{ type: 'InstalmentPlanAgreed', data: { ...ref(f), ...command.data } }];
+          return agreeInstalmentPlan(f, command.data).map((data) => ({
+            type: 'InstalmentPlanAgreed' as const,
+            data: { ...ref(f), ...data },
+          }));
         }
         case 'RecordAction': {
           const f = openCase(state, 'record an action');

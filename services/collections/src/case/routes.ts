@@ -14,7 +14,7 @@ import { screenMessage } from '../compliance/screening';
 import { worklistAsOf } from '../worklist/worklist';
 import type { CaseCommand } from './decider';
 import type { CaseHandler } from './handler';
-import type { DunningFile } from './state';
+import { type DunningFile, openOf } from './state';
 
 const CaseParams = z.object({ invoiceId: EntityId });
 
@@ -23,7 +23,10 @@ function caseView(f: DunningFile, events: { type: string; data: object }[], vers
     caseId: f.invoice.invoiceId,
     status: f.status,
     invoice: f.invoice,
-    openPrincipal: f.invoice.amount - f.principalPaid,
+    openPrincipal: openOf(f).principal,
+    /** What a plan agreed today must cover: principal after payments and credit notes, and fees. */
+    open: openOf(f),
+    plan: f.plan ?? null,
     disputed: f.disputed,
     rungsReached: f.rungsReached,
     debtorType: f.debtorType ?? null,
@@ -132,10 +135,15 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       data: { ...b, date: today(), tier },
     }),
   );
-  action('instalment-plans', 'Agree an instalment plan (sent to invoicing)', CasePlanRequest, (b) => ({
-    type: 'AgreeInstalmentPlan',
-    data: { ...b, date: today() },
-  }));
+  action(
+    'instalment-plans',
+    'Agree an instalment plan (sent to invoicing): it covers what is open (`open.total`), or the principal with fees WAIVED by a recorded decision; the case stays under it and a missed instalment is chased again',
+    CasePlanRequest,
+    (b) => ({
+      type: 'AgreeInstalmentPlan',
+      data: { ...b, date: today() },
+    }),
+  );
   action(
     'actions',
     'Record what a person did: a call, a visit, what the customer said, the next step',

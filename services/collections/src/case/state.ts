@@ -9,9 +9,11 @@ import type {
   CreditTier,
   DebtorType,
   InstalmentPlanAgreedV1,
+  InstalmentPlanBrokenV1,
   LateFeeTermsV1,
   MessageBlockedV1,
   MessageKind,
+  PlanGuaranteeV1,
   PromiseBrokenV1,
   PromiseKeptV1,
   PromiseRecordedV1,
@@ -42,6 +44,13 @@ export type CaseEvent =
       { paymentId: string; toPrincipal: number; previousToPrincipal: number; date: IsoDate }
     >
   | DomainEvent<'InvoiceDisputeNoted', { disputed: boolean; date: IsoDate }>
+  | DomainEvent<'InvoiceCreditNoted', { creditNoteId: string; amount: number; date: IsoDate }>
+  | DomainEvent<
+      'InvoiceFeesNoted',
+      { change: number; reason: 'CHARGED' | 'REVERSED' | 'WAIVED'; date: IsoDate }
+    >
+  | DomainEvent<'InstalmentPlanNoted', PlanNoted & { caseId: string; invoiceId: string; customerId: string }>
+  | DomainEvent<'InstalmentPlanBroken', InstalmentPlanBrokenV1>
   | DomainEvent<
       'InvoiceSettledElsewhere',
       { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }
@@ -62,6 +71,22 @@ export type CaseEvent =
   | DomainEvent<'CaseEscalationWithdrawn', CaseEscalationWithdrawnV1>
   | DomainEvent<'CreditFreezeLiftRequested', CreditFreezeLiftRequestedV1>;
 
+/** An instalment plan invoicing applied: what the customer pays on each date. */
+export interface PlanNoted {
+  planId: string;
+  /** The business date it was agreed. */
+  agreedDate: IsoDate;
+  instalments: { dueDate: IsoDate; amount: number }[];
+  guarantee?: PlanGuaranteeV1 | undefined;
+}
+
+/** The plan the case is under, with what was paid or credited since it (by value date). */
+export interface CasePlan extends PlanNoted {
+  received: { date: IsoDate; amount: number }[];
+  /** The instalment missed, once the plan is broken: the case's clock runs from its date. */
+  broken: { dueDate: IsoDate } | undefined;
+}
+
 export interface Promise_ {
   promiseId: string;
   date: IsoDate;
@@ -75,6 +100,14 @@ export interface DunningFile {
   invoice: TrackedInvoice;
   paid: number;
   principalPaid: number;
+  /** Credit notes issued against the invoice: they lower what is open as payments do. */
+  credited: number;
+  /** Each credit note's business date: a fully credited invoice's case closes on it. */
+  creditNoteDates: Record<string, IsoDate>;
+  /** Late fees open: charged, less reversed, waived and paid (a payment clears fees first). */
+  feesOpen: number;
+  /** The instalment plan the case is under, if any (a new plan replaces it). */
+  plan: CasePlan | undefined;
   partialPayments: number;
   disputed: boolean;
   messagesSent: { kind: MessageKind; date: IsoDate }[];
@@ -93,6 +126,17 @@ export interface DunningFile {
 }
 
 export type CaseState = { status: 'NONE' } | DunningFile;
+
+function receivedUnderPlan(plan: CasePlan | undefined, date: IsoDate, amount: number): CasePlan | undefined {
+  return plan && amount > 0 ? { ...plan, received: [...plan.received, { date, amount }] } : plan;
+}
+
+/** What is open on the invoice as far as the case knows: principal (after payments and credit notes) and fees. */
+export function openOf(f: DunningFile): { principal: number; fees: number; total: number } {
+  const principal = f.invoice.amount - f.principalPaid - f.credited;
+  const fees = Math.max(0, f.feesOpen);
+  return { principal, fees, total: principal + fees };
+}
 export const isTracked = (s: CaseState): s is DunningFile => s.status !== 'NONE';
 
 export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
@@ -102,6 +146,10 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       invoice: event.data,
       paid: 0,
       principalPaid: 0,
+      credited: 0,
+      creditNoteDates: {},
+      feesOpen: 0,
+      plan: undefined,
       partialPayments: 0,
       disputed: false,
       messagesSent: [],
@@ -125,6 +173,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
         ...state,
         paid,
         principalPaid: state.principalPaid + event.data.toPrincipal,
+        feesOpen: state.feesOpen - (event.data.amount - event.data.toPrincipal),
+        plan: receivedUnderPlan(state.plan, event.data.date, event.data.amount),
         partialPayments: state.partialPayments + (event.data.paidInFull ? 0 : 1),
         status: event.data.paidInFull && state.status === 'TRACKING' ? 'SETTLED' : state.status,
       };
@@ -133,7 +183,40 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       return {
         ...state,
         principalPaid: state.principalPaid + event.data.toPrincipal - event.data.previousToPrincipal,
+        // More of the payment to principal is less of it to fees.
+        feesOpen: state.feesOpen + event.data.toPrincipal - event.data.previousToPrincipal,
       };
+    case 'InvoiceCreditNoted':
+      return {
+        ...state,
+        credited: state.credited + event.data.amount,
+        creditNoteDates: { ...state.creditNoteDates, [event.data.creditNoteId]: event.data.date },
+        plan: receivedUnderPlan(state.plan, event.data.date, event.data.amount),
+      };
+    case 'InvoiceFeesNoted':
+      return { ...state, feesOpen: state.feesOpen + event.data.change };
+    case 'InstalmentPlanNoted':
+      // The case's clock starts again under the plan: rungs and messages before it stay in the
+      // history; a broken plan is chased from the missed instalment, rung by rung.
+      return {
+        ...state,
+        plan: {
+          planId: event.data.planId,
+          agreedDate: event.data.agreedDate,
+          instalments: event.data.instalments,
+          guarantee: event.data.guarantee,
+          received: [],
+          broken: undefined,
+        },
+        rungsReached: [],
+        rungsWithdrawn: [],
+        messagesSent: [],
+        deferred: [],
+      };
+    case 'InstalmentPlanBroken':
+      return state.plan
+        ? { ...state, plan: { ...state.plan, broken: { dueDate: event.data.dueDate } } }
+        : state;
     case 'InvoiceDisputeNoted':
       return { ...state, disputed: event.data.disputed };
     case 'InvoiceSettledElsewhere':

@@ -1,6 +1,11 @@
 import type {
+  CreditNoteIssuedV1,
+  InstalmentPlanAppliedV1,
   InvoiceIssuedV1,
   InvoicePaidV1,
+  LateFeeChargedV1,
+  LateFeeReversedV1,
+  LateFeesWaivedV1,
   PaymentAllocatedV1,
   PaymentOverdueV1,
   PaymentOverdueWithdrawnV1,
@@ -14,7 +19,7 @@ import type { CaseHandler } from '../case/handler';
 type Data = { invoiceId: string; customerId: string } & Record<string, unknown>;
 
 /** What an invoicing event means for the invoice's collection case, if anything. */
-async function commandFor(client: PoolClient, event: IncomingEvent): Promise<CaseCommand | undefined> {
+export async function commandFor(client: PoolClient, event: IncomingEvent): Promise<CaseCommand | undefined> {
   const d = event.data as Data;
   switch (event.type) {
     case 'InvoiceIssued': {
@@ -94,15 +99,46 @@ async function commandFor(client: PoolClient, event: IncomingEvent): Promise<Cas
     case 'InvoiceWrittenOff':
       return { type: 'NoteSettled', data: { outcome: 'WRITTEN_OFF', date: d.writtenOffDate as string } };
     case 'InvoiceFullyCredited':
+      // Dated by its credit note (a business date, noted just before), never the machine's date.
       return {
         type: 'NoteSettled',
-        data: { outcome: 'CREDITED', date: event.recordedAt.toISOString().slice(0, 10) },
+        data: { outcome: 'CREDITED', creditNoteId: d.creditNoteId as string },
       };
-    case 'InstalmentPlanApplied':
+    case 'CreditNoteIssued': {
+      const c = d as unknown as CreditNoteIssuedV1;
       return {
-        type: 'NoteSettled',
-        data: { outcome: 'PLAN_AGREED', date: event.recordedAt.toISOString().slice(0, 10) },
+        type: 'NoteCreditNote',
+        data: { creditNoteId: c.creditNoteId, amount: c.amount, date: c.issueDate },
       };
+    }
+    case 'LateFeeCharged': {
+      const c = d as unknown as LateFeeChargedV1;
+      return { type: 'NoteFees', data: { change: c.amount, reason: 'CHARGED', date: c.forDate } };
+    }
+    case 'LateFeeReversed': {
+      const r = d as unknown as LateFeeReversedV1;
+      return { type: 'NoteFees', data: { change: -r.amount, reason: 'REVERSED', date: r.cause.date } };
+    }
+    case 'LateFeesWaived': {
+      const w = d as unknown as LateFeesWaivedV1;
+      return {
+        type: 'NoteFees',
+        data: { change: -(w.interest + w.penalty), reason: 'WAIVED', date: w.date },
+      };
+    }
+    case 'InstalmentPlanApplied': {
+      // The case goes on under the plan, dated by its agreement (the business date).
+      const p = d as unknown as InstalmentPlanAppliedV1;
+      return {
+        type: 'NotePlanApplied',
+        data: {
+          planId: p.planId,
+          agreedDate: p.agreedDate ?? event.recordedAt.toISOString().slice(0, 10),
+          instalments: p.instalments.map((i) => ({ dueDate: i.dueDate, amount: i.amount })),
+          ...(p.guarantee ? { guarantee: p.guarantee } : {}),
+        },
+      };
+    }
     default:
       return undefined;
   }

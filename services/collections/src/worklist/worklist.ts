@@ -96,6 +96,26 @@ export const worklistProjection: Projection = {
             d.nextStep ?? null,
           ]);
           break;
+        case 'InvoiceCreditNoted':
+          await client.query(
+            'update worklist set open_amount = greatest(open_amount - $2, 0) where invoice_id = $1',
+            [parseStreamName(e.streamId).id, d.amount],
+          );
+          break;
+        case 'InstalmentPlanNoted':
+          // Under a plan kept, the case needs nobody; a broken plan puts it back on the worklist,
+          // due from the missed instalment and owned again from the first rung.
+          await client.query(
+            `update worklist set status = 'PLAN' where invoice_id = $1 and status = 'OPEN'`,
+            [d.invoiceId],
+          );
+          break;
+        case 'InstalmentPlanBroken':
+          await client.query(
+            `update worklist set status = 'OPEN', due_date = $2 where invoice_id = $1 and status = 'PLAN'`,
+            [d.invoiceId, d.dueDate],
+          );
+          break;
         case 'CaseClosed':
           await client.query(`update worklist set status = 'CLOSED' where invoice_id = $1`, [d.invoiceId]);
           break;

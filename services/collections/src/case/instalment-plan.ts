@@ -1,0 +1,72 @@
+import type { FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from '@ar/contracts';
+import { type IsoDate, RuleViolation } from '@ar/kernel';
+import { type CasePlan, type DunningFile, openOf } from './state';
+
+export interface PlanAgreement {
+  planId: string;
+  instalments: { dueDate: IsoDate; amount: number }[];
+  /** The business date it is agreed. */
+  date: IsoDate;
+  fees: PlanFees;
+  feeWaiver?: FeeWaiverV1 | undefined;
+  guarantee?: PlanGuaranteeV1 | undefined;
+}
+
+/**
+ * A plan agreed on a case (DOMAIN.md §3-4) covers what is actually open as the case knows it -
+ * the principal after payments and credit notes, plus the late fees open - or the principal alone
+ * when the fees are waived by a recorded decision (who, why). Instalments fall due on or after
+ * the day it is agreed, in order. Invoicing applies it, counting what is open on the same date.
+ */
+export function agreeInstalmentPlan(f: DunningFile, plan: PlanAgreement): PlanAgreement[] {
+  plan.instalments.forEach((instalment, i) => {
+    const before = plan.instalments[i - 1];
+    if (instalment.dueDate < plan.date || (before && instalment.dueDate <= before.dueDate)) {
+      throw new RuleViolation(
+        'INSTALMENTS_OUT_OF_ORDER',
+        `instalment ${i + 1} is due ${instalment.dueDate}: instalments fall due from the day the plan is agreed (${plan.date}), each after the one before`,
+        `instalments.${i}.dueDate`,
+      );
+    }
+  });
+  if (plan.fees === 'WAIVED' && !plan.feeWaiver) {
+    throw new RuleViolation(
+      'FEE_WAIVER_NOT_RECORDED',
+      'waiving fees needs the recorded decision: who decided and why (feeWaiver)',
+      'feeWaiver',
+    );
+  }
+  const open = openOf(f);
+  const owed = plan.fees === 'WAIVED' ? open.principal : open.total;
+  const total = plan.instalments.reduce((s, i) => s + i.amount, 0);
+  if (total !== owed) {
+    throw new RuleViolation(
+      'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
+      `instalments add up to ${total}; open: ${open.total} (principal ${open.principal}, fees ${open.fees})${
+        plan.fees === 'WAIVED' ? `; with fees waived the plan covers the principal, ${open.principal}` : ''
+      }`,
+      'instalments',
+    );
+  }
+  const { feeWaiver, guarantee, ...terms } = plan;
+  return [{ ...terms, ...(feeWaiver ? { feeWaiver } : {}), ...(guarantee ? { guarantee } : {}) }];
+}
+
+/**
+ * The first instalment due before `today` that was not paid in full by its date: what was due by
+ * then (every instalment up to it) against what was paid or credited since the plan, by value
+ * date. Undefined while every instalment due so far was met.
+ */
+export function missedInstalment(
+  plan: CasePlan,
+  today: IsoDate,
+): { dueDate: IsoDate; due: number; paid: number; missed: number } | undefined {
+  let due = 0;
+  for (const instalment of plan.instalments) {
+    if (instalment.dueDate >= today) return undefined;
+    due += instalment.amount;
+    const paid = plan.received.reduce((s, r) => (r.date <= instalment.dueDate ? s + r.amount : s), 0);
+    if (paid < due) return { dueDate: instalment.dueDate, due, paid, missed: due - paid };
+  }
+  return undefined;
+}
