@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { fromBusMessage, type IncomingEvent } from './cloud-events';
 import { failureKind } from './failures';
 import type { BusSubscription, ConsumedMessage, DeliveryContext, MessageBus } from './message-bus';
+import { carriedContext, inSpan, SpanKind } from './tracing';
 
 /** What a service does with one event, inside the transaction that also records it as handled. */
 export type EventHandler = (client: PoolClient, event: IncomingEvent) => Promise<void>;
@@ -19,6 +20,8 @@ export interface EventConsumerOptions {
   name: string;
   /** The Kafka consumer group; defaults to the name. */
   groupId?: string;
+  /** The service it belongs to, on its spans (default: the name's first part). */
+  service?: string;
   topics: string[];
   bus: MessageBus;
   pool: Pool;
@@ -152,7 +155,7 @@ export class EventConsumer {
     if (seen.rowCount) return 'duplicate';
     if (event.streamPosition <= 0) {
       // No position (a producer that does not say): once, but no order to keep.
-      await this.handleOnce(client, event);
+      await this.handleOnce(client, event, message);
       return 'handled';
     }
     await client.query(
@@ -181,7 +184,7 @@ export class EventConsumer {
       await this.hold(client, event, message, event.previousSequence!);
       return 'held';
     }
-    await this.handleOnce(client, event);
+    await this.handleOnce(client, event, message);
     await client.query(
       'update consumer_streams set position = $3, parked_position = null where consumer = $1 and stream_id = $2',
       [name, event.streamId, event.streamPosition],
@@ -190,9 +193,40 @@ export class EventConsumer {
     return 'handled';
   }
 
-  private async handleOnce(client: PoolClient, event: IncomingEvent): Promise<void> {
-    await client.query('insert into inbox (consumer, event_id) values ($1, $2)', [this.name, event.eventId]);
-    await this.options.handle(client, event);
+  /**
+   * The effect, in an `on <EventType>` span continuing the producer's trace (the message's
+   * traceparent); the reaction's commands run inside it.
+   */
+  private async handleOnce(
+    client: PoolClient,
+    event: IncomingEvent,
+    message: ConsumedMessage,
+  ): Promise<void> {
+    await inSpan(
+      `on ${event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: carriedContext(event.metadata),
+        attributes: {
+          'ar.service': this.options.service ?? this.name.split('.')[0]!,
+          'ar.consumer': this.name,
+          'ar.event.type': event.type,
+          'ar.event.id': event.eventId,
+          'ar.stream': event.streamId,
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': message.topic,
+          'messaging.consumer.group.name': this.options.groupId ?? this.name,
+        },
+      },
+      async () => {
+        await client.query('insert into inbox (consumer, event_id) values ($1, $2)', [
+          this.name,
+          event.eventId,
+        ]);
+        await this.options.handle(client, event);
+      },
+    );
   }
 
   private async hold(client: PoolClient, event: IncomingEvent, message: ConsumedMessage, waitingFor: number) {

@@ -8,3 +8,4 @@ export * from './kafka-topics';
 export * from './message-bus';
 export * from './platformatic-kafka-bus';
 export * from './relay';
+export * from './tracing';

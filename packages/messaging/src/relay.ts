@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { toBusMessage } from './cloud-events';
 import type { MessageBus } from './message-bus';
+import { carriedContext, failed, SpanKind, startSpan, withTraceContext } from './tracing';
 
 export interface RelayOptions {
   service: string;
@@ -42,10 +43,39 @@ export class Relay {
       handle: async (events, from) => {
         const published = events.filter((e) => contracts.has(e.type));
         const previous = await previousPublicPositions(options.pool, published, [...contracts.keys()]);
-        const messages = published.map((e) =>
-          toBusMessage(e, options.service, contracts.get(e.type), previous.get(e.eventId)),
+        // One `relay publish` span per event, continuing the trace of the command that stored
+        // it; its context goes out in the message's traceparent, so consumers continue from it.
+        const spans = published.map((e) =>
+          startSpan('relay publish', {
+            kind: SpanKind.PRODUCER,
+            parent: carriedContext(e.metadata),
+            attributes: {
+              'ar.service': options.service,
+              'ar.event.type': e.type,
+              'ar.event.id': e.eventId,
+              'ar.stream': e.streamId,
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': options.topic,
+            },
+          }),
         );
-        await options.bus.publish(options.topic, messages);
+        const messages = published.map((e, i) =>
+          toBusMessage(
+            { ...e, metadata: withTraceContext(e.metadata, spans[i]!.context) },
+            options.service,
+            contracts.get(e.type),
+            previous.get(e.eventId),
+          ),
+        );
+        try {
+          await options.bus.publish(options.topic, messages);
+        } catch (error) {
+          for (const { span } of spans) failed(span, error);
+          throw error;
+        } finally {
+          for (const { span } of spans) span.end();
+        }
         // Compare-and-set: a relay that lost its lease mid-batch cannot move the checkpoint back.
         await advanceCheckpoint(options.pool, checkpointName, from, events.at(-1)!.checkpoint);
       },

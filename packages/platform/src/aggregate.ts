@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
   streamName,
 } from '@ar/kernel';
-import { failureKind } from '@ar/messaging';
+import { continuedContext, failureKind, inSpan } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { ServiceContext } from './service';
 
@@ -70,7 +70,7 @@ export interface Aggregate<Command, Event extends DomainEvent, State, Existing e
 
 /** Loading, the existence check and command handling for one kind of aggregate, written once. */
 export function aggregate<Command, Event extends DomainEvent, State, Existing extends State>(
-  ctx: Pick<ServiceContext, 'store' | 'clock'> & Partial<Pick<ServiceContext, 'metrics'>>,
+  ctx: Pick<ServiceContext, 'store' | 'clock'> & Partial<Pick<ServiceContext, 'metrics' | 'service'>>,
   definition: AggregateDefinition<Command, Event, State, Existing>,
 ): Aggregate<Command, Event, State, Existing> {
   const { category, decider, snapshots } = definition;
@@ -107,18 +107,35 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       const type = (command as { type?: unknown }).type;
       const count = (outcome: string) =>
         ctx.metrics?.commands.inc({ aggregate: category, command: String(type ?? 'unknown'), outcome });
-      try {
-        const result = await handleCommand(ctx.store, decider, stream(id), command, {
-          ...options,
-          now: ctx.clock.now(),
-          ...(snapshots && { load: (tx: PoolClient | undefined) => load(id, tx) }),
-        });
-        count(result.newEvents.length > 0 ? 'accepted' : 'unchanged');
-        return result;
-      } catch (error) {
-        count(commandOutcome(error));
-        throw error;
-      }
+      // The command's span, named as the domain names it (IssueInvoice), continuing the request's
+      // or the reaction's trace; the events it appends carry its context on.
+      const attributes = {
+        'ar.aggregate': category,
+        'ar.stream': stream(id),
+        'ar.service': ctx.service ?? '',
+      };
+      return inSpan(
+        String(type ?? 'command'),
+        { attributes, parent: continuedContext(options.metadata) },
+        async (span) => {
+          try {
+            const result = await handleCommand(ctx.store, decider, stream(id), command, {
+              ...options,
+              now: ctx.clock.now(),
+              ...(snapshots && { load: (tx: PoolClient | undefined) => load(id, tx) }),
+            });
+            const outcome = result.newEvents.length > 0 ? 'accepted' : 'unchanged';
+            count(outcome);
+            span.setAttributes({ 'ar.command.outcome': outcome, 'ar.stream.version': result.version });
+            return result;
+          } catch (error) {
+            const outcome = commandOutcome(error);
+            count(outcome);
+            span.setAttribute('ar.command.outcome', outcome);
+            throw error;
+          }
+        },
+      );
     },
   };
 }

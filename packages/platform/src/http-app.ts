@@ -1,4 +1,5 @@
 import type { EventMetadata } from '@ar/kernel';
+import { withTraceContext } from '@ar/messaging';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
@@ -11,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import { RETRY_AFTER_SECONDS, registerErrorHandler } from './error-handler';
 import type { ServiceMetrics } from './metrics';
+import { fastifyTracingPlugin } from './tracing';
 
 /** What /ready answers: each check's verdict in words ("ok", or what is wrong). */
 export interface Readiness {
@@ -40,6 +42,9 @@ export async function createHttpApp(options: HttpAppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // Request and handler spans, when tracing is on (before any route, so every route is traced).
+  const tracing = fastifyTracingPlugin();
+  if (tracing) await app.register(tracing);
   const metrics = options.metrics;
   if (metrics) {
     app.addHook('onResponse', async (request, reply) => {
@@ -98,10 +103,13 @@ export function commandMetadata(request: FastifyRequest): EventMetadata {
     const value = request.headers[name];
     return typeof value === 'string' && value.length > 0 ? value : undefined;
   };
-  return {
+  const metadata: EventMetadata = {
     correlationId: header('x-correlation-id') ?? request.id,
     traceparent: header('traceparent'),
     tracestate: header('tracestate'),
     actor: header('x-actor') ?? 'rest',
   };
+  // With tracing on, the request's own span is what the command continues.
+  const traced = request.opentelemetry?.();
+  return traced?.instrumented && traced.context ? withTraceContext(metadata, traced.context) : metadata;
 }

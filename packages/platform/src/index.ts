@@ -11,3 +11,4 @@ export * from './logger';
 export * from './metrics';
 export * from './run';
 export * from './service';
+export * from './tracing';

@@ -14,6 +14,7 @@ import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
 import { databaseAddress, waitFor } from './startup';
+import { startTracing } from './tracing';
 
 export function envPortName(service: string): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
@@ -90,6 +91,9 @@ function onSignals(stop: () => Promise<void>, logger: { info(msg: string): void 
 export async function runServiceProcess(def: ServiceDefinition): Promise<RunningService> {
   const env = loadConfig(DistributedServiceEnv.extend({ PORT: Port.optional(), ...TimeEnv.shape }));
   const logger = createLogger(def.name, env.LOG_LEVEL);
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set; else nothing is started.
+  const tracing = startTracing({ serviceName: def.name });
+  if (tracing) logger.info('tracing: spans exported over OTLP');
   const bus: MessageBus = createKafkaBus({
     brokers: env.KAFKA_BROKERS,
     clientId: def.name,
@@ -119,6 +123,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     await running.stop();
     await bus.close();
     await notifier.stop();
+    await tracing?.shutdown();
   }, logger);
   return running;
 }
@@ -146,6 +151,9 @@ export async function runEmbedded(
   env = loadConfig(EmbeddedEnv),
 ): Promise<EmbeddedPlatform> {
   const logger = createLogger('platform', env.LOG_LEVEL);
+  // One process for all five: spans say which service they are of in `ar.service`.
+  const tracing = startTracing({ serviceName: 'receivables-platform' });
+  if (tracing) logger.info('tracing: spans exported over OTLP');
   const postgres = env.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres({ dataDir: `${env.DATA_DIR}/postgres`, port: env.PGPORT });
@@ -172,6 +180,7 @@ export async function runEmbedded(
     await bus.close();
     await notifier.stop();
     await postgres?.stop();
+    await tracing?.shutdown();
   };
   onSignals(stop, logger);
   return { services, databaseUrl, stop };

@@ -25,6 +25,7 @@ import { ServiceMetrics } from './metrics';
 import { progressRoutes } from './progress-routes';
 import { projectionRoutes } from './projection-routes';
 import { databaseAddress, waitFor } from './startup';
+import { traceAppends } from './tracing';
 
 /** How long a /ready check waits for the database or the broker before calling it down. */
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -141,6 +142,7 @@ export async function startService(
     metrics,
   };
   timeAppends(ctx.store, metrics);
+  traceAppends(ctx.store, def.name);
 
   // Relays and projections run in one instance at a time: the lease's owner.
   const leases = infra.leases ?? new Leases({ databaseUrl: infra.databaseUrl, logger });
@@ -166,6 +168,7 @@ export async function startService(
         bus: infra.bus,
         pool,
         logger,
+        service: def.name,
         handle: c.handle,
       }),
   );

@@ -1,0 +1,101 @@
+import { inSpan, withTraceContext } from '@ar/messaging';
+import type { PostgresEventStore } from '@ar/postgres';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+
+/** Routes no one needs a trace of: probes and scrapes. */
+const UNTRACED_ROUTES = new Set(['/health', '/ready', '/metrics']);
+
+export interface TracingOptions {
+  /** `service.name` of the process's spans, unless OTEL_SERVICE_NAME says otherwise. */
+  serviceName: string;
+  /** Where spans go instead of OTLP (tests: an in-memory exporter). */
+  spanProcessors?: SpanProcessor[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Tracing {
+  /** Exports what is still buffered and stops. */
+  shutdown(): Promise<void>;
+}
+
+let fastifyInstrumentation: FastifyOtelInstrumentation | undefined;
+
+/**
+ * Whether spans are exported: an OTLP endpoint is configured (the standard
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), or the caller gives
+ * its own span processors, and `OTEL_SDK_DISABLED` is not true.
+ */
+export function tracingWanted(env: NodeJS.ProcessEnv, ownProcessors = false): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  if (ownProcessors) return true;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+}
+
+/**
+ * Starts the OpenTelemetry SDK for traces when wanted (see `tracingWanted`), else does nothing:
+ * no SDK, no hooks, the API's no-op tracer - the spans the platform makes cost a function call.
+ * Exporter, protocol, headers, sampler and resource come from the standard `OTEL_*` variables.
+ * Metrics stay Prometheus (/metrics) and logs stay pino: only traces go over OTLP.
+ */
+export function startTracing(options: TracingOptions): Tracing | undefined {
+  const env = options.env ?? process.env;
+  if (!tracingWanted(env, options.spanProcessors !== undefined)) return undefined;
+  fastifyInstrumentation = new FastifyOtelInstrumentation({
+    // One span per request and one for its handler; fastify's own hooks would only add noise.
+    instrumentHooks: false,
+    ignorePaths: (route) => UNTRACED_ROUTES.has(route.url?.split('?')[0] ?? ''),
+    lifecycleHook: (span, { hookName, request }) => {
+      if (hookName === 'handler' && request.routeOptions.url)
+        span.updateName(`handler ${request.method} ${request.routeOptions.url}`);
+    },
+    requestHook: (span, request) => {
+      // HTTP's span name: the method and the route's pattern (POST /invoices), never the raw URL.
+      if (request.routeOptions.url) span.updateName(`${request.method} ${request.routeOptions.url}`);
+    },
+  });
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME ?? options.serviceName,
+    ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+    metricReaders: [],
+    logRecordProcessors: [],
+    // @fastify/otel works as a plugin of each app (createHttpApp registers it). Instrumentations
+    // that patch modules on require (http, pg) are not used: the SDK starts after they are loaded.
+    instrumentations: [fastifyInstrumentation],
+  });
+  sdk.start();
+  return {
+    shutdown: async () => {
+      await sdk.shutdown();
+      fastifyInstrumentation = undefined;
+    },
+  };
+}
+
+/** The fastify plugin of the running SDK (request and handler spans), if tracing is on. */
+export function fastifyTracingPlugin() {
+  return fastifyInstrumentation?.plugin();
+}
+
+/**
+ * Every append to the store in an `append <category>` span (append invoice), whoever makes it
+ * (a command, a day job); the events record its trace context, so the relay continues from it.
+ */
+export function traceAppends(store: PostgresEventStore, service: string): void {
+  const append = store.appendToStream.bind(store);
+  store.appendToStream = (streamId, events, options, tx) =>
+    inSpan(
+      `append ${streamId.split('-', 1)[0]}`,
+      {
+        attributes: {
+          'ar.service': service,
+          'ar.stream': streamId,
+          'ar.stream.expected_version': options.expectedVersion,
+          'ar.event.types': events.map((e) => e.type),
+          'db.system.name': 'postgresql',
+        },
+      },
+      () => append(streamId, events, { ...options, metadata: withTraceContext(options.metadata) }, tx),
+    );
+}
