@@ -180,6 +180,20 @@ export const CreditUnfrozenV1 = z
   .describe("The customer's credit was unfrozen by a person's recorded decision.");
 export type CreditUnfrozenV1 = z.infer<typeof CreditUnfrozenV1>;
 
+export const CreditFreezeRequestRecordedV1 = z
+  .object({ customerId: EntityId, caseId: EntityId, reason: Text, date: IsoDate })
+  .describe(
+    "Another collection case asked for a freeze while the customer's credit was already frozen: the freeze is now held by this case too.",
+  );
+export type CreditFreezeRequestRecordedV1 = z.infer<typeof CreditFreezeRequestRecordedV1>;
+
+export const CreditFreezeRequestWithdrawnV1 = z
+  .object({ customerId: EntityId, caseId: EntityId, reason: Text, date: IsoDate })
+  .describe(
+    'A collection case withdrew its freeze request (value dating) while the freeze is still held by another case or a person: the credit stays frozen.',
+  );
+export type CreditFreezeRequestWithdrawnV1 = z.infer<typeof CreditFreezeRequestWithdrawnV1>;
+
 export const CreditEventsV1 = {
   CustomerRegistered: CustomerRegisteredV1,
   FinancialIndicatorsUpdated: FinancialIndicatorsUpdatedV1,
@@ -192,4 +206,6 @@ export const CreditEventsV1 = {
   CreditCommitteeDecided: CreditCommitteeDecidedV1,
   CreditFrozen: CreditFrozenV1,
   CreditUnfrozen: CreditUnfrozenV1,
+  CreditFreezeRequestRecorded: CreditFreezeRequestRecordedV1,
+  CreditFreezeRequestWithdrawn: CreditFreezeRequestWithdrawnV1,
 } as const;

@@ -110,7 +110,18 @@ export const CustomerCreditView = z.object({
   limitOverridden: z.boolean(),
   currency: CurrencyCode,
   creditPoints: z.number().int(),
-  frozen: z.object({ since: IsoDate, reason: z.string() }).nullable(),
+  frozen: z
+    .object({
+      since: IsoDate,
+      reason: z.string(),
+      requestedBy: z.string().optional().describe('collections, or the person who froze it'),
+      cases: z
+        .array(z.string())
+        .describe(
+          'the collection cases whose requests hold the freeze: it is lifted when the last one withdraws',
+        ),
+    })
+    .nullable(),
   exposure: z.object({
     openReceivables: NonNegativeMinorUnits.describe('in the limit currency, other currencies converted'),
     unbilledContracts: NonNegativeMinorUnits.describe(

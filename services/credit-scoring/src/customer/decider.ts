@@ -302,8 +302,20 @@ export function customerDecider(
         }
         case 'FreezeCredit': {
           const file = registered(state);
-          if (file.frozen) return [];
-          return [{ type: 'CreditFrozen', data: { customerId: customerIdOf(file), ...command.data } }];
+          const { caseId } = command.data;
+          if (!file.frozen)
+            return [{ type: 'CreditFrozen', data: { customerId: customerIdOf(file), ...command.data } }];
+          // Already frozen: another case's request is recorded, so the freeze outlives the first
+          // case's withdrawal; a person asking again changes nothing.
+          if (command.data.requestedBy !== 'collections' || !caseId || file.frozen.cases.includes(caseId))
+            return [];
+          const { reason, date } = command.data;
+          return [
+            {
+              type: 'CreditFreezeRequestRecorded',
+              data: { customerId: customerIdOf(file), caseId, reason, date },
+            },
+          ];
         }
         case 'UnfreezeCredit': {
           const file = registered(state);
@@ -313,16 +325,15 @@ export function customerDecider(
         }
         case 'LiftCollectionsFreeze': {
           const file = registered(state);
-          // Only the case that froze the customer lifts it; a person's freeze waits for a person.
-          if (file.frozen?.requestedBy !== 'collections' || file.frozen.caseId !== command.data.caseId)
-            return [];
-          const { reason, date } = command.data;
-          return [
-            {
-              type: 'CreditUnfrozen',
-              data: { customerId: customerIdOf(file), reason, decidedBy: 'collections', date },
-            },
-          ];
+          const { caseId, reason, date } = command.data;
+          if (!file.frozen?.cases.includes(caseId)) return [];
+          // Lifted when no other case holds it and no person decided it; else only this case's part.
+          const heldOtherwise =
+            file.frozen.requestedBy !== 'collections' || file.frozen.cases.some((c) => c !== caseId);
+          const customerId = customerIdOf(file);
+          return heldOtherwise
+            ? [{ type: 'CreditFreezeRequestWithdrawn', data: { customerId, caseId, reason, date } }]
+            : [{ type: 'CreditUnfrozen', data: { customerId, reason, decidedBy: 'collections', date } }];
         }
       }
     },

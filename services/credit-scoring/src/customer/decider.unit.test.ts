@@ -375,4 +375,59 @@ describe('a long credit file', () => {
     expect(decider.decide(behaviour('src-a'), state, new Date())).not.toEqual([]);
     expect(decider.decide(behaviour('src-b'), state, new Date())).not.toEqual([]);
   });
+  it('keeps a freeze that two collection cases asked for until both withdrew their requests', () => {
+    const freeze = (caseId: string, date: string): CustomerCommand => ({
+      type: 'FreezeCredit',
+      data: { reason: '16 days overdue', requestedBy: 'collections', caseId, date },
+    });
+    const lift = (caseId: string): CustomerCommand => ({
+      type: 'LiftCollectionsFreeze',
+      data: { caseId, reason: 'paid on the due date (value dating)', date: '2026-03-20' },
+    });
+    const bothAsked = run([register, freeze('CASE-1', '2026-02-16'), freeze('CASE-2', '2026-02-20')]).events;
+    expect(bothAsked.filter((e) => e.type === 'CreditFrozen')).toHaveLength(1);
+    // The second case's request is a fact of its own, while the customer is already frozen.
+    expect(bothAsked.at(-1)).toMatchObject({
+      type: 'CreditFreezeRequestRecorded',
+      data: { caseId: 'CASE-2', date: '2026-02-20' },
+    });
+    spec.given(bothAsked).when(freeze('CASE-2', '2026-02-21')).thenNothingHappened();
+    // The first case withdraws: the other still holds the freeze.
+    spec
+      .given(bothAsked)
+      .when(lift('CASE-1'))
+      .then([
+        {
+          type: 'CreditFreezeRequestWithdrawn',
+          data: {
+            customerId: expect.any(String),
+            caseId: 'CASE-1',
+            reason: 'paid on the due date (value dating)',
+            date: '2026-03-20',
+          },
+        },
+      ]);
+    const oneLeft = run([
+      register,
+      freeze('CASE-1', '2026-02-16'),
+      freeze('CASE-2', '2026-02-20'),
+      lift('CASE-1'),
+    ]).events;
+    spec.given(oneLeft).when(lift('CASE-1')).thenNothingHappened();
+    // The last one withdraws: lifted.
+    spec
+      .given(oneLeft)
+      .when(lift('CASE-2'))
+      .thenContains([{ type: 'CreditUnfrozen' }]);
+    // A person's freeze stays a person's to lift, whatever cases asked meanwhile.
+    const byPerson = run([
+      register,
+      { type: 'FreezeCredit', data: { reason: 'risk review', requestedBy: 'risk-li', date: '2026-02-16' } },
+      freeze('CASE-1', '2026-02-17'),
+    ]).events;
+    spec
+      .given(byPerson)
+      .when(lift('CASE-1'))
+      .then([expect.objectContaining({ type: 'CreditFreezeRequestWithdrawn' })]);
+  });
 });

@@ -1,5 +1,7 @@
 import type {
   CreditCommitteeDecidedV1,
+  CreditFreezeRequestRecordedV1,
+  CreditFreezeRequestWithdrawnV1,
   CreditFrozenV1,
   CreditLimitChangedV1,
   CreditScoreDroppedV1,
@@ -28,7 +30,9 @@ export type CustomerEvent =
   | DomainEvent<'CreditLimitChanged', CreditLimitChangedV1>
   | DomainEvent<'CreditCommitteeDecided', CreditCommitteeDecidedV1>
   | DomainEvent<'CreditFrozen', CreditFrozenV1>
-  | DomainEvent<'CreditUnfrozen', CreditUnfrozenV1>;
+  | DomainEvent<'CreditUnfrozen', CreditUnfrozenV1>
+  | DomainEvent<'CreditFreezeRequestRecorded', CreditFreezeRequestRecordedV1>
+  | DomainEvent<'CreditFreezeRequestWithdrawn', CreditFreezeRequestWithdrawnV1>;
 
 /** A customer's credit file: profile, signals, behaviour, and what they add up to. */
 export interface CreditFile {
@@ -45,7 +49,8 @@ export interface CreditFile {
   limitOverridden: boolean;
   exceptions: { exceptionId: string; amount: number; approved: boolean }[];
   /** Who asked for the freeze (and for which collection case): only that case's withdrawal lifts it. */
-  frozen: { since: IsoDate; reason: string; requestedBy?: string; caseId?: string } | undefined;
+  /** `cases`: the collection cases whose requests hold the freeze (lifted when the last withdraws). */
+  frozen: { since: IsoDate; reason: string; requestedBy?: string; cases: string[] } | undefined;
   /** The events whose behaviour is recorded (so a redelivery is not): one per behaviour, ever. */
   behaviourSources: AppendOnlyList<string>;
 }
@@ -160,9 +165,20 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
           since: event.data.date,
           reason: event.data.reason,
           requestedBy: event.data.requestedBy,
-          ...(event.data.caseId ? { caseId: event.data.caseId } : {}),
+          cases: event.data.caseId ? [event.data.caseId] : [],
         },
       };
+    case 'CreditFreezeRequestRecorded':
+      return state.frozen
+        ? { ...state, frozen: { ...state.frozen, cases: [...state.frozen.cases, event.data.caseId] } }
+        : state;
+    case 'CreditFreezeRequestWithdrawn':
+      return state.frozen
+        ? {
+            ...state,
+            frozen: { ...state.frozen, cases: state.frozen.cases.filter((c) => c !== event.data.caseId) },
+          }
+        : state;
     case 'CreditUnfrozen':
       return { ...state, frozen: undefined };
   }
@@ -172,7 +188,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
  * The state's shape and evolveCustomer's rules, for snapshots: raise it whenever either changes
  * (a snapshot of another version is not read; the stream is folded again).
  */
-export const CUSTOMER_STATE_VERSION = 2;
+export const CUSTOMER_STATE_VERSION = 3;
 
 /** A state back from its JSON (a snapshot): the lists that are not arrays in memory. */
 export function reviveCustomer(json: unknown): CustomerState {
