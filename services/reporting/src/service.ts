@@ -5,6 +5,7 @@ import {
   agingProjection,
   attributeHistoryMigrations,
   dimensionMigrations,
+  planMigrations,
   settledTotalsMigrations,
   settlementKindMigrations,
 } from './aging/projection';
@@ -25,6 +26,7 @@ export const reportingService: ServiceDefinition = {
     ...settledTotalsMigrations,
     ...attributeHistoryMigrations,
     ...settlementKindMigrations,
+    ...planMigrations,
   ],
   consumers: (ctx) => [
     {

@@ -1,4 +1,4 @@
-import type { InvoiceIssuedV1 } from '@ar/contracts';
+import type { InstalmentPlanAppliedV1, InvoiceIssuedV1 } from '@ar/contracts';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 
 export const agingMigrations: Migration[] = [
@@ -186,6 +186,71 @@ export const settlementKindMigrations: Migration[] = [
 ];
 
 /**
+ * Instalment plans (DOMAIN.md §3, issue 14 item 5): a plan replaces an invoice's due date with
+ * several, from the day it was agreed. Each instalment's principal is kept with its due date, the
+ * running total of the plan's principal up to it and the plan's whole principal, so a report as
+ * of D splits what is open among the instalments of the plan in force on D (settlements since the
+ * plan cover the earliest first, as invoicing counts them) and ages each from its own date.
+ */
+export const planMigrations: Migration[] = [
+  {
+    id: 'aging-008',
+    sql: `
+      create table aging_plan_instalments (
+        event_id uuid not null,
+        seq int not null,
+        invoice_id text not null,
+        agreed_date date not null,
+        position bigint not null,
+        due_date date not null,
+        principal bigint not null,
+        cumulative bigint not null,
+        plan_total bigint not null,
+        primary key (event_id, seq)
+      );
+      create index aging_plan_instalments_invoice on aging_plan_instalments (invoice_id, agreed_date, position);
+      -- Plans reporting already holds: its own copy of every event.
+      insert into aging_plan_instalments (event_id, seq, invoice_id, agreed_date, position, due_date, principal,
+                                          cumulative, plan_total)
+      select e.event_id, i.seq::int, e.data->>'invoiceId', coalesce((e.data->>'agreedDate')::date, e.recorded_at::date),
+             e.global_position, (i.value->>'dueDate')::date, coalesce((i.value->>'principal')::bigint, (i.value->>'amount')::bigint),
+             sum(coalesce((i.value->>'principal')::bigint, (i.value->>'amount')::bigint)) over (partition by e.event_id order by i.seq),
+             sum(coalesce((i.value->>'principal')::bigint, (i.value->>'amount')::bigint)) over (partition by e.event_id)
+        from events e cross join lateral jsonb_array_elements(e.data->'instalments') with ordinality i(value, seq)
+       where e.event_type = 'InstalmentPlanApplied';
+    `,
+  },
+];
+
+async function applyPlan(client: import('pg').PoolClient, event: OrderedEvent) {
+  if (event.type !== 'InstalmentPlanApplied') return;
+  const plan = event.data as InstalmentPlanAppliedV1;
+  const agreed = plan.agreedDate ?? event.recordedAt.toISOString().slice(0, 10);
+  const principals = plan.instalments.map((i) => i.principal ?? i.amount);
+  const total = principals.reduce((s, p) => s + p, 0);
+  let cumulative = 0;
+  for (const [n, instalment] of plan.instalments.entries()) {
+    cumulative += principals[n]!;
+    await client.query(
+      `insert into aging_plan_instalments (event_id, seq, invoice_id, agreed_date, position, due_date, principal,
+                                           cumulative, plan_total)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
+      [
+        event.eventId,
+        n + 1,
+        plan.invoiceId,
+        agreed,
+        String(event.globalPosition),
+        instalment.dueDate,
+        principals[n],
+        cumulative,
+        total,
+      ],
+    );
+  }
+}
+
+/**
  * What changes an invoice's settled principal, from which business date, and how. A
  * `PaymentReallocated` (value dating: an earlier-dated fact, recorded later, left less in fees on a
  * payment's date) is the difference between its split's principal and the one it corrects, so
@@ -247,10 +312,17 @@ function settlementOf(
  */
 export const agingProjection: Projection = {
   name: 'aging',
-  tables: ['aging_invoices', 'aging_settlements', 'customer_dimensions', 'customer_attribute_history'],
+  tables: [
+    'aging_invoices',
+    'aging_settlements',
+    'customer_dimensions',
+    'customer_attribute_history',
+    'aging_plan_instalments',
+  ],
   async apply(client, events) {
     for (const event of events) {
       await applyCustomerDimensions(client, event);
+      await applyPlan(client, event);
       const settlement = settlementOf(event);
       // A reallocation may lower a payment's principal too (a negative difference).
       if (settlement && settlement.amount !== 0) {

@@ -53,17 +53,36 @@ export interface AgingReport {
  * then are left out at once; one whose last settlement is on or before the date (all of them,
  * for today) takes its running total; only one settled again after the date sums its
  * settlements up to it.
+ *
+ * An invoice under an instalment plan on `asOf` (the latest agreed by then) is one row per
+ * instalment still open, each with its own due date: what was settled since the plan (the plan's
+ * principal less what is open) covers the earliest instalments first, as invoicing counts it.
+ * `counts` is 1 on one row per invoice - its earliest open instalment - so counts stay counts of
+ * invoices (an invoice with an instalment past due is overdue).
  */
 const OUTSTANDING = `
-  select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount, o.open
-    from aging_invoices i
-    cross join lateral (
-      select i.amount - case when i.last_settled_date is null then 0
-                             when i.last_settled_date <= $1::date then i.settled
-                             else coalesce((select sum(s.amount)::bigint from aging_settlements s
-                                             where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
-                        end as open) o
-   where i.issue_date <= $1::date and (i.closed_date is null or i.closed_date > $1::date)`;
+  select b.invoice_id, b.customer_id, b.currency, coalesce(p.due_date, b.due_date) as due_date, b.issue_date,
+         b.amount, coalesce(p.open, b.open) as open, coalesce(p.counts, 1) as counts
+    from (
+      select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount, o.open
+        from aging_invoices i
+        cross join lateral (
+          select i.amount - case when i.last_settled_date is null then 0
+                                 when i.last_settled_date <= $1::date then i.settled
+                                 else coalesce((select sum(s.amount)::bigint from aging_settlements s
+                                                 where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
+                            end as open) o
+       where i.issue_date <= $1::date and (i.closed_date is null or i.closed_date > $1::date)) b
+    left join lateral (
+      select k.due_date,
+             least(k.principal, greatest(0, k.cumulative - (k.plan_total - b.open))) as open,
+             case when k.cumulative - k.principal <= k.plan_total - b.open
+                   and k.plan_total - b.open < k.cumulative then 1 else 0 end as counts
+        from aging_plan_instalments k
+       where k.event_id = (select f.event_id from aging_plan_instalments f
+                            where f.invoice_id = b.invoice_id and f.agreed_date <= $1::date
+                            order by f.agreed_date desc, f.position desc limit 1)
+         and k.cumulative > k.plan_total - b.open) p on true`;
 
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(
@@ -89,7 +108,7 @@ export async function agingAsOf(
         `with outstanding as (${OUTSTANDING}),
               per_customer as (
                 select currency, customer_id, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
-                       sum(open) as amount, count(*) as count
+                       sum(open) as amount, sum(counts) as count
                   from outstanding where open > 0 group by 1, 2, 3),
               grouped as (
                 select i.currency, ${group} as grp, i.bucket_index, i.amount, i.count
@@ -98,7 +117,7 @@ export async function agingAsOf(
            from grouped group by 1, 2, 3`
       : `with outstanding as (${OUTSTANDING})
          select currency, null::text as grp, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
-                sum(open)::text as amount, count(*)::text as count
+                sum(open)::text as amount, sum(counts)::text as count
            from outstanding where open > 0 group by 1, 2, 3`,
     [asOf, firstDays],
   );
@@ -154,7 +173,7 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
   }>(
     `with outstanding as (${OUTSTANDING})
      select currency, sum(open)::text as outstanding, coalesce(sum(open) filter (where due_date < $1::date), 0)::text as overdue,
-            count(*)::text as n, count(*) filter (where due_date < $1::date)::text as n_overdue
+            sum(counts)::text as n, coalesce(sum(counts) filter (where due_date < $1::date), 0)::text as n_overdue
        from outstanding where open > 0 group by currency order by currency`,
     [asOf],
   );
@@ -328,7 +347,7 @@ export async function topOverdueCustomers(pool: Pool, asOf: IsoDate, limit: numb
   const { rows } = await pool.query<Record<string, string | null>>(
     `with outstanding as (${OUTSTANDING})
      , top as (
-       select o.currency, o.customer_id, sum(o.open) as overdue, count(*) as invoices,
+       select o.currency, o.customer_id, sum(o.open) as overdue, count(distinct o.invoice_id) as invoices,
               max($1::date - o.due_date) as oldest_days
          from outstanding o
         where o.open > 0 and o.due_date < $1::date
