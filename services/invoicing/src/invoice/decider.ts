@@ -3,6 +3,7 @@ import {
   type Command,
   type Decider,
   daysBetween,
+  formatMoney,
   type IsoDate,
   NotFound,
   RuleViolation,
@@ -101,7 +102,7 @@ function paymentOnItsDay(
   if (payment.amount > toSettle) {
     throw new RuleViolation(
       'OVER_ALLOCATION',
-      `${payment.amount} allocated to invoice ${invoiceId}, which needs only ${toSettle} to settle on ${payment.paymentDate}`,
+      `${formatMoney(payment.amount, currency)} allocated to invoice ${invoiceId}, which needs only ${formatMoney(toSettle, currency)} to settle on ${payment.paymentDate}`,
       'amount',
     );
   }
@@ -157,7 +158,7 @@ function creditNoteOnItsDay(
   if (note.amount > invoice.principalOpen) {
     throw new RuleViolation(
       'CREDIT_EXCEEDS_OPEN_AMOUNT',
-      `credit note of ${note.amount} exceeds the unpaid principal of ${invoice.principalOpen}`,
+      `credit note of ${formatMoney(note.amount, invoice.issued.currency)} exceeds the unpaid principal of ${formatMoney(invoice.principalOpen, invoice.issued.currency)}`,
       'amount',
     );
   }
@@ -213,13 +214,13 @@ function issueCreditNote(
   policy: OverduePolicy,
 ): InvoiceEvent[] {
   const known = isIssued(state) ? state.creditNotes[note.creditNoteId] : undefined;
-  if (known) {
+  if (known && isIssued(state)) {
     // The same credit note again (a retry) changes nothing; its id with other facts is refused.
     const { creditNoteId: _id, ...facts } = note;
     if (sameFacts(known, facts)) return [];
     throw new StateConflict(
       'CREDIT_NOTE_ALREADY_ISSUED',
-      `credit note ${note.creditNoteId} was already issued with other details (${known.amount}, "${known.reason}", ${known.issueDate})`,
+      `credit note ${note.creditNoteId} was already issued with other details (${formatMoney(known.amount, state.issued.currency)}, "${known.reason}", ${known.issueDate})`,
       'creditNoteId',
     );
   }
@@ -350,7 +351,7 @@ export function invoiceDecider(
           if (invoice.factor.advanced + amount > invoice.principalOpen) {
             throw new RuleViolation(
               'ADVANCE_EXCEEDS_RECEIVABLE',
-              `advances would total ${invoice.factor.advanced + amount}, above the unpaid ${invoice.principalOpen}`,
+              `advances would total ${formatMoney(invoice.factor.advanced + amount, invoice.issued.currency)}, above the unpaid ${formatMoney(invoice.principalOpen, invoice.issued.currency)}`,
               'amount',
             );
           }

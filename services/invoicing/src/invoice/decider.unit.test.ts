@@ -123,7 +123,7 @@ describe('payments on an invoice', () => {
     spec
       .given([issued])
       .when(pay('P-1', 1_000_001, '2026-01-20'))
-      .thenThrows(RuleViolation, /needs only 1000000/);
+      .thenThrows(RuleViolation, /needs only CNY 10,000.00/);
   });
 
   it('ignores the same payment allocated twice', () => {
@@ -332,7 +332,7 @@ describe('instalment plans', () => {
         type: 'ApplyInstalmentPlan',
         data: { ...plan, instalments: [{ dueDate: '2026-03-31', amount: 1 }] },
       })
-      .thenThrows(RuleViolation, /add up to 1; open on 2026-02-05: 1000000 \(principal 1000000/);
+      .thenThrows(RuleViolation, /add up to CNY 0.01; open on 2026-02-05: CNY 10,000.00 \(principal CNY 10,000.00/);
   });
 });
 
@@ -411,5 +411,48 @@ describe('credit notes, disputes, write-offs and factoring', () => {
       .given([issued])
       .when({ type: 'AssignToFactor', data: { factorId: 'BANK-1', withRecourse: true, date: overdueDay(2) } })
       .thenThrows(RuleViolation, /overdue invoice cannot be assigned/);
+  });
+});
+
+describe('amounts in refusals', () => {
+  // A finance user reads "CNY 10,000.00", not "1000000"; a JPY amount has no minor units.
+  const jpy: InvoiceEvent = { type: 'InvoiceIssued', data: { ...invoice, currency: 'JPY', amount: 123_457 } };
+
+  it('names over-allocations, credit notes and advances with their currency', () => {
+    spec
+      .given([jpy])
+      .when(pay('P-1', 200_000, '2026-01-10', 'JPY'))
+      .thenThrows(RuleViolation, /JPY 200,000 allocated to invoice INV-1, which needs only JPY 123,457/);
+    spec
+      .given([issued])
+      .when({
+        type: 'IssueCreditNote',
+        data: { creditNoteId: 'CN-1', amount: 1_000_001, reason: 'returned goods', issueDate: '2026-01-10' },
+      })
+      .thenThrows(
+        RuleViolation,
+        /credit note of CNY 10,000.01 exceeds the unpaid principal of CNY 10,000.00/,
+      );
+    spec
+      .given([
+        issued,
+        {
+          type: 'CreditNoteIssued',
+          data: {
+            invoiceId: 'INV-1',
+            customerId: 'C-1',
+            creditNoteId: 'CN-1',
+            amount: 50_000,
+            currency: 'CNY',
+            reason: 'returned goods',
+            issueDate: '2026-01-10',
+          },
+        } as InvoiceEvent,
+      ])
+      .when({
+        type: 'IssueCreditNote',
+        data: { creditNoteId: 'CN-1', amount: 60_000, reason: 'returned goods', issueDate: '2026-01-10' },
+      })
+      .thenThrows(StateConflict, /already issued with other details \(CNY 500.00,/);
   });
 });

@@ -1,5 +1,5 @@
 import type { FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from '@ar/contracts';
-import { type IsoDate, RuleViolation } from '@ar/kernel';
+import { formatMoney, type IsoDate, RuleViolation } from '@ar/kernel';
 import { invoiceAsOf, type OverduePolicy } from './overdue';
 import { evolveInvoice, type Invoice, type InvoiceEvent, totalOpen } from './state';
 
@@ -58,7 +58,8 @@ export function applyInstalmentPlan(
   const { events } = invoiceAsOf(invoice, plan.date, policy);
   let current = events.reduce((s, e) => evolveInvoice(s, e) as Invoice, invoice);
   const fees = { interest: current.interestOpen, penalty: current.penaltyOpen };
-  const openText = `open on ${plan.date}: ${totalOpen(current)} (principal ${current.principalOpen}, interest ${fees.interest}, penalty ${fees.penalty})`;
+  const money = (amount: number) => formatMoney(amount, currency);
+  const openText = `open on ${plan.date}: ${money(totalOpen(current))} (principal ${money(current.principalOpen)}, interest ${money(fees.interest)}, penalty ${money(fees.penalty)})`;
 
   if (plan.fees === 'WAIVED' && fees.interest + fees.penalty > 0) {
     const waived: InvoiceEvent = {
@@ -80,10 +81,11 @@ export function applyInstalmentPlan(
   const total = plan.instalments.reduce((sum, i) => sum + i.amount, 0);
   const owed = totalOpen(current);
   if (total !== owed) {
-    const what = plan.fees === 'WAIVED' ? `; with fees waived the plan covers the principal, ${owed}` : '';
+    const what =
+      plan.fees === 'WAIVED' ? `; with fees waived the plan covers the principal, ${money(owed)}` : '';
     throw new RuleViolation(
       'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
-      `instalments add up to ${total}; ${openText}${what}`,
+      `instalments add up to ${money(total)}; ${openText}${what}`,
       'instalments',
     );
   }

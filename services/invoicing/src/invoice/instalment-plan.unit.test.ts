@@ -86,7 +86,7 @@ describe('an instalment plan covers what is open, fees included', () => {
       .when(planWith(threeInstalments(invoice.amount)))
       .thenThrows(
         RuleViolation,
-        /add up to 1000000; open on 2026-03-12: 1044000 \(principal 1000000, interest 24000, penalty 20000\)/,
+        /add up to CNY 10,000.00; open on 2026-03-12: CNY 10,440.00 \(principal CNY 10,000.00, interest CNY 240.00, penalty CNY 200.00\)/,
       );
   });
 

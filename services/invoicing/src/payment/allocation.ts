@@ -1,4 +1,4 @@
-import { RuleViolation } from '@ar/kernel';
+import { formatMoney, RuleViolation } from '@ar/kernel';
 
 /** An open invoice as cash application sees it on the payment's date. */
 export interface AllocatableInvoice {
@@ -65,14 +65,14 @@ export function planAllocation(
       if (amount > invoice.toSettle) {
         throw new RuleViolation(
           'OVER_ALLOCATION',
-          `${amount} for invoice ${invoice.invoiceId}, which needs only ${invoice.toSettle} to settle`,
+          `${formatMoney(amount, invoice.currency)} for invoice ${invoice.invoiceId}, which needs only ${formatMoney(invoice.toSettle, invoice.currency)} to settle`,
           `remittance.${i}.amount`,
         );
       }
       if (amount > left) {
         throw new RuleViolation(
           'OVER_ALLOCATION',
-          `the remittance lines add up to more than the payment of ${payment.amount}`,
+          `the remittance lines add up to more than the payment of ${formatMoney(payment.amount, payment.currency)}`,
           'remittance',
         );
       }
