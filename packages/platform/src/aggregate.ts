@@ -10,6 +10,7 @@ import {
   foldEvents,
   handleCommand,
   type RecordedEvent,
+  StateConflict,
   streamName,
 } from '@ar/kernel';
 import { continuedContext, failureKind, inSpan } from '@ar/messaging';
@@ -26,6 +27,51 @@ export interface AggregateDefinition<Command, Event extends DomainEvent, State, 
   notFound(id: string): DomainError;
   /** For streams that grow without end: keep the state as a snapshot (see SnapshotDefinition). */
   snapshots?: SnapshotDefinition<State>;
+  /**
+   * The contract each stored event's data must meet (by event type), checked whenever the stream
+   * is loaded: history the rules cannot read (written by hand, by an old version, a bad migration)
+   * is refused with a 409 STORED_EVENT_INVALID naming the event, before anything is decided or
+   * answered - never a 500 from a view that cannot be serialised, nor a command stored and then
+   * answered 500.
+   */
+  storedEvents?: Record<string, StoredEventSchema>;
+}
+
+/** What `storedEvents` needs of a schema (a zod schema has it). */
+export interface StoredEventSchema {
+  safeParse(
+    data: unknown,
+  ): { success: true } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+/** The refusal for a stream holding an event its contract does not accept (409). */
+export class StoredEventInvalid extends StateConflict {
+  constructor(
+    readonly event: Pick<RecordedEvent, 'streamId' | 'streamPosition' | 'type' | 'eventId'>,
+    readonly problems: string[],
+  ) {
+    super(
+      'STORED_EVENT_INVALID',
+      `${event.streamId} cannot be read: its stored event #${event.streamPosition} ${event.type} (${event.eventId}) does not meet its contract (${problems.join('; ')}); nothing was changed - the stored record must be corrected first`,
+    );
+  }
+}
+
+function checkStored<Event extends DomainEvent>(
+  events: RecordedEvent<Event>[],
+  schemas: Record<string, StoredEventSchema> | undefined,
+): void {
+  if (!schemas) return;
+  for (const event of events) {
+    const schema = schemas[event.type];
+    if (!schema) continue;
+    const result = schema.safeParse(event.data);
+    if (!result.success)
+      throw new StoredEventInvalid(
+        event,
+        result.error.issues.map((i) => `${i.path.map(String).join('.') || 'data'}: ${i.message}`),
+      );
+  }
 }
 
 /**
@@ -81,6 +127,7 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   async function load(id: string, tx?: PoolClient) {
     if (!snapshots || !snapshotKind) {
       const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);
+      checkStored(events, definition.storedEvents);
       return { version, events, state: foldEvents(decider, events as unknown as Event[]) };
     }
     const { snapshot, version, events } = await ctx.store.readStreamAfterSnapshot<Event>(
@@ -88,6 +135,7 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       snapshotKind,
       tx,
     );
+    checkStored(events, definition.storedEvents);
     const from = snapshot ? snapshots.revive(snapshot.state) : decider.initialState();
     const state = (events as unknown as Event[]).reduce(decider.evolve, from);
     if (events.length >= (snapshots.every ?? SNAPSHOT_EVERY)) {
@@ -122,7 +170,9 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
             const result = await handleCommand(ctx.store, decider, stream(id), command, {
               ...options,
               now: ctx.clock.now(),
-              ...(snapshots && { load: (tx: PoolClient | undefined) => load(id, tx) }),
+              ...((snapshots || definition.storedEvents) && {
+                load: (tx: PoolClient | undefined) => load(id, tx),
+              }),
             });
             const outcome = result.newEvents.length > 0 ? 'accepted' : 'unchanged';
             count(outcome);

@@ -1,4 +1,4 @@
-import type { InvoiceView } from '@ar/contracts';
+import { type InvoiceView, InvoicingEventsV1 } from '@ar/contracts';
 import { NotFound } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import type { InvoicingConfig } from '../config';
@@ -50,6 +50,8 @@ export function invoiceHandler(ctx: ServiceContext, config: InvoicingConfig) {
     decider: invoiceDecider(config.overduePolicy),
     exists: isIssued,
     notFound: (id) => new NotFound('INVOICE_NOT_FOUND', `no invoice ${id}`, 'invoiceId'),
+    // Every invoice event is public: what the store holds must meet what the relay publishes.
+    storedEvents: InvoicingEventsV1,
   });
   return { ...invoices, policy: config.overduePolicy };
 }

@@ -1,4 +1,4 @@
-import type { BusinessDayJob, ServiceContext } from '@ar/platform';
+import { type BusinessDayJob, type ServiceContext, StoredEventInvalid } from '@ar/platform';
 import type { InvoiceHandler } from '../invoice/handler';
 import { invoicesDueBefore } from '../ledger/open-items';
 
@@ -20,12 +20,22 @@ export function overdueClock(ctx: ServiceContext, invoices: InvoiceHandler): Bus
       const worker = async () => {
         while (next < due.length) {
           const invoiceId = due[next++]!;
-          const result = await invoices.execute(
-            invoiceId,
-            { type: 'AssessOverdue', data: { asOf: day } },
-            { metadata: { correlationId: `overdue-clock:${day}`, actor: 'overdue-clock' } },
-          );
-          if (result.newEvents.length > 0) changed++;
+          try {
+            const result = await invoices.execute(
+              invoiceId,
+              { type: 'AssessOverdue', data: { asOf: day } },
+              { metadata: { correlationId: `overdue-clock:${day}`, actor: 'overdue-clock' } },
+            );
+            if (result.newEvents.length > 0) changed++;
+          } catch (error) {
+            // An invoice whose stored history cannot be read is passed by (and said so), not the
+            // day of every other invoice held up by it; it is assessed once corrected.
+            if (!(error instanceof StoredEventInvalid)) throw error;
+            ctx.logger.error(
+              { invoiceId, day, err: error },
+              `overdue clock passes ${invoiceId} by: ${error.message}`,
+            );
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));

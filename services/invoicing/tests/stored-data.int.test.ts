@@ -1,0 +1,118 @@
+import { InProcessBus } from '@ar/messaging';
+import { BusinessClock, type RunningService, startService } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { invoicingService } from '../src/service';
+
+/**
+ * History the rules cannot read - an event written into the store by hand, by an old version or a
+ * bad migration - never makes a read answer 500, nor a command store anything it then cannot
+ * answer: the invoice answers 409 STORED_EVENT_INVALID naming the event and what is wrong with it.
+ */
+describe('an invoice whose stored history is out of range', () => {
+  const { databaseUrl } = testInfra();
+  const notifier = new AppendNotifier(databaseUrl);
+  const schema = unique('bad');
+  let service: RunningService;
+
+  beforeAll(async () => {
+    await notifier.start();
+    service = await startService(invoicingService, {
+      databaseUrl,
+      bus: new InProcessBus(),
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      schema,
+      clock: new BusinessClock('2026-02-02'),
+    });
+  });
+  afterAll(async () => {
+    await service.stop();
+    await notifier.stop();
+  });
+
+  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
+    const res = await service.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    return { status: res.statusCode, body: res.json() };
+  };
+
+  /** An invoice issued over REST, then its InvoiceIssued changed straight in the store. */
+  async function invoiceWithStored(change: string): Promise<string> {
+    const invoiceId = unique('INV');
+    const issued = await call('POST', '/invoices', {
+      invoiceId,
+      customerId: 'C-1',
+      amount: 100_000,
+      currency: 'CNY',
+      issueDate: '2026-01-05',
+      dueDate: '2026-01-20',
+    });
+    expect(issued.status).toBe(201);
+    const { rowCount } = await service.ctx.pool.query(
+      `update events set data = ${change} where stream_id = $1 and event_type = 'InvoiceIssued'`,
+      [`invoice-${invoiceId}`],
+    );
+    expect(rowCount).toBe(1);
+    return invoiceId;
+  }
+
+  const storedEvents = async (invoiceId: string) =>
+    (
+      await service.ctx.pool.query('select count(*)::int as n from events where stream_id = $1', [
+        `invoice-${invoiceId}`,
+      ])
+    ).rows[0].n;
+
+  it.each([
+    ['a late-fee penalty of -7 bp', `jsonb_set(data, '{lateFeeTerms,penaltyBp}', '-7')`, /penaltyBp/],
+    ['a due date written 2026/02/04', `jsonb_set(data, '{dueDate}', '"2026/02/04"')`, /dueDate/],
+  ])('with %s: GET answers 409 naming the stored event, never 500', async (_what, change, field) => {
+    const invoiceId = await invoiceWithStored(change);
+    const read = await call('GET', `/invoices/${invoiceId}`);
+    expect(read.status).toBe(409);
+    expect(read.body.error).toBe('STORED_EVENT_INVALID');
+    expect(read.body.message).toContain(`invoice-${invoiceId}`);
+    expect(read.body.message).toContain('InvoiceIssued');
+    expect(read.body.message).toMatch(field);
+  });
+
+  it('a credit note on such an invoice is refused with the same 409, and nothing is stored', async () => {
+    const invoiceId = await invoiceWithStored(`jsonb_set(data, '{lateFeeTerms,penaltyBp}', '-7')`);
+    const before = await storedEvents(invoiceId);
+    const credited = await call('POST', `/invoices/${invoiceId}/credit-notes`, {
+      creditNoteId: unique('CN'),
+      amount: 10_000,
+      reason: 'price adjustment',
+      issueDate: '2026-02-02',
+    });
+    expect(credited.status).toBe(409);
+    expect(credited.body.error).toBe('STORED_EVENT_INVALID');
+    expect(await storedEvents(invoiceId)).toBe(before);
+  });
+
+  it('the overdue clock passes such an invoice by and assesses the others', async () => {
+    await invoiceWithStored(`jsonb_set(data, '{lateFeeTerms,penaltyBp}', '-7')`);
+    const good = unique('INV');
+    expect(
+      (
+        await call('POST', '/invoices', {
+          invoiceId: good,
+          customerId: 'C-2',
+          amount: 100_000,
+          currency: 'CNY',
+          issueDate: '2026-01-05',
+          dueDate: '2026-01-20',
+        })
+      ).status,
+    ).toBe(201);
+    const moved = await call('PUT', '/admin/clock', { today: '2026-02-03' });
+    expect(moved.status).toBe(200);
+    const { rows } = await service.ctx.pool.query(
+      "select data->>'threshold' as threshold from events where stream_id = $1 and event_type = 'PaymentOverdue'",
+      [`invoice-${good}`],
+    );
+    expect(rows.map((r) => Number(r.threshold))).toEqual([1]); // 14 days overdue
+  });
+});
