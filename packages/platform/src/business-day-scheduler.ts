@@ -28,6 +28,15 @@ export interface DayRunSummary {
   commands: number;
 }
 
+/** Where a run of a job's days stands: the day being run, as the n-th of the days to run. */
+export interface DayRunProgress {
+  job: string;
+  day: IsoDate;
+  /** 1-based: the day being run is the `position`-th of `of` working days to run. */
+  position: number;
+  of: number;
+}
+
 /**
  * Turns the passing of business days into a job's runs. The last day done is checkpointed
  * after each day, so a restart goes on from there; a day cut short by a crash runs again, which
@@ -37,6 +46,8 @@ export interface DayRunSummary {
  */
 export class BusinessDayScheduler {
   private running: Promise<DayRunSummary> = Promise.resolve({ days: [], commands: 0 });
+  private current: DayRunProgress | undefined;
+  private stopping = false;
 
   constructor(
     private readonly options: {
@@ -57,9 +68,22 @@ export class BusinessDayScheduler {
     await this.running.catch(() => undefined);
   }
 
+  /** The day a run is at, while one runs. */
+  progress(): DayRunProgress | undefined {
+    return this.current;
+  }
+
+  /** Ends a run after the day it is at (its checkpoint kept), and refuses new ones; resolves once idle. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+
   /** Runs every business day up to and including `today` not yet run. Calls are queued. */
   catchUp(today: IsoDate): Promise<DayRunSummary> {
-    this.running = this.running.catch(() => undefined).then(() => this.runThrough(today));
+    this.running = this.running
+      .catch(() => undefined)
+      .then(() => (this.stopping ? { days: [], commands: 0 } : this.runThrough(today)));
     return this.running;
   }
 
@@ -76,9 +100,19 @@ export class BusinessDayScheduler {
           "select to_char(last_day, 'YYYY-MM-DD') as last_day from business_days where job = $1",
           [job.name],
         );
-        let day = rows[0] ? addDays(rows[0].last_day, 1) : today;
-        for (; day <= today; day = addDays(day, 1)) {
+        const from = rows[0] ? addDays(rows[0].last_day, 1) : today;
+        let of = 0;
+        for (let d = from; d <= today; d = addDays(d, 1)) if (calendar.isWorkingDay(d)) of++;
+        // A restart behind the shared day (after a kill -9 during a long clock move) says what it
+        // catches up, and each day as done: the service answers meanwhile, /ready says how far.
+        if (of > 1)
+          logger.info(
+            { job: job.name, from, to: today, days: of },
+            `catching up ${of} business days of ${job.name} (${from} to ${today})`,
+          );
+        for (let day = from; day <= today && !this.stopping; day = addDays(day, 1)) {
           if (calendar.isWorkingDay(day)) {
+            this.current = { job: job.name, day, position: summary.days.length + 1, of };
             const started = performance.now();
             const commands = await job.run(day);
             const seconds = (performance.now() - started) / 1000;
@@ -86,8 +120,14 @@ export class BusinessDayScheduler {
             summary.commands += commands;
             this.options.metrics?.dayJobDuration.set({ job: job.name }, seconds);
             logger.info(
-              { job: job.name, day, commands, ms: Math.round(seconds * 1000) },
-              'business day done',
+              {
+                job: job.name,
+                day,
+                commands,
+                ms: Math.round(seconds * 1000),
+                ...(of > 1 && { position: summary.days.length, of }),
+              },
+              of > 1 ? `business day done (${summary.days.length} of ${of})` : 'business day done',
             );
           }
           await inTransaction(pool, (client) =>
@@ -100,6 +140,7 @@ export class BusinessDayScheduler {
         }
         return summary;
       } finally {
+        this.current = undefined;
         await lock
           .query("select pg_advisory_unlock(hashtextextended(current_schema() || ':' || $1, 0))", [key])
           .catch(() => {});

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
+import { DayJobsStartup } from './day-jobs-startup';
 import { deadLetterRoutes } from './dead-letter-routes';
 import { createHttpApp, type Readiness, type ServiceHttpApp } from './http-app';
 import { ServiceMetrics } from './metrics';
@@ -203,7 +204,8 @@ export async function startService(
   };
   await ctx.clock.share(pool);
   const unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
-  await catchUp(ctx.clock.dayJobsDue());
+  // The days missed while away are caught up once the service listens (DayJobsStartup).
+  const startup = new DayJobsStartup(schedulers, logger);
   // On the system clock, a day's jobs are due from its local day-jobs time (BusinessClock.dayJobsDue);
   // a controllable clock says so when moved.
   const dayTimer =
@@ -265,6 +267,7 @@ export async function startService(
         ? check(() => infra.bus.checkReachable!(READY_CHECK_TIMEOUT_MS), 'the message broker:')
         : Promise.resolve('ok (in-process bus)'),
     ]);
+    const dayJobs = schedulers.length > 0 ? startup.verdict() : undefined;
     const owned = Object.entries(ownedLeases());
     const held = owned.filter(([, o]) => o).map(([name]) => name);
     const checks = {
@@ -275,8 +278,12 @@ export async function startService(
         owned.length === 0
           ? 'ok (none: nothing here runs in one instance only)'
           : `ok: runs ${held.length} of ${owned.length}${held.length ? ` (${held.join(', ')})` : ''}, stands by for the rest`,
+      ...(dayJobs !== undefined && { dayJobs }),
     };
-    return { ready: database === 'ok' && kafka.startsWith('ok'), checks };
+    return {
+      ready: database === 'ok' && kafka.startsWith('ok') && (dayJobs ?? 'ok').startsWith('ok'),
+      checks,
+    };
   };
 
   const app = await createHttpApp({
@@ -287,6 +294,7 @@ export async function startService(
     ready,
   });
   const caughtUp = async () => {
+    await startup.done();
     await relay?.caughtUp();
     await Promise.all([...ctx.projections.values()].map((p) => p.caughtUp()));
   };
@@ -297,6 +305,7 @@ export async function startService(
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);
+  startup.start(() => catchUp(ctx.clock.dayJobsDue()));
   if (!infra.leases) await leases.start();
   const published = async () => {
     await relay?.caughtUp();
@@ -319,7 +328,7 @@ export async function startService(
       unsubscribe();
       ctx.clock.unshare(pool);
       if (dayTimer) clearInterval(dayTimer);
-      await Promise.all(schedulers.map((s) => s.idle()));
+      await startup.stop();
       if (!infra.leases) {
         if (relay && leases.isOwner(`${schema}:${relay.checkpointName}`)) await relay.caughtUp();
         await leases.stop();
