@@ -67,6 +67,13 @@ export class BusinessCalendar {
     return !this.weekend.has(dayOfWeek(date));
   }
 
+  /** `date` itself when it is worked, else the first working day after it (an amount due then is payable by it). */
+  workingDayOnOrAfter(date: IsoDate): IsoDate {
+    let day = date;
+    while (!this.isWorkingDay(day)) day = addDays(day, 1);
+    return day;
+  }
+
   /** `n` working days after `date` ("within 3 working days of acceptance"). */
   addWorkingDays(date: IsoDate, n: number): IsoDate {
     if (!Number.isInteger(n) || n < 0)

@@ -18,6 +18,7 @@ import {
   discountAvailable,
   invoiceAsOf,
   type OverduePolicy,
+  payableBy,
 } from './overdue';
 import {
   evolveInvoice,
@@ -132,7 +133,8 @@ function paymentOnItsDay(
     });
   }
   if (settles) {
-    const dueDate = finalDueDate(invoice);
+    // Under a plan, the last instalment's date, or the working day after it when it is not worked.
+    const dueDate = finalDueDate(invoice, payableBy(invoice, policy));
     events.push({
       type: 'InvoicePaid',
       data: {

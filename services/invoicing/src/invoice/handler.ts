@@ -45,14 +45,16 @@ export function invoiceView(state: InvoiceState, version: number): InvoiceView {
 
 /** The invoice side of the service: one decider, configured once, behind the one handler. */
 export function invoiceHandler(ctx: ServiceContext, config: InvoicingConfig) {
+  // The business calendar: an instalment due on a weekend or holiday is payable by the next working day.
+  const policy = { ...config.overduePolicy, calendar: ctx.calendar };
   const invoices = aggregate(ctx, {
     category: 'invoice',
-    decider: invoiceDecider(config.overduePolicy),
+    decider: invoiceDecider(policy),
     exists: isIssued,
     notFound: (id) => new NotFound('INVOICE_NOT_FOUND', `no invoice ${id}`, 'invoiceId'),
     // Every invoice event is public: what the store holds must meet what the relay publishes.
     storedEvents: InvoicingEventsV1,
   });
-  return { ...invoices, policy: config.overduePolicy };
+  return { ...invoices, policy };
 }
 export type InvoiceHandler = ReturnType<typeof invoiceHandler>;

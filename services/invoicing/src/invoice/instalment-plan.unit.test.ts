@@ -1,5 +1,5 @@
 import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
-import { addDays, daysBetween, RuleViolation } from '@ar/kernel';
+import { addDays, BusinessCalendar, daysBetween, RuleViolation } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
 
@@ -196,5 +196,65 @@ describe('a plan with a guarantee', () => {
     const guarantee = { guarantor: 'Shenzhen Parent Holdings Ltd', kind: 'CORPORATE', amount: 500_000 };
     const { produced } = run([planWith(threeInstalments(openOn(agreed).total), { guarantee })]);
     expect(produced.find((e) => e.type === 'InstalmentPlanApplied')?.data).toMatchObject({ guarantee });
+  });
+});
+
+describe('an instalment due on a weekend or holiday is payable by the next working day', () => {
+  // 2026-03-29 is a Sunday; 2026-05-01..05 the Labour Day holiday.
+  const instalments = (total: number) => [
+    { dueDate: '2026-03-29', amount: total - 500_000 },
+    { dueDate: '2026-05-01', amount: 500_000 },
+  ];
+
+  it('paid on the Monday after a Sunday instalment: not overdue, nothing charged, paid on time', () => {
+    const plan = instalments(openOn(agreed).total);
+    const { produced } = run([
+      planWith(plan),
+      assess('2026-03-30'),
+      pay('PAY-0', plan[0]!.amount, '2026-03-30'),
+      assess('2026-04-30'),
+      pay('PAY-1', plan[1]!.amount, '2026-05-01'),
+    ]);
+    const sincePlan = after(produced, 'InstalmentPlanApplied');
+    expect(sincePlan.filter((e) => ['PaymentOverdue', 'LateFeeCharged'].includes(e.type))).toEqual([]);
+  });
+
+  it('missed on the Monday: overdue from the Tuesday, counted from the Monday', () => {
+    const { produced } = run([planWith(instalments(openOn(agreed).total)), assess('2026-03-31')]);
+    const overdue = after(produced, 'InstalmentPlanApplied').filter((e) => e.type === 'PaymentOverdue');
+    expect(overdue.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        threshold: 1,
+        dueDate: '2026-03-30',
+        overdueDate: '2026-03-31',
+        daysOverdue: 1,
+      }),
+    ]);
+    expect(run([planWith(instalments(openOn(agreed).total)), assess('2026-03-30')]).produced).toEqual(
+      run([planWith(instalments(openOn(agreed).total))]).produced,
+    );
+  });
+
+  it("follows the tenant's holidays: due on the first day of a holiday, paid the first working day after it", () => {
+    const labourDay = invoiceDecider({
+      overdueThresholds: [1, 16, 31, 61, 91],
+      calendar: new BusinessCalendar({
+        holidays: ['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05'],
+      }),
+    });
+    const plan = instalments(openOn(agreed).total);
+    const paidOnTheSixth = deciderSpec(labourDay)
+      .given([issued, ...run([planWith(plan), pay('PAY-0', plan[0]!.amount, '2026-03-27')]).produced])
+      .when(pay('PAY-1', plan[1]!.amount, '2026-05-06'));
+    expect(paidOnTheSixth.events().map((e) => e.type)).toEqual(['PaymentAllocated', 'InvoicePaid']);
+    expect(paidOnTheSixth.events().at(-1)?.data).toMatchObject({ dueDate: '2026-05-06', daysLate: 0 });
+    // With weekends only, the same payment is five days late.
+    expect(
+      deciderSpec(decider)
+        .given([issued, ...run([planWith(plan), pay('PAY-0', plan[0]!.amount, '2026-03-27')]).produced])
+        .when(pay('PAY-1', plan[1]!.amount, '2026-05-06'))
+        .events()
+        .some((e) => e.type === 'PaymentOverdue'),
+    ).toBe(true);
   });
 });

@@ -1,23 +1,41 @@
-import { addDays, applyRateBasisPoints, daysBetween, type IsoDate } from '@ar/kernel';
+import { addDays, applyRateBasisPoints, BusinessCalendar, daysBetween, type IsoDate } from '@ar/kernel';
 import {
   earliestUnpaidDueDate,
   evolveInvoice,
   type Invoice,
   type InvoiceEvent,
   overduePrincipal,
+  type PayableBy,
   totalOpen,
 } from './state';
 
-/** The tenant's overdue policy (DOMAIN.md §3): `PaymentOverdue` once per threshold crossed. */
+/**
+ * The tenant's overdue policy (DOMAIN.md §3): `PaymentOverdue` once per threshold crossed; the
+ * business calendar says when an instalment due on a weekend or holiday is payable by.
+ */
 export interface OverduePolicy {
   overdueThresholds: number[];
+  calendar?: BusinessCalendar | undefined;
 }
 
 export const DEFAULT_OVERDUE_POLICY: OverduePolicy = { overdueThresholds: [1, 16, 31, 61, 91] };
+const WEEKENDS_ONLY = new BusinessCalendar();
+
+/**
+ * When an amount of the invoice's schedule is payable by. An instalment of a plan that falls on a
+ * weekend or holiday is payable by the next working day and counts as missed only after it (the
+ * customer cannot pay an instalment on a day the banks and we are closed); the invoice's own due
+ * date is the date itself.
+ */
+export function payableBy(invoice: Invoice, policy: OverduePolicy): PayableBy {
+  if (!invoice.plan) return (dueDate) => dueDate;
+  const calendar = policy.calendar ?? WEEKENDS_ONLY;
+  return (dueDate) => calendar.workingDayOnOrAfter(dueDate);
+}
 
 /**
  * The overdue clock and the late-payment clause, as of the start of business day `asOf`.
- * Days are calendar days after the due date of the earliest unpaid amount; the scheduler runs on
+ * Days are calendar days after the day the earliest unpaid amount was payable by (`payableBy`); the scheduler runs on
  * business days and this catches up the days in between, so the events are the same whichever
  * days it runs on. Per day d, in order:
  *   - interest for day d-1 (a closed day): `dailyInterestBp` of the principal overdue and still
@@ -29,7 +47,8 @@ export const DEFAULT_OVERDUE_POLICY: OverduePolicy = { overdueThresholds: [1, 16
  */
 export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePolicy): InvoiceEvent[] {
   if (invoice.status !== 'OPEN') return [];
-  const due = earliestUnpaidDueDate(invoice);
+  const payable = payableBy(invoice, policy);
+  const due = earliestUnpaidDueDate(invoice, payable);
   if (!due || due >= asOf) return [];
   const terms = invoice.issued.lateFeeTerms;
   const { invoiceId, customerId, currency } = invoice.issued;
@@ -43,7 +62,7 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
   };
   /** A fee of `rateBp` on the principal overdue on `forDate`; nothing when it rounds to zero. */
   const chargeFee = (kind: 'INTEREST' | 'PENALTY', forDate: IsoDate, daysOverdue: number, rateBp: number) => {
-    const base = overduePrincipal(state, forDate);
+    const base = overduePrincipal(state, forDate, payable);
     const amount = applyRateBasisPoints(base, rateBp);
     if (amount === 0) return;
     emit({
@@ -84,7 +103,7 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
     }
     for (const threshold of thresholds) {
       if (daysOverdue < threshold || state.overdueThresholdsReached.includes(threshold)) continue;
-      const overdueAmount = overduePrincipal(state, day);
+      const overdueAmount = overduePrincipal(state, day, payable);
       if (overdueAmount === 0) continue;
       emit({
         type: 'PaymentOverdue',

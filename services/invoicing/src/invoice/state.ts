@@ -327,24 +327,34 @@ function reducedBy(invoice: Invoice, day: IsoDate): number {
   return invoice.reductions.reduce((sum, r) => (r.date <= day ? sum + r.amount : sum), 0);
 }
 
-/** Principal that fell due before `day` and was still unpaid at the end of `day`. */
-export function overduePrincipal(invoice: Invoice, day: IsoDate): number {
-  const due = invoice.schedule.reduce((sum, i) => (i.dueDate < day ? sum + i.amount : sum), 0);
+/**
+ * The day an amount of the schedule due on `dueDate` is payable by: the date itself, or for an
+ * instalment of a plan that falls on a weekend or holiday, the next working day (`overdue.ts`).
+ */
+export type PayableBy = (dueDate: IsoDate) => IsoDate;
+const onTheDate: PayableBy = (dueDate) => dueDate;
+
+/** Principal that was payable before `day` and was still unpaid at the end of `day`. */
+export function overduePrincipal(invoice: Invoice, day: IsoDate, payableBy: PayableBy = onTheDate): number {
+  const due = invoice.schedule.reduce((sum, i) => (payableBy(i.dueDate) < day ? sum + i.amount : sum), 0);
   return Math.max(0, due - reducedBy(invoice, day));
 }
 
-/** The due date of the earliest instalment not yet covered by reductions, if any. */
-export function earliestUnpaidDueDate(invoice: Invoice): IsoDate | undefined {
+/** The day the earliest instalment not yet covered by reductions is payable by, if any. */
+export function earliestUnpaidDueDate(
+  invoice: Invoice,
+  payableBy: PayableBy = onTheDate,
+): IsoDate | undefined {
   const reduced = invoice.reductions.reduce((sum, r) => sum + r.amount, 0);
   let cumulative = 0;
   for (const instalment of invoice.schedule) {
     cumulative += instalment.amount;
-    if (cumulative > reduced) return instalment.dueDate;
+    if (cumulative > reduced) return payableBy(instalment.dueDate);
   }
   return undefined;
 }
 
-/** When the whole principal is due: the last instalment's date. */
-export function finalDueDate(invoice: Invoice): IsoDate {
-  return invoice.schedule.at(-1)!.dueDate;
+/** When the whole principal is payable by: the last instalment's date. */
+export function finalDueDate(invoice: Invoice, payableBy: PayableBy = onTheDate): IsoDate {
+  return payableBy(invoice.schedule.at(-1)!.dueDate);
 }
