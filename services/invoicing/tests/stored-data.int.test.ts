@@ -39,11 +39,11 @@ describe('an invoice whose stored history is out of range', () => {
   };
 
   /** An invoice issued over REST, then its InvoiceIssued changed straight in the store. */
-  async function invoiceWithStored(change: string): Promise<string> {
+  async function invoiceWithStored(change: string, customerId = 'C-1'): Promise<string> {
     const invoiceId = unique('INV');
     const issued = await call('POST', '/invoices', {
       invoiceId,
-      customerId: 'C-1',
+      customerId,
       amount: 100_000,
       currency: 'CNY',
       issueDate: '2026-01-05',
@@ -90,6 +90,67 @@ describe('an invoice whose stored history is out of range', () => {
     expect(credited.status).toBe(409);
     expect(credited.body.error).toBe('STORED_EVENT_INVALID');
     expect(await storedEvents(invoiceId)).toBe(before);
+  });
+
+  it("a payment is applied to the customer's other invoices; a remittance naming the unreadable one is refused, nothing stored", async () => {
+    const customerId = unique('C');
+    const bad = await invoiceWithStored(`jsonb_set(data, '{lateFeeTerms,penaltyBp}', '-7')`, customerId);
+    const good = unique('INV');
+    const issueGood = await call('POST', '/invoices', {
+      invoiceId: good,
+      customerId,
+      amount: 50_000,
+      currency: 'CNY',
+      issueDate: '2026-01-06',
+      dueDate: '2026-02-20',
+    });
+    expect(issueGood.status).toBe(201);
+    const paid = await call('POST', '/payments', {
+      paymentId: unique('P'),
+      customerId,
+      amount: 50_000,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-02-02',
+    });
+    expect(paid.status).toBe(201);
+    expect(paid.body.allocations).toEqual([{ invoiceId: good, amount: 50_000 }]);
+
+    const paymentId = unique('P');
+    const named = await call('POST', '/payments', {
+      paymentId,
+      customerId,
+      amount: 10_000,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-02-02',
+      remittance: [{ invoiceId: bad }],
+    });
+    expect(named.status).toBe(409);
+    expect(named.body.error).toBe('STORED_EVENT_INVALID');
+    expect(named.body.message).toContain(`invoice-${bad}`);
+    expect((await call('GET', `/payments/${paymentId}`)).status).toBe(404);
+  });
+
+  it('a payment whose stored record is out of range answers 409, never 500', async () => {
+    const paymentId = unique('P');
+    const received = await call('POST', '/payments', {
+      paymentId,
+      amount: 10_000,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-02-02',
+    });
+    expect(received.status).toBe(201);
+    await service.ctx.pool.query(
+      `update events set data = jsonb_set(data, '{receivedDate}', '"2026/02/02"') where stream_id = $1 and event_type = 'PaymentReceived'`,
+      [`payment-${paymentId}`],
+    );
+    const read = await call('GET', `/payments/${paymentId}`);
+    expect(read.status).toBe(409);
+    expect(read.body.error).toBe('STORED_EVENT_INVALID');
+    expect(read.body.message).toContain('PaymentReceived');
+    expect(read.body.message).toContain('receivedDate');
   });
 
   it('the overdue clock passes such an invoice by and assesses the others', async () => {

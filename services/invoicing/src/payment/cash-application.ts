@@ -1,6 +1,6 @@
-import type { PaymentView, ReceivePaymentRequest } from '@ar/contracts';
+import { InvoicingEventsV1, type PaymentView, type ReceivePaymentRequest } from '@ar/contracts';
 import { type EventMetadata, NotFound, retryOnConflict } from '@ar/kernel';
-import { aggregate, type ServiceContext } from '@ar/platform';
+import { aggregate, type ServiceContext, StoredEventInvalid } from '@ar/platform';
 import { inTransaction } from '@ar/postgres';
 import type { PoolClient } from 'pg';
 import { onItsDay } from '../invoice/decider';
@@ -40,9 +40,30 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     decider: paymentDecider,
     exists: (state): state is Exclude<PaymentState, { status: 'NONE' }> => state.status !== 'NONE',
     notFound: (id) => new NotFound('PAYMENT_NOT_FOUND', `no payment ${id}`, 'paymentId'),
+    // What the store holds must meet the public contract (an unreadable payment: 409, never 500).
+    storedEvents: InvoicingEventsV1,
   });
   const payment = (tx: PoolClient, paymentId: string, command: PaymentCommand, metadata: EventMetadata) =>
     payments.execute(paymentId, command, { tx, metadata });
+
+  /**
+   * An open invoice to spread a payment over; one whose stored history cannot be read is left out
+   * (and said so), so the customer's money still reaches the others - unless the remittance names
+   * it: then the payment is refused with the 409 that names the stored event, nothing stored.
+   */
+  async function loadReadable(invoiceId: string, tx: PoolClient, remittance: RemittanceLine[] | undefined) {
+    try {
+      return (await invoices.load(invoiceId, tx)).state;
+    } catch (error) {
+      if (!(error instanceof StoredEventInvalid) || remittance?.some((l) => l.invoiceId === invoiceId))
+        throw error;
+      ctx.logger.error(
+        { invoiceId, err: error },
+        `cash application leaves ${invoiceId} out: ${error.message}`,
+      );
+      return undefined;
+    }
+  }
 
   async function applyToInvoices(
     tx: PoolClient,
@@ -55,8 +76,8 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     const open = await openInvoicesOf(tx, state.customerId);
     const allocatable = [];
     for (const row of open) {
-      const { state: invoice } = await invoices.load(row.invoiceId, tx);
-      if (!isIssued(invoice)) continue;
+      const invoice = await loadReadable(row.invoiceId, tx, remittance);
+      if (!invoice || !isIssued(invoice)) continue;
       // Counted from the day the money arrived (value dating), not from today.
       allocatable.push({
         invoiceId: row.invoiceId,
