@@ -3,7 +3,8 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { spawnTypeScript, stopProcess } from '@ar/platform';
+import { stopProcess } from '@ar/platform';
+import { ensureBuilt, spawnBuilt } from './built';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +37,8 @@ export interface Crash {
 }
 
 /**
- * One instance of a service as its own process (`node --import tsx services/<name>/src/main.ts`),
+ * One instance of a service as its own process, run as production runs it: the built JavaScript
+ * (`pnpm build`, done here first; `node infra/deploy/dist/<name>/main.js`, no TypeScript loaded),
  * on a port of its own that it keeps across restarts. Its output goes to a log file; the lease
  * lines are followed, so a test knows which instance runs which relay and projection.
  */
@@ -78,6 +80,7 @@ export class ServiceInstance {
   /** Starts the process (again) and resolves once it answers /ready; a start that fails is tried again. */
   async start(timeoutMs = 300_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    await ensureBuilt();
     for (;;) {
       if (this.retired) throw new Error(`${this.name} was stopped for good while starting`);
       this.spawn();
@@ -105,11 +108,11 @@ export class ServiceInstance {
     this.ready = false;
     this.expectingExit = false;
     this.log.write(`--- ${new Date().toISOString()} start ${this.starts} of ${this.name}\n`);
-    const child = spawnTypeScript(
-      `services/${this.service}/src/main.ts`,
-      { ...this.env, PORT: String(this.port) },
-      ['ignore', 'pipe', 'pipe'],
-    );
+    const child = spawnBuilt(this.service, { ...this.env, PORT: String(this.port) }, [
+      'ignore',
+      'pipe',
+      'pipe',
+    ]);
     this.child = child;
     const follow = (stream: NodeJS.ReadableStream) =>
       createInterface({ input: stream }).on('line', (line) => {
