@@ -157,6 +157,13 @@ export function caseDecider(
   });
 
   /**
+   * The date the case is chased from: the invoice's due date or, under a broken plan, the day the
+   * missed instalment was payable by (its date, or the next working day when that is not worked).
+   */
+  const chasedFrom = (f: DunningFile): IsoDate =>
+    f.plan?.broken ? rules.calendar.workingDayOnOrAfter(f.plan.broken.dueDate) : f.invoice.dueDate;
+
+  /**
    * The message of `kind`, generated now: dated the business day it is generated and screened
    * at this instant - whichever day is being run (a day caught up, a threshold reached on a
    * Sunday, an invoice entered weeks late), a message is never dated before it existed.
@@ -165,7 +172,7 @@ export function caseDecider(
     const inv = f.invoice;
     const sentDate = rules.time.dateOf(now);
     // Under a broken plan the case is chased from the missed instalment's date.
-    const dueDate = f.plan?.broken?.dueDate ?? inv.dueDate;
+    const dueDate = chasedFrom(f);
     const daysOverdue = Math.max(0, daysBetween(dueDate, sentDate));
     const text = TEMPLATES[kind]({
       customerName: inv.customerName,
@@ -246,14 +253,14 @@ export function caseDecider(
     if (f.plan && !f.plan.broken) {
       // Under a plan: nothing is sent while each instalment is paid in full by its date; the day
       // after one is not, the plan is broken and the case is chased from that instalment's date.
-      const missed = missedInstalment(f.plan, today);
+      const missed = missedInstalment(f.plan, today, rules.calendar);
       if (!missed) return events;
       emit({
         type: 'InstalmentPlanBroken',
         data: { ...ref(f), planId: f.plan.planId, ...missed, detectedDate: today },
       });
     }
-    const dueDate = f.plan?.broken?.dueDate ?? f.invoice.dueDate;
+    const dueDate = chasedFrom(f);
     const daysOverdue = daysBetween(dueDate, today);
 
     if (daysOverdue < 0 && today >= addDays(dueDate, -rules.reminders.beforeDue)) send('REMINDER_BEFORE_DUE');
@@ -359,7 +366,7 @@ export function caseDecider(
   function withdrawRung(
     f: DunningFile,
     fromDay: number,
-    why: { overdueDate?: IsoDate; valueDate: IsoDate },
+    why: { overdueDate?: IsoDate; valueDate: IsoDate; metInstalment?: IsoDate },
     date: IsoDate,
   ): CaseEvent[] {
     const rung = rules.ladder.find((r) => r.fromDay === fromDay);
@@ -369,7 +376,9 @@ export function caseDecider(
       .find((r) => r.fromDay !== fromDay && f.rungsReached.includes(r.fromDay));
     const notOverdue = why.overdueDate
       ? `was not ${fromDay} days overdue on ${why.overdueDate}`
-      : `was paid by its due date`;
+      : why.metInstalment
+        ? `met its instalment of ${why.metInstalment} under the plan`
+        : `was paid by its due date`;
     const reason = `${rung.rule} withdrawn: invoice ${f.invoice.invoiceId} ${notOverdue} (paid ${why.valueDate})`;
     const events: CaseEvent[] = [
       {
@@ -397,6 +406,43 @@ export function caseDecider(
     return events;
   }
 
+  /**
+   * Value dating under a broken plan: a payment or credit note recorded late, counted from its own
+   * date, may show that the instalment said missed was paid in full by the day it was payable by.
+   * Then the break is withdrawn (`InstalmentPlanBrokenWithdrawn`) with every escalation it led to -
+   * each rung by `CaseEscalationWithdrawn`, the freeze request by `CreditFreezeLiftRequested` - and
+   * the case is under the plan again. If another instalment is missed by then, the next day run
+   * breaks the plan again from that one. Nothing when the break stands.
+   */
+  function withdrawBreakIfMet(f: DunningFile, valueDate: IsoDate, date: IsoDate): CaseEvent[] {
+    const broken = f.plan?.broken;
+    if (!f.plan || !broken) return [];
+    const stillMissed = missedInstalment(f.plan, broken.detectedDate, rules.calendar);
+    if (stillMissed?.dueDate === broken.dueDate) return [];
+    const events: CaseEvent[] = [];
+    let g = f;
+    for (const rung of [...g.rungsReached].sort((a, b) => b - a)) {
+      // A freeze the case asked for before the plan was agreed stands: that overdue was real.
+      const withdrawn = withdrawRung(g, rung, { valueDate, metInstalment: broken.dueDate }, date).filter(
+        (e) => e.type !== 'CreditFreezeLiftRequested' || !f.plan!.freezeRequestedBefore,
+      );
+      events.push(...withdrawn);
+      g = withdrawn.reduce((s, e) => evolveCase(s, e) as DunningFile, g);
+    }
+    events.push({
+      type: 'InstalmentPlanBrokenWithdrawn',
+      data: {
+        ...ref(f),
+        planId: f.plan.planId,
+        dueDate: broken.dueDate,
+        reason: `the instalment of ${broken.dueDate} was paid in full by the day it was payable by (counted from ${valueDate})`,
+        valueDate,
+        date,
+      },
+    });
+    return events;
+  }
+
   /** The lowest rung: reaching it opened the case, so withdrawing it means the case should not have opened. */
   const openingRung = Math.min(...rules.ladder.map((r) => r.fromDay));
 
@@ -419,6 +465,8 @@ export function caseDecider(
               });
             }
           }
+          const unbroken = withdrawBreakIfMet(after, command.data.date, rules.time.dateOf(now));
+          events.push(...unbroken);
           if (command.data.paidInFull && state.status === 'OPEN') {
             // Under a plan the case opened for a real overdue: paid as agreed is paid, nothing withdrawn.
             const onTime = !state.plan && command.data.daysLate !== undefined && command.data.daysLate <= 0;
@@ -460,8 +508,12 @@ export function caseDecider(
           if (!isTracked(state) || command.data.toPrincipal === command.data.previousToPrincipal) return [];
           return [{ type: 'InvoicePaymentReallocated', data: command.data }];
         }
-        case 'NoteCreditNote':
-          return isTracked(state) ? [{ type: 'InvoiceCreditNoted', data: command.data }] : [];
+        case 'NoteCreditNote': {
+          if (!isTracked(state)) return [];
+          const noted: CaseEvent = { type: 'InvoiceCreditNoted', data: command.data };
+          const after = evolveCase(state, noted) as DunningFile;
+          return [noted, ...withdrawBreakIfMet(after, command.data.date, rules.time.dateOf(now))];
+        }
         case 'NoteFees':
           return isTracked(state) && command.data.change !== 0
             ? [{ type: 'InvoiceFeesNoted', data: command.data }]

@@ -1,5 +1,5 @@
 import type { FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from '@ar/contracts';
-import { type IsoDate, RuleViolation } from '@ar/kernel';
+import { type BusinessCalendar, type IsoDate, RuleViolation } from '@ar/kernel';
 import { type CasePlan, type DunningFile, openOf } from './state';
 
 export interface PlanAgreement {
@@ -53,19 +53,23 @@ export function agreeInstalmentPlan(f: DunningFile, plan: PlanAgreement): PlanAg
 }
 
 /**
- * The first instalment due before `today` that was not paid in full by its date: what was due by
+ * The first instalment payable before `today` that was not paid in full by then: what was due by
  * then (every instalment up to it) against what was paid or credited since the plan, by value
- * date. Undefined while every instalment due so far was met.
+ * date. An instalment due on a weekend or holiday is payable by the next working day of the
+ * business calendar (as invoicing's overdue clock counts it), so it is missed only after that
+ * day. Undefined while every instalment payable so far was met.
  */
 export function missedInstalment(
   plan: CasePlan,
   today: IsoDate,
+  calendar: BusinessCalendar,
 ): { dueDate: IsoDate; due: number; paid: number; missed: number } | undefined {
   let due = 0;
   for (const instalment of plan.instalments) {
-    if (instalment.dueDate >= today) return undefined;
+    const payableBy = calendar.workingDayOnOrAfter(instalment.dueDate);
+    if (payableBy >= today) return undefined;
     due += instalment.amount;
-    const paid = plan.received.reduce((s, r) => (r.date <= instalment.dueDate ? s + r.amount : s), 0);
+    const paid = plan.received.reduce((s, r) => (r.date <= payableBy ? s + r.amount : s), 0);
     if (paid < due) return { dueDate: instalment.dueDate, due, paid, missed: due - paid };
   }
   return undefined;

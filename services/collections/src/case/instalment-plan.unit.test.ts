@@ -1,8 +1,14 @@
 import type { CreditTier } from '@ar/contracts';
-import { addDays, RuleViolation } from '@ar/kernel';
+import { addDays, BusinessCalendar, RuleViolation } from '@ar/kernel';
 import type { IncomingEvent } from '@ar/messaging';
 import { commandFor } from '../reactions/on-invoicing-event';
-import { type CaseCommand, type CaseEvent, type CaseState, caseDecider } from './decider';
+import {
+  type CaseCommand,
+  type CaseEvent,
+  type CaseState,
+  caseDecider,
+  DEFAULT_COLLECTION_RULES,
+} from './decider';
 
 /**
  * Instalment plans in collections (issue 14 item 4, DOMAIN.md §3-4): a plan covers what is
@@ -243,5 +249,121 @@ describe("invoicing's events, read by collections", () => {
         event('LateFeesWaived', { ...ref, interest: 24_000, penalty: 20_000, date: '2026-03-12' }),
       ),
     ).toEqual({ type: 'NoteFees', data: { change: -44_000, reason: 'WAIVED', date: '2026-03-12' } });
+  });
+});
+
+describe('an instalment due on a weekend or holiday is missed only after the next working day', () => {
+  // 2026-05-03 is a Sunday: payable by Monday 2026-05-04.
+  const onASunday = [
+    { dueDate: '2026-03-31', amount: 500_000 },
+    { dueDate: '2026-05-03', amount: 544_000 },
+  ];
+  const underPlan = () => run([...dunnedTo(40), planApplied(onASunday)]);
+  const history = () => [
+    tracked,
+    ...underPlan().produced,
+    ...run([payment(500_000, 500_000, '2026-03-31')]).produced,
+  ];
+
+  it('paid on the Monday: the plan holds, nothing is sent', () => {
+    const { produced } = run(
+      [
+        runDay('2026-05-04'),
+        payment(544_000, 544_000, '2026-05-04'),
+        runDay('2026-05-05'),
+        runDay('2026-05-06'),
+      ],
+      history(),
+    );
+    expect(types(produced).filter((t) => t !== 'InvoicePaymentNoted')).toEqual([]);
+  });
+
+  it('not paid by the Monday: broken on the Tuesday, chased from the Monday', () => {
+    const { produced } = run([runDay('2026-05-04'), runDay('2026-05-05')], history());
+    expect(produced.find((e) => e.type === 'InstalmentPlanBroken')?.data).toMatchObject({
+      dueDate: '2026-05-03',
+      detectedDate: '2026-05-05',
+      missed: 544_000,
+    });
+    expect(produced.find((e) => e.type === 'CaseEscalated')?.data).toMatchObject({ rung: 1, daysOverdue: 1 });
+  });
+
+  it("follows the tenant's holidays: due on Labour Day, payable by the first working day after it", () => {
+    const holidays = caseDecider({
+      ...DEFAULT_COLLECTION_RULES,
+      calendar: new BusinessCalendar({
+        holidays: ['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05'],
+      }),
+    });
+    const state = history().reduce(holidays.evolve, holidays.initialState());
+    expect(holidays.decide(runDay('2026-05-06'), state, at('2026-05-06'))).toEqual([]);
+    expect(types(holidays.decide(runDay('2026-05-07'), state, at('2026-05-07')))).toContain(
+      'InstalmentPlanBroken',
+    );
+  });
+});
+
+describe('value dating under a plan: an instalment paid on time after all', () => {
+  const instalments = [
+    { dueDate: '2026-03-31', amount: 348_000 },
+    { dueDate: '2026-04-30', amount: 348_000 },
+    { dueDate: '2026-05-29', amount: 348_000 },
+  ];
+  /** Under the plan from day 0 (nothing before it), the first instalment missed and chased 16 days. */
+  function brokenAndChased() {
+    const noted = run([planApplied(instalments)]).produced;
+    const chased = run(
+      Array.from({ length: 17 }, (_, n) => runDay(addDays('2026-04-01', n))),
+      [tracked, ...noted],
+    ).produced;
+    return [tracked, ...noted, ...chased];
+  }
+
+  it('withdraws the break and every escalation since, the freeze request with them', () => {
+    const history = brokenAndChased();
+    expect(types(history)).toEqual(expect.arrayContaining(['InstalmentPlanBroken', 'CreditFreezeRequested']));
+    const { produced, state } = run([payment(348_000, 348_000, '2026-03-31')], history);
+    expect(types(produced)).toEqual([
+      'InvoicePaymentNoted',
+      'CaseEscalationWithdrawn',
+      'CreditFreezeLiftRequested',
+      'CaseEscalationWithdrawn',
+      'InstalmentPlanBrokenWithdrawn',
+    ]);
+    expect(produced.filter((e) => e.type === 'CaseEscalationWithdrawn').map((e) => e.data)).toEqual([
+      expect.objectContaining({ rung: 16, ownerRole: 'SALES', valueDate: '2026-03-31' }),
+      expect.objectContaining({ rung: 1, valueDate: '2026-03-31' }),
+    ]);
+    expect(produced.at(-1)?.data).toMatchObject({
+      planId: 'PLAN-1',
+      dueDate: '2026-03-31',
+      valueDate: '2026-03-31',
+    });
+    // Under the plan again: nothing more is sent while the instalments are met...
+    const next = run([runDay('2026-04-18'), runDay('2026-04-30')], [...history, ...produced]);
+    expect(next.produced).toEqual([]);
+    // ...and a later instalment missed is chased from its own date, rung by rung again.
+    const later = run([runDay('2026-05-01')], [...history, ...produced]).produced;
+    expect(later.find((e) => e.type === 'InstalmentPlanBroken')?.data).toMatchObject({
+      dueDate: '2026-04-30',
+    });
+    expect(later.find((e) => e.type === 'CaseEscalated')?.data).toMatchObject({
+      rung: 1,
+      date: '2026-05-01',
+    });
+    expect(state.status).toBe('OPEN');
+  });
+
+  it('a credit note dated by the instalment withdraws it the same way', () => {
+    const { produced } = run([creditNote(348_000, '2026-03-30')], brokenAndChased());
+    expect(types(produced)).toContain('InstalmentPlanBrokenWithdrawn');
+  });
+
+  it('a late-recorded payment that does not meet the instalment by its date changes nothing', () => {
+    const { produced } = run(
+      [payment(300_000, 300_000, '2026-03-31'), payment(48_000, 48_000, '2026-04-02')],
+      brokenAndChased(),
+    );
+    expect(types(produced)).toEqual(['InvoicePaymentNoted', 'InvoicePaymentNoted']);
   });
 });

@@ -51,6 +51,20 @@ export type CaseEvent =
     >
   | DomainEvent<'InstalmentPlanNoted', PlanNoted & { caseId: string; invoiceId: string; customerId: string }>
   | DomainEvent<'InstalmentPlanBroken', InstalmentPlanBrokenV1>
+  /** Value dating: the instalment was paid on time after all; the case is under the plan again. */
+  | DomainEvent<
+      'InstalmentPlanBrokenWithdrawn',
+      {
+        caseId: string;
+        invoiceId: string;
+        customerId: string;
+        planId: string;
+        dueDate: IsoDate;
+        reason: string;
+        valueDate: IsoDate;
+        date: IsoDate;
+      }
+    >
   | DomainEvent<
       'InvoiceSettledElsewhere',
       { outcome: 'WRITTEN_OFF' | 'CREDITED' | 'PLAN_AGREED'; date: IsoDate }
@@ -83,8 +97,10 @@ export interface PlanNoted {
 /** The plan the case is under, with what was paid or credited since it (by value date). */
 export interface CasePlan extends PlanNoted {
   received: { date: IsoDate; amount: number }[];
+  /** Whether the case's freeze request stood when the plan was noted (a withdrawn break does not lift it). */
+  freezeRequestedBefore: boolean;
   /** The instalment missed, once the plan is broken: the case's clock runs from its date. */
-  broken: { dueDate: IsoDate } | undefined;
+  broken: { dueDate: IsoDate; detectedDate: IsoDate } | undefined;
 }
 
 export interface Promise_ {
@@ -206,6 +222,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
           instalments: event.data.instalments,
           guarantee: event.data.guarantee,
           received: [],
+          freezeRequestedBefore: state.freezeRequested,
           broken: undefined,
         },
         rungsReached: [],
@@ -215,7 +232,18 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       };
     case 'InstalmentPlanBroken':
       return state.plan
-        ? { ...state, plan: { ...state.plan, broken: { dueDate: event.data.dueDate } } }
+        ? {
+            ...state,
+            plan: {
+              ...state.plan,
+              broken: { dueDate: event.data.dueDate, detectedDate: event.data.detectedDate },
+            },
+          }
+        : state;
+    case 'InstalmentPlanBrokenWithdrawn':
+      // Back under the plan, unbroken: the rungs withdrawn may be reached again if an instalment is missed.
+      return state.plan
+        ? { ...state, plan: { ...state.plan, broken: undefined }, rungsReached: [], rungsWithdrawn: [] }
         : state;
     case 'InvoiceDisputeNoted':
       return { ...state, disputed: event.data.disputed };

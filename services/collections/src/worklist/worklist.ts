@@ -116,6 +116,13 @@ export const worklistProjection: Projection = {
             [d.invoiceId, d.dueDate],
           );
           break;
+        case 'InstalmentPlanBrokenWithdrawn':
+          // Value dating: the instalment was met after all; the case needs nobody again.
+          await client.query(
+            `update worklist set status = 'PLAN' where invoice_id = $1 and status = 'OPEN'`,
+            [d.invoiceId],
+          );
+          break;
         case 'CaseClosed':
           await client.query(`update worklist set status = 'CLOSED' where invoice_id = $1`, [d.invoiceId]);
           break;
