@@ -332,7 +332,10 @@ describe('instalment plans', () => {
         type: 'ApplyInstalmentPlan',
         data: { ...plan, instalments: [{ dueDate: '2026-03-31', amount: 1 }] },
       })
-      .thenThrows(RuleViolation, /add up to CNY 0.01; open on 2026-02-05: CNY 10,000.00 \(principal CNY 10,000.00/);
+      .thenThrows(
+        RuleViolation,
+        /add up to CNY 0.01; open on 2026-02-05: CNY 10,000.00 \(principal CNY 10,000.00/,
+      );
   });
 });
 
