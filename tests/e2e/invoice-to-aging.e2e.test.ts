@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { ensureBuilt, spawnBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
-import { spawnTypeScript, stopProcess } from '../support/process';
+import { stopProcess } from '../support/process';
 
 // Response bodies are asserted on, not typed: the OpenAPI document is their contract.
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -17,10 +18,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A service as its own process, as in production: `node --import tsx services/<name>/src/main.ts`. */
+/** A service as its own process, as in production: the built `infra/deploy/dist/<name>/main.js`. */
 async function startServiceProcess(name: string, env: Record<string, string>) {
   const port = await freePort();
-  const child = spawnTypeScript(`services/${name}/src/main.ts`, {
+  await ensureBuilt();
+  const child = spawnBuilt(name, {
     ...env,
     PORT: String(port),
     LOG_LEVEL: 'warn',
