@@ -124,9 +124,11 @@ export type LateFeeChargedV1 = z.infer<typeof LateFeeChargedV1>;
 /** Why a correcting event was needed: a fact dated before days already assessed (value dating). */
 const ValueDatedCause = z
   .object({
-    kind: z.enum(['PAYMENT', 'CREDIT_NOTE']),
-    id: EntityId.describe('the payment or credit note'),
-    date: IsoDate.describe('its value date: when the money arrived, or the credit note took effect'),
+    kind: z.enum(['PAYMENT', 'CREDIT_NOTE', 'INSTALMENT_PLAN']),
+    id: EntityId.describe('the payment, credit note or instalment plan'),
+    date: IsoDate.describe(
+      'its value date: when the money arrived, the credit note took effect, or the plan was agreed',
+    ),
   })
   .describe('the fact that, dated earlier than it was recorded, changed what was owed');
 
@@ -196,6 +198,29 @@ export const InstalmentPlanAppliedV1 = z
     "What is open on the agreement date is now due in these instalments (each instalment's principal ages from its own date); the overdue clock restarts.",
   );
 export type InstalmentPlanAppliedV1 = z.infer<typeof InstalmentPlanAppliedV1>;
+
+export const InstalmentPlanRevisedV1 = z
+  .object({
+    ...InvoiceRef,
+    planId: EntityId,
+    instalments: z
+      .array(AppliedInstalmentV1)
+      .describe(
+        'the plan as it covers what was really open on its agreement date; empty: the invoice was settled before the plan was agreed, which is void',
+      ),
+    fees: z
+      .object({ mode: PlanFees, interest: NonNegativeMinorUnits, penalty: NonNegativeMinorUnits })
+      .describe('the fees really open on the agreement date: included in the instalments, or waived'),
+    previous: z.object({
+      instalments: z.array(AppliedInstalmentV1),
+      fees: z.object({ mode: PlanFees, interest: NonNegativeMinorUnits, penalty: NonNegativeMinorUnits }),
+    }),
+    cause: ValueDatedCause,
+  })
+  .describe(
+    'An instalment plan corrected by value dating: a payment or credit note dated before the plan, recorded after it, shows less was open on the agreement date than the plan was agreed on. The surplus comes off the last instalments (the plan ends sooner; the instalments before are unchanged); waived fees become those really open. History is not edited.',
+  );
+export type InstalmentPlanRevisedV1 = z.infer<typeof InstalmentPlanRevisedV1>;
 
 export const LateFeesWaivedV1 = z
   .object({
@@ -279,6 +304,7 @@ export const InvoicingEventsV1 = {
   PaymentOverdueWithdrawn: PaymentOverdueWithdrawnV1,
   PaymentReallocated: PaymentReallocatedV1,
   InstalmentPlanApplied: InstalmentPlanAppliedV1,
+  InstalmentPlanRevised: InstalmentPlanRevisedV1,
   LateFeesWaived: LateFeesWaivedV1,
   CreditNoteIssued: CreditNoteIssuedV1,
   InvoiceFullyCredited: InvoiceFullyCreditedV1,

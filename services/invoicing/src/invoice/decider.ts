@@ -10,7 +10,7 @@ import {
   StateConflict,
   sameFacts,
 } from '@ar/kernel';
-import { applyInstalmentPlan, type PlanTerms } from './instalment-plan';
+import { applyInstalmentPlan, checkPlanTerms, type PlanTerms } from './instalment-plan';
 import {
   amountToSettle,
   assessOverdue,
@@ -175,16 +175,33 @@ function creditNoteOnItsDay(
   return events;
 }
 
-/** A payment or credit note applied on its own day (what value dating replays). */
+/** A payment, credit note or instalment plan applied on its own day (what value dating replays). */
 export function onItsDay(policy: OverduePolicy): ApplyOnTime {
-  return (invoice, fact) =>
-    fact.kind === 'PAYMENT'
-      ? paymentOnItsDay(invoice, { paymentId: fact.id, amount: fact.amount, paymentDate: fact.date }, policy)
-      : creditNoteOnItsDay(
+  return (invoice, fact, recording) => {
+    switch (fact.kind) {
+      case 'PAYMENT':
+        return paymentOnItsDay(
+          invoice,
+          { paymentId: fact.id, amount: fact.amount, paymentDate: fact.date },
+          policy,
+        );
+      case 'CREDIT_NOTE':
+        return creditNoteOnItsDay(
           invoice,
           { creditNoteId: fact.id, amount: fact.amount, reason: fact.reason, issueDate: fact.date },
           policy,
         );
+      case 'PLAN': {
+        const { id, date, instalments, fees, feeWaiver, guarantee } = fact;
+        return applyInstalmentPlan(
+          invoice,
+          { planId: id, date, instalments, fees, feeWaiver, guarantee },
+          policy,
+          recording ? 'AGREED' : 'REPLAYED',
+        );
+      }
+    }
+  };
 }
 
 function allocatePayment(
@@ -260,7 +277,15 @@ export function invoiceDecider(
           const invoice = openInvoice(state, 'apply an instalment plan');
           // The same plan again (a retry, a redelivered agreement) changes nothing.
           if (invoice.planId === command.data.planId) return [];
-          return applyInstalmentPlan(invoice, command.data, policy);
+          checkPlanTerms(command.data);
+          // Placed among the facts by its agreement date, like a payment by its value date.
+          const { planId, date, instalments, fees, feeWaiver, guarantee } = command.data;
+          return recordDatedFact(
+            invoice,
+            { kind: 'PLAN', id: planId, date, instalments, fees, feeWaiver, guarantee },
+            policy,
+            onItsDay(policy),
+          );
         }
         case 'IssueCreditNote':
           return issueCreditNote(state, command.data, policy);

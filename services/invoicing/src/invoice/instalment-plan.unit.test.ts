@@ -258,3 +258,71 @@ describe('an instalment due on a weekend or holiday is payable by the next worki
     ).toBe(true);
   });
 });
+
+describe('a payment dated before the plan, recorded after it (value dating)', () => {
+  // Agreed on day 40 on 1,044,000 (nothing paid yet, as far as anyone knew), three times 348,000.
+  const agreedOn = () => run([assess(agreed), planWith(threeInstalments(openOn(agreed).total))]);
+  const paidOnDay35 = pay('PAY-35', 100_000, addDays(invoice.dueDate, 35));
+
+  it('is replayed before the plan: the fees it saved are reversed, the surplus comes off the last instalment', () => {
+    const history = [issued, ...agreedOn().produced];
+    const { produced } = run([paidOnDay35], history);
+    // On day 35 it cleared the penalty (20,000) and 19 days of interest (19,000): 61,000 to principal,
+    // so days 35-39 bore 939 a day, not 1,000.
+    expect(produced.filter((e) => e.type === 'PaymentAllocated').map((e) => e.data)).toEqual([
+      expect.objectContaining({ toPenalty: 20_000, toInterest: 19_000, toPrincipal: 61_000 }),
+    ]);
+    const reversed = produced.filter((e) => e.type === 'LateFeeReversed');
+    const recharged = produced.filter((e) => e.type === 'LateFeeCharged');
+    expect(reversed.map((e) => e.data.forDate)).toEqual(
+      [35, 36, 37, 38, 39].map((n) => addDays(invoice.dueDate, n)),
+    );
+    expect(recharged.map((e) => e.data.amount)).toEqual([939, 939, 939, 939, 939]);
+    // Really open on day 40: 939,000 + 4,695 of interest; agreed on 1,044,000: 100,305 too much.
+    expect(produced.find((e) => e.type === 'InstalmentPlanRevised')?.data).toMatchObject({
+      planId: 'PLAN-1',
+      instalments: [
+        { dueDate: '2026-03-31', amount: 348_000, principal: 343_305 },
+        { dueDate: '2026-04-30', amount: 348_000, principal: 348_000 },
+        { dueDate: '2026-05-29', amount: 247_695, principal: 247_695 },
+      ],
+      fees: { mode: 'INCLUDED', interest: 4_695, penalty: 0 },
+      cause: { kind: 'PAYMENT', id: 'PAY-35', date: addDays(invoice.dueDate, 35) },
+    });
+  });
+
+  it('ends exactly as if recorded on its date: the revised instalments paid on their dates are never overdue', () => {
+    const { state, produced } = run(
+      [
+        paidOnDay35,
+        assess('2026-03-31'),
+        pay('PAY-1', 348_000, '2026-03-31'),
+        assess('2026-04-30'),
+        pay('PAY-2', 348_000, '2026-04-30'),
+        assess('2026-05-29'),
+        pay('PAY-3', 247_695, '2026-05-29'),
+        assess('2026-07-31'),
+      ],
+      [issued, ...agreedOn().produced],
+    );
+    expect(produced.filter((e) => e.type === 'PaymentOverdue')).toEqual([]);
+    expect(produced.find((e) => e.type === 'InvoicePaid')?.data).toMatchObject({ daysLate: 0 });
+    expect(state).toMatchObject({ status: 'PAID', principalOpen: 0, interestOpen: 0, penaltyOpen: 0 });
+  });
+
+  it('with fees waived: the waiver becomes the fees really open, the plan the principal really open', () => {
+    const waiver = { decidedBy: 'finance-li', reason: 'cash-flow trouble' };
+    const plan = run([planWith(threeInstalments(invoice.amount), { fees: 'WAIVED', feeWaiver: waiver })]);
+    const { produced, state } = run([paidOnDay35], [issued, ...plan.produced]);
+    expect(produced.find((e) => e.type === 'InstalmentPlanRevised')?.data).toMatchObject({
+      instalments: [
+        { dueDate: '2026-03-31', amount: 333_333 },
+        { dueDate: '2026-04-30', amount: 333_333 },
+        { dueDate: '2026-05-29', amount: 272_334 },
+      ],
+      fees: { mode: 'WAIVED', interest: 4_695, penalty: 0 },
+      previous: { fees: { mode: 'WAIVED', interest: 24_000, penalty: 20_000 } },
+    });
+    expect(state).toMatchObject({ principalOpen: 939_000, interestOpen: 0, penaltyOpen: 0 });
+  });
+});

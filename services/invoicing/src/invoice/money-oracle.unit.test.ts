@@ -5,28 +5,45 @@ import type { Invoice } from './state';
 
 /**
  * The money oracle (issue #14, "done means"): random invoices, partial, early, late and
- * late-recorded payments and credit notes go through the invoice decider in the order they are
- * recorded, with the overdue clock run on random days; every open amount, fee, threshold and the
- * paid date must equal an independent computation written from DOMAIN.md's rules, to the minor
- * unit. The oracle below is deliberately simple - one pass over the calendar, day by day - and
- * uses none of the code's helpers (its own date arithmetic and its own half-up rounding).
+ * late-recorded payments and credit notes, late-fee clauses and instalment plans (fees included
+ * or waived) go through the invoice decider in the order they are recorded, with the overdue
+ * clock run on random days; every open amount, fee, threshold (and the day it was reached), the
+ * plan's instalments and the paid date must equal an independent computation written from
+ * DOMAIN.md's rules, to the minor unit. The oracle below is deliberately simple - one pass over
+ * the calendar, day by day - and uses none of the code's helpers (its own date arithmetic, its
+ * own weekday count and its own half-up rounding).
  *
  * The rules it encodes (DOMAIN.md §2-3, README "Invoicing"):
  *   - every fact counts from its own date (value dating), however late it is recorded; on one
  *     date, credit notes before payments, each kind in the order it was recorded;
- *   - at the start of each day d after the due date, while principal is unpaid: interest for
- *     day d-1 if d-1 is at least `interestFromDay` days overdue, on the principal unpaid at the
- *     end of d-1; each threshold t reached on day due+t; the one-off penalty on day due+penaltyDay,
- *     on the principal unpaid at the end of the day before; each fee rounded half-up on its own;
+ *   - at the start of each day d while principal is unpaid, with `due` the date the earliest
+ *     unpaid principal was payable by: interest for day d-1 if d-1 is at least `interestFromDay`
+ *     days after `due`, on the principal payable before d-1 and unpaid at its end; each threshold
+ *     t reached on day due+t (once per schedule); the one-off penalty on day due+penaltyDay, on
+ *     the principal payable before d and unpaid; each fee rounded half-up on its own;
  *   - then the day's facts: a payment clears penalty, then interest, then principal; paid in
  *     full within the discount period with no fees open, the discount is taken; a credit note
- *     lowers the principal.
- * Instalment plans are left out: their rules are being changed (issue #14, item 4).
+ *     lowers the principal;
+ *   - an instalment plan is agreed (and recorded) at the start of its day, after the day's clock,
+ *     on what the platform shows as open that day - the facts recorded before it. It covers the
+ *     principal and fees open (fees included) or the principal, the fees waived. Counted from
+ *     every fact's own date, what was really open may be less (a payment dated before the plan,
+ *     recorded after it): the surplus comes off the last instalments. Payments clear fees first,
+ *     so each instalment's principal is what is left of it once the fees are covered. The clock
+ *     restarts on those principal amounts; an instalment due on a Saturday or Sunday is payable
+ *     by the next Monday, and is overdue only after it.
  */
 
 const DAY = 86_400_000;
 const dayNumber = (iso: string) => Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / DAY;
 const isoOf = (n: number) => new Date(n * DAY).toISOString().slice(0, 10);
+/** Day 0 (1970-01-01) was a Thursday: Saturday and Sunday are days 2 and 3 of each week from it. */
+const isWeekend = (n: number) => ((n % 7) + 7) % 7 === 2 || ((n % 7) + 7) % 7 === 3;
+const payableBy = (n: number) => {
+  let d = n;
+  while (isWeekend(d)) d++;
+  return d;
+};
 /** amount x bp / 10000, half-up, exact (amounts are non-negative here). */
 const bpHalfUp = (amount: number, bp: number) =>
   Number((BigInt(amount) * BigInt(bp) * 2n + 10_000n) / 20_000n);
@@ -42,12 +59,21 @@ interface FactIntent {
   permille: number;
 }
 
+interface PlanIntent {
+  /** Days after the issue date it is agreed (and recorded). */
+  day: number;
+  /** Days from the agreement to the first instalment, then from each to the next, and its weight. */
+  instalments: { gap: number; weight: number }[];
+  fees: 'INCLUDED' | 'WAIVED';
+}
+
 interface Scenario {
   amount: number;
   dueIn: number;
   terms: LateFeeTermsV1 | undefined;
   discount: DiscountTermsV1 | undefined;
   facts: FactIntent[];
+  plan: PlanIntent | undefined;
   clockDays: number[];
   lastDay: number;
 }
@@ -60,10 +86,17 @@ interface OracleFact {
   amount: number;
 }
 
-/** The independent computation. Returns the facts with their amounts and the invoice at the end. */
+interface Instalment {
+  dueDate: string;
+  amount: number;
+  principal: number;
+}
+
+/** The independent computation. Returns the facts with their amounts, the plan and the invoice at the end. */
 function oracle(s: Scenario, issueDay: number) {
   const due = issueDay + s.dueIn;
   const end = issueDay + s.lastDay;
+  const planDay = s.plan ? issueDay + s.plan.day : undefined;
   const recordingOrder = s.facts
     .map((f, i) => ({ ...f, i, recordedOn: issueDay + f.day + f.delay }))
     .sort((a, b) => a.recordedOn - b.recordedOn || a.i - b.i)
@@ -73,80 +106,181 @@ function oracle(s: Scenario, issueDay: number) {
   const byValueDate = [...recordingOrder].sort(
     (a, b) => a.day - b.day || kindFirst(a) - kindFirst(b) || a.position - b.position,
   );
-
-  let principal = s.amount;
-  let interest = 0;
-  let penalty = 0;
-  let interestCharged = 0;
-  let penaltyCharged = 0;
-  let penaltyDone = false;
-  let discountTaken = 0;
-  let status: 'OPEN' | 'PAID' | 'CREDITED' = 'OPEN';
-  let paidOn: number | undefined;
-  const thresholds: number[] = [];
+  /** Each fact's amount, fixed by the pass over every fact (undefined: it never happened). */
+  const amounts = new Map<number, number>();
   const facts: OracleFact[] = [];
-  let next = 0;
+  let agreed: { dueDate: string; amount: number }[] | undefined;
 
-  for (let d = issueDay; d <= end; d++) {
-    const k = d - due;
-    if (status === 'OPEN' && principal > 0 && k >= 1) {
-      if (s.terms && k - 1 >= s.terms.interestFromDay) {
-        const fee = bpHalfUp(principal, s.terms.dailyInterestBp);
-        interest += fee;
-        interestCharged += fee;
+  /**
+   * One pass over the calendar from the issue date. The truth: every fact (fixing each one's
+   * amount) and the plan, to the last day. Or what the platform shows on the morning of `last`:
+   * the facts recorded before then, no plan, the clock of that day and none of its facts.
+   */
+  function pass(counted: (f: (typeof byValueDate)[number]) => boolean, last: number, withPlan: boolean) {
+    let principal = s.amount;
+    let interest = 0;
+    let penalty = 0;
+    let interestCharged = 0;
+    let penaltyCharged = 0;
+    let penaltyDone = false;
+    let discountTaken = 0;
+    let status: 'OPEN' | 'PAID' | 'CREDITED' = 'OPEN';
+    let paidOn: number | undefined;
+    let finalPayable = due;
+    /** The principal's schedule: when each part is payable by; what reduced it since it began. */
+    let schedule = [{ payable: due, principal: s.amount }];
+    let reduced = 0;
+    let reachedUnderSchedule: number[] = [];
+    const thresholds: { threshold: number; overdueDate: string }[] = [];
+    let plan:
+      | { instalments: Instalment[]; fees: { mode: string; interest: number; penalty: number } }
+      | undefined;
+    let next = 0;
+
+    const overdueOn = (x: number) =>
+      Math.max(0, schedule.reduce((sum, i) => (i.payable < x ? sum + i.principal : sum), 0) - reduced);
+    const earliestUnpaid = () => {
+      let cumulative = 0;
+      for (const i of schedule) {
+        cumulative += i.principal;
+        if (cumulative > reduced) return i.payable;
       }
-      for (const t of [1, 16, 31, 61, 91]) if (k >= t && !thresholds.includes(t)) thresholds.push(t);
-      if (s.terms && !penaltyDone && k >= s.terms.penaltyDay) {
-        const fee = bpHalfUp(principal, s.terms.penaltyBp);
-        if (fee > 0) {
-          penalty += fee;
-          penaltyCharged += fee;
-          penaltyDone = true;
+      return undefined;
+    };
+
+    for (let d = issueDay; d <= last; d++) {
+      const dueNow = status === 'OPEN' && principal > 0 ? earliestUnpaid() : undefined;
+      if (dueNow !== undefined && d - dueNow >= 1) {
+        const k = d - dueNow;
+        if (s.terms && k - 1 >= s.terms.interestFromDay) {
+          const fee = bpHalfUp(overdueOn(d - 1), s.terms.dailyInterestBp);
+          interest += fee;
+          interestCharged += fee;
+        }
+        for (const t of [1, 16, 31, 61, 91]) {
+          if (k >= t && !reachedUnderSchedule.includes(t) && overdueOn(d) > 0) {
+            reachedUnderSchedule.push(t);
+            thresholds.push({ threshold: t, overdueDate: isoOf(d) });
+          }
+        }
+        if (s.terms && !penaltyDone && k >= s.terms.penaltyDay) {
+          const fee = bpHalfUp(overdueOn(d), s.terms.penaltyBp);
+          if (fee > 0) {
+            penalty += fee;
+            penaltyCharged += fee;
+            penaltyDone = true;
+          }
+        }
+      }
+      if (withPlan && d === planDay && s.plan) {
+        if (agreed === undefined) {
+          // What the platform shows this morning: the facts recorded before today.
+          const shown = pass((f) => f.recordedOn < d, d, false);
+          const covered =
+            s.plan.fees === 'WAIVED' ? shown.principal : shown.principal + shown.interest + shown.penalty;
+          if (shown.status === 'OPEN' && covered > 0) {
+            const parts =
+              covered >= s.plan.instalments.length ? s.plan.instalments : s.plan.instalments.slice(0, 1);
+            const weights = parts.reduce((sum, p) => sum + p.weight, 0);
+            let when = d;
+            let given = 0;
+            agreed = parts.map((p, n) => {
+              when += p.gap;
+              const amount =
+                n === parts.length - 1
+                  ? covered - given
+                  : 1 + Math.floor(((covered - parts.length) * p.weight) / weights);
+              given += amount;
+              return { dueDate: isoOf(when), amount };
+            });
+          } else {
+            agreed = [];
+          }
+        }
+        if (agreed.length > 0 && status === 'OPEN') {
+          const fees = { mode: s.plan.fees, interest, penalty };
+          if (s.plan.fees === 'WAIVED') {
+            interest = 0;
+            penalty = 0;
+          }
+          // What was really open may be less than the plan was agreed on: the surplus comes off the end.
+          let surplus = agreed.reduce((sum, i) => sum + i.amount, 0) - (principal + interest + penalty);
+          const amountsLeft = agreed.map((i) => i.amount);
+          for (let n = amountsLeft.length - 1; n >= 0 && surplus > 0; n--) {
+            const cut = Math.min(surplus, amountsLeft[n]!);
+            amountsLeft[n]! -= cut;
+            surplus -= cut;
+          }
+          let feesLeft = interest + penalty;
+          const instalments = agreed
+            .map((i, n) => ({ dueDate: i.dueDate, amount: amountsLeft[n]! }))
+            .filter((i) => i.amount > 0)
+            .map((i) => {
+              const toFees = Math.min(i.amount, feesLeft);
+              feesLeft -= toFees;
+              return { ...i, principal: i.amount - toFees };
+            });
+          plan = { instalments, fees };
+          schedule = instalments
+            .map((i) => ({ payable: payableBy(dayNumber(i.dueDate)), principal: i.principal }))
+            .filter((i, n, all) => i.principal > 0 || n === all.length - 1);
+          finalPayable = schedule.at(-1)!.payable;
+          reduced = 0;
+          reachedUnderSchedule = [];
+        }
+      }
+      if (!withPlan && d === last) break; // the morning of that day
+      for (; next < byValueDate.length && issueDay + byValueDate[next]!.day === d; next++) {
+        const f = byValueDate[next]!;
+        const known = amounts.get(f.i);
+        if (!counted(f) || status !== 'OPEN' || (!withPlan && known === undefined)) continue;
+        const id = `${f.kind === 'PAYMENT' ? 'P' : 'CN'}-${f.i}`;
+        if (f.kind === 'PAYMENT') {
+          const discountable =
+            s.discount &&
+            discountTaken === 0 &&
+            d <= issueDay + s.discount.withinDays &&
+            interest + penalty === 0;
+          const discount = discountable ? Math.min(principal, bpHalfUp(s.amount, s.discount!.rateBp)) : 0;
+          const toSettle = penalty + interest + principal - discount;
+          // A credit note can leave no more than the discount: nothing to pay, so no payment is made.
+          if (toSettle === 0) continue;
+          const amount =
+            known ?? (f.settle ? toSettle : Math.max(1, Math.floor((toSettle * f.permille) / 1000)));
+          if (withPlan && known === undefined) {
+            amounts.set(f.i, amount);
+            facts.push({ id, kind: 'PAYMENT', day: d, recordedOn: f.recordedOn, amount });
+          }
+          let left = amount;
+          const toPenalty = Math.min(left, penalty);
+          penalty -= toPenalty;
+          left -= toPenalty;
+          const toInterest = Math.min(left, interest);
+          interest -= toInterest;
+          left -= toInterest;
+          principal -= left;
+          reduced += left;
+          if (amount === toSettle) {
+            principal -= discount;
+            reduced += discount;
+            discountTaken = discount;
+            status = 'PAID';
+            paidOn = d;
+          }
+        } else {
+          if (principal === 0) continue;
+          const amount = known ?? Math.max(1, Math.floor((principal * f.permille) / 1000));
+          if (withPlan && known === undefined) {
+            amounts.set(f.i, amount);
+            facts.push({ id, kind: 'CREDIT_NOTE', day: d, recordedOn: f.recordedOn, amount });
+          }
+          principal -= amount;
+          reduced += amount;
+          if (principal + interest + penalty === 0) status = 'CREDITED';
         }
       }
     }
-    for (; next < byValueDate.length && issueDay + byValueDate[next]!.day === d; next++) {
-      const f = byValueDate[next]!;
-      if (status !== 'OPEN') continue;
-      const id = `${f.kind === 'PAYMENT' ? 'P' : 'CN'}-${f.i}`;
-      if (f.kind === 'PAYMENT') {
-        const discountable =
-          s.discount &&
-          discountTaken === 0 &&
-          d <= issueDay + s.discount.withinDays &&
-          interest + penalty === 0;
-        const discount = discountable ? Math.min(principal, bpHalfUp(s.amount, s.discount!.rateBp)) : 0;
-        const toSettle = penalty + interest + principal - discount;
-        // A credit note can leave no more than the discount: nothing to pay, so no payment is made.
-        if (toSettle === 0) continue;
-        const amount = f.settle ? toSettle : Math.max(1, Math.floor((toSettle * f.permille) / 1000));
-        let left = amount;
-        const toPenalty = Math.min(left, penalty);
-        penalty -= toPenalty;
-        left -= toPenalty;
-        const toInterest = Math.min(left, interest);
-        interest -= toInterest;
-        left -= toInterest;
-        principal -= left;
-        if (amount === toSettle) {
-          principal -= discount;
-          discountTaken = discount;
-          status = 'PAID';
-          paidOn = d;
-        }
-        facts.push({ id, kind: 'PAYMENT', day: d, recordedOn: f.recordedOn, amount });
-      } else {
-        if (principal === 0) continue;
-        const amount = Math.max(1, Math.floor((principal * f.permille) / 1000));
-        principal -= amount;
-        if (principal + interest + penalty === 0) status = 'CREDITED';
-        facts.push({ id, kind: 'CREDIT_NOTE', day: d, recordedOn: f.recordedOn, amount });
-      }
-    }
-  }
-  return {
-    facts,
-    expected: {
+    return {
       status,
       principal,
       interest,
@@ -154,17 +288,29 @@ function oracle(s: Scenario, issueDay: number) {
       interestCharged,
       penaltyCharged,
       discountTaken,
-      thresholds: [...thresholds].sort((a, b) => a - b),
+      thresholds: byDay(thresholds),
       paidDate: paidOn === undefined ? undefined : isoOf(paidOn),
-      dueDate: isoOf(due),
-    },
-  };
+      daysLate: paidOn === undefined ? undefined : paidOn - finalPayable,
+      plan,
+    };
+  }
+
+  const expected = pass(() => true, end, true);
+  return { facts, agreed: agreed && agreed.length > 0 ? agreed : undefined, expected };
 }
+
+const byDay = (reached: { threshold: number; overdueDate: string }[]) =>
+  [...reached].sort((a, b) => a.overdueDate.localeCompare(b.overdueDate) || a.threshold - b.threshold);
 
 const decider = invoiceDecider();
 
 /** The decider, driven by the commands in the order they are recorded. */
-function throughTheDecider(s: Scenario, issueDay: number, facts: OracleFact[]) {
+function throughTheDecider(
+  s: Scenario,
+  issueDay: number,
+  facts: OracleFact[],
+  agreed: { dueDate: string; amount: number }[] | undefined,
+) {
   const invoice: InvoiceIssuedV1 = {
     invoiceId: 'INV-O',
     customerId: 'C-O',
@@ -181,6 +327,26 @@ function throughTheDecider(s: Scenario, issueDay: number, facts: OracleFact[]) {
       order: 0,
       command: { type: 'AssessOverdue', data: { asOf: isoOf(issueDay + d) } } as InvoiceCommand,
     })),
+    ...(s.plan && agreed
+      ? [
+          {
+            day: issueDay + s.plan.day,
+            order: 0.5,
+            command: {
+              type: 'ApplyInstalmentPlan',
+              data: {
+                planId: 'PLAN-O',
+                instalments: agreed,
+                date: isoOf(issueDay + s.plan.day),
+                fees: s.plan.fees,
+                ...(s.plan.fees === 'WAIVED'
+                  ? { feeWaiver: { decidedBy: 'finance-o', reason: 'oracle' } }
+                  : {}),
+              },
+            } as InvoiceCommand,
+          },
+        ]
+      : []),
     ...facts.map((f, i) => ({
       day: f.recordedOn,
       order: 1 + i,
@@ -217,6 +383,21 @@ function throughTheDecider(s: Scenario, issueDay: number, facts: OracleFact[]) {
       if (e.type === 'LateFeeReversed' && e.data.kind === kind) return sum - e.data.amount;
       return sum;
     }, 0);
+  // Every threshold reached and not withdrawn, with its day, across schedules (from the events).
+  const thresholds = recorded
+    .flatMap((e) =>
+      e.type === 'PaymentOverdue' ? [{ threshold: e.data.threshold, overdueDate: e.data.overdueDate }] : [],
+    )
+    .filter(
+      (t) =>
+        !recorded.some(
+          (e) =>
+            e.type === 'PaymentOverdueWithdrawn' &&
+            e.data.threshold === t.threshold &&
+            e.data.overdueDate === t.overdueDate,
+        ),
+    );
+  const plan = s1.plan;
   return {
     status: s1.status,
     principal: s1.principalOpen,
@@ -225,9 +406,20 @@ function throughTheDecider(s: Scenario, issueDay: number, facts: OracleFact[]) {
     interestCharged: charged('INTEREST'),
     penaltyCharged: charged('PENALTY'),
     discountTaken: discount?.type === 'DiscountTaken' ? discount.data.amount : 0,
-    thresholds: [...s1.overdueThresholdsReached].sort((a, b) => a - b),
+    thresholds: byDay(thresholds),
     paidDate: paid?.type === 'InvoicePaid' ? paid.data.paidDate : undefined,
-    dueDate: s1.schedule.at(-1)!.dueDate,
+    daysLate: paid?.type === 'InvoicePaid' ? paid.data.daysLate : undefined,
+    plan:
+      plan && plan.instalments.length > 0
+        ? {
+            instalments: plan.instalments.map(({ dueDate, amount, principal }) => ({
+              dueDate,
+              amount,
+              principal,
+            })),
+            fees: plan.fees,
+          }
+        : undefined,
   };
 }
 
@@ -252,12 +444,24 @@ const fact = fc.record({
   settle: fc.boolean(),
   permille: fc.integer({ min: 1, max: 1_000 }),
 });
+const plan = fc.option(
+  fc.record({
+    day: fc.integer({ min: 1, max: 150 }),
+    instalments: fc.array(
+      fc.record({ gap: fc.integer({ min: 1, max: 45 }), weight: fc.integer({ min: 1, max: 10 }) }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    fees: fc.constantFrom<'INCLUDED' | 'WAIVED'>('INCLUDED', 'WAIVED'),
+  }),
+  { nil: undefined },
+);
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   amount,
   dueIn: fc.integer({ min: 0, max: 60 }),
   terms,
   discount,
   facts: fc.array(fact, { maxLength: 6 }),
+  plan,
   clockDays: fc.array(fc.integer({ min: 0, max: 220 }), { maxLength: 12 }),
   lastDay: fc.constant(230),
 });
@@ -268,20 +472,37 @@ describe('the money oracle', () => {
   it('the decider ends every invoice, fee and threshold exactly where the simple computation does', () => {
     fc.assert(
       fc.property(scenario, (s) => {
-        const { facts, expected } = oracle(s, issueDay);
-        expect(throughTheDecider(s, issueDay, facts)).toEqual(expected);
+        const { facts, agreed, expected } = oracle(s, issueDay);
+        expect(throughTheDecider(s, issueDay, facts, agreed)).toEqual(expected);
       }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('under instalment plans, fees included or waived, every instalment, fee and day matches', () => {
+    fc.assert(
+      fc.property(
+        scenario.filter((s) => s.plan !== undefined),
+        (s) => {
+          const { facts, agreed, expected } = oracle(s, issueDay);
+          expect(throughTheDecider(s, issueDay, facts, agreed)).toEqual(expected);
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('recorded late or on time, the same facts give the same invoice', () => {
     fc.assert(
-      fc.property(scenario, (s) => {
+      fc.property(scenario, (s0) => {
+        // A plan is agreed on what is known that day: the same facts recorded later make another plan.
+        const s = { ...s0, plan: undefined };
         const onTime = { ...s, facts: s.facts.map((f) => ({ ...f, delay: 0 })) };
         const { facts } = oracle(onTime, issueDay);
         const late = facts.map((f, i) => ({ ...f, recordedOn: f.recordedOn + (s.facts[i]?.delay ?? 0) }));
-        expect(throughTheDecider(s, issueDay, late)).toEqual(throughTheDecider(onTime, issueDay, facts));
+        expect(throughTheDecider(s, issueDay, late, undefined)).toEqual(
+          throughTheDecider(onTime, issueDay, facts, undefined),
+        );
       }),
       { numRuns: 200 },
     );

@@ -2,7 +2,9 @@ import type {
   CreditNoteIssuedV1,
   DiscountTakenV1,
   FactorAdvanceReceivedV1,
+  FeeWaiverV1,
   InstalmentPlanAppliedV1,
+  InstalmentPlanRevisedV1,
   InstalmentV1,
   InvoiceAssignedToFactorV1,
   InvoiceDisputedV1,
@@ -18,6 +20,8 @@ import type {
   PaymentOverdueV1,
   PaymentOverdueWithdrawnV1,
   PaymentReallocatedV1,
+  PlanFees,
+  PlanGuaranteeV1,
 } from '@ar/contracts';
 import { addDays, type DomainEvent, type IsoDate } from '@ar/kernel';
 
@@ -32,6 +36,7 @@ export type InvoiceEvent =
   | DomainEvent<'PaymentOverdueWithdrawn', PaymentOverdueWithdrawnV1>
   | DomainEvent<'PaymentReallocated', PaymentReallocatedV1>
   | DomainEvent<'InstalmentPlanApplied', InstalmentPlanAppliedV1>
+  | DomainEvent<'InstalmentPlanRevised', InstalmentPlanRevisedV1>
   | DomainEvent<'LateFeesWaived', LateFeesWaivedV1>
   | DomainEvent<'CreditNoteIssued', CreditNoteIssuedV1>
   | DomainEvent<'InvoiceFullyCredited', InvoiceFullyCreditedV1>
@@ -75,7 +80,45 @@ export interface Allocation {
  */
 export type DatedFact =
   | { kind: 'PAYMENT'; id: string; date: IsoDate; amount: number; currency: string }
-  | { kind: 'CREDIT_NOTE'; id: string; date: IsoDate; amount: number; reason: string };
+  | { kind: 'CREDIT_NOTE'; id: string; date: IsoDate; amount: number; reason: string }
+  | {
+      /** An instalment plan as agreed, from its agreement date (what is open then is what it covers). */
+      kind: 'PLAN';
+      id: string;
+      date: IsoDate;
+      instalments: { dueDate: IsoDate; amount: number }[];
+      fees: PlanFees;
+      feeWaiver?: FeeWaiverV1 | undefined;
+      guarantee?: PlanGuaranteeV1 | undefined;
+    };
+
+/**
+ * The order facts are replayed in: by value date; on one date, a plan where it was recorded among
+ * that day's facts (what was paid before it was agreed is part of what it covers), then credit
+ * notes before payments (what a credit note takes off is no longer owed that day, so the payment
+ * that brings the rest pays the invoice, whichever was recorded first); facts of one kind and
+ * date in the order they were recorded (any order of these ends the same: their amounts add up).
+ * The order of recording across payments and credit notes never decides, so a fact recorded late
+ * ends the invoice as if recorded on time.
+ */
+export function inValueOrder(facts: DatedFact[]): DatedFact[] {
+  const kindFirst = (f: DatedFact) => (f.kind === 'CREDIT_NOTE' ? 0 : 1);
+  /** Around the plans of its date: 2k before the (k+1)th plan recorded that day, 2k-1 the kth plan. */
+  const segment = (f: DatedFact, i: number) => {
+    const plansBefore = facts.filter((g, j) => j < i && g.kind === 'PLAN' && g.date === f.date).length;
+    return f.kind === 'PLAN' ? 2 * plansBefore + 1 : 2 * plansBefore;
+  };
+  return facts
+    .map((f, i) => ({ f, i, seg: segment(f, i) }))
+    .sort(
+      (a, b) =>
+        (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : 0) ||
+        a.seg - b.seg ||
+        kindFirst(a.f) - kindFirst(b.f) ||
+        a.i - b.i,
+    )
+    .map(({ f }) => f);
+}
 
 export interface Invoice {
   status: InvoiceStatus;
@@ -90,15 +133,17 @@ export interface Invoice {
   overdueThresholdsReached: number[];
   /** Each threshold reached under the current schedule and the day it was reached. */
   overdue: { threshold: number; overdueDate: IsoDate }[];
+  /** Every threshold reached and not withdrawn, under every schedule (what value dating compares). */
+  overdueAll: { threshold: number; overdueDate: IsoDate }[];
   /** Fees charged and not reversed. */
   charges: Charge[];
-  /** How each payment under the current schedule was split. */
+  /** How each payment was split. */
   allocations: Allocation[];
-  /** Payments and credit notes since `epoch`, in the order they were recorded. */
+  /** Payments, credit notes and instalment plans since `epoch`, in the order they were recorded. */
   facts: DatedFact[];
   /**
-   * The invoice as it stood when the current schedule began (issue, or the last instalment
-   * plan): what value dating replays `facts` from. Absent inside an epoch itself.
+   * The invoice as it stood when it was issued (or when a plan recorded without its agreement
+   * date began): what value dating replays `facts` from. Absent inside an epoch itself.
    */
   epoch: Invoice | undefined;
   /** The last day the overdue clock (or a payment) brought the invoice up to. */
@@ -116,8 +161,12 @@ export interface Invoice {
   /** Why and when it was written off, for the same reason: a retry. */
   writtenOff: { reason: string; date: IsoDate } | undefined;
   planId: string | undefined;
-  /** The instalment plan in force, as applied (what the customer pays on each date). */
+  /** The instalment plan in force, as applied or revised (what the customer pays on each date). */
   plan: InstalmentPlanAppliedV1 | undefined;
+  /** Every plan applied, as applied or revised, by id. */
+  plans: Record<string, InstalmentPlanAppliedV1>;
+  /** Each plan's recorded fee waiver, by plan id. */
+  waivers: Record<string, FeeWaiverV1>;
 }
 
 export type InvoiceState = { status: 'NONE' } | Invoice;
@@ -128,13 +177,39 @@ export function isIssued(state: InvoiceState): state is Invoice {
 
 export const initialInvoiceState = (): InvoiceState => ({ status: 'NONE' });
 
+/**
+ * Whether the fact `source` (or, for the discount, a reduction on `date`) counts against the plan
+ * in force: it comes after the plan in value order. What was paid before the plan was agreed is
+ * part of what the plan covers, not a payment of its instalments.
+ */
+function underCurrentPlan(invoice: Invoice, source: string, date: IsoDate): boolean {
+  if (!invoice.plan) return true;
+  const order = inValueOrder(invoice.facts);
+  const plan = order.findLastIndex((f) => f.kind === 'PLAN' && f.id === invoice.planId);
+  if (plan < 0) return true;
+  const at = order.findIndex((f) => f.kind !== 'PLAN' && f.id === source);
+  return at < 0 ? date >= order[plan]!.date : at > plan;
+}
+
 function reducePrincipal(invoice: Invoice, source: string, date: IsoDate, amount: number): Invoice {
   if (amount === 0) return invoice;
   return {
     ...invoice,
     principalOpen: invoice.principalOpen - amount,
-    reductions: [...invoice.reductions, { source, date, amount }],
+    reductions: underCurrentPlan(invoice, source, date)
+      ? [...invoice.reductions, { source, date, amount }]
+      : invoice.reductions,
   };
+}
+
+/** The principal's schedule under a plan: an instalment that only covers fees has no principal to fall due. */
+function scheduleOf(instalments: InstalmentPlanAppliedV1['instalments']): InstalmentV1[] {
+  return (
+    instalments
+      .map((i) => ({ dueDate: i.dueDate, amount: i.principal ?? i.amount }))
+      // (the last is kept: the final date)
+      .filter((i, n, all) => i.amount > 0 || n === all.length - 1)
+  );
 }
 
 const later = (a: IsoDate | undefined, b: IsoDate): IsoDate => (a && a > b ? a : b);
@@ -158,6 +233,7 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       penaltyOpen: 0,
       overdueThresholdsReached: [],
       overdue: [],
+      overdueAll: [],
       charges: [],
       allocations: [],
       facts: [],
@@ -174,6 +250,8 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       writtenOff: undefined,
       planId: undefined,
       plan: undefined,
+      plans: {},
+      waivers: {},
     });
   }
   if (!isIssued(state)) return state;
@@ -210,7 +288,7 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
         ),
         reductions: [
           ...state.reductions.filter((r) => r.source !== paymentId),
-          ...(toPrincipal > 0
+          ...(toPrincipal > 0 && underCurrentPlan(state, paymentId, event.data.paymentDate)
             ? [{ source: paymentId, date: event.data.paymentDate, amount: toPrincipal }]
             : []),
         ],
@@ -228,14 +306,25 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
         ...state,
         overdueThresholdsReached: [...state.overdueThresholdsReached, event.data.threshold],
         overdue: [...state.overdue, { threshold: event.data.threshold, overdueDate: event.data.overdueDate }],
+        overdueAll: [
+          ...state.overdueAll,
+          { threshold: event.data.threshold, overdueDate: event.data.overdueDate },
+        ],
         assessedThrough: later(state.assessedThrough, event.data.overdueDate),
       };
     case 'PaymentOverdueWithdrawn': {
       const { threshold, overdueDate } = event.data;
+      // A threshold of an earlier schedule withdrawn leaves the current schedule's as they are.
+      const current = state.overdue.some((o) => o.threshold === threshold && o.overdueDate === overdueDate);
       return {
         ...state,
-        overdueThresholdsReached: state.overdueThresholdsReached.filter((t) => t !== threshold),
+        overdueThresholdsReached: current
+          ? state.overdueThresholdsReached.filter((t) => t !== threshold)
+          : state.overdueThresholdsReached,
         overdue: state.overdue.filter((o) => o.threshold !== threshold || o.overdueDate !== overdueDate),
+        overdueAll: state.overdueAll.filter(
+          (o) => o.threshold !== threshold || o.overdueDate !== overdueDate,
+        ),
       };
     }
     case 'LateFeeCharged': {
@@ -263,39 +352,74 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
         ? { ...state, charges, interestOpen: state.interestOpen - amount }
         : { ...state, charges, penaltyOpen: state.penaltyOpen - amount, penaltyCharged: false };
     }
-    case 'InstalmentPlanApplied':
+    case 'InstalmentPlanApplied': {
       // The clock restarts on the new schedule of principal (fees open at the agreement are
       // cleared first, so an instalment's principal is what it leaves once they are covered);
-      // a penalty already charged is not charged again.
-      return startEpoch({
+      // a penalty already charged is not charged again. The plan is a fact from its agreement
+      // date: a payment dated before it, recorded later, is replayed before it.
+      const { planId, agreedDate } = event.data;
+      const applied = {
         ...state,
-        schedule: event.data.instalments
-          .map((i) => ({ dueDate: i.dueDate, amount: i.principal ?? i.amount }))
-          // An instalment that only covers fees has no principal to fall due (the last is kept: the final date).
-          .filter((i, n, all) => i.amount > 0 || n === all.length - 1),
+        schedule: scheduleOf(event.data.instalments),
         reductions: [],
         overdueThresholdsReached: [],
         overdue: [],
-        allocations: [],
-        planId: event.data.planId,
+        planId,
         plan: event.data,
-      });
+        plans: { ...state.plans, [planId]: event.data },
+      };
+      // A plan recorded without its agreement date cannot be placed among the facts: it starts an epoch.
+      if (!agreedDate) return startEpoch(applied);
+      const agreed: DatedFact = {
+        kind: 'PLAN',
+        id: planId,
+        date: agreedDate,
+        instalments: event.data.instalments.map(({ dueDate, amount }) => ({ dueDate, amount })),
+        fees: event.data.fees?.mode ?? 'INCLUDED',
+        feeWaiver: state.waivers[planId],
+        guarantee: event.data.guarantee,
+      };
+      return { ...applied, facts: [...state.facts, agreed] };
+    }
+    case 'InstalmentPlanRevised': {
+      // Waived fees become those really open on the agreement date: what was waived too much is owed again.
+      const { planId, instalments, fees, previous } = event.data;
+      const waived = fees.mode === 'WAIVED';
+      const revised = { ...state.plans[planId]!, instalments, fees };
+      const current = state.planId === planId;
+      return {
+        ...state,
+        interestOpen: state.interestOpen + (waived ? previous.fees.interest - fees.interest : 0),
+        penaltyOpen: state.penaltyOpen + (waived ? previous.fees.penalty - fees.penalty : 0),
+        plans: { ...state.plans, [planId]: revised },
+        ...(current ? { plan: revised } : {}),
+        ...(current && instalments.length > 0 ? { schedule: scheduleOf(instalments) } : {}),
+      };
+    }
     case 'LateFeesWaived':
       // Waived, not reversed: the fees were due; a recorded decision forgoes them.
       return {
         ...state,
         interestOpen: state.interestOpen - event.data.interest,
         penaltyOpen: state.penaltyOpen - event.data.penalty,
+        waivers: event.data.planId
+          ? { ...state.waivers, [event.data.planId]: event.data.waiver }
+          : state.waivers,
       };
     case 'CreditNoteIssued': {
       const { creditNoteId, issueDate, amount, reason } = event.data;
-      return {
-        ...reducePrincipal(state, creditNoteId, issueDate, amount),
-        creditNoteIds: [...state.creditNoteIds, creditNoteId],
-        creditNotes: { ...state.creditNotes, [creditNoteId]: { amount, reason, issueDate } },
-        facts: [...state.facts, { kind: 'CREDIT_NOTE', id: creditNoteId, date: issueDate, amount, reason }],
-        assessedThrough: later(state.assessedThrough, issueDate),
-      };
+      return reducePrincipal(
+        {
+          ...state,
+          creditNoteIds: [...state.creditNoteIds, creditNoteId],
+          creditNotes: { ...state.creditNotes, [creditNoteId]: { amount, reason, issueDate } },
+          facts: [...state.facts, { kind: 'CREDIT_NOTE', id: creditNoteId, date: issueDate, amount, reason }],
+          assessedThrough: later(state.assessedThrough, issueDate),
+        },
+        creditNoteId,
+        issueDate,
+        amount,
+      );
     }
     case 'InvoiceFullyCredited':
       return { ...state, status: 'CREDITED' };

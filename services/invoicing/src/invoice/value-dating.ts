@@ -1,6 +1,8 @@
 import { type IsoDate, RuleViolation } from '@ar/kernel';
 import { amountToSettle, invoiceAsOf, type OverduePolicy } from './overdue';
-import { type DatedFact, evolveInvoice, type Invoice, type InvoiceEvent } from './state';
+import { type DatedFact, evolveInvoice, type Invoice, type InvoiceEvent, inValueOrder } from './state';
+
+export { inValueOrder };
 
 /**
  * Value dating (DOMAIN.md §3): a payment counts from the day the money arrived, a credit note
@@ -22,8 +24,12 @@ import { type DatedFact, evolveInvoice, type Invoice, type InvoiceEvent } from '
  * no correction: the replay is then exactly the ordinary path.
  */
 
-/** One fact applied on its day, as if recorded then: what `decide` would emit. */
-export type ApplyOnTime = (invoice: Invoice, fact: DatedFact) => InvoiceEvent[];
+/**
+ * One fact applied on its day, as if recorded then: what `decide` would emit. `recording` is true
+ * for the fact being recorded now (a plan is then held to what is open; a plan recorded before is
+ * replayed on what was really open: see `instalment-plan.ts`).
+ */
+export type ApplyOnTime = (invoice: Invoice, fact: DatedFact, recording: boolean) => InvoiceEvent[];
 
 /** The invoice replayed with `fact` in its place: every event the replay produced, and where it ends. */
 export function replayWith(
@@ -46,6 +52,8 @@ export function replayWith(
     }
   };
   for (const f of facts) {
+    // A plan agreed on an invoice already settled by then (a payment dated before it) is void.
+    if (f.kind === 'PLAN' && f !== fact && state.status !== 'OPEN') continue;
     if (state.status !== 'OPEN') {
       throw new RuleViolation(
         'VALUE_DATE_CONFLICT',
@@ -54,7 +62,7 @@ export function replayWith(
       );
     }
     try {
-      emit(applyOnTime(state, f));
+      emit(applyOnTime(state, f, f === fact));
     } catch (error) {
       if (f === fact || !(error instanceof RuleViolation)) throw error;
       throw new RuleViolation(
@@ -68,29 +76,22 @@ export function replayWith(
   return { events, invoice: state };
 }
 
-/**
- * The order facts are replayed in: by value date; on one date, credit notes before payments
- * (what a credit note takes off is no longer owed that day, so the payment that brings the rest
- * pays the invoice, whichever was recorded first); facts of one kind and date in the order they
- * were recorded (any order of these ends the same: their amounts add up). The order of recording
- * across kinds never decides, so a fact recorded late ends the invoice as if recorded on time.
- */
-export function inValueOrder(facts: DatedFact[]): DatedFact[] {
-  const kindFirst = (f: DatedFact) => (f.kind === 'CREDIT_NOTE' ? 0 : 1);
-  return facts
-    .map((f, i) => ({ f, i }))
-    .sort(
-      (a, b) =>
-        (a.f.date < b.f.date ? -1 : a.f.date > b.f.date ? 1 : 0) ||
-        kindFirst(a.f) - kindFirst(b.f) ||
-        a.i - b.i,
-    )
-    .map(({ f }) => f);
-}
-
 function describe(f: DatedFact): string {
+  if (f.kind === 'PLAN') return `instalment plan ${f.id} agreed ${f.date}`;
   return `${f.kind === 'PAYMENT' ? 'payment' : 'credit note'} ${f.id} of ${f.amount} dated ${f.date}`;
 }
+
+type AppliedPlan = NonNullable<Invoice['plan']>;
+const planTerms = (p: AppliedPlan) => ({
+  instalments: p.instalments.map(({ dueDate, amount, principal }) => ({
+    dueDate,
+    amount,
+    principal: principal ?? amount,
+  })),
+  fees: p.fees ?? { mode: 'INCLUDED' as const, interest: 0, penalty: 0 },
+});
+const samePlan = (a: AppliedPlan, b: AppliedPlan) =>
+  JSON.stringify(planTerms(a)) === JSON.stringify(planTerms(b));
 
 const feeKey = (c: { kind: string; forDate: string; amount: number }) => `${c.kind}:${c.forDate}:${c.amount}`;
 const overdueKey = (o: { threshold: number; overdueDate: string }) => `${o.threshold}:${o.overdueDate}`;
@@ -107,12 +108,16 @@ export function recordDatedFact(
 ): InvoiceEvent[] {
   const replay = replayWith(invoice, fact, policy, applyOnTime);
   const { invoiceId, customerId, currency } = invoice.issued;
-  const cause = { kind: fact.kind, id: fact.id, date: fact.date };
+  const cause = {
+    kind: fact.kind === 'PLAN' ? ('INSTALMENT_PLAN' as const) : fact.kind,
+    id: fact.id,
+    date: fact.date,
+  };
 
   const replayedFees = new Set(replay.invoice.charges.map(feeKey));
-  const replayedOverdue = new Set(replay.invoice.overdue.map(overdueKey));
+  const replayedOverdue = new Set(replay.invoice.overdueAll.map(overdueKey));
   const recordedFees = new Set(invoice.charges.map(feeKey));
-  const recordedOverdue = new Set(invoice.overdue.map(overdueKey));
+  const recordedOverdue = new Set(invoice.overdueAll.map(overdueKey));
   const recordedSplit = new Map(invoice.allocations.map((a) => [a.paymentId, a]));
 
   const corrections: InvoiceEvent[] = [];
@@ -123,7 +128,7 @@ export function recordDatedFact(
       data: { invoiceId, customerId, currency, ...charge, cause },
     });
   }
-  for (const reached of invoice.overdue) {
+  for (const reached of invoice.overdueAll) {
     if (replayedOverdue.has(overdueKey(reached))) continue;
     corrections.push({
       type: 'PaymentOverdueWithdrawn',
@@ -161,6 +166,16 @@ export function recordDatedFact(
       case 'DiscountTaken':
         if (!invoice.discountTaken) corrections.push(event);
         break;
+      case 'LateFeesWaived':
+        // A plan's waiver is new with the plan; a plan recorded before is revised as a whole.
+        if (!event.data.planId || !invoice.plans[event.data.planId]) corrections.push(event);
+        break;
+      case 'InstalmentPlanApplied': {
+        const recorded = invoice.plans[event.data.planId];
+        if (!recorded) corrections.push(event);
+        else if (!samePlan(recorded, event.data)) corrections.push(revision(recorded, planTerms(event.data)));
+        break;
+      }
       case 'InvoicePaid':
       case 'InvoiceFullyCredited':
         corrections.push(event);
@@ -170,11 +185,37 @@ export function recordDatedFact(
     }
   }
 
+  // A plan the replay does not reach (the invoice was settled before it was agreed) is void.
+  for (const recorded of Object.values(invoice.plans)) {
+    if (replay.invoice.plans[recorded.planId] || recorded.instalments.length === 0) continue;
+    const { mode } = planTerms(recorded).fees;
+    corrections.push(revision(recorded, { instalments: [], fees: { mode, interest: 0, penalty: 0 } }));
+  }
+
+  function revision(recorded: AppliedPlan, revised: ReturnType<typeof planTerms>): InvoiceEvent {
+    return {
+      type: 'InstalmentPlanRevised',
+      data: {
+        invoiceId,
+        customerId,
+        planId: recorded.planId,
+        ...revised,
+        previous: planTerms(recorded),
+        cause,
+      },
+    };
+  }
+
   const after = corrections.reduce((s, e) => evolveInvoice(s, e) as Invoice, invoice);
   const owed = (s: Invoice) =>
-    [s.status, s.principalOpen, s.interestOpen, s.penaltyOpen, [...s.overdue.map(overdueKey)].sort()].join(
-      '|',
-    );
+    [
+      s.status,
+      s.principalOpen,
+      s.interestOpen,
+      s.penaltyOpen,
+      [...s.overdueAll.map(overdueKey)].sort(),
+      s.plan?.instalments.length ? JSON.stringify(planTerms(s.plan).instalments) : '',
+    ].join('|');
   if (owed(after) !== owed(replay.invoice)) {
     throw new Error(
       `value dating of ${fact.id} on ${invoiceId}: ${owed(after)} is not ${owed(replay.invoice)}`,
@@ -230,8 +271,9 @@ function replayUntil(
 ): Invoice | undefined {
   let state = invoice.epoch ?? invoice;
   for (const f of inValueOrder(invoice.facts)) {
+    if (f.kind === 'PLAN' && state.status !== 'OPEN') continue;
     if (state.status !== 'OPEN') return undefined;
-    state = applyOnTime(state, f).reduce((s, e) => evolveInvoice(s, e) as Invoice, state);
+    state = applyOnTime(state, f, false).reduce((s, e) => evolveInvoice(s, e) as Invoice, state);
   }
   if (state.status !== 'OPEN') return undefined;
   return invoiceAsOf(state, date, policy).invoice;
