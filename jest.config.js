@@ -5,9 +5,9 @@
 // The global setup brings up Kafka and PostgreSQL when KAFKA_BROKERS / DATABASE_URL are not given.
 const transform = { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 // @fastify/swagger-ui requires content-disposition 3, light-my-request cookie 2, and the messaging package
-// @platformatic/kafka (and its @platformatic helpers), which are ESM only: jest compiles them to CommonJS.
+// @platformatic/kafka (and its @platformatic helpers), and jose (JWTs) are ESM only: jest compiles them to CommonJS.
 const transformIgnorePatterns = [
-  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic)[@/+])',
+  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic|jose)[@/+])',
 ];
 const common = {
   testEnvironment: 'node',

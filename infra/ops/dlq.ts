@@ -10,6 +10,14 @@
  * <SERVICE>_URL (e.g. COLLECTIONS_URL=http://collections:4104).
  */
 import { parseArgs } from 'node:util';
+import { devToken } from './token';
+
+/** The admin's token: AR_TOKEN (from the identity provider), else one of the embedded development issuer. */
+async function adminAuthorization(): Promise<{ authorization: string }> {
+  return {
+    authorization: `Bearer ${process.env.AR_TOKEN ?? (await devToken(['admin', '--sub', 'dlq-cli']))}`,
+  };
+}
 
 const SERVICES: Record<string, number> = {
   'credit-scoring': 4101,
@@ -42,7 +50,7 @@ async function list(): Promise<number> {
   for (const service of Object.keys(SERVICES)) {
     const url = `${serviceUrl(service)}/admin/dlq`;
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: await adminAuthorization() });
       if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
       const { parked } = (await res.json()) as { parked: Parked[] };
       total += parked.length;
@@ -70,7 +78,7 @@ async function act(action: 'redrive' | 'skip', consumer: string, eventId: string
     return 2;
   }
   const url = `${serviceUrl(service)}/admin/dlq/${encodeURIComponent(consumer)}/${encodeURIComponent(eventId)}/${action}`;
-  const res = await fetch(url, { method: 'POST' });
+  const res = await fetch(url, { method: 'POST', headers: await adminAuthorization() });
   const body = await res.text();
   console.log(`${res.status} ${body}`);
   return res.ok ? 0 : 1;

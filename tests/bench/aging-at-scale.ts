@@ -3,6 +3,7 @@ import { BusinessClock, startService } from '@ar/platform';
 import { type AppendNotifier, createSchemaPool } from '@ar/postgres';
 import { RECOMPUTE_SETTLED_TOTALS, reportingService } from '@ar/reporting';
 import pino from 'pino';
+import { authHeaders, testAuth } from '../support/auth';
 
 const OPEN_INVOICES = Number(process.env.BENCH_OPEN_INVOICES ?? 1_000_000);
 const SETTLED_INVOICES = Number(process.env.BENCH_SETTLED_INVOICES ?? 500_000);
@@ -27,6 +28,7 @@ export async function agingAtScale(databaseUrl: string, notifier: AppendNotifier
     logger: pino({ level: 'silent' }),
     host: '127.0.0.1',
     port: 0,
+    auth: testAuth,
     clock: new BusinessClock(AS_OF),
   });
   const pool = reporting.ctx.pool;
@@ -89,7 +91,7 @@ export async function agingAtScale(databaseUrl: string, notifier: AppendNotifier
     const times: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
       const started = performance.now();
-      const res = await reporting.app.inject({ method: 'GET', url });
+      const res = await reporting.app.inject({ headers: await authHeaders(), method: 'GET', url });
       times.push(performance.now() - started);
       if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body}`);
       if (name === 'aging') openCount = res.json().reports[0].total.count;

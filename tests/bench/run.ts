@@ -16,6 +16,7 @@ import { BusinessClock, localDatabaseUrl, localKafkaBrokers, startService } from
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
 import pino from 'pino';
+import { authHeaders, testAuth } from '../support/auth';
 import { agingAtScale } from './aging-at-scale';
 import { kafkaClients } from './kafka-clients';
 import { storeBench } from './store';
@@ -33,6 +34,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
     logger,
     host: '127.0.0.1',
     port: 0,
+    auth: testAuth,
     clock: new BusinessClock('2026-01-05'),
   };
   const reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
@@ -46,6 +48,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
       const i = next++;
       const t = performance.now();
       const res = await invoicing.app.inject({
+        headers: await authHeaders(),
         method: 'POST',
         url: '/invoices',
         payload: {
@@ -66,7 +69,13 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
   await invoicing.caughtUp();
   await reporting.caughtUp();
   const readModelDone = performance.now();
-  const aging = (await reporting.app.inject({ method: 'GET', url: '/reports/aging?asOf=2026-03-01' })).json();
+  const aging = (
+    await reporting.app.inject({
+      headers: await authHeaders(),
+      method: 'GET',
+      url: '/reports/aging?asOf=2026-03-01',
+    })
+  ).json();
   const agingCount = aging.reports[0]?.total.count;
   if (agingCount !== COMMANDS) throw new Error(`read model has ${agingCount} invoices, expected ${COMMANDS}`);
 

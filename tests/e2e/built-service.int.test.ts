@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { repoRoot, stopProcess } from '@ar/platform';
 import { createSchemaPool } from '@ar/postgres';
 import { buildAll, deployDir } from '../../infra/deploy/build';
+import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { eventually, testInfra, unique } from '../support/infra';
 import { freePort } from '../support/service-instances';
 
@@ -73,6 +74,7 @@ describe('a built service from the deployed tree (no TypeScript at run time, its
         GROUP_PREFIX: `${name}.`,
         BUSINESS_DATE: '2026-03-02',
         LOG_LEVEL: 'warn',
+        ...(await servedTestIssuer()).env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,7 +91,7 @@ describe('a built service from the deployed tree (no TypeScript at run time, its
   });
 
   const get = async (path: string) => {
-    const response = await fetch(`${url}${path}`);
+    const response = await fetch(`${url}${path}`, { headers: await servedAuthHeaders() });
     return { status: response.status, body: (await response.json()) as Json };
   };
 
@@ -126,7 +128,11 @@ describe('a built service from the deployed tree (no TypeScript at run time, its
   it('handles a command and answers the query after it', async () => {
     const issued = await fetch(`${url}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `${name}-1` },
+      headers: {
+        ...(await servedAuthHeaders()),
+        'content-type': 'application/json',
+        'idempotency-key': `${name}-1`,
+      },
       body: JSON.stringify({
         customerId: 'C-BUILT',
         amount: 123_456,

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot, spawnTypeScript, stopProcess } from '@ar/platform';
+import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { eventually, testInfra, unique } from '../support/infra';
 import { OwnServers, portOpen } from '../support/own-servers';
 import { freePort } from '../support/service-instances';
@@ -33,10 +34,10 @@ describe('a PostgreSQL outage under a running service', () => {
     servers.release();
   }, 60_000);
 
-  const post = (n: number) =>
+  const post = async (n: number) =>
     fetch(`${url}/counters/C-1/add`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await servedAuthHeaders(['finance'])) },
       body: JSON.stringify({ n }),
       signal: AbortSignal.timeout(15_000),
     });
@@ -55,6 +56,7 @@ describe('a PostgreSQL outage under a running service', () => {
         PORT: String(port),
         BUSINESS_DATE: '2026-03-02',
         LOG_LEVEL: 'info',
+        ...(await servedTestIssuer()).env,
       },
       ['ignore', 'pipe', 'pipe'],
     );

@@ -3,6 +3,7 @@ import { InProcessBus } from '@ar/messaging';
 import { type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
+import { authHeaders, testAuth } from '../support/auth';
 import { quietLogger, testInfra, unique } from '../support/infra';
 
 /** The embedded default's wiring (in-process bus, one process) with the same service code. */
@@ -16,7 +17,15 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
 
   beforeAll(async () => {
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0 };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
   });
@@ -27,7 +36,13 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
   });
 
   const aging = async (asOf: string) =>
-    (await reporting.app.inject({ method: 'GET', url: `/reports/aging?asOf=${asOf}` })).json();
+    (
+      await reporting.app.inject({
+        headers: await authHeaders(),
+        method: 'GET',
+        url: `/reports/aging?asOf=${asOf}`,
+      })
+    ).json();
 
   it('shows issued invoices in the aging, and a rebuilt read model gives the same figures', async () => {
     for (const [id, amount, dueDate] of [
@@ -35,6 +50,7 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
       ['B', 250, '2026-03-01'],
     ] as const) {
       const res = await invoicing.app.inject({
+        headers: await authHeaders(),
         method: 'POST',
         url: '/invoices',
         payload: {
@@ -59,7 +75,11 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
     expect(buckets).toEqual({ current: 0, '1-30': 250, '31-60': 100, '61-90': 0, '91-180': 0, '180+': 0 });
     expect(before.reports[0].total).toEqual({ amount: 350, count: 2 });
 
-    const rebuild = await reporting.app.inject({ method: 'POST', url: '/admin/projections/aging/rebuild' });
+    const rebuild = await reporting.app.inject({
+      headers: await authHeaders(),
+      method: 'POST',
+      url: '/admin/projections/aging/rebuild',
+    });
     expect(rebuild.statusCode).toBe(200); // the rebuilt model is in place when it answers
     expect(await aging('2026-03-10')).toEqual(before);
   });
@@ -67,6 +87,7 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
   it('takes a payment out of the aging from its date on, and leaves earlier dates as they were', async () => {
     const before = await aging('2026-03-10');
     const payment = await invoicing.app.inject({
+      headers: await authHeaders(),
       method: 'POST',
       url: '/payments',
       payload: {
@@ -93,9 +114,28 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
       issueDate: '2026-01-02',
       dueDate: '2026-01-02',
     };
-    expect((await invoicing.app.inject({ method: 'POST', url: '/invoices', payload })).statusCode).toBe(201);
-    expect((await invoicing.app.inject({ method: 'POST', url: '/invoices', payload })).statusCode).toBe(200);
+    expect(
+      (
+        await invoicing.app.inject({
+          headers: await authHeaders(),
+          method: 'POST',
+          url: '/invoices',
+          payload,
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(
+      (
+        await invoicing.app.inject({
+          headers: await authHeaders(),
+          method: 'POST',
+          url: '/invoices',
+          payload,
+        })
+      ).statusCode,
+    ).toBe(200);
     const conflict = await invoicing.app.inject({
+      headers: await authHeaders(),
       method: 'POST',
       url: '/invoices',
       payload: { ...payload, amount: 6 },

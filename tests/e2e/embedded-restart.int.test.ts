@@ -2,6 +2,7 @@ import { allServices } from '@ar/all-in-one';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type EmbeddedPlatform, runEmbedded, startService } from '@ar/platform';
 import { AppendNotifier, createSchemaPool, Leases } from '@ar/postgres';
+import { testAuth } from '../support/auth';
 import { quietLogger, testInfra, unique } from '../support/infra';
 import { call } from '../support/platform';
 
@@ -39,6 +40,7 @@ describe('embedded mode across a restart', () => {
           logger: quietLogger,
           host: '127.0.0.1',
           port: 0,
+          auth: testAuth,
           clock,
           leases,
         }),

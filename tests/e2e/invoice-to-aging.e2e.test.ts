@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { ensureBuilt, spawnBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
 import { stopProcess } from '../support/process';
@@ -24,6 +25,7 @@ async function startServiceProcess(name: string, env: Record<string, string>) {
   await ensureBuilt();
   const child = spawnBuilt(name, {
     ...env,
+    ...(await servedTestIssuer()).env,
     PORT: String(port),
     LOG_LEVEL: 'warn',
   });
@@ -65,7 +67,7 @@ describe('invoice to aging, through real Kafka, services as separate processes',
   it('shows an issued invoice in the right aging bucket as of a date', async () => {
     const response = await fetch(`${invoicing}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...(await servedAuthHeaders()), 'content-type': 'application/json' },
       body: JSON.stringify({
         invoiceId: 'INV-E2E-1',
         customerId: 'C-1',
@@ -80,7 +82,9 @@ describe('invoice to aging, through real Kafka, services as separate processes',
     // 2026-03-15 is 34 days past the due date: the 31-60 bucket.
     const aging = await eventually(
       async () => {
-        const body = await json(await fetch(`${reporting}/reports/aging?asOf=2026-03-15`));
+        const body = await json(
+          await fetch(`${reporting}/reports/aging?asOf=2026-03-15`, { headers: await servedAuthHeaders() }),
+        );
         return body.reports.length > 0 ? body : undefined;
       },
       30_000,
@@ -92,16 +96,20 @@ describe('invoice to aging, through real Kafka, services as separate processes',
     expect(cny.total).toEqual({ amount: 250_000, count: 1 });
 
     // As of a day before its due date it is not yet due; before its issue date it does not exist.
-    const earlier = await json(await fetch(`${reporting}/reports/aging?asOf=2026-02-01`));
+    const earlier = await json(
+      await fetch(`${reporting}/reports/aging?asOf=2026-02-01`, { headers: await servedAuthHeaders() }),
+    );
     expect(earlier.reports[0].buckets[0]).toMatchObject({ bucket: 'current', amount: 250_000, count: 1 });
-    const before = await json(await fetch(`${reporting}/reports/aging?asOf=2026-01-09`));
+    const before = await json(
+      await fetch(`${reporting}/reports/aging?asOf=2026-01-09`, { headers: await servedAuthHeaders() }),
+    );
     expect(before.reports).toEqual([]);
   });
 
   it('refuses bad input with a 400 that names each field, and stores nothing', async () => {
     const response = await fetch(`${invoicing}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...(await servedAuthHeaders()), 'content-type': 'application/json' },
       body: JSON.stringify({
         invoiceId: 'INV-BAD',
         customerId: 'C-1',
@@ -117,7 +125,9 @@ describe('invoice to aging, through real Kafka, services as separate processes',
       'body.amount',
       'body.dueDate',
     ]);
-    expect((await fetch(`${invoicing}/invoices/INV-BAD`)).status).toBe(404);
+    expect(
+      (await fetch(`${invoicing}/invoices/INV-BAD`, { headers: await servedAuthHeaders() })).status,
+    ).toBe(404);
   });
 
   it('stops both services gracefully on SIGTERM', async () => {

@@ -66,8 +66,13 @@ interface Disruption {
   end: number;
   /** For a kill: when the new process answered /ready (its consumers have joined their groups). */
   readyAfterMs?: number;
-  /** Leases the killed instance held, and how long until another instance ran each. */
-  failovers: { lease: string; to: string; ms: number }[];
+  /**
+   * Leases the killed instance held, and how long until another instance ran each (its log's
+   * "lease taken"), and until another instance's `GET /metrics` showed `ar_lease_owned` 1 for it.
+   */
+  failovers: { lease: string; to: string; ms: number; metric?: { to: string; ms: number } }[];
+  /** `ar_lease_owned` of those leases on the killed instance just before the kill. */
+  metricBefore?: Record<string, number | undefined>;
 }
 
 describe('two instances of every service; instances killed, Kafka and PostgreSQL restarted, under load', () => {
@@ -95,6 +100,8 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
   let groups = 0;
   let distributedModels: Record<string, Json> | undefined;
   let topicMessages: Map<string, ReadMessage[]> | undefined;
+  /** Lease -> the live instances whose /metrics report `ar_lease_owned` 1, once all is quiet. */
+  let finalOwners: Map<string, string[]> | undefined;
   const t0 = Date.now();
   const seconds = (from: number) => Math.round((Date.now() - from) / 100) / 10;
   /** The test's own log (chaos, waits), beside the instances' logs. */
@@ -164,7 +171,12 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
             `    ${clock(k.at)} ${k.instance}${k.relayOwner ? ' (relay owner)' : ''}: ready again after ${k.readyAfterMs ?? '?'} ms; ${
               k.failovers.length === 0
                 ? 'held no lease'
-                : `taken over: ${k.failovers.map((f) => `${f.lease.slice(f.lease.indexOf(':') + 1).replace(prefix, '')} by ${f.to} in ${f.ms} ms`).join(', ')}`
+                : `taken over: ${k.failovers
+                    .map(
+                      (f) =>
+                        `${f.lease.slice(f.lease.indexOf(':') + 1).replace(prefix, '')} by ${f.to} in ${f.ms} ms (ar_lease_owned ${k.metricBefore?.[f.lease] ?? '?'} on ${k.instance} before, 1 on ${f.metric?.to} after ${f.metric?.ms} ms)`,
+                    )
+                    .join(', ')}`
             }`,
         ),
         ...disruptions
@@ -173,6 +185,16 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
             (d) =>
               `  ${d.what} at ${clock(d.at)}: down ${d.end - d.at} ms (stop.sh, then start.sh on the same data)`,
           ),
+        `  ar_lease_owned at the end: ${
+          finalOwners
+            ? [...finalOwners]
+                .map(
+                  ([lease, owners]) =>
+                    `${lease.slice(lease.indexOf(':') + 1).replace(prefix, '')} ${owners.join('+') || 'nobody'}`,
+                )
+                .join(', ')
+            : 'not read'
+        }`,
         `  exits nobody asked for: ${fleet.crashes.length}`,
         ...fleet.crashes.map(
           (c) =>
@@ -208,6 +230,9 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
     const owner = pair.find((i) => fleet.ownerOf(relayLease(service)) === i.name);
     const target = relayOwner && owner ? owner : pair[Math.floor(rnd() * pair.length)]!;
     const leases = fleet.leasesOf(target.name);
+    // What the victim's /metrics says of its leases just before: 1 each (then it should move).
+    const before = await target.leaseMetrics();
+    const victim = target.child;
     const at = Date.now();
     await target.kill9();
     const disruption: Disruption = {
@@ -218,6 +243,7 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
       at,
       end: Date.now(),
       failovers: [],
+      metricBefore: Object.fromEntries(leases.map((lease) => [lease, before?.get(lease)])),
     };
     disruptions.push(disruption);
     trace(
@@ -233,11 +259,20 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
     for (const lease of leases)
       restarts.push(
         (async () => {
-          const taken = await fleet.takenOver(lease, () => true, at, 60_000);
-          disruption.failovers.push(
-            taken
+          const [taken, metric] = await Promise.all([
+            fleet.takenOver(lease, () => true, at, 60_000),
+            fleet.metricOwner(lease, service, victim, 60_000),
+          ]);
+          disruption.failovers.push({
+            ...(taken
               ? { lease, to: taken.instance, ms: taken.at - at }
-              : { lease, to: 'nobody within 60 s', ms: -1 },
+              : { lease, to: 'nobody within 60 s', ms: -1 }),
+            metric: metric
+              ? { to: metric.instance, ms: metric.at - at }
+              : { to: 'nobody within 60 s', ms: -1 },
+          });
+          trace(
+            `${lease}: ar_lease_owned 1 on ${metric ? `${metric.instance} ${metric.at - at} ms` : 'no instance within 60 s'} after the kill of ${target.name}`,
           );
         })(),
       );
@@ -347,6 +382,31 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
     );
     // Every relay and projection a killed instance ran was taken over by another instance.
     expect(kills.flatMap((k) => k.failovers).filter((f) => f.ms < 0)).toEqual([]);
+    // The lease metric moves with it: 1 on the killed owner before, then 1 on another process's
+    // /metrics (the other instance, or the killed one started again) after the kill.
+    expect(
+      kills.flatMap((k) =>
+        k.failovers
+          .filter((f) => k.metricBefore?.[f.lease] !== 1 || !f.metric || f.metric.ms < 0)
+          .map((f) => ({
+            killed: k.instance,
+            lease: f.lease,
+            before: k.metricBefore?.[f.lease],
+            after: f.metric,
+          })),
+      ),
+    ).toEqual([]);
+    expect(kills.flatMap((k) => k.failovers).length).toBeGreaterThan(0);
+    // Once quiet, each lease is reported owned (1) by exactly one live instance: never two.
+    const deadline = Date.now() + 20_000;
+    do {
+      finalOwners = await fleet.metricOwners();
+      if ([...finalOwners.values()].every((owners) => owners.length === 1)) break;
+      await sleep(500);
+    } while (Date.now() < deadline);
+    expect(finalOwners.size).toBeGreaterThan(0);
+    expect([...finalOwners].filter(([, owners]) => owners.length > 1)).toEqual([]);
+    expect([...finalOwners].filter(([, owners]) => owners.length === 0)).toEqual([]);
     // Nothing exited that was not killed: no instance fell over from a server going away.
     expect(
       fleet.crashes

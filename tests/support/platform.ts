@@ -7,6 +7,7 @@ import {
   topicNames,
 } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from './auth';
 import { quietLogger, testInfra, unique } from './infra';
 
 /**
@@ -42,6 +43,7 @@ export function kafkaPlatform(name: string, startDay: string) {
         logger: quietLogger,
         host: '127.0.0.1',
         port: 0,
+        auth: testAuth,
         clock,
         topicPrefix: prefix,
         groupPrefix: prefix,
@@ -58,7 +60,11 @@ export function kafkaPlatform(name: string, startDay: string) {
   };
 }
 
-/** A request to a service through fastify's inject: status and JSON body. */
+/**
+ * A request to a service through fastify's inject: status and JSON body. It carries a token of
+ * the test issuer with every role unless `headers` has its own `authorization` (or
+ * `authorization: ''` for none).
+ */
 export async function call(
   service: RunningService,
   method: 'GET' | 'POST' | 'PUT',
@@ -67,6 +73,12 @@ export async function call(
   headers: Record<string, string> = {},
   // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON field by field
 ): Promise<{ status: number; body: any }> {
-  const res = await service.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+  const { authorization, ...rest } = { ...(await authHeaders()), ...headers };
+  const res = await service.app.inject({
+    method,
+    url,
+    headers: { ...rest, ...(authorization ? { authorization } : {}) },
+    ...(payload ? { payload } : {}),
+  });
   return { status: res.statusCode, body: res.json() };
 }

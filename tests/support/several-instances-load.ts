@@ -3,6 +3,7 @@ import { addDays } from '@ar/kernel';
 import { KafkaBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { testAuth } from './auth';
 import { quietLogger, unique } from './infra';
 import {
   type Command,
@@ -278,6 +279,7 @@ export async function referenceRun(
           logger: quietLogger,
           host: '127.0.0.1',
           port: 0,
+          auth: testAuth,
           clock: new BusinessClock(START), // one clock per service, as when distributed
           topicPrefix: prefix,
           groupPrefix: prefix,

@@ -42,7 +42,7 @@ export const SignContractRequest = z
   .object({
     date: IsoDate.optional().describe('today when absent'),
     termException: TermExceptionV1.optional().describe(
-      'needed when a milestone term is longer than the customer tier allows; RISK needs the x-role: risk header',
+      'needed when a milestone term is longer than the customer tier allows; RISK needs a caller with the risk role (recorded as decidedBy)',
     ),
   })
   .strict();

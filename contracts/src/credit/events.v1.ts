@@ -151,13 +151,34 @@ export const CreditLimitChangedV1 = z
 export type CreditLimitChangedV1 = z.infer<typeof CreditLimitChangedV1>;
 
 export const CommitteeMember = z.enum(['SALES', 'FINANCE', 'LEGAL']);
+const Voter = z
+  .string()
+  .describe("who cast the vote: the subject of the voter's token (a person holding the member's role)");
+export const CreditCommitteeVoteCastV1 = z
+  .object({
+    customerId: EntityId,
+    exceptionId: EntityId,
+    amount: NonNegativeMinorUnits.describe('the exposure above the limit the exception would allow'),
+    currency: CurrencyCode,
+    member: CommitteeMember,
+    approve: z.boolean(),
+    reason: Text,
+    voter: Voter,
+    date: IsoDate,
+  })
+  .describe(
+    "One credit-committee member's vote on an exception, cast by its own authenticated person; the decision follows the third member's vote.",
+  );
+export type CreditCommitteeVoteCastV1 = z.infer<typeof CreditCommitteeVoteCastV1>;
 export const CreditCommitteeDecidedV1 = z
   .object({
     customerId: EntityId,
     exceptionId: EntityId,
     amount: NonNegativeMinorUnits.describe('the exposure above the limit the exception allows'),
     currency: CurrencyCode,
-    votes: z.array(z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text })),
+    votes: z.array(
+      z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text, voter: Voter.optional() }),
+    ),
     approved: z.boolean(),
     date: IsoDate,
   })
@@ -203,6 +224,7 @@ export const CreditEventsV1 = {
   CreditScoreDropped: CreditScoreDroppedV1,
   CreditTierChanged: CreditTierChangedV1,
   CreditLimitChanged: CreditLimitChangedV1,
+  CreditCommitteeVoteCast: CreditCommitteeVoteCastV1,
   CreditCommitteeDecided: CreditCommitteeDecidedV1,
   CreditFrozen: CreditFrozenV1,
   CreditUnfrozen: CreditUnfrozenV1,

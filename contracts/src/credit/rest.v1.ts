@@ -29,24 +29,27 @@ export const CustomerSignalRequest = z
     date: OptionalDate,
   })
   .strict();
-export const TierOverrideRequest = z.object({ tier: CreditTier, reason: Text, decidedBy: EntityId }).strict();
+/** Who decided or asked is the caller (its token's subject); a name sent in the body is not trusted. */
+const ByCaller = EntityId.optional().describe("not used: recorded as the caller's token subject");
+export const TierOverrideRequest = z.object({ tier: CreditTier, reason: Text, decidedBy: ByCaller }).strict();
 export const LimitOverrideRequest = z
-  .object({ limit: NonNegativeAmount, reason: Text, decidedBy: EntityId })
+  .object({ limit: NonNegativeAmount, reason: Text, decidedBy: ByCaller })
   .strict();
-export const CommitteeDecisionRequest = z
+/** One member's vote, cast by a person holding that member's role (sales, finance, legal). */
+export const CommitteeVoteRequest = z
   .object({
-    exceptionId: EntityId,
-    amount: PositiveAmount,
-    votes: z
-      .array(z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text }).strict())
-      .length(3, 'the committee is sales, finance and legal: three votes')
-      .refine((votes) => new Set(votes.map((v) => v.member)).size === 3, {
-        message: 'each of SALES, FINANCE and LEGAL votes once',
-      }),
+    member: CommitteeMember.describe(
+      'the member voting: SALES needs the sales role, FINANCE finance, LEGAL legal',
+    ),
+    approve: z.boolean(),
+    reason: Text,
+    amount: PositiveAmount.describe(
+      'the exposure above the limit asked for; every vote on an exception names the same',
+    ),
   })
   .strict();
-export const FreezeRequest = z.object({ reason: Text, requestedBy: EntityId }).strict();
-export const UnfreezeRequest = z.object({ reason: Text, decidedBy: EntityId }).strict();
+export const FreezeRequest = z.object({ reason: Text, requestedBy: ByCaller }).strict();
+export const UnfreezeRequest = z.object({ reason: Text, decidedBy: ByCaller }).strict();
 
 export const CreditCheckRequest = z
   .object({

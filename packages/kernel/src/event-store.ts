@@ -7,8 +7,12 @@ export interface EventMetadata {
   /** W3C trace context, so a trace continues across the store and Kafka. */
   traceparent?: string | undefined;
   tracestate?: string | undefined;
-  /** Who asked: a user, a system, or the service's own reaction. */
+  /** Who asked: the subject of the caller's token (a person or a service client), or the service's own reaction. */
   actor?: string | undefined;
+  /** The caller's name, as the token gave it. */
+  actorName?: string | undefined;
+  /** The roles the caller's token carried. */
+  actorRoles?: string[] | undefined;
 }
 
 export interface RecordedEvent<Event extends DomainEvent = DomainEvent> {

@@ -1,5 +1,6 @@
 import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { BusinessClock } from './business-clock';
 import { type RunningService, type ServiceDefinition, startService } from './service';
@@ -40,6 +41,7 @@ describe('one business clock shared by every instance of a service', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema,
       clock: new BusinessClock(startDay),
     }).then((s) => {
@@ -47,7 +49,12 @@ describe('one business clock shared by every instance of a service', () => {
       return s;
     });
   const call = async (s: RunningService, method: 'GET' | 'PUT', payload?: object) => {
-    const res = await s.app.inject({ method, url: '/admin/clock', ...(payload ? { payload } : {}) });
+    const res = await s.app.inject({
+      headers: await authHeaders(),
+      method,
+      url: '/admin/clock',
+      ...(payload ? { payload } : {}),
+    });
     return { status: res.statusCode, body: res.json() };
   };
   beforeAll(() => notifier.start());

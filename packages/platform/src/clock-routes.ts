@@ -1,5 +1,6 @@
 import { IsoDate } from '@ar/contracts';
 import { z } from 'zod';
+import { ALL_ROLES } from './auth/roles';
 import type { BusinessClock } from './business-clock';
 import type { ServiceHttpApp } from './http-app';
 
@@ -14,6 +15,8 @@ export function clockRoutes(app: ServiceHttpApp, clock: BusinessClock) {
   app.get(
     '/admin/clock',
     {
+      // Which day it is, the business's: anyone signed in may ask (the dashboard does).
+      config: { roles: ALL_ROLES },
       schema: {
         summary: 'The business day this service works on',
         tags: ['admin'],
@@ -25,6 +28,7 @@ export function clockRoutes(app: ServiceHttpApp, clock: BusinessClock) {
   app.put(
     '/admin/clock',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Move a controllable business clock forward',
         description:

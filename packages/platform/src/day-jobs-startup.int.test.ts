@@ -4,6 +4,7 @@ import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
 import { Client } from 'pg';
 import pino from 'pino';
+import { testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { BusinessClock } from './business-clock';
 import { type RunningService, type ServiceDefinition, startService } from './service';
@@ -83,6 +84,7 @@ describe('a service catching up business days at start', () => {
       bus: new InProcessBus(),
       notifier,
       logger: quietLogger,
+      auth: testAuth,
       host: '127.0.0.1',
       schema,
     };

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { CE } from '@ar/contracts';
 import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { repoRoot } from './child-process';
 import { type RunningService, type ServiceDefinition, startService, topicNames } from './service';
@@ -43,6 +44,7 @@ describe('dead letters over the admin API and pnpm dlq', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema: unique('dlq'),
     });
   });
@@ -65,11 +67,13 @@ describe('dead letters over the admin API and pnpm dlq', () => {
         },
       },
     ]);
-  const dlq = (...args: string[]) =>
+  const dlq = async (...args: string[]) =>
     promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/ops/dlq.ts', ...args], {
       cwd: repoRoot,
       env: {
         ...process.env,
+        // The operator's token, from the identity provider (here the test issuer).
+        AR_TOKEN: (await authHeaders(['admin'], 'operator')).authorization.slice('Bearer '.length),
         ...Object.fromEntries(
           ['CREDIT_SCORING', 'CONTRACT', 'INVOICING', 'COLLECTIONS', 'REPORTING'].map((s) => [
             `${s}_URL`,
@@ -83,7 +87,11 @@ describe('dead letters over the admin API and pnpm dlq', () => {
     const [poison, behind] = [randomUUID(), randomUUID()];
     await send(poison, -100, 1);
     await send(behind, 100, 2);
-    const listed = await service.app.inject({ method: 'GET', url: '/admin/dlq' });
+    const listed = await service.app.inject({
+      headers: await authHeaders(),
+      method: 'GET',
+      url: '/admin/dlq',
+    });
     expect(listed.json().parked).toMatchObject([
       {
         consumer: 'invoicing.milestones',
@@ -100,6 +108,7 @@ describe('dead letters over the admin API and pnpm dlq', () => {
     expect(cli.stdout).toContain('a negative amount cannot be invoiced');
 
     const again = await service.app.inject({
+      headers: await authHeaders(),
       method: 'POST',
       url: `/admin/dlq/invoicing.milestones/${poison}/redrive`,
     });
@@ -109,7 +118,11 @@ describe('dead letters over the admin API and pnpm dlq', () => {
     expect((await dlq('skip', 'invoicing.milestones', poison)).stdout).toContain('404');
     const { rows } = await service.ctx.pool.query('select event_id from handled');
     expect(rows.map((r) => r.event_id)).toEqual([behind]);
-    const unknown = await service.app.inject({ method: 'POST', url: `/admin/dlq/nobody/${poison}/skip` });
+    const unknown = await service.app.inject({
+      headers: await authHeaders(),
+      method: 'POST',
+      url: `/admin/dlq/nobody/${poison}/skip`,
+    });
     expect(unknown.statusCode).toBe(404);
   });
 });

@@ -36,6 +36,7 @@ export function deadLetterRoutes(app: ServiceHttpApp, consumers: EventConsumer[]
   app.get(
     '/admin/dlq',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Parked messages of every consumer of this service, with their errors',
         tags: ['admin'],
@@ -47,6 +48,7 @@ export function deadLetterRoutes(app: ServiceHttpApp, consumers: EventConsumer[]
   app.post(
     '/admin/dlq/:consumer/:eventId/redrive',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Handle a parked message again, then the events of its stream held behind it',
         description: '422 with the error when it fails again (it stays parked); 404 when it is not parked.',
@@ -72,6 +74,7 @@ export function deadLetterRoutes(app: ServiceHttpApp, consumers: EventConsumer[]
   app.post(
     '/admin/dlq/:consumer/:eventId/skip',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Give up on a parked message: its stream moves past it and the events held behind it go on',
         tags: ['admin'],

@@ -10,6 +10,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authenticator';
+import { callerOf, type RouteRule, registerAuthentication, securitySchemes } from './auth/http-auth';
 import { RETRY_AFTER_SECONDS, registerErrorHandler } from './error-handler';
 import type { ServiceMetrics } from './metrics';
 import { fastifyTracingPlugin } from './tracing';
@@ -28,6 +30,8 @@ export interface HttpAppOptions {
   ready(): Promise<Readiness>;
   /** Counts every request by route and status, and serves GET /metrics. */
   metrics?: ServiceMetrics;
+  /** Checks every request's bearer token (the OIDC issuer's, or the development issuer's). */
+  auth: Authenticator;
 }
 
 /**
@@ -42,6 +46,8 @@ export async function createHttpApp(options: HttpAppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // Before any route: every route says who may call it, checked on each request.
+  const routeRules = registerAuthentication(app, options.auth);
   // Request and handler spans, when tracing is on (before any route, so every route is traced).
   const tracing = fastifyTracingPlugin();
   if (tracing) await app.register(tracing);
@@ -63,19 +69,20 @@ export async function createHttpApp(options: HttpAppOptions) {
   await app.register(swagger, {
     openapi: {
       info: { title: `${options.service} service`, description: options.description, version: '1.0.0' },
+      components: { securitySchemes: securitySchemes() },
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // Alive: the process answers. Whether it can serve is /ready's question.
-  app.get('/health', { schema: { hide: true } }, async () => ({
+  app.get('/health', { config: { roles: 'public' }, schema: { hide: true } }, async () => ({
     status: 'ok',
     service: options.service,
     reason: 'the process is running and answering HTTP',
     uptimeSeconds: Math.round(process.uptime()),
   }));
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/ready', { config: { roles: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     const result = await options
       .ready()
       .catch((error: Error) => ({ ready: false, checks: { readiness: `check failed: ${error.message}` } }));
@@ -87,18 +94,33 @@ export async function createHttpApp(options: HttpAppOptions) {
     return reply.code(result.ready ? 200 : 503).send({ service: options.service, ...result, reason });
   });
   if (metrics) {
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    // Open, like /health: Prometheus scrapes it from inside the network; it holds counts and lags,
+    // no receivable, customer or person (README, Operations).
+    app.get('/metrics', { config: { roles: 'public' }, schema: { hide: true } }, async (_request, reply) => {
       const { contentType, body } = await metrics.expose();
       return reply.header('content-type', contentType).send(body);
     });
   }
+  app.decorate('routeRules', routeRules);
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route and who may call it, as declared (the walk over every route reads them). */
+    routeRules: RouteRule[];
+  }
 }
 
 export type ServiceHttpApp = Awaited<ReturnType<typeof createHttpApp>>;
 
-/** Why and on whose behalf a command runs: the correlation id and trace context of the request. */
+/**
+ * Why and on whose behalf a command runs: the correlation id and trace context of the request, and
+ * the actor - the authenticated caller of the token (subject, name, roles), never a header the
+ * caller sets.
+ */
 export function commandMetadata(request: FastifyRequest): EventMetadata {
+  const caller = callerOf(request);
   const header = (name: string) => {
     const value = request.headers[name];
     return typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -107,7 +129,9 @@ export function commandMetadata(request: FastifyRequest): EventMetadata {
     correlationId: header('x-correlation-id') ?? request.id,
     traceparent: header('traceparent'),
     tracestate: header('tracestate'),
-    actor: header('x-actor') ?? 'rest',
+    actor: caller.subject,
+    actorName: caller.name,
+    actorRoles: caller.roles,
   };
   // With tracing on, the request's own span is what the command continues.
   const traced = request.opentelemetry?.();

@@ -39,7 +39,10 @@ export const measured: ServiceDefinition = {
     });
     app.post(
       '/counters/:id/add',
-      { schema: { params: z.object({ id: z.string() }), body: z.object({ n: z.number().int() }) } },
+      {
+        config: { roles: ['finance'] },
+        schema: { params: z.object({ id: z.string() }), body: z.object({ n: z.number().int() }) },
+      },
       async (request, reply) => {
         await counters.execute(
           request.params.id,

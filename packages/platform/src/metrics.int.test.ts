@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CE } from '@ar/contracts';
 import { createKafkaBus } from '@ar/messaging';
 import { AppendNotifier, Leases } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { BusinessClock } from './business-clock';
 import { measured } from './measured-service.fixture';
@@ -30,7 +31,7 @@ describe('/metrics after known traffic', () => {
   const topics = topicNames(`${run}.`);
   let service: RunningService;
   const scrape = async () => {
-    const res = await service.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await service.app.inject({ headers: await authHeaders(), method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     return res.body;
@@ -44,6 +45,7 @@ describe('/metrics after known traffic', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       clock: new BusinessClock('2026-03-02'),
       topicPrefix: `${run}.`,
       groupPrefix: `${run}.`,
@@ -58,8 +60,13 @@ describe('/metrics after known traffic', () => {
     await notifier.stop();
   });
 
-  const add = (id: string, n: unknown) =>
-    service.app.inject({ method: 'POST', url: `/counters/${id}/add`, payload: { n } });
+  const add = async (id: string, n: unknown) =>
+    service.app.inject({
+      headers: await authHeaders(),
+      method: 'POST',
+      url: `/counters/${id}/add`,
+      payload: { n },
+    });
   const sendMilestone = (amount: number, position = 1) =>
     bus.publish(topics.contract, [
       {
@@ -158,6 +165,7 @@ describe('/metrics after known traffic', () => {
 
   it("gives each day job's last completed business day and how long its run took", async () => {
     const moved = await service.app.inject({
+      headers: await authHeaders(),
       method: 'PUT',
       url: '/admin/clock',
       payload: { today: '2026-03-04' },

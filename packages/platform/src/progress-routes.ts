@@ -12,6 +12,7 @@ export function progressRoutes(app: ServiceHttpApp, ctx: ServiceContext, caughtU
   app.get(
     '/admin/progress',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Waits until stored events are published and projected; counts events stored and handled',
         response: {

@@ -1,6 +1,7 @@
 import { NO_STREAM } from '@ar/kernel';
 import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier, PostgresEventStore } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { type RunningService, type ServiceDefinition, startService } from './service';
 
@@ -45,6 +46,7 @@ describe('parked projection events over the admin API', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema,
     });
   });
@@ -53,7 +55,7 @@ describe('parked projection events over the admin API', () => {
     await notifier.stop();
   });
   const http = async (method: string, path: string) => {
-    const res = await fetch(`${service.url}${path}`, { method });
+    const res = await fetch(`${service.url}${path}`, { method, headers: await authHeaders() });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const total = async () =>

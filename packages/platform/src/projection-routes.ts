@@ -26,6 +26,7 @@ export function projectionRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/admin/projections/parked',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: "Events this service's read models could not take, with their errors",
         description:
@@ -55,6 +56,7 @@ export function projectionRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.post(
     '/admin/projections/:name/parked/:eventId/redrive',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Apply a parked event to the live read model now, after a fix',
         description: '422 with the error when it fails again (it stays parked); 404 when it is not parked.',
@@ -79,6 +81,7 @@ export function projectionRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.post(
     '/admin/projections/:name/parked/:eventId/skip',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Give up on a parked event: the read model never takes it',
         tags: ['admin'],
@@ -97,6 +100,7 @@ export function projectionRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.post(
     '/admin/projections/:name/rebuild',
     {
+      config: { roles: ['admin'] },
       schema: {
         summary: 'Rebuild a read model from the stored events, beside the live one, and swap it in',
         description:

@@ -1,5 +1,6 @@
 import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { measured } from './measured-service.fixture';
 import { type RunningService, startService } from './service';
@@ -27,6 +28,7 @@ describe('/ready tells the truth about the broker and the leases', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema: unique('ready'),
     });
   });
@@ -35,7 +37,7 @@ describe('/ready tells the truth about the broker and the leases', () => {
     await notifier.stop();
   });
   const ready = async () => {
-    const res = await service.app.inject({ method: 'GET', url: '/ready' });
+    const res = await service.app.inject({ headers: await authHeaders(), method: 'GET', url: '/ready' });
     return { status: res.statusCode, retryAfter: res.headers['retry-after'], body: res.json() };
   };
 
@@ -59,7 +61,7 @@ describe('/ready tells the truth about the broker and the leases', () => {
       'down: the message broker: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9092',
     );
     expect(down.body.reason).toBe(`not ready: kafka ${down.body.checks.kafka}`);
-    const health = await service.app.inject({ method: 'GET', url: '/health' });
+    const health = await service.app.inject({ headers: await authHeaders(), method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(200);
     bus.down = false;
     expect((await ready()).status).toBe(200);

@@ -9,6 +9,7 @@ import {
 import { createKafkaBus, InProcessBus, KafkaClientEnv, KafkaEnv, type MessageBus } from '@ar/messaging';
 import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
+import { authFromEnv } from './auth/auth-config';
 import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -107,7 +108,15 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     notifier.start(),
   );
   const port = env.PORT ?? servicePort(def);
+  // The configured OIDC issuer; without OIDC_ISSUER only AUTH_DEV_MODE=true starts (a development issuer).
+  const { auth, devIssuer } = await authFromEnv({
+    development: false,
+    dataDir: '.data/distributed',
+    logger,
+    service: def.name,
+  });
   const running = await startService(def, {
+    auth,
     databaseUrl: env.DATABASE_URL,
     bus,
     notifier,
@@ -121,6 +130,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
   });
   onSignals(async () => {
     await running.stop();
+    await devIssuer?.stop();
     await bus.close();
     await notifier.stop();
     await tracing?.shutdown();
@@ -168,11 +178,23 @@ export async function runEmbedded(
   await notifier.start();
   const time = timeFromEnv(env);
   const leases = new Leases({ databaseUrl, logger });
+  // A development issuer of its own (printed as such) unless OIDC_ISSUER names a real one.
+  const { auth, devIssuer } = await authFromEnv({ development: true, dataDir: env.DATA_DIR, logger });
   const services: RunningService[] = [];
   for (const def of defs) {
     const port = servicePort(def);
     services.push(
-      await startService(def, { databaseUrl, bus, notifier, logger, host: env.HOST, port, leases, ...time }),
+      await startService(def, {
+        databaseUrl,
+        bus,
+        notifier,
+        logger,
+        host: env.HOST,
+        port,
+        leases,
+        auth,
+        ...time,
+      }),
     );
   }
   // The in-process bus keeps nothing: relays start only once every service's consumers listen,
@@ -182,6 +204,7 @@ export async function runEmbedded(
     for (const s of services) await s.published();
     await leases.stop();
     for (const s of services) await s.stop();
+    await devIssuer?.stop();
     await bus.close();
     await notifier.stop();
     await postgres?.stop();

@@ -16,6 +16,7 @@ import {
 } from '@ar/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authenticator';
 import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
@@ -51,6 +52,8 @@ export interface ServiceContext {
   projections: Map<string, ProjectionRunner>;
   /** The service's Prometheus metrics (served at /metrics); commands count themselves here. */
   metrics?: ServiceMetrics;
+  /** The service's own bearer token for calling another service (none when the deployment gives it no client). */
+  serviceToken(): Promise<string | undefined>;
 }
 
 export interface ConsumerDefinition {
@@ -89,6 +92,8 @@ export interface ServiceInfrastructure {
   logger: Logger;
   host: string;
   port: number;
+  /** Who is calling: bearer tokens checked against the OIDC issuer (or the development issuer). */
+  auth: Authenticator;
   clock?: BusinessClock;
   calendar?: BusinessCalendar;
   /** How often a service on the system clock looks whether a new business day began. */
@@ -141,6 +146,7 @@ export async function startService(
     topics: topicNames(infra.topicPrefix),
     projections: new Map(),
     metrics,
+    serviceToken: async () => infra.auth.serviceTokens?.tokenFor(def.name),
   };
   timeAppends(ctx.store, metrics);
   traceAppends(ctx.store, def.name);
@@ -292,6 +298,7 @@ export async function startService(
     logger,
     metrics,
     ready,
+    auth: infra.auth,
   });
   const caughtUp = async () => {
     await startup.done();

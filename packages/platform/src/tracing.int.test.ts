@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
 import { trace } from '@opentelemetry/api';
+import { authHeaders, servedAuthHeaders, servedTestIssuer, testAuth } from '../../../tests/support/auth';
 import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { spawnTypeScript, stopProcess } from './child-process';
 import { measured } from './measured-service.fixture';
@@ -64,12 +65,17 @@ describe('tracing: off and free unless OTLP is configured', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema: unique('tracing'),
     });
     try {
       const response = await fetch(`${service.url}/counters/c-1/add`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', traceparent: CLIENT_TRACEPARENT },
+        headers: {
+          'content-type': 'application/json',
+          traceparent: CLIENT_TRACEPARENT,
+          ...(await authHeaders()),
+        },
         body: JSON.stringify({ n: 3 }),
       });
       expect(response.status).toBe(201);
@@ -119,6 +125,7 @@ describe('tracing: off and free unless OTLP is configured', () => {
       LOG_LEVEL: 'warn',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_SDK_DISABLED: 'false',
+      ...(await servedTestIssuer()).env,
     };
     const child = spawnTypeScript('packages/platform/src/measured-service.fixture.ts', env);
     try {
@@ -126,7 +133,11 @@ describe('tracing: off and free unless OTLP is configured', () => {
       await eventually(async () => ((await fetch(`${url}/ready`)).ok ? true : undefined), 60_000, 'ready');
       const response = await fetch(`${url}/counters/c-1/add`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', traceparent: CLIENT_TRACEPARENT },
+        headers: {
+          'content-type': 'application/json',
+          traceparent: CLIENT_TRACEPARENT,
+          ...(await servedAuthHeaders()),
+        },
         body: JSON.stringify({ n: 3 }),
       });
       expect(response.status).toBe(201);

@@ -4,6 +4,7 @@ import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { reportingService } from '@ar/reporting';
+import { testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
 import { collectionsService } from '../src/service';
@@ -86,7 +87,16 @@ describe('instalment plans through the REST API, day by day', () => {
 
   beforeAll(async () => {
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
     collections = await startService(collectionsService, { ...infra, schema: `${run}_collections` });

@@ -1,6 +1,7 @@
 import { InProcessBus } from '@ar/messaging';
 import { type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { caseHandler } from '../src/case/handler';
 import { collectionsService } from '../src/service';
@@ -66,6 +67,7 @@ describe('collections on the system clock (business time zone Asia/Shanghai)', (
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema: unique('colsys'),
       dayCheckIntervalMs: 20,
     });
@@ -136,6 +138,7 @@ describe('collections on the system clock (business time zone Asia/Shanghai)', (
   it('screens a message at a time given with an offset, in Shanghai contact hours', async () => {
     const screen = async (at: string) => {
       const res = await service.app.inject({
+        headers: await authHeaders(),
         method: 'POST',
         url: '/compliance/screen',
         payload: { text: 'Dear customer, a friendly reminder.', at },

@@ -1,4 +1,4 @@
-import { loadConfig, type ServiceDefinition } from '@ar/platform';
+import { historyRoute, loadConfig, type ServiceDefinition } from '@ar/platform';
 import { z } from 'zod';
 import { contractDailyRun } from './contract/daily';
 import { contractHandler, contractMigrations, contractsByCustomer } from './contract/handler';
@@ -41,8 +41,14 @@ export const contractService: ServiceDefinition = {
   migrations: contractMigrations,
   inlineProjections: [contractsByCustomer],
   routes(app, ctx) {
-    const credit = httpCreditPort(creditScoringUrl());
+    const credit = httpCreditPort(creditScoringUrl(), () => ctx.serviceToken());
     contractRoutes(app, ctx, contractHandler(ctx), credit);
+    historyRoute(app, ctx, {
+      path: '/contracts',
+      param: 'contractId',
+      category: 'contract',
+      what: 'a contract',
+    });
   },
   consumers(ctx) {
     const contracts = contractHandler(ctx);

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@ar/platform';
+import { historyRoute, type ServiceDefinition } from '@ar/platform';
 import { customerHandler } from './customer/handler';
 import { customerRoutes } from './customer/routes';
 import { applyExposureChange, exposureMigrations } from './exposure/exposure';
@@ -16,7 +16,15 @@ export const creditScoringService: ServiceDefinition = {
   schema: 'credit_scoring',
   publishes: 'credit',
   migrations: exposureMigrations,
-  routes: (app, ctx) => customerRoutes(app, ctx, customerHandler(ctx, policy), policy),
+  routes: (app, ctx) => {
+    customerRoutes(app, ctx, customerHandler(ctx, policy), policy);
+    historyRoute(app, ctx, {
+      path: '/customers',
+      param: 'customerId',
+      category: 'customer',
+      what: 'a customer',
+    });
+  },
   consumers(ctx) {
     const customers = customerHandler(ctx, policy);
     return [

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@ar/platform';
+import { historyRoute, type ServiceDefinition } from '@ar/platform';
 import { loadInvoicingConfig } from './config';
 import { invoiceHandler } from './invoice/handler';
 import { invoiceRoutes } from './invoice/routes';
@@ -26,6 +26,12 @@ export const invoicingService: ServiceDefinition = {
     invoiceRoutes(app, ctx, invoices, config);
     paymentRoutes(app, ctx, cashApplication(ctx, invoices));
     ledgerRoutes(app, ctx);
+    historyRoute(app, ctx, {
+      path: '/invoices',
+      param: 'invoiceId',
+      category: 'invoice',
+      what: 'an invoice',
+    });
   },
   consumers(ctx) {
     const invoices = invoiceHandler(ctx, config);

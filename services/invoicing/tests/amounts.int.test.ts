@@ -1,6 +1,7 @@
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { invoicingService } from '../src/service';
 
@@ -19,6 +20,7 @@ describe('large amounts in invoicing', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema: unique('amt'),
       clock: new BusinessClock('2026-02-02'),
     });
@@ -29,7 +31,12 @@ describe('large amounts in invoicing', () => {
   });
 
   const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await service.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    const res = await service.app.inject({
+      headers: await authHeaders(),
+      method,
+      url,
+      ...(payload ? { payload } : {}),
+    });
     return { status: res.statusCode, body: res.json() };
   };
 

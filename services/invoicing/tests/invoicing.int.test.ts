@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { invoicingService } from '../src/service';
 
@@ -22,6 +23,7 @@ describe('invoicing service', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema,
       clock,
     });
@@ -32,7 +34,12 @@ describe('invoicing service', () => {
   });
 
   const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await service.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    const res = await service.app.inject({
+      headers: await authHeaders(),
+      method,
+      url,
+      ...(payload ? { payload } : {}),
+    });
     return { status: res.statusCode, body: res.json() };
   };
   const issue = (invoiceId: string, customerId: string, amount: number, dueDate: string, currency = 'CNY') =>

@@ -1,6 +1,7 @@
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { invoicingService } from '../src/service';
 
@@ -39,6 +40,7 @@ describe('invoicing: value dates, future dates, weekends', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema,
       clock,
     });
@@ -60,7 +62,12 @@ describe('invoicing: value dates, future dates, weekends', () => {
   });
 
   const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await service.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    const res = await service.app.inject({
+      headers: await authHeaders(),
+      method,
+      url,
+      ...(payload ? { payload } : {}),
+    });
     return { status: res.statusCode, body: res.json() };
   };
   const pay = (customerId: string, amount: number, receivedDate: string) =>

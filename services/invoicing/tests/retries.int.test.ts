@@ -1,6 +1,7 @@
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { invoicingService } from '../src/service';
 
@@ -19,6 +20,7 @@ describe('invoicing commands sent again', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema: unique('rty'),
       clock: new BusinessClock('2026-02-02'),
     });
@@ -32,7 +34,7 @@ describe('invoicing commands sent again', () => {
     const res = await service.app.inject({
       method: payload ? 'POST' : 'GET',
       url,
-      headers,
+      headers: { ...(await authHeaders()), ...headers },
       ...(payload ? { payload } : {}),
     });
     return { status: res.statusCode, body: res.json() };

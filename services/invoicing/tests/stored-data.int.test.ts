@@ -1,6 +1,7 @@
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { invoicingService } from '../src/service';
 
@@ -24,6 +25,7 @@ describe('an invoice whose stored history is out of range', () => {
       logger: quietLogger,
       host: '127.0.0.1',
       port: 0,
+      auth: testAuth,
       schema,
       clock: new BusinessClock('2026-02-02'),
     });
@@ -34,7 +36,12 @@ describe('an invoice whose stored history is out of range', () => {
   });
 
   const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await service.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    const res = await service.app.inject({
+      headers: await authHeaders(),
+      method,
+      url,
+      ...(payload ? { payload } : {}),
+    });
     return { status: res.statusCode, body: res.json() };
   };
 

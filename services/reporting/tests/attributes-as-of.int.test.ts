@@ -3,6 +3,7 @@ import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
@@ -43,7 +44,16 @@ describe('reporting: a customer counts under its attributes as of the date asked
 
   beforeAll(async () => {
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
     invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });

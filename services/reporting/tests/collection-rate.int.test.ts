@@ -2,6 +2,7 @@ import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
@@ -87,7 +88,16 @@ describe('reporting: the 60-day collection rate counts cash only, for a period',
 
   beforeAll(async () => {
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
     for (const invoice of BOOK) {

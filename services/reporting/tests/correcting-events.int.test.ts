@@ -4,6 +4,7 @@ import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
@@ -54,7 +55,16 @@ describe('reporting follows invoicing correcting events', () => {
 
   beforeAll(async () => {
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     const credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
     const collections = await startService(collectionsService, { ...infra, schema: `${run}_collections` });

@@ -4,6 +4,7 @@ import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { testAuth } from '../../../tests/support/auth';
 import { artifactPath, chromiumExecutable } from '../../../tests/support/browser';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
@@ -51,7 +52,16 @@ describe('reporting dashboard in a headless browser', () => {
   beforeAll(async () => {
     const executablePath = chromiumExecutable();
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     const credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
     const invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });

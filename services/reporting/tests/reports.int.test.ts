@@ -3,6 +3,7 @@ import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
@@ -43,7 +44,16 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
 
   beforeAll(async () => {
     await notifier.start();
-    const infra = { databaseUrl, bus, notifier, logger: quietLogger, host: '127.0.0.1', port: 0, clock };
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      auth: testAuth,
+    };
     reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
     credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
     invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
@@ -240,7 +250,11 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
   });
 
   it('exports the aging as CSV', async () => {
-    const res = await reporting.app.inject({ method: 'GET', url: `/reports/aging?asOf=${asOf}&format=csv` });
+    const res = await reporting.app.inject({
+      headers: await authHeaders(),
+      method: 'GET',
+      url: `/reports/aging?asOf=${asOf}&format=csv`,
+    });
     expect(res.headers['content-type']).toMatch(/text\/csv/);
     const lines = res.body.trim().split('\n');
     expect(lines[0]).toBe('as_of,currency,group,bucket,amount_minor_units,count');

@@ -1,6 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { envPortName, localKafkaBrokers, spawnTypeScript, stopProcess } from '@ar/platform';
+import {
+  ALL_ROLES,
+  DevIssuer,
+  envPortName,
+  localKafkaBrokers,
+  spawnTypeScript,
+  stopProcess,
+} from '@ar/platform';
 import pg from 'pg';
 
 export const SERVICE_NAMES = ['credit-scoring', 'contract', 'invoicing', 'collections', 'reporting'] as const;
@@ -33,7 +40,28 @@ export interface Deployment {
   schemaOf(service: ServiceName): string;
   /** Kafka, when distributed: the consumer groups' prefix and the topics' prefix. */
   kafka?: { brokers: string[]; groupPrefix: string; topicPrefix: string };
+  /** The simulator's bearer token: it plays every person of the company, so it holds every role. */
+  authorization: string;
   stop(): Promise<void>;
+}
+
+/**
+ * The run's own identity provider: a development issuer served on a free port, which the
+ * services trust (OIDC_ISSUER...) as they would a company's; it also gives contract its
+ * service token (client credentials).
+ */
+async function simulationIssuer() {
+  const issuer = await DevIssuer.create();
+  await issuer.serve(0);
+  return {
+    env: {
+      OIDC_ISSUER: issuer.issuer,
+      OIDC_AUDIENCE: issuer.audience,
+      OIDC_CLIENT_SECRET: issuer.clientSecret,
+    },
+    authorization: `Bearer ${await issuer.token({ roles: ALL_ROLES, subject: 'simulator', expiresInSeconds: 24 * 3600 })}`,
+    stop: () => issuer.stop(),
+  };
 }
 
 export interface DeploymentOptions {
@@ -90,9 +118,11 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
   const ports = Object.fromEntries(
     await Promise.all(services.map(async (s) => [s, await freePort()] as const)),
   );
+  const identity = await simulationIssuer();
   const child = spawnTypeScript(
     'services/all-in-one/src/main.ts',
     {
+      ...identity.env,
       DATABASE_URL: databaseUrl,
       BUSINESS_DATE: options.startDate,
       SERVICES: services.join(','),
@@ -111,8 +141,10 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
     urls,
     databaseUrl,
     schemaOf: (service) => service,
+    authorization: identity.authorization,
     stop: async () => {
       await stopProcess(child, 'SIGTERM');
+      await identity.stop();
     },
   };
 }
@@ -128,11 +160,13 @@ export async function startDistributed(options: DeploymentOptions): Promise<Depl
   );
   const urls = Object.fromEntries(services.map((s) => [s, `http://127.0.0.1:${ports[s]}`]));
   const children: ChildProcess[] = [];
+  const identity = await simulationIssuer();
   try {
     for (const service of services) {
       const child = spawnTypeScript(
         `services/${service}/src/main.ts`,
         {
+          ...identity.env,
           DATABASE_URL: options.databaseUrl,
           KAFKA_BROKERS: brokers.join(','),
           PORT: String(ports[service]),
@@ -151,6 +185,7 @@ export async function startDistributed(options: DeploymentOptions): Promise<Depl
     }
   } catch (error) {
     await Promise.all(children.map((c) => stopProcess(c, 'SIGKILL')));
+    await identity.stop();
     throw error;
   }
   return {
@@ -160,8 +195,10 @@ export async function startDistributed(options: DeploymentOptions): Promise<Depl
     databaseUrl: options.databaseUrl,
     schemaOf,
     kafka: { brokers, groupPrefix: prefix, topicPrefix: prefix },
+    authorization: identity.authorization,
     stop: async () => {
       await Promise.all(children.map((c) => stopProcess(c, 'SIGTERM')));
+      await identity.stop();
     },
   };
 }

@@ -8,7 +8,14 @@ import {
   ScreenRequest,
   WorklistQuery,
 } from '@ar/contracts';
-import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import {
+  commandMetadata,
+  READERS,
+  type Role,
+  type ServiceContext,
+  type ServiceHttpApp,
+  STAFF,
+} from '@ar/platform';
 import { z } from 'zod';
 import { screenMessage } from '../compliance/screening';
 import { worklistAsOf } from '../worklist/worklist';
@@ -53,6 +60,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
   app.get(
     '/cases/:invoiceId',
     {
+      config: { roles: READERS },
       schema: {
         summary: "An invoice's collection case: status, ladder, promises, messages, actions",
         tags: ['cases'],
@@ -71,6 +79,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
   app.get(
     '/worklist',
     {
+      config: { roles: ['collector', 'sales', 'finance', 'legal', 'management'] },
       schema: {
         summary: 'Open cases for people, ranked by amount x days overdue x risk',
         tags: ['cases'],
@@ -86,6 +95,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
   app.post(
     '/compliance/screen',
     {
+      config: { roles: STAFF },
       schema: {
         summary: 'Screen a message text as the platform would before sending it',
         tags: ['compliance'],
@@ -101,15 +111,27 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       ),
   );
 
+  /** Who may do each thing to it (the roles of packages/platform/src/auth/roles.ts). */
+  const ACTION_ROLES = {
+    promises: ['collector', 'sales', 'finance'],
+    'debtor-type': ['collector', 'finance'],
+    'instalment-plans': ['collector', 'finance'],
+    actions: ['collector', 'sales', 'finance', 'legal'],
+    'legal-handover': ['legal', 'finance'],
+  } as const satisfies Record<string, readonly Role[]>;
+
   function action<B extends z.ZodType>(
-    path: string,
+    path: keyof typeof ACTION_ROLES,
     summary: string,
     body: B,
     command: (b: z.infer<B>, tier: CreditTier) => CaseCommand,
   ) {
     app.post(
       `/cases/:invoiceId/${path}`,
-      { schema: { summary, tags: ['cases'], params: CaseParams, body } },
+      {
+        config: { roles: ACTION_ROLES[path] },
+        schema: { summary, tags: ['cases'], params: CaseParams, body },
+      },
       async (request) => {
         const { invoiceId } = request.params;
         const { state } = await cases.mustExist(invoiceId);

@@ -8,9 +8,12 @@ import {
 } from '@ar/contracts';
 import { Forbidden, happenedBy } from '@ar/kernel';
 import {
+  callerOf,
   commandMetadata,
   IdempotencyKeyHeader,
   idOfCreated,
+  READERS,
+  type Role,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -34,6 +37,7 @@ export function contractRoutes(
   app.post(
     '/contracts',
     {
+      config: { roles: ['sales'] },
       schema: {
         summary: 'Draft a contract with its payment milestones',
         description:
@@ -71,6 +75,7 @@ export function contractRoutes(
   app.get(
     '/contracts/:contractId',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'A contract, its milestones and their state',
         tags: ['contracts'],
@@ -87,30 +92,31 @@ export function contractRoutes(
   app.post(
     '/contracts/:contractId/sign',
     {
+      config: { roles: ['sales', 'risk'] },
       schema: {
         summary:
           "Sign: credit-scoring reserves the contract value; refused for a frozen or over-limit customer, or a term longer than the tier's without a recorded exception",
         description:
-          'A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException`: by the risk role (header x-role: risk) or the credit committee (three approving votes).',
+          'A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException`: by a caller holding the risk role (recorded as deciding it) or the credit committee (three approving votes).',
         tags: ['contracts'],
         params: ContractParams,
-        headers: z.object({
-          'x-role': z.string().optional().describe('`risk` to sign with a RISK term exception'),
-        }),
         body: SignContractRequest,
         response: { 200: ContractView },
       },
     },
     async (request) => {
       const { contractId } = request.params;
-      const { termException } = request.body;
-      if (termException?.approvedBy === 'RISK' && request.headers['x-role'] !== 'risk') {
+      const caller = callerOf(request);
+      const asked = request.body.termException;
+      if (asked?.approvedBy === 'RISK' && !caller.roles.includes('risk')) {
         throw new Forbidden(
           'ROLE_REQUIRED',
-          'a term exception by the risk role needs the risk role (send x-role: risk)',
-          'x-role',
+          'a term exception by RISK needs a caller with the risk role',
+          'termException.approvedBy',
         );
       }
+      // The risk person who decided is the caller, whatever name the body gives.
+      const termException = asked?.approvedBy === 'RISK' ? { ...asked, decidedBy: caller.subject } : asked;
       const date = happenedBy(request.body.date, today(), 'date', 'a signature');
       const { state } = await contracts.mustExist(contractId);
       // Only a draft is checked: signing again (a retry) must not reserve the value a second time.
@@ -148,8 +154,15 @@ export function contractRoutes(
     },
   );
 
+  /** Who may do each thing to it (the roles of packages/platform/src/auth/roles.ts). */
+  const ACTION_ROLES = {
+    deliveries: ['sales'],
+    acceptances: ['sales'],
+    termination: ['sales', 'legal'],
+  } as const satisfies Record<string, readonly Role[]>;
+
   function action<B extends z.ZodType>(
-    path: string,
+    path: keyof typeof ACTION_ROLES,
     summary: string,
     body: B,
     command: (b: z.infer<B>) => ContractCommand,
@@ -157,6 +170,7 @@ export function contractRoutes(
     app.post(
       `/contracts/:contractId/${path}`,
       {
+        config: { roles: ACTION_ROLES[path] },
         schema: {
           summary,
           tags: ['contracts'],

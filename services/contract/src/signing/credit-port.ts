@@ -32,14 +32,19 @@ export interface CreditPort {
  * Credit-scoring over its REST API (`CREDIT_SCORING_URL`). A customer credit-scoring does not
  * know cannot be contracted with; an unreachable credit service is a 503, never a blind signature.
  */
-export function httpCreditPort(baseUrl: string): CreditPort {
+export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<string | undefined>): CreditPort {
   // biome-ignore lint/suspicious/noExplicitAny: JSON from another service, read field by field below
   async function call(path: string, init?: RequestInit): Promise<any> {
     let response: Response;
+    // The contract service calls as itself (service:contract), never with the person's token.
+    const token = await serviceToken();
     try {
       response = await fetch(`${baseUrl}${path}`, {
         ...init,
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         signal: AbortSignal.timeout(5_000),
       });
     } catch (error) {
@@ -53,6 +58,12 @@ export function httpCreditPort(baseUrl: string): CreditPort {
         'CUSTOMER_UNKNOWN_TO_CREDIT',
         'credit-scoring does not know this customer: register it there first',
         'customerId',
+      );
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new DependencyUnavailable(
+        'CREDIT_SCORING_REFUSED_SERVICE',
+        `credit-scoring refused the contract service's token (${response.status}): give it a client with the service:contract role (OIDC_CLIENT_ID/OIDC_CLIENT_SECRET)`,
       );
     }
     if (!response.ok) {

@@ -60,19 +60,19 @@ describe('credit check', () => {
   });
 
   it('allows exposure above the limit that the credit committee approved', () => {
-    const excepted = file({
-      type: 'DecideException',
+    const vote = (member: 'SALES' | 'FINANCE' | 'LEGAL', voter: string) => ({
+      type: 'CastCommitteeVote' as const,
       data: {
         exceptionId: 'X-1',
         amount: 20_000_000,
-        votes: [
-          { member: 'SALES', approve: true, reason: 'a' },
-          { member: 'FINANCE', approve: true, reason: 'b' },
-          { member: 'LEGAL', approve: true, reason: 'c' },
-        ],
+        member,
+        approve: true,
+        reason: 'a',
+        voter,
         date: '2026-01-07',
       },
     });
+    const excepted = file(vote('SALES', 'sam'), vote('FINANCE', 'fay'), vote('LEGAL', 'lee'));
     expect(check(excepted, 30_000_000)).toMatchObject({ approved: true, exceptionAllowance: 20_000_000 });
   });
 });

@@ -1,12 +1,20 @@
-import type {
+import {
   CommitteeMember,
-  CreditTier,
-  CustomerProfileV1,
-  CustomerSignalRecordedV1,
-  FinancialIndicatorsV1,
-  PaymentBehaviourRecordedV1,
+  type CreditTier,
+  type CustomerProfileV1,
+  type CustomerSignalRecordedV1,
+  type FinancialIndicatorsV1,
+  type PaymentBehaviourRecordedV1,
 } from '@ar/contracts';
-import { type Command, type Decider, type IsoDate, NotFound, StateConflict, sameFacts } from '@ar/kernel';
+import {
+  type Command,
+  type Decider,
+  type IsoDate,
+  NotFound,
+  RuleViolation,
+  StateConflict,
+  sameFacts,
+} from '@ar/kernel';
 import type { z } from 'zod';
 import type { CreditPolicy } from '../policy/credit-policy';
 import { scoreCustomer, tierFor, tierThreshold } from '../scoring/score-model';
@@ -28,12 +36,16 @@ export type CustomerCommand =
   | Command<'RecordPaymentBehaviour', PaymentBehaviour>
   | Command<'OverrideTier', { tier: CreditTier; reason: string; decidedBy: string; date: IsoDate }>
   | Command<'OverrideLimit', { limit: number; reason: string; decidedBy: string; date: IsoDate }>
+  /** One committee member's vote, by the authenticated person who cast it (`voter`: the token's subject). */
   | Command<
-      'DecideException',
+      'CastCommitteeVote',
       {
         exceptionId: string;
         amount: number;
-        votes: { member: z.infer<typeof CommitteeMember>; approve: boolean; reason: string }[];
+        member: z.infer<typeof CommitteeMember>;
+        approve: boolean;
+        reason: string;
+        voter: string;
         date: IsoDate;
       }
     >
@@ -274,9 +286,9 @@ export function customerDecider(
             },
           ];
         }
-        case 'DecideException': {
+        case 'CastCommitteeVote': {
           const file = registered(state);
-          const { exceptionId, amount, votes, date } = command.data;
+          const { exceptionId, amount, member, approve, reason, voter, date } = command.data;
           if (file.exceptions.some((e) => e.exceptionId === exceptionId)) {
             throw new StateConflict(
               'EXCEPTION_ALREADY_DECIDED',
@@ -284,21 +296,66 @@ export function customerDecider(
               'exceptionId',
             );
           }
-          return [
-            {
+          const cast = (file.committeeVotes ?? []).filter((v) => v.exceptionId === exceptionId);
+          const same = cast.find((v) => v.member === member);
+          if (same) {
+            // The same vote again (a retried request) changes nothing; another is a conflict.
+            if (same.voter === voter && same.approve === approve && same.amount === amount) return [];
+            throw new StateConflict(
+              'VOTE_ALREADY_CAST',
+              `${member} already voted on exception ${exceptionId} (by ${same.voter})`,
+              'member',
+            );
+          }
+          // A joint decision of three people: one person cannot be two members.
+          const byVoter = cast.find((v) => v.voter === voter);
+          if (byVoter) {
+            throw new RuleViolation(
+              'ONE_VOTE_PER_PERSON',
+              `${voter} already voted on exception ${exceptionId} as ${byVoter.member}: each member is a different person`,
+              'member',
+            );
+          }
+          if (cast[0] && cast[0].amount !== amount) {
+            throw new StateConflict(
+              'EXCEPTION_AMOUNT_DIFFERS',
+              `exception ${exceptionId} is voted on for ${cast[0].amount}, not ${amount}`,
+              'amount',
+            );
+          }
+          const vote = {
+            customerId: customerIdOf(file),
+            exceptionId,
+            amount,
+            currency: policy.currency,
+            member,
+            approve,
+            reason,
+            voter,
+            date,
+          };
+          const votes = [...cast, vote];
+          const events: CustomerEvent[] = [{ type: 'CreditCommitteeVoteCast', data: vote }];
+          if (votes.length === CommitteeMember.options.length)
+            events.push({
               type: 'CreditCommitteeDecided',
               data: {
                 customerId: customerIdOf(file),
                 exceptionId,
                 amount,
                 currency: policy.currency,
-                votes,
+                votes: votes.map((v) => ({
+                  member: v.member,
+                  approve: v.approve,
+                  reason: v.reason,
+                  voter: v.voter,
+                })),
                 // A joint decision: every member must approve.
                 approved: votes.every((v) => v.approve),
                 date,
               },
-            },
-          ];
+            });
+          return events;
         }
         case 'FreezeCredit': {
           const file = registered(state);

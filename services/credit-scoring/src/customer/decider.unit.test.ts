@@ -1,4 +1,4 @@
-import { foldEvents, NotFound, StateConflict } from '@ar/kernel';
+import { foldEvents, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type CreditPolicy, DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
 import { type CustomerCommand, type CustomerEvent, type CustomerState, customerDecider } from './decider';
@@ -269,21 +269,64 @@ describe('decisions by people', () => {
     expect(state).toMatchObject({ tier: 'STRATEGIC', limit: 500_000_000 });
   });
 
-  it('approves a committee exception only when sales, finance and legal all approve', () => {
-    const votes = (legal: boolean) => [
-      { member: 'SALES' as const, approve: true, reason: 'key account' },
-      { member: 'FINANCE' as const, approve: true, reason: 'cash flow fine' },
-      { member: 'LEGAL' as const, approve: legal, reason: legal ? 'guarantee in place' : 'no security' },
-    ];
-    const decide = (id: string, legal: boolean): CustomerCommand => ({
-      type: 'DecideException',
-      data: { exceptionId: id, amount: 50_000_000, votes: votes(legal), date: '2026-01-07' },
+  const vote = (
+    member: 'SALES' | 'FINANCE' | 'LEGAL',
+    voter: string,
+    approve = true,
+    exceptionId = 'X-1',
+    amount = 50_000_000,
+  ): CustomerCommand => ({
+    type: 'CastCommitteeVote',
+    data: { exceptionId, amount, member, approve, reason: `${member} says so`, voter, date: '2026-01-07' },
+  });
+
+  it('approves a committee exception only when sales, finance and legal all approve, each by their own vote', () => {
+    const approved = run([
+      register,
+      vote('SALES', 'sam'),
+      vote('FINANCE', 'fay'),
+      vote('LEGAL', 'lee'),
+    ]).events;
+    const decided = find(approved, 'CreditCommitteeDecided');
+    expect(decided?.data).toMatchObject({
+      approved: true,
+      votes: [
+        { member: 'SALES', voter: 'sam' },
+        { member: 'FINANCE', voter: 'fay' },
+        { member: 'LEGAL', voter: 'lee' },
+      ],
     });
-    const { events } = run([register, decide('X-1', true), decide('X-2', false)]);
-    expect(events.filter((e) => e.type === 'CreditCommitteeDecided').map((e) => e.data.approved)).toEqual([
-      true,
-      false,
+    const refused = run([
+      register,
+      vote('SALES', 'sam'),
+      vote('FINANCE', 'fay'),
+      vote('LEGAL', 'lee', false),
     ]);
+    expect(find(refused.events, 'CreditCommitteeDecided')?.data.approved).toBe(false);
+  });
+
+  it('decides nothing until the third member has voted', () => {
+    const { events } = run([register, vote('SALES', 'sam'), vote('FINANCE', 'fay')]);
+    expect(types(events).filter((t) => t.startsWith('CreditCommittee'))).toEqual([
+      'CreditCommitteeVoteCast',
+      'CreditCommitteeVoteCast',
+    ]);
+  });
+
+  it('one person cannot cast two members votes', () => {
+    spec
+      .given(run([register, vote('SALES', 'sam')]).events)
+      .when(vote('FINANCE', 'sam'))
+      .thenThrows(RuleViolation, /sam already voted on exception X-1 as SALES/);
+  });
+
+  it("a member's vote is cast once: the same again changes nothing, another is a conflict", () => {
+    const given = run([register, vote('SALES', 'sam')]).events;
+    spec.given(given).when(vote('SALES', 'sam')).thenNothingHappened();
+    spec
+      .given(given)
+      .when(vote('SALES', 'sue', false))
+      .thenThrows(StateConflict, /SALES already voted/);
   });
 
   it('freezes on request, once, and unfreezes only by a recorded decision', () => {

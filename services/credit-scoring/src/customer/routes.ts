@@ -1,5 +1,6 @@
 import {
-  CommitteeDecisionRequest,
+  type CommitteeMember,
+  CommitteeVoteRequest,
   CreditCheckRequest,
   CreditCheckResult,
   CreditReservationRequest,
@@ -15,7 +16,16 @@ import {
   UnfreezeRequest,
 } from '@ar/contracts';
 import { Forbidden } from '@ar/kernel';
-import { commandMetadata, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import {
+  type Caller,
+  COMMITTEE_ROLES,
+  callerOf,
+  commandMetadata,
+  READERS,
+  type Role,
+  type ServiceContext,
+  type ServiceHttpApp,
+} from '@ar/platform';
 import { z } from 'zod';
 import { checkCredit, exposureInLimitCurrency } from '../credit-check/credit-check';
 import { exposureByCurrency, releaseReservation, reserveExposure } from '../exposure/exposure';
@@ -26,9 +36,7 @@ import type { CreditFile } from './state';
 
 const CustomerParams = z.object({ customerId: EntityId });
 const ReservationParams = z.object({ customerId: EntityId, reservationId: EntityId });
-const RiskRole = z.object({
-  'x-role': z.string().optional().describe('the caller role; overrides need `risk`'),
-});
+const VoteParams = z.object({ customerId: EntityId, exceptionId: EntityId });
 
 /** REST for credit: what sales, finance, risk and other internal systems call. */
 export function customerRoutes(
@@ -73,6 +81,7 @@ export function customerRoutes(
   app.post(
     '/customers',
     {
+      config: { roles: ['sales', 'risk'] },
       schema: {
         summary: 'Register a customer with its profile; it is scored and tiered at once',
         tags: ['customers'],
@@ -97,6 +106,7 @@ export function customerRoutes(
   app.get(
     '/customers/:customerId/credit',
     {
+      config: { roles: [...READERS, 'service:contract'] },
       schema: {
         summary: 'The customer credit: score and why, tier, limit, exposure, freeze',
         tags: ['customers'],
@@ -113,6 +123,7 @@ export function customerRoutes(
   app.post(
     '/customers/:customerId/credit-checks',
     {
+      config: { roles: ['sales', 'finance', 'risk', 'service:contract'] },
       schema: {
         summary: 'Does this new exposure fit the customer credit? And if not, why not',
         tags: ['customers'],
@@ -131,6 +142,7 @@ export function customerRoutes(
   app.post(
     '/customers/:customerId/credit-reservations',
     {
+      config: { roles: ['service:contract'] },
       schema: {
         summary:
           'The credit check at signing, reserving the amount when it fits (idempotent by reservationId)',
@@ -159,6 +171,7 @@ export function customerRoutes(
   app.post(
     '/customers/:customerId/credit-reservations/:reservationId/release',
     {
+      config: { roles: ['service:contract'] },
       schema: {
         summary:
           'Release a reservation whose signing did not happen (a signed contract is released by its termination)',
@@ -173,42 +186,83 @@ export function customerRoutes(
     },
   );
 
+  /** Who may do each thing to a customer's credit (the roles of packages/platform/src/auth/roles.ts). */
+  const ACTION_ROLES = {
+    financials: ['risk', 'finance'],
+    signals: ['risk', 'legal'],
+    'tier-override': ['risk'],
+    'limit-override': ['risk'],
+    freeze: ['risk', 'finance'],
+    unfreeze: ['risk', 'finance'],
+  } as const satisfies Record<string, readonly Role[]>;
+
   function action<B extends z.ZodType>(
-    path: string,
+    path: keyof typeof ACTION_ROLES,
     summary: string,
     body: B,
-    command: (b: z.infer<B>) => CustomerCommand,
-    role?: 'risk',
+    command: (b: z.infer<B>, caller: Caller) => CustomerCommand,
   ) {
     app.post(
       `/customers/:customerId/${path}`,
       {
+        config: { roles: ACTION_ROLES[path] },
         schema: {
           summary,
           tags: ['customers'],
           params: CustomerParams,
-          headers: RiskRole,
           body,
           response: { 200: CustomerCreditView },
         },
       },
       async (request) => {
-        if (role && request.headers['x-role'] !== role) {
-          throw new Forbidden(
-            'ROLE_REQUIRED',
-            `only the ${role} role may do this (send x-role: ${role})`,
-            'x-role',
-          );
-        }
         const { customerId } = request.params;
         // The decider refuses an unknown customer (404), so the result is a credit file.
-        const result = await customers.execute(customerId, command(request.body as z.infer<B>), {
-          metadata: commandMetadata(request),
-        });
+        const result = await customers.execute(
+          customerId,
+          command(request.body as z.infer<B>, callerOf(request)),
+          { metadata: commandMetadata(request) },
+        );
         return view(result.state as CreditFile, result.version);
       },
     );
   }
+
+  app.post(
+    '/customers/:customerId/committee-decisions/:exceptionId/votes',
+    {
+      config: { roles: Object.values(COMMITTEE_ROLES) },
+      schema: {
+        summary: "Cast one credit-committee member's vote on an exception (the third vote decides)",
+        description:
+          "The committee is three people: SALES (sales role), FINANCE (finance role) and LEGAL (legal role), each voting with a reason under their own token; one person cannot cast two members' votes. The exception is approved when all three approve (CreditCommitteeDecided, naming each voter).",
+        tags: ['customers'],
+        params: VoteParams,
+        body: CommitteeVoteRequest,
+        response: { 200: CustomerCreditView },
+      },
+    },
+    async (request) => {
+      const { customerId, exceptionId } = request.params;
+      const caller = callerOf(request);
+      const { member, approve, reason, amount } = request.body;
+      const needed = COMMITTEE_ROLES[member as z.infer<typeof CommitteeMember>];
+      if (!caller.roles.includes(needed))
+        throw new Forbidden(
+          'ROLE_REQUIRED',
+          `the ${member} member's vote needs the ${needed} role; the token carries ${caller.roles.join(', ') || 'none'}`,
+          'member',
+        );
+      const result = await customers.execute(
+        customerId,
+        {
+          type: 'CastCommitteeVote',
+          data: { exceptionId, amount, member, approve, reason, voter: caller.subject, date: today() },
+        },
+        { metadata: commandMetadata(request) },
+      );
+      return view(result.state as CreditFile, result.version);
+    },
+  );
 
   action(
     'financials',
@@ -232,31 +286,20 @@ export function customerRoutes(
     'tier-override',
     'Override the tier, with a reason (risk role)',
     TierOverrideRequest,
-    (b) => ({ type: 'OverrideTier', data: { ...b, date: today() } }),
-    'risk',
+    (b, caller) => ({ type: 'OverrideTier', data: { ...b, decidedBy: caller.subject, date: today() } }),
   );
   action(
     'limit-override',
     'Override the limit, with a reason (risk role)',
     LimitOverrideRequest,
-    (b) => ({ type: 'OverrideLimit', data: { ...b, date: today() } }),
-    'risk',
+    (b, caller) => ({ type: 'OverrideLimit', data: { ...b, decidedBy: caller.subject, date: today() } }),
   );
-  action(
-    'committee-decisions',
-    'Record a joint credit-committee decision on an exception',
-    CommitteeDecisionRequest,
-    (b) => ({
-      type: 'DecideException',
-      data: { ...b, date: today() },
-    }),
-  );
-  action('freeze', 'Freeze the customer credit', FreezeRequest, (b) => ({
+  action('freeze', 'Freeze the customer credit', FreezeRequest, (b, caller) => ({
     type: 'FreezeCredit',
-    data: { ...b, date: today() },
+    data: { reason: b.reason, requestedBy: caller.subject, date: today() },
   }));
-  action('unfreeze', 'Unfreeze the customer credit by a recorded decision', UnfreezeRequest, (b) => ({
+  action('unfreeze', 'Unfreeze the customer credit by a recorded decision', UnfreezeRequest, (b, caller) => ({
     type: 'UnfreezeCredit',
-    data: { ...b, date: today() },
+    data: { reason: b.reason, decidedBy: caller.subject, date: today() },
   }));
 }

@@ -1,5 +1,6 @@
 import type {
   CreditCommitteeDecidedV1,
+  CreditCommitteeVoteCastV1,
   CreditFreezeRequestRecordedV1,
   CreditFreezeRequestWithdrawnV1,
   CreditFrozenV1,
@@ -28,6 +29,7 @@ export type CustomerEvent =
   | DomainEvent<'CreditScoreDropped', CreditScoreDroppedV1>
   | DomainEvent<'CreditTierChanged', CreditTierChangedV1>
   | DomainEvent<'CreditLimitChanged', CreditLimitChangedV1>
+  | DomainEvent<'CreditCommitteeVoteCast', CreditCommitteeVoteCastV1>
   | DomainEvent<'CreditCommitteeDecided', CreditCommitteeDecidedV1>
   | DomainEvent<'CreditFrozen', CreditFrozenV1>
   | DomainEvent<'CreditUnfrozen', CreditUnfrozenV1>
@@ -48,6 +50,8 @@ export interface CreditFile {
   limit: number;
   limitOverridden: boolean;
   exceptions: { exceptionId: string; amount: number; approved: boolean }[];
+  /** Votes cast on exceptions not decided yet (absent in files from before votes were cast one by one). */
+  committeeVotes?: CreditCommitteeVoteCastV1[];
   /** Who asked for the freeze (and for which collection case): only that case's withdrawal lifts it. */
   /** `cases`: the collection cases whose requests hold the freeze (lifted when the last withdraws). */
   frozen: { since: IsoDate; reason: string; requestedBy?: string; cases: string[] } | undefined;
@@ -150,9 +154,12 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       };
     case 'CreditLimitChanged':
       return { ...state, limit: event.data.limit, limitOverridden: event.data.cause === 'OVERRIDE' };
+    case 'CreditCommitteeVoteCast':
+      return { ...state, committeeVotes: [...(state.committeeVotes ?? []), event.data] };
     case 'CreditCommitteeDecided':
       return {
         ...state,
+        committeeVotes: (state.committeeVotes ?? []).filter((v) => v.exceptionId !== event.data.exceptionId),
         exceptions: [
           ...state.exceptions,
           { exceptionId: event.data.exceptionId, amount: event.data.amount, approved: event.data.approved },

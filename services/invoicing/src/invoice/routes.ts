@@ -15,6 +15,8 @@ import {
   commandMetadata,
   IdempotencyKeyHeader,
   idOfCreated,
+  READERS,
+  type Role,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -66,6 +68,7 @@ export function invoiceRoutes(
   app.post(
     '/invoices',
     {
+      config: { roles: ['finance'] },
       schema: {
         summary: 'Issue an invoice',
         description:
@@ -94,6 +97,7 @@ export function invoiceRoutes(
   app.get(
     '/invoices/:invoiceId',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'An invoice as it stands: what is open of principal, interest and penalty',
         tags: ['invoices'],
@@ -105,8 +109,19 @@ export function invoiceRoutes(
   );
 
   /** One route per thing a person or system does to an invoice, all through the one handler. */
+  /** Who may do each thing to it (the roles of packages/platform/src/auth/roles.ts). */
+  const ACTION_ROLES = {
+    'instalment-plans': ['finance'],
+    'credit-notes': ['finance'],
+    disputes: ['sales', 'finance', 'legal'],
+    'dispute-resolutions': ['legal', 'finance'],
+    'write-offs': ['finance'],
+    factoring: ['finance'],
+    'factor-advances': ['finance'],
+  } as const satisfies Record<string, readonly Role[]>;
+
   function action<B extends z.ZodType>(
-    path: string,
+    path: keyof typeof ACTION_ROLES,
     summary: string,
     body: B,
     command: (b: z.infer<B>) => InvoiceCommand,
@@ -114,6 +129,7 @@ export function invoiceRoutes(
     app.post(
       `/invoices/:invoiceId/${path}`,
       {
+        config: { roles: ACTION_ROLES[path] },
         schema: {
           summary,
           tags: ['invoices'],

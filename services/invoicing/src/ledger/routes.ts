@@ -1,5 +1,5 @@
 import { CustomerAccountView, EntityId } from '@ar/contracts';
-import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
+import { READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 
 /** A customer's account with us as invoicing sees it: open invoices and credit held. */
@@ -7,6 +7,7 @@ export function ledgerRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/customers/:customerId/account',
     {
+      config: { roles: READERS },
       schema: {
         summary: "A customer's open invoices (oldest due first) and credit from over-payments",
         tags: ['payments'],

@@ -4,6 +4,7 @@ import {
   commandMetadata,
   IdempotencyKeyHeader,
   idOfCreated,
+  READERS,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -18,6 +19,7 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
   app.post(
     '/payments',
     {
+      config: { roles: ['finance'] },
       schema: {
         summary: 'Record a payment and apply it',
         description:
@@ -49,6 +51,7 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
   app.get(
     '/payments/:paymentId',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'A payment and where it went',
         tags: ['payments'],
@@ -65,6 +68,7 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
   app.get(
     '/payments',
     {
+      config: { roles: ['finance', 'management', 'bi'] },
       schema: {
         summary: 'Payments waiting to be identified',
         tags: ['payments'],
@@ -105,6 +109,7 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
   app.post(
     '/payments/:paymentId/match',
     {
+      config: { roles: ['finance'] },
       schema: {
         summary: "Identify an unidentified payment's customer; it is then applied",
         tags: ['payments'],

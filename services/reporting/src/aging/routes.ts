@@ -1,6 +1,6 @@
 import { IsoDate } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
-import type { ServiceContext, ServiceHttpApp } from '@ar/platform';
+import { READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { collectionKpisAsOf } from '../collection-kpis/query';
 import { NAMED_PERIOD, periodDates } from '../collection-rate/period';
@@ -62,6 +62,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/aging',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'Receivables aging as of a date',
         description: 'Outstanding amount and count per aging bucket, per currency; asOf defaults to today.',
@@ -89,6 +90,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/overdue-rate',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'Overdue rate as of a date, by amount and by count, per currency',
         querystring: z.object({ asOf: IsoDate.optional() }).strict(),
@@ -104,6 +106,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/overdue-rate/trend',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'The overdue rate (by amount) for each day of a period, at most 400 days',
         querystring: PeriodQuery.refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 400, {
@@ -119,6 +122,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/cei',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'Collection effectiveness index for a period (percent)',
         querystring: PeriodQuery,
@@ -131,6 +135,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/collection-rate',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'The 60-day collection rate: cash received within N days of issue / invoiced, for a period',
         description:
@@ -152,6 +157,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/collection-kpis',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'Collection conversion rate, automated-reminder share and promise-kept rate as of a date',
         querystring: z.object({ asOf: IsoDate.optional() }).strict(),
@@ -164,6 +170,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/dso',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'Days sales outstanding as of a date: receivables / credit sales of the window x its days',
         querystring: z
@@ -181,6 +188,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/top-overdue-customers',
     {
+      config: { roles: READERS },
       schema: {
         summary: 'The customers with the most principal past due as of a date',
         querystring: z
@@ -198,6 +206,7 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   app.get(
     '/reports/sales-owners',
     {
+      config: { roles: READERS },
       schema: {
         summary:
           'Collection achievement per sales owner for a period, with early collection and 91+ days overdue',

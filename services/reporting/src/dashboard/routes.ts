@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ServiceHttpApp } from '@ar/platform';
+import { READERS, type ServiceHttpApp } from '@ar/platform';
 
 const PUBLIC = join(__dirname, 'public');
 // Chart.js's browser build, served from the installed package: the dashboard needs no CDN.
@@ -20,10 +20,14 @@ const assets: Record<string, { file: string; type: string }> = {
  */
 export async function dashboardRoutes(app: ServiceHttpApp) {
   const bodies = Object.fromEntries(Object.entries(assets).map(([path, a]) => [path, readFileSync(a.file)]));
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/dashboard/'));
-  app.get('/dashboard', { schema: { hide: true } }, (_request, reply) => reply.redirect('/dashboard/'));
+  app.get('/', { config: { roles: READERS }, schema: { hide: true } }, (_request, reply) =>
+    reply.redirect('/dashboard/'),
+  );
+  app.get('/dashboard', { config: { roles: READERS }, schema: { hide: true } }, (_request, reply) =>
+    reply.redirect('/dashboard/'),
+  );
   for (const [path, asset] of Object.entries(assets)) {
-    app.get(path, { schema: { hide: true } }, (_request, reply) =>
+    app.get(path, { config: { roles: READERS }, schema: { hide: true } }, (_request, reply) =>
       reply.header('cache-control', 'no-cache').type(asset.type).send(bodies[path]),
     );
   }

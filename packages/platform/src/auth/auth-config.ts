@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../config';
+import { type Authenticator, DEFAULT_ROLE_CLAIMS, oidcAuthenticator } from './authenticator';
+import { DEV_AUDIENCE, DevIssuer } from './dev-issuer';
+import { ROLES } from './roles';
+import { clientCredentialsTokens } from './service-tokens';
+
+/**
+ * Whose tokens a service trusts. OIDC_ISSUER (the issuer's URL, exactly as in its tokens' `iss`),
+ * OIDC_AUDIENCE (what `aud` must contain), OIDC_JWKS_URL (else the discovery document's
+ * `jwks_uri`), OIDC_ROLE_CLAIMS (dot paths, comma-separated). AUTH_DEV_MODE=true without an
+ * issuer runs the development issuer instead (never in production).
+ */
+export const AuthEnv = z.object({
+  OIDC_ISSUER: z.string().url('must be the issuer URL, as in its tokens').optional(),
+  OIDC_AUDIENCE: z.string().min(1).default(DEV_AUDIENCE),
+  OIDC_JWKS_URL: z.string().url().optional(),
+  OIDC_ROLE_CLAIMS: z
+    .string()
+    .default(DEFAULT_ROLE_CLAIMS.join(','))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
+  /** This service's own client (client credentials), for what it asks of other services. */
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_TOKEN_URL: z.string().url().optional(),
+  AUTH_DEV_MODE: z.enum(['true', 'false']).default('false'),
+  DEV_ISSUER_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+});
+export type AuthEnv = z.infer<typeof AuthEnv>;
+
+export interface AuthSetup {
+  auth: Authenticator;
+  /** The development issuer this process runs, if any (stopped with the process). */
+  devIssuer?: DevIssuer;
+}
+
+/** Where the development issuer keeps its key: tokens from `pnpm token` verify across restarts. */
+export function devIssuerKeyFile(dataDir: string): string {
+  return join(dataDir, 'dev-issuer', 'signing-key.json');
+}
+
+export function devIssuerUrl(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * The configured issuer; without one, the development issuer when `development` is allowed (the
+ * embedded default, or AUTH_DEV_MODE=true), else a refusal to start.
+ */
+export async function authFromEnv(
+  options: { development: boolean; dataDir: string; logger: Logger; service?: string | undefined },
+  env: AuthEnv = loadConfig(AuthEnv),
+): Promise<AuthSetup> {
+  if (env.OIDC_ISSUER) {
+    options.logger.info(
+      { issuer: env.OIDC_ISSUER, audience: env.OIDC_AUDIENCE, jwks: env.OIDC_JWKS_URL ?? '(discovery)' },
+      'authentication: bearer tokens of the configured OpenID issuer',
+    );
+    // The service's client at the issuer: OIDC_CLIENT_ID, by default the service's name.
+    const serviceTokens = env.OIDC_CLIENT_SECRET
+      ? clientCredentialsTokens({
+          issuer: env.OIDC_ISSUER,
+          clientId: env.OIDC_CLIENT_ID ?? options.service,
+          clientSecret: env.OIDC_CLIENT_SECRET,
+          audience: env.OIDC_AUDIENCE,
+          tokenUrl: env.OIDC_TOKEN_URL,
+        })
+      : undefined;
+    return {
+      auth: {
+        ...oidcAuthenticator({
+          issuer: env.OIDC_ISSUER,
+          audience: env.OIDC_AUDIENCE,
+          jwksUrl: env.OIDC_JWKS_URL,
+          roleClaims: env.OIDC_ROLE_CLAIMS,
+        }),
+        serviceTokens,
+      },
+    };
+  }
+  if (!options.development && env.AUTH_DEV_MODE !== 'true')
+    throw new ConfigError(
+      'invalid configuration:\n  OIDC_ISSUER: required - the OpenID issuer whose tokens this service trusts (AUTH_DEV_MODE=true runs a development issuer instead; never in production)',
+    );
+  const devIssuer = await DevIssuer.create({
+    issuer: devIssuerUrl(env.DEV_ISSUER_PORT),
+    audience: env.OIDC_AUDIENCE,
+    keyFile: devIssuerKeyFile(options.dataDir),
+  });
+  await devIssuer.serve(env.DEV_ISSUER_PORT);
+  printDevelopmentIssuer(devIssuer);
+  return { auth: devIssuer.remoteAuthenticator(), devIssuer };
+}
+
+function printDevelopmentIssuer(issuer: DevIssuer): void {
+  const line = '='.repeat(78);
+  const roles = Object.keys(ROLES);
+  process.stdout.write(
+    [
+      line,
+      ' DEVELOPMENT ONLY identity provider - never use it in production.',
+      ` Issuer ${issuer.issuer} (JWKS at ${issuer.issuer}/jwks), audience ${issuer.audience}.`,
+      ` Its signing key is generated here and kept in ${'the data folder'} (dev-issuer/).`,
+      ' A token for a role (8 hours):   pnpm token <role> [--sub alice] [--name "Alice Li"]',
+      `   roles: ${roles.join(', ')}`,
+      '   curl -H "authorization: Bearer $(pnpm -s token finance)" localhost:4103/invoices/INV-1',
+      ` The dashboard: sign in at ${issuer.issuer}/ (pick a role), then open http://127.0.0.1:4105/`,
+      line,
+      '',
+    ].join('\n'),
+  );
+}

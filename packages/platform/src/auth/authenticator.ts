@@ -1,0 +1,184 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import { isRole, type Role } from './roles';
+import type { ServiceTokens } from './service-tokens';
+
+/** Who calls: the token's subject, name and the roles of our table it carries. */
+export interface Caller {
+  subject: string;
+  name?: string | undefined;
+  roles: Role[];
+}
+
+/** Why a request was not authenticated, in words the caller can act on (the 401's reason). */
+export class Unauthenticated extends Error {
+  override readonly name = 'Unauthenticated';
+  constructor(
+    message: string,
+    /** RFC 6750: `invalid_token`, or none when no credentials were sent. */
+    readonly oauthError: 'invalid_token' | undefined = 'invalid_token',
+  ) {
+    super(message);
+  }
+}
+
+/** The issuer's keys could not be had (its JWKS endpoint down): not the caller's fault, a 503. */
+export class IssuerUnavailable extends Error {
+  override readonly name = 'IssuerUnavailable';
+}
+
+export interface Authenticator {
+  /** Verifies a bearer token: signature by the issuer's current keys, issuer, audience, expiry. */
+  authenticate(token: string): Promise<Caller>;
+  /** What the service trusts, for the log and the OpenAPI document. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly development: boolean;
+  /** How a service of this deployment gets its own token for calling another (client credentials). */
+  serviceTokens?: ServiceTokens | undefined;
+}
+
+/**
+ * Asymmetric algorithms only (RFC 8725 §3.1: never `none`, never a shared secret the verifier
+ * also holds, never whatever the token's header says): RSA, RSA-PSS, ECDSA, EdDSA.
+ */
+export const ALLOWED_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'EdDSA',
+];
+/** Clocks of issuer and service differ a little: expiry and not-before are checked with this leeway. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+/** Where the roles are in a token: our own `roles` claim, and Keycloak's realm roles. */
+export const DEFAULT_ROLE_CLAIMS = ['roles', 'realm_access.roles'];
+
+export interface OidcOptions {
+  issuer: string;
+  audience: string;
+  /** The issuer's JWK set; by default the `jwks_uri` of its discovery document. */
+  jwksUrl?: string | undefined;
+  /** Dot paths of the claims holding roles (e.g. `roles`, `realm_access.roles`, `resource_access.ar.roles`). */
+  roleClaims?: string[];
+  development?: boolean;
+}
+
+/**
+ * Bearer JWTs of an OpenID Connect issuer, checked with `jose` against its remote JWK set: a key
+ * id the set does not know makes jose fetch the set again (at most every 30 s), so a rotated
+ * signing key is picked up without a restart.
+ */
+export function oidcAuthenticator(options: OidcOptions): Authenticator {
+  let keys: Promise<JWTVerifyGetKey> | undefined;
+  const resolveKeys = () => {
+    keys ??= (async () =>
+      createRemoteJWKSet(new URL(options.jwksUrl ?? (await discoverJwksUrl(options.issuer))), {
+        timeoutDuration: 5000,
+        cooldownDuration: 30_000,
+      }))();
+    // A failed discovery is tried again by the next request rather than remembered.
+    keys.catch(() => {
+      keys = undefined;
+    });
+    return keys;
+  };
+  return authenticatorWith(options, async (header, token) => (await resolveKeys())(header, token));
+}
+
+/** The same checks against keys held in this process (the development issuer's, tests'). */
+export function localAuthenticator(options: OidcOptions, jwks: JSONWebKeySet): Authenticator {
+  return authenticatorWith(options, createLocalJWKSet(jwks));
+}
+
+async function discoverJwksUrl(issuer: string): Promise<string> {
+  const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    throw new IssuerUnavailable(
+      `the issuer's discovery document ${url} did not answer: ${(error as Error).message}`,
+    );
+  }
+  if (!response.ok)
+    throw new IssuerUnavailable(`the issuer's discovery document ${url} answered ${response.status}`);
+  const document = (await response.json()) as { jwks_uri?: unknown; issuer?: unknown };
+  if (document.issuer !== issuer)
+    throw new IssuerUnavailable(
+      `the discovery document at ${url} names issuer ${String(document.issuer)}, not ${issuer}`,
+    );
+  if (typeof document.jwks_uri !== 'string') throw new IssuerUnavailable(`no jwks_uri in ${url}`);
+  return document.jwks_uri;
+}
+
+function authenticatorWith(options: OidcOptions, keys: JWTVerifyGetKey): Authenticator {
+  const roleClaims = options.roleClaims ?? DEFAULT_ROLE_CLAIMS;
+  return {
+    issuer: options.issuer,
+    audience: options.audience,
+    development: options.development ?? false,
+    async authenticate(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ALLOWED_ALGORITHMS,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          requiredClaims: ['sub', 'exp'],
+        }));
+      } catch (error) {
+        throw reasonOf(error);
+      }
+      const roles = new Set<Role>();
+      for (const path of roleClaims) {
+        const value = path
+          .split('.')
+          .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], payload);
+        if (Array.isArray(value)) for (const role of value) if (isRole(role)) roles.add(role);
+      }
+      const name = [payload.name, payload.preferred_username, payload.azp].find((v) => typeof v === 'string');
+      return { subject: payload.sub as string, name: name as string | undefined, roles: [...roles] };
+    },
+  };
+}
+
+/** jose's failures in the words of a 401 (or a 503 when the issuer's keys cannot be fetched). */
+function reasonOf(error: unknown): Error {
+  if (error instanceof IssuerUnavailable) return error;
+  if (error instanceof errors.JWTExpired) return new Unauthenticated('the token has expired');
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return new Unauthenticated(`the token's ${error.claim} claim is not accepted: ${error.message}`);
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new Unauthenticated('the token is signed by a key the issuer does not publish');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new Unauthenticated('the token signature does not verify');
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return new Unauthenticated(
+      `the token's algorithm is not allowed (allowed: ${ALLOWED_ALGORITHMS.join(', ')})`,
+    );
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
+    return new IssuerUnavailable(`the issuer's keys could not be fetched: ${(error as Error).message}`);
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported
+  )
+    return new Unauthenticated(`the token is malformed: ${(error as Error).message}`);
+  if (error instanceof errors.JOSEError)
+    return new Unauthenticated(`the token is not accepted: ${error.message}`);
+  // fetch failing (the JWKS endpoint refused or unreachable)
+  return new IssuerUnavailable(`the issuer's keys could not be fetched: ${(error as Error).message}`);
+}
