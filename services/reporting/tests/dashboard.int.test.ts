@@ -1,10 +1,10 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
+import { BusinessClock, type RunningService, startService, TOKEN_COOKIE } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { testAuth } from '../../../tests/support/auth';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { artifactPath, chromiumExecutable } from '../../../tests/support/browser';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
@@ -103,6 +103,16 @@ describe('reporting dashboard in a headless browser', () => {
     for (const s of services) await s.caughtUp();
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    // Signed in as a BI reader: the token in the dashboard's cookie (what the sign-in sets).
+    await page
+      .context()
+      .addCookies([
+        {
+          name: TOKEN_COOKIE,
+          value: (await authHeaders(['bi'], 'bi-reader')).authorization.slice(7),
+          url: reporting.url,
+        },
+      ]);
   });
   afterAll(async () => {
     await browser?.close();
