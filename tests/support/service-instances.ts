@@ -150,6 +150,20 @@ export class ServiceInstance {
     }
   }
 
+  /**
+   * What this process's `GET /metrics` says of its leases: `ar_lease_owned` per lease (1 where it
+   * runs the relay or projection, else 0); undefined when it does not answer (dead, starting).
+   */
+  async leaseMetrics(timeoutMs = 5000): Promise<Map<string, number> | undefined> {
+    if (!this.alive) return undefined;
+    try {
+      const response = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+      return response.ok ? leaseOwnedSamples(await response.text()) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** `kill -9`: no stop, no goodbye; PostgreSQL ends its sessions, Kafka its group membership later. */
   async kill9(): Promise<void> {
     const child = this.child;
@@ -174,6 +188,28 @@ export class ServiceInstance {
     if (this.alive) await this.kill9();
     this.log.end();
   }
+}
+
+/** The `ar_lease_owned{lease="..."}` samples of a Prometheus text exposition, by lease. */
+export function leaseOwnedSamples(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^ar_lease_owned\{(.*)\} (\S+)$/.exec(line);
+    if (!match) continue;
+    const lease = /(?:^|,)lease="((?:[^"\\]|\\.)*)"/.exec(match[1]!)?.[1];
+    if (lease !== undefined)
+      samples.set(
+        lease.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+        Number(match[2]),
+      );
+  }
+  return samples;
+}
+
+/** A lease's gauge gone to 1 on an instance: which one, and when it was first seen so. */
+export interface MetricOwner {
+  instance: string;
+  at: number;
 }
 
 /** Every instance of every service, and who holds which lease. */
@@ -238,6 +274,46 @@ export class Fleet {
       if (Date.now() > deadline) return undefined;
       await Promise.race([new Promise<void>((r) => this.waiters.push(r)), sleep(250)]);
     }
+  }
+
+  /**
+   * Polls `GET /metrics` of the live instances of `service` (but `not`, the process that held the
+   * lease) until one reports `ar_lease_owned{lease} 1`: who and when, or undefined after `timeoutMs`.
+   */
+  async metricOwner(
+    lease: string,
+    service: string,
+    not: ChildProcess | undefined,
+    timeoutMs: number,
+  ): Promise<MetricOwner | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const instance of this.of(service)) {
+        if (!instance.alive || instance.child === not) continue;
+        const samples = await instance.leaseMetrics();
+        if (samples?.get(lease) === 1) return { instance: instance.name, at: Date.now() };
+      }
+      if (Date.now() > deadline) return undefined;
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Every live instance's `ar_lease_owned` of every lease its service has: lease -> the instances
+   * reporting 1 (the lease's service comes from the instances reporting it).
+   */
+  async metricOwners(): Promise<Map<string, string[]>> {
+    const owners = new Map<string, string[]>();
+    const scraped = await Promise.all(
+      this.instances.map(async (i) => [i.name, await i.leaseMetrics()] as const),
+    );
+    for (const [name, samples] of scraped)
+      for (const [lease, value] of samples ?? []) {
+        const list = owners.get(lease) ?? [];
+        if (value === 1) list.push(name);
+        owners.set(lease, list);
+      }
+    return owners;
   }
 
   async destroy(): Promise<void> {
