@@ -29,6 +29,7 @@ import {
   evolveCase,
   isTracked,
   openOf,
+  type PlanFeesNoted,
   type PlanNoted,
   type TrackedInvoice,
 } from './state';
@@ -62,6 +63,17 @@ export type CaseCommand =
   | Command<'NoteFees', { change: number; reason: 'CHARGED' | 'REVERSED' | 'WAIVED'; date: IsoDate }>
   /** Invoicing applied an instalment plan: the case goes on under it. */
   | Command<'NotePlanApplied', PlanNoted>
+  /** Invoicing revised the plan by value dating: the case owes the revised instalments (none: void). */
+  | Command<
+      'NotePlanRevised',
+      {
+        planId: string;
+        instalments: { dueDate: IsoDate; amount: number }[];
+        fees: PlanFeesNoted;
+        previousFees: PlanFeesNoted;
+        valueDate: IsoDate;
+      }
+    >
   | Command<
       'NoteSettled',
       { outcome: 'WRITTEN_OFF'; date: IsoDate } | { outcome: 'CREDITED'; creditNoteId: string }
@@ -469,7 +481,9 @@ export function caseDecider(
           events.push(...unbroken);
           if (command.data.paidInFull && state.status === 'OPEN') {
             // Under a plan the case opened for a real overdue: paid as agreed is paid, nothing withdrawn.
-            const onTime = !state.plan && command.data.daysLate !== undefined && command.data.daysLate <= 0;
+            // (Paid before the plan was agreed, recorded after it: the plan is void, not the rule.)
+            const underPlan = state.plan && command.data.date >= state.plan.agreedDate;
+            const onTime = !underPlan && command.data.daysLate !== undefined && command.data.daysLate <= 0;
             if (onTime) {
               // Paid by the due date (value dating): every escalation the day run made is withdrawn.
               let f = after;
@@ -522,6 +536,17 @@ export function caseDecider(
           if (!isTracked(state) || state.status === 'CLOSED' || state.status === 'SETTLED') return [];
           if (state.plan?.planId === command.data.planId) return [];
           return [{ type: 'InstalmentPlanNoted', data: { ...command.data, ...ref(state) } }];
+        }
+        case 'NotePlanRevised': {
+          if (!isTracked(state)) return [];
+          const date = rules.time.dateOf(now);
+          const noted: CaseEvent = {
+            type: 'InstalmentPlanRevisionNoted',
+            data: { ...ref(state), ...command.data, date },
+          };
+          // A break the revised instalments show did not happen is withdrawn with what followed it.
+          const after = evolveCase(state, noted) as DunningFile;
+          return [noted, ...withdrawBreakIfMet(after, command.data.valueDate, date)];
         }
         case 'NoteDispute':
           return isTracked(state) && state.disputed !== command.data.disputed

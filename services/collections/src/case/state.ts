@@ -13,6 +13,7 @@ import type {
   LateFeeTermsV1,
   MessageBlockedV1,
   MessageKind,
+  PlanFees,
   PlanGuaranteeV1,
   PromiseBrokenV1,
   PromiseKeptV1,
@@ -50,6 +51,26 @@ export type CaseEvent =
       { change: number; reason: 'CHARGED' | 'REVERSED' | 'WAIVED'; date: IsoDate }
     >
   | DomainEvent<'InstalmentPlanNoted', PlanNoted & { caseId: string; invoiceId: string; customerId: string }>
+  /**
+   * Invoicing revised the plan by value dating (`InstalmentPlanRevised`): a payment or credit note
+   * dated before it, recorded after it, left less open on its agreement date. The case owes the
+   * revised instalments (none: the plan is void); waived fees become those really open.
+   */
+  | DomainEvent<
+      'InstalmentPlanRevisionNoted',
+      {
+        caseId: string;
+        invoiceId: string;
+        customerId: string;
+        planId: string;
+        instalments: { dueDate: IsoDate; amount: number }[];
+        fees: PlanFeesNoted;
+        previousFees: PlanFeesNoted;
+        /** The value date of the fact that revised it. */
+        valueDate: IsoDate;
+        date: IsoDate;
+      }
+    >
   | DomainEvent<'InstalmentPlanBroken', InstalmentPlanBrokenV1>
   /** Value dating: the instalment was paid on time after all; the case is under the plan again. */
   | DomainEvent<
@@ -84,6 +105,13 @@ export type CaseEvent =
   | DomainEvent<'CaseClosed', CaseClosedV1>
   | DomainEvent<'CaseEscalationWithdrawn', CaseEscalationWithdrawnV1>
   | DomainEvent<'CreditFreezeLiftRequested', CreditFreezeLiftRequestedV1>;
+
+/** The fees open on a plan's agreement date: included in its instalments, or waived. */
+export interface PlanFeesNoted {
+  mode: PlanFees;
+  interest: number;
+  penalty: number;
+}
 
 /** An instalment plan invoicing applied: what the customer pays on each date. */
 export interface PlanNoted {
@@ -143,8 +171,15 @@ export interface DunningFile {
 
 export type CaseState = { status: 'NONE' } | DunningFile;
 
+/**
+ * Money toward the plan's instalments: what is paid or credited from its agreement date on. A
+ * payment dated before the plan, recorded after it, paid what was open before the plan (invoicing
+ * replays it there and revises the plan), none of its instalments.
+ */
 function receivedUnderPlan(plan: CasePlan | undefined, date: IsoDate, amount: number): CasePlan | undefined {
-  return plan && amount > 0 ? { ...plan, received: [...plan.received, { date, amount }] } : plan;
+  return plan && amount > 0 && date >= plan.agreedDate
+    ? { ...plan, received: [...plan.received, { date, amount }] }
+    : plan;
 }
 
 /** What is open on the invoice as far as the case knows: principal (after payments and credit notes) and fees. */
@@ -230,6 +265,21 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
         messagesSent: [],
         deferred: [],
       };
+    case 'InstalmentPlanRevisionNoted': {
+      // Waived fees become those really open: what was waived too much is owed again (as invoicing counts it).
+      const { planId, instalments, fees, previousFees } = event.data;
+      const waived = fees.mode === 'WAIVED';
+      const feesOpen =
+        state.feesOpen +
+        (waived ? previousFees.interest + previousFees.penalty - (fees.interest + fees.penalty) : 0);
+      if (state.plan?.planId !== planId) return { ...state, feesOpen };
+      return {
+        ...state,
+        feesOpen,
+        // An empty revision: the invoice was settled before the plan was agreed, which is void.
+        plan: instalments.length === 0 ? undefined : { ...state.plan, instalments },
+      };
+    }
     case 'InstalmentPlanBroken':
       return state.plan
         ? {

@@ -1,6 +1,7 @@
 import type {
   CreditNoteIssuedV1,
   InstalmentPlanAppliedV1,
+  InstalmentPlanRevisedV1,
   InvoiceIssuedV1,
   InvoicePaidV1,
   LateFeeChargedV1,
@@ -136,6 +137,20 @@ export async function commandFor(client: PoolClient, event: IncomingEvent): Prom
           agreedDate: p.agreedDate ?? event.recordedAt.toISOString().slice(0, 10),
           instalments: p.instalments.map((i) => ({ dueDate: i.dueDate, amount: i.amount })),
           ...(p.guarantee ? { guarantee: p.guarantee } : {}),
+        },
+      };
+    }
+    case 'InstalmentPlanRevised': {
+      // Value dating cut the plan (a payment dated before it, recorded after it): the case follows.
+      const r = d as unknown as InstalmentPlanRevisedV1;
+      return {
+        type: 'NotePlanRevised',
+        data: {
+          planId: r.planId,
+          instalments: r.instalments.map((i) => ({ dueDate: i.dueDate, amount: i.amount })),
+          fees: r.fees,
+          previousFees: r.previous.fees,
+          valueDate: r.cause.date,
         },
       };
     }
