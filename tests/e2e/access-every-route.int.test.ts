@@ -107,7 +107,7 @@ describe('access: every route of every service asks who calls', () => {
         const anonymous = await send({});
         if (
           anonymous.statusCode !== 401 ||
-          !/^Bearer realm=/.test(String(anonymous.headers['www-authenticate']))
+          String(anonymous.headers['www-authenticate']) !== 'Bearer realm="receivables"'
         )
           failures.push(`${name}: anonymous answered ${anonymous.statusCode}`);
         const forged = await send({ authorization: 'Bearer not-a-jwt' });

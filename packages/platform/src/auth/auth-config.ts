@@ -94,12 +94,13 @@ export async function authFromEnv(
     audience: env.OIDC_AUDIENCE,
     keyFile: devIssuerKeyFile(options.dataDir),
   });
-  await devIssuer.serve(env.DEV_ISSUER_PORT);
-  printDevelopmentIssuer(devIssuer);
+  const dashboard = `http://127.0.0.1:${process.env.REPORTING_PORT ?? 4105}/dashboard/`;
+  await devIssuer.serve(env.DEV_ISSUER_PORT, '127.0.0.1', dashboard);
+  printDevelopmentIssuer(devIssuer, devIssuerKeyFile(options.dataDir), dashboard);
   return { auth: devIssuer.remoteAuthenticator(), devIssuer };
 }
 
-function printDevelopmentIssuer(issuer: DevIssuer): void {
+function printDevelopmentIssuer(issuer: DevIssuer, keyFile: string, dashboard: string): void {
   const line = '='.repeat(78);
   const roles = Object.keys(ROLES);
   process.stdout.write(
@@ -107,11 +108,11 @@ function printDevelopmentIssuer(issuer: DevIssuer): void {
       line,
       ' DEVELOPMENT ONLY identity provider - never use it in production.',
       ` Issuer ${issuer.issuer} (JWKS at ${issuer.issuer}/jwks), audience ${issuer.audience}.`,
-      ` Its signing key is generated here and kept in ${'the data folder'} (dev-issuer/).`,
+      ` Its signing key was generated here and is kept in ${keyFile}.`,
       ' A token for a role (8 hours):   pnpm token <role> [--sub alice] [--name "Alice Li"]',
       `   roles: ${roles.join(', ')}`,
       '   curl -H "authorization: Bearer $(pnpm -s token finance)" localhost:4103/invoices/INV-1',
-      ` The dashboard: sign in at ${issuer.issuer}/ (pick a role), then open http://127.0.0.1:4105/`,
+      ` The dashboard: sign in at ${issuer.issuer}/ (pick a role); it opens ${dashboard}`,
       line,
       '',
     ].join('\n'),

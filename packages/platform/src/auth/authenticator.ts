@@ -22,8 +22,8 @@ export class Unauthenticated extends Error {
   override readonly name = 'Unauthenticated';
   constructor(
     message: string,
-    /** RFC 6750: `invalid_token`, or none when no credentials were sent. */
-    readonly oauthError: 'invalid_token' | undefined = 'invalid_token',
+    /** RFC 6750: `invalid_token`, or null when no credentials were sent (the challenge names no error). */
+    readonly oauthError: 'invalid_token' | null = 'invalid_token',
   ) {
     super(message);
   }
@@ -73,6 +73,8 @@ export interface OidcOptions {
   /** Dot paths of the claims holding roles (e.g. `roles`, `realm_access.roles`, `resource_access.ar.roles`). */
   roleClaims?: string[];
   development?: boolean;
+  /** How soon after a fetch an unknown key id may fetch the JWK set again (30 s). */
+  jwksCooldownMs?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export function oidcAuthenticator(options: OidcOptions): Authenticator {
     keys ??= (async () =>
       createRemoteJWKSet(new URL(options.jwksUrl ?? (await discoverJwksUrl(options.issuer))), {
         timeoutDuration: 5000,
-        cooldownDuration: 30_000,
+        cooldownDuration: options.jwksCooldownMs ?? 30_000,
       }))();
     // A failed discovery is tried again by the next request rather than remembered.
     keys.catch(() => {

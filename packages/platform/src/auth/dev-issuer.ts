@@ -12,7 +12,7 @@ import {
   type JWK,
   SignJWT,
 } from 'jose';
-import { type Authenticator, localAuthenticator, oidcAuthenticator } from './authenticator';
+import { type Authenticator, localAuthenticator, type OidcOptions, oidcAuthenticator } from './authenticator';
 import { TOKEN_COOKIE } from './http-auth';
 import { ALL_ROLES, isRole, ROLES, type Role } from './roles';
 import { devServiceTokens, serviceRoles } from './service-tokens';
@@ -26,6 +26,8 @@ export interface TokenRequest {
   name?: string;
   /** Lifetime; 8 hours by default (a working day). */
   expiresInSeconds?: number;
+  /** Other claims (a Keycloak-shaped `realm_access`, ...). */
+  claims?: Record<string, unknown>;
   /** Tests make tokens that a verifier must refuse. */
   issuer?: string;
   audience?: string;
@@ -83,7 +85,7 @@ export class DevIssuer {
 
   async token(request: TokenRequest): Promise<string> {
     const subject = request.subject ?? `dev-${request.roles.join('+') || 'nobody'}`;
-    return new SignJWT({ roles: [...request.roles], name: request.name ?? subject })
+    return new SignJWT({ roles: [...request.roles], name: request.name ?? subject, ...request.claims })
       .setProtectedHeader({ alg: 'ES256', kid: this.publicJwk.kid!, typ: 'at+jwt' })
       .setIssuer(request.issuer ?? this.issuer)
       .setAudience(request.audience ?? this.audience)
@@ -106,7 +108,11 @@ export class DevIssuer {
    * Serves the discovery document and the JWK set over HTTP (127.0.0.1 only), so services verify
    * exactly as against a real issuer (remote JWK set, key rotation); the issuer becomes its URL.
    */
-  async serve(port = 0, host = '127.0.0.1'): Promise<string> {
+  async serve(
+    port = 0,
+    host = '127.0.0.1',
+    dashboardUrl = 'http://127.0.0.1:4105/dashboard/',
+  ): Promise<string> {
     const server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://x');
       const send = (status: number, body: unknown) =>
@@ -156,11 +162,12 @@ export class DevIssuer {
       if (url.pathname === '/sign-in') {
         const role = url.searchParams.get('role');
         if (!isRole(role)) return send(400, { error: 'unknown role' });
-        const back = url.searchParams.get('redirect') ?? 'http://127.0.0.1:4105/dashboard/';
+        const back = url.searchParams.get('redirect') ?? dashboardUrl;
         this.token({ roles: [role], subject: `dev-${role}` }).then((token) => {
           response
             .writeHead(303, {
-              location: back.startsWith('http://127.0.0.1:') ? back : 'http://127.0.0.1:4105/dashboard/',
+              // Only back to this machine: the sign-in is no open redirect.
+              location: back.startsWith('http://127.0.0.1:') ? back : dashboardUrl,
               'set-cookie': `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800`,
             })
             .end();
@@ -181,9 +188,9 @@ export class DevIssuer {
   }
 
   /** A verifier of the served issuer, through its discovery document and remote JWK set. */
-  remoteAuthenticator(): Authenticator {
+  remoteAuthenticator(options: Partial<OidcOptions> = {}): Authenticator {
     return {
-      ...oidcAuthenticator({ issuer: this.issuer, audience: this.audience, development: true }),
+      ...oidcAuthenticator({ issuer: this.issuer, audience: this.audience, development: true, ...options }),
       serviceTokens: devServiceTokens(this),
     };
   }

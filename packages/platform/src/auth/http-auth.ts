@@ -61,7 +61,7 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
       if (!token)
         return unauthenticated(
           reply,
-          new Unauthenticated('no bearer token: send Authorization: Bearer <token>', undefined),
+          new Unauthenticated('no bearer token: send Authorization: Bearer <token>', null),
         );
       try {
         request.caller = await authenticator.authenticate(token);

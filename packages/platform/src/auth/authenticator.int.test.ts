@@ -1,0 +1,83 @@
+import { Unauthenticated } from './authenticator';
+import { DevIssuer } from './dev-issuer';
+
+/**
+ * The verifier against an issuer served over HTTP, as against a real one: its discovery document,
+ * its remote JWK set, keys rotated while the service runs, roles where Keycloak puts them.
+ */
+describe('bearer tokens against an issuer over HTTP', () => {
+  let issuer: DevIssuer;
+  beforeAll(async () => {
+    issuer = await DevIssuer.create();
+    await issuer.serve(0);
+  });
+  afterAll(() => issuer.stop());
+
+  it('finds the keys through the discovery document and reads the caller from the token', async () => {
+    const auth = issuer.remoteAuthenticator();
+    const token = await issuer.token({ roles: ['finance'], subject: 'fay', name: 'Fay Finance' });
+    expect(await auth.authenticate(token)).toEqual({
+      subject: 'fay',
+      name: 'Fay Finance',
+      roles: ['finance'],
+    });
+  });
+
+  it("reads Keycloak's realm roles, and ignores roles the table does not know", async () => {
+    const auth = issuer.remoteAuthenticator();
+    const token = await issuer.token({
+      roles: [],
+      subject: 'rita',
+      claims: { realm_access: { roles: ['risk', 'offline_access', 'uma_authorization'] } },
+    });
+    expect((await auth.authenticate(token)).roles).toEqual(['risk']);
+    const custom = issuer.remoteAuthenticator({ roleClaims: ['resource_access.receivables.roles'] });
+    const clientRoles = await issuer.token({
+      roles: ['admin'],
+      claims: { resource_access: { receivables: { roles: ['bi'] } } },
+    });
+    expect((await custom.authenticate(clientRoles)).roles).toEqual(['bi']);
+  });
+
+  it('follows a key rotation without a restart: the new key verifies, a withdrawn key no longer does', async () => {
+    const auth = issuer.remoteAuthenticator({ jwksCooldownMs: 0 });
+    const before = await issuer.token({ roles: ['bi'] });
+    await auth.authenticate(before);
+    await issuer.rotate();
+    const after = await issuer.token({ roles: ['bi'] });
+    expect((await auth.authenticate(after)).roles).toEqual(['bi']);
+    expect((await auth.authenticate(before)).roles).toEqual(['bi']); // still published
+    await issuer.rotate({ dropPrevious: true });
+    await auth.authenticate(await issuer.token({ roles: ['bi'] }));
+    await expect(auth.authenticate(after)).rejects.toThrow(Unauthenticated);
+    await expect(auth.authenticate(after)).rejects.toThrow('signed by a key the issuer does not publish');
+  });
+
+  it('an issuer that does not answer is not the caller fault: IssuerUnavailable, not a 401', async () => {
+    const gone = await DevIssuer.create();
+    const url = await gone.serve(0);
+    const token = await gone.token({ roles: ['bi'] });
+    await gone.stop();
+    const auth = gone.remoteAuthenticator();
+    await expect(auth.authenticate(token)).rejects.toMatchObject({ name: 'IssuerUnavailable' });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('gives a service client its token by client credentials, with the secret only', async () => {
+    const token = (secret: string) =>
+      fetch(`${issuer.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`contract:${secret}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+    expect((await token('wrong')).status).toBe(401);
+    const granted = (await (await token(issuer.clientSecret)).json()) as { access_token: string };
+    expect(await issuer.remoteAuthenticator().authenticate(granted.access_token)).toMatchObject({
+      subject: 'service:contract',
+      roles: ['service:contract'],
+    });
+  });
+});
