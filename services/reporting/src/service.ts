@@ -6,6 +6,7 @@ import {
   attributeHistoryMigrations,
   dimensionMigrations,
   planMigrations,
+  planRevisionMigrations,
   settledTotalsMigrations,
   settlementKindMigrations,
 } from './aging/projection';
@@ -27,6 +28,7 @@ export const reportingService: ServiceDefinition = {
     ...attributeHistoryMigrations,
     ...settlementKindMigrations,
     ...planMigrations,
+    ...planRevisionMigrations,
   ],
   consumers: (ctx) => [
     {
@@ -35,7 +37,7 @@ export const reportingService: ServiceDefinition = {
       handle: (client, event) => recordDomainEvent(ctx.store, client, event),
     },
   ],
-  projections: () => [agingProjection],
+  projections: (ctx) => [agingProjection(ctx.calendar)],
   routes: async (app, ctx) => {
     agingRoutes(app, ctx);
     await dashboardRoutes(app);

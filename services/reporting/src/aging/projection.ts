@@ -1,4 +1,5 @@
-import type { InstalmentPlanAppliedV1, InvoiceIssuedV1 } from '@ar/contracts';
+import type { InstalmentPlanAppliedV1, InstalmentPlanRevisedV1, InvoiceIssuedV1 } from '@ar/contracts';
+import type { BusinessCalendar } from '@ar/kernel';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 
 export const agingMigrations: Migration[] = [
@@ -222,31 +223,107 @@ export const planMigrations: Migration[] = [
   },
 ];
 
-async function applyPlan(client: import('pg').PoolClient, event: OrderedEvent) {
-  if (event.type !== 'InstalmentPlanApplied') return;
-  const plan = event.data as InstalmentPlanAppliedV1;
-  const agreed = plan.agreedDate ?? event.recordedAt.toISOString().slice(0, 10);
-  const principals = plan.instalments.map((i) => i.principal ?? i.amount);
+/**
+ * A plan's revisions (issue 14 items 1, 4): invoicing's `InstalmentPlanRevised` (a payment dated
+ * before the plan, recorded after it) replaces the plan's instalments from its agreement date - a
+ * row set of its own, under the plan's agreement date and the revision's later position, so a
+ * report as of any date from the agreement on reads the plan as revised (payments count by
+ * value date there too). An empty revision voids the plan: one marker row, `seq` 0, and the
+ * invoice ages from its own due date again. Each instalment ages from the day it is payable by
+ * (`payable_date`: its date, or the next working day of the business calendar, as invoicing's
+ * overdue clock counts it). Rows held before this migration get theirs from the weekends only (a
+ * calendar with holidays: rebuild the aging once), and the revisions reporting already holds.
+ */
+export const planRevisionMigrations: Migration[] = [
+  {
+    id: 'aging-009',
+    sql: `
+      alter table aging_plan_instalments add column plan_id text, add column payable_date date;
+      update aging_plan_instalments k
+         set plan_id = e.data->>'planId',
+             payable_date = k.due_date + case extract(isodow from k.due_date) when 6 then 2 when 7 then 1 else 0 end
+        from events e where e.event_id = k.event_id;
+      insert into aging_plan_instalments (event_id, seq, invoice_id, agreed_date, position, due_date, principal,
+                                          cumulative, plan_total, plan_id, payable_date)
+      select e.event_id, coalesce(i.seq, 0)::int, e.data->>'invoiceId', a.agreed_date, e.global_position,
+             coalesce((i.value->>'dueDate')::date, a.agreed_date),
+             coalesce((i.value->>'principal')::bigint, (i.value->>'amount')::bigint, 0),
+             coalesce(sum(coalesce((i.value->>'principal')::bigint, (i.value->>'amount')::bigint))
+                        over (partition by e.event_id order by i.seq), 0),
+             coalesce(sum(coalesce((i.value->>'principal')::bigint, (i.value->>'amount')::bigint))
+                        over (partition by e.event_id), 0),
+             e.data->>'planId',
+             coalesce((i.value->>'dueDate')::date, a.agreed_date)
+               + case extract(isodow from coalesce((i.value->>'dueDate')::date, a.agreed_date))
+                   when 6 then 2 when 7 then 1 else 0 end
+        from events e
+        join lateral (select min(k.agreed_date) as agreed_date from aging_plan_instalments k
+                       where k.invoice_id = e.data->>'invoiceId' and k.plan_id = e.data->>'planId') a
+          on a.agreed_date is not null
+        left join lateral jsonb_array_elements(e.data->'instalments') with ordinality i(value, seq) on true
+       where e.event_type = 'InstalmentPlanRevised'
+      on conflict do nothing;
+    `,
+  },
+];
+
+async function insertInstalments(
+  client: import('pg').PoolClient,
+  calendar: BusinessCalendar,
+  event: OrderedEvent,
+  plan: { invoiceId: string; planId: string; agreedDate: string },
+  instalments: { dueDate: string; amount: number; principal?: number | undefined }[],
+) {
+  const principals = instalments.map((i) => i.principal ?? i.amount);
   const total = principals.reduce((s, p) => s + p, 0);
-  let cumulative = 0;
-  for (const [n, instalment] of plan.instalments.entries()) {
-    cumulative += principals[n]!;
+  // A void plan (no instalments): its marker row, which no report ages.
+  const rows =
+    instalments.length === 0
+      ? [{ seq: 0, dueDate: plan.agreedDate, principal: 0, cumulative: 0 }]
+      : instalments.map((instalment, n) => ({
+          seq: n + 1,
+          dueDate: instalment.dueDate,
+          principal: principals[n]!,
+          cumulative: principals.slice(0, n + 1).reduce((s, p) => s + p, 0),
+        }));
+  for (const row of rows) {
     await client.query(
       `insert into aging_plan_instalments (event_id, seq, invoice_id, agreed_date, position, due_date, principal,
-                                           cumulative, plan_total)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
+                                           cumulative, plan_total, plan_id, payable_date)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict do nothing`,
       [
         event.eventId,
-        n + 1,
+        row.seq,
         plan.invoiceId,
-        agreed,
+        plan.agreedDate,
         String(event.globalPosition),
-        instalment.dueDate,
-        principals[n],
-        cumulative,
+        row.dueDate,
+        row.principal,
+        row.cumulative,
         total,
+        plan.planId,
+        calendar.workingDayOnOrAfter(row.dueDate),
       ],
     );
+  }
+}
+
+async function applyPlan(client: import('pg').PoolClient, calendar: BusinessCalendar, event: OrderedEvent) {
+  if (event.type === 'InstalmentPlanApplied') {
+    const plan = event.data as InstalmentPlanAppliedV1;
+    const agreedDate = plan.agreedDate ?? event.recordedAt.toISOString().slice(0, 10);
+    await insertInstalments(client, calendar, event, { ...plan, agreedDate }, plan.instalments);
+  } else if (event.type === 'InstalmentPlanRevised') {
+    const revised = event.data as InstalmentPlanRevisedV1;
+    // The revision takes effect from the plan's agreement date (the revision carries its plan's id only).
+    const { rows } = await client.query<{ agreed_date: string }>(
+      `select to_char(min(agreed_date), 'YYYY-MM-DD') as agreed_date from aging_plan_instalments
+        where invoice_id = $1 and plan_id = $2`,
+      [revised.invoiceId, revised.planId],
+    );
+    const agreedDate = rows[0]?.agreed_date;
+    if (!agreedDate) return; // a plan reporting never held: nothing to revise
+    await insertInstalments(client, calendar, event, { ...revised, agreedDate }, revised.instalments);
   }
 }
 
@@ -310,7 +387,7 @@ function settlementOf(
  * D - due date), not a replay of events per request; a later payment leaves a past date's
  * figures as they were.
  */
-export const agingProjection: Projection = {
+export const agingProjection = (calendar: BusinessCalendar): Projection => ({
   name: 'aging',
   tables: [
     'aging_invoices',
@@ -322,7 +399,7 @@ export const agingProjection: Projection = {
   async apply(client, events) {
     for (const event of events) {
       await applyCustomerDimensions(client, event);
-      await applyPlan(client, event);
+      await applyPlan(client, calendar, event);
       const settlement = settlementOf(event);
       // A reallocation may lower a payment's principal too (a negative difference).
       if (settlement && settlement.amount !== 0) {
@@ -362,4 +439,4 @@ export const agingProjection: Projection = {
       );
     }
   },
-};
+});

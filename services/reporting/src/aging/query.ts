@@ -54,14 +54,16 @@ export interface AgingReport {
  * for today) takes its running total; only one settled again after the date sums its
  * settlements up to it.
  *
- * An invoice under an instalment plan on `asOf` (the latest agreed by then) is one row per
- * instalment still open, each with its own due date: what was settled since the plan (the plan's
- * principal less what is open) covers the earliest instalments first, as invoicing counts it.
+ * An invoice under an instalment plan on `asOf` (the latest agreed by then, as last revised) is one
+ * row per instalment still open, due the day it is payable by (its date, or the next working day
+ * of the business calendar): what was settled since the plan (the plan's principal less what is
+ * open) covers the earliest instalments first, as invoicing counts it. A void plan ages the
+ * invoice from its own due date.
  * `counts` is 1 on one row per invoice - its earliest open instalment - so counts stay counts of
  * invoices (an invoice with an instalment past due is overdue).
  */
 const OUTSTANDING = `
-  select b.invoice_id, b.customer_id, b.currency, coalesce(p.due_date, b.due_date) as due_date, b.issue_date,
+  select b.invoice_id, b.customer_id, b.currency, coalesce(p.payable_date, b.due_date) as due_date, b.issue_date,
          b.amount, coalesce(p.open, b.open) as open, coalesce(p.counts, 1) as counts
     from (
       select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount, o.open
@@ -74,7 +76,7 @@ const OUTSTANDING = `
                             end as open) o
        where i.issue_date <= $1::date and (i.closed_date is null or i.closed_date > $1::date)) b
     left join lateral (
-      select k.due_date,
+      select k.payable_date,
              least(k.principal, greatest(0, k.cumulative - (k.plan_total - b.open))) as open,
              case when k.cumulative - k.principal <= k.plan_total - b.open
                    and k.plan_total - b.open < k.cumulative then 1 else 0 end as counts
@@ -82,7 +84,7 @@ const OUTSTANDING = `
        where k.event_id = (select f.event_id from aging_plan_instalments f
                             where f.invoice_id = b.invoice_id and f.agreed_date <= $1::date
                             order by f.agreed_date desc, f.position desc limit 1)
-         and k.cumulative > k.plan_total - b.open) p on true`;
+         and k.seq > 0 and k.cumulative > k.plan_total - b.open) p on true`;
 
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(

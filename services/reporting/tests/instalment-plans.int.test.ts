@@ -1,0 +1,197 @@
+import { invoicingService } from '@ar/invoicing';
+import { addDays, BusinessCalendar } from '@ar/kernel';
+import { InProcessBus } from '@ar/messaging';
+import { BusinessClock, type RunningService, startService } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { testAuth } from '../../../tests/support/auth';
+import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { call } from '../../../tests/support/platform';
+import { reportingService } from '../src/service';
+
+/**
+ * Reporting follows an instalment plan as invoicing does (issue 14 items 4, 5): each instalment
+ * ages from the day it is payable by - its date, or the next working day of the business
+ * calendar when that is a weekend or holiday - and a plan revised by value dating
+ * (`InstalmentPlanRevised`: a payment dated before the plan, recorded after it) is aged as
+ * revised, the surplus off the last instalments. Aging, overdue rate and the overdue-rate trend
+ * are compared, day by day, with a deliberately simple computation; the same after a rebuild.
+ *
+ * The book: one invoice of 900,000 CNY, issued 5 January, due 31 March. On Monday 2 March a plan
+ * of three 300,000 instalments is agreed: Sunday 15 March (payable Monday 16), Wednesday
+ * 15 April, Friday 1 May (Labour Day; the holidays run to 5 May: payable Wednesday 6 May). Then
+ * 100,000 received on Friday 27 February is recorded: invoicing replays it before the plan and
+ * revises the last instalment to 200,000. Nothing more is paid.
+ */
+describe('reporting ages an instalment plan as invoicing counts it', () => {
+  const { databaseUrl } = testInfra();
+  const run = unique('rplan');
+  const notifier = new AppendNotifier(databaseUrl);
+  const bus = new InProcessBus();
+  const clock = new BusinessClock('2026-02-27');
+  const HOLIDAYS = ['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05'];
+  const calendar = new BusinessCalendar({ holidays: HOLIDAYS });
+  const services: RunningService[] = [];
+  let invoicing: RunningService;
+  let reporting: RunningService;
+
+  const caughtUp = async () => {
+    for (let round = 0; round < 2; round++) for (const s of services) await s.caughtUp();
+  };
+
+  const AGREED = '2026-03-02';
+  const PAID_BEFORE = { date: '2026-02-27', amount: 100_000 };
+  const AGREED_INSTALMENTS = [
+    { dueDate: '2026-03-15', amount: 300_000 },
+    { dueDate: '2026-04-15', amount: 300_000 },
+    { dueDate: '2026-05-01', amount: 300_000 },
+  ];
+
+  /**
+   * The simple computation. A day is worked unless it is a Saturday, a Sunday or one of the
+   * holidays; an instalment is payable by its date or the first worked day after it. The plan as
+   * revised: the payment made before it comes off the last instalments. Nothing is paid after the
+   * plan, so each instalment is open whole, overdue from the day after it was payable by.
+   */
+  const worked = (day: string) => {
+    const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+    return weekday !== 0 && weekday !== 6 && !HOLIDAYS.includes(day);
+  };
+  const payableBy = (day: string): string => (worked(day) ? day : payableBy(addDays(day, 1)));
+  const revisedInstalments = () => {
+    let surplus = PAID_BEFORE.amount;
+    return [...AGREED_INSTALMENTS]
+      .reverse()
+      .map((i) => {
+        const cut = Math.min(surplus, i.amount);
+        surplus -= cut;
+        return { ...i, amount: i.amount - cut };
+      })
+      .reverse()
+      .filter((i) => i.amount > 0);
+  };
+  const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 86_400_000;
+  const bucketOf = (daysOverdue: number) =>
+    daysOverdue <= 0
+      ? 'current'
+      : daysOverdue <= 30
+        ? '1-30'
+        : daysOverdue <= 60
+          ? '31-60'
+          : daysOverdue <= 90
+            ? '61-90'
+            : daysOverdue <= 180
+              ? '91-180'
+              : '180+';
+  const simpleAging = (asOf: string) => {
+    const buckets: Record<string, number> = {};
+    for (const i of revisedInstalments()) {
+      const bucket = bucketOf(daysBetween(payableBy(i.dueDate), asOf));
+      buckets[bucket] = (buckets[bucket] ?? 0) + i.amount;
+    }
+    return buckets;
+  };
+  const simpleOverdue = (asOf: string) =>
+    revisedInstalments()
+      .filter((i) => payableBy(i.dueDate) < asOf)
+      .reduce((s, i) => s + i.amount, 0);
+
+  const agingOf = async (asOf: string) => {
+    const { body } = await call(reporting, 'GET', `/reports/aging?asOf=${asOf}`);
+    const report = body.reports.find((r: { currency: string }) => r.currency === 'CNY');
+    return Object.fromEntries(
+      (report?.buckets ?? [])
+        .filter((b: { amount: number }) => b.amount > 0)
+        .map((b: { bucket: string; amount: number }) => [b.bucket, b.amount]),
+    );
+  };
+  const overdueOf = async (asOf: string) =>
+    (await call(reporting, 'GET', `/reports/overdue-rate?asOf=${asOf}`)).body.rates[0].overdue;
+
+  /** Days around each instalment's date, its payable day, the holidays and the invoice's own due date. */
+  const DAYS = [
+    '2026-03-02',
+    '2026-03-13',
+    '2026-03-15',
+    '2026-03-16',
+    '2026-03-17',
+    '2026-03-31',
+    '2026-04-01',
+    '2026-04-15',
+    '2026-04-16',
+    '2026-05-01',
+    '2026-05-05',
+    '2026-05-06',
+    '2026-05-07',
+    '2026-07-10',
+  ];
+
+  beforeAll(async () => {
+    await notifier.start();
+    const infra = {
+      databaseUrl,
+      bus,
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      calendar,
+      auth: testAuth,
+    };
+    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
+    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    services.push(invoicing, reporting);
+    const issued = await call(invoicing, 'POST', '/invoices', {
+      invoiceId: 'RP-1',
+      customerId: 'C-RPLAN',
+      amount: 900_000,
+      currency: 'CNY',
+      issueDate: '2026-01-05',
+      dueDate: '2026-03-31',
+    });
+    expect(issued.status).toBe(201);
+    expect((await call(invoicing, 'PUT', '/admin/clock', { today: AGREED })).status).toBe(200);
+    const plan = await call(invoicing, 'POST', '/invoices/RP-1/instalment-plans', {
+      planId: 'RP-1-PLAN',
+      instalments: AGREED_INSTALMENTS,
+      date: AGREED,
+    });
+    expect(plan.status).toBe(200);
+    const paid = await call(invoicing, 'POST', '/payments', {
+      customerId: 'C-RPLAN',
+      amount: PAID_BEFORE.amount,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: PAID_BEFORE.date,
+      remittance: [{ invoiceId: 'RP-1', amount: PAID_BEFORE.amount }],
+    });
+    expect(paid.status).toBe(201);
+    await caughtUp();
+  }, 300_000);
+  afterAll(async () => {
+    for (const s of services.reverse()) await s.stop();
+    await notifier.stop();
+  });
+
+  it('invoicing revised the plan: the payment before it came off the last instalment', async () => {
+    const invoice = (await call(invoicing, 'GET', '/invoices/RP-1')).body;
+    expect(invoice.plan.instalments.map((i: { amount: number }) => i.amount)).toEqual(
+      revisedInstalments().map((i) => i.amount),
+    );
+  });
+
+  const agesAsTheSimpleComputation = async () => {
+    for (const day of DAYS) {
+      expect({ day, aging: await agingOf(day) }).toEqual({ day, aging: simpleAging(day) });
+      expect({ day, overdue: (await overdueOf(day)).amount }).toEqual({ day, overdue: simpleOverdue(day) });
+    }
+  };
+
+  it('ages each revised instalment from the working day it is payable by', agesAsTheSimpleComputation);
+
+  it('the same after a rebuild', async () => {
+    const rebuilt = await call(reporting, 'POST', '/admin/projections/aging/rebuild');
+    expect(rebuilt.status).toBe(200);
+    await agesAsTheSimpleComputation();
+  });
+});
