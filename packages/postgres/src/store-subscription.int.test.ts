@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NO_STREAM } from '@ar/kernel';
+import pino from 'pino';
 import { eventually, freshStoreSchema, quietLogger } from '../../../tests/support/infra';
 import { AppendNotifier } from './append-notifier';
 import { PostgresEventStore } from './event-store';
@@ -69,5 +70,43 @@ describe('store subscription', () => {
       await old.end();
       await readerPool.end();
     }
+  });
+  it('logs an outage of many failed batches in a few lines, and says when and after how long it recovered', async () => {
+    const store = new PostgresEventStore(ctx.pool, ctx.schema);
+    await store.appendToStream('invoice-outage', [{ type: 'InvoiceIssued', data: {} }], {
+      expectedVersion: NO_STREAM,
+      metadata: { correlationId: 'c' },
+    });
+    const lines: { level: number; msg: string; failures?: number; downMs?: number }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    let failing = 8;
+    const subscription = new StoreSubscription({
+      name: 'broker-outage',
+      pool: ctx.pool,
+      schema: ctx.schema,
+      notifier,
+      logger,
+      loadCheckpoint: async () => START,
+      retryDelayMs: () => 10,
+      handle: async () => {
+        if (failing-- > 0)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
+      },
+    });
+    subscription.start();
+    try {
+      await eventually(async () => (failing < 0 ? true : undefined), 10_000, 'the batch handled');
+      await subscription.caughtUp();
+    } finally {
+      await subscription.stop();
+    }
+    const loud = lines.filter((l) => l.level >= 40);
+    // One line when it starts failing (with the error), not one per try.
+    expect(loud.map((l) => l.msg)).toEqual(['store subscription batch failed; retrying until it succeeds']);
+    expect(lines.find((l) => l.msg === 'store subscription recovered')).toMatchObject({
+      level: 30,
+      failures: 8,
+      downMs: expect.any(Number),
+    });
   });
 });

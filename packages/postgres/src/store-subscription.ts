@@ -11,6 +11,7 @@ import {
   type OrderedEvent,
   readAllAfter,
 } from './global-order';
+import { isTransientInfrastructureError } from './transient';
 
 /** Waits for events held back by an older open transaction: 2 ms doubling to 200 ms. */
 const IN_FLIGHT_FIRST_WAIT_MS = 2;
@@ -31,7 +32,12 @@ export interface StoreSubscriptionOptions {
   batchSize?: number;
   /** Safety net when a notification is missed (e.g. the listener reconnecting). */
   pollIntervalMs?: number;
+  /** The wait before trying a failed batch again (default: doubling from 100 ms to 5 s). */
+  retryDelayMs?: (failures: number) => number;
 }
+
+/** How often an outage that goes on is summed up in the log. */
+const STILL_FAILING_LOG_EVERY_MS = 60_000;
 
 /**
  * Follows one service's store in global order and hands batches to a handler: the engine under
@@ -81,7 +87,10 @@ export class StoreSubscription {
     const { pool, schema, notifier, logger, name } = this.options;
     const batchSize = this.options.batchSize ?? 500;
     const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
+    const retryDelayMs = this.options.retryDelayMs ?? ((n: number) => Math.min(50 * 2 ** n, 5000));
     let failures = 0;
+    let failingSince = 0;
+    let lastLoggedAt = 0;
     let inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
     while (this.running) {
       try {
@@ -91,6 +100,12 @@ export class StoreSubscription {
         if (events.length > 0) {
           await this.options.handle(events, this.position);
           this.position = events.at(-1)!.checkpoint;
+          if (failures > 0) {
+            logger.info(
+              { subscription: name, failures, downMs: Date.now() - failingSince },
+              'store subscription recovered',
+            );
+          }
           failures = 0;
           inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
           continue;
@@ -119,8 +134,26 @@ export class StoreSubscription {
           continue;
         }
         failures++;
-        const delay = Math.min(50 * 2 ** failures, 5000);
-        logger.error({ err: error, subscription: name, retryInMs: delay }, 'store subscription batch failed');
+        const delay = retryDelayMs(failures);
+        // An outage of the broker or the database fails every try: one line when it starts (with
+        // the error), a summary once a minute, and one when it is over - not a line per try.
+        const now = Date.now();
+        if (failures === 1) {
+          failingSince = now;
+          lastLoggedAt = now;
+          logger[isTransientInfrastructureError(error) ? 'warn' : 'error'](
+            { err: error, subscription: name, retryInMs: delay },
+            'store subscription batch failed; retrying until it succeeds',
+          );
+        } else if (now - lastLoggedAt >= STILL_FAILING_LOG_EVERY_MS) {
+          lastLoggedAt = now;
+          logger.warn(
+            { subscription: name, failures, downMs: now - failingSince, reason: (error as Error).message },
+            'store subscription still failing',
+          );
+        } else {
+          logger.debug({ err: error, subscription: name, failures }, 'store subscription batch failed again');
+        }
         await sleep(delay);
       }
     }
