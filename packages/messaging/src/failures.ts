@@ -1,5 +1,5 @@
 import { ConcurrencyConflict, DependencyUnavailable, DomainError } from '@ar/kernel';
-import { CheckpointMoved, isTransientInfrastructureError } from '@ar/postgres';
+import { CheckpointMoved, isError, isTransientInfrastructureError } from '@ar/postgres';
 import { MalformedMessage } from './cloud-events';
 
 /**
@@ -18,7 +18,7 @@ export function failureKind(error: unknown): FailureKind {
   if (error instanceof ConcurrencyConflict || error instanceof CheckpointMoved) return 'transient';
   if (error instanceof DependencyUnavailable) return 'transient';
   if (error instanceof MalformedMessage || error instanceof DomainError) return 'poison';
-  if (!(error instanceof Error)) return 'unknown';
+  if (!isError(error)) return 'unknown';
   if (error.name === 'ZodError') return 'poison';
   const e = error as Error & { retriable?: unknown; status?: unknown; cause?: unknown };
   if (isTransientInfrastructureError(e)) return 'transient';

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * Whether an error is the world's, not the work's: a database or network away, a timeout, a
  * serialization failure or deadlock, a server shutting down. Such work is tried again; anything
@@ -19,8 +21,16 @@ const TRANSIENT_NODE_CODE = new Set([
 const TRANSIENT_MESSAGE =
   /connection terminated|terminating connection|timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|socket hang up/i;
 
+/**
+ * Whether `error` is an Error, also one made in another realm (Node's own socket errors seen from a
+ * vm context, as under jest): `instanceof Error` alone would call ECONNREFUSED no error at all.
+ */
+export function isError(error: unknown): error is Error {
+  return error instanceof Error || types.isNativeError(error);
+}
+
 export function isTransientInfrastructureError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!isError(error)) return false;
   const e = error as Error & { code?: unknown; cause?: unknown };
   if (typeof e.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || TRANSIENT_NODE_CODE.has(e.code)))
     return true;
