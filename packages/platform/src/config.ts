@@ -19,6 +19,15 @@ export const LogLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
+/**
+ * How long a PostgreSQL connection may take to open (or a pooled one to be free) before the
+ * request answers 503 with Retry-After: a server that hangs holds nothing longer.
+ */
+export const PgConnectTimeoutMs = z.coerce
+  .number()
+  .int('must be whole milliseconds')
+  .positive('must be more than 0 ms');
+
 /** Settings every service process shares in the distributed mode. */
 export const DistributedServiceEnv = z.object({
   DATABASE_URL: z.string().url('must be a postgres:// URL'),
@@ -37,4 +46,5 @@ export const DistributedServiceEnv = z.object({
   GROUP_PREFIX: z.string().default(''),
   /** Overrides the topic names' prefix (tests isolate runs by it). */
   TOPIC_PREFIX: z.string().default(''),
+  PG_CONNECT_TIMEOUT_MS: PgConnectTimeoutMs.default(5000),
 });

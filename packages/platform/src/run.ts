@@ -11,7 +11,7 @@ import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
 import { authFromEnv } from './auth/auth-config';
 import { BusinessClock } from './business-clock';
-import { DistributedServiceEnv, LogLevel, loadConfig } from './config';
+import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs } from './config';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
 import { databaseAddress, waitFor } from './startup';
@@ -103,7 +103,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     ...loadConfig(KafkaEnv),
     ...loadConfig(KafkaClientEnv), // KAFKA_CLIENT
   });
-  const notifier = new AppendNotifier(env.DATABASE_URL);
+  const notifier = new AppendNotifier(env.DATABASE_URL, env.PG_CONNECT_TIMEOUT_MS);
   await waitFor(`PostgreSQL at ${databaseAddress(env.DATABASE_URL)} (append notifications)`, logger, () =>
     notifier.start(),
   );
@@ -127,6 +127,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     schema: env.DB_SCHEMA,
     groupPrefix: env.GROUP_PREFIX,
     topicPrefix: env.TOPIC_PREFIX,
+    pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
   });
   onSignals(async () => {
     await running.stop();
@@ -144,6 +145,7 @@ const EmbeddedEnv = TimeEnv.extend({
   DATA_DIR: z.string().default('.data/embedded'),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: LogLevel,
+  PG_CONNECT_TIMEOUT_MS: PgConnectTimeoutMs.optional(),
 });
 
 export interface EmbeddedPlatform {
@@ -174,7 +176,7 @@ export async function runEmbedded(
       'embedded PostgreSQL already runs under another process: using it; it stops when that process stops',
     );
   const bus = new InProcessBus();
-  const notifier = new AppendNotifier(databaseUrl);
+  const notifier = new AppendNotifier(databaseUrl, env.PG_CONNECT_TIMEOUT_MS);
   await notifier.start();
   const time = timeFromEnv(env);
   const leases = new Leases({ databaseUrl, logger });
@@ -193,6 +195,7 @@ export async function runEmbedded(
         port,
         leases,
         auth,
+        pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
         ...time,
       }),
     );

@@ -5,6 +5,7 @@ import { EventConsumer, Relay } from '@ar/messaging';
 import {
   type AppendNotifier,
   createSchemaPool,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   eventStoreMigrations,
   type InlineProjection,
   Leases,
@@ -107,6 +108,11 @@ export interface ServiceInfrastructure {
    * Without it the service takes its own, started at the end of startService.
    */
   leases?: Leases;
+  /**
+   * How long the pool waits for a PostgreSQL connection (to open, or to be free) before the
+   * request fails as unavailable (503): a server that hangs holds nothing longer. Default 5000.
+   */
+  pgConnectTimeoutMs?: number;
 }
 
 export interface RunningService {
@@ -130,7 +136,9 @@ export async function startService(
 ): Promise<RunningService> {
   const schema = infra.schema ?? def.schema;
   const logger = infra.logger.child({ service: def.name });
-  const pool = createSchemaPool(infra.databaseUrl, schema);
+  const pool = createSchemaPool(infra.databaseUrl, schema, {
+    connectionTimeoutMillis: infra.pgConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  });
   await waitFor(`PostgreSQL at ${databaseAddress(infra.databaseUrl)} (schema ${schema})`, logger, () =>
     migrate(pool, schema, [...eventStoreMigrations, ...businessDayMigrations, ...(def.migrations ?? [])]),
   );

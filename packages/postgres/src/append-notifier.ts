@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { NOTIFY_CHANNEL, onLocalAppend, PROCESS_SIGNAL_SOURCE, parseSignalPayload } from './append-signal';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './pool';
 
 const RECONNECT_FIRST_MS = 100;
 const RECONNECT_MAX_MS = 2000;
@@ -28,7 +29,11 @@ export class AppendNotifier {
   private closed = false;
   private stopHearingLocalAppends: (() => void) | undefined;
 
-  constructor(private readonly databaseUrl: string) {}
+  constructor(
+    private readonly databaseUrl: string,
+    /** How long connecting may take before it is given up and tried again (a server that hangs). */
+    private readonly connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+  ) {}
 
   /** Listens, or fails: a process should not start without its database. */
   async start(): Promise<void> {
@@ -38,7 +43,11 @@ export class AppendNotifier {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
+    const client = new Client({
+      connectionString: this.databaseUrl,
+      application_name: this.applicationName,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+    });
     this.client = client;
     client.on('notification', (msg) => {
       const { schema, source } = parseSignalPayload(msg.payload ?? '');

@@ -10,6 +10,13 @@ export function assertSchemaName(schema: string): string {
 }
 
 /**
+ * How long a pool waits for a connection - to open one, or for one to be free - before the
+ * query fails ("timeout exceeded when trying to connect", a transient failure: 503 with
+ * Retry-After): a server that accepts and never answers holds nothing longer. PG_CONNECT_TIMEOUT_MS.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/**
  * Each service owns one PostgreSQL schema (its event store and read models); the pool's
  * search_path points there, so no SQL names a schema and no service can read another's tables
  * by accident. Tests get a unique schema per run.
@@ -21,6 +28,7 @@ export function createSchemaPool(databaseUrl: string, schema: string, extra: Poo
     max: 10,
     options: `-c search_path=${schema}`,
     application_name: `ar-${schema}`,
+    connectionTimeoutMillis: DEFAULT_CONNECT_TIMEOUT_MS,
     ...extra,
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
