@@ -4,6 +4,7 @@ import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
 import { toBusMessage } from '@ar/messaging';
 import type { RunningService } from '@ar/platform';
+import { authHeaders } from '../../../tests/support/auth';
 import { eventually } from '../../../tests/support/infra';
 import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { contractService } from '../src/service';
@@ -102,7 +103,7 @@ describe('contracts through Kafka', () => {
       'POST',
       '/contracts/K-OK/sign',
       { termException: exception },
-      { 'x-role': 'risk' },
+      await authHeaders(['risk'], 'risk-officer'),
     );
     expect(signed.body.status).toBe('SIGNED');
     // Signed Monday 2026-01-05: 5 working days later is Monday 2026-01-12.

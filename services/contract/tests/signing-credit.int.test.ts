@@ -1,6 +1,7 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
 import type { RunningService } from '@ar/platform';
+import { authHeaders } from '../../../tests/support/auth';
 import { eventually } from '../../../tests/support/infra';
 import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { contractService } from '../src/service';
@@ -69,7 +70,7 @@ describe('signing reserves credit', () => {
   const signOverHttp = async (contractId: string) => {
     const res = await fetch(`${contract.url}/contracts/${contractId}/sign`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeaders(['sales'], 'sales-li')) },
       body: '{}',
     });
     return {
@@ -224,16 +225,27 @@ describe('signing reserves credit', () => {
       decidedBy: 'risk-wang',
       reason: 'state customer, tender terms',
     };
-    expect(
-      (await call(contract, 'POST', '/contracts/K-LONG/sign', { termException: exception })).status,
-    ).toBe(403);
+    // A salesperson cannot record a RISK exception, whatever header says so.
+    const bySales = await call(
+      contract,
+      'POST',
+      '/contracts/K-LONG/sign',
+      { termException: exception },
+      { ...(await authHeaders(['sales'], 'sales-li')), 'x-role': 'risk' },
+    );
+    expect(bySales.status).toBe(403);
     const signed = await call(
       contract,
       'POST',
       '/contracts/K-LONG/sign',
       { termException: exception },
-      { 'x-role': 'risk' },
+      await authHeaders(['risk'], 'risk-zhao'),
     );
     expect(signed).toMatchObject({ status: 200, body: { status: 'SIGNED' } });
+    // The exception is recorded as the caller's decision, not the name in the body.
+    const { events } = await contract.ctx.store.readStream('contract-K-LONG');
+    expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({
+      termException: { approvedBy: 'RISK', decidedBy: 'risk-zhao' },
+    });
   });
 });

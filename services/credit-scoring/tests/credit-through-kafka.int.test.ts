@@ -1,6 +1,7 @@
 import { invoicingService } from '@ar/invoicing';
 import type { RunningService } from '@ar/platform';
 import { Kafka, logLevel } from 'kafkajs';
+import { authHeaders } from '../../../tests/support/auth';
 import { eventually, unique } from '../../../tests/support/infra';
 import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { creditScoringService } from '../src/service';
@@ -65,11 +66,13 @@ describe('credit-scoring through Kafka', () => {
       annualRevenue: -5,
     });
     expect(negative).toMatchObject({ status: 400, body: { issues: [{ field: 'body.annualRevenue' }] } });
-    const noRole = await call(credit, 'POST', '/customers/C-LATE/tier-override', {
-      tier: 'STRATEGIC',
-      reason: 'x',
-      decidedBy: 'sales-li',
-    });
+    const noRole = await call(
+      credit,
+      'POST',
+      '/customers/C-LATE/tier-override',
+      { tier: 'STRATEGIC', reason: 'x', decidedBy: 'sales-li' },
+      await authHeaders(['sales'], 'sales-li'),
+    );
     expect(noRole.status).toBe(403);
     expect((await call(credit, 'GET', '/customers/C-LATE/credit')).body.version).toBe(
       registered.body.version,

@@ -3,7 +3,7 @@ import { invoicingService } from '@ar/invoicing';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
-import { testAuth } from '../../../tests/support/auth';
+import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { call } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
@@ -98,7 +98,7 @@ describe('reporting: a customer counts under its attributes as of the date asked
         reason: 'two lawsuits opened',
         decidedBy: 'risk-zhao',
       },
-      { 'x-role': 'risk' },
+      await authHeaders(['risk'], 'risk-officer'),
     );
     expect(downgraded.status).toBe(200);
     await caughtUp();
