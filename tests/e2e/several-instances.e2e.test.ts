@@ -4,6 +4,7 @@ import { allServices } from '@ar/all-in-one';
 import { publicEventsOf, TOPICS } from '@ar/contracts';
 import { repoRoot } from '@ar/platform';
 import { createSchemaPool } from '@ar/postgres';
+import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { testInfra, unique } from '../support/infra';
 import {
   type Command,
@@ -123,6 +124,7 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
     scope = { brokers: servers.kafkaBrokers, groupPrefix: prefix, topicPrefix: prefix };
     await servers.start();
     timings.serversUp = seconds(t0);
+    const issuer = await servedTestIssuer();
     const ports = new Map<string, number>();
     for (const service of SERVICES)
       for (let index = 1; index <= INSTANCES; index++) ports.set(`${service}#${index}`, await freePort());
@@ -142,6 +144,7 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
               BUSINESS_DATE: START,
               CREDIT_SCORING_URL: `http://127.0.0.1:${ports.get('credit-scoring#1')}`,
               LOG_LEVEL: 'info',
+              ...issuer.env, // the OpenID issuer the instances trust (a development one, served here)
             },
             logDir,
             fleet,
@@ -149,7 +152,11 @@ describe('two instances of every service; instances killed, Kafka and PostgreSQL
         );
     await Promise.all(fleet.instances.map((i) => i.start()));
     urls = Object.fromEntries(SERVICES.map((s) => [s, fleet.of(s).map((i) => i.url)])) as typeof urls;
-    driver = new Driver((s) => urls[s]);
+    const token = servedAuthHeaders();
+    driver = new Driver(
+      (s) => urls[s],
+      () => token,
+    );
     groups = await waitForGroups(scope);
     timings.instancesUp = seconds(t0);
   }, 420_000);

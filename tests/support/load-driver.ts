@@ -68,8 +68,13 @@ export class Driver {
   readonly stats = { requests: 0, retries: 0, checkedAfter409: 0, failures: {} as Record<string, number> };
   private readonly turn = new Map<string, number>();
 
+  /**
+   * `authorization` gives the bearer token every request carries (the issuer the services trust:
+   * the served test issuer for processes, the in-process one for services started here).
+   */
   constructor(
     private readonly urls: (service: ServiceName) => string[],
+    private readonly authorization: () => Promise<{ authorization: string }>,
     private readonly commandTimeoutMs = 120_000,
   ) {}
 
@@ -90,7 +95,10 @@ export class Driver {
     this.stats.requests++;
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(await this.authorization()),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

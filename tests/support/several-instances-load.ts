@@ -3,7 +3,7 @@ import { addDays } from '@ar/kernel';
 import { KafkaBus } from '@ar/messaging';
 import { BusinessClock, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
-import { testAuth } from './auth';
+import { authHeaders, testAuth } from './auth';
 import { quietLogger, unique } from './infra';
 import {
   type Command,
@@ -287,7 +287,7 @@ export async function referenceRun(
         }),
       );
     const urls = Object.fromEntries(running.map((s) => [s.name, [s.url]])) as Record<ServiceName, string[]>;
-    const driver = new Driver((s) => urls[s]);
+    const driver = new Driver((s) => urls[s], authHeaders);
     const scope: KafkaScope = { brokers: servers.kafkaBrokers, groupPrefix: prefix, topicPrefix: prefix };
     const groups = await waitForGroups(scope);
     await drive(driver, phases, {
