@@ -42,7 +42,7 @@ describe('a PostgreSQL outage under a running service', () => {
       signal: AbortSignal.timeout(15_000),
     });
 
-  it('starts while PostgreSQL is down, saying what it waits for, and is ready once it is up', async () => {
+  it('starts while PostgreSQL is down, listening and saying what it waits for, and is ready once it is up', async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     child = spawnTypeScript(
@@ -72,6 +72,17 @@ describe('a PostgreSQL outage under a running service', () => {
       'the service to say it waits for PostgreSQL',
     );
     expect(exited).toBeUndefined();
+    // Listening meanwhile: alive, not ready, saying what it waits for; commands 503, not 500.
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const waiting = await fetch(`${url}/ready`);
+    expect(waiting.status).toBe(503);
+    expect(Number(waiting.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await waiting.json()) as { checks: { startup: string } }).checks.startup).toContain(
+      `waiting for PostgreSQL at 127.0.0.1:${PG_PORT}/postgres`,
+    );
+    const early = await post(1);
+    expect(early.status).toBe(503);
+    expect(Number(early.headers.get('retry-after'))).toBeGreaterThan(0);
     await servers.startPostgres();
     await eventually(
       async () => ((await fetch(`${url}/ready`)).ok ? true : undefined),

@@ -49,7 +49,7 @@ export class BusinessClock implements Clock {
    */
   async share(pool: Pool, followMs = 500): Promise<void> {
     if (!(this.source instanceof ControllableClock)) return;
-    this.stores.push(pool);
+    if (!this.stores.includes(pool)) this.stores.push(pool); // a start trying again shares it once
     await this.refresh();
     await this.save(this.today());
     if (!this.follower) {

@@ -14,7 +14,7 @@ import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs } from './config';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
-import { databaseAddress, waitFor } from './startup';
+import { databaseAddress } from './startup';
 import { startTracing } from './tracing';
 
 export function envPortName(service: string): string {
@@ -104,9 +104,6 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     ...loadConfig(KafkaClientEnv), // KAFKA_CLIENT
   });
   const notifier = new AppendNotifier(env.DATABASE_URL, env.PG_CONNECT_TIMEOUT_MS);
-  await waitFor(`PostgreSQL at ${databaseAddress(env.DATABASE_URL)} (append notifications)`, logger, () =>
-    notifier.start(),
-  );
   const port = env.PORT ?? servicePort(def);
   // The configured OIDC issuer; without OIDC_ISSUER only AUTH_DEV_MODE=true starts (a development issuer).
   const { auth, devIssuer } = await authFromEnv({
@@ -128,14 +125,30 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     groupPrefix: env.GROUP_PREFIX,
     topicPrefix: env.TOPIC_PREFIX,
     pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
+    // Listening at once (/health, /ready saying what it waits for); PostgreSQL, the broker and
+    // what needs them start in the background once they answer.
+    awaitDependencies: false,
+    dependencies: [
+      {
+        what: `PostgreSQL at ${databaseAddress(env.DATABASE_URL)} (append notifications)`,
+        start: () => notifier.start(),
+      },
+    ],
   });
-  onSignals(async () => {
+  const stop = async () => {
     await running.stop();
     await devIssuer?.stop();
     await bus.close();
     await notifier.stop();
     await tracing?.shutdown();
-  }, logger);
+  };
+  onSignals(stop, logger);
+  // A start that cannot go on (bad credentials, a bad setting - not a dependency still away) ends
+  // the process, as a failed start always did; /ready said why meanwhile.
+  running.started().catch((error) => {
+    logger.fatal({ err: error }, `${def.name} could not start; exiting`);
+    stop().finally(() => process.exit(1));
+  });
   return running;
 }
 

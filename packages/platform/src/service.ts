@@ -27,7 +27,7 @@ import { createHttpApp, type Readiness, type ServiceHttpApp } from './http-app';
 import { ServiceMetrics } from './metrics';
 import { progressRoutes } from './progress-routes';
 import { projectionRoutes } from './projection-routes';
-import { databaseAddress, waitFor } from './startup';
+import { DependencyStartup, databaseAddress } from './startup';
 import { traceAppends } from './tracing';
 
 /** How long a /ready check waits for the database or the broker before calling it down. */
@@ -105,7 +105,7 @@ export interface ServiceInfrastructure {
   /**
    * The process's leases, shared by the services it runs; the caller starts them once every
    * service is up (the embedded process: so no relay publishes before every consumer listens).
-   * Without it the service takes its own, started at the end of startService.
+   * Without it the service takes its own, started once its dependencies answer.
    */
   leases?: Leases;
   /**
@@ -113,6 +113,14 @@ export interface ServiceInfrastructure {
    * request fails as unavailable (503): a server that hangs holds nothing longer. Default 5000.
    */
   pgConnectTimeoutMs?: number;
+  /**
+   * Whether startService resolves only once PostgreSQL and the broker answered and everything is
+   * started (default: tests, the embedded process). A distributed process passes false: it
+   * resolves once listening, the rest starts in the background (`RunningService.started()`).
+   */
+  awaitDependencies?: boolean;
+  /** Further things to wait for before the service's own start (the process's append notifier). */
+  dependencies?: { what: string; start(): Promise<void> }[];
 }
 
 export interface RunningService {
@@ -123,6 +131,11 @@ export interface RunningService {
   metrics: ServiceMetrics;
   /** Its consumers (an operator or a test may stop one and start it again). */
   consumers: EventConsumer[];
+  /**
+   * Resolves once PostgreSQL and the broker answered and everything is started (migrations,
+   * consumers, then relay, projections, day jobs); rejects when the start failed for good.
+   */
+  started(): Promise<void>;
   /** Resolves when relay and projections have handled everything committed so far. */
   caughtUp(): Promise<void>;
   /** Resolves when everything this service stored is published (by whichever instance owns the relay). */
@@ -139,10 +152,8 @@ export async function startService(
   const pool = createSchemaPool(infra.databaseUrl, schema, {
     connectionTimeoutMillis: infra.pgConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
-  await waitFor(`PostgreSQL at ${databaseAddress(infra.databaseUrl)} (schema ${schema})`, logger, () =>
-    migrate(pool, schema, [...eventStoreMigrations, ...businessDayMigrations, ...(def.migrations ?? [])]),
-  );
   const metrics = new ServiceMetrics(def.name, logger);
+  const dependencies = new DependencyStartup(logger);
 
   const ctx: ServiceContext = {
     service: def.name,
@@ -187,8 +198,6 @@ export async function startService(
         handle: c.handle,
       }),
   );
-  for (const consumer of consumers)
-    await waitFor(`the message broker (consumer group of ${consumer.name})`, logger, () => consumer.start());
 
   const relay = def.publishes
     ? new Relay({
@@ -216,22 +225,10 @@ export async function startService(
     for (const s of schedulers) runs[s.jobName] = await s.catchUp(day);
     return runs;
   };
-  await ctx.clock.share(pool);
-  const unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
+  let unsubscribe: (() => void) | undefined;
   // The days missed while away are caught up once the service listens (DayJobsStartup).
   const startup = new DayJobsStartup(schedulers, logger);
-  // On the system clock, a day's jobs are due from its local day-jobs time (BusinessClock.dayJobsDue);
-  // a controllable clock says so when moved.
-  const dayTimer =
-    schedulers.length > 0 && !ctx.clock.controllable
-      ? setInterval(
-          () =>
-            catchUp(ctx.clock.dayJobsDue()).catch((error) =>
-              logger.error({ err: error }, 'business day failed'),
-            ),
-          infra.dayCheckIntervalMs ?? 60_000,
-        ).unref()
-      : undefined;
+  let dayTimer: NodeJS.Timeout | undefined;
 
   const leaseNames = [
     ...[...ctx.projections.values()].map((p) => `${schema}:${p.checkpointName}`),
@@ -281,12 +278,13 @@ export async function startService(
         ? check(() => infra.bus.checkReachable!(READY_CHECK_TIMEOUT_MS), 'the message broker:')
         : Promise.resolve('ok (in-process bus)'),
     ]);
-    const dayJobs = schedulers.length > 0 ? startup.verdict() : undefined;
+    const dayJobs = schedulers.length > 0 && dependencies.done ? startup.verdict() : undefined;
     const owned = Object.entries(ownedLeases());
     const held = owned.filter(([, o]) => o).map(([name]) => name);
     const checks = {
       database,
       kafka,
+      startup: dependencies.verdict(),
       // Standing by is as ready as owning: another instance runs what this one does not.
       leases:
         owned.length === 0
@@ -295,7 +293,11 @@ export async function startService(
       ...(dayJobs !== undefined && { dayJobs }),
     };
     return {
-      ready: database === 'ok' && kafka.startsWith('ok') && (dayJobs ?? 'ok').startsWith('ok'),
+      ready:
+        database === 'ok' &&
+        kafka.startsWith('ok') &&
+        dependencies.done &&
+        (dayJobs ?? 'ok').startsWith('ok'),
       checks,
     };
   };
@@ -308,7 +310,10 @@ export async function startService(
     ready,
     auth: infra.auth,
   });
+  // Until PostgreSQL and the broker answered and everything started, requests answer 503.
+  dependencies.holdRequests(app);
   const caughtUp = async () => {
+    await dependencies.started();
     await startup.done();
     await relay?.caughtUp();
     await Promise.all([...ctx.projections.values()].map((p) => p.caughtUp()));
@@ -320,11 +325,61 @@ export async function startService(
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);
-  startup.start(() => catchUp(ctx.clock.dayJobsDue()));
-  if (!infra.leases) await leases.start();
+  // Listening first; what needs PostgreSQL and the broker starts once they answer.
+  dependencies.start(async (step) => {
+    for (const d of infra.dependencies ?? []) await step(d.what, () => d.start());
+    await step(`PostgreSQL at ${databaseAddress(infra.databaseUrl)} (schema ${schema})`, async () => {
+      await migrate(pool, schema, [
+        ...eventStoreMigrations,
+        ...businessDayMigrations,
+        ...(def.migrations ?? []),
+      ]);
+      await ctx.clock.share(pool);
+    });
+    for (const consumer of consumers)
+      await step(`the message broker (consumer group of ${consumer.name})`, () => consumer.start());
+    unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
+    // On the system clock, a day's jobs are due from its local day-jobs time (BusinessClock.dayJobsDue);
+    // a controllable clock says so when moved.
+    if (schedulers.length > 0 && !ctx.clock.controllable)
+      dayTimer = setInterval(
+        () =>
+          catchUp(ctx.clock.dayJobsDue()).catch((error) =>
+            logger.error({ err: error }, 'business day failed'),
+          ),
+        infra.dayCheckIntervalMs ?? 60_000,
+      ).unref();
+    startup.start(() => catchUp(ctx.clock.dayJobsDue()));
+    if (!infra.leases) await leases.start();
+    logger.info(`${def.name} started`);
+  });
   const published = async () => {
+    await dependencies.started();
     await relay?.caughtUp();
   };
+  // Graceful: no new requests; everything appended is published; consumers finish their
+  // batch and commit; then the pool closes. What is not published yet stays in the store.
+  // With shared leases the caller has stopped the relays and projections first.
+  const stop = async () => {
+    await app.close();
+    await dependencies.stop();
+    unsubscribe?.();
+    ctx.clock.unshare(pool);
+    if (dayTimer) clearInterval(dayTimer);
+    await startup.stop();
+    if (!infra.leases) {
+      if (relay && leases.isOwner(`${schema}:${relay.checkpointName}`)) await relay.caughtUp();
+      await leases.stop();
+    }
+    await Promise.all(consumers.map((c) => c.stop()));
+    await pool.end();
+    logger.info(`${def.name} stopped`);
+  };
+  if (infra.awaitDependencies ?? true)
+    await dependencies.started().catch(async (error) => {
+      await stop();
+      throw error;
+    });
 
   return {
     name: def.name,
@@ -333,25 +388,10 @@ export async function startService(
     ctx,
     metrics,
     consumers,
+    started: () => dependencies.started(),
     caughtUp,
     published,
-    // Graceful: no new requests; everything appended is published; consumers finish their
-    // batch and commit; then the pool closes. What is not published yet stays in the store.
-    // With shared leases the caller has stopped the relays and projections first.
-    stop: async () => {
-      await app.close();
-      unsubscribe();
-      ctx.clock.unshare(pool);
-      if (dayTimer) clearInterval(dayTimer);
-      await startup.stop();
-      if (!infra.leases) {
-        if (relay && leases.isOwner(`${schema}:${relay.checkpointName}`)) await relay.caughtUp();
-        await leases.stop();
-      }
-      await Promise.all(consumers.map((c) => c.stop()));
-      await pool.end();
-      logger.info(`${def.name} stopped`);
-    },
+    stop,
   };
 }
 

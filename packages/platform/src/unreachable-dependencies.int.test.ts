@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import { InProcessBus } from '@ar/messaging';
+import { createKafkaBus, InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
 import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
@@ -79,6 +79,13 @@ function throughPort(databaseUrl: string, port: number): string {
   return url.toString();
 }
 
+async function get(url: string) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON field by field
+  const body = (await res.json()) as any;
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
+}
+
 async function add(url: string, n = 1) {
   const res = await fetch(`${url}/counters/C-1/add`, {
     method: 'POST',
@@ -90,6 +97,148 @@ async function add(url: string, n = 1) {
   const body = (await res.json()) as any;
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
 }
+
+/**
+ * A service starts while PostgreSQL or Kafka is not there: it listens at once, /health answers,
+ * /ready answers 503 saying what it waits for, commands answer 503 with Retry-After - and once
+ * the dependency answers, it starts the rest (migrations, consumers, relay, leases) and serves.
+ */
+describe('a service whose dependencies are not there yet', () => {
+  const { databaseUrl, kafkaBrokers } = testInfra();
+  const shared = new URL(databaseUrl);
+  const notifier = new AppendNotifier(databaseUrl);
+  const running: RunningService[] = [];
+  const proxies: TcpProxy[] = [];
+  const starting: Promise<RunningService | undefined>[] = [];
+
+  beforeAll(() => notifier.start());
+  afterAll(async () => {
+    for (const p of proxies) await p.close();
+    for (const s of running) await s.stop();
+    await notifier.stop();
+  });
+
+  /** Starts `measured` without waiting for its dependencies; the running service once it listens. */
+  const start = async (infra: {
+    databaseUrl: string;
+    bus?: InProcessBus | ReturnType<typeof createKafkaBus>;
+  }) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const pending = startService(measured, {
+      databaseUrl: infra.databaseUrl,
+      bus: infra.bus ?? new InProcessBus(),
+      notifier,
+      logger: quietLogger,
+      host: '127.0.0.1',
+      port,
+      auth: testAuth,
+      schema: unique('unreachable'),
+      awaitDependencies: false,
+    }).then(
+      (s) => {
+        running.push(s);
+        return s;
+      },
+      () => undefined,
+    );
+    starting.push(pending);
+    return { url, pending };
+  };
+
+  it('PostgreSQL refusing: /health 200, /ready 503 "waiting for PostgreSQL at ...: ECONNREFUSED", commands 503; ready and serving once it answers', async () => {
+    const pgPort = await freePort(); // nobody listens here (yet)
+    const { url } = await start({ databaseUrl: throughPort(databaseUrl, pgPort) });
+
+    const health = await eventually(async () => get(`${url}/health`), 10_000, '/health to answer');
+    expect(health.status).toBe(200);
+    const notReady = await eventually(
+      async () => {
+        const r = await get(`${url}/ready`);
+        return r.body.checks?.startup?.includes('ECONNREFUSED') ? r : undefined;
+      },
+      10_000,
+      '/ready to say what it waits for',
+    );
+    expect(notReady.status).toBe(503);
+    expect(Number(notReady.retryAfter)).toBeGreaterThan(0);
+    expect(notReady.body.checks.startup).toMatch(
+      new RegExp(`^waiting for PostgreSQL at 127\\.0\\.0\\.1:${pgPort}/postgres .*ECONNREFUSED`),
+    );
+    expect(notReady.body.checks.database).toMatch(/^down: PostgreSQL at/);
+    expect(notReady.body.reason).toContain(`startup waiting for PostgreSQL at 127.0.0.1:${pgPort}/postgres`);
+
+    const refused = await add(url);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(refused.body.error).toBe('unavailable');
+    expect(refused.body.message).toContain(`waiting for PostgreSQL at 127.0.0.1:${pgPort}/postgres`);
+
+    // PostgreSQL appears (a proxy to the shared server on that port).
+    const proxy = new TcpProxy(pgPort, { host: shared.hostname, port: Number(shared.port || 5432) });
+    proxies.push(proxy);
+    await proxy.listen();
+    const ready = await eventually(
+      async () => {
+        const r = await get(`${url}/ready`);
+        return r.status === 200 ? r : undefined;
+      },
+      30_000,
+      '/ready 200 once PostgreSQL answers',
+    );
+    expect(ready.body.checks).toMatchObject({ database: 'ok', kafka: expect.stringMatching(/^ok/) });
+    expect(ready.body.checks.startup).toMatch(/^ok/);
+    expect((await add(url)).status).toBe(201);
+  }, 60_000);
+
+  it('Kafka not there: /health 200, /ready 503 waiting for the broker, commands 503; ready once the broker answers', async () => {
+    const brokerPort = await freePort();
+    const [host, port] = kafkaBrokers[0]!.split(':');
+    const bus = createKafkaBus({
+      brokers: [`127.0.0.1:${brokerPort}`],
+      clientId: unique('unreachable'),
+      logger: quietLogger,
+    });
+    const { url } = await start({ databaseUrl, bus });
+    try {
+      const health = await eventually(async () => get(`${url}/health`), 10_000, '/health to answer');
+      expect(health.status).toBe(200);
+      const notReady = await eventually(
+        async () => {
+          const r = await get(`${url}/ready`);
+          return r.body.checks?.startup?.startsWith('waiting for the message broker') ? r : undefined;
+        },
+        20_000,
+        '/ready to say it waits for the broker',
+      );
+      expect(notReady.status).toBe(503);
+      expect(Number(notReady.retryAfter)).toBeGreaterThan(0);
+      expect(notReady.body.checks.startup).toMatch(
+        /^waiting for the message broker \(consumer group of invoicing\.milestones\)/,
+      );
+      expect(notReady.body.checks.kafka).toMatch(/^down: the message broker/);
+      expect(notReady.body.checks.database).toBe('ok');
+      const refused = await add(url);
+      expect(refused.status).toBe(503);
+      expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+
+      // The broker appears: its bootstrap address answers (the brokers it names are the shared one).
+      const proxy = new TcpProxy(brokerPort, { host: host!, port: Number(port) });
+      proxies.push(proxy);
+      await proxy.listen();
+      await eventually(
+        async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined),
+        45_000,
+        '/ready 200 once the broker answers',
+      );
+      expect((await add(url)).status).toBe(201);
+    } finally {
+      for (const s of running) await s.stop();
+      running.length = 0;
+      await bus.close();
+    }
+  }, 90_000);
+});
 
 /**
  * A PostgreSQL that hangs (accepts the connection, never answers) under a running service: the

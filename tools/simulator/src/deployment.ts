@@ -85,18 +85,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, what: string): Promise<void> {
+/**
+ * Waits until the service is ready: a service listens (and answers /health) before it reached
+ * PostgreSQL and Kafka, and answers commands 503 until /ready says it is started.
+ */
+async function waitForReady(url: string, child: ChildProcess, what: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} while starting`);
     try {
-      if ((await fetch(`${url}/health`)).ok) return;
+      if ((await fetch(`${url}/ready`)).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${what} did not answer ${url}/health within 2 minutes`);
+  throw new Error(`${what} did not answer ${url}/ready with 200 within 2 minutes`);
 }
 
 function servicesOf(policies: Policies): ServiceName[] {
@@ -134,7 +138,7 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
     ['ignore', 'ignore', 'inherit'],
   );
   const urls = Object.fromEntries(services.map((s) => [s, `http://127.0.0.1:${ports[s]}`]));
-  for (const s of services) await waitForHealth(urls[s]!, child, 'the platform');
+  for (const s of services) await waitForReady(urls[s]!, child, 'the platform');
   return {
     mode: 'embedded',
     policies: options.policies,
@@ -181,7 +185,7 @@ export async function startDistributed(options: DeploymentOptions): Promise<Depl
         ['ignore', 'ignore', 'inherit'],
       );
       children.push(child);
-      await waitForHealth(urls[service]!, child, service);
+      await waitForReady(urls[service]!, child, service);
     }
   } catch (error) {
     await Promise.all(children.map((c) => stopProcess(c, 'SIGKILL')));
