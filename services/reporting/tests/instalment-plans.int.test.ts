@@ -13,8 +13,9 @@ import { reportingService } from '../src/service';
  * ages from the day it is payable by - its date, or the next working day of the business
  * calendar when that is a weekend or holiday - and a plan revised by value dating
  * (`InstalmentPlanRevised`: a payment dated before the plan, recorded after it) is aged as
- * revised, the surplus off the last instalments. Aging, overdue rate and the overdue-rate trend
- * are compared, day by day, with a deliberately simple computation; the same after a rebuild.
+ * revised, the surplus off the last instalments. Aging, overdue rate, the overdue-rate trend and
+ * the sales-owner KPIs are compared, day by day, with a deliberately simple computation; the same
+ * after a rebuild.
  *
  * The book: one invoice of 900,000 CNY, issued 5 January, due 31 March. On Monday 2 March a plan
  * of three 300,000 instalments is agreed: Sunday 15 March (payable Monday 16), Wednesday
@@ -189,9 +190,65 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
 
   it('ages each revised instalment from the working day it is payable by', agesAsTheSimpleComputation);
 
+  /** The overdue-rate trend, day by day: the overdue amount of each day as the simple computation ages it. */
+  const trendAsTheSimpleComputation = async () => {
+    const { body } = await call(
+      reporting,
+      'GET',
+      '/reports/overdue-rate/trend?from=2026-03-02&to=2026-07-10',
+    );
+    const series = body.series as { day: string; overdue: number; outstanding: number }[];
+    expect(series.length).toBe(daysBetween('2026-03-02', '2026-07-10') + 1);
+    expect(series.map((d) => [d.day, d.outstanding, d.overdue])).toEqual(
+      series.map((d) => [d.day, 800_000, simpleOverdue(d.day)]),
+    );
+  };
+
+  /**
+   * Sales-owner KPIs: the target is the principal payable in the period (by its end), less what
+   * was settled before it began; the 91+ line is what is more than 90 days past the day it was
+   * payable by at the period's end. Nothing is paid after the plan; the payment before it is
+   * before every period here.
+   */
+  const salesOwnerAsTheSimpleComputation = async () => {
+    for (const [from, to] of [
+      ['2026-03-01', '2026-03-31'],
+      ['2026-04-01', '2026-04-30'],
+      ['2026-04-01', '2026-07-20'],
+    ] as const) {
+      const { body } = await call(reporting, 'GET', `/reports/sales-owners?from=${from}&to=${to}`);
+      const row = body.salesOwners.find((r: { currency: string }) => r.currency === 'CNY');
+      const instalments = revisedInstalments();
+      expect({
+        from,
+        to,
+        target: row.target,
+        collected: row.collected,
+        overdue91Plus: row.overdue91Plus,
+      }).toEqual({
+        from,
+        to,
+        target: instalments.filter((i) => payableBy(i.dueDate) <= to).reduce((s, i) => s + i.amount, 0),
+        collected: 0,
+        overdue91Plus: instalments
+          .filter((i) => daysBetween(payableBy(i.dueDate), to) > 90)
+          .reduce((s, i) => s + i.amount, 0),
+      });
+    }
+  };
+
+  it('the overdue-rate trend follows the plan, day by day', trendAsTheSimpleComputation);
+
+  it(
+    'sales-owner KPIs follow the plan: target and the 91+ line by the instalments',
+    salesOwnerAsTheSimpleComputation,
+  );
+
   it('the same after a rebuild', async () => {
     const rebuilt = await call(reporting, 'POST', '/admin/projections/aging/rebuild');
     expect(rebuilt.status).toBe(200);
     await agesAsTheSimpleComputation();
+    await trendAsTheSimpleComputation();
+    await salesOwnerAsTheSimpleComputation();
   });
 });

@@ -62,19 +62,19 @@ export interface AgingReport {
  * `counts` is 1 on one row per invoice - its earliest open instalment - so counts stay counts of
  * invoices (an invoice with an instalment past due is overdue).
  */
-const OUTSTANDING = `
+export const outstandingAsOf = (asOf: string, invoices = 'aging_invoices i') => `
   select b.invoice_id, b.customer_id, b.currency, coalesce(p.payable_date, b.due_date) as due_date, b.issue_date,
          b.amount, coalesce(p.open, b.open) as open, coalesce(p.counts, 1) as counts
     from (
       select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount, o.open
-        from aging_invoices i
+        from ${invoices}
         cross join lateral (
           select i.amount - case when i.last_settled_date is null then 0
-                                 when i.last_settled_date <= $1::date then i.settled
+                                 when i.last_settled_date <= ${asOf} then i.settled
                                  else coalesce((select sum(s.amount)::bigint from aging_settlements s
-                                                 where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
+                                                 where s.invoice_id = i.invoice_id and s.settled_date <= ${asOf}), 0)
                             end as open) o
-       where i.issue_date <= $1::date and (i.closed_date is null or i.closed_date > $1::date)) b
+       where i.issue_date <= ${asOf} and (i.closed_date is null or i.closed_date > ${asOf})) b
     left join lateral (
       select k.payable_date,
              least(k.principal, greatest(0, k.cumulative - (k.plan_total - b.open))) as open,
@@ -82,9 +82,10 @@ const OUTSTANDING = `
                    and k.plan_total - b.open < k.cumulative then 1 else 0 end as counts
         from aging_plan_instalments k
        where k.event_id = (select f.event_id from aging_plan_instalments f
-                            where f.invoice_id = b.invoice_id and f.agreed_date <= $1::date
+                            where f.invoice_id = b.invoice_id and f.agreed_date <= ${asOf}
                             order by f.agreed_date desc, f.position desc limit 1)
          and k.seq > 0 and k.cumulative > k.plan_total - b.open) p on true`;
+const OUTSTANDING = outstandingAsOf('$1::date');
 
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(
@@ -228,26 +229,41 @@ export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
  * was issued by d less what was settled by d; overdue on d is what fell due before d less the
  * settlements that count against it - a settlement counts from the later of its date and the
  * day after its invoice's due date. One pass over invoices and settlements for any number of days.
+ * An invoice that was ever under an instalment plan is overdue as aging counts it each day
+ * (`outstandingAsOf`: the plan in force that day, each instalment from the day it is payable by):
+ * such invoices are few, so they are aged once per day, the rest by the running sums.
  */
 export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
   const { rows } = await pool.query<{ day: string; currency: string; outstanding: string; overdue: string }>(
-    `with changes as (
+    `with planned as (select distinct invoice_id from aging_plan_instalments),
+     changes as (
        select i.currency, c.day, c.outstanding, c.overdue
-         from aging_invoices i
-         cross join lateral (values (i.issue_date, i.amount, 0::bigint), (i.due_date + 1, 0, i.amount)) c(day, outstanding, overdue)
+         from aging_invoices i left join planned p using (invoice_id)
+         cross join lateral (values (i.issue_date, i.amount, 0::bigint),
+                                    (i.due_date + 1, 0, case when p.invoice_id is null then i.amount else 0 end))
+                            c(day, outstanding, overdue)
        union all
        select i.currency, c.day, c.outstanding, c.overdue
-         from aging_settlements s join aging_invoices i using (invoice_id)
+         from aging_settlements s join aging_invoices i using (invoice_id) left join planned p using (invoice_id)
          cross join lateral (values (s.settled_date, -s.amount, 0::bigint),
-                                    (greatest(s.settled_date, i.due_date + 1), 0, -s.amount)) c(day, outstanding, overdue)),
+                                    (greatest(s.settled_date, i.due_date + 1), 0,
+                                     case when p.invoice_id is null then -s.amount else 0 end)) c(day, outstanding, overdue)),
      per_day as (
        select currency, day, sum(outstanding) as outstanding, sum(overdue) as overdue
          from changes where day <= $2::date group by 1, 2),
-     currencies as (select distinct currency from per_day)
+     currencies as (select distinct currency from per_day),
+     days as (select g::date as day from generate_series($1::date, $2::date, interval '1 day') g),
+     planned_overdue as (
+       select d.day, o.currency, sum(o.open) as overdue
+         from days d
+         cross join lateral (${outstandingAsOf('d.day', '(select i.* from planned join aging_invoices i using (invoice_id)) i')}) o
+        where o.open > 0 and o.due_date < d.day
+        group by 1, 2)
      select to_char(d.day, 'YYYY-MM-DD') as day, c.currency,
             (select coalesce(sum(p.outstanding), 0) from per_day p where p.currency = c.currency and p.day <= d.day)::text as outstanding,
-            (select coalesce(sum(p.overdue), 0) from per_day p where p.currency = c.currency and p.day <= d.day)::text as overdue
-       from generate_series($1::date, $2::date, interval '1 day') as d(day) cross join currencies c
+            ((select coalesce(sum(p.overdue), 0) from per_day p where p.currency = c.currency and p.day <= d.day)
+             + coalesce((select q.overdue from planned_overdue q where q.day = d.day and q.currency = c.currency), 0))::text as overdue
+       from days d cross join currencies c
       order by 1, 2`,
     [from, to],
   );
