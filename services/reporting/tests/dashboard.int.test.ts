@@ -104,15 +104,13 @@ describe('reporting dashboard in a headless browser', () => {
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
     // Signed in as a BI reader: the token in the dashboard's cookie (what the sign-in sets).
-    await page
-      .context()
-      .addCookies([
-        {
-          name: TOKEN_COOKIE,
-          value: (await authHeaders(['bi'], 'bi-reader')).authorization.slice(7),
-          url: reporting.url,
-        },
-      ]);
+    await page.context().addCookies([
+      {
+        name: TOKEN_COOKIE,
+        value: (await authHeaders(['bi'], 'bi-reader')).authorization.slice(7),
+        url: reporting.url,
+      },
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
