@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type MilestoneReachedV1, publicEventsOf } from '@ar/contracts';
 import { toBusMessage } from '@ar/messaging';
 import type { RunningService } from '@ar/platform';
+import { authHeaders } from '../../../tests/support/auth';
 import { eventually } from '../../../tests/support/infra';
 import { kafkaPlatform } from '../../../tests/support/platform';
 import { milestoneInvoiceId } from '../src/reactions/on-milestone-reached';
@@ -49,7 +50,11 @@ describe('a reached milestone on the contract topic', () => {
     const invoiceId = milestoneInvoiceId(milestone);
     const invoice = await eventually(
       async () => {
-        const res = await service.app.inject({ method: 'GET', url: `/invoices/${invoiceId}` });
+        const res = await service.app.inject({
+          method: 'GET',
+          url: `/invoices/${invoiceId}`,
+          headers: await authHeaders(),
+        });
         return res.statusCode === 200 ? res.json() : undefined;
       },
       30_000,
@@ -102,7 +107,11 @@ describe('a reached milestone on the contract topic', () => {
     for (const [i, invoiceId] of ids.entries()) {
       const invoice = await eventually(
         async () => {
-          const res = await service.app.inject({ method: 'GET', url: `/invoices/${invoiceId}` });
+          const res = await service.app.inject({
+            method: 'GET',
+            url: `/invoices/${invoiceId}`,
+            headers: await authHeaders(),
+          });
           return res.statusCode === 200 ? res.json() : undefined;
         },
         30_000,
