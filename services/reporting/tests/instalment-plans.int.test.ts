@@ -41,6 +41,15 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
 
   const AGREED = '2026-03-02';
   const PAID_BEFORE = { date: '2026-02-27', amount: 100_000 };
+  /** RP-2 (USD): the first instalment paid four days after its payable Monday, the second five days early. */
+  const USD_INSTALMENTS = [
+    { dueDate: '2026-03-15', amount: 200_000 },
+    { dueDate: '2026-04-15', amount: 400_000 },
+  ];
+  const USD_PAYMENTS = [
+    { date: '2026-03-20', amount: 200_000, pays: USD_INSTALMENTS[0]! },
+    { date: '2026-04-10', amount: 400_000, pays: USD_INSTALMENTS[1]! },
+  ];
   const AGREED_INSTALMENTS = [
     { dueDate: '2026-03-15', amount: 300_000 },
     { dueDate: '2026-04-15', amount: 300_000 },
@@ -167,6 +176,35 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
       remittance: [{ invoiceId: 'RP-1', amount: PAID_BEFORE.amount }],
     });
     expect(paid.status).toBe(201);
+    // The second book (USD, so the figures above stay apart): a plan paid, one instalment late, one early.
+    const issuedUsd = await call(invoicing, 'POST', '/invoices', {
+      invoiceId: 'RP-2',
+      customerId: 'C-RPLAN',
+      amount: USD_INSTALMENTS.reduce((s, i) => s + i.amount, 0),
+      currency: 'USD',
+      issueDate: '2026-01-05',
+      dueDate: '2026-03-31',
+    });
+    expect(issuedUsd.status).toBe(201);
+    const planUsd = await call(invoicing, 'POST', '/invoices/RP-2/instalment-plans', {
+      planId: 'RP-2-PLAN',
+      instalments: USD_INSTALMENTS,
+      date: AGREED,
+    });
+    expect(planUsd.status).toBe(200);
+    await caughtUp();
+    expect((await call(invoicing, 'PUT', '/admin/clock', { today: '2026-04-10' })).status).toBe(200);
+    for (const { date, amount } of USD_PAYMENTS) {
+      const paidUsd = await call(invoicing, 'POST', '/payments', {
+        customerId: 'C-RPLAN',
+        amount,
+        currency: 'USD',
+        channel: 'BANK_TRANSFER',
+        receivedDate: date,
+        remittance: [{ invoiceId: 'RP-2', amount }],
+      });
+      expect(paidUsd.status).toBe(201);
+    }
     await caughtUp();
   }, 300_000);
   afterAll(async () => {
@@ -197,7 +235,9 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
       'GET',
       '/reports/overdue-rate/trend?from=2026-03-02&to=2026-07-10',
     );
-    const series = body.series as { day: string; overdue: number; outstanding: number }[];
+    const series = (
+      body.series as { day: string; currency: string; overdue: number; outstanding: number }[]
+    ).filter((d) => d.currency === 'CNY');
     expect(series.length).toBe(daysBetween('2026-03-02', '2026-07-10') + 1);
     expect(series.map((d) => [d.day, d.outstanding, d.overdue])).toEqual(
       series.map((d) => [d.day, 800_000, simpleOverdue(d.day)]),
@@ -237,7 +277,42 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
     }
   };
 
+  /**
+   * Collected early under a plan: what was paid in the period before the day the instalment it
+   * pays is payable by (here each payment pays one instalment whole); the target, what is payable
+   * by the period's end.
+   */
+  const earlyAsTheSimpleComputation = async () => {
+    for (const [from, to] of [
+      ['2026-03-01', '2026-03-31'],
+      ['2026-03-01', '2026-04-30'],
+    ] as const) {
+      const { body } = await call(reporting, 'GET', `/reports/sales-owners?from=${from}&to=${to}`);
+      const row = body.salesOwners.find((r: { currency: string }) => r.currency === 'USD');
+      const inPeriod = USD_PAYMENTS.filter((p) => p.date >= from && p.date <= to);
+      const target = USD_INSTALMENTS.filter((i) => payableBy(i.dueDate) <= to).reduce(
+        (s, i) => s + i.amount,
+        0,
+      );
+      expect({ from, to, target: row.target, collected: row.collected, early: row.collectedEarly }).toEqual({
+        from,
+        to,
+        target,
+        collected: Math.min(
+          target,
+          inPeriod.reduce((s, p) => s + p.amount, 0),
+        ),
+        early: inPeriod.filter((p) => p.date < payableBy(p.pays.dueDate)).reduce((s, p) => s + p.amount, 0),
+      });
+    }
+  };
+
   it('the overdue-rate trend follows the plan, day by day', trendAsTheSimpleComputation);
+
+  it(
+    'sales-owner KPIs: collected early under a plan is what was paid before its instalment was payable',
+    earlyAsTheSimpleComputation,
+  );
 
   it(
     'sales-owner KPIs follow the plan: target and the 91+ line by the instalments',
@@ -250,5 +325,6 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
     await agesAsTheSimpleComputation();
     await trendAsTheSimpleComputation();
     await salesOwnerAsTheSimpleComputation();
+    await earlyAsTheSimpleComputation();
   });
 });
