@@ -1,8 +1,9 @@
-import { createKafkaBus } from '@ar/messaging';
+import { createKafkaBus, InProcessBus } from '@ar/messaging';
 import {
   BusinessClock,
   type RunningService,
   type ServiceDefinition,
+  type ServiceInfrastructure,
   startService,
   topicNames,
 } from '@ar/platform';
@@ -11,15 +12,19 @@ import { authHeaders, testAuth } from './auth';
 import { quietLogger, testInfra, unique } from './infra';
 
 /**
- * Services of one test, in this process, over the real Kafka broker and PostgreSQL server, on
- * one controllable business clock. Unique topic, consumer-group and schema names isolate the
- * test from every other; `stop` stops the services in reverse order, then the clients.
+ * Services of one test, in this process, on the real PostgreSQL server and one controllable
+ * business clock, over the real Kafka broker (`kafkaPlatform`) or the in-process bus
+ * (`inProcessPlatform`). Unique topic, consumer-group and schema names (`<run>_<service schema>`)
+ * isolate the test from every other; `stop` stops the services in reverse order, then the clients.
  */
-export function kafkaPlatform(name: string, startDay: string) {
+function testPlatform(name: string, startDay: string, busKind: 'kafka' | 'in-process') {
   const { databaseUrl, kafkaBrokers } = testInfra();
   const run = unique(name);
   const prefix = `${run}.`;
-  const bus = createKafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger });
+  const bus =
+    busKind === 'kafka'
+      ? createKafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger })
+      : new InProcessBus();
   const notifier = new AppendNotifier(databaseUrl);
   const clock = new BusinessClock(startDay);
   const running: RunningService[] = [];
@@ -29,9 +34,14 @@ export function kafkaPlatform(name: string, startDay: string) {
     run,
     clock,
     bus,
+    notifier,
+    databaseUrl,
     kafkaBrokers,
     topics: topicNames(prefix),
-    async start(def: ServiceDefinition): Promise<RunningService> {
+    async start(
+      def: ServiceDefinition,
+      options: Partial<ServiceInfrastructure> = {},
+    ): Promise<RunningService> {
       if (!started) {
         await notifier.start();
         started = true;
@@ -48,9 +58,14 @@ export function kafkaPlatform(name: string, startDay: string) {
         topicPrefix: prefix,
         groupPrefix: prefix,
         schema: `${run}_${def.schema}`,
+        ...options,
       });
       running.push(service);
       return service;
+    },
+    /** Every service has handled everything stored so far. */
+    async caughtUp() {
+      for (const service of running) await service.caughtUp();
     },
     async stop() {
       for (const service of running.reverse()) await service.stop();
@@ -59,6 +74,10 @@ export function kafkaPlatform(name: string, startDay: string) {
     },
   };
 }
+
+export const kafkaPlatform = (name: string, startDay: string) => testPlatform(name, startDay, 'kafka');
+export const inProcessPlatform = (name: string, startDay: string) =>
+  testPlatform(name, startDay, 'in-process');
 
 /**
  * A request to a service through fastify's inject: status and JSON body. It carries a token of

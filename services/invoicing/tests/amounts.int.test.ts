@@ -1,44 +1,20 @@
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import type { RunningService } from '@ar/platform';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
 import { invoicingService } from '../src/service';
 
 /** Amounts as large as the platform takes never break a read; larger ones are refused at the door. */
 describe('large amounts in invoicing', () => {
-  const { databaseUrl } = testInfra();
-  const notifier = new AppendNotifier(databaseUrl);
+  const platform = inProcessPlatform('amt', '2026-02-02');
   let service: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    service = await startService(invoicingService, {
-      databaseUrl,
-      bus: new InProcessBus(),
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      auth: testAuth,
-      schema: unique('amt'),
-      clock: new BusinessClock('2026-02-02'),
-    });
+    service = await platform.start(invoicingService);
   });
-  afterAll(async () => {
-    await service.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
-  const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await service.app.inject({
-      headers: await authHeaders(),
-      method,
-      url,
-      ...(payload ? { payload } : {}),
-    });
-    return { status: res.statusCode, body: res.json() };
-  };
+  const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    callService(service, method, url, payload);
 
   it('lists an unidentified payment of 2^31 minor units (above a 32-bit integer)', async () => {
     const paid = await call('POST', '/payments', {

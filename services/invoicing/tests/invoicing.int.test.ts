@@ -1,47 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import type { RunningService } from '@ar/platform';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
 import { invoicingService } from '../src/service';
 
 /** The invoicing service over REST, on real PostgreSQL, with a controllable business clock. */
 describe('invoicing service', () => {
-  const { databaseUrl } = testInfra();
-  const schema = unique('inv');
-  const notifier = new AppendNotifier(databaseUrl);
-  const clock = new BusinessClock('2026-01-05');
+  const platform = inProcessPlatform('inv', '2026-01-05');
   let service: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    service = await startService(invoicingService, {
-      databaseUrl,
-      bus: new InProcessBus(),
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      auth: testAuth,
-      schema,
-      clock,
-    });
+    service = await platform.start(invoicingService);
   });
-  afterAll(async () => {
-    await service.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await service.app.inject({
-      headers: await authHeaders(),
-      method,
-      url,
-      ...(payload ? { payload } : {}),
-    });
-    return { status: res.statusCode, body: res.json() };
-  };
+  const call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+    callService(service, method, url, payload);
   const issue = (invoiceId: string, customerId: string, amount: number, dueDate: string, currency = 'CNY') =>
     call('POST', '/invoices', { invoiceId, customerId, amount, currency, issueDate: '2026-01-02', dueDate });
   const pay = (payload: object) =>

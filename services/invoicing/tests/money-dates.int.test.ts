@@ -1,8 +1,6 @@
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import type { RunningService } from '@ar/platform';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
 import { invoicingService } from '../src/service';
 
 /**
@@ -12,10 +10,8 @@ import { invoicingService } from '../src/service';
  * moves to Sunday 2026-03-22, day 50 overdue.
  */
 describe('invoicing: value dates, future dates, weekends', () => {
-  const { databaseUrl } = testInfra();
-  const schema = unique('invdates');
-  const notifier = new AppendNotifier(databaseUrl);
-  const clock = new BusinessClock('2026-01-05');
+  const platform = inProcessPlatform('invdates', '2026-01-05');
+  const { clock } = platform;
   let service: RunningService;
   const customer = (name: string) => unique(name);
   const ids = {
@@ -32,18 +28,7 @@ describe('invoicing: value dates, future dates, weekends', () => {
   };
 
   beforeAll(async () => {
-    await notifier.start();
-    service = await startService(invoicingService, {
-      databaseUrl,
-      bus: new InProcessBus(),
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      auth: testAuth,
-      schema,
-      clock,
-    });
+    service = await platform.start(invoicingService);
     for (const key of ['full', 'shown', 'sunday'] as const) {
       const issued = await call('POST', '/invoices', {
         invoiceId: ids[key],
@@ -56,20 +41,10 @@ describe('invoicing: value dates, future dates, weekends', () => {
       expect(issued.status).toBe(201);
     }
   });
-  afterAll(async () => {
-    await service.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
-  const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await service.app.inject({
-      headers: await authHeaders(),
-      method,
-      url,
-      ...(payload ? { payload } : {}),
-    });
-    return { status: res.statusCode, body: res.json() };
-  };
+  const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    callService(service, method, url, payload);
   const pay = (customerId: string, amount: number, receivedDate: string) =>
     call('POST', '/payments', {
       customerId,

@@ -1,44 +1,20 @@
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import type { RunningService } from '@ar/platform';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
 import { invoicingService } from '../src/service';
 
 /** Every command safe to retry: the same request again answers as the first did. */
 describe('invoicing commands sent again', () => {
-  const { databaseUrl } = testInfra();
-  const notifier = new AppendNotifier(databaseUrl);
+  const platform = inProcessPlatform('retry', '2026-02-02');
   let service: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    service = await startService(invoicingService, {
-      databaseUrl,
-      bus: new InProcessBus(),
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      auth: testAuth,
-      schema: unique('rty'),
-      clock: new BusinessClock('2026-02-02'),
-    });
+    service = await platform.start(invoicingService);
   });
-  afterAll(async () => {
-    await service.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
-  const call = async (url: string, payload?: object, headers: Record<string, string> = {}) => {
-    const res = await service.app.inject({
-      method: payload ? 'POST' : 'GET',
-      url,
-      headers: { ...(await authHeaders()), ...headers },
-      ...(payload ? { payload } : {}),
-    });
-    return { status: res.statusCode, body: res.json() };
-  };
+  const call = (url: string, payload?: object, headers: Record<string, string> = {}) =>
+    callService(service, payload ? 'POST' : 'GET', url, payload, headers);
   const issue = (invoiceId: string, customerId: string, amount: number) =>
     call('/invoices', {
       invoiceId,

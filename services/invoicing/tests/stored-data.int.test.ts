@@ -1,8 +1,6 @@
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import type { RunningService } from '@ar/platform';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
 import { invoicingService } from '../src/service';
 
 /**
@@ -11,39 +9,16 @@ import { invoicingService } from '../src/service';
  * answer: the invoice answers 409 STORED_EVENT_INVALID naming the event and what is wrong with it.
  */
 describe('an invoice whose stored history is out of range', () => {
-  const { databaseUrl } = testInfra();
-  const notifier = new AppendNotifier(databaseUrl);
-  const schema = unique('bad');
+  const platform = inProcessPlatform('bad', '2026-02-02');
   let service: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    service = await startService(invoicingService, {
-      databaseUrl,
-      bus: new InProcessBus(),
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      auth: testAuth,
-      schema,
-      clock: new BusinessClock('2026-02-02'),
-    });
+    service = await platform.start(invoicingService);
   });
-  afterAll(async () => {
-    await service.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await service.app.inject({
-      headers: await authHeaders(),
-      method,
-      url,
-      ...(payload ? { payload } : {}),
-    });
-    return { status: res.statusCode, body: res.json() };
-  };
+  const call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+    callService(service, method, url, payload);
 
   /** An invoice issued over REST, then its InvoiceIssued changed straight in the store. */
   async function invoiceWithStored(change: string, customerId = 'C-1'): Promise<string> {
