@@ -2,6 +2,7 @@ import { allServices } from '@ar/all-in-one';
 import { type RunningService, startTracing, type Tracing } from '@ar/platform';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { authHeaders } from '../support/auth';
 import { eventually } from '../support/infra';
 import { call, kafkaPlatform } from '../support/platform';
 
@@ -59,7 +60,7 @@ describe('a command traced through Kafka', () => {
     // Over real HTTP, as a client calls: the request span is the trace's root.
     const response = await fetch(`${invoicing.url}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeaders()) },
       body: JSON.stringify({
         invoiceId: 'INV-TRACE-1',
         customerId: 'C-TRACE',
