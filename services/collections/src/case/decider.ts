@@ -382,7 +382,11 @@ export function caseDecider(
     date: IsoDate,
   ): CaseEvent[] {
     const rung = rules.ladder.find((r) => r.fromDay === fromDay);
-    if (!rung || !f.rungsReached.includes(fromDay)) return [];
+    // A threshold reached before a plan was agreed escalated the case then (its rungs start again
+    // under the plan): a payment dated before both, recorded after the plan, withdraws that escalation.
+    const beforePlan =
+      !!f.plan?.rungsBefore.includes(fromDay) && !!why.overdueDate && why.overdueDate < f.plan.agreedDate;
+    if (!rung || (!f.rungsReached.includes(fromDay) && !beforePlan)) return [];
     const owner = [...rules.ladder]
       .reverse()
       .find((r) => r.fromDay !== fromDay && f.rungsReached.includes(r.fromDay));
@@ -407,7 +411,10 @@ export function caseDecider(
       },
     ];
     const freezeStillAsked = rules.ladder.some(
-      (r) => r.requestsCreditFreeze && r.fromDay !== fromDay && f.rungsReached.includes(r.fromDay),
+      (r) =>
+        r.requestsCreditFreeze &&
+        r.fromDay !== fromDay &&
+        (f.rungsReached.includes(r.fromDay) || !!f.plan?.rungsBefore.includes(r.fromDay)),
     );
     if (rung.requestsCreditFreeze && f.freezeRequested && !freezeStillAsked) {
       events.push({

@@ -276,3 +276,39 @@ describe("invoicing's InstalmentPlanRevised, read by collections", () => {
     });
   });
 });
+
+describe('a plan voided by a payment on time, recorded after it', () => {
+  it('withdraws the escalations and the freeze request made before the plan, and closes the case paid on time', () => {
+    // Paid in full on the due date (nothing was overdue), recorded after the plan of day 40: invoicing
+    // withdraws every threshold reached (1, 16, 31), replays the payment, voids the plan.
+    const thresholdWithdrawn = (threshold: number): CaseCommand => ({
+      type: 'WithdrawOverdue',
+      data: { threshold, overdueDate: day(threshold), valueDate: day(0) },
+    });
+    const given = run(
+      [
+        thresholdWithdrawn(1),
+        thresholdWithdrawn(16),
+        thresholdWithdrawn(31),
+        payment(1_000_000, 1_000_000, day(0)),
+        {
+          type: 'NotePayment',
+          data: { amount: 0, toPrincipal: 0, date: day(0), paidInFull: true, daysLate: 0 },
+        },
+        revised([], { mode: 'INCLUDED', interest: 0, penalty: 0 }),
+      ],
+      underThePlan(),
+    );
+    const since = given.slice(underThePlan().length);
+    expect(since.filter((e) => e.type === 'CaseEscalationWithdrawn').map((e) => e.data)).toEqual([
+      expect.objectContaining({ rung: 1, overdueDate: day(1), valueDate: day(0) }),
+      expect.objectContaining({ rung: 16, overdueDate: day(16), valueDate: day(0) }),
+      expect.objectContaining({ rung: 31, overdueDate: day(31), valueDate: day(0) }),
+    ]);
+    expect(types(since)).toContain('CreditFreezeLiftRequested');
+    expect(since.find((e) => e.type === 'CaseClosed')?.data).toMatchObject({
+      outcome: 'PAID_ON_TIME',
+      date: day(0),
+    });
+  });
+});

@@ -127,6 +127,8 @@ export interface CasePlan extends PlanNoted {
   received: { date: IsoDate; amount: number }[];
   /** Whether the case's freeze request stood when the plan was noted (a withdrawn break does not lift it). */
   freezeRequestedBefore: boolean;
+  /** The rungs reached before the plan (the case's clock starts again under it): value dating may still withdraw them. */
+  rungsBefore: number[];
   /** The instalment missed, once the plan is broken: the case's clock runs from its date. */
   broken: { dueDate: IsoDate; detectedDate: IsoDate } | undefined;
 }
@@ -258,6 +260,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
           guarantee: event.data.guarantee,
           received: [],
           freezeRequestedBefore: state.freezeRequested,
+          rungsBefore: [...new Set([...(state.plan?.rungsBefore ?? []), ...state.rungsReached])],
           broken: undefined,
         },
         rungsReached: [],
@@ -320,12 +323,21 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
           { ...state, messagesSent: [...state.messagesSent, { kind: event.data.kind, date: '0000-00-00' }] };
     case 'CaseEscalated':
       return { ...state, rungsReached: [...state.rungsReached, event.data.rung] };
-    case 'CaseEscalationWithdrawn':
+    case 'CaseEscalationWithdrawn': {
+      const { rung } = event.data;
+      // A rung reached before the plan, withdrawn: the day run under the plan may still reach it.
+      if (!state.rungsReached.includes(rung) && state.plan?.rungsBefore.includes(rung)) {
+        return {
+          ...state,
+          plan: { ...state.plan, rungsBefore: state.plan.rungsBefore.filter((r) => r !== rung) },
+        };
+      }
       return {
         ...state,
-        rungsReached: state.rungsReached.filter((r) => r !== event.data.rung),
-        rungsWithdrawn: [...state.rungsWithdrawn, event.data.rung],
+        rungsReached: state.rungsReached.filter((r) => r !== rung),
+        rungsWithdrawn: [...state.rungsWithdrawn, rung],
       };
+    }
     case 'CreditFreezeRequested':
       return { ...state, freezeRequested: true };
     case 'CreditFreezeLiftRequested':
