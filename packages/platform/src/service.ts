@@ -337,7 +337,11 @@ export async function startService(
       await ctx.clock.share(pool);
     });
     for (const consumer of consumers)
-      await step(`the message broker (consumer group of ${consumer.name})`, () => consumer.start());
+      await step(
+        `the message broker (consumer group of ${consumer.name})`,
+        () => consumer.start(),
+        () => consumer.stop(), // joined only after the service stopped waiting
+      );
     unsubscribe = ctx.clock.onNewDay(def.name, catchUp);
     // On the system clock, a day's jobs are due from its local day-jobs time (BusinessClock.dayJobsDue);
     // a controllable clock says so when moved.

@@ -24,9 +24,14 @@ export function describeFailure(error: unknown): string {
   return typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code} ${message}` : message;
 }
 
-export interface WaitOptions {
-  /** Ends the waiting (the service stops): the promise rejects with the signal's reason. */
+export interface WaitOptions<T> {
+  /**
+   * Ends the waiting (the service stops): the promise rejects with the signal's reason at once,
+   * without waiting for the try in flight (a Kafka client may go on trying to connect for a
+   * minute); a try that succeeds after that is undone by `undo`.
+   */
   signal?: AbortSignal;
+  undo?(result: T): unknown;
   /** Told of each failed try (what /ready shows meanwhile). */
   onFailure?(reason: string): void;
 }
@@ -42,7 +47,7 @@ export async function waitFor<T>(
   what: string,
   logger: Logger,
   work: () => Promise<T>,
-  options: WaitOptions = {},
+  options: WaitOptions<T> = {},
 ): Promise<T> {
   const started = Date.now();
   logger.info({ waitingFor: what }, `waiting for ${what}`);
@@ -59,7 +64,7 @@ export async function waitFor<T>(
     for (let attempt = 1; ; attempt++) {
       options.signal?.throwIfAborted();
       try {
-        const result = await work();
+        const result = await abandonedOnAbort(work(), options.signal, options.undo);
         logger.info({ waitingFor: what, ms: Date.now() - started }, `${what}: ready`);
         return result;
       } catch (error) {
@@ -79,8 +84,45 @@ export async function waitFor<T>(
   }
 }
 
-/** A step of a service's start: what it waits for (for the log and /ready) and the work. */
-export type StartStep = <T>(what: string, work: () => Promise<T>) => Promise<T>;
+/** `work`, or the signal's reason as soon as it aborts; a late success of the abandoned work is undone. */
+function abandonedOnAbort<T>(
+  work: Promise<T>,
+  signal?: AbortSignal,
+  undo?: (result: T) => unknown,
+): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      work.then(
+        (result) => Promise.resolve(undo?.(result)).catch(() => {}),
+        () => {},
+      );
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * A step of a service's start: what it waits for (for the log and /ready), the work, and how to
+ * undo it should it succeed only after the service stopped waiting (stopping meanwhile).
+ */
+export type StartStep = <T>(
+  what: string,
+  work: () => Promise<T>,
+  undo?: (result: T) => unknown,
+) => Promise<T>;
 
 /**
  * The part of a service's start that needs PostgreSQL and the broker (migrations, the shared
@@ -103,11 +145,12 @@ export class DependencyStartup {
 
   /** Starts `work` in the background; each `step` of it is waited for, logged and shown by /ready. */
   start(work: (step: StartStep) => Promise<void>): void {
-    const step: StartStep = async (what, run) => {
+    const step: StartStep = async (what, run, undo) => {
       this.waitingFor = what;
       this.lastFailure = undefined;
       const result = await waitFor(what, this.logger, run, {
         signal: this.abort.signal,
+        undo,
         onFailure: (reason) => {
           this.lastFailure = reason;
         },
@@ -166,7 +209,7 @@ export class DependencyStartup {
     });
   }
 
-  /** Ends the start wherever it is (the service stops) and waits for it. */
+  /** Ends the start wherever it is (the service stops), not waiting for a try in flight. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('the service is stopping'));
     await this.running?.catch(() => {});

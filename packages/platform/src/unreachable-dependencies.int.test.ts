@@ -238,6 +238,36 @@ describe('a service whose dependencies are not there yet', () => {
       await bus.close();
     }
   }, 90_000);
+
+  it('stops at once while it waits (SIGTERM during an outage), for PostgreSQL or for the broker', async () => {
+    const bus = createKafkaBus({
+      brokers: [`127.0.0.1:${await freePort()}`],
+      clientId: unique('unreachable'),
+      logger: quietLogger,
+    });
+    try {
+      for (const infra of [
+        { databaseUrl: throughPort(databaseUrl, await freePort()) },
+        { databaseUrl, bus },
+      ]) {
+        const { url, pending } = await start(infra);
+        await eventually(
+          async () =>
+            (await get(`${url}/ready`)).body.checks?.startup?.startsWith('waiting for') ? true : undefined,
+          20_000,
+          'waiting',
+        );
+        const service = (await pending)!; // listening, still waiting
+        running.splice(running.indexOf(service), 1);
+        const began = Date.now();
+        await service.stop();
+        expect(Date.now() - began).toBeLessThan(5000);
+        await expect(fetch(`${url}/health`)).rejects.toThrow();
+      }
+    } finally {
+      await bus.close();
+    }
+  }, 60_000);
 });
 
 /**
