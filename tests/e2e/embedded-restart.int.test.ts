@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { allServices } from '@ar/all-in-one';
 import { InProcessBus } from '@ar/messaging';
 import { BusinessClock, type EmbeddedPlatform, runEmbedded, startService } from '@ar/platform';
@@ -79,17 +82,22 @@ describe('embedded mode across a restart', () => {
     await notifier.stop();
   }
 
+  const dataDir = mkdtempSync(join(tmpdir(), 'ar-restart-'));
   async function startPlatform(): Promise<EmbeddedPlatform> {
-    return runEmbedded(allServices, {
-      DATABASE_URL: databaseUrl,
-      PGPORT: 0,
-      DATA_DIR: '',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      BUSINESS_DATE: day,
-      BUSINESS_HOLIDAYS: [],
-      BUSINESS_WORKING_WEEKEND_DAYS: [],
-    });
+    return runEmbedded(
+      allServices,
+      {
+        DATABASE_URL: databaseUrl,
+        PGPORT: 0,
+        DATA_DIR: dataDir, // nothing goes there: PostgreSQL is external, the issuer the test's
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        BUSINESS_DATE: day,
+        BUSINESS_HOLIDAYS: [],
+        BUSINESS_WORKING_WEEKEND_DAYS: [],
+      },
+      { auth: testAuth },
+    );
   }
 
   async function effects(platform: EmbeddedPlatform) {
