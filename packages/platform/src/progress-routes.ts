@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '@ar/kernel';
 import { z } from 'zod';
 import type { ServiceHttpApp } from './http-app';
 import type { ServiceContext } from './service';
@@ -7,8 +8,15 @@ import type { ServiceContext } from './service';
  * with how many events it stored and how many incoming events it handled. A driver that moves
  * time (the simulator, a test) polls every service until these counts stop changing and the
  * broker has no lag: then the whole platform is quiet and the next step sees a settled state.
+ * It waits at most `waitMs` (25 s: under common client timeouts): a relay that cannot publish (the
+ * broker away) or a read model that cannot catch up answers 503 with Retry-After, never a hang.
  */
-export function progressRoutes(app: ServiceHttpApp, ctx: ServiceContext, caughtUp: () => Promise<void>) {
+export function progressRoutes(
+  app: ServiceHttpApp,
+  ctx: ServiceContext,
+  caughtUp: () => Promise<void>,
+  waitMs = 25_000,
+) {
   app.get(
     '/admin/progress',
     {
@@ -25,7 +33,19 @@ export function progressRoutes(app: ServiceHttpApp, ctx: ServiceContext, caughtU
       },
     },
     async () => {
-      await caughtUp();
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), waitMs);
+      });
+      try {
+        if ((await Promise.race([caughtUp(), gaveUp])) === 'late')
+          throw new DependencyUnavailable(
+            'NOT_CAUGHT_UP',
+            `events stored here are not all published and projected after ${waitMs / 1000} s: is the message broker reachable (see /ready and ar_relay_backlog_events)?`,
+          );
+      } finally {
+        clearTimeout(timer);
+      }
       const { rows } = await ctx.pool.query<{ stored: string; handled: string }>(
         'select (select count(*) from events)::text as stored, (select count(*) from inbox)::text as handled',
       );

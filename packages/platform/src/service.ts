@@ -121,6 +121,8 @@ export interface ServiceInfrastructure {
   awaitDependencies?: boolean;
   /** Further things to wait for before the service's own start (the process's append notifier). */
   dependencies?: { what: string; start(): Promise<void> }[];
+  /** How long `GET /admin/progress` waits for the relay and read models before a 503 (25 s). */
+  progressWaitMs?: number;
 }
 
 export interface RunningService {
@@ -319,7 +321,9 @@ export async function startService(
     await Promise.all([...ctx.projections.values()].map((p) => p.caughtUp()));
   };
   await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
-  await app.register(async (scope) => progressRoutes(scope as ServiceHttpApp, ctx, caughtUp));
+  await app.register(async (scope) =>
+    progressRoutes(scope as ServiceHttpApp, ctx, caughtUp, infra.progressWaitMs),
+  );
   await app.register(async (scope) => projectionRoutes(scope as ServiceHttpApp, ctx));
   await app.register(async (scope) => deadLetterRoutes(scope as ServiceHttpApp, consumers));
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
