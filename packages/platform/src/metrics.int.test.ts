@@ -178,6 +178,10 @@ describe('/metrics after known traffic', () => {
     expect(sample(text, 'ar_business_today_timestamp_seconds')).toBe(
       Date.parse('2026-03-04T00:00:00Z') / 1000,
     );
+    // A controllable clock stands at the day jobs' hour: today's are due.
+    expect(sample(text, 'ar_day_jobs_due_day_timestamp_seconds')).toBe(
+      Date.parse('2026-03-04T00:00:00Z') / 1000,
+    );
     expect(sample(text, 'ar_day_job_last_run_duration_seconds', { job: 'tally' })).toBeGreaterThanOrEqual(0);
   });
 });

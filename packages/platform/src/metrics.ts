@@ -20,6 +20,8 @@ export interface MetricSources {
   leases(): Record<string, boolean>;
   /** The business day it is for this service. */
   today(): string;
+  /** The latest business day whose day jobs are due (yesterday before BUSINESS_DAY_JOBS_AT). */
+  dayJobsDue(): string;
 }
 
 /** Seconds since the epoch of an ISO date's midnight UTC: how Prometheus compares days. */
@@ -287,6 +289,15 @@ export class ServiceMetrics {
       collect() {
         const today = self.sources?.today();
         if (today) this.set(dayTimestamp(today));
+      },
+    });
+    new Gauge({
+      name: 'ar_day_jobs_due_day_timestamp_seconds',
+      help: 'The latest business day whose day jobs are due: today from BUSINESS_DAY_JOBS_AT on, else yesterday (midnight UTC, seconds since the epoch)',
+      registers,
+      collect() {
+        const due = self.sources?.dayJobsDue();
+        if (due) this.set(dayTimestamp(due));
       },
     });
     new Gauge({

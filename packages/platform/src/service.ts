@@ -252,6 +252,7 @@ export async function startService(
     })),
     leases: ownedLeases,
     today: () => ctx.clock.today(),
+    dayJobsDue: () => ctx.clock.dayJobsDue(),
   });
   const ready = async (): Promise<Readiness> => {
     const check = async (work: () => Promise<unknown>, what: string) => {
