@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { Logger } from 'pino';
+import { OutageLog } from './outage-log';
 
 /** Work that must run in one instance at a time: a relay, a projection, a day job. */
 export interface LeasedWork {
@@ -33,7 +34,11 @@ export class Leases {
   private tick: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly options: LeasesOptions) {}
+  private readonly outage: OutageLog;
+
+  constructor(private readonly options: LeasesOptions) {
+    this.outage = new OutageLog(options.logger, 'lease check');
+  }
 
   add(work: LeasedWork): void {
     if (this.work.has(work.name)) throw new Error(`lease ${work.name} added twice`);
@@ -106,9 +111,11 @@ export class Leases {
         this.options.logger.info({ lease: name }, 'lease taken: this instance runs it');
         await entry.work.start();
       }
+      this.outage.succeeded();
     } catch (error) {
-      // The connection is gone (or never came): whatever we held is no longer ours.
-      this.options.logger.warn({ err: error }, 'lease check failed');
+      // The connection is gone (or never came): whatever we held is no longer ours. Tried again
+      // every tick: logged when it starts, once a minute, and when it is over.
+      this.outage.failed(error);
       const client = this.client;
       this.client = undefined;
       await client?.end().catch(() => {});

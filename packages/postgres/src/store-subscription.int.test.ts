@@ -103,7 +103,7 @@ describe('store subscription', () => {
     const loud = lines.filter((l) => l.level >= 40);
     // One line when it starts failing (with the error), not one per try.
     expect(loud.map((l) => l.msg)).toEqual(['store subscription batch failed; retrying until it succeeds']);
-    expect(lines.find((l) => l.msg === 'store subscription recovered')).toMatchObject({
+    expect(lines.find((l) => l.msg === 'store subscription batch recovered')).toMatchObject({
       level: 30,
       failures: 8,
       downMs: expect.any(Number),

@@ -11,7 +11,7 @@ import {
   type OrderedEvent,
   readAllAfter,
 } from './global-order';
-import { isTransientInfrastructureError } from './transient';
+import { OutageLog } from './outage-log';
 
 /** Waits for events held back by an older open transaction: 2 ms doubling to 200 ms. */
 const IN_FLIGHT_FIRST_WAIT_MS = 2;
@@ -35,9 +35,6 @@ export interface StoreSubscriptionOptions {
   /** The wait before trying a failed batch again (default: doubling from 100 ms to 5 s). */
   retryDelayMs?: (failures: number) => number;
 }
-
-/** How often an outage that goes on is summed up in the log. */
-const STILL_FAILING_LOG_EVERY_MS = 60_000;
 
 /**
  * Follows one service's store in global order and hands batches to a handler: the engine under
@@ -89,8 +86,7 @@ export class StoreSubscription {
     const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
     const retryDelayMs = this.options.retryDelayMs ?? ((n: number) => Math.min(50 * 2 ** n, 5000));
     let failures = 0;
-    let failingSince = 0;
-    let lastLoggedAt = 0;
+    const outage = new OutageLog(logger, 'store subscription batch', { subscription: name });
     let inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
     while (this.running) {
       try {
@@ -100,12 +96,7 @@ export class StoreSubscription {
         if (events.length > 0) {
           await this.options.handle(events, this.position);
           this.position = events.at(-1)!.checkpoint;
-          if (failures > 0) {
-            logger.info(
-              { subscription: name, failures, downMs: Date.now() - failingSince },
-              'store subscription recovered',
-            );
-          }
+          outage.succeeded();
           failures = 0;
           inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
           continue;
@@ -135,25 +126,7 @@ export class StoreSubscription {
         }
         failures++;
         const delay = retryDelayMs(failures);
-        // An outage of the broker or the database fails every try: one line when it starts (with
-        // the error), a summary once a minute, and one when it is over - not a line per try.
-        const now = Date.now();
-        if (failures === 1) {
-          failingSince = now;
-          lastLoggedAt = now;
-          logger[isTransientInfrastructureError(error) ? 'warn' : 'error'](
-            { err: error, subscription: name, retryInMs: delay },
-            'store subscription batch failed; retrying until it succeeds',
-          );
-        } else if (now - lastLoggedAt >= STILL_FAILING_LOG_EVERY_MS) {
-          lastLoggedAt = now;
-          logger.warn(
-            { subscription: name, failures, downMs: now - failingSince, reason: (error as Error).message },
-            'store subscription still failing',
-          );
-        } else {
-          logger.debug({ err: error, subscription: name, failures }, 'store subscription batch failed again');
-        }
+        outage.failed(error, { retryInMs: delay });
         await sleep(delay);
       }
     }
