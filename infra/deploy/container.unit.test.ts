@@ -103,6 +103,18 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it.each(SERVICES)(
+    'starts %s trusting the configured identity provider only (compose refuses without it)',
+    (name) => {
+      const env = compose.services[name]!.environment ?? {};
+      expect(String(env.OIDC_ISSUER)).toMatch(/^\$\{OIDC_ISSUER:\?/);
+      expect(env.OIDC_AUDIENCE).toBeDefined();
+      expect(env).not.toHaveProperty('AUTH_DEV_MODE');
+      if (name === 'contract')
+        expect(String(env.OIDC_CLIENT_SECRET)).toMatch(/^\$\{CONTRACT_OIDC_CLIENT_SECRET:\?/);
+    },
+  );
+
   it.each(SERVICES)('gives %s its own PostgreSQL login and database, made at the first start', (name) => {
     const own = name.replace(/-/g, '_');
     const url = new URL(String(compose.services[name]!.environment?.DATABASE_URL));
