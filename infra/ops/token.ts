@@ -26,10 +26,13 @@ export async function devToken(args: string[], env: NodeJS.ProcessEnv = process.
     throw new Error(
       `usage: pnpm token <role>[,<role>...] [--sub <who>] [--name <name>]\n  roles: ${ALL_ROLES.join(', ')}${unknown.length ? `\n  unknown: ${unknown.join(', ')}` : ''}`,
     );
-  const keyFile = devIssuerKeyFile(env.DATA_DIR ?? '.data/embedded');
-  if (!existsSync(keyFile))
+  // DATA_DIR if given; else the embedded platform's (pnpm start), else the distributed services'
+  // (AUTH_DEV_MODE=true pnpm start:service ...).
+  const candidates = env.DATA_DIR ? [env.DATA_DIR] : ['.data/embedded', '.data/distributed'];
+  const keyFile = candidates.map(devIssuerKeyFile).find((file) => existsSync(file));
+  if (!keyFile)
     throw new Error(
-      `no development issuer key at ${keyFile}: start the embedded platform first (pnpm start)`,
+      `no development issuer key at ${candidates.map(devIssuerKeyFile).join(' or ')}: start the embedded platform first (pnpm start), or a service with AUTH_DEV_MODE=true`,
     );
   const issuer = await DevIssuer.create({
     issuer: devIssuerUrl(Number(env.DEV_ISSUER_PORT ?? 4100)),

@@ -95,7 +95,18 @@ export async function authFromEnv(
     keyFile: devIssuerKeyFile(options.dataDir),
   });
   const dashboard = `http://127.0.0.1:${process.env.REPORTING_PORT ?? 4105}/dashboard/`;
-  await devIssuer.serve(env.DEV_ISSUER_PORT, '127.0.0.1', dashboard);
+  try {
+    await devIssuer.serve(env.DEV_ISSUER_PORT, '127.0.0.1', dashboard);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    // Another service of this machine (AUTH_DEV_MODE, same data folder) serves the development
+    // issuer already: its tokens are signed with the key this one just read, so verify them here.
+    options.logger.info(
+      { issuer: devIssuer.issuer, keyFile: devIssuerKeyFile(options.dataDir) },
+      'development issuer already served on its port (another service here): verifying its tokens with the shared key',
+    );
+    return { auth: devIssuer.authenticator() };
+  }
   printDevelopmentIssuer(devIssuer, devIssuerKeyFile(options.dataDir), dashboard);
   return { auth: devIssuer.remoteAuthenticator(), devIssuer };
 }
@@ -111,7 +122,7 @@ function printDevelopmentIssuer(issuer: DevIssuer, keyFile: string, dashboard: s
       ` Its signing key was generated here and is kept in ${keyFile}.`,
       ' A token for a role (8 hours):   pnpm token <role> [--sub alice] [--name "Alice Li"]',
       `   roles: ${roles.join(', ')}`,
-      '   curl -H "authorization: Bearer $(pnpm -s token finance)" localhost:4103/invoices/INV-1',
+      `   curl -H "authorization: Bearer $(pnpm -s token finance)" 127.0.0.1:${process.env.INVOICING_PORT ?? 4103}/invoices/INV-1`,
       ` The dashboard: sign in at ${issuer.issuer}/ (pick a role); it opens ${dashboard}`,
       line,
       '',

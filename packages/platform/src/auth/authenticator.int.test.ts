@@ -81,3 +81,34 @@ describe('bearer tokens against an issuer over HTTP', () => {
     });
   });
 });
+
+describe('the development issuer of several distributed services on one machine', () => {
+  it('is served by the first; the next ones verify its tokens with the shared key instead of failing on the port', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { authFromEnv, AuthEnv } = await import('./auth-config');
+    const { createServer } = await import('node:net');
+    const dataDir = mkdtempSync(join(tmpdir(), 'ar-dev-issuer-'));
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const env = AuthEnv.parse({ AUTH_DEV_MODE: 'true', DEV_ISSUER_PORT: String(port) });
+    const logger = (await import('pino')).default({ level: 'silent' });
+    const first = await authFromEnv({ development: false, dataDir, logger, service: 'invoicing' }, env);
+    try {
+      const second = await authFromEnv({ development: false, dataDir, logger, service: 'collections' }, env);
+      expect(second.devIssuer).toBeUndefined(); // the first one's to serve and stop
+      const token = await first.devIssuer!.token({ roles: ['collector'], subject: 'li' });
+      await expect(second.auth.authenticate(token)).resolves.toMatchObject({
+        subject: 'li',
+        roles: ['collector'],
+      });
+    } finally {
+      await first.devIssuer?.stop();
+    }
+  });
+});
