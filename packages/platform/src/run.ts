@@ -9,7 +9,7 @@ import {
 import { createKafkaBus, InProcessBus, KafkaClientEnv, KafkaEnv, type MessageBus } from '@ar/messaging';
 import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
-import { AuthEnv, authFromEnv } from './auth/auth-config';
+import { authFromEnv } from './auth/auth-config';
 import type { Authenticator } from './auth/authenticator';
 import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs } from './config';
@@ -160,8 +160,6 @@ const EmbeddedEnv = TimeEnv.extend({
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: LogLevel,
   PG_CONNECT_TIMEOUT_MS: PgConnectTimeoutMs.optional(),
-  /** The development issuer's port (else AuthEnv's DEV_ISSUER_PORT, 4100): two platforms on one machine need two. */
-  DEV_ISSUER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface EmbeddedPlatform {
@@ -199,13 +197,9 @@ export async function runEmbedded(
   const time = timeFromEnv(env);
   const leases = new Leases({ databaseUrl, logger });
   // A development issuer of its own (printed as such) unless OIDC_ISSUER names a real one.
-  const authEnv = loadConfig(AuthEnv);
   const { auth, devIssuer } = options.auth
     ? { auth: options.auth, devIssuer: undefined }
-    : await authFromEnv(
-        { development: true, dataDir: env.DATA_DIR, logger },
-        env.DEV_ISSUER_PORT ? { ...authEnv, DEV_ISSUER_PORT: env.DEV_ISSUER_PORT } : authEnv,
-      );
+    : await authFromEnv({ development: true, dataDir: env.DATA_DIR, logger });
   const services: RunningService[] = [];
   for (const def of defs) {
     const port = servicePort(def);
