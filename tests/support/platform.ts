@@ -1,4 +1,4 @@
-import { createKafkaBus, InProcessBus } from '@ar/messaging';
+import { createKafkaBus, InProcessBus, type MessageBus } from '@ar/messaging';
 import {
   BusinessClock,
   type RunningService,
@@ -17,14 +17,11 @@ import { quietLogger, testInfra, unique } from './infra';
  * (`inProcessPlatform`). Unique topic, consumer-group and schema names (`<run>_<service schema>`)
  * isolate the test from every other; `stop` stops the services in reverse order, then the clients.
  */
-function testPlatform(name: string, startDay: string, busKind: 'kafka' | 'in-process') {
+function testPlatform<Bus extends MessageBus>(name: string, startDay: string, makeBus: (run: string) => Bus) {
   const { databaseUrl, kafkaBrokers } = testInfra();
   const run = unique(name);
   const prefix = `${run}.`;
-  const bus =
-    busKind === 'kafka'
-      ? createKafkaBus({ brokers: kafkaBrokers, clientId: run, logger: quietLogger })
-      : new InProcessBus();
+  const bus = makeBus(run);
   const notifier = new AppendNotifier(databaseUrl);
   const clock = new BusinessClock(startDay);
   const running: RunningService[] = [];
@@ -75,9 +72,13 @@ function testPlatform(name: string, startDay: string, busKind: 'kafka' | 'in-pro
   };
 }
 
-export const kafkaPlatform = (name: string, startDay: string) => testPlatform(name, startDay, 'kafka');
+export const kafkaPlatform = (name: string, startDay: string) =>
+  testPlatform(name, startDay, (run) =>
+    createKafkaBus({ brokers: testInfra().kafkaBrokers, clientId: run, logger: quietLogger }),
+  );
+/** Its `bus` is the in-process one, so a test can read what was published (`bus.retained`). */
 export const inProcessPlatform = (name: string, startDay: string) =>
-  testPlatform(name, startDay, 'in-process');
+  testPlatform(name, startDay, () => new InProcessBus());
 
 /**
  * A request to a service through fastify's inject: status and JSON body. It carries a token of

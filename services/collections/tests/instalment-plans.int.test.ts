@@ -1,12 +1,8 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
+import type { RunningService } from '@ar/platform';
 import { reportingService } from '@ar/reporting';
-import { testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { collectionsService } from '../src/service';
 
 /**
@@ -18,11 +14,8 @@ import { collectionsService } from '../src/service';
  * too). The other misses the second instalment: the plan is broken and the case chased again.
  */
 describe('instalment plans through the REST API, day by day', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('plan');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-01-05');
+  const platform = inProcessPlatform('plan', '2026-01-05');
+  const { clock } = platform;
   const services: RunningService[] = [];
   let invoicing: RunningService;
   let collections: RunningService;
@@ -86,21 +79,10 @@ describe('instalment plans through the REST API, day by day', () => {
   const MISSED = 'C-PLAN-MISSED';
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
-    collections = await startService(collectionsService, { ...infra, schema: `${run}_collections` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService);
+    credit = await platform.start(creditScoringService);
+    collections = await platform.start(collectionsService);
+    invoicing = await platform.start(invoicingService);
     services.push(invoicing, credit, collections, reporting);
     for (const customerId of [KEPT, MISSED]) {
       const registered = await call(credit, 'POST', '/customers', {
@@ -136,8 +118,7 @@ describe('instalment plans through the REST API, day by day', () => {
     await walkTo(AGREED);
   }, 600_000);
   afterAll(async () => {
-    for (const s of services.reverse()) await s.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   it('agrees, on the business date, a plan covering what is open with the fees, as invoicing counts it', async () => {

@@ -1,11 +1,8 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import type { RunningService } from '@ar/platform';
+import { authHeaders } from '../../../tests/support/auth';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
 /**
@@ -13,11 +10,7 @@ import { reportingService } from '../src/service';
  * that date: a downgrade today does not move last quarter's figures.
  */
 describe('reporting: a customer counts under its attributes as of the date asked', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('attr');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-01-02');
+  const platform = inProcessPlatform('attr', '2026-01-02');
   const services: RunningService[] = [];
   let credit: RunningService;
   let invoicing: RunningService;
@@ -43,20 +36,9 @@ describe('reporting: a customer counts under its attributes as of the date asked
   };
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService);
+    credit = await platform.start(creditScoringService);
+    invoicing = await platform.start(invoicingService);
     services.push(invoicing, credit, reporting);
     for (const [customerId, amount] of amounts) {
       const registered = await call(credit, 'POST', '/customers', {
@@ -106,8 +88,7 @@ describe('reporting: a customer counts under its attributes as of the date asked
     expect(tierOn.get('2026-04-10')!.get('C-DOWN')).not.toBe(before);
   });
   afterAll(async () => {
-    for (const s of services) await s.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   /** The simple computation: each customer's invoice, open in full, summed under its tier of that day. */

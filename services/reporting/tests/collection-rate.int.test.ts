@@ -1,10 +1,6 @@
 import { invoicingService } from '@ar/invoicing';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import type { RunningService } from '@ar/platform';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
 /**
@@ -78,28 +74,13 @@ function expectedRate(from: string, to: string, asOf: string, days = 60) {
 }
 
 describe('reporting: the 60-day collection rate counts cash only, for a period', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('crate');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-04-30');
+  const platform = inProcessPlatform('crate', '2026-04-30');
   let invoicing: RunningService;
   let reporting: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService);
+    invoicing = await platform.start(invoicingService);
     for (const invoice of BOOK) {
       const issued = await call(invoicing, 'POST', '/invoices', {
         invoiceId: invoice.invoiceId,
@@ -144,9 +125,7 @@ describe('reporting: the 60-day collection rate counts cash only, for a period',
     await reporting.caughtUp();
   });
   afterAll(async () => {
-    await invoicing.stop();
-    await reporting.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   const rateOf = async (query: string) => {

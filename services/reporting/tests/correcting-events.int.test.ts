@@ -1,12 +1,8 @@
 import { collectionsService } from '@ar/collections';
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import type { RunningService } from '@ar/platform';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
 /**
@@ -24,11 +20,7 @@ import { reportingService } from '../src/service';
  *   W3: never paid.
  */
 describe('reporting follows invoicing correcting events', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('corr');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-01-05');
+  const platform = inProcessPlatform('corr', '2026-01-05');
   const services: RunningService[] = [];
   let invoicing: RunningService;
   let reporting: RunningService;
@@ -54,21 +46,10 @@ describe('reporting follows invoicing correcting events', () => {
   };
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    const credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
-    const collections = await startService(collectionsService, { ...infra, schema: `${run}_collections` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService);
+    const credit = await platform.start(creditScoringService);
+    const collections = await platform.start(collectionsService);
+    invoicing = await platform.start(invoicingService);
     services.push(invoicing, credit, collections, reporting);
     const registered = await call(credit, 'POST', '/customers', {
       customerId: 'C-VD',
@@ -106,8 +87,7 @@ describe('reporting follows invoicing correcting events', () => {
     await caughtUp();
   }, 240_000);
   afterAll(async () => {
-    for (const s of services) await s.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   const get = async (url: string) => {

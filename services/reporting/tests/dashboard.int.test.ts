@@ -1,22 +1,15 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService, TOKEN_COOKIE } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
+import { type RunningService, TOKEN_COOKIE } from '@ar/platform';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
+import { authHeaders } from '../../../tests/support/auth';
 import { artifactPath, chromiumExecutable } from '../../../tests/support/browser';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
 /** The dashboard in a real headless Chromium, against reporting fed by invoicing and credit. */
 describe('reporting dashboard in a headless browser', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('dash');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-04-30');
+  const platform = inProcessPlatform('dash', '2026-04-30');
   const services: RunningService[] = [];
   let reporting: RunningService;
   let browser: Browser;
@@ -51,20 +44,9 @@ describe('reporting dashboard in a headless browser', () => {
 
   beforeAll(async () => {
     const executablePath = chromiumExecutable();
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    const credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
-    const invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService);
+    const credit = await platform.start(creditScoringService);
+    const invoicing = await platform.start(invoicingService);
     services.push(invoicing, credit, reporting);
     for (const c of customers) {
       const registered = await call(credit, 'POST', '/customers', {
@@ -114,8 +96,7 @@ describe('reporting dashboard in a headless browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    for (const s of services) await s.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   const api = async (url: string) => (await call(reporting, 'GET', url)).body;

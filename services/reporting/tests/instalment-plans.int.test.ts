@@ -1,11 +1,7 @@
 import { invoicingService } from '@ar/invoicing';
 import { addDays, BusinessCalendar } from '@ar/kernel';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { testAuth } from '../../../tests/support/auth';
-import { quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import type { RunningService } from '@ar/platform';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
 /**
@@ -24,11 +20,7 @@ import { reportingService } from '../src/service';
  * revises the last instalment to 200,000. Nothing more is paid.
  */
 describe('reporting ages an instalment plan as invoicing counts it', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('rplan');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-02-27');
+  const platform = inProcessPlatform('rplan', '2026-02-27');
   const HOLIDAYS = ['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05'];
   const calendar = new BusinessCalendar({ holidays: HOLIDAYS });
   const services: RunningService[] = [];
@@ -136,20 +128,8 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
   ];
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      calendar,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService, { calendar });
+    invoicing = await platform.start(invoicingService, { calendar });
     services.push(invoicing, reporting);
     const issued = await call(invoicing, 'POST', '/invoices', {
       invoiceId: 'RP-1',
@@ -208,8 +188,7 @@ describe('reporting ages an instalment plan as invoicing counts it', () => {
     await caughtUp();
   }, 300_000);
   afterAll(async () => {
-    for (const s of services.reverse()) await s.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   it('invoicing revised the plan: the payment before it came off the last instalment', async () => {

@@ -1,11 +1,9 @@
 import { creditScoringService } from '@ar/credit-scoring';
 import { invoicingService } from '@ar/invoicing';
-import { InProcessBus } from '@ar/messaging';
-import { BusinessClock, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../../../tests/support/auth';
-import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
-import { call } from '../../../tests/support/platform';
+import type { RunningService } from '@ar/platform';
+import { authHeaders } from '../../../tests/support/auth';
+import { eventually } from '../../../tests/support/infra';
+import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { reportingService } from '../src/service';
 
 /** The fields of the raw events the independent computations read. */
@@ -32,31 +30,17 @@ function prng(seed: number) {
 }
 
 describe('reporting: aging, overdue rate and DSO as of a date', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('rep');
-  const notifier = new AppendNotifier(databaseUrl);
-  const bus = new InProcessBus();
-  const clock = new BusinessClock('2026-01-02');
+  const platform = inProcessPlatform('rep', '2026-01-02');
+  const { clock, bus } = platform;
   const services: RunningService[] = [];
   let credit: RunningService;
   let invoicing: RunningService;
   let reporting: RunningService;
 
   beforeAll(async () => {
-    await notifier.start();
-    const infra = {
-      databaseUrl,
-      bus,
-      notifier,
-      logger: quietLogger,
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      auth: testAuth,
-    };
-    reporting = await startService(reportingService, { ...infra, schema: `${run}_reporting` });
-    credit = await startService(creditScoringService, { ...infra, schema: `${run}_credit` });
-    invoicing = await startService(invoicingService, { ...infra, schema: `${run}_invoicing` });
+    reporting = await platform.start(reportingService);
+    credit = await platform.start(creditScoringService);
+    invoicing = await platform.start(invoicingService);
     services.push(invoicing, credit, reporting);
 
     const customers = [
@@ -134,8 +118,7 @@ describe('reporting: aging, overdue rate and DSO as of a date', () => {
     for (const s of services) await s.caughtUp();
   });
   afterAll(async () => {
-    for (const s of services) await s.stop();
-    await notifier.stop();
+    await platform.stop();
   });
 
   const asOf = '2026-03-15';
