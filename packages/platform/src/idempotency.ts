@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { RuleViolation } from '@ar/kernel';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
 /**
@@ -44,4 +44,15 @@ export function idOfCreated(request: FastifyRequest, kind: string, clientId: str
   const key = idempotencyKey(request);
   if (!key) return randomUUID();
   return `K-${createHash('sha256').update(`${kind}\u0000${key}`).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * How every create answers, the first time and on a retry alike (#14 item 15): a retry with the
+ * same facts changes nothing (the decider says so; other facts are a 409 before this), and it
+ * answers as the first did - 201, the created thing's location and its version - never a 200
+ * that tells the client something else happened. Routes use it instead of choosing a status
+ * from whether events were appended.
+ */
+export function replyCreated(reply: FastifyReply, location: string, version: number): FastifyReply {
+  return reply.code(201).header('location', location).header('etag', `"${version}"`);
 }

@@ -39,7 +39,7 @@ describe('invoicing commands sent again', () => {
     const first = await call('/payments', payment, key);
     const again = await call('/payments', payment, key);
     expect(first.status).toBe(201);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     const [invoice] = (await call(`/customers/${customerId}/account`)).body.openInvoices;
     expect((await call(`/invoices/${invoice.invoiceId}`)).body.open.principal).toBe(70_000);
@@ -75,8 +75,30 @@ describe('invoicing commands sent again', () => {
     const first = await call('/invoices', invoice, key);
     const again = await call('/invoices', invoice, key);
     expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect((await call(`/customers/${invoice.customerId}/account`)).body.openInvoices).toHaveLength(1);
+  });
+
+  it('a POST /invoices and a POST /payments re-sent under their own ids answer 201 as the first did', async () => {
+    const customerId = unique('C');
+    const invoiceId = unique('I');
+    const first = await issue(invoiceId, customerId, 100_000);
+    const again = await issue(invoiceId, customerId, 100_000);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body).toEqual(first.body);
+    const payment = {
+      paymentId: unique('P'),
+      customerId,
+      amount: 10_000,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-01-20',
+    };
+    const paid = await call('/payments', payment);
+    const paidAgain = await call('/payments', payment);
+    expect([paid.status, paidAgain.status]).toEqual([201, 201]);
+    expect(paidAgain.body).toEqual(paid.body);
   });
 
   it('a credit note id re-used with another amount is a 409; the first amount stands', async () => {

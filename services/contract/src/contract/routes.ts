@@ -14,6 +14,7 @@ import {
   idOfCreated,
   READERS,
   type Role,
+  replyCreated,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -67,8 +68,8 @@ export function contractRoutes(
         },
         { metadata: commandMetadata(request) },
       );
-      reply.header('location', `/contracts/${contractId}`).header('etag', `"${result.version}"`);
-      return reply.code(201).send(contractView(result.state as Contract, result.version));
+      replyCreated(reply, `/contracts/${contractId}`, result.version);
+      return contractView(result.state as Contract, result.version);
     },
   );
 

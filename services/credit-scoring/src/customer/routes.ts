@@ -23,6 +23,7 @@ import {
   commandMetadata,
   READERS,
   type Role,
+  replyCreated,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -86,7 +87,7 @@ export function customerRoutes(
         summary: 'Register a customer with its profile; it is scored and tiered at once',
         tags: ['customers'],
         body: Register,
-        response: { 201: CustomerCreditView, 200: CustomerCreditView },
+        response: { 201: CustomerCreditView },
       },
     },
     async (request, reply) => {
@@ -96,10 +97,8 @@ export function customerRoutes(
         { type: 'RegisterCustomer', data: { profile, on: today() } },
         { metadata: commandMetadata(request) },
       );
-      reply.header('location', `/customers/${profile.customerId}/credit`);
-      return reply
-        .code(result.newEvents.length > 0 ? 201 : 200)
-        .send(await view(result.state as CreditFile, result.version));
+      replyCreated(reply, `/customers/${profile.customerId}/credit`, result.version);
+      return view(result.state as CreditFile, result.version);
     },
   );
 

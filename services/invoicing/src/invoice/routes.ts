@@ -17,6 +17,7 @@ import {
   idOfCreated,
   READERS,
   type Role,
+  replyCreated,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -72,11 +73,11 @@ export function invoiceRoutes(
       schema: {
         summary: 'Issue an invoice',
         description:
-          "Amount in integer minor units; dates as YYYY-MM-DD. Without lateFeeTerms the tenant's default late-payment clause applies. Re-sending the same invoiceId (or, without one, the same Idempotency-Key) and details is a no-op (200); other details under it are a 409.",
+          "Amount in integer minor units; dates as YYYY-MM-DD. Without lateFeeTerms the tenant's default late-payment clause applies. Re-sending the same invoiceId (or, without one, the same Idempotency-Key) and details changes nothing and answers as the first did (201); other details under it are a 409.",
         tags: ['invoices'],
         headers: IdempotencyKeyHeader,
         body: IssueInvoiceRequest,
-        response: { 201: InvoiceView, 200: InvoiceView },
+        response: { 201: InvoiceView },
       },
     },
     async (request, reply) => {
@@ -89,7 +90,7 @@ export function invoiceRoutes(
         { type: 'IssueInvoice', data },
         { metadata: commandMetadata(request) },
       );
-      reply.header('location', `/invoices/${invoiceId}`).code(result.newEvents.length > 0 ? 201 : 200);
+      replyCreated(reply, `/invoices/${invoiceId}`, result.version);
       return respond(reply, result);
     },
   );

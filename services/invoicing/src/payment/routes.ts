@@ -5,6 +5,7 @@ import {
   IdempotencyKeyHeader,
   idOfCreated,
   READERS,
+  replyCreated,
   type ServiceContext,
   type ServiceHttpApp,
 } from '@ar/platform';
@@ -27,7 +28,7 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
         tags: ['payments'],
         headers: IdempotencyKeyHeader,
         body: ReceivePaymentRequest,
-        response: { 201: PaymentView, 200: PaymentView },
+        response: { 201: PaymentView },
       },
     },
     async (request, reply) => {
@@ -43,8 +44,8 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
         { ...request.body, paymentId, receivedDate },
         commandMetadata(request),
       );
-      reply.header('location', `/payments/${paymentId}`).header('etag', `"${result.version}"`);
-      return reply.code(result.created ? 201 : 200).send(paymentView(result.state, result.version));
+      replyCreated(reply, `/payments/${paymentId}`, result.version);
+      return paymentView(result.state, result.version);
     },
   );
 
