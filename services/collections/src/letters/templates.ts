@@ -1,0 +1,149 @@
+import type { LateFeeTermsV1 } from '@ar/contracts';
+import { formatMoney, type IsoDate } from '@ar/kernel';
+
+/** The formal documents collections sends (DOMAIN.md §4): each rendered to PDF and signed. */
+export type LetterKind = 'DUNNING_LETTER' | 'LAWYERS_LETTER' | 'PLAN_AGREEMENT';
+export type Language = 'en' | 'zh';
+export const LANGUAGES: readonly Language[] = ['en', 'zh'];
+
+/** What a letter states: the parties, the invoice, what is owed by component, the clause, the dates. */
+export interface LetterFacts {
+  company: string;
+  customerName: string;
+  /** The person it is addressed to (a contact person), when known. */
+  attention?: string | undefined;
+  invoiceId: string;
+  currency: string;
+  /** Owed today, in minor units, by component. */
+  owed: { principal: number; interest: number; penalty: number };
+  dueDate: IsoDate;
+  daysOverdue: number;
+  /** The letter's date: the business day it was generated. */
+  date: IsoDate;
+  lateFee: LateFeeTermsV1 | undefined;
+  /** The instalments of a repayment-plan agreement. */
+  instalments?: { dueDate: IsoDate; amount: number }[] | undefined;
+  /** By when the customer must pay (dunning and lawyer's letters). */
+  payBy?: IsoDate | undefined;
+}
+
+/** A letter as text: a title, then paragraphs; the renderer lays it out. */
+export interface LetterText {
+  title: string;
+  subject: string;
+  paragraphs: string[];
+  /** Rows of the amounts table: label, formatted amount. */
+  amounts: [string, string][];
+  signature: string;
+}
+
+const pct = (bp: number) => `${bp / 100}%`;
+
+/** The contract's late-payment clause in words, or undefined when the invoice carries none. */
+export function clauseText(t: LateFeeTermsV1 | undefined, lang: Language): string | undefined {
+  if (!t) return undefined;
+  return lang === 'zh'
+    ? `逾期付款条款：自逾期第${t.interestFromDay}天起，按未付金额每日${pct(t.dailyInterestBp)}计收逾期利息；逾期第${t.penaltyDay}天，另按未付金额一次性收取${pct(t.penaltyBp)}的违约金。争议由卖方所在地人民法院管辖。`
+    : `Late-payment clause: from day ${t.interestFromDay} overdue, interest of ${pct(t.dailyInterestBp)} of the unpaid amount accrues per day; on day ${t.penaltyDay} overdue a one-off penalty of ${pct(t.penaltyBp)} of the unpaid amount applies. Disputes are heard by the court of the seller's seat.`;
+}
+
+function amounts(f: LetterFacts, lang: Language): [string, string][] {
+  const m = (n: number) => formatMoney(n, f.currency, lang);
+  const total = f.owed.principal + f.owed.interest + f.owed.penalty;
+  return lang === 'zh'
+    ? [
+        ['本金', m(f.owed.principal)],
+        ['逾期利息', m(f.owed.interest)],
+        ['违约金', m(f.owed.penalty)],
+        ['合计应付', m(total)],
+      ]
+    : [
+        ['Principal', m(f.owed.principal)],
+        ['Interest', m(f.owed.interest)],
+        ['Penalty', m(f.owed.penalty)],
+        ['Total owed', m(total)],
+      ];
+}
+
+const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 'signature'>> = {
+  DUNNING_LETTER: (f) => ({
+    title: 'Formal Notice of Overdue Payment',
+    subject: `Formal notice: invoice ${f.invoiceId} is ${f.daysOverdue} days overdue`,
+    paragraphs: [
+      `Dear ${f.attention ?? f.customerName},`,
+      `Invoice ${f.invoiceId}, due on ${f.dueDate}, is ${f.daysOverdue} days overdue as of ${f.date}. The amounts owed are set out below.`,
+      ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
+      `Please pay the total owed${f.payBy ? ` by ${f.payBy}` : ''}, or contact us to agree a repayment plan. Your credit with us is suspended until the invoice is settled.`,
+    ],
+  }),
+  LAWYERS_LETTER: (f) => ({
+    title: "Notice Before Legal Action (Lawyer's Letter)",
+    subject: `Notice before legal action: invoice ${f.invoiceId}, ${f.daysOverdue} days overdue`,
+    paragraphs: [
+      `Dear ${f.attention ?? f.customerName},`,
+      `Despite our reminders and formal notice, invoice ${f.invoiceId}, due on ${f.dueDate}, remains unpaid ${f.daysOverdue} days later (as of ${f.date}).`,
+      ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
+      `Unless the total owed is paid${f.payBy ? ` by ${f.payBy}` : ''}, the matter is handed to our legal counsel, who will assess litigation, arbitration or a payment order without further notice.`,
+    ],
+  }),
+  PLAN_AGREEMENT: (f) => ({
+    title: 'Repayment Plan Agreement',
+    subject: `Repayment plan agreement for invoice ${f.invoiceId}`,
+    paragraphs: [
+      `Between ${f.company} (the seller) and ${f.customerName} (the customer), agreed on ${f.date}.`,
+      `The customer owes the amounts below under invoice ${f.invoiceId}, due on ${f.dueDate}, and pays them in the instalments listed. Each instalment paid in full by its date keeps the plan; a missed instalment breaks it and the whole amount open falls due.`,
+      ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
+      ...(f.instalments ?? []).map(
+        (i, n) => `Instalment ${n + 1}: ${formatMoney(i.amount, f.currency, 'en')} by ${i.dueDate}`,
+      ),
+    ],
+  }),
+};
+
+const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 'signature'>> = {
+  DUNNING_LETTER: (f) => ({
+    title: '逾期付款正式催告函',
+    subject: `正式催告：发票 ${f.invoiceId} 已逾期 ${f.daysOverdue} 天`,
+    paragraphs: [
+      `尊敬的 ${f.attention ?? f.customerName}：`,
+      `发票 ${f.invoiceId} 应于 ${f.dueDate} 付款，截至 ${f.date} 已逾期 ${f.daysOverdue} 天。应付金额明细如下。`,
+      ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
+      `请${f.payBy ? `于 ${f.payBy} 前` : '尽快'}支付全部应付金额，或与我们联系商定还款计划。在结清之前，您在我方的信用额度暂停使用。`,
+    ],
+  }),
+  LAWYERS_LETTER: (f) => ({
+    title: '律师函（法律行动前通知）',
+    subject: `法律行动前通知：发票 ${f.invoiceId} 已逾期 ${f.daysOverdue} 天`,
+    paragraphs: [
+      `尊敬的 ${f.attention ?? f.customerName}：`,
+      `经我方多次提醒及正式催告，发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）截至 ${f.date} 已逾期 ${f.daysOverdue} 天，仍未付款。`,
+      ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
+      `如未能${f.payBy ? `于 ${f.payBy} 前` : ''}支付全部应付金额，本事项将移交我方法律顾问，评估诉讼、仲裁或支付令，届时不再另行通知。`,
+    ],
+  }),
+  PLAN_AGREEMENT: (f) => ({
+    title: '还款计划协议',
+    subject: `发票 ${f.invoiceId} 的还款计划协议`,
+    paragraphs: [
+      `卖方 ${f.company} 与客户 ${f.customerName} 于 ${f.date} 达成本协议。`,
+      `客户就发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）欠付下列金额，并按下列分期支付。每期按时足额支付，计划继续有效；任何一期未按时足额支付，计划即告违约，全部未付金额立即到期。`,
+      ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
+      ...(f.instalments ?? []).map(
+        (i, n) => `第 ${n + 1} 期：${formatMoney(i.amount, f.currency, 'zh')}，于 ${i.dueDate} 前支付`,
+      ),
+    ],
+  }),
+};
+
+/** The letter of `kind` in `lang`, from the facts: the words the PDF carries. */
+export function letterText(kind: LetterKind, f: LetterFacts, lang: Language): LetterText {
+  const body = (lang === 'zh' ? ZH : EN)[kind](f);
+  return {
+    ...body,
+    amounts: amounts(f, lang),
+    signature:
+      lang === 'zh'
+        ? `${f.company}（电子签章：本文件附有 Ed25519 分离签名，可凭公布的公钥验证）`
+        : `${f.company} (electronically sealed: a detached Ed25519 signature accompanies this document; verify it with our published key)`,
+  };
+}
