@@ -2,14 +2,16 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot, spawnTypeScript, stopProcess } from '@ar/platform';
+import { repoRoot, stopProcess } from '@ar/platform';
 import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
+import { ensureBuilt, spawnBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
 import { OwnServers, portOpen } from '../support/own-servers';
 import { freePort } from '../support/service-instances';
 
 // A PostgreSQL server of this test's own, stopped and started under a running service; never
-// the shared one. Kafka is the shared broker (unique topics and groups).
+// the shared one. Kafka is the shared broker (unique topics and groups). The service is the
+// built invoicing (infra/deploy/dist/invoicing/main.js under plain node), as production runs it.
 const PG_PORT = 55470;
 const KAFKA_PORT = 29470; // claimed with the pair, not used
 
@@ -34,23 +36,33 @@ describe('a PostgreSQL outage under a running service', () => {
     servers.release();
   }, 60_000);
 
-  const post = async (n: number) =>
-    fetch(`${url}/counters/C-1/add`, {
+  let invoices = 0;
+  /** Issues a new invoice (a command: it needs PostgreSQL, not the broker). */
+  const post = async () =>
+    fetch(`${url}/invoices`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(await servedAuthHeaders(['finance'])) },
-      body: JSON.stringify({ n }),
+      body: JSON.stringify({
+        invoiceId: `INV-${run}-${++invoices}`,
+        customerId: 'C-1',
+        amount: 100_000,
+        currency: 'CNY',
+        issueDate: '2026-03-02',
+        dueDate: '2026-04-01',
+      }),
       signal: AbortSignal.timeout(15_000),
     });
 
   it('starts while PostgreSQL is down, listening and saying what it waits for, and is ready once it is up', async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    child = spawnTypeScript(
-      'packages/platform/src/measured-service.fixture.ts',
+    await ensureBuilt();
+    child = spawnBuilt(
+      'invoicing',
       {
         DATABASE_URL: servers.databaseUrl,
         KAFKA_BROKERS: kafkaBrokers.join(','),
-        DB_SCHEMA: `${run}_metrics`,
+        DB_SCHEMA: `${run}_invoicing`,
         TOPIC_PREFIX: `${run}.`,
         GROUP_PREFIX: `${run}.`,
         PORT: String(port),
@@ -80,7 +92,7 @@ describe('a PostgreSQL outage under a running service', () => {
     expect(((await waiting.json()) as { checks: { startup: string } }).checks.startup).toContain(
       `waiting for PostgreSQL at 127.0.0.1:${PG_PORT}/postgres`,
     );
-    const early = await post(1);
+    const early = await post();
     expect(early.status).toBe(503);
     expect(Number(early.headers.get('retry-after'))).toBeGreaterThan(0);
     await servers.startPostgres();
@@ -89,12 +101,12 @@ describe('a PostgreSQL outage under a running service', () => {
       90_000,
       'the service ready once PostgreSQL is up',
     );
-    expect((await post(1)).status).toBe(201);
+    expect((await post()).status).toBe(201);
   }, 150_000);
 
   it('answers 503 with Retry-After while PostgreSQL is down, stays alive, and serves again after', async () => {
     await servers.stopPostgres();
-    const refused = await post(1);
+    const refused = await post();
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await refused.json()) as { error: string }).error).toBe('unavailable');
@@ -115,12 +127,12 @@ describe('a PostgreSQL outage under a running service', () => {
 
     // Long enough for every pooled, listening and lease connection to have seen the loss.
     await new Promise((r) => setTimeout(r, 5000));
-    expect((await post(1)).status).toBe(503);
+    expect((await post()).status).toBe(503);
     expect(exited).toBeUndefined();
 
     await servers.startPostgres();
     await eventually(
-      async () => ((await post(1)).status === 201 ? true : undefined),
+      async () => ((await post()).status === 201 ? true : undefined),
       60_000,
       'a command accepted again',
     );
