@@ -146,6 +146,38 @@ describe('access: every route of every service asks who calls', () => {
     expect(accessTableIn(readme)).toEqual(table);
   });
 
+  it('every operation documents the errors the platform answers, with their body (#15 item 7)', async () => {
+    const missing: string[] = [];
+    for (const service of services) {
+      const docs = await service.app.inject({
+        method: 'GET',
+        url: '/docs/json',
+        headers: await authHeaders(),
+      });
+      const openApi = docs.json() as {
+        paths: Record<
+          string,
+          Record<string, { requestBody?: unknown; responses: Record<string, Documented> }>
+        >;
+      };
+      type Documented = { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+      for (const [path, operations] of Object.entries(openApi.paths))
+        for (const [method, operation] of Object.entries(operations)) {
+          const expected = [
+            '401',
+            '403',
+            '429',
+            '503',
+            ...(operation.requestBody ? ['400', '413', '415'] : []),
+          ];
+          for (const status of expected)
+            if (!operation.responses[status]?.content?.['application/json']?.schema?.properties?.message)
+              missing.push(`${service.name} ${method.toUpperCase()} ${path} ${status}`);
+        }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('the dashboard and the API docs need a token too', async () => {
     const reporting = services.find((s) => s.name === 'reporting')!;
     for (const url of ['/dashboard/', '/docs', '/docs/json', '/'])

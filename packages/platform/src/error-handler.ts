@@ -36,9 +36,22 @@ function statusOf(error: DomainError): number {
  * refusing or restarting, a pool timeout, a service we call) 503 with Retry-After. A 500 means a
  * bug, never input and never an outage.
  */
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(
+  app: FastifyInstance,
+  /** The methods the service answers on a path (none: no such path), for 405 and its Allow. */
+  methodsOf: (path: string) => string[] = () => [],
+): void {
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` });
+    const methods = methodsOf(request.url.split('?')[0] ?? '');
+    if (methods.length > 0)
+      return reply
+        .code(405)
+        .header('allow', methods.join(', '))
+        .send({
+          error: 'method_not_allowed',
+          message: `${request.method} is not answered on ${request.url.split('?')[0]}: ${methods.join(', ')} are`,
+        });
+    return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` });
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -87,12 +100,29 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      // fastify's own: malformed JSON, wrong content type, body too large.
-      return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+      // fastify's own (malformed JSON, another content type, a body too large) and the rate limit's.
+      return reply.code(status).send({ error: clientErrorCode(error, status), message: error.message });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal_error', message: 'internal error; see the service log' });
   });
+}
+
+/** fastify's codes for a request it cannot take, as this API names them. */
+const CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+};
+
+function clientErrorCode(error: FastifyError, status: number): string {
+  if (error.code && CLIENT_ERRORS[error.code]) return CLIENT_ERRORS[error.code]!;
+  if (status === 400 && error instanceof SyntaxError) return 'invalid_json';
+  if (status === 413) return 'body_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  return error.code && !error.code.startsWith('FST_') ? error.code : 'bad_request';
 }
 
 /** What went wrong, in words an operator can act on (the code first: ECONNREFUSED, 57P01). */

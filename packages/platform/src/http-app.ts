@@ -13,6 +13,14 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator';
 import { callerOf, type RouteRule, registerAuthentication, securitySchemes } from './auth/http-auth';
 import { RETRY_AFTER_SECONDS, registerErrorHandler } from './error-handler';
+import {
+  documentPlatformErrors,
+  type HttpLimits,
+  httpLimitsFromEnv,
+  refuseNulCharacters,
+  registerHardening,
+  serverTimeouts,
+} from './hardening';
 import type { ServiceMetrics } from './metrics';
 import { fastifyTracingPlugin } from './tracing';
 
@@ -32,6 +40,8 @@ export interface HttpAppOptions {
   metrics?: ServiceMetrics;
   /** Checks every request's bearer token (the OIDC issuer's, or the development issuer's). */
   auth: Authenticator;
+  /** Rate limits, back-pressure and timeouts (default: from the environment, README "Hardening"). */
+  limits?: HttpLimits;
 }
 
 /**
@@ -39,15 +49,22 @@ export interface HttpAppOptions {
  * handler, OpenAPI at /docs (JSON at /docs/json), /health (alive) and /ready (can serve).
  */
 export async function createHttpApp(options: HttpAppOptions) {
+  const limits = options.limits ?? httpLimitsFromEnv();
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    ...serverTimeouts(limits),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
+  // An unknown method on a known path: 405 with the methods its routes answer.
+  registerErrorHandler(app, (path) => methodsOn(routeRules, path));
   // Before any route: every route says who may call it, checked on each request.
   const routeRules = registerAuthentication(app, options.auth);
+  app.addHook('onRoute', documentPlatformErrors);
+  // Security headers, back-pressure, rate limits per caller; a NUL in any text refused at the door.
+  await registerHardening(app, limits);
+  refuseNulCharacters(app);
   // Request and handler spans, when tracing is on (before any route, so every route is traced).
   const tracing = fastifyTracingPlugin();
   if (tracing) await app.register(tracing);
@@ -113,6 +130,21 @@ declare module 'fastify' {
 }
 
 export type ServiceHttpApp = Awaited<ReturnType<typeof createHttpApp>>;
+
+/** The methods routes answer on a concrete path (`/invoices/I-1` matches `/invoices/:invoiceId`). */
+function methodsOn(rules: RouteRule[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const rule of rules) {
+    const pattern = rule.url
+      .split('/')
+      .map((part) =>
+        part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('/');
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(rule.method);
+  }
+  return [...methods].sort();
+}
 
 /**
  * Why and on whose behalf a command runs: the correlation id and trace context of the request, and

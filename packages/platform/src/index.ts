@@ -11,6 +11,7 @@ export * from './business-day-scheduler';
 export * from './child-process';
 export * from './config';
 export * from './error-handler';
+export * from './hardening';
 export * from './history-routes';
 export * from './http-app';
 export * from './idempotency';

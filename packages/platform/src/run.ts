@@ -13,6 +13,7 @@ import { authFromEnv } from './auth/auth-config';
 import type { Authenticator } from './auth/authenticator';
 import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs } from './config';
+import { httpLimitsFromEnv } from './hardening';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
 import { databaseAddress } from './startup';
@@ -91,7 +92,17 @@ function onSignals(stop: () => Promise<void>, logger: { info(msg: string): void 
 
 /** Distributed mode: one service in this process, real Kafka and PostgreSQL from the env. */
 export async function runServiceProcess(def: ServiceDefinition): Promise<RunningService> {
-  const env = loadConfig(DistributedServiceEnv.extend({ PORT: Port.optional(), ...TimeEnv.shape }));
+  const env = loadConfig(
+    DistributedServiceEnv.extend({
+      PORT: Port.optional(),
+      // The admin routes (/admin/*) on an internal listener of their own; unset: with the rest.
+      ADMIN_PORT: Port.optional(),
+      ADMIN_HOST: z.string().optional(),
+      ...TimeEnv.shape,
+    }),
+  );
+  // RATE_LIMIT_*, REQUEST_TIMEOUT_MS, PRESSURE_* (README, Hardening): refused at start when wrong.
+  const limits = httpLimitsFromEnv();
   const logger = createLogger(def.name, env.LOG_LEVEL);
   // Traces over OTLP when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set; else nothing is started.
   const tracing = startTracing({ serviceName: def.name });
@@ -126,6 +137,9 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     groupPrefix: env.GROUP_PREFIX,
     topicPrefix: env.TOPIC_PREFIX,
     pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
+    limits,
+    adminPort: env.ADMIN_PORT,
+    adminHost: env.ADMIN_HOST,
     // Listening at once (/health, /ready saying what it waits for); PostgreSQL, the broker and
     // what needs them start in the background once they answer.
     awaitDependencies: false,
@@ -195,6 +209,7 @@ export async function runEmbedded(
   const notifier = new AppendNotifier(databaseUrl, env.PG_CONNECT_TIMEOUT_MS);
   await notifier.start();
   const time = timeFromEnv(env);
+  const limits = httpLimitsFromEnv();
   const leases = new Leases({ databaseUrl, logger });
   // A development issuer of its own (printed as such) unless OIDC_ISSUER names a real one.
   const { auth, devIssuer } = options.auth
@@ -214,6 +229,7 @@ export async function runEmbedded(
         leases,
         auth,
         pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
+        limits,
         ...time,
       }),
     );

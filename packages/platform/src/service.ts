@@ -23,6 +23,7 @@ import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from
 import { clockRoutes } from './clock-routes';
 import { DayJobsStartup } from './day-jobs-startup';
 import { deadLetterRoutes } from './dead-letter-routes';
+import type { HttpLimits } from './hardening';
 import { createHttpApp, type Readiness, type ServiceHttpApp } from './http-app';
 import { ServiceMetrics } from './metrics';
 import { progressRoutes } from './progress-routes';
@@ -123,12 +124,23 @@ export interface ServiceInfrastructure {
   dependencies?: { what: string; start(): Promise<void> }[];
   /** How long `GET /admin/progress` waits for the relay and read models before a 503 (25 s). */
   progressWaitMs?: number;
+  /** Rate limits, back-pressure and timeouts of the HTTP door (default: from the environment). */
+  limits?: HttpLimits;
+  /**
+   * A port of its own for the admin routes (/admin/*: clock, progress, rebuilds, dead letters),
+   * on an internal interface (`adminHost`, default `host`); unset, they are served with the rest.
+   */
+  adminPort?: number | undefined;
+  adminHost?: string | undefined;
 }
 
 export interface RunningService {
   name: string;
   url: string;
   app: ServiceHttpApp;
+  /** Where the admin routes are served when they have a listener of their own (adminPort). */
+  adminUrl?: string | undefined;
+  adminApp?: ServiceHttpApp | undefined;
   ctx: ServiceContext;
   metrics: ServiceMetrics;
   /** Its consumers (an operator or a test may stop one and start it again). */
@@ -305,31 +317,44 @@ export async function startService(
     };
   };
 
-  const app = await createHttpApp({
-    service: def.name,
-    description: def.description,
-    logger,
-    metrics,
-    ready,
-    auth: infra.auth,
-  });
-  // Until PostgreSQL and the broker answered and everything started, requests answer 503.
-  dependencies.holdRequests(app);
+  const httpApp = async (description: string) => {
+    const made = await createHttpApp({
+      service: def.name,
+      description,
+      logger,
+      metrics,
+      ready,
+      auth: infra.auth,
+      limits: infra.limits,
+    });
+    // Until PostgreSQL and the broker answered and everything started, requests answer 503.
+    dependencies.holdRequests(made);
+    return made;
+  };
+  const app = await httpApp(def.description);
+  // The admin routes on an internal listener of their own, when there is one (ADMIN_PORT).
+  const adminApp =
+    infra.adminPort === undefined
+      ? undefined
+      : await httpApp(`Administration of ${def.name}: the business clock, progress, rebuilds, dead letters.`);
+  const admin = adminApp ?? app;
   const caughtUp = async () => {
     await dependencies.started();
     await startup.done();
     await relay?.caughtUp();
     await Promise.all([...ctx.projections.values()].map((p) => p.caughtUp()));
   };
-  await app.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
-  await app.register(async (scope) =>
+  await admin.register(async (scope) => clockRoutes(scope as ServiceHttpApp, ctx.clock));
+  await admin.register(async (scope) =>
     progressRoutes(scope as ServiceHttpApp, ctx, caughtUp, infra.progressWaitMs),
   );
-  await app.register(async (scope) => projectionRoutes(scope as ServiceHttpApp, ctx));
-  await app.register(async (scope) => deadLetterRoutes(scope as ServiceHttpApp, consumers));
+  await admin.register(async (scope) => projectionRoutes(scope as ServiceHttpApp, ctx));
+  await admin.register(async (scope) => deadLetterRoutes(scope as ServiceHttpApp, consumers));
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);
+  const adminAddress = await adminApp?.listen({ host: infra.adminHost ?? infra.host, port: infra.adminPort });
+  if (adminAddress) logger.info({ url: adminAddress }, `${def.name} admin routes listening`);
   // Listening first; what needs PostgreSQL and the broker starts once they answer.
   dependencies.start(async (step) => {
     for (const d of infra.dependencies ?? []) await step(d.what, () => d.start());
@@ -371,6 +396,7 @@ export async function startService(
   // With shared leases the caller has stopped the relays and projections first.
   const stop = async () => {
     await app.close();
+    await adminApp?.close();
     await dependencies.stop();
     unsubscribe?.();
     ctx.clock.unshare(pool);
@@ -394,6 +420,8 @@ export async function startService(
     name: def.name,
     url: address,
     app,
+    adminUrl: adminAddress,
+    adminApp,
     ctx,
     metrics,
     consumers,

@@ -1,0 +1,238 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { z } from 'zod';
+import { loadConfig } from './config';
+
+/**
+ * What every service's HTTP door holds a caller to (README, "Hardening"); each from the
+ * environment, with defaults generous enough that the simulator and the benchmarks (about 1,100
+ * commands a second from one caller) are never throttled.
+ */
+export interface HttpLimits {
+  /** Requests one caller may make per window (the token's subject; without a token, the address). 0: no limit. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /**
+   * How long a client may take to send a whole request, headers and body: a slowly sent body is
+   * cut off with a 408 after this long. The answer may take longer (a clock move runs days of jobs).
+   */
+  requestTimeoutMs: number;
+  /** Back-pressure: above these (0: not checked), requests answer 503 with Retry-After. */
+  maxEventLoopDelayMs: number;
+  maxEventLoopUtilization: number;
+  maxHeapUsedBytes: number;
+  /** How often load is sampled for back-pressure. */
+  pressureSampleIntervalMs: number;
+}
+
+const Whole = (what: string) => z.coerce.number().int(`must be a whole number of ${what}`);
+
+export const HttpLimitsEnv = z.object({
+  RATE_LIMIT_MAX: Whole('requests').min(0, 'must be 0 (no limit) or more').default(100_000),
+  RATE_LIMIT_WINDOW_MS: Whole('milliseconds').positive('must be more than 0 ms').default(60_000),
+  REQUEST_TIMEOUT_MS: Whole('milliseconds').positive('must be more than 0 ms').default(30_000),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Whole('milliseconds').min(0).default(1000),
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: z.coerce
+    .number()
+    .min(0, 'must be from 0 (not checked) to 1')
+    .max(1, 'must be from 0 (not checked) to 1')
+    .default(0),
+  PRESSURE_MAX_HEAP_USED_BYTES: Whole('bytes').min(0).default(0),
+});
+
+export function httpLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpLimits {
+  const e = loadConfig(HttpLimitsEnv, env);
+  return {
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    maxEventLoopDelayMs: e.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopUtilization: e.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
+    maxHeapUsedBytes: e.PRESSURE_MAX_HEAP_USED_BYTES,
+    pressureSampleIntervalMs: 1000,
+  };
+}
+
+/** The HTTP server's own timeouts (Node's), for fastify's options. */
+export function serverTimeouts(limits: HttpLimits) {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.requestTimeoutMs, 60_000),
+      // Node looks for requests over their time every 30 s by default: a 30 s limit would hold up to 60 s.
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+    },
+  };
+}
+
+/** Probes an orchestrator calls: never throttled nor shed, or a busy instance would be restarted. */
+const PROBES = new Set(['/health', '/metrics']);
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '';
+
+/** Seconds, in words: "1 minute", "30 s". */
+function window(ms: number): string {
+  if (ms % 60_000 === 0) return ms === 60_000 ? '1 minute' : `${ms / 60_000} minutes`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+const PRESSURE: Record<string, (value: number) => string> = {
+  eventLoopDelay: (v) =>
+    Number.isFinite(v) ? `event loop delay ${Math.round(v)} ms` : 'event loop blocked for a whole sample',
+  eventLoopUtilization: (v) => `event loop utilisation ${Math.round(v * 100)}%`,
+  heapUsedBytes: (v) => `heap ${Math.round(v / 1024 / 1024)} MB`,
+  rssBytes: (v) => `resident memory ${Math.round(v / 1024 / 1024)} MB`,
+};
+
+/**
+ * Security headers, back-pressure and rate limits, registered before any route (the rate limit
+ * attaches itself to each route as it is added). The rate limit counts after authentication
+ * (preValidation), so it is keyed by the token's subject - a caller cannot spend another's
+ * allowance by naming them - and by address where there is no token.
+ */
+export async function registerHardening(app: FastifyInstance, limits: HttpLimits): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // Every script and style of the dashboard and /docs is a file served by the service itself;
+        // the services speak plain HTTP inside the network, so nothing is upgraded to https.
+        'upgrade-insecure-requests': null,
+        'img-src': ["'self'", 'data:'],
+      },
+    },
+  });
+
+  const retryAfterSeconds = Math.max(1, Math.round(limits.pressureSampleIntervalMs / 1000) * 5);
+  const shed = (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+    if (PROBES.has(pathOf(request))) return undefined;
+    request.log.warn({ pressure: type, value }, 'request shed: the service is overloaded');
+    reply.code(503).header('retry-after', String(retryAfterSeconds));
+    const what = (value !== undefined && PRESSURE[type]?.(value)) || type;
+    return { error: 'overloaded', message: `the service is overloaded (${what}): try again shortly` };
+  };
+  if (limits.maxEventLoopDelayMs > 0 || limits.maxEventLoopUtilization > 0 || limits.maxHeapUsedBytes > 0) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: limits.maxEventLoopDelayMs,
+      maxEventLoopUtilization: limits.maxEventLoopUtilization,
+      maxHeapUsedBytes: limits.maxHeapUsedBytes,
+      sampleInterval: limits.pressureSampleIntervalMs,
+      eventLoopUtilizationMode: 'interval',
+      retryAfter: retryAfterSeconds,
+      // What the handler returns is sent (undefined: the request goes on); its declared type says void.
+      pressureHandler: shed as unknown as FastifyUnderPressureOptions['pressureHandler'],
+    });
+  }
+
+  if (limits.rateLimitMax > 0) {
+    await app.register(rateLimit, {
+      max: limits.rateLimitMax,
+      timeWindow: limits.rateLimitWindowMs,
+      hook: 'preValidation',
+      keyGenerator: (request) =>
+        request.caller ? `subject:${request.caller.subject}` : `address:${request.ip}`,
+      errorResponseBuilder: (request, context) => {
+        const who = request.caller ? request.caller.subject : `address ${request.ip}`;
+        return Object.assign(
+          new Error(
+            `more than ${context.max} requests in ${window(limits.rateLimitWindowMs)} from ${who}: try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} s`,
+          ),
+          { statusCode: 429, code: 'rate_limited' },
+        );
+      },
+    });
+  }
+}
+
+const NUL = '\u0000';
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+
+/** The first place in a value where a NUL is (a string, or an object key), as a path; none: undefined. */
+function nulAt(value: unknown, path: string[]): string[] | undefined {
+  if (typeof value === 'string') return value.includes(NUL) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nulAt(item, [...path, String(i)]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes(NUL)) return [...path, key.replaceAll(NUL, '\\u0000')];
+      const found = nulAt(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A NUL character in any text a request brings is refused at the door (400 naming the field):
+ * PostgreSQL stores no NUL in text or jsonb, so it could never be stored, and no business text
+ * needs one. Before validation, for every route - no route needs a copy of its own.
+ */
+export function refuseNulCharacters(app: FastifyInstance): void {
+  // JSON only: a text/plain body (fastify reads one by default) is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', async (request, reply) => {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      const at = nulAt(value, [part]);
+      if (at) {
+        const field = at.join('.');
+        return reply.code(400).send({
+          error: 'invalid_request',
+          message: `${field}: ${NUL_MESSAGE}`,
+          issues: [{ field, message: NUL_MESSAGE }],
+        });
+      }
+    }
+  });
+}
+
+/** The body of every error the platform answers (README, "Identity and access" and "Hardening"). */
+export const ErrorResponse = z
+  .looseObject({
+    error: z.string().describe('a stable, machine-readable reason'),
+    message: z.string().describe('what is wrong, for a person'),
+    issues: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('each field at fault'),
+  })
+  .describe('an error');
+
+const ERRORS_OF_EVERY_ROUTE: Record<number, string> = {
+  401: 'no valid bearer token (WWW-Authenticate says why)',
+  403: 'the token carries none of the roles the route needs (requiredRoles)',
+  429: 'too many requests from this caller (Retry-After says when to try again)',
+  503: 'a dependency is unavailable or the service is overloaded (Retry-After)',
+};
+const ERRORS_OF_A_BODY: Record<number, string> = {
+  413: 'the body is larger than 1 MB',
+  415: 'the body is not application/json',
+};
+
+/**
+ * Documents the errors the platform itself answers on each operation of the OpenAPI document,
+ * with their body: 400 where the route validates input, 401/403/429/503 everywhere, 413/415
+ * where it takes a body. A route's own description of a status is kept.
+ */
+export function documentPlatformErrors(route: RouteOptions): void {
+  const schema = route.schema as
+    | (Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown> })
+    | undefined;
+  if (!schema || schema.hide) return;
+  const errors: Record<number, string> = { ...ERRORS_OF_EVERY_ROUTE };
+  if (schema.params || schema.querystring || schema.body || schema.headers)
+    errors[400] = 'the request is not valid: each field at fault, and why (also a NUL character in any text)';
+  if (schema.body) Object.assign(errors, ERRORS_OF_A_BODY);
+  const response = { ...(schema.response ?? {}) };
+  for (const [status, what] of Object.entries(errors))
+    if (!(status in response)) response[status] = ErrorResponse.describe(what);
+  route.schema = { ...schema, response };
+}
