@@ -42,4 +42,13 @@ export const PositiveAmount = PositiveMinorUnits.refine(withinLimit, limitMessag
 
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as CNY or EUR');
 
-export const IsoDate = z.iso.date('must be a date as YYYY-MM-DD');
+/** The dates the platform takes: a business date from 1900 on (PostgreSQL has no year 0000, and nothing is owed from before 1900). */
+export const EARLIEST_DATE = '1900-01-01';
+export const LATEST_DATE = '9999-12-31';
+/**
+ * An ISO business date, YYYY-MM-DD, from EARLIEST_DATE to LATEST_DATE: the one date schema of
+ * every request, query and event, so a year 0000 is a 400 naming the field, never a 500.
+ */
+export const IsoDate = z.iso
+  .date('must be a date as YYYY-MM-DD')
+  .refine((d) => d >= EARLIEST_DATE, { message: `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}` });

@@ -1,5 +1,5 @@
 import { type Decider, type DomainEvent, foldEvents } from './decider';
-import { ConcurrencyConflict } from './errors';
+import { ConcurrencyConflict, PreconditionFailed } from './errors';
 import type { EventMetadata, EventStore } from './event-store';
 
 export interface CommandResult<State> {
@@ -13,7 +13,7 @@ export interface CommandResult<State> {
 export interface HandleCommandOptions<T, State = unknown> {
   metadata: EventMetadata;
   now: Date;
-  /** When a person edits: the version they saw. A mismatch is a conflict, never retried. */
+  /** When a person edits: the version they saw. A mismatch is a PreconditionFailed (412), never retried. */
   ifMatch?: number | undefined;
   tx?: T;
   /** Bounded retries on a concurrent write before giving up with a conflict (409). */
@@ -48,7 +48,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
   for (let attempt = 0; ; attempt++) {
     const { version, state } = await load(options.tx);
     if (options.ifMatch !== undefined && options.ifMatch !== version) {
-      throw new ConcurrencyConflict(streamId, options.ifMatch);
+      throw new PreconditionFailed(streamId, options.ifMatch, version);
     }
     const newEvents = decider.decide(command, state, options.now);
     if (newEvents.length === 0) return { streamId, version, newEvents, state };

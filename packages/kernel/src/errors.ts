@@ -32,12 +32,28 @@ export class NotFound extends DomainError {
 
 /** Another writer appended to the stream since it was read (409 once retries are spent). */
 export class ConcurrencyConflict extends Error {
-  override readonly name = 'ConcurrencyConflict';
+  override readonly name: string = 'ConcurrencyConflict';
   constructor(
     readonly streamId: string,
     readonly expectedVersion: number,
   ) {
     super(`stream ${streamId} changed concurrently (expected version ${expectedVersion})`);
+  }
+}
+
+/**
+ * The version a person edited (If-Match) is no longer the stream's: someone changed it since they
+ * read it. HTTP's 412 Precondition Failed; never retried.
+ */
+export class PreconditionFailed extends ConcurrencyConflict {
+  override readonly name = 'PreconditionFailed';
+  constructor(
+    streamId: string,
+    expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
+    super(streamId, expectedVersion);
+    this.message = `${streamId} is at version ${actualVersion}, not the version ${expectedVersion} of If-Match: read it again and decide on what it is now`;
   }
 }
 

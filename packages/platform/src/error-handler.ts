@@ -5,6 +5,7 @@ import {
   DomainError,
   Forbidden,
   NotFound,
+  PreconditionFailed,
   RuleViolation,
   StateConflict,
 } from '@ar/kernel';
@@ -77,6 +78,10 @@ export function registerErrorHandler(
         issues: shown,
       };
       return reply.code(refused ? 422 : 400).send(body);
+    }
+    if (error instanceof PreconditionFailed) {
+      // If-Match named a version that is no longer the stream's (RFC 9110 §13.1.1).
+      return reply.code(412).send({ error: 'precondition_failed', message: error.message });
     }
     if (error instanceof ConcurrencyConflict) {
       return reply.code(409).send({ error: 'version_conflict', message: error.message });

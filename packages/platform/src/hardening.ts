@@ -231,6 +231,9 @@ export function documentPlatformErrors(route: RouteOptions): void {
   if (schema.params || schema.querystring || schema.body || schema.headers)
     errors[400] = 'the request is not valid: each field at fault, and why (also a NUL character in any text)';
   if (schema.body) Object.assign(errors, ERRORS_OF_A_BODY);
+  const headers = schema.headers as { shape?: Record<string, unknown> } | undefined;
+  if (headers?.shape && 'if-match' in headers.shape)
+    errors[412] = 'If-Match names a version the resource has left: read it again (precondition_failed)';
   const response = { ...(schema.response ?? {}) };
   for (const [status, what] of Object.entries(errors))
     if (!(status in response)) response[status] = ErrorResponse.describe(what);

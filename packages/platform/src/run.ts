@@ -1,3 +1,4 @@
+import { IsoDate } from '@ar/contracts';
 import {
   BusinessCalendar,
   BusinessTime,
@@ -40,7 +41,7 @@ const IsoDates = z
       .map((d) => d.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(z.iso.date('must be dates as YYYY-MM-DD, comma-separated')));
+  .pipe(z.array(IsoDate));
 
 /**
  * Time and calendar, the same in both modes. BUSINESS_DATE=2026-01-05 starts a controllable
@@ -50,7 +51,7 @@ const IsoDates = z
  * default 09:00) is when a day's jobs (overdue clock, reminders, clauses) run.
  */
 const TimeEnv = z.object({
-  BUSINESS_DATE: z.iso.date('must be a date as YYYY-MM-DD').optional(),
+  BUSINESS_DATE: IsoDate.optional(),
   BUSINESS_TIME_ZONE: z
     .string()
     .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai')
