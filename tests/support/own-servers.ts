@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@ar/platform';
 
 /** Runs an infra/ script with `env`; resolves with its last line of output, rejects with its stderr. */
-function runScript(script: string, env: Record<string, string>, timeoutMs = 120_000): Promise<string> {
+export function runScript(script: string, env: Record<string, string>, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [join(repoRoot, 'infra', script)], {
       cwd: repoRoot,
