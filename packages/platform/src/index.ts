@@ -10,6 +10,7 @@ export * from './business-clock';
 export * from './business-day-scheduler';
 export * from './child-process';
 export * from './config';
+export * from './csv';
 export * from './error-handler';
 export * from './hardening';
 export * from './history-routes';

@@ -1,6 +1,6 @@
 import { IsoDate } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
-import { READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { csvCell, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import { collectionKpisAsOf } from '../collection-kpis/query';
 import { NAMED_PERIOD, periodDates } from '../collection-rate/period';
@@ -109,7 +109,8 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       config: { roles: READERS },
       schema: {
         summary: 'The overdue rate (by amount) for each day of a period, at most 400 days',
-        querystring: PeriodQuery.refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 400, {
+        // 400 days counting both ends: to is at most 399 days after from.
+        querystring: PeriodQuery.refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < 400, {
           message: 'at most 400 days at a time',
           path: ['to'],
         }),
@@ -222,8 +223,8 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
 
 /** The aging as CSV: one row per currency, group and bucket, for spreadsheets and BI imports. */
 export function agingCsv(reports: AgingReport[]): string {
-  const quote = (v: string | number | null) =>
-    v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v);
+  // No formula passes to a spreadsheet (OWASP CSV injection).
+  const quote = (v: string | number | null) => csvCell(v);
   const lines = ['as_of,currency,group,bucket,amount_minor_units,count'];
   for (const r of reports) {
     for (const b of r.buckets)
