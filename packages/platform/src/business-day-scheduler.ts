@@ -53,6 +53,12 @@ export class BusinessDayScheduler {
     private readonly options: {
       job: BusinessDayJob;
       pool: Pool;
+      /**
+       * Where the day lock is waited for and held, for as long as another instance runs the days
+       * (a long clock move: minutes), which a pool's query timeout must not cut
+       * (`createLongWorkPool`). Default `pool`.
+       */
+      lockPool?: Pool;
       calendar: BusinessCalendar;
       logger: Logger;
       metrics?: ServiceMetrics;
@@ -92,7 +98,7 @@ export class BusinessDayScheduler {
     const summary: DayRunSummary = { days: [], commands: 0 };
     // One instance at a time runs a job's days (a session lock: a killed owner's ends with it);
     // a second one waits, then finds the days done.
-    return withConnection(pool, async (lock) => {
+    return withConnection(this.options.lockPool ?? pool, async (lock) => {
       const key = `business-day:${job.name}`;
       await lock.query("select pg_advisory_lock(hashtextextended(current_schema() || ':' || $1, 0))", [key]);
       try {

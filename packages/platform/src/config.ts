@@ -28,6 +28,16 @@ export const PgConnectTimeoutMs = z.coerce
   .int('must be whole milliseconds')
   .positive('must be more than 0 ms');
 
+/**
+ * How long one query may take before the request answers 503 with Retry-After (a consumer
+ * retries): a query already sent to a PostgreSQL that then stops answering holds nothing longer.
+ * Long work (migrations, the day jobs' lock, rebuilds) is not held to it.
+ */
+export const PgQueryTimeoutMs = z.coerce
+  .number()
+  .int('must be whole milliseconds')
+  .positive('must be more than 0 ms');
+
 /** Settings every service process shares in the distributed mode. */
 export const DistributedServiceEnv = z.object({
   DATABASE_URL: z.string().url('must be a postgres:// URL'),
@@ -47,4 +57,5 @@ export const DistributedServiceEnv = z.object({
   /** Overrides the topic names' prefix (tests isolate runs by it). */
   TOPIC_PREFIX: z.string().default(''),
   PG_CONNECT_TIMEOUT_MS: PgConnectTimeoutMs.default(5000),
+  PG_QUERY_TIMEOUT_MS: PgQueryTimeoutMs.default(15_000),
 });

@@ -13,6 +13,17 @@ describe('a distributed service process configuration', () => {
     ).toBe(1500);
   });
 
+  it('gives up on a query after 15 s unless PG_QUERY_TIMEOUT_MS says otherwise; refuses one not positive and whole', () => {
+    expect(loadConfig(DistributedServiceEnv, required).PG_QUERY_TIMEOUT_MS).toBe(15_000);
+    expect(
+      loadConfig(DistributedServiceEnv, { ...required, PG_QUERY_TIMEOUT_MS: '2500' }).PG_QUERY_TIMEOUT_MS,
+    ).toBe(2500);
+    for (const bad of ['0', '-1', '2.5', 'soon'])
+      expect(() => loadConfig(DistributedServiceEnv, { ...required, PG_QUERY_TIMEOUT_MS: bad })).toThrow(
+        /PG_QUERY_TIMEOUT_MS/,
+      );
+  });
+
   it('refuses a connect timeout that is not a positive whole number of milliseconds, naming it', () => {
     for (const bad of ['0', '-1', '2.5', 'soon']) {
       const load = () => loadConfig(DistributedServiceEnv, { ...required, PG_CONNECT_TIMEOUT_MS: bad });

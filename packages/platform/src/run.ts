@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { authFromEnv } from './auth/auth-config';
 import type { Authenticator } from './auth/authenticator';
 import { BusinessClock } from './business-clock';
-import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs } from './config';
+import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs, PgQueryTimeoutMs } from './config';
 import { httpLimitsFromEnv } from './hardening';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
@@ -138,6 +138,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     groupPrefix: env.GROUP_PREFIX,
     topicPrefix: env.TOPIC_PREFIX,
     pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
+    pgQueryTimeoutMs: env.PG_QUERY_TIMEOUT_MS,
     limits,
     adminPort: env.ADMIN_PORT,
     adminHost: env.ADMIN_HOST,
@@ -175,6 +176,7 @@ const EmbeddedEnv = TimeEnv.extend({
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: LogLevel,
   PG_CONNECT_TIMEOUT_MS: PgConnectTimeoutMs.optional(),
+  PG_QUERY_TIMEOUT_MS: PgQueryTimeoutMs.optional(),
 });
 
 export interface EmbeddedPlatform {
@@ -230,6 +232,7 @@ export async function runEmbedded(
         leases,
         auth,
         pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
+        pgQueryTimeoutMs: env.PG_QUERY_TIMEOUT_MS,
         limits,
         ...time,
       }),

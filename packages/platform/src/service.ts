@@ -4,8 +4,9 @@ import type { EventHandler, MessageBus } from '@ar/messaging';
 import { EventConsumer, Relay } from '@ar/messaging';
 import {
   type AppendNotifier,
+  boundedPoolConfig,
+  createLongWorkPool,
   createSchemaPool,
-  DEFAULT_CONNECT_TIMEOUT_MS,
   eventStoreMigrations,
   type InlineProjection,
   Leases,
@@ -115,6 +116,12 @@ export interface ServiceInfrastructure {
    */
   pgConnectTimeoutMs?: number;
   /**
+   * How long one query may take before it fails as unavailable (503): a query already sent to a
+   * server that then stops answering holds nothing longer. Long work (migrations, the day jobs'
+   * lock, rebuilds) is not held to it. Default 15000 (`DEFAULT_QUERY_TIMEOUT_MS`).
+   */
+  pgQueryTimeoutMs?: number;
+  /**
    * Whether startService resolves only once PostgreSQL and the broker answered and everything is
    * started (default: tests, the embedded process). A distributed process passes false: it
    * resolves once listening, the rest starts in the background (`RunningService.started()`).
@@ -163,8 +170,14 @@ export async function startService(
 ): Promise<RunningService> {
   const schema = infra.schema ?? def.schema;
   const logger = infra.logger.child({ service: def.name });
-  const pool = createSchemaPool(infra.databaseUrl, schema, {
-    connectionTimeoutMillis: infra.pgConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  const pool = createSchemaPool(
+    infra.databaseUrl,
+    schema,
+    boundedPoolConfig({ connectTimeoutMs: infra.pgConnectTimeoutMs, queryTimeoutMs: infra.pgQueryTimeoutMs }),
+  );
+  // Migrations, the day jobs' lock and rebuilds may rightly take longer than any query should.
+  const longWorkPool = createLongWorkPool(infra.databaseUrl, schema, {
+    connectTimeoutMs: infra.pgConnectTimeoutMs,
   });
   const metrics = new ServiceMetrics(def.name, logger);
   const dependencies = new DependencyStartup(logger);
@@ -187,7 +200,13 @@ export async function startService(
   // Relays and projections run in one instance at a time: the lease's owner.
   const leases = infra.leases ?? new Leases({ databaseUrl: infra.databaseUrl, logger });
   for (const projection of def.projections?.(ctx) ?? []) {
-    const runner = new ProjectionRunner(projection, { pool, schema, notifier: infra.notifier, logger });
+    const runner = new ProjectionRunner(projection, {
+      pool,
+      rebuildPool: longWorkPool,
+      schema,
+      notifier: infra.notifier,
+      logger,
+    });
     ctx.projections.set(projection.name, runner);
     leases.add({
       name: `${schema}:${runner.checkpointName}`,
@@ -232,7 +251,15 @@ export async function startService(
     });
 
   const schedulers = (def.businessDays?.(ctx) ?? []).map(
-    (job) => new BusinessDayScheduler({ job, pool, calendar: ctx.calendar, logger, metrics }),
+    (job) =>
+      new BusinessDayScheduler({
+        job,
+        pool,
+        lockPool: longWorkPool,
+        calendar: ctx.calendar,
+        logger,
+        metrics,
+      }),
   );
   const catchUp = async (day: string) => {
     const runs: Record<string, unknown> = {};
@@ -359,7 +386,7 @@ export async function startService(
   dependencies.start(async (step) => {
     for (const d of infra.dependencies ?? []) await step(d.what, () => d.start());
     await step(`PostgreSQL at ${databaseAddress(infra.databaseUrl)} (schema ${schema})`, async () => {
-      await migrate(pool, schema, [
+      await migrate(longWorkPool, schema, [
         ...eventStoreMigrations,
         ...businessDayMigrations,
         ...(def.migrations ?? []),
@@ -408,6 +435,7 @@ export async function startService(
     }
     await Promise.all(consumers.map((c) => c.stop()));
     await pool.end();
+    await longWorkPool.end();
     logger.info(`${def.name} stopped`);
   };
   if (infra.awaitDependencies ?? true)

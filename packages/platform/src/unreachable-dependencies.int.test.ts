@@ -1,8 +1,9 @@
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { createServer } from 'node:net';
 import { createKafkaBus, InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
 import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
+import { TcpProxy } from '../../../tests/support/tcp-proxy';
 import { measured } from './measured-service.fixture';
 import { type RunningService, startService } from './service';
 
@@ -15,60 +16,6 @@ function freePort(): Promise<number> {
       server.close(() => done(port));
     });
   });
-}
-
-/**
- * A TCP stand-in for a server, on a port of its own: not there at all until `listen`, then
- * forwarding every connection to the real server, or (`hang`) accepting connections and never
- * answering - a PostgreSQL that hangs, as a stuck host or a half-open network makes it.
- */
-class TcpProxy {
-  private server: Server | undefined;
-  private mode: 'forward' | 'hang' = 'forward';
-  private readonly sockets = new Set<Socket>();
-
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async listen(): Promise<void> {
-    const server = createServer((client) => {
-      this.track(client);
-      if (this.mode === 'hang') return; // accepted, and not a byte ever answered
-      const upstream = tcpConnect(this.target.port, this.target.host);
-      this.track(upstream);
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((done) => server.listen(this.port, '127.0.0.1', done));
-    this.server = server;
-  }
-
-  /** From now on the server hangs: the connections open are cut, new ones are held unanswered. */
-  hang(): void {
-    this.mode = 'hang';
-    for (const s of this.sockets) s.destroy();
-  }
-
-  forward(): void {
-    this.mode = 'forward';
-    for (const s of this.sockets) s.destroy(); // the held ones: their clients have given up
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
-  }
-
-  private track(socket: Socket) {
-    this.sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => this.sockets.delete(socket));
-  }
 }
 
 /** `databaseUrl` with its host and port replaced (the credentials and database kept). */
@@ -319,6 +266,75 @@ describe('a PostgreSQL that hangs', () => {
     expect(Number(refused.retryAfter)).toBeGreaterThan(0);
     expect(refused.body.message).toMatch(/timeout/);
     expect(ms).toBeLessThan(4000);
+
+    proxy.forward();
+    await eventually(
+      async () => ((await add(url)).status === 201 ? true : undefined),
+      20_000,
+      'a command served again',
+    );
+  }, 60_000);
+});
+
+/**
+ * A PostgreSQL that stops answering a query already sent (the connection open, the network or
+ * the server stuck): only the query timeout can end the wait - connecting is not involved, and
+ * TCP would wait for many minutes. The command answers 503 with Retry-After within the bound.
+ * Long work (migrations here) is not held to it.
+ */
+describe('a PostgreSQL that stops answering a query already sent', () => {
+  const { databaseUrl } = testInfra();
+  const shared = new URL(databaseUrl);
+  const notifier = new AppendNotifier(databaseUrl);
+  let proxy: TcpProxy;
+  let service: RunningService;
+  let url: string;
+
+  beforeAll(async () => {
+    await notifier.start();
+    proxy = new TcpProxy(await freePort(), { host: shared.hostname, port: Number(shared.port || 5432) });
+    await proxy.listen();
+    service = await startService(
+      {
+        ...measured,
+        // A migration longer than the query timeout: migrations are long work, never cut.
+        migrations: [...(measured.migrations ?? []), { id: 'slow-001', sql: 'select pg_sleep(2)' }],
+      },
+      {
+        databaseUrl: throughPort(databaseUrl, proxy.port),
+        bus: new InProcessBus(),
+        notifier,
+        logger: quietLogger,
+        host: '127.0.0.1',
+        port: 0,
+        auth: testAuth,
+        schema: unique('stalled'),
+        pgConnectTimeoutMs: 1000,
+        pgQueryTimeoutMs: 1500,
+      },
+    );
+    url = service.url;
+  });
+  afterAll(async () => {
+    proxy.forward();
+    await service?.stop();
+    await proxy.close();
+    await notifier.stop();
+  });
+
+  it('answers a command 503 with Retry-After within the query timeout (not 500, not hanging), and serves again once it answers', async () => {
+    expect((await add(url)).status).toBe(201);
+    proxy.stall(); // the pool's connections stay open; what is sent on them is never answered
+    const started = Date.now();
+    const refused = await add(url);
+    const ms = Date.now() - started;
+    expect(refused.status).toBe(503);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(refused.body.error).toBe('unavailable');
+    expect(ms).toBeLessThan(5000);
+    const ready = await get(`${url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.database).toMatch(/^down: PostgreSQL at/);
 
     proxy.forward();
     await eventually(

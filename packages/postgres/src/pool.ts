@@ -17,6 +17,54 @@ export function assertSchemaName(schema: string): string {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /**
+ * How long one query may take on a service's pool before it fails as unavailable (503 with
+ * Retry-After; a consumer retries it): a query already sent to a server that then stops
+ * answering (a stuck host, a half-open network) would otherwise wait for TCP, many minutes.
+ * Applied twice: the client gives up (pg's `query_timeout`: "Query read timeout"), and the server
+ * is told the same `statement_timeout` (57014), so it stops working on what the client gave up
+ * on. Long work is not held to it (`longWorkPool`). PG_QUERY_TIMEOUT_MS.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+
+/** The bounds of a service's pool: connecting (or waiting for a free connection), and each query. */
+export function boundedPoolConfig(bounds: {
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+}): PoolConfig {
+  const query = bounds.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  return {
+    connectionTimeoutMillis: bounds.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    query_timeout: query,
+    statement_timeout: query,
+  };
+}
+
+/**
+ * A pool for long work that must not be cut by the query timeout: migrations (one may build an
+ * index over a large table, or wait on the advisory lock while another instance migrates), a
+ * day job's lock (held, and waited for, while another instance runs the days - a long clock
+ * move takes minutes), and projection rebuilds (minutes over a large store; the swap waits for
+ * the live model's batch and readers). Connecting is bounded as usual; the queries are not - each
+ * is work the platform itself started, not a caller waiting on an answer. Few connections.
+ */
+export function createLongWorkPool(
+  databaseUrl: string,
+  schema: string,
+  bounds: { connectTimeoutMs?: number } = {},
+): Pool {
+  return createSchemaPool(databaseUrl, schema, {
+    max: 3,
+    connectionTimeoutMillis: bounds.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    application_name: `ar-${schema}-long-work`,
+  });
+}
+
+/** pg's own error when a query got no answer within `query_timeout`. */
+export function isQueryReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
+}
+
+/**
  * Each service owns one PostgreSQL schema (its event store and read models); the pool's
  * search_path points there, so no SQL names a schema and no service can read another's tables
  * by accident. Tests get a unique schema per run.
@@ -54,6 +102,10 @@ export async function withConnection<R>(
   client.on('error', onError);
   try {
     return await work(client, onError);
+  } catch (error) {
+    // The query is still outstanding on this connection: never hand it out again.
+    if (isQueryReadTimeout(error)) broken = true;
+    throw error;
   } finally {
     client.off('error', onError);
     client.release(broken);
@@ -69,7 +121,10 @@ export async function inTransaction<R>(pool: Pool, work: (client: PoolClient) =>
       await client.query('commit');
       return result;
     } catch (error) {
-      await client.query('rollback').catch(markBroken);
+      // After a query timeout a rollback would queue behind the unanswered query and wait as
+      // long again: the connection is closed instead, which ends the transaction on the server.
+      if (isQueryReadTimeout(error)) markBroken();
+      else await client.query('rollback').catch(markBroken);
       throw error;
     }
   });

@@ -34,6 +34,11 @@ export interface ProjectionRunnerOptions {
   notifier: AppendNotifier;
   logger: Logger;
   batchSize?: number;
+  /**
+   * Where a rebuild runs: minutes of work over a large store, which a pool's query timeout must
+   * not cut (`createLongWorkPool`). Default `pool`.
+   */
+  rebuildPool?: Pool;
 }
 
 export interface RebuildSummary {
@@ -110,7 +115,8 @@ export class ProjectionRunner {
    * Readers never see an empty or partial model. Runs in whichever instance is asked.
    */
   async rebuild(): Promise<RebuildSummary> {
-    const { pool, schema, logger } = this.options;
+    const { schema, logger } = this.options;
+    const pool = this.options.rebuildPool ?? this.options.pool;
     const started = Date.now();
     const shadow = assertSchemaName(
       `${schema.slice(0, 40)}_rebuild_${this.projection.name.replace(/\W/g, '_')}`.slice(0, 63),

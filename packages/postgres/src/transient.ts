@@ -19,7 +19,7 @@ const TRANSIENT_NODE_CODE = new Set([
   'UND_ERR_SOCKET',
 ]);
 const TRANSIENT_MESSAGE =
-  /connection terminated|terminating connection|timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|socket hang up/i;
+  /connection terminated|terminating connection|timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|socket hang up|Query read timeout/i;
 
 /**
  * Whether `error` is an Error, also one made in another realm (Node's own socket errors seen from a
