@@ -206,6 +206,114 @@ export const CreditFreezeLiftRequestedV1 = z
   );
 export type CreditFreezeLiftRequestedV1 = z.infer<typeof CreditFreezeLiftRequestedV1>;
 
+/** How a customer may be reached (issue 18 item 3): contact persons, channel, language, quiet days. */
+export const ContactLanguage = z.enum(['en', 'zh']);
+export const Weekday = z.enum(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']);
+export const ContactPersonV1 = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().optional(),
+    phone: z.string().trim().min(3).max(40).optional(),
+    role: z.string().trim().min(1).max(100).describe('e.g. accounts payable, finance director'),
+  })
+  .strict();
+export type ContactPersonV1 = z.infer<typeof ContactPersonV1>;
+
+export const ContactPreferencesSetV1 = z
+  .object({
+    customerId: EntityId,
+    contacts: z.array(ContactPersonV1).max(20),
+    channel: Channel.describe('the channel messages go out by'),
+    language: ContactLanguage.describe("the language of the customer's letters"),
+    quietDays: z
+      .array(z.union([Weekday, IsoDate]))
+      .max(400)
+      .describe('weekdays or dates on which the customer is not contacted: a message is deferred past them'),
+    recordedBy: z.string().min(1).describe('who recorded them (the token subject)'),
+    date: IsoDate,
+  })
+  .describe("A customer's contact persons and preferences were set (they replace the previous ones).");
+export type ContactPreferencesSetV1 = z.infer<typeof ContactPreferencesSetV1>;
+
+export const ChannelOptedOutV1 = z
+  .object({
+    customerId: EntityId,
+    channel: Channel,
+    reason: z.string().max(1000).optional(),
+    recordedBy: z.string().min(1).describe('who recorded the request (the token subject)'),
+    date: IsoDate,
+  })
+  .describe('The customer asked not to be contacted by this channel: nothing more goes out by it.');
+export type ChannelOptedOutV1 = z.infer<typeof ChannelOptedOutV1>;
+
+export const ChannelOptedInV1 = z
+  .object({ customerId: EntityId, channel: Channel, recordedBy: z.string().min(1), date: IsoDate })
+  .describe('The customer agreed again to be contacted by this channel.');
+export type ChannelOptedInV1 = z.infer<typeof ChannelOptedInV1>;
+
+/** A message's delivery (issue 18 item 1): queued, sent, deferred, failed - each an event on `message-<id>`. */
+const MessageRef = { messageId: EntityId, ...CaseRef, kind: MessageKind, channel: Channel };
+export const LetterDocumentV1 = z
+  .object({
+    letter: z.enum(['DUNNING_LETTER', 'LAWYERS_LETTER', 'PLAN_AGREEMENT']),
+    language: ContactLanguage,
+    sha256: z.string().describe('hex SHA-256 of the PDF bytes'),
+    signature: z.string().describe('detached Ed25519 signature of the PDF bytes, base64'),
+    keyId: z.string().describe('the signing key (GET /letters/signing-key)'),
+  })
+  .describe('the signed PDF attached to the message');
+
+export const MessageQueuedV1 = z
+  .object({
+    ...MessageRef,
+    to: z.string().optional().describe('the address it goes to (an email address), when the channel has one'),
+    document: LetterDocumentV1.optional(),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .describe('A message that passed screening is queued for delivery by its channel.');
+export type MessageQueuedV1 = z.infer<typeof MessageQueuedV1>;
+
+export const MessageDeliveredV1 = z
+  .object({
+    ...MessageRef,
+    to: z.string().optional(),
+    attempt: z.number().int().min(1),
+    answer: z
+      .string()
+      .describe("the server's answer (SMTP: its reply line), or `recorded` for the recording channel"),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .describe("The channel's server accepted the message.");
+export type MessageDeliveredV1 = z.infer<typeof MessageDeliveredV1>;
+
+export const MessageDeliveryDeferredV1 = z
+  .object({
+    ...MessageRef,
+    reason: z.enum(['TEMPORARY_FAILURE', 'QUIET_DAY']),
+    attempt: z.number().int().min(0),
+    answer: z.string().describe("the server's answer (a 4xx reply, a connection error) or the quiet day"),
+    retryAt: z.iso.datetime({ offset: true }).optional(),
+    notBefore: IsoDate.optional().describe('a quiet day: not sent before this business day'),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .describe(
+    'Delivery is put off: a temporary failure (retried with backoff) or a quiet day of the customer.',
+  );
+export type MessageDeliveryDeferredV1 = z.infer<typeof MessageDeliveryDeferredV1>;
+
+export const MessageDeliveryFailedV1 = z
+  .object({
+    ...MessageRef,
+    reason: z.enum(['PERMANENT_FAILURE', 'RETRIES_EXHAUSTED', 'NO_CONTACT', 'OPTED_OUT']),
+    attempt: z.number().int().min(0),
+    answer: z.string().describe("the server's answer (a 5xx reply) or why nothing was tried"),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .describe(
+    'The message did not reach the customer and will not be retried: a person takes it (the worklist).',
+  );
+export type MessageDeliveryFailedV1 = z.infer<typeof MessageDeliveryFailedV1>;
+
 export const CollectionsEventsV1 = {
   CaseOpened: CaseOpenedV1,
   ReminderSent: ReminderSentV1,
@@ -222,4 +330,11 @@ export const CollectionsEventsV1 = {
   CaseClosed: CaseClosedV1,
   CaseEscalationWithdrawn: CaseEscalationWithdrawnV1,
   CreditFreezeLiftRequested: CreditFreezeLiftRequestedV1,
+  ContactPreferencesSet: ContactPreferencesSetV1,
+  ChannelOptedOut: ChannelOptedOutV1,
+  ChannelOptedIn: ChannelOptedInV1,
+  MessageQueued: MessageQueuedV1,
+  MessageDelivered: MessageDeliveredV1,
+  MessageDeliveryDeferred: MessageDeliveryDeferredV1,
+  MessageDeliveryFailed: MessageDeliveryFailedV1,
 } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PlanTermsRequest, WAIVER_MESSAGE, waiverIsRecorded } from '../invoicing/plan.v1';
 import { EntityId, IsoDate, PositiveAmount } from '../primitives';
-import { DebtorType, OwnerRole } from './events.v1';
+import { Channel, ContactLanguage, ContactPersonV1, DebtorType, OwnerRole, Weekday } from './events.v1';
 
 const Text = z.string().trim().min(1, 'must not be empty').max(1000);
 
@@ -36,3 +36,21 @@ export const ScreenRequest = z
       ),
   })
   .strict();
+
+export const ContactPreferencesRequest = z
+  .object({
+    contacts: z.array(ContactPersonV1).max(20),
+    channel: Channel.default('EMAIL'),
+    language: ContactLanguage.default('zh'),
+    quietDays: z
+      .array(z.union([Weekday, IsoDate]))
+      .max(400)
+      .default([]),
+  })
+  .strict()
+  .describe("The customer's contact persons and preferences; they replace the previous ones");
+export const OptOutRequest = z
+  .object({ channel: Channel, reason: z.string().trim().max(1000).optional() })
+  .strict()
+  .describe('The customer asked not to be contacted by this channel');
+export const OptInRequest = z.object({ channel: Channel }).strict();

@@ -86,6 +86,8 @@ export interface ServiceDefinition {
   projections?(ctx: ServiceContext): Projection[];
   /** Work done once per business day (the overdue clock, reminders). */
   businessDays?(ctx: ServiceContext): BusinessDayJob[];
+  /** Background work run by one instance at a time (the lease's owner), e.g. a delivery queue's worker. */
+  workers?(ctx: ServiceContext): { name: string; start(): void | Promise<void>; stop(): Promise<void> }[];
 }
 
 export interface ServiceInfrastructure {
@@ -248,6 +250,13 @@ export async function startService(
       name: `${schema}:${relay.checkpointName}`,
       start: () => relay.start(),
       stop: () => relay.stop(),
+    });
+
+  for (const worker of def.workers?.(ctx) ?? [])
+    leases.add({
+      name: `${schema}:worker:${worker.name}`,
+      start: () => worker.start(),
+      stop: () => worker.stop(),
     });
 
   const schedulers = (def.businessDays?.(ctx) ?? []).map(

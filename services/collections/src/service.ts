@@ -2,30 +2,61 @@ import type { ServiceDefinition } from '@ar/platform';
 import { collectionsDailyRun } from './case/daily';
 import { caseHandler, caseMigrations, casesLookup } from './case/handler';
 import { caseRoutes } from './case/routes';
+import { contactMigrations, contactsLookup } from './contact/handler';
+import { contactRoutes } from './contact/routes';
+import { type DeliverySettings, deliverySettingsFromEnv } from './delivery/config';
+import { DeliveryWorker, deliveryMigrations, deliveryQueue } from './delivery/queue';
+import { deliveryRoutes } from './delivery/routes';
 import { onCreditEvent, onInvoicingEvent } from './reactions/on-invoicing-event';
 import { messageDispatch, worklistMigrations, worklistProjection } from './worklist/worklist';
 
-export const collectionsService: ServiceDefinition = {
-  name: 'collections',
-  description:
-    'Reminders, the escalation ladder, strategies, promises to pay, instalment plans, compliant messages, the worklist.',
-  defaultPort: 4104,
-  schema: 'collections',
-  publishes: 'collections',
-  migrations: [...caseMigrations, ...worklistMigrations],
-  inlineProjections: [casesLookup],
-  routes: (app, ctx) => caseRoutes(app, ctx, caseHandler(ctx)),
-  consumers(ctx) {
-    const cases = caseHandler(ctx);
-    return [
-      {
-        name: 'invoices',
-        topics: ['invoicing'],
-        handle: (client, event) => onInvoicingEvent(client, event, cases),
-      },
-      { name: 'customers', topics: ['credit'], handle: (client, event) => onCreditEvent(client, event) },
-    ];
-  },
-  projections: () => [worklistProjection, messageDispatch],
-  businessDays: (ctx) => [collectionsDailyRun(ctx, caseHandler(ctx))],
-};
+/**
+ * Collections, delivering by `settings` (default: from the environment, read when the service
+ * starts - SMTP_URL etc.; without them email is only recorded).
+ */
+export function collectionsServiceWith(settings?: () => DeliverySettings): ServiceDefinition {
+  let delivery: DeliverySettings | undefined;
+  const deliverySettings = () => {
+    delivery ??= settings ? settings() : deliverySettingsFromEnv();
+    return delivery;
+  };
+  return {
+    name: 'collections',
+    description:
+      'Reminders, the escalation ladder, strategies, promises to pay, instalment plans, compliant messages delivered by email with signed PDF letters, contact preferences, the worklist.',
+    defaultPort: 4104,
+    schema: 'collections',
+    publishes: 'collections',
+    migrations: [...caseMigrations, ...worklistMigrations, ...deliveryMigrations, ...contactMigrations],
+    inlineProjections: [casesLookup, contactsLookup],
+    routes: (app, ctx) => {
+      caseRoutes(app, ctx, caseHandler(ctx));
+      contactRoutes(app, ctx);
+      deliveryRoutes(app, ctx, deliverySettings());
+    },
+    consumers(ctx) {
+      const cases = caseHandler(ctx);
+      return [
+        {
+          name: 'invoices',
+          topics: ['invoicing'],
+          handle: (client, event) => onInvoicingEvent(client, event, cases),
+        },
+        { name: 'customers', topics: ['credit'], handle: (client, event) => onCreditEvent(client, event) },
+      ];
+    },
+    projections: (ctx) => [worklistProjection, messageDispatch, deliveryQueue(ctx, deliverySettings())],
+    businessDays: (ctx) => [collectionsDailyRun(ctx, caseHandler(ctx))],
+    workers: (ctx) => [{ name: 'delivery', ...deliveryWorker(ctx, deliverySettings()) }],
+  };
+}
+
+function deliveryWorker(
+  ctx: Parameters<NonNullable<ServiceDefinition['workers']>>[0],
+  settings: DeliverySettings,
+) {
+  const worker = new DeliveryWorker(ctx, settings);
+  return { start: () => worker.start(), stop: () => worker.stop() };
+}
+
+export const collectionsService: ServiceDefinition = collectionsServiceWith();

@@ -20,7 +20,8 @@ const REALM = 'receivables';
 export const TOKEN_COOKIE = 'ar_token';
 
 /** The routes every service serves without a token: probes an orchestrator calls, and /metrics. */
-const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics']);
+// A letter's recipient verifies its seal with a key they fetch without any account of ours.
+const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics', '/letters/signing-key']);
 
 /** What one route asks: its declaration; /docs (the OpenAPI document and its UI) any role. */
 function accessOf(route: RouteOptions): Access | undefined {

@@ -60,7 +60,16 @@ export type CaseCommand =
   /** Invoicing issued a credit note: less is open, as with a payment. */
   | Command<'NoteCreditNote', { creditNoteId: string; amount: number; date: IsoDate }>
   /** Invoicing charged, reversed or waived late fees: what a plan must cover changes. */
-  | Command<'NoteFees', { change: number; reason: 'CHARGED' | 'REVERSED' | 'WAIVED'; date: IsoDate }>
+  | Command<
+      'NoteFees',
+      {
+        change: number;
+        reason: 'CHARGED' | 'REVERSED' | 'WAIVED';
+        date: IsoDate;
+        /** Which fee (a letter states interest and penalty apart); absent on fees noted before. */
+        kind?: 'INTEREST' | 'PENALTY';
+      }
+    >
   /** Invoicing applied an instalment plan: the case goes on under it. */
   | Command<'NotePlanApplied', PlanNoted>
   /** Invoicing revised the plan by value dating: the case owes the revised instalments (none: void). */

@@ -242,7 +242,10 @@ describe("invoicing's events, read by collections", () => {
         undefined as never,
         event('LateFeeCharged', { ...ref, kind: 'INTEREST', forDate: '2026-02-16', amount: 1_000 }),
       ),
-    ).toEqual({ type: 'NoteFees', data: { change: 1_000, reason: 'CHARGED', date: '2026-02-16' } });
+    ).toEqual({
+      type: 'NoteFees',
+      data: { change: 1_000, reason: 'CHARGED', date: '2026-02-16', kind: 'INTEREST' },
+    });
     expect(
       await commandFor(
         undefined as never,

@@ -18,6 +18,7 @@ import {
 } from '@ar/platform';
 import { z } from 'zod';
 import { screenMessage } from '../compliance/screening';
+import { deliveriesOf, undeliveredMessages } from '../delivery/queue';
 import { worklistAsOf } from '../worklist/worklist';
 import type { CaseCommand } from './decider';
 import type { CaseHandler } from './handler';
@@ -72,7 +73,11 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       // The customer by the name known now (the case may have been tracked before the name came).
       const { name } = await customerOf(state.invoice.customerId);
       const named = name ? { ...state, invoice: { ...state.invoice, customerName: name } } : state;
-      return caseView(named, events, version);
+      // Each message's delivery as its channel answered (queued, delivered, deferred, failed).
+      return {
+        ...caseView(named, events, version),
+        deliveries: await deliveriesOf(ctx.pool, state.invoice.invoiceId),
+      };
     },
   );
 
@@ -89,6 +94,8 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
     async (request) => ({
       asOf: today(),
       cases: await worklistAsOf(ctx.pool, today(), request.query.ownerRole),
+      /** Messages that did not reach the customer (bounced, no contact, opted out): a person takes them. */
+      undelivered: await undeliveredMessages(ctx.pool),
     }),
   );
 

@@ -48,7 +48,12 @@ export type CaseEvent =
   | DomainEvent<'InvoiceCreditNoted', { creditNoteId: string; amount: number; date: IsoDate }>
   | DomainEvent<
       'InvoiceFeesNoted',
-      { change: number; reason: 'CHARGED' | 'REVERSED' | 'WAIVED'; date: IsoDate }
+      {
+        change: number;
+        reason: 'CHARGED' | 'REVERSED' | 'WAIVED';
+        date: IsoDate;
+        kind?: 'INTEREST' | 'PENALTY';
+      }
     >
   | DomainEvent<'InstalmentPlanNoted', PlanNoted & { caseId: string; invoiceId: string; customerId: string }>
   /**

@@ -114,11 +114,17 @@ export async function commandFor(client: PoolClient, event: IncomingEvent): Prom
     }
     case 'LateFeeCharged': {
       const c = d as unknown as LateFeeChargedV1;
-      return { type: 'NoteFees', data: { change: c.amount, reason: 'CHARGED', date: c.forDate } };
+      return {
+        type: 'NoteFees',
+        data: { change: c.amount, reason: 'CHARGED', date: c.forDate, kind: c.kind },
+      };
     }
     case 'LateFeeReversed': {
       const r = d as unknown as LateFeeReversedV1;
-      return { type: 'NoteFees', data: { change: -r.amount, reason: 'REVERSED', date: r.cause.date } };
+      return {
+        type: 'NoteFees',
+        data: { change: -r.amount, reason: 'REVERSED', date: r.cause.date, kind: r.kind },
+      };
     }
     case 'LateFeesWaived': {
       const w = d as unknown as LateFeesWaivedV1;

@@ -126,6 +126,16 @@ export const worklistProjection: Projection = {
         case 'CaseClosed':
           await client.query(`update worklist set status = 'CLOSED' where invoice_id = $1`, [d.invoiceId]);
           break;
+        case 'MessageDeliveryFailed':
+          // A message that did not reach the customer needs a person (issue 18).
+          await client.query('update worklist set attention = $2 where invoice_id = $1', [
+            d.invoiceId,
+            `${d.kind} ${d.messageId} not delivered (${d.reason}): ${d.answer}`,
+          ]);
+          break;
+        case 'MessageDelivered':
+          await client.query('update worklist set attention = null where invoice_id = $1', [d.invoiceId]);
+          break;
       }
     }
   },
@@ -161,7 +171,7 @@ export async function worklistAsOf(pool: Pool, today: string, ownerRole?: string
             w.open_amount::bigint::float8 as "openAmount", to_char(w.due_date, 'YYYY-MM-DD') as "dueDate",
             ($1::date - w.due_date) as "daysOverdue", w.owner_role as "ownerRole", w.strategy,
             w.debtor_type as "debtorType", coalesce(c.tier, 'COOPERATIVE') as tier,
-            w.last_action as "lastAction", w.next_step as "nextStep"
+            w.last_action as "lastAction", w.next_step as "nextStep", w.attention
        from worklist w left join customers c using (customer_id)
       where w.status = 'OPEN' and ($2::text is null or w.owner_role = $2)`,
     [today, ownerRole ?? null],

@@ -1,0 +1,426 @@
+import { createHash } from 'node:crypto';
+import type { MessageKind, ReminderSentV1 } from '@ar/contracts';
+import { daysBetween, NotFound } from '@ar/kernel';
+import { aggregate, type ServiceContext } from '@ar/platform';
+import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { caseHandler } from '../case/handler';
+import { type DunningFile, isTracked } from '../case/state';
+import { screenContact } from '../compliance/contact-rules';
+import { preferencesOf } from '../contact/handler';
+import { owedByComponent } from '../letters/owed';
+import { renderLetter } from '../letters/render';
+import { type Language, type LetterKind, letterText } from '../letters/templates';
+import type { DeliverySettings } from './config';
+import { type DeliveryCommand, type DeliveryState, deliveryDecider, retryAfter } from './decider';
+
+export const deliveryMigrations: Migration[] = [
+  {
+    // The delivery queue (issue 18 item 1): one row per message, durable across restarts; the
+    // worker takes due rows under a row lock, so two instances never send one message twice.
+    id: 'collections-delivery-001',
+    sql: `
+      create table outbound_messages (
+        message_id text primary key,
+        invoice_id text not null,
+        customer_id text not null,
+        kind text not null,
+        channel text not null,
+        status text not null,
+        to_address text,
+        subject text not null,
+        body text not null,
+        letter text,
+        language text,
+        document bytea,
+        signature text,
+        attempts int not null default 0,
+        next_attempt_at timestamptz not null default now(),
+        not_before date,
+        last_answer text,
+        updated_at timestamptz not null default now()
+      );
+      create index outbound_messages_due on outbound_messages (next_attempt_at) where status in ('QUEUED', 'DEFERRED');
+      create index outbound_messages_invoice on outbound_messages (invoice_id);
+      alter table worklist add column attention text;
+    `,
+  },
+];
+
+/** The signed letter a message carries, if any: the dunning letter, and past day 31 the lawyer's letter. */
+function letterFor(kind: MessageKind, daysOverdue: number): LetterKind | undefined {
+  if (kind === 'DUNNING_LETTER') return 'DUNNING_LETTER';
+  if (kind === 'REMINDER_OVERDUE' && daysOverdue >= 31) return 'LAWYERS_LETTER';
+  return undefined;
+}
+
+const messages = (ctx: ServiceContext) =>
+  aggregate(ctx, {
+    category: 'message',
+    decider: deliveryDecider,
+    exists: (s): s is DeliveryState => s.status !== 'NONE',
+    notFound: (id) => new NotFound('MESSAGE_NOT_FOUND', `no message ${id}`, 'messageId'),
+  });
+
+/**
+ * Each message that passed screening (`ReminderSent`) is queued for delivery: its letter rendered
+ * to PDF in the customer's language, sealed, and archived with it (`MessageQueued` names the
+ * document's hash and signature). Queuing is idempotent (a replay queues nothing twice).
+ */
+export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): Projection {
+  const cases = caseHandler(ctx);
+  const stream = messages(ctx);
+  return {
+    name: 'delivery-queue',
+    // No table of its own to rebuild: a rebuild must never queue a message sent long ago again.
+    tables: [],
+    async apply(client, events: OrderedEvent[]) {
+      for (const e of events) {
+        if (e.type !== 'ReminderSent') continue;
+        const m = e.data as ReminderSentV1;
+        const { rows } = await client.query('select 1 from outbound_messages where message_id = $1', [
+          m.messageId,
+        ]);
+        if (rows.length > 0) continue;
+        const { state, events: history } = await cases.load(m.invoiceId);
+        const prefs = await preferencesOf(client, m.customerId);
+        const language: Language = prefs?.language ?? 'zh';
+        const file = isTracked(state) ? (state as DunningFile) : undefined;
+        const dueDate = file?.invoice.dueDate ?? m.sentDate;
+        const daysOverdue = Math.max(0, daysBetween(dueDate, m.sentDate));
+        const letter = file ? letterFor(m.kind, daysOverdue) : undefined;
+        let document: { pdf: Buffer; signature: string; subject: string } | undefined;
+        if (letter && file) {
+          const upTo = history.filter((h) => h.streamPosition <= e.streamPosition);
+          const facts = {
+            company: settings.company,
+            customerName: file.invoice.customerName,
+            attention: prefs?.contacts.find((c) => c.email)?.name ?? prefs?.contacts[0]?.name,
+            invoiceId: m.invoiceId,
+            currency: file.invoice.currency,
+            owed: owedByComponent(file, upTo),
+            dueDate,
+            daysOverdue,
+            date: m.sentDate,
+            lateFee: file.invoice.lateFeeTerms,
+            payBy: ctx.calendar.addWorkingDays(m.sentDate, 10),
+          };
+          const pdf = await renderLetter(letter, facts, language, settings.font);
+          document = {
+            pdf,
+            signature: settings.signer.sign(pdf),
+            subject: letterText(letter, facts, language).subject,
+          };
+        }
+        const subject =
+          document?.subject ?? `Invoice ${m.invoiceId}: ${m.kind.toLowerCase().replaceAll('_', ' ')}`;
+        await client.query(
+          `insert into outbound_messages (message_id, invoice_id, customer_id, kind, channel, status, subject, body,
+             letter, language, document, signature)
+           values ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9, $10, $11) on conflict do nothing`,
+          [
+            m.messageId,
+            m.invoiceId,
+            m.customerId,
+            m.kind,
+            m.channel,
+            subject,
+            m.text,
+            letter ?? null,
+            document ? language : null,
+            document?.pdf ?? null,
+            document?.signature ?? null,
+          ],
+        );
+        await stream.execute(
+          m.messageId,
+          {
+            type: 'Queue',
+            data: {
+              messageId: m.messageId,
+              caseId: m.caseId,
+              invoiceId: m.invoiceId,
+              customerId: m.customerId,
+              kind: m.kind,
+              channel: m.channel,
+              ...(document && letter
+                ? {
+                    document: {
+                      letter,
+                      language,
+                      sha256: createHash('sha256').update(document.pdf).digest('hex'),
+                      signature: document.signature,
+                      keyId: settings.signer.keyId,
+                    },
+                  }
+                : {}),
+              at: ctx.clock.time.format(ctx.clock.now()),
+            },
+          },
+          { metadata: { correlationId: `message:${m.messageId}`, actor: 'collections-delivery' } },
+        );
+      }
+    },
+  };
+}
+
+interface QueuedRow {
+  message_id: string;
+  invoice_id: string;
+  customer_id: string;
+  kind: MessageKind;
+  channel: 'EMAIL' | 'SMS' | 'LETTER';
+  subject: string;
+  body: string;
+  letter: string | null;
+  document: Buffer | null;
+  signature: string | null;
+  attempts: number;
+}
+
+/**
+ * The delivery worker: takes due messages under a row lock (`for update skip locked`, held while
+ * the server is asked), so two instances never send one twice; screens each against the
+ * customer's contact preferences; sends it; records the answer as an event and on the row. A
+ * crash after the server accepted and before the commit sends it again on restart (at least once).
+ */
+export class DeliveryWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = true;
+  private readonly stream;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly settings: DeliverySettings,
+  ) {
+    this.stream = messages(ctx);
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.deliverDue()
+        .catch((error) => this.ctx.logger.warn({ err: error }, 'delivery run failed; tried again'))
+        .then(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.settings.pollMs);
+        });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Delivers every message due now; resolves with how many were tried. */
+  async deliverDue(): Promise<number> {
+    let tried = 0;
+    for (;;) {
+      const client = await this.ctx.pool.connect();
+      try {
+        await client.query('begin');
+        const { rows } = await client.query<QueuedRow>(
+          `select message_id, invoice_id, customer_id, kind, channel, subject, body, letter, document, signature, attempts
+             from outbound_messages
+            where status in ('QUEUED', 'DEFERRED') and next_attempt_at <= now()
+              and (not_before is null or not_before <= $1::date)
+            order by next_attempt_at limit 1 for update skip locked`,
+          [this.ctx.clock.today()],
+        );
+        const row = rows[0];
+        if (!row) {
+          await client.query('commit');
+          return tried;
+        }
+        await this.deliver(client, row);
+        await client.query('commit');
+        tried++;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  private async deliver(client: PoolClient, row: QueuedRow): Promise<void> {
+    const now = this.ctx.clock.now();
+    const at = this.ctx.clock.time.format(now);
+    const today = this.ctx.clock.today();
+    const ref = {
+      messageId: row.message_id,
+      caseId: row.invoice_id,
+      invoiceId: row.invoice_id,
+      customerId: row.customer_id,
+      kind: row.kind,
+    };
+    const prefs = await preferencesOf(client, row.customer_id);
+    const channelFor = (c: string) => (c === 'EMAIL' ? this.settings.email : undefined);
+    const screen = screenContact(prefs, row.channel, today, (c) => channelFor(c)?.reachesPeople ?? false);
+    const record = async (
+      command: DeliveryCommand,
+      status: string,
+      extra: { answer: string; next?: Date; notBefore?: string },
+    ) => {
+      await this.stream.execute(row.message_id, command, {
+        metadata: { correlationId: `message:${row.message_id}`, actor: 'collections-delivery' },
+      });
+      await client.query(
+        `update outbound_messages set status = $2, attempts = $3, last_answer = $4, updated_at = now(),
+           next_attempt_at = coalesce($5, next_attempt_at), not_before = coalesce($6::date, not_before),
+           to_address = coalesce($7, to_address), channel = $8
+         where message_id = $1`,
+        [
+          row.message_id,
+          status,
+          'attempt' in command.data ? command.data.attempt : row.attempts,
+          extra.answer,
+          extra.next ?? null,
+          extra.notBefore ?? null,
+          screen.outcome === 'SEND' ? (screen.to ?? null) : null,
+          screen.outcome === 'SEND' ? screen.channel : row.channel,
+        ],
+      );
+    };
+    if (screen.outcome === 'HELD') {
+      await record(
+        {
+          type: 'RecordFailed',
+          data: {
+            ...ref,
+            channel: row.channel,
+            reason: screen.rule === 'opted-out' ? 'OPTED_OUT' : 'NO_CONTACT',
+            attempt: row.attempts,
+            answer: screen.matched,
+            at,
+          },
+        },
+        'FAILED',
+        { answer: screen.matched },
+      );
+      return;
+    }
+    if (screen.outcome === 'DEFERRED') {
+      await record(
+        {
+          type: 'RecordDeferred',
+          data: {
+            ...ref,
+            channel: row.channel,
+            reason: 'QUIET_DAY',
+            attempt: row.attempts,
+            answer: screen.matched,
+            notBefore: screen.until,
+            at,
+          },
+        },
+        'DEFERRED',
+        { answer: screen.matched, notBefore: screen.until },
+      );
+      return;
+    }
+    const attempt = row.attempts + 1;
+    const attachments =
+      row.document && row.letter
+        ? [
+            {
+              filename: `${row.letter}-${row.invoice_id}.pdf`,
+              content: row.document,
+              contentType: 'application/pdf',
+            },
+            {
+              filename: `${row.letter}-${row.invoice_id}.pdf.sig`,
+              content: Buffer.from(`${row.signature}\n`),
+              contentType: 'text/plain',
+            },
+          ]
+        : [];
+    const sent = await (channelFor(screen.channel) ?? recordingOnly).send({
+      messageId: row.message_id,
+      to: screen.to,
+      subject: row.subject,
+      text: row.body,
+      attachments,
+    });
+    const base = { ...ref, channel: screen.channel, attempt, answer: sent.answer, at };
+    if (sent.outcome === 'SENT') {
+      await record(
+        { type: 'RecordDelivered', data: { ...base, ...(screen.to ? { to: screen.to } : {}) } },
+        'DELIVERED',
+        {
+          answer: sent.answer,
+        },
+      );
+      return;
+    }
+    const delay =
+      sent.outcome === 'TEMPORARY'
+        ? retryAfter(attempt, this.settings.retryBaseMs, this.settings.maxAttempts)
+        : undefined;
+    if (delay !== undefined) {
+      const next = new Date(Date.now() + delay);
+      await record(
+        {
+          type: 'RecordDeferred',
+          data: { ...base, reason: 'TEMPORARY_FAILURE', retryAt: this.ctx.clock.time.format(next) },
+        },
+        'DEFERRED',
+        { answer: sent.answer, next },
+      );
+      return;
+    }
+    await record(
+      {
+        type: 'RecordFailed',
+        data: { ...base, reason: sent.outcome === 'PERMANENT' ? 'PERMANENT_FAILURE' : 'RETRIES_EXHAUSTED' },
+      },
+      'FAILED',
+      { answer: sent.answer },
+    );
+  }
+}
+
+const recordingOnly = {
+  name: 'recording',
+  reachesPeople: false,
+  send: async () => ({ outcome: 'SENT' as const, answer: 'recorded (no transport for this channel)' }),
+};
+
+/** A case's messages as delivered: status, attempts, the server's last answer, the letter. */
+export async function deliveriesOf(db: Pool | PoolClient, invoiceId: string) {
+  const { rows } = await db.query(
+    `select message_id as "messageId", kind, channel, status, to_address as "to", attempts,
+            last_answer as "lastAnswer", letter, language, signature
+       from outbound_messages where invoice_id = $1 order by message_id`,
+    [invoiceId],
+  );
+  return rows;
+}
+
+/** Messages that did not reach the customer: a person takes them (the worklist shows them). */
+export async function undeliveredMessages(db: Pool | PoolClient) {
+  const { rows } = await db.query(
+    `select message_id as "messageId", invoice_id as "invoiceId", customer_id as "customerId", kind, channel,
+            attempts, last_answer as "lastAnswer"
+       from outbound_messages where status = 'FAILED' order by updated_at desc limit 500`,
+  );
+  return rows;
+}
+
+/** The letter archived with a message: its PDF and detached signature. */
+export async function documentOf(db: Pool | PoolClient, messageId: string) {
+  const { rows } = await db.query<{
+    document: Buffer | null;
+    signature: string | null;
+    letter: string | null;
+    invoice_id: string;
+  }>('select document, signature, letter, invoice_id from outbound_messages where message_id = $1', [
+    messageId,
+  ]);
+  return rows[0];
+}

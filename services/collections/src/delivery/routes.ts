@@ -1,0 +1,56 @@
+import { EntityId } from '@ar/contracts';
+import { NotFound } from '@ar/kernel';
+import { READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { z } from 'zod';
+import type { DeliverySettings } from './config';
+import { documentOf } from './queue';
+
+/** The seal's public key, and the letters as archived (issue 18 items 1, 2). */
+export function deliveryRoutes(app: ServiceHttpApp, ctx: ServiceContext, settings: DeliverySettings) {
+  app.get(
+    '/letters/signing-key',
+    {
+      config: { roles: 'public' },
+      schema: {
+        summary:
+          "The public key that verifies the detached Ed25519 signature of the company's letters (anyone: a recipient has no account)",
+        tags: ['letters'],
+      },
+    },
+    async () => ({
+      algorithm: 'Ed25519',
+      keyId: settings.signer.keyId,
+      publicKeyPem: settings.signer.publicKeyPem,
+      development: settings.signer.development,
+      verify:
+        'openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in letter.pdf -sigfile <(base64 -d letter.pdf.sig)',
+    }),
+  );
+
+  app.get(
+    '/messages/:messageId/document',
+    {
+      config: { roles: READERS },
+      schema: {
+        summary:
+          'The signed PDF letter archived with a message (its detached signature in the X-Signature header)',
+        tags: ['letters'],
+        params: z.object({ messageId: EntityId }),
+      },
+    },
+    async (request, reply) => {
+      const doc = await documentOf(ctx.pool, request.params.messageId);
+      if (!doc?.document)
+        throw new NotFound(
+          'DOCUMENT_NOT_FOUND',
+          `no letter archived with message ${request.params.messageId}`,
+          'messageId',
+        );
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('x-signature', doc.signature ?? '')
+        .header('x-signature-key-id', settings.signer.keyId)
+        .send(doc.document);
+    },
+  );
+}
