@@ -94,13 +94,21 @@ export function registerErrorHandler(
       return reply
         .code(503)
         .header('retry-after', String(RETRY_AFTER_SECONDS))
-        .send({ error: 'unavailable', message: `unavailable, try again shortly: ${describe(error)}` });
+        .send({
+          error: 'unavailable',
+          message: `unavailable, try again shortly: ${withoutAddresses(describe(error))}`,
+        });
     }
     if (error instanceof DomainError) {
       const body: ErrorBody = { error: error.code, message: error.message };
       if (error.field) body.issues = [{ field: error.field, message: error.message }];
       const code = statusOf(error);
-      if (code === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      if (code === 503) {
+        // Where the dependency is (an internal URL) is for the log, never the answer.
+        const { detail } = error as { detail?: string };
+        request.log.warn({ err: error, detail }, 'request refused: a dependency is unavailable');
+        reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      }
       return reply.code(code).send(body);
     }
     const status = error.statusCode ?? 500;
@@ -128,6 +136,16 @@ function clientErrorCode(error: FastifyError, status: number): string {
   if (status === 413) return 'body_too_large';
   if (status === 415) return 'unsupported_media_type';
   return error.code && !error.code.startsWith('FST_') ? error.code : 'bad_request';
+}
+
+/**
+ * The reason, without where: a client learns that the database refused or timed out, never an
+ * internal host, port or URL (the log has the whole error).
+ */
+export function withoutAddresses(text: string): string {
+  return text
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)]+/gi, '(address withheld)')
+    .replace(/\b[\w.-]+:\d{2,5}\b/g, '(address withheld)');
 }
 
 /** What went wrong, in words an operator can act on (the code first: ECONNREFUSED, 57P01). */

@@ -204,6 +204,31 @@ describe('every service is hardened at the door (#15 item 7)', () => {
     await a.close();
   });
 
+  it('answers a dependency away 503 saying what failed, not where (no internal address)', async () => {
+    const a = await createHttpApp({
+      service: 'hardened',
+      description: 'a service whose database is away',
+      logger: pino({ level: 'silent' }),
+      ready: async () => ({ ready: true, checks: {} }),
+      auth: namedCallers,
+      limits: httpLimitsFromEnv({}),
+    });
+    a.get('/away', { config: { roles: ALL_ROLES } }, async () => {
+      throw Object.assign(
+        new Error('connect ECONNREFUSED 10.1.2.3:5432 (postgres://app@db.internal:5432/ar)'),
+        {
+          code: 'ECONNREFUSED',
+        },
+      );
+    });
+    const res = await a.inject({ method: 'GET', url: '/away', headers: as('alice') });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().message).toBe(
+      'unavailable, try again shortly: connect ECONNREFUSED (address withheld) ((address withheld))',
+    );
+    await a.close();
+  });
+
   it('documents 429 on every operation, 413 and 415 where a body is taken', async () => {
     const a = await app();
     const doc = (await a.inject({ method: 'GET', url: '/docs/json', headers: as('alice') })).json();

@@ -28,6 +28,16 @@ export interface CreditPort {
   release(customerId: string, contractId: string): Promise<void>;
 }
 
+/** A 503 whose `detail` (where, and what failed) the error handler logs and never answers. */
+function unavailable(code: string, message: string, detail: string): DependencyUnavailable {
+  return Object.assign(new DependencyUnavailable(code, message), { detail });
+}
+
+function describeFailure(error: unknown): string {
+  const e = error as { message?: string; cause?: { code?: string; message?: string } };
+  return [e.message, e.cause?.message].filter(Boolean).join(': ');
+}
+
 /**
  * Credit-scoring over its REST API (`CREDIT_SCORING_URL`). A customer credit-scoring does not
  * know cannot be contracted with; an unreachable credit service is a 503, never a blind signature.
@@ -48,9 +58,11 @@ export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<stri
         signal: AbortSignal.timeout(5_000),
       });
     } catch (error) {
-      throw new DependencyUnavailable(
+      // The caller learns what is unavailable; where it is (an internal address) goes to the log only.
+      throw unavailable(
         'CREDIT_SCORING_UNAVAILABLE',
-        `credit-scoring at ${baseUrl} did not answer: ${(error as Error).message}`,
+        'credit-scoring did not answer the credit check; try again shortly',
+        `${init?.method ?? 'GET'} ${baseUrl}${path}: ${describeFailure(error)}`,
       );
     }
     if (response.status === 404) {
@@ -67,9 +79,10 @@ export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<stri
       );
     }
     if (!response.ok) {
-      throw new DependencyUnavailable(
+      throw unavailable(
         'CREDIT_SCORING_FAILED',
-        `credit-scoring answered ${response.status} on ${path}`,
+        `credit-scoring failed the credit check (${response.status}); try again shortly`,
+        `${init?.method ?? 'GET'} ${baseUrl}${path} answered ${response.status}`,
       );
     }
     return response.json();
