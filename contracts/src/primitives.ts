@@ -40,6 +40,37 @@ export const Amount = MinorUnits.refine(withinLimit, limitMessage);
 export const NonNegativeAmount = NonNegativeMinorUnits.refine(withinLimit, limitMessage);
 export const PositiveAmount = PositiveMinorUnits.refine(withinLimit, limitMessage);
 
+/** A JSON text that `JSON.stringify` writes as it is (`JSON.rawJSON`, ES2026; Node 21 and later). */
+export interface RawJson {
+  readonly rawJSON: string;
+}
+const json = JSON as unknown as {
+  rawJSON(text: string): RawJson;
+  isRawJSON(value: unknown): value is RawJson;
+};
+
+/**
+ * A total of minor units over many amounts (an aging bucket, a currency's outstanding, a
+ * customer's exposure), exact at any size (#14 item 13): MAX_AMOUNT bounds one amount, not how
+ * many a book holds, and 901 invoices at it pass 2^53. Summed exactly (SQL numeric or BigInt),
+ * answered as a JSON number with every digit: a plain number while it is a safe integer, the
+ * digits themselves above (a JSON number has no limit; a reader that keeps exact decimals -
+ * Python, Java's BigDecimal, `JSON.parse` with the source text - gets every minor unit).
+ */
+export function exactTotal(value: bigint | string | number): number | RawJson {
+  const exact = BigInt(value);
+  const asNumber = Number(exact);
+  return Number.isSafeInteger(asNumber) ? asNumber : json.rawJSON(exact.toString());
+}
+
+/** The schema of an `exactTotal`: an integer of minor units, exact at any size. */
+export const TotalMinorUnits = z
+  .any()
+  .refine((v) => (typeof v === 'number' && Number.isInteger(v)) || json.isRawJSON(v), {
+    message: 'must be an integer number of minor units',
+  })
+  .meta({ type: 'integer' }) as unknown as z.ZodType<number | RawJson>;
+
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as CNY or EUR');
 
 /** The dates the platform takes: a business date from 1900 on (PostgreSQL has no year 0000, and nothing is owed from before 1900). */

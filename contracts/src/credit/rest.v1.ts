@@ -6,6 +6,7 @@ import {
   NonNegativeAmount,
   NonNegativeMinorUnits,
   PositiveAmount,
+  TotalMinorUnits,
 } from '../primitives';
 import {
   CommitteeMember,
@@ -83,8 +84,10 @@ export const CreditCheckResult = z.object({
   score: z.number().int(),
   limit: NonNegativeMinorUnits,
   exceptionAllowance: NonNegativeMinorUnits.describe('extra exposure approved by the credit committee'),
-  exposure: NonNegativeMinorUnits.describe('open receivables + signed, unbilled contract value'),
-  available: z.number().int().describe('limit + exception - exposure (negative: already over)'),
+  exposure: TotalMinorUnits.describe(
+    'open receivables + signed, unbilled contract value (exact at any size, every digit also above 2^53)',
+  ),
+  available: TotalMinorUnits.describe('limit + exception - exposure (negative: already over)'),
   currency: CurrencyCode,
   paymentTermDays: z.number().int().describe("the longest payment term the customer's tier allows, in days"),
 });
@@ -125,25 +128,27 @@ export const CustomerCreditView = z.object({
         ),
     })
     .nullable(),
-  exposure: z.object({
-    openReceivables: NonNegativeMinorUnits.describe('in the limit currency, other currencies converted'),
-    unbilledContracts: NonNegativeMinorUnits.describe(
-      'signed (or reserved at signing), not yet invoiced contract value, in the limit currency',
-    ),
-    total: NonNegativeMinorUnits,
-    byCurrency: z
-      .array(
-        z.object({
-          currency: CurrencyCode,
-          openReceivables: NonNegativeMinorUnits,
-          unbilledContracts: NonNegativeMinorUnits,
-        }),
-      )
-      .describe('each currency in its own minor units'),
-    unconverted: z
-      .array(CurrencyCode)
-      .describe('currencies with exposure and no configured rate: not in the totals'),
-  }),
+  exposure: z
+    .object({
+      openReceivables: TotalMinorUnits.describe('in the limit currency, other currencies converted'),
+      unbilledContracts: TotalMinorUnits.describe(
+        'signed (or reserved at signing), not yet invoiced contract value, in the limit currency',
+      ),
+      total: TotalMinorUnits,
+      byCurrency: z
+        .array(
+          z.object({
+            currency: CurrencyCode,
+            openReceivables: TotalMinorUnits,
+            unbilledContracts: TotalMinorUnits,
+          }),
+        )
+        .describe('each currency in its own minor units'),
+      unconverted: z
+        .array(CurrencyCode)
+        .describe('currencies with exposure and no configured rate: not in the totals'),
+    })
+    .describe('exposure totals, exact at any size (every digit, also above 2^53)'),
   version: z.number().int(),
 });
 export type CustomerCreditView = z.infer<typeof CustomerCreditView>;

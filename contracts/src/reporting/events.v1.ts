@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencyCode, IsoDate } from '../primitives';
+import { CurrencyCode, IsoDate, TotalMinorUnits } from '../primitives';
 
 /**
  * Public events of the reporting service on `ar.reporting.kpis.v1`: figures a BI tool can load
@@ -7,7 +7,8 @@ import { CurrencyCode, IsoDate } from '../primitives';
  */
 
 const Ratio = z.number().min(0).max(1).nullable().describe('a share between 0 and 1; null when undefined');
-const AmountAndCount = z.object({ amount: z.number().int(), count: z.number().int() });
+/** Amounts are totals over a book: exact at any size, every digit also above 2^53 (#14 item 13). */
+const AmountAndCount = z.object({ amount: TotalMinorUnits, count: z.number().int() });
 
 export const CurrencyKpisV1 = z.object({
   currency: CurrencyCode,
@@ -16,7 +17,7 @@ export const CurrencyKpisV1 = z.object({
   overdueRateByAmount: Ratio,
   overdueRateByCount: Ratio,
   aging: z
-    .array(z.object({ bucket: z.string(), amount: z.number().int(), count: z.number().int() }))
+    .array(z.object({ bucket: z.string(), amount: TotalMinorUnits, count: z.number().int() }))
     .describe('outstanding per aging bucket, in the configured buckets order'),
   dso: z.number().nullable().describe('days sales outstanding over the 90 days before the day'),
   collectedWithin60DaysRate: Ratio.describe('share of principal collected within 60 days of issue'),

@@ -75,10 +75,12 @@ export function minorUnitsOf(currency: string): number {
  * ("CNY 1,234.57", "JPY 123,457", "KWD 1.234"). Exact for any safe integer: the decimal is
  * built from the integer's digits, never divided as a float. The one formatting of money.
  */
-export function formatMoney(amount: number, currency: string, locale: 'en' | 'zh' = 'en'): string {
-  if (!isMinorUnits(amount)) throw new RangeError(`amount must be an integer of minor units: ${amount}`);
+export function formatMoney(amount: number | bigint, currency: string, locale: 'en' | 'zh' = 'en'): string {
+  // A total (a BigInt) is exact at any size; a number only while it is a safe integer.
+  if (typeof amount === 'number' && !isMinorUnits(amount))
+    throw new RangeError(`amount must be an integer of minor units: ${amount}`);
   const digits = minorUnitsOf(currency);
-  const magnitude = String(Math.abs(amount)).padStart(digits + 1, '0');
+  const magnitude = String(amount < 0 ? -amount : amount).padStart(digits + 1, '0');
   const decimal = digits === 0 ? magnitude : `${magnitude.slice(0, -digits)}.${magnitude.slice(-digits)}`;
   const format = new Intl.NumberFormat(locale === 'zh' ? 'zh-CN' : 'en', {
     style: 'currency',

@@ -1,4 +1,4 @@
-import { IsoDate } from '@ar/contracts';
+import { IsoDate, TotalMinorUnits } from '@ar/contracts';
 import { z } from 'zod';
 
 /**
@@ -9,6 +9,11 @@ import { z } from 'zod';
  */
 
 const Amount = (what: string) => z.number().int().describe(`${what}, in minor units of the currency`);
+/** A sum over a book: exact at any size (every digit, also above 2^53). */
+const Total = (what: string) =>
+  TotalMinorUnits.describe(
+    `${what}, in minor units of the currency (a JSON integer with every digit, also above 2^53)`,
+  );
 const Count = (what: string) => z.number().int().describe(what);
 const Share = (definition: string) =>
   z.number().nullable().describe(`${definition}; a share to four decimals, null when the denominator is 0`);
@@ -18,7 +23,7 @@ const AsOf = IsoDate.describe(
 );
 const AmountAndCount = (what: string) =>
   z
-    .object({ amount: Amount(`${what}: principal`), count: Count(`${what}: number of invoices`) })
+    .object({ amount: Total(`${what}: principal`), count: Count(`${what}: number of invoices`) })
     .describe(what);
 
 export const OUTSTANDING_DEFINITION =
@@ -33,7 +38,7 @@ const AgingBucketView = z
       .int()
       .nullable()
       .describe('last day overdue of the bucket; null for the open-ended last one'),
-    amount: Amount('outstanding principal of the invoices in the bucket'),
+    amount: Total('outstanding principal of the invoices in the bucket'),
     count: Count('invoices with principal outstanding in the bucket'),
   })
   .describe('one aging bucket: days overdue = as-of date - due date');

@@ -1,12 +1,16 @@
-import type { CreditCheckResult } from '@ar/contracts';
+import { type CreditCheckResult, exactTotal } from '@ar/contracts';
 import { formatMoney } from '@ar/kernel';
 import { type CreditFile, exceptionAllowance } from '../customer/state';
-import { convertMinorUnits } from '../exposure/currency-conversion';
+import { convertTotal } from '../exposure/currency-conversion';
 import type { CreditPolicy } from '../policy/credit-policy';
 
+/**
+ * Exposure totals in BigInt (#14 item 13): one amount is at most MAX_AMOUNT, a customer's sum of
+ * them is not bounded, and a total past 2^53 must neither break the credit file nor be rounded.
+ */
 export interface Exposure {
-  openReceivables: number;
-  unbilledContracts: number;
+  openReceivables: bigint;
+  unbilledContracts: bigint;
 }
 
 /** A customer's exposure in one currency, in that currency's minor units. */
@@ -28,17 +32,17 @@ export interface CreditRequest {
 export function exposureInLimitCurrency(
   exposure: CurrencyExposure[],
   policy: CreditPolicy,
-): Exposure & { total: number; unconverted: CurrencyExposure[] } {
+): Exposure & { total: bigint; unconverted: CurrencyExposure[] } {
   const result = {
-    openReceivables: 0,
-    unbilledContracts: 0,
-    total: 0,
+    openReceivables: 0n,
+    unbilledContracts: 0n,
+    total: 0n,
     unconverted: [] as CurrencyExposure[],
   };
   for (const e of exposure) {
-    if (e.openReceivables === 0 && e.unbilledContracts === 0) continue;
-    const open = convertMinorUnits(e.openReceivables, e.currency, policy.currency, policy.fxRates);
-    const unbilled = convertMinorUnits(e.unbilledContracts, e.currency, policy.currency, policy.fxRates);
+    if (e.openReceivables === 0n && e.unbilledContracts === 0n) continue;
+    const open = convertTotal(e.openReceivables, e.currency, policy.currency, policy.fxRates);
+    const unbilled = convertTotal(e.unbilledContracts, e.currency, policy.currency, policy.fxRates);
     if (open === undefined || unbilled === undefined) {
       result.unconverted.push(e);
       continue;
@@ -68,9 +72,9 @@ export function checkCredit(
   const counted = exposureInLimitCurrency(exposure, policy);
   const current = counted.total;
   const allowance = exceptionAllowance(file);
-  const available = file.limit + allowance - current;
-  const inLimit = (amount: number) => formatMoney(amount, policy.currency);
-  const amount = convertMinorUnits(request.amount, request.currency, policy.currency, policy.fxRates);
+  const available = BigInt(file.limit) + BigInt(allowance) - current;
+  const inLimit = (amount: bigint) => formatMoney(amount, policy.currency);
+  const amount = convertTotal(BigInt(request.amount), request.currency, policy.currency, policy.fxRates);
   if (file.frozen) {
     reasons.push({
       code: 'CREDIT_FROZEN',
@@ -102,7 +106,7 @@ export function checkCredit(
           : `${formatMoney(request.amount, request.currency)} (${inLimit(amount)})`;
       reasons.push({
         code: 'OVER_LIMIT',
-        message: `over the limit by ${inLimit(amount - available)}: exposure ${inLimit(current)} + ${asked} exceeds limit ${inLimit(file.limit)}${allowance ? ` + committee exception ${inLimit(allowance)}` : ''}`,
+        message: `over the limit by ${inLimit(amount - available)}: exposure ${inLimit(current)} + ${asked} exceeds limit ${inLimit(BigInt(file.limit))}${allowance ? ` + committee exception ${inLimit(BigInt(allowance))}` : ''}`,
       });
     }
   }
@@ -114,8 +118,8 @@ export function checkCredit(
     score: file.score,
     limit: file.limit,
     exceptionAllowance: allowance,
-    exposure: current,
-    available,
+    exposure: exactTotal(current),
+    available: exactTotal(available),
     currency: policy.currency,
     paymentTermDays: file.paymentTermDays,
   };

@@ -16,7 +16,7 @@ function file(...commands: Parameters<typeof decider.decide>[0][]): CreditFile {
   }
   return state as CreditFile;
 }
-const exposure = [{ currency: 'CNY', openReceivables: 60_000_000, unbilledContracts: 30_000_000 }];
+const exposure = [{ currency: 'CNY', openReceivables: 60_000_000n, unbilledContracts: 30_000_000n }];
 const check = (f: CreditFile, amount: number) =>
   checkCredit(f, exposure, { amount, currency: 'CNY' }, DEFAULT_CREDIT_POLICY);
 
@@ -80,8 +80,8 @@ describe('credit check', () => {
 describe('credit check: prepayment and currencies', () => {
   const cny = (openReceivables: number, unbilledContracts = 0) => ({
     currency: 'CNY',
-    openReceivables,
-    unbilledContracts,
+    openReceivables: BigInt(openReceivables),
+    unbilledContracts: BigInt(unbilledContracts),
   });
   const withRates = { ...DEFAULT_CREDIT_POLICY, fxRates: { USD: '7.2', JPY: '0.048' } };
   const cautious = () =>
@@ -120,8 +120,8 @@ describe('credit check: prepayment and currencies', () => {
       file(),
       [
         cny(60_000_000),
-        { currency: 'USD', openReceivables: 5_000_000, unbilledContracts: 0 },
-        { currency: 'JPY', openReceivables: 0, unbilledContracts: 100_000 },
+        { currency: 'USD', openReceivables: 5_000_000n, unbilledContracts: 0n },
+        { currency: 'JPY', openReceivables: 0n, unbilledContracts: 100_000n },
       ],
       { amount: 3_520_000, currency: 'CNY' },
       withRates,
@@ -130,7 +130,7 @@ describe('credit check: prepayment and currencies', () => {
     expect(
       checkCredit(
         file(),
-        [cny(60_000_000), { currency: 'USD', openReceivables: 5_000_000, unbilledContracts: 0 }],
+        [cny(60_000_000), { currency: 'USD', openReceivables: 5_000_000n, unbilledContracts: 0n }],
         { amount: 5_000_000, currency: 'CNY' },
         withRates,
       ).reasons,
@@ -145,7 +145,7 @@ describe('credit check: prepayment and currencies', () => {
   it('refuses, naming the currency, when receivables are in a currency with no configured rate', () => {
     const result = checkCredit(
       file(),
-      [cny(0), { currency: 'EUR', openReceivables: 1_000, unbilledContracts: 0 }],
+      [cny(0), { currency: 'EUR', openReceivables: 1_000n, unbilledContracts: 0n }],
       { amount: 1, currency: 'CNY' },
       withRates,
     );

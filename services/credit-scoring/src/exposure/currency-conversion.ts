@@ -19,3 +19,23 @@ export function convertMinorUnits(
   const denominator = 10 ** fraction.length * 10 ** minorUnitsOf(from);
   return mulDivHalfUp(amount, numerator, denominator);
 }
+
+/**
+ * The same conversion of a total of any size, in BigInt (#14 item 13): a customer's exposure
+ * may pass 2^53 however small each amount is.
+ */
+export function convertTotal(
+  amount: bigint,
+  from: string,
+  to: string,
+  rates: Record<string, string>,
+): bigint | undefined {
+  if (from === to) return amount;
+  const rate = rates[from];
+  if (rate === undefined) return undefined;
+  const [whole, fraction = ''] = rate.split('.');
+  const numerator = BigInt(`${whole}${fraction}`) * 10n ** BigInt(minorUnitsOf(to));
+  const denominator = 10n ** BigInt(fraction.length + minorUnitsOf(from));
+  const magnitude = (2n * (amount < 0n ? -amount : amount) * numerator + denominator) / (2n * denominator);
+  return amount < 0n ? -magnitude : magnitude;
+}

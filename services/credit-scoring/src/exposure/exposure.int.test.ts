@@ -26,7 +26,7 @@ describe('exposure from invoicing and contract events', () => {
     });
   const total = async (customerId: string, currency = 'CNY') => {
     const e = await exposureOf(pool, customerId, currency);
-    return { open: e.openReceivables, unbilled: e.unbilledContracts };
+    return { open: Number(e.openReceivables), unbilled: Number(e.unbilledContracts) };
   };
   const signed = (customerId: string, contractId: string, value: number): Fact => [
     'ContractSigned',

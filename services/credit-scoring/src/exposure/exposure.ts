@@ -144,11 +144,11 @@ export async function exposureByCurrency(
   for (const row of rows) {
     const e = byCurrency.get(row.currency) ?? {
       currency: row.currency,
-      openReceivables: 0,
-      unbilledContracts: 0,
+      openReceivables: 0n,
+      unbilledContracts: 0n,
     };
-    e.openReceivables += Number(row.open);
-    e.unbilledContracts += Number(row.unbilled);
+    e.openReceivables += BigInt(row.open);
+    e.unbilledContracts += BigInt(row.unbilled);
     byCurrency.set(row.currency, e);
   }
   return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
@@ -160,7 +160,7 @@ export async function exposureOf(
   currency: string,
 ): Promise<Exposure> {
   const e = (await exposureByCurrency(db, customerId)).find((x) => x.currency === currency);
-  return { openReceivables: e?.openReceivables ?? 0, unbilledContracts: e?.unbilledContracts ?? 0 };
+  return { openReceivables: e?.openReceivables ?? 0n, unbilledContracts: e?.unbilledContracts ?? 0n };
 }
 
 export interface ReservationRequest {

@@ -1,3 +1,4 @@
+import { exactTotal, type RawJson } from '@ar/contracts';
 import { addDays, type IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
 import { shareOf } from '../share';
@@ -37,12 +38,13 @@ export interface AgingReport {
   currency: string;
   /** The value of the breakdown dimension (a customer, a tier, ...); null for the whole book. */
   group: string | null;
-  total: { amount: number; count: number };
+  /** Amounts exact at any size (`exactTotal`: a number while safe, every digit above 2^53). */
+  total: { amount: number | RawJson; count: number };
   buckets: {
     bucket: string;
     fromDays: number | null;
     toDays: number | null;
-    amount: number;
+    amount: number | RawJson;
     count: number;
   }[];
 }
@@ -145,7 +147,7 @@ export async function agingAsOf(
         bucket: b.label,
         fromDays: b.from === Number.MIN_SAFE_INTEGER ? null : b.from,
         toDays: b.to,
-        amount: Number(row?.amount ?? 0),
+        amount: exactTotal(row?.amount ?? 0),
         count: Number(row?.count ?? 0),
       };
     });
@@ -154,7 +156,8 @@ export async function agingAsOf(
       currency,
       group: grp,
       total: {
-        amount: perBucket.reduce((s, b) => s + b.amount, 0),
+        // Summed exactly: one currency's book may pass 2^53 (#14 item 13).
+        amount: exactTotal(buckets.reduce((sum, _, i) => sum + BigInt(byBucket.get(i)?.amount ?? 0), 0n)),
         count: perBucket.reduce((s, b) => s + b.count, 0),
       },
       buckets: perBucket,
@@ -187,8 +190,9 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
     return {
       asOf,
       currency: r.currency,
-      outstanding: { amount: outstanding, count },
-      overdue: { amount: overdue, count: overdueCount },
+      // The amounts exact at any size (#14 item 13); the share from them as numbers is exact to its four decimals.
+      outstanding: { amount: exactTotal(r.outstanding), count },
+      overdue: { amount: exactTotal(r.overdue), count: overdueCount },
       byAmount: outstanding === 0 ? 0 : Number((overdue / outstanding).toFixed(4)),
       byCount: count === 0 ? 0 : Number((overdueCount / count).toFixed(4)),
     };

@@ -1,4 +1,4 @@
-import { IsoDate } from '@ar/contracts';
+import { IsoDate, type RawJson } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { csvCell, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
@@ -223,8 +223,12 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
 
 /** The aging as CSV: one row per currency, group and bucket, for spreadsheets and BI imports. */
 export function agingCsv(reports: AgingReport[]): string {
-  // No formula passes to a spreadsheet (OWASP CSV injection).
-  const quote = (v: string | number | null) => csvCell(v);
+  const quote = (v: string | number | RawJson | null) =>
+    v === null
+      ? ''
+      : typeof v === 'object'
+        ? v.rawJSON // an exact total's digits
+        : csvCell(v); // no formula passes to a spreadsheet (OWASP CSV injection)
   const lines = ['as_of,currency,group,bucket,amount_minor_units,count'];
   for (const r of reports) {
     for (const b of r.buckets)
