@@ -11,7 +11,9 @@ export function deliveryRoutes(app: ServiceHttpApp, ctx: ServiceContext, setting
     '/letters/signing-key',
     {
       config: { roles: 'public' },
+      // Public like /health, so out of the OpenAPI document (whose operations all name roles); the README documents it.
       schema: {
+        hide: true,
         summary:
           "The public key that verifies the detached Ed25519 signature of the company's letters (anyone: a recipient has no account)",
         tags: ['letters'],
