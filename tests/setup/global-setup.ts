@@ -11,7 +11,7 @@ import { localDatabaseUrl, localKafkaBrokers, repoRoot } from '@ar/platform';
  * Keycloak, which only tests/e2e/keycloak.int.test.ts uses, is started in the background.
  */
 export default async function globalSetup(globalConfig: JestRun) {
-  const projects = globalConfig.selectProjects;
+  const projects = globalConfig.selectProjects ?? selectedProjects(process.argv);
   if (projects && !projects.some((p) => p === 'int' || p === 'e2e')) return;
   if ((!projects || projects.includes('int')) && runsKeycloakTest(globalConfig)) startKeycloakInBackground();
   process.env.DATABASE_URL = localDatabaseUrl();
@@ -26,6 +26,23 @@ type JestRun = {
   testNamePattern?: string;
   testPathPatterns?: { patterns?: string[] };
 };
+
+/**
+ * `--selectProjects a b` (or `=a`) of jest's command line: jest keeps them out of the global config it
+ * hands the global setup, which runs in jest's own process.
+ */
+function selectedProjects(argv: string[]): string[] | undefined {
+  const at = argv.findIndex((a) => a === '--selectProjects' || a.startsWith('--selectProjects='));
+  if (at < 0) return undefined;
+  const inline = argv[at]!.split('=')[1];
+  if (inline !== undefined) return [inline];
+  const names: string[] = [];
+  for (const a of argv.slice(at + 1)) {
+    if (a.startsWith('-')) break;
+    names.push(a);
+  }
+  return names;
+}
 
 const KEYCLOAK_TEST = join(repoRoot, 'tests', 'e2e', 'keycloak.int.test.ts');
 
