@@ -42,7 +42,6 @@ export const deliveryMigrations: Migration[] = [
       );
       create index outbound_messages_due on outbound_messages (next_attempt_at) where status in ('QUEUED', 'DEFERRED');
       create index outbound_messages_invoice on outbound_messages (invoice_id);
-      alter table worklist add column attention text;
     `,
   },
 ];

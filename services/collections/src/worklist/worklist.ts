@@ -36,6 +36,11 @@ export const worklistMigrations: Migration[] = [
     id: 'collections-worklist-002',
     sql: 'alter table delivered_messages add column sent_at timestamptz',
   },
+  {
+    // What a person must see to before the case goes on, e.g. a message that could not be delivered.
+    id: 'collections-worklist-003',
+    sql: 'alter table worklist add column if not exists attention text',
+  },
 ];
 
 type D = Record<string, unknown> & { invoiceId: string };
