@@ -105,7 +105,7 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
     expect((await aging('2026-03-20')).reports[0].total).toEqual({ amount: 250, count: 1 });
   });
 
-  it('answers a retried identical request with 200 and one invoice, and a different one with 409', async () => {
+  it('answers a retried identical request as the first (201) with one invoice, and a different one with 409', async () => {
     const payload = {
       invoiceId: 'R',
       customerId: 'C-9',
@@ -133,7 +133,7 @@ describe('embedded mode: invoicing and reporting over the in-process bus', () =>
           payload,
         })
       ).statusCode,
-    ).toBe(200);
+    ).toBe(201);
     const conflict = await invoicing.app.inject({
       headers: await authHeaders(),
       method: 'POST',
