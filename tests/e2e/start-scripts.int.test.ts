@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { repoRoot, stopProcess } from '@ar/platform';
-import pg from 'pg';
+import { createSchemaPool } from '@ar/postgres';
 import { servedTestIssuer } from '../support/auth';
 import { ensureBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
@@ -118,10 +118,8 @@ describe('pnpm start scripts stopped by SIGTERM', () => {
 
   it('pnpm start (the embedded process, one service, a database of its own): it stops with pnpm', async () => {
     const database = unique('startall');
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
+    const admin = createSchemaPool(databaseUrl, 'public', { max: 1 });
     await admin.query(`create database ${database}`);
-    await admin.end();
     const url = new URL(databaseUrl);
     url.pathname = `/${database}`;
     const port = await freePort();
@@ -134,10 +132,8 @@ describe('pnpm start scripts stopped by SIGTERM', () => {
         BUSINESS_DATE: '2026-03-02',
       });
     } finally {
-      const cleanup = new pg.Client({ connectionString: databaseUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${database} with (force)`);
-      await cleanup.end();
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
     }
   }, 150_000);
 });
