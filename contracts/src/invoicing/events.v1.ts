@@ -222,6 +222,34 @@ export const InstalmentPlanRevisedV1 = z
   );
 export type InstalmentPlanRevisedV1 = z.infer<typeof InstalmentPlanRevisedV1>;
 
+export const InstalmentPlanRefusedV1 = z
+  .object({
+    ...InvoiceRef,
+    currency: CurrencyCode,
+    planId: EntityId,
+    agreedDate: IsoDate.describe('the business date the plan was agreed'),
+    code: z
+      .string()
+      .describe('why: PLAN_DOES_NOT_MATCH_OPEN_AMOUNT, INVOICE_NOT_OPEN, INSTALMENT_BEFORE_AGREEMENT, ...'),
+    reason: z.string().describe('the refusal as a person reads it, amounts with their currency'),
+    planned: NonNegativeMinorUnits.describe('what the instalments add up to'),
+    fees: PlanFees.describe('fees included in the plan, or waived'),
+    open: z
+      .object({
+        principal: NonNegativeMinorUnits,
+        interest: NonNegativeMinorUnits,
+        penalty: NonNegativeMinorUnits,
+        total: NonNegativeMinorUnits,
+      })
+      .describe(
+        'what invoicing counts open on the agreement date: what a plan must cover (the principal alone with fees waived)',
+      ),
+  })
+  .describe(
+    'An instalment plan agreed in collections that invoicing could not apply (it counts otherwise: fees charged that collections had not yet heard of, an invoice settled meanwhile): why, and what is open. The invoice goes on under its own due dates; collections notes the refusal on the case, which goes on being chased.',
+  );
+export type InstalmentPlanRefusedV1 = z.infer<typeof InstalmentPlanRefusedV1>;
+
 export const LateFeesWaivedV1 = z
   .object({
     ...InvoiceRef,
@@ -305,6 +333,7 @@ export const InvoicingEventsV1 = {
   PaymentReallocated: PaymentReallocatedV1,
   InstalmentPlanApplied: InstalmentPlanAppliedV1,
   InstalmentPlanRevised: InstalmentPlanRevisedV1,
+  InstalmentPlanRefused: InstalmentPlanRefusedV1,
   LateFeesWaived: LateFeesWaivedV1,
   CreditNoteIssued: CreditNoteIssuedV1,
   InvoiceFullyCredited: InvoiceFullyCreditedV1,

@@ -31,6 +31,7 @@ import {
   openOf,
   type PlanFeesNoted,
   type PlanNoted,
+  type PlanRefusal,
   type TrackedInvoice,
 } from './state';
 
@@ -72,6 +73,8 @@ export type CaseCommand =
     >
   /** Invoicing applied an instalment plan: the case goes on under it. */
   | Command<'NotePlanApplied', PlanNoted>
+  /** Invoicing refused a plan agreed on the case: noted, and the case goes on as before it. */
+  | Command<'NotePlanRefused', PlanRefusal>
   /** Invoicing revised the plan by value dating: the case owes the revised instalments (none: void). */
   | Command<
       'NotePlanRevised',
@@ -553,6 +556,17 @@ export function caseDecider(
           if (state.plan?.planId === command.data.planId) return [];
           return [{ type: 'InstalmentPlanNoted', data: { ...command.data, ...ref(state) } }];
         }
+        case 'NotePlanRefused':
+          // Heard again (a redelivery): noted once. The case never went under the plan, so its
+          // clock, rungs and worklist place stay as they are.
+          return isTracked(state) && !state.plansRefused?.includes(command.data.planId)
+            ? [
+                {
+                  type: 'InstalmentPlanRefusedNoted',
+                  data: { ...ref(state), ...command.data, date: rules.time.dateOf(now) },
+                },
+              ]
+            : [];
         case 'NotePlanRevised': {
           if (!isTracked(state)) return [];
           const date = rules.time.dateOf(now);

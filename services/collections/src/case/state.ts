@@ -77,6 +77,15 @@ export type CaseEvent =
       }
     >
   | DomainEvent<'InstalmentPlanBroken', InstalmentPlanBrokenV1>
+  /**
+   * Invoicing refused a plan agreed on the case (`InstalmentPlanRefused`: it counts otherwise -
+   * fees the case had not heard of yet, the invoice settled meanwhile): why, and what it counts
+   * open. The case never went under that plan; it goes on being chased on its own due date.
+   */
+  | DomainEvent<
+      'InstalmentPlanRefusedNoted',
+      PlanRefusal & { caseId: string; invoiceId: string; customerId: string; date: IsoDate }
+    >
   /** Value dating: the instalment was paid on time after all; the case is under the plan again. */
   | DomainEvent<
       'InstalmentPlanBrokenWithdrawn',
@@ -127,6 +136,17 @@ export interface PlanNoted {
   guarantee?: PlanGuaranteeV1 | undefined;
 }
 
+/** Why invoicing refused a plan agreed on the case, and what it counts open on the agreement date. */
+export interface PlanRefusal {
+  planId: string;
+  code: string;
+  reason: string;
+  planned: number;
+  fees: PlanFees;
+  open: { principal: number; interest: number; penalty: number; total: number };
+  agreedDate: IsoDate;
+}
+
 /** The plan the case is under, with what was paid or credited since it (by value date). */
 export interface CasePlan extends PlanNoted {
   received: { date: IsoDate; amount: number }[];
@@ -159,6 +179,8 @@ export interface DunningFile {
   feesOpen: number;
   /** The instalment plan the case is under, if any (a new plan replaces it). */
   plan: CasePlan | undefined;
+  /** Plans agreed on the case that invoicing refused (noted once each). */
+  plansRefused?: string[];
   partialPayments: number;
   disputed: boolean;
   messagesSent: { kind: MessageKind; date: IsoDate }[];
@@ -273,6 +295,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
         messagesSent: [],
         deferred: [],
       };
+    case 'InstalmentPlanRefusedNoted':
+      return { ...state, plansRefused: [...(state.plansRefused ?? []), event.data.planId] };
     case 'InstalmentPlanRevisionNoted': {
       // Waived fees become those really open: what was waived too much is owed again (as invoicing counts it).
       const { planId, instalments, fees, previousFees } = event.data;

@@ -1,6 +1,7 @@
 import type {
   CreditNoteIssuedV1,
   InstalmentPlanAppliedV1,
+  InstalmentPlanRefusedV1,
   InstalmentPlanRevisedV1,
   InvoiceIssuedV1,
   InvoicePaidV1,
@@ -143,6 +144,22 @@ export async function commandFor(client: PoolClient, event: IncomingEvent): Prom
           agreedDate: p.agreedDate ?? event.recordedAt.toISOString().slice(0, 10),
           instalments: p.instalments.map((i) => ({ dueDate: i.dueDate, amount: i.amount })),
           ...(p.guarantee ? { guarantee: p.guarantee } : {}),
+        },
+      };
+    }
+    case 'InstalmentPlanRefused': {
+      // Invoicing counts otherwise than the case did when the plan was agreed: noted, the case goes on.
+      const r = d as unknown as InstalmentPlanRefusedV1;
+      return {
+        type: 'NotePlanRefused',
+        data: {
+          planId: r.planId,
+          code: r.code,
+          reason: r.reason,
+          planned: r.planned,
+          fees: r.fees,
+          open: r.open,
+          agreedDate: r.agreedDate,
         },
       };
     }

@@ -39,6 +39,8 @@ export type InvoiceCommand =
   | Command<'AssessOverdue', { asOf: IsoDate }>
   | Command<'AllocatePayment', { paymentId: string; amount: number; currency: string; paymentDate: IsoDate }>
   | Command<'ApplyInstalmentPlan', PlanTerms>
+  /** A plan agreed in collections: applied, or refused as an event collections hears (never an error its consumer stops on). */
+  | Command<'ApplyAgreedInstalmentPlan', PlanTerms>
   | Command<'IssueCreditNote', { creditNoteId: string; amount: number; reason: string; issueDate: IsoDate }>
   | Command<'DisputeInvoice', { reason: string; date: IsoDate }>
   | Command<'ResolveDispute', { resolution: string; date: IsoDate }>
@@ -258,6 +260,58 @@ function issueCreditNote(
   );
 }
 
+/** A plan replaces the due date with instalments (`instalment-plan.ts`); refused with what is open when it does not cover it. */
+function applyPlan(state: InvoiceState, plan: PlanTerms, policy: OverduePolicy): InvoiceEvent[] {
+  const invoice = openInvoice(state, 'apply an instalment plan');
+  // The same plan again (a retry, a redelivered agreement) changes nothing.
+  if (invoice.planId === plan.planId) return [];
+  checkPlanTerms(plan);
+  // Placed among the facts by its agreement date, like a payment by its value date.
+  const { planId, date, instalments, fees, feeWaiver, guarantee } = plan;
+  return recordDatedFact(
+    invoice,
+    { kind: 'PLAN', id: planId, date, instalments, fees, feeWaiver, guarantee },
+    policy,
+    onItsDay(policy),
+  );
+}
+
+/**
+ * A plan agreed in collections that the invoice cannot take (#14 item 1): collections checks a
+ * plan against what it has heard, and invoicing may count otherwise (fees charged it had not yet
+ * heard of, a payment meanwhile). The refusal is a fact, with the reason and what is open on the
+ * agreement date, so the case hears it and goes on; the invoice keeps its own due dates.
+ */
+function planRefused(
+  invoice: Invoice,
+  plan: PlanTerms,
+  refusal: RuleViolation | StateConflict,
+  policy: OverduePolicy,
+): InvoiceEvent {
+  const asOf = invoiceAsOf(invoice, plan.date, policy).invoice;
+  const { invoiceId, customerId, currency } = invoice.issued;
+  return {
+    type: 'InstalmentPlanRefused',
+    data: {
+      invoiceId,
+      customerId,
+      currency,
+      planId: plan.planId,
+      agreedDate: plan.date,
+      code: refusal.code,
+      reason: refusal.message,
+      planned: plan.instalments.reduce((sum, i) => sum + i.amount, 0),
+      fees: plan.fees,
+      open: {
+        principal: asOf.principalOpen,
+        interest: asOf.interestOpen,
+        penalty: asOf.penaltyOpen,
+        total: totalOpen(asOf),
+      },
+    },
+  };
+}
+
 /** The invoice's rules (DOMAIN.md §3). `policy` is the tenant's overdue configuration. */
 export function invoiceDecider(
   policy: OverduePolicy = DEFAULT_OVERDUE_POLICY,
@@ -273,19 +327,19 @@ export function invoiceDecider(
           return isIssued(state) ? assessOverdue(state, command.data.asOf, policy) : [];
         case 'AllocatePayment':
           return allocatePayment(state, command.data, policy);
-        case 'ApplyInstalmentPlan': {
-          const invoice = openInvoice(state, 'apply an instalment plan');
-          // The same plan again (a retry, a redelivered agreement) changes nothing.
-          if (invoice.planId === command.data.planId) return [];
-          checkPlanTerms(command.data);
-          // Placed among the facts by its agreement date, like a payment by its value date.
-          const { planId, date, instalments, fees, feeWaiver, guarantee } = command.data;
-          return recordDatedFact(
-            invoice,
-            { kind: 'PLAN', id: planId, date, instalments, fees, feeWaiver, guarantee },
-            policy,
-            onItsDay(policy),
-          );
+        case 'ApplyInstalmentPlan':
+          return applyPlan(state, command.data, policy);
+        case 'ApplyAgreedInstalmentPlan': {
+          const invoice = issuedInvoice(state, 'apply an instalment plan');
+          // Heard again (a redelivered agreement): applied or refused once.
+          if (invoice.planId === command.data.planId || invoice.plansRefused?.includes(command.data.planId))
+            return [];
+          try {
+            return applyPlan(state, command.data, policy);
+          } catch (error) {
+            if (!(error instanceof RuleViolation || error instanceof StateConflict)) throw error;
+            return [planRefused(invoice, command.data, error, policy)];
+          }
         }
         case 'IssueCreditNote':
           return issueCreditNote(state, command.data, policy);

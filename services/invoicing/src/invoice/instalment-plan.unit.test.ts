@@ -326,3 +326,63 @@ describe('a payment dated before the plan, recorded after it (value dating)', ()
     expect(state).toMatchObject({ principalOpen: 939_000, interestOpen: 0, penaltyOpen: 0 });
   });
 });
+
+describe('a plan agreed in collections that invoicing counts otherwise (#14 item 1, Known gaps)', () => {
+  const agreedInCollections = (instalments: { dueDate: string; amount: number }[], planId = 'PLAN-C') =>
+    ({
+      type: 'ApplyAgreedInstalmentPlan',
+      data: { planId, instalments, date: agreed, fees: 'INCLUDED' },
+    }) as InvoiceCommand;
+
+  it('is refused as an event naming why and what invoicing counts open on the agreement date', () => {
+    // Collections had not yet heard the fees charged: its plan covers the principal alone.
+    const { produced, state } = run([agreedInCollections(threeInstalments(1_000_000))]);
+    expect(produced).toEqual([
+      {
+        type: 'InstalmentPlanRefused',
+        data: {
+          invoiceId: 'INV-P',
+          customerId: 'C-P',
+          currency: 'CNY',
+          planId: 'PLAN-C',
+          agreedDate: agreed,
+          code: 'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
+          reason: expect.stringMatching(
+            /instalments add up to CNY 10,000\.00; open on 2026-03-12: CNY 10,440\.00/,
+          ),
+          planned: 1_000_000,
+          fees: 'INCLUDED',
+          open: { principal: 1_000_000, interest: 24_000, penalty: 20_000, total: 1_044_000 },
+        },
+      },
+    ]);
+    // The invoice goes on as before: no plan, its own due date.
+    expect(state).toMatchObject({ planId: undefined, schedule: [{ dueDate: invoice.dueDate }] });
+  });
+
+  it('the same agreement heard again is not refused twice', () => {
+    const plan = agreedInCollections(threeInstalments(1_000_000));
+    expect(run([plan, plan]).produced.map((e) => e.type)).toEqual(['InstalmentPlanRefused']);
+  });
+
+  it('a plan invoicing counts as collections did is applied as a person would apply it', () => {
+    const { produced } = run([agreedInCollections(threeInstalments(openOn(agreed).total))]);
+    expect(produced.map((e) => e.type)).toContain('InstalmentPlanApplied');
+    expect(produced.map((e) => e.type)).not.toContain('InstalmentPlanRefused');
+  });
+
+  it('an agreement for an invoice paid meanwhile is refused as an event too', () => {
+    const { produced } = run([
+      pay('P-1', openOn('2026-03-10').total, '2026-03-10'),
+      agreedInCollections(threeInstalments(1_044_000)),
+    ]);
+    expect(produced.at(-1)).toMatchObject({
+      type: 'InstalmentPlanRefused',
+      data: { code: 'INVOICE_NOT_OPEN', open: { total: 0 } },
+    });
+  });
+
+  it('a plan applied by a person (REST) is still refused with a 422', () => {
+    expect(() => run([planWith(threeInstalments(1_000_000))])).toThrow(RuleViolation);
+  });
+});

@@ -4,6 +4,7 @@ import type {
   FactorAdvanceReceivedV1,
   FeeWaiverV1,
   InstalmentPlanAppliedV1,
+  InstalmentPlanRefusedV1,
   InstalmentPlanRevisedV1,
   InstalmentV1,
   InvoiceAssignedToFactorV1,
@@ -37,6 +38,7 @@ export type InvoiceEvent =
   | DomainEvent<'PaymentReallocated', PaymentReallocatedV1>
   | DomainEvent<'InstalmentPlanApplied', InstalmentPlanAppliedV1>
   | DomainEvent<'InstalmentPlanRevised', InstalmentPlanRevisedV1>
+  | DomainEvent<'InstalmentPlanRefused', InstalmentPlanRefusedV1>
   | DomainEvent<'LateFeesWaived', LateFeesWaivedV1>
   | DomainEvent<'CreditNoteIssued', CreditNoteIssuedV1>
   | DomainEvent<'InvoiceFullyCredited', InvoiceFullyCreditedV1>
@@ -161,6 +163,8 @@ export interface Invoice {
   /** Why and when it was written off, for the same reason: a retry. */
   writtenOff: { reason: string; date: IsoDate } | undefined;
   planId: string | undefined;
+  /** Plans agreed in collections that this invoice refused (`InstalmentPlanRefused`): heard again, refused once. */
+  plansRefused?: string[];
   /** The instalment plan in force, as applied or revised (what the customer pays on each date). */
   plan: InstalmentPlanAppliedV1 | undefined;
   /** Every plan applied, as applied or revised, by id. */
@@ -435,6 +439,8 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       };
     case 'InvoiceAssignedToFactor':
       return { ...state, factor: { factorId: event.data.factorId, advanced: 0 } };
+    case 'InstalmentPlanRefused':
+      return { ...state, plansRefused: [...(state.plansRefused ?? []), event.data.planId] };
     case 'FactorAdvanceReceived':
       return state.factor
         ? { ...state, factor: { ...state.factor, advanced: state.factor.advanced + event.data.amount } }

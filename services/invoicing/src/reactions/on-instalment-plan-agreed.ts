@@ -3,7 +3,11 @@ import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { InvoiceHandler } from '../invoice/handler';
 
-/** An instalment plan agreed in collections replaces the invoice's due date with its instalments. */
+/**
+ * An instalment plan agreed in collections replaces the invoice's due date with its instalments;
+ * one the invoice cannot take is refused as an event (`InstalmentPlanRefused`) collections hears,
+ * never an error this consumer would stop on.
+ */
 export async function onInstalmentPlanAgreed(
   client: PoolClient,
   event: IncomingEvent,
@@ -14,7 +18,7 @@ export async function onInstalmentPlanAgreed(
   await invoices.execute(
     plan.invoiceId,
     {
-      type: 'ApplyInstalmentPlan',
+      type: 'ApplyAgreedInstalmentPlan',
       data: {
         planId: plan.planId,
         instalments: plan.instalments,
