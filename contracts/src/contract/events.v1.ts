@@ -155,6 +155,12 @@ export const MilestoneReachedV1 = z
     discountTerms: DiscountTermsV1.optional(),
     trigger: MilestoneTrigger.optional(),
     term: PaymentTermV1.optional(),
+    prepayment: z
+      .literal(true)
+      .optional()
+      .describe(
+        'a prepayment contract (款到发货): the invoice asks for money before shipping, no credit extended',
+      ),
   })
   .describe("A billing milestone was reached: the amount it releases is due on the term's date.");
 export type MilestoneReachedV1 = z.infer<typeof MilestoneReachedV1>;
@@ -196,6 +202,10 @@ export const ContractSignedV1 = z
     termException: TermExceptionV1.optional().describe(
       "the exception that allowed a term longer than the customer's tier allows",
     ),
+    prepayment: z
+      .literal(true)
+      .optional()
+      .describe('on prepayment terms (款到发货): no credit extended, so its value is no exposure'),
   })
   .describe('A contract was signed: its value is exposure (signed, not yet billed) until invoiced.');
 export type ContractSignedV1 = z.infer<typeof ContractSignedV1>;

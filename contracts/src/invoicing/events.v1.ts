@@ -21,6 +21,12 @@ export const InvoiceIssuedV1 = z
     milestoneId: EntityId.optional(),
     lateFeeTerms: LateFeeTermsV1.optional().describe('the late-payment clause; none means no late fees'),
     discountTerms: DiscountTermsV1.optional(),
+    prepayment: z
+      .literal(true)
+      .optional()
+      .describe(
+        'cash before delivery (款到发货): money asked before anything is shipped - no credit extended, so not a receivable (not in exposure, aging, overdue rate or DSO)',
+      ),
   })
   .describe(
     'An invoice was issued to a customer; it is receivable from the issue date and due on the due date.',

@@ -23,6 +23,12 @@ export const IssueInvoiceRequest = z
       .optional()
       .describe("the late-payment clause; absent: the tenant's default clause; null: no late fees"),
     discountTerms: DiscountTermsV1.optional(),
+    prepayment: z
+      .literal(true)
+      .optional()
+      .describe(
+        'cash before delivery (款到发货): asked before shipping, not credit - not a receivable in exposure or the reports',
+      ),
   })
   .strict();
 export type IssueInvoiceRequest = z.infer<typeof IssueInvoiceRequest>;

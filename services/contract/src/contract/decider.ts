@@ -123,6 +123,8 @@ export function contractDecider(
         ...(clauses.discount ? { discountTerms: clauses.discount } : {}),
         trigger: m.trigger,
         term: m.term,
+        // Money asked before shipping is not credit: exposure and the reports leave it out.
+        ...(clauses.prepayment ? { prepayment: true as const } : {}),
       },
     };
   }
@@ -268,6 +270,7 @@ export function contractDecider(
                 currency,
                 signedDate: date,
                 ...(termException ? { termException } : {}),
+                ...(c.drafted.clauses.prepayment ? { prepayment: true as const } : {}),
               },
             },
           ];

@@ -113,6 +113,19 @@ describe('prepayment (款到发货): a CAUTIOUS customer signs, delivery waits f
       ]);
   });
 
+  it('says so on its signature and on every milestone it bills: money asked before shipping is not credit (#14)', () => {
+    const events = given([draft('CAUTIOUS'), sign(0)]);
+    expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({ prepayment: true });
+    expect(
+      events
+        .filter((e) => e.type === 'MilestoneReached')
+        .map((e) => (e.data as { prepayment?: boolean }).prepayment),
+    ).toEqual([true, true, true]);
+    const onCredit = given([draft('COOPERATIVE', { days: 15, basis: 'CALENDAR' }), sign(15)]);
+    expect(onCredit.find((e) => e.type === 'ContractSigned')?.data).not.toHaveProperty('prepayment');
+    expect(onCredit.find((e) => e.type === 'MilestoneReached')?.data).not.toHaveProperty('prepayment');
+  });
+
   it('does not hold the delivery of a contract on credit terms', () => {
     const events = given([draft('COOPERATIVE', { days: 15, basis: 'CALENDAR' }), sign(15), deliver]);
     expect(events.at(-1)?.type).toBe('DeliverableRecorded');

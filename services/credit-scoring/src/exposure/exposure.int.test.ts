@@ -73,6 +73,22 @@ describe('exposure from invoicing and contract events', () => {
     expect(await total('C-ORDER-2')).toEqual({ open: 300_000, unbilled: 700_000 });
   });
 
+  it('counts nothing asked before shipping (款到发货, #14): a prepayment contract and its invoices, in either order', async () => {
+    const prepaid = (f: Fact): Fact => [f[0], { ...f[1], prepayment: true }];
+    await apply([
+      prepaid(signed('C-PRE', 'K-PRE', 1_000_000)),
+      prepaid(issued('C-PRE', 'I-PRE-1', 300_000, 'K-PRE')),
+    ]);
+    await apply([
+      prepaid(issued('C-PRE', 'I-PRE-2', 700_000, 'K-PRE-2')),
+      prepaid(signed('C-PRE', 'K-PRE-2', 700_000)),
+    ]);
+    expect(await total('C-PRE')).toEqual({ open: 0, unbilled: 0 });
+    // The same customer's invoice on credit terms counts as before.
+    await apply([issued('C-PRE', 'I-CREDIT', 50_000)]);
+    expect(await total('C-PRE')).toEqual({ open: 50_000, unbilled: 0 });
+  });
+
   it('counts a payment allocated before its invoice arrived', async () => {
     await apply([allocated('C-PAY', 'I-PAY', 100_000), issued('C-PAY', 'I-PAY', 300_000)]);
     expect(await total('C-PAY')).toEqual({ open: 200_000, unbilled: 0 });

@@ -49,6 +49,15 @@ export const exposureMigrations: Migration[] = [
       create index exposure_contracts_customer on exposure_contracts (customer_id);
     `,
   },
+  {
+    // Money asked before shipping (款到发货) is not credit extended (#14): a prepayment
+    // contract's value and its invoices are no exposure.
+    id: 'credit-exposure-003-prepayment',
+    sql: `
+      alter table exposure_invoices add column prepayment boolean not null default false;
+      alter table exposure_contracts add column prepayment boolean not null default false;
+    `,
+  },
 ];
 
 type Data = Record<string, unknown>;
@@ -74,10 +83,10 @@ export async function applyExposureChange(
   switch (type) {
     case 'ContractSigned':
       await client.query(
-        `insert into exposure_contracts (contract_id, customer_id, currency, value, signed)
-         values ($1, $2, $3, $4, true)
-         on conflict (contract_id) do update set currency = $3, value = $4, signed = true`,
-        [d.contractId, d.customerId, d.currency, d.value],
+        `insert into exposure_contracts (contract_id, customer_id, currency, value, signed, prepayment)
+         values ($1, $2, $3, $4, true, $5)
+         on conflict (contract_id) do update set currency = $3, value = $4, signed = true, prepayment = $5`,
+        [d.contractId, d.customerId, d.currency, d.value, d.prepayment === true],
       );
       return;
     case 'ContractTerminated':
@@ -91,9 +100,9 @@ export async function applyExposureChange(
       return;
     case 'InvoiceIssued':
       await client.query(
-        `insert into exposure_invoices (invoice_id, customer_id, currency, amount, contract_id)
-         values ($1, $2, $3, $4, $5) on conflict do nothing`,
-        [d.invoiceId, d.customerId, d.currency, d.amount, d.contractId ?? null],
+        `insert into exposure_invoices (invoice_id, customer_id, currency, amount, contract_id, prepayment)
+         values ($1, $2, $3, $4, $5, $6) on conflict do nothing`,
+        [d.invoiceId, d.customerId, d.currency, d.amount, d.contractId ?? null, d.prepayment === true],
       );
       return;
     case 'PaymentAllocated':
@@ -125,13 +134,13 @@ export async function exposureByCurrency(
        select i.currency,
               greatest(i.amount - coalesce((select sum(s.principal) from exposure_settlements s
                                             where s.invoice_id = i.invoice_id), 0), 0) as open
-       from exposure_invoices i where i.customer_id = $1
+       from exposure_invoices i where i.customer_id = $1 and not i.prepayment
      ), unbilled_contracts as (
        select c.currency,
               greatest(c.value - coalesce((select sum(i.amount) from exposure_invoices i
                                            where i.contract_id = c.contract_id), 0), 0) as unbilled
        from exposure_contracts c
-       where c.customer_id = $1 and c.currency is not null and not c.ended
+       where c.customer_id = $1 and c.currency is not null and not c.ended and not c.prepayment
          and (c.signed or c.reserved_until > now())
          and c.contract_id is distinct from $2
      )

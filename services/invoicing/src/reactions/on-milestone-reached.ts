@@ -63,6 +63,7 @@ export async function onMilestoneReached(
         milestoneId: milestone.milestoneId,
         lateFeeTerms: milestone.lateFeeTerms ?? config.defaultLateFeeTerms,
         ...(milestone.discountTerms ? { discountTerms: milestone.discountTerms } : {}),
+        ...(milestone.prepayment ? { prepayment: true as const } : {}),
       },
     },
     {

@@ -420,6 +420,9 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
       }
       if (event.type !== 'InvoiceIssued') continue;
       const invoice = event.data as InvoiceIssuedV1;
+      // Money asked before shipping (款到发货) is not credit extended, so not a receivable (#14):
+      // no figure counts it (its settlements, kept, match no invoice here).
+      if (invoice.prepayment) continue;
       // Settlements may have arrived first (another topic, another partition): count them in.
       await client.query(
         `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
