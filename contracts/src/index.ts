@@ -5,6 +5,7 @@ export * from './contract/rest.v1';
 export * from './credit/events.v1';
 export * from './credit/rest.v1';
 export * from './envelope';
+export * from './evidence/events.v1';
 export * from './invoicing/events.v1';
 export * from './invoicing/plan.v1';
 export * from './invoicing/rest.v1';

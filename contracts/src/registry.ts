@@ -3,6 +3,7 @@ import { CollectionsEventsV1 } from './collections/events.v1';
 import { ContractEventsV1 } from './contract/events.v1';
 import { CreditEventsV1 } from './credit/events.v1';
 import { cloudEventType } from './envelope';
+import { EvidenceEventsV1 } from './evidence/events.v1';
 import { InvoicingEventsV1 } from './invoicing/events.v1';
 import { ReportingEventsV1 } from './reporting/events.v1';
 import { TOPICS } from './topics';
@@ -38,8 +39,17 @@ export const PUBLIC_EVENTS: PublicEventContract[] = [
   ...contractsOf('invoicing', TOPICS.invoicing, InvoicingEventsV1),
   ...contractsOf('collections', TOPICS.collections, CollectionsEventsV1),
   ...contractsOf('reporting', TOPICS.reportingKpis, ReportingEventsV1),
+  // Every service's signed evidence checkpoints, on a topic of their own.
+  ...['credit-scoring', 'contract', 'invoicing', 'collections', 'reporting'].flatMap((service) =>
+    contractsOf(service, TOPICS.evidence, EvidenceEventsV1),
+  ),
 ];
 
-export function publicEventsOf(service: string): Map<string, PublicEventContract> {
-  return new Map(PUBLIC_EVENTS.filter((c) => c.service === service).map((c) => [c.eventType, c]));
+/** A service's public events on `topic`; by default on its own topic (not its evidence checkpoints). */
+export function publicEventsOf(service: string, topic?: string): Map<string, PublicEventContract> {
+  return new Map(
+    PUBLIC_EVENTS.filter(
+      (c) => c.service === service && (topic ? c.topic === topic : c.topic !== TOPICS.evidence),
+    ).map((c) => [c.eventType, c]),
+  );
 }

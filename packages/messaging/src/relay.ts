@@ -16,6 +16,8 @@ export interface RelayOptions {
   notifier: AppendNotifier;
   logger: Logger;
   batchSize?: number;
+  /** Which of the service's public events it publishes: those of this contract topic (default: the service's own). */
+  contractTopic?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export class Relay {
   constructor(options: RelayOptions) {
     const checkpointName = `relay:${options.topic}`;
     this.checkpointName = checkpointName;
-    const contracts = publicEventsOf(options.service);
+    const contracts = publicEventsOf(options.service, options.contractTopic);
     this.subscription = new StoreSubscription({
       name: checkpointName,
       pool: options.pool,

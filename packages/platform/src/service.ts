@@ -24,6 +24,9 @@ import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from
 import { clockRoutes } from './clock-routes';
 import { DayJobsStartup } from './day-jobs-startup';
 import { deadLetterRoutes } from './dead-letter-routes';
+import { EvidenceChain, evidenceMigrations } from './evidence/follower';
+import { type EvidenceSource, evidencePartRoutes } from './evidence/routes';
+import { CompanySigner } from './evidence/signer';
 import type { HttpLimits } from './hardening';
 import { createHttpApp, type Readiness, type ServiceHttpApp } from './http-app';
 import { ServiceMetrics } from './metrics';
@@ -57,6 +60,10 @@ export interface ServiceContext {
   metrics?: ServiceMetrics;
   /** The service's own bearer token for calling another service (none when the deployment gives it no client). */
   serviceToken(): Promise<string | undefined>;
+  /** The company's seal (LETTER_SIGNING_KEY): letters and evidence checkpoints. */
+  signer?: CompanySigner;
+  /** The hash chain of this service's store and its signed checkpoints (issue 18 item 4). */
+  evidence?: EvidenceChain;
 }
 
 export interface ConsumerDefinition {
@@ -86,6 +93,8 @@ export interface ServiceDefinition {
   projections?(ctx: ServiceContext): Projection[];
   /** Work done once per business day (the overdue clock, reminders). */
   businessDays?(ctx: ServiceContext): BusinessDayJob[];
+  /** What this service holds of a contract's or an invoice's evidence (`GET /evidence/parts/...`). */
+  evidence?(ctx: ServiceContext): EvidenceSource;
   /** Background work run by one instance at a time (the lease's owner), e.g. a delivery queue's worker. */
   workers?(ctx: ServiceContext): { name: string; start(): void | Promise<void>; stop(): Promise<void> }[];
 }
@@ -141,6 +150,11 @@ export interface ServiceInfrastructure {
    */
   adminPort?: number | undefined;
   adminHost?: string | undefined;
+  /**
+   * The evidence chain's signing key (default: the company's, CompanySigner.fromEnv) and how often
+   * its checkpoints are signed (default EVIDENCE_CHECKPOINT_INTERVAL_MS, else 60 s).
+   */
+  evidence?: { signer?: CompanySigner; checkpointIntervalMs?: number };
 }
 
 export interface RunningService {
@@ -195,6 +209,7 @@ export async function startService(
     projections: new Map(),
     metrics,
     serviceToken: async () => infra.auth.serviceTokens?.tokenFor(def.name),
+    signer: infra.evidence?.signer ?? companySigner(),
   };
   timeAppends(ctx.store, metrics);
   traceAppends(ctx.store, def.name);
@@ -250,6 +265,44 @@ export async function startService(
       name: `${schema}:${relay.checkpointName}`,
       start: () => relay.start(),
       stop: () => relay.stop(),
+    });
+
+  // Every service's store is hash-chained, moments after each append, by the lease's owner.
+  const evidence = new EvidenceChain({
+    service: def.name,
+    pool,
+    schema,
+    store: ctx.store,
+    notifier: infra.notifier,
+    logger,
+    signer: ctx.signer!,
+    checkpointIntervalMs:
+      infra.evidence?.checkpointIntervalMs ?? Number(process.env.EVIDENCE_CHECKPOINT_INTERVAL_MS ?? 60_000),
+  });
+  ctx.evidence = evidence;
+  leases.add({
+    name: `${schema}:${evidence.checkpointName}`,
+    start: () => evidence.start(),
+    stop: () => evidence.stop(),
+  });
+  // Its signed checkpoints go out on the evidence topic, by a relay of their own.
+  const evidenceRelay = def.publishes
+    ? new Relay({
+        service: def.name,
+        topic: ctx.topics.evidence,
+        contractTopic: TOPICS.evidence,
+        pool,
+        schema,
+        bus: infra.bus,
+        notifier: infra.notifier,
+        logger,
+      })
+    : undefined;
+  if (evidenceRelay)
+    leases.add({
+      name: `${schema}:${evidenceRelay.checkpointName}`,
+      start: () => evidenceRelay.start(),
+      stop: () => evidenceRelay.stop(),
     });
 
   for (const worker of def.workers?.(ctx) ?? [])
@@ -386,6 +439,16 @@ export async function startService(
   );
   await admin.register(async (scope) => projectionRoutes(scope as ServiceHttpApp, ctx));
   await admin.register(async (scope) => deadLetterRoutes(scope as ServiceHttpApp, consumers));
+  const evidenceSource = def.evidence?.(ctx);
+  if (evidenceSource)
+    await app.register(async (scope) =>
+      evidencePartRoutes(scope as ServiceHttpApp, {
+        service: def.name,
+        pool,
+        signer: ctx.signer!,
+        source: evidenceSource,
+      }),
+    );
   await app.register(async (scope) => def.routes(scope as ServiceHttpApp, ctx));
   const address = await app.listen({ host: infra.host, port: infra.port });
   logger.info({ url: address }, `${def.name} listening`);
@@ -398,6 +461,7 @@ export async function startService(
       await migrate(longWorkPool, schema, [
         ...eventStoreMigrations,
         ...businessDayMigrations,
+        ...evidenceMigrations,
         ...(def.migrations ?? []),
       ]);
       await ctx.clock.share(pool);
@@ -467,6 +531,14 @@ export async function startService(
     published,
     stop,
   };
+}
+
+/** The company's key from the environment (LETTER_SIGNING_KEY(_FILE), else the development key file). */
+function companySigner(): CompanySigner {
+  return CompanySigner.fromEnv(
+    process.env,
+    process.env.LETTER_DEV_KEY_FILE ?? '.data/letters/dev-signing-key.pem',
+  );
 }
 
 /** Times every append to the store (`ar_event_append_duration_seconds`), whoever makes it. */

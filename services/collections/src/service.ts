@@ -7,6 +7,7 @@ import { contactRoutes } from './contact/routes';
 import { type DeliverySettings, deliverySettingsFromEnv } from './delivery/config';
 import { DeliveryWorker, deliveryMigrations, deliveryQueue } from './delivery/queue';
 import { deliveryRoutes } from './delivery/routes';
+import { collectionsEvidence } from './evidence/source';
 import { onCreditEvent, onInvoicingEvent } from './reactions/on-invoicing-event';
 import { messageDispatch, worklistMigrations, worklistProjection } from './worklist/worklist';
 
@@ -47,6 +48,7 @@ export function collectionsServiceWith(settings?: () => DeliverySettings): Servi
     },
     projections: (ctx) => [worklistProjection, messageDispatch, deliveryQueue(ctx, deliverySettings())],
     businessDays: (ctx) => [collectionsDailyRun(ctx, caseHandler(ctx))],
+    evidence: (ctx) => collectionsEvidence(ctx),
     workers: (ctx) => [{ name: 'delivery', ...deliveryWorker(ctx, deliverySettings()) }],
   };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
+import { CompanySigner as LetterSigner, verifyDetached as verifyLetter } from '@ar/platform';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { authHeaders } from '../../../tests/support/auth';
@@ -12,7 +13,6 @@ import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { SmtpChannel } from '../src/delivery/channels';
 import { DEFAULT_LETTER_FONT } from '../src/letters/render';
-import { LetterSigner, verifyLetter } from '../src/letters/signing';
 import { collectionsServiceWith } from '../src/service';
 
 /**

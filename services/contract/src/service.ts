@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { contractDailyRun } from './contract/daily';
 import { contractHandler, contractMigrations, contractsByCustomer } from './contract/handler';
 import { contractRoutes } from './contract/routes';
+import { contractEvidence, evidenceRoutes } from './evidence/bundle';
 import { onCreditEvent } from './reactions/on-credit-event';
 import { onMilestoneInvoice } from './reactions/on-milestone-invoice';
 import { httpCreditPort } from './signing/credit-port';
@@ -43,6 +44,12 @@ export const contractService: ServiceDefinition = {
   routes(app, ctx) {
     const credit = httpCreditPort(creditScoringUrl(), () => ctx.serviceToken());
     contractRoutes(app, ctx, contractHandler(ctx), credit);
+    evidenceRoutes(app, ctx, {
+      service: 'contract',
+      pool: ctx.pool,
+      signer: ctx.signer!,
+      source: contractEvidence(),
+    });
     historyRoute(app, ctx, {
       path: '/contracts',
       param: 'contractId',
@@ -65,5 +72,6 @@ export const contractService: ServiceDefinition = {
       },
     ];
   },
+  evidence: () => contractEvidence(),
   businessDays: (ctx) => [contractDailyRun(ctx, contractHandler(ctx))],
 };

@@ -1,5 +1,6 @@
 import { historyRoute, type ServiceDefinition } from '@ar/platform';
 import { loadInvoicingConfig } from './config';
+import { invoicingEvidence } from './evidence/source';
 import { invoiceHandler } from './invoice/handler';
 import { invoiceRoutes } from './invoice/routes';
 import { openItemsMigrations, openItemsProjection } from './ledger/open-items';
@@ -48,5 +49,6 @@ export const invoicingService: ServiceDefinition = {
       },
     ];
   },
+  evidence: (ctx) => invoicingEvidence(ctx),
   businessDays: (ctx) => [overdueClock(ctx, invoiceHandler(ctx, config))],
 };

@@ -38,6 +38,8 @@ export const READERS = [
 ] as const satisfies Role[];
 /** Who reads the audit trail (who did what). */
 export const AUDITORS = ['finance', 'legal', 'risk', 'management'] as const satisfies Role[];
+/** Who exports the evidence of a contract or an invoice (issue 18 item 4): for a dispute, an audit, a court. */
+export const EVIDENCE_READERS = ['legal', 'finance', 'management'] as const satisfies Role[];
 /** People who work the book: every reader but BI's read-only and management's. */
 export const STAFF = ['sales', 'collector', 'finance', 'legal', 'risk'] as const satisfies Role[];
 

@@ -11,11 +11,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 
 /**
- * The company's seal on its letters: a detached Ed25519 signature over the PDF's exact bytes.
- * The recipient verifies it with the public key the service publishes (`GET /letters/signing-key`);
- * one byte changed and it no longer verifies.
+ * The company's seal: a detached Ed25519 signature over exact bytes - a letter's PDF (collections),
+ * an evidence checkpoint (every service). The recipient verifies it with the public key the services
+ * publish (`GET /letters/signing-key`, and in every evidence bundle); one byte changed and it no
+ * longer verifies. One key for both: LETTER_SIGNING_KEY(_FILE).
  */
-export class LetterSigner {
+export class CompanySigner {
   readonly publicKeyPem: string;
   /** The key's id: the SHA-256 of its DER public key, hex, first 16 characters. */
   readonly keyId: string;
@@ -25,7 +26,8 @@ export class LetterSigner {
     /** True for a key generated for development: never a company's seal. */
     readonly development: boolean,
   ) {
-    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the letter signing key must be Ed25519');
+    if (privateKey.asymmetricKeyType !== 'ed25519')
+      throw new Error('the company signing key must be Ed25519');
     const publicKey = createPublicKey(privateKey);
     this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     this.keyId = createHash('sha256')
@@ -39,8 +41,8 @@ export class LetterSigner {
     return sign(null, document, this.privateKey).toString('base64');
   }
 
-  static generate(): LetterSigner {
-    return new LetterSigner(generateKeyPairSync('ed25519').privateKey, true);
+  static generate(): CompanySigner {
+    return new CompanySigner(generateKeyPairSync('ed25519').privateKey, true);
   }
 
   /**
@@ -48,14 +50,14 @@ export class LetterSigner {
    * LETTER_SIGNING_KEY_FILE (a file holding one). Without either, a DEVELOPMENT key kept in
    * `devKeyFile` (generated the first time, mode 600), so letters stay verifiable across restarts.
    */
-  static fromEnv(env: NodeJS.ProcessEnv, devKeyFile: string): LetterSigner {
+  static fromEnv(env: NodeJS.ProcessEnv, devKeyFile: string): CompanySigner {
     const pem =
       env.LETTER_SIGNING_KEY ??
       (env.LETTER_SIGNING_KEY_FILE && readFileSync(env.LETTER_SIGNING_KEY_FILE, 'utf8'));
-    if (pem) return new LetterSigner(createPrivateKey(pem), false);
+    if (pem) return new CompanySigner(createPrivateKey(pem), false);
     if (existsSync(devKeyFile))
-      return new LetterSigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true);
-    const signer = LetterSigner.generate();
+      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true);
+    const signer = CompanySigner.generate();
     mkdirSync(dirname(devKeyFile), { recursive: true });
     writeFileSync(devKeyFile, signer.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     chmodSync(devKeyFile, 0o600);
@@ -63,7 +65,19 @@ export class LetterSigner {
   }
 }
 
-/** What a recipient does: checks the detached signature of the PDF's bytes with the published key. */
-export function verifyLetter(document: Buffer, signatureBase64: string, publicKeyPem: string): boolean {
-  return verify(null, document, createPublicKey(publicKeyPem), Buffer.from(signatureBase64, 'base64'));
+/** What a recipient does: checks the detached signature of the bytes with the published key. */
+export function verifyDetached(document: Uint8Array, signatureBase64: string, publicKeyPem: string): boolean {
+  try {
+    return verify(null, document, createPublicKey(publicKeyPem), Buffer.from(signatureBase64, 'base64'));
+  } catch {
+    return false; // not a key, not a signature: not verified
+  }
+}
+
+/** The id of a public key: the SHA-256 of its DER form, hex, first 16 characters (as CompanySigner.keyId). */
+export function keyIdOf(publicKeyPem: string): string {
+  return createHash('sha256')
+    .update(createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -1,6 +1,6 @@
+import { CompanySigner } from '@ar/platform';
 import { z } from 'zod';
 import { type LetterFont, letterFontFromEnv } from '../letters/render';
-import { LetterSigner } from '../letters/signing';
 import { type DeliveryChannel, recordingChannel, SmtpChannel } from './channels';
 
 const Env = z.object({
@@ -26,7 +26,7 @@ export interface DeliverySettings {
   pollMs: number;
   company: string;
   font: LetterFont;
-  signer: LetterSigner;
+  signer: CompanySigner;
 }
 
 /** From the environment; fails fast naming every problem. Without SMTP_URL/SMTP_HOST, email is recorded only. */
@@ -55,6 +55,6 @@ export function deliverySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     pollMs: e.DELIVERY_POLL_MS,
     company: e.LETTER_COMPANY,
     font: letterFontFromEnv(env),
-    signer: LetterSigner.fromEnv(env, e.LETTER_DEV_KEY_FILE),
+    signer: CompanySigner.fromEnv(env, e.LETTER_DEV_KEY_FILE),
   };
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
+import { CompanySigner as LetterSigner, verifyDetached as verifyLetter } from '@ar/platform';
 import { renderLetter } from './render';
-import { LetterSigner, verifyLetter } from './signing';
 import type { Language, LetterFacts, LetterKind } from './templates';
 
 /**

@@ -1,0 +1,361 @@
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import {
+  type ChainedEvent,
+  canonicalJson,
+  checkpointHash,
+  EVENT_FIELDS,
+  type FieldDigests,
+  GENESIS,
+  linkHash,
+  type SignedCheckpoint,
+  sha256Hex,
+} from './chain';
+import { keyIdOf, verifyDetached } from './signer';
+
+/**
+ * The evidence bundle (issue 18 item 4): what each service holds of a contract or an invoice -
+ * every event with its chain link, the signed checkpoints covering them, the documents sent - in
+ * one zip that `pnpm verify-evidence` checks offline.
+ *
+ *   manifest.json
+ *   <service>/public-key.pem                       the key that signed its checkpoints and letters
+ *   <service>/events/<stream>/<version>.json       { event, chain: { prevHash, hash, digests, ... } }
+ *   <service>/checkpoints/<seq>.json               { body, hash, signature, keyId }
+ *   <service>/documents/<stream>.v<version>.pdf    the document an event names (data.document.sha256)
+ *   <service>/documents/<stream>.v<version>.pdf.sig  its detached signature, base64
+ */
+export const BUNDLE_FORMAT = 'ar-evidence-bundle/1';
+
+export interface EvidenceRecord {
+  event: ChainedEvent;
+  chain: {
+    /** The event's place in the service's store and in its chain table. */
+    globalPosition: string;
+    chainSeq: number;
+    prevHash: string;
+    hash: string;
+    digests: FieldDigests;
+  };
+}
+
+export interface EvidenceDocument {
+  streamId: string;
+  version: number;
+  contentBase64: string;
+  signature: string;
+}
+
+/** One service's part of a bundle, as its `GET /evidence/parts/...` answers it. */
+export interface EvidencePart {
+  service: string;
+  publicKeyPem: string;
+  keyId: string;
+  /** A development key: never the company's seal. */
+  development: boolean;
+  records: EvidenceRecord[];
+  checkpoints: SignedCheckpoint[];
+  documents: EvidenceDocument[];
+}
+
+export interface EvidenceSubject {
+  kind: 'contract' | 'invoice';
+  id: string;
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+export const recordFile = (service: string, streamId: string, version: number) =>
+  `${service}/events/${streamId}/${pad(version, 6)}.json`;
+export const documentFile = (service: string, streamId: string, version: number) =>
+  `${service}/documents/${streamId}.v${version}.pdf`;
+const checkpointFile = (service: string, seq: number) => `${service}/checkpoints/${pad(seq, 8)}.json`;
+const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 2)}\n`);
+
+export function buildBundle(subject: EvidenceSubject, parts: EvidencePart[], generatedAt: Date): Uint8Array {
+  const files: Record<string, Uint8Array> = {
+    'manifest.json': json({
+      format: BUNDLE_FORMAT,
+      subject,
+      generatedAt: generatedAt.toISOString(),
+      parts: parts.map((p) => ({
+        service: p.service,
+        keyId: p.keyId,
+        development: p.development,
+        records: p.records.length,
+        checkpoints: p.checkpoints.length,
+        documents: p.documents.length,
+      })),
+      verify: 'pnpm verify-evidence <this file> [--key company-public-key.pem]',
+    }),
+  };
+  for (const part of parts) {
+    files[`${part.service}/public-key.pem`] = strToU8(part.publicKeyPem);
+    for (const r of part.records)
+      files[recordFile(part.service, r.event.streamId, r.event.version)] = json(r);
+    for (const c of part.checkpoints) files[checkpointFile(part.service, c.body.seq)] = json(c);
+    for (const d of part.documents) {
+      const file = documentFile(part.service, d.streamId, d.version);
+      files[file] = new Uint8Array(Buffer.from(d.contentBase64, 'base64'));
+      files[`${file}.sig`] = strToU8(`${d.signature}\n`);
+    }
+  }
+  return zipSync(files, { level: 6, mtime: generatedAt });
+}
+
+export interface Failure {
+  file: string;
+  /** The field that differs (`event.data`, `chain.prevHash`, `signature`, `bytes`), or what is wrong with the file. */
+  field: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Every failure, the first altered record first. */
+  failures: Failure[];
+  records: number;
+  checkpoints: number;
+  documents: number;
+  /** Records not (yet) covered by a checkpoint in the bundle: chained, not anchored. */
+  uncovered: string[];
+  keyIds: string[];
+}
+
+export interface VerifyOptions {
+  /** The key to trust (the company's, obtained apart from the bundle): every signature must verify with it. */
+  trustedKeyPem?: string | undefined;
+}
+
+/** A bundle's files (name -> bytes). */
+export function unzipBundle(zip: Uint8Array): Record<string, Uint8Array> {
+  return unzipSync(zip);
+}
+
+/** A zip of these files (a test's altered bundle). */
+export function zipFiles(files: Record<string, Uint8Array>): Uint8Array {
+  return zipSync(files);
+}
+
+export function verifyBundleZip(zip: Uint8Array, options: VerifyOptions = {}): VerifyReport {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip);
+  } catch (error) {
+    return report([
+      { file: '(bundle)', field: 'zip', message: `not a readable zip: ${(error as Error).message}` },
+    ]);
+  }
+  return verifyBundle(files, options);
+}
+
+function report(failures: Failure[], counts: Partial<VerifyReport> = {}): VerifyReport {
+  return {
+    ok: failures.length === 0,
+    failures,
+    records: 0,
+    checkpoints: 0,
+    documents: 0,
+    uncovered: [],
+    keyIds: [],
+    ...counts,
+  };
+}
+
+function parse<T>(files: Record<string, Uint8Array>, file: string, failures: Failure[]): T | undefined {
+  try {
+    return JSON.parse(strFromU8(files[file]!)) as T;
+  } catch (error) {
+    failures.push({ file, field: '(file)', message: `not valid JSON: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Checks every hash, chain link, checkpoint signature and document of a bundle's files. */
+export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyOptions = {}): VerifyReport {
+  const failures: Failure[] = [];
+  if (!files['manifest.json'])
+    return report([{ file: 'manifest.json', field: '(file)', message: 'missing: not an evidence bundle' }]);
+  const manifest = parse<{ format: string; parts: { service: string }[] }>(files, 'manifest.json', failures);
+  if (!manifest) return report(failures);
+  if (manifest.format !== BUNDLE_FORMAT)
+    return report([{ file: 'manifest.json', field: 'format', message: `not ${BUNDLE_FORMAT}` }]);
+  const names = Object.keys(files).sort();
+  const services = [
+    ...new Set([
+      ...manifest.parts.map((p) => p.service),
+      ...names.filter((n) => n.includes('/')).map((n) => n.split('/')[0]!),
+    ]),
+  ];
+  let records = 0;
+  let checkpoints = 0;
+  let documents = 0;
+  const uncovered: string[] = [];
+  const keyIds = new Set<string>();
+
+  for (const service of services) {
+    const keyFile = `${service}/public-key.pem`;
+    const keyBytes = files[keyFile];
+    const keyPem = keyBytes ? strFromU8(keyBytes) : undefined;
+    if (!keyPem)
+      failures.push({
+        file: keyFile,
+        field: '(file)',
+        message: 'missing: nothing of this part can be verified',
+      });
+    else {
+      try {
+        keyIds.add(keyIdOf(keyPem));
+      } catch {
+        failures.push({ file: keyFile, field: '(file)', message: 'not a public key' });
+      }
+      if (options.trustedKeyPem && keyIdOf(options.trustedKeyPem) !== safeKeyId(keyPem))
+        failures.push({ file: keyFile, field: 'key', message: 'not the key you trust (--key)' });
+    }
+    const keys = [keyPem, options.trustedKeyPem].filter((k): k is string => !!k);
+    const verifies = (bytes: Uint8Array, signature: string) =>
+      keys.length > 0 && keys.every((k) => verifyDetached(bytes, signature, k));
+
+    // Records, stream by stream, version by version: the first altered one is named first.
+    const hashes = new Map<string, Map<number, { hash: string; file: string }>>();
+    const streamFiles = names.filter((n) => n.startsWith(`${service}/events/`) && n.endsWith('.json'));
+    const byStream = new Map<string, string[]>();
+    for (const file of streamFiles) {
+      const streamId = file.slice(`${service}/events/`.length).split('/')[0]!;
+      byStream.set(streamId, [...(byStream.get(streamId) ?? []), file]);
+    }
+    const withDocuments: { record: EvidenceRecord; file: string }[] = [];
+    for (const [streamId, streamRecordFiles] of byStream) {
+      const links = new Map<number, { hash: string; file: string }>();
+      hashes.set(streamId, links);
+      let previous = GENESIS;
+      let expectedVersion = 1;
+      for (const file of streamRecordFiles.sort()) {
+        records++;
+        const record = parse<EvidenceRecord>(files, file, failures);
+        if (!record) break;
+        const fail = (field: string, message: string) => failures.push({ file, field, message });
+        const version = Number(file.split('/').at(-1)!.replace('.json', ''));
+        if (version !== expectedVersion) {
+          fail('(file)', `version ${expectedVersion} of ${streamId} is missing before this one`);
+          break;
+        }
+        const { event, chain } = record;
+        if (!event || !chain?.digests) {
+          fail('(file)', 'no event or chain link in it');
+          break;
+        }
+        let altered = false;
+        for (const field of EVENT_FIELDS) {
+          if (sha256Hex(canonicalJson(event[field])) !== chain.digests[field]) {
+            fail(`event.${field}`, `differs from what was chained (SHA-256 ${chain.digests[field]})`);
+            altered = true;
+            break;
+          }
+        }
+        if (!altered && (event.streamId !== streamId || event.version !== version)) {
+          fail(
+            'event.version',
+            `the file says ${streamId} version ${version}, the event ${event.streamId} ${event.version}`,
+          );
+          altered = true;
+        }
+        if (!altered && chain.prevHash !== previous) {
+          fail('chain.prevHash', `does not link to the hash of version ${version - 1} (${previous})`);
+          altered = true;
+        }
+        if (!altered && safeLink(chain.prevHash, chain.digests) !== chain.hash) {
+          fail('chain.hash', 'is not SHA-256(prevHash || digests)');
+          altered = true;
+        }
+        links.set(version, { hash: chain.hash, file });
+        previous = chain.hash;
+        expectedVersion++;
+        if ((event.data as { document?: { sha256?: unknown } } | null)?.document?.sha256)
+          withDocuments.push({ record, file });
+      }
+    }
+
+    // Checkpoints: hash, signature, and that each stream's head they name is the chain's.
+    const covered = new Map<string, number>();
+    for (const file of names.filter((n) => n.startsWith(`${service}/checkpoints/`))) {
+      checkpoints++;
+      const checkpoint = parse<SignedCheckpoint>(files, file, failures);
+      if (!checkpoint) continue;
+      if (checkpointHash(checkpoint.body) !== checkpoint.hash) {
+        failures.push({
+          file,
+          field: 'body',
+          message: `does not hash to the signed hash ${checkpoint.hash}`,
+        });
+        continue;
+      }
+      if (!verifies(strToU8(checkpoint.hash), checkpoint.signature)) {
+        failures.push({
+          file,
+          field: 'signature',
+          message: `does not verify with ${keyFile}${options.trustedKeyPem ? ' and the trusted key' : ''}`,
+        });
+        continue;
+      }
+      for (const entry of checkpoint.body.entries) {
+        const link = hashes.get(entry.streamId)?.get(entry.version);
+        if (!link) continue;
+        if (link.hash !== entry.hash) {
+          failures.push({
+            file: link.file,
+            field: 'chain.hash',
+            message: `differs from the hash checkpoint ${checkpoint.body.seq} signed (${entry.hash})`,
+          });
+          continue;
+        }
+        covered.set(entry.streamId, Math.max(covered.get(entry.streamId) ?? 0, entry.version));
+      }
+    }
+    for (const [streamId, links] of hashes)
+      for (const [version, link] of links)
+        if (version > (covered.get(streamId) ?? 0)) uncovered.push(link.file);
+
+    // Documents: the bytes the event names by hash, and their detached signature.
+    for (const { record, file: eventFile } of withDocuments) {
+      documents++;
+      const named = (record.event.data as { document: { sha256: string; signature?: string } }).document;
+      const file = documentFile(service, record.event.streamId, record.event.version);
+      const bytes = files[file];
+      if (!bytes) {
+        failures.push({ file, field: '(file)', message: `missing: ${eventFile} names it` });
+        continue;
+      }
+      if (sha256Hex(bytes) !== named.sha256) {
+        failures.push({
+          file,
+          field: 'bytes',
+          message: `SHA-256 differs from event.data.document.sha256 of ${eventFile}`,
+        });
+        continue;
+      }
+      const signature = files[`${file}.sig`] ? strFromU8(files[`${file}.sig`]!).trim() : named.signature;
+      if (!signature || !verifies(bytes, signature))
+        failures.push({
+          file: `${file}.sig`,
+          field: 'signature',
+          message: `does not verify the document with ${keyFile}`,
+        });
+    }
+  }
+  return report(failures, { records, checkpoints, documents, uncovered, keyIds: [...keyIds] });
+}
+
+function safeKeyId(pem: string): string | undefined {
+  try {
+    return keyIdOf(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+function safeLink(prevHash: string, digests: FieldDigests): string | undefined {
+  try {
+    return linkHash(prevHash, digests);
+  } catch {
+    return undefined;
+  }
+}

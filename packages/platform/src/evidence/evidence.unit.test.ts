@@ -1,0 +1,236 @@
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { buildBundle, type EvidencePart, type EvidenceRecord, verifyBundleZip } from './bundle';
+import {
+  type ChainedEvent,
+  type CheckpointBody,
+  canonicalJson,
+  chainLink,
+  checkpointHash,
+  GENESIS,
+  sha256Hex,
+} from './chain';
+import { CompanySigner } from './signer';
+
+const signer = CompanySigner.generate();
+
+function event(streamId: string, version: number, data: unknown): ChainedEvent {
+  return {
+    eventId: `00000000-0000-4000-8000-${String(version).padStart(12, '0')}`,
+    streamId,
+    version,
+    type: version === 1 ? 'InvoiceIssued' : 'PaymentAllocated',
+    data,
+    metadata: { correlationId: 'c-1', actor: 'finance-1' },
+    recordedAt: `2026-03-0${version}T01:02:03.123456Z`,
+  };
+}
+
+function chained(events: ChainedEvent[]): EvidenceRecord[] {
+  let prev = GENESIS;
+  return events.map((e, i) => {
+    const link = chainLink(prev, e);
+    prev = link.hash;
+    return { event: e, chain: { globalPosition: String(i + 1), chainSeq: i + 1, ...link } };
+  });
+}
+
+const pdf = Buffer.from('%PDF-1.7 a letter of 20 days overdue\n%%EOF\n');
+
+function part(): EvidencePart {
+  const records = chained([
+    event('invoice-I1', 1, { invoiceId: 'I1', amount: 250000, currency: 'CNY' }),
+    event('invoice-I1', 2, { invoiceId: 'I1', amount: 50000 }),
+  ]);
+  const letter = chained([
+    event('message-M1', 1, {
+      messageId: 'M1',
+      document: { sha256: sha256Hex(pdf), signature: signer.sign(pdf), keyId: signer.keyId },
+    }),
+  ]);
+  const body: CheckpointBody = {
+    service: 'invoicing',
+    seq: 1,
+    previousHash: GENESIS,
+    createdAt: '2026-03-05T00:00:00.000Z',
+    upToChainSeq: 3,
+    entries: [
+      { streamId: 'invoice-I1', version: 2, hash: records[1]!.chain.hash },
+      { streamId: 'message-M1', version: 1, hash: letter[0]!.chain.hash },
+    ],
+  };
+  const hash = checkpointHash(body);
+  return {
+    service: 'invoicing',
+    publicKeyPem: signer.publicKeyPem,
+    keyId: signer.keyId,
+    development: true,
+    records: [...records, ...letter],
+    checkpoints: [{ body, hash, signature: signer.sign(Buffer.from(hash)), keyId: signer.keyId }],
+    documents: [
+      {
+        streamId: 'message-M1',
+        version: 1,
+        contentBase64: pdf.toString('base64'),
+        signature: signer.sign(pdf),
+      },
+    ],
+  };
+}
+
+const bundle = (p = part()) =>
+  buildBundle({ kind: 'invoice', id: 'I1' }, [p], new Date('2026-03-06T00:00:00Z'));
+
+/** The bundle with one file changed by `edit`. */
+function tampered(zip: Uint8Array, file: string, edit: (bytes: Uint8Array) => Uint8Array): Uint8Array {
+  const files = unzipSync(zip);
+  if (!files[file]) throw new Error(`no ${file} in the bundle`);
+  files[file] = new Uint8Array(edit(files[file]!));
+  return zipSync(files);
+}
+
+/** Changes the one byte at the first occurrence of `text` (ASCII) in the file: a digit or a letter, so JSON stays JSON. */
+const flipAt = (text: string) => (bytes: Uint8Array) => {
+  const at = Buffer.from(bytes).indexOf(text);
+  if (at < 0) throw new Error(`no ${text} in the file`);
+  const copy = Uint8Array.from(bytes);
+  copy[at] = copy[at]! ^ 0x01;
+  return copy;
+};
+
+describe('the hash chain', () => {
+  it('canonical JSON sorts keys at every depth, so jsonb key order hashes the same', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 'x' }], c: null }, u: undefined })).toBe(
+      '{"a":{"c":null,"d":[2,{"y":"x","z":1}]},"b":1}',
+    );
+  });
+
+  it("links each event to the previous one's hash: the same events give the same chain, another byte another", () => {
+    const a = chained([event('s-1', 1, { x: 1 }), event('s-1', 2, { x: 2 })]);
+    const b = chained([event('s-1', 1, { x: 1 }), event('s-1', 2, { x: 2 })]);
+    expect(a.map((r) => r.chain.hash)).toEqual(b.map((r) => r.chain.hash));
+    expect(a[1]!.chain.prevHash).toBe(a[0]!.chain.hash);
+    const c = chained([event('s-1', 1, { x: 3 }), event('s-1', 2, { x: 2 })]);
+    expect(c[0]!.chain.hash).not.toBe(a[0]!.chain.hash);
+    expect(c[1]!.chain.hash).not.toBe(a[1]!.chain.hash); // an earlier change moves every later hash
+  });
+});
+
+describe('verify-evidence', () => {
+  it('an untouched bundle verifies: every hash, link, checkpoint signature and document', () => {
+    const report = verifyBundleZip(bundle());
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({ ok: true, records: 3, checkpoints: 1, documents: 1, uncovered: [] });
+  });
+
+  it("one byte changed in an event's data fails, naming the file and the field", () => {
+    const report = verifyBundleZip(
+      tampered(bundle(), 'invoicing/events/invoice-I1/000002.json', flipAt('50000')),
+    );
+    expect(report.ok).toBe(false);
+    expect(report.failures[0]).toMatchObject({
+      file: 'invoicing/events/invoice-I1/000002.json',
+      field: 'event.data',
+    });
+  });
+
+  it("one byte changed in an event's recorded time or type is named too", () => {
+    const time = verifyBundleZip(
+      tampered(bundle(), 'invoicing/events/invoice-I1/000001.json', flipAt('123456Z')),
+    );
+    expect(time.failures[0]).toMatchObject({
+      file: 'invoicing/events/invoice-I1/000001.json',
+      field: 'event.recordedAt',
+    });
+    const type = verifyBundleZip(
+      tampered(bundle(), 'invoicing/events/invoice-I1/000001.json', flipAt('InvoiceIssued')),
+    );
+    expect(type.failures[0]).toMatchObject({ field: 'event.type' });
+  });
+
+  it('an event edited with its digests and hash made again breaks the link to the next one and the checkpoint', () => {
+    const p = part();
+    const edited = { ...p.records[0]!.event, data: { invoiceId: 'I1', amount: 1, currency: 'CNY' } };
+    p.records[0] = { event: edited, chain: { ...p.records[0]!.chain, ...chainLink(GENESIS, edited) } };
+    const report = verifyBundleZip(bundle(p));
+    expect(report.failures[0]).toMatchObject({
+      file: 'invoicing/events/invoice-I1/000002.json',
+      field: 'chain.prevHash',
+    });
+  });
+
+  it("one byte changed in a letter's PDF fails, naming the document", () => {
+    const report = verifyBundleZip(
+      tampered(bundle(), 'invoicing/documents/message-M1.v1.pdf', flipAt('20 days')),
+    );
+    expect(report.failures[0]).toMatchObject({
+      file: 'invoicing/documents/message-M1.v1.pdf',
+      field: 'bytes',
+    });
+  });
+
+  it("a document signature that is not the company's fails", () => {
+    const other = CompanySigner.generate().sign(pdf);
+    const report = verifyBundleZip(
+      tampered(bundle(), 'invoicing/documents/message-M1.v1.pdf.sig', () => strToU8(`${other}\n`)),
+    );
+    expect(report.failures[0]).toMatchObject({
+      file: 'invoicing/documents/message-M1.v1.pdf.sig',
+      field: 'signature',
+    });
+  });
+
+  it('a checkpoint changed after signing, or signed by another key, fails', () => {
+    const body = verifyBundleZip(
+      tampered(bundle(), 'invoicing/checkpoints/00000001.json', flipAt('2026-03-05')),
+    );
+    expect(body.failures[0]).toMatchObject({ file: 'invoicing/checkpoints/00000001.json', field: 'body' });
+    const p = part();
+    p.checkpoints[0]!.signature = CompanySigner.generate().sign(Buffer.from(p.checkpoints[0]!.hash));
+    expect(verifyBundleZip(bundle(p)).failures[0]).toMatchObject({ field: 'signature' });
+  });
+
+  it('a bundle whose key and signatures were all replaced verifies only until the trusted key is given', () => {
+    const forger = CompanySigner.generate();
+    const p = part();
+    p.publicKeyPem = forger.publicKeyPem;
+    p.checkpoints[0]!.signature = forger.sign(Buffer.from(p.checkpoints[0]!.hash));
+    const doc = (p.records[2]!.event.data as { document: { signature: string } }).document;
+    const forged = forger.sign(pdf);
+    p.documents[0]!.signature = forged;
+    doc.signature = forged;
+    p.records[2] = {
+      ...p.records[2]!,
+      chain: { ...p.records[2]!.chain, ...chainLink(GENESIS, p.records[2]!.event) },
+    };
+    p.checkpoints[0]!.body.entries[1]!.hash = p.records[2]!.chain.hash;
+    p.checkpoints[0]!.hash = checkpointHash(p.checkpoints[0]!.body);
+    p.checkpoints[0]!.signature = forger.sign(Buffer.from(p.checkpoints[0]!.hash));
+    expect(verifyBundleZip(bundle(p)).ok).toBe(true);
+    const trusted = verifyBundleZip(bundle(p), { trustedKeyPem: signer.publicKeyPem });
+    expect(trusted.failures[0]).toMatchObject({ file: 'invoicing/public-key.pem', field: 'key' });
+  });
+
+  it('records after the last checkpoint are reported as not yet anchored, not as altered', () => {
+    const p = part();
+    const more = chained([
+      p.records[0]!.event,
+      p.records[1]!.event,
+      event('invoice-I1', 3, { invoiceId: 'I1', paid: true }),
+    ]);
+    p.records = [...more, p.records[2]!];
+    const report = verifyBundleZip(bundle(p));
+    expect(report.ok).toBe(true);
+    expect(report.uncovered).toEqual(['invoicing/events/invoice-I1/000003.json']);
+  });
+
+  it('a missing record in the middle of a stream is named', () => {
+    const files = unzipSync(bundle());
+    delete files['invoicing/events/invoice-I1/000001.json'];
+    const report = verifyBundleZip(zipSync(files));
+    expect(report.failures[0]).toMatchObject({
+      file: 'invoicing/events/invoice-I1/000002.json',
+      field: '(file)',
+    });
+    expect(strFromU8(files['manifest.json']!)).toContain('ar-evidence-bundle/1');
+  });
+});

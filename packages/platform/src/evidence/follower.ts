@@ -1,0 +1,331 @@
+import {
+  type AppendNotifier,
+  claimCheckpoint,
+  inTransaction,
+  loadCheckpoint,
+  type Migration,
+  overwriteCheckpoint,
+  type PostgresEventStore,
+  StoreSubscription,
+} from '@ar/postgres';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import type { EvidencePart, EvidenceRecord } from './bundle';
+import {
+  type ChainedEvent,
+  type CheckpointBody,
+  type CheckpointEntry,
+  chainLink,
+  checkpointHash,
+  type FieldDigests,
+  GENESIS,
+  type SignedCheckpoint,
+} from './chain';
+import type { CompanySigner } from './signer';
+
+/**
+ * The chain table and the signed checkpoints, in every service's own schema. One row per event of
+ * the store, written by the chain follower moments after the append (never inside it: see
+ * EvidenceChain).
+ */
+export const evidenceMigrations: Migration[] = [
+  {
+    id: 'evidence-001',
+    sql: `
+      create table evidence_chain (
+        chain_seq bigint generated always as identity primary key,
+        global_position bigint not null unique,
+        stream_id text not null,
+        version integer not null,
+        prev_hash text not null,
+        hash text not null,
+        digests jsonb not null,
+        chained_at timestamptz not null default now(),
+        unique (stream_id, version)
+      );
+      create table evidence_checkpoints (
+        seq integer primary key,
+        up_to_chain_seq bigint not null,
+        body jsonb not null,
+        hash text not null,
+        signature text not null,
+        key_id text not null,
+        created_at timestamptz not null default now()
+      );
+      create table evidence_checkpoint_entries (
+        seq integer not null references evidence_checkpoints (seq),
+        stream_id text not null,
+        version integer not null,
+        hash text not null,
+        primary key (seq, stream_id)
+      );
+      create index evidence_checkpoint_entries_by_stream on evidence_checkpoint_entries (stream_id, version);
+    `,
+  },
+];
+
+/** The stream a service's signed checkpoints are appended to (and published from, on the evidence topic). */
+export const checkpointStream = (service: string) => `evidence-${service}`;
+
+/** An event's columns as the chain hashes them (the recorded time to the microsecond, UTC). */
+const eventColumns = (e = 'events') => `${e}.event_id::text as "eventId", ${e}.stream_id as "streamId",
+  ${e}.stream_position as "version", ${e}.event_type as "type", ${e}.data, ${e}.metadata,
+  to_char(${e}.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "recordedAt",
+  ${e}.global_position::text as "globalPosition"`;
+
+type EventRow = ChainedEvent & { globalPosition: string };
+
+export interface EvidenceChainOptions {
+  service: string;
+  pool: Pool;
+  schema: string;
+  store: PostgresEventStore;
+  notifier: AppendNotifier;
+  logger: Logger;
+  signer: CompanySigner;
+  /** How often the chains' heads are checkpointed and signed (when something was chained since). */
+  checkpointIntervalMs: number;
+  now?: () => Date;
+}
+
+/**
+ * The tamper-evident trail (issue 18 item 4). A follower of the service's store, in global order
+ * and under the platform's lease like the relay: for each event, hash = SHA-256(previous hash of
+ * its stream || the event's canonical bytes), one row in `evidence_chain`. It runs beside the
+ * append, moments after it, not inside it: the append is the command path's latency (issue 17),
+ * and hashing there would serialise every writer of a stream on the previous hash. Every so often
+ * the heads of the streams chained since the last checkpoint are signed with the company's key,
+ * chained to the previous checkpoint, and appended as `EvidenceCheckpointSigned`, which the
+ * evidence relay publishes.
+ */
+export class EvidenceChain {
+  readonly checkpointName = 'evidence:chain';
+  private readonly subscription: StoreSubscription;
+  private timer: NodeJS.Timeout | undefined;
+  private checkpointing: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: EvidenceChainOptions) {
+    this.subscription = new StoreSubscription({
+      name: this.checkpointName,
+      pool: options.pool,
+      schema: options.schema,
+      notifier: options.notifier,
+      logger: options.logger,
+      loadCheckpoint: () => loadCheckpoint(options.pool, this.checkpointName),
+      handle: (events, from) =>
+        inTransaction(options.pool, async (client) => {
+          await claimCheckpoint(client, this.checkpointName, from);
+          await chainEvents(
+            client,
+            events.map((e) => e.globalPosition.toString()),
+          );
+          await overwriteCheckpoint(client, this.checkpointName, events.at(-1)!.checkpoint);
+        }),
+    });
+  }
+
+  start(): void {
+    this.subscription.start();
+    this.timer = setInterval(() => {
+      this.checkpointing = this.checkpointing
+        .then(() => this.checkpoint())
+        .catch((error) =>
+          this.options.logger.warn({ err: error }, 'evidence checkpoint failed; tried again'),
+        );
+    }, this.options.checkpointIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.checkpointing.catch(() => {});
+    await this.subscription.stop();
+  }
+
+  /** Resolves once every event committed so far is chained. */
+  caughtUp(): Promise<void> {
+    return this.subscription.caughtUp();
+  }
+
+  /**
+   * Signs the heads of every stream chained since the last checkpoint (none when nothing but the
+   * checkpoints' own stream changed), chained to the previous checkpoint; appends it.
+   */
+  async checkpoint(): Promise<SignedCheckpoint | undefined> {
+    const { pool, service, signer, store } = this.options;
+    return inTransaction(pool, async (client) => {
+      await client.query(
+        `select pg_advisory_xact_lock(hashtextextended(current_schema() || '/evidence-checkpoint', 0))`,
+      );
+      const last = (
+        await client.query<{ seq: number; up_to_chain_seq: string; hash: string }>(
+          'select seq, up_to_chain_seq::text, hash from evidence_checkpoints order by seq desc limit 1',
+        )
+      ).rows[0];
+      const after = last?.up_to_chain_seq ?? '0';
+      const { rows: entries } = await client.query<CheckpointEntry & { chainSeq: string }>(
+        `select distinct on (stream_id) stream_id as "streamId", version, hash, chain_seq::text as "chainSeq"
+           from evidence_chain where chain_seq > $1 order by stream_id, version desc`,
+        [after],
+      );
+      const own = checkpointStream(service);
+      if (!entries.some((e) => e.streamId !== own)) return undefined;
+      const body: CheckpointBody = {
+        service,
+        seq: (last?.seq ?? 0) + 1,
+        previousHash: last?.hash ?? GENESIS,
+        createdAt: (this.options.now?.() ?? new Date()).toISOString(),
+        upToChainSeq: Math.max(...entries.map((e) => Number(e.chainSeq))),
+        entries: entries.map(({ streamId, version, hash }) => ({ streamId, version, hash })),
+      };
+      const hash = checkpointHash(body);
+      const signed: SignedCheckpoint = {
+        body,
+        hash,
+        signature: signer.sign(Buffer.from(hash)),
+        keyId: signer.keyId,
+      };
+      await client.query(
+        `insert into evidence_checkpoints (seq, up_to_chain_seq, body, hash, signature, key_id)
+         values ($1, $2, $3, $4, $5, $6)`,
+        [body.seq, body.upToChainSeq, JSON.stringify(body), hash, signed.signature, signed.keyId],
+      );
+      await client.query(
+        `insert into evidence_checkpoint_entries (seq, stream_id, version, hash)
+         select $1, e->>'streamId', (e->>'version')::int, e->>'hash' from jsonb_array_elements($2::jsonb) e`,
+        [body.seq, JSON.stringify(body.entries)],
+      );
+      await store.appendToStream(
+        own,
+        [
+          {
+            type: 'EvidenceCheckpointSigned',
+            data: {
+              service,
+              seq: body.seq,
+              previousHash: body.previousHash,
+              createdAt: body.createdAt,
+              upToChainSeq: body.upToChainSeq,
+              streams: body.entries.length,
+              entries: body.entries,
+              hash,
+              signature: signed.signature,
+              keyId: signed.keyId,
+              algorithm: 'Ed25519',
+            },
+          },
+        ],
+        {
+          expectedVersion: body.seq - 1,
+          metadata: { correlationId: `evidence:${service}:${body.seq}`, actor: 'evidence' },
+        },
+        client,
+      );
+      this.options.logger.info({ seq: body.seq, streams: body.entries.length }, 'evidence checkpoint signed');
+      return signed;
+    });
+  }
+}
+
+/** Chains the events at these global positions, in the order given (the store's global order). */
+async function chainEvents(client: PoolClient, positions: string[]): Promise<void> {
+  const { rows } = await client.query<EventRow>(
+    `select ${eventColumns()} from events where global_position = any($1::bigint[])`,
+    [positions],
+  );
+  const byPosition = new Map(rows.map((r) => [r.globalPosition, r]));
+  const heads = new Map<string, string>();
+  for (const position of positions) {
+    const row = byPosition.get(position)!;
+    const { globalPosition, ...event } = row;
+    let previous = heads.get(event.streamId);
+    if (previous === undefined) {
+      const found = await client.query<{ hash: string; version: number }>(
+        'select hash, version from evidence_chain where stream_id = $1 order by version desc limit 1',
+        [event.streamId],
+      );
+      previous = found.rows[0]?.hash ?? GENESIS;
+    }
+    const link = chainLink(previous, event);
+    await client.query(
+      `insert into evidence_chain (global_position, stream_id, version, prev_hash, hash, digests)
+       values ($1, $2, $3, $4, $5, $6) on conflict do nothing`,
+      [globalPosition, event.streamId, event.version, link.prevHash, link.hash, JSON.stringify(link.digests)],
+    );
+    heads.set(event.streamId, link.hash);
+  }
+}
+
+/**
+ * A service's part of an evidence bundle: every event of these streams as stored now, each with
+ * the chain row written when it was chained (an event edited in the database since no longer
+ * matches its digests), the latest checkpoint naming each stream, and the documents its events name.
+ */
+export async function evidencePart(
+  options: {
+    service: string;
+    pool: Pool;
+    signer: CompanySigner;
+    /** The document an event names by hash (a letter's PDF and signature), if the service keeps it. */
+    documentOf?: (event: ChainedEvent) => Promise<{ content: Buffer; signature: string } | undefined>;
+  },
+  streamIds: string[],
+): Promise<EvidencePart> {
+  const { pool } = options;
+  const { rows } = await pool.query<
+    EventRow & {
+      chainSeq: string | null;
+      prevHash: string | null;
+      hash: string | null;
+      digests: FieldDigests | null;
+    }
+  >(
+    `select ${eventColumns('e')},
+            c.chain_seq::text as "chainSeq", c.prev_hash as "prevHash", c.hash, c.digests
+       from events e left join evidence_chain c on c.global_position = e.global_position
+      where e.stream_id = any($1) order by e.stream_id, e.stream_position`,
+    [streamIds],
+  );
+  const records: EvidenceRecord[] = [];
+  const documents: EvidencePart['documents'] = [];
+  for (const row of rows) {
+    // Not chained yet (appended a moment ago): left out, as it is not evidence yet.
+    if (row.hash === null || row.prevHash === null || row.digests === null) continue;
+    const { globalPosition, chainSeq, prevHash, hash, digests, ...event } = row;
+    records.push({
+      event,
+      chain: { globalPosition, chainSeq: Number(chainSeq), prevHash, hash, digests },
+    });
+    if ((event.data as { document?: { sha256?: string } })?.document?.sha256 && options.documentOf) {
+      const doc = await options.documentOf(event);
+      if (doc)
+        documents.push({
+          streamId: event.streamId,
+          version: event.version,
+          contentBase64: doc.content.toString('base64'),
+          signature: doc.signature,
+        });
+    }
+  }
+  const { rows: checkpoints } = await pool.query<{
+    body: CheckpointBody;
+    hash: string;
+    signature: string;
+    keyId: string;
+  }>(
+    `select c.body, c.hash, c.signature, c.key_id as "keyId" from evidence_checkpoints c
+      where c.seq in (select max(seq) from evidence_checkpoint_entries where stream_id = any($1) group by stream_id)
+      order by c.seq`,
+    [streamIds],
+  );
+  return {
+    service: options.service,
+    publicKeyPem: options.signer.publicKeyPem,
+    keyId: options.signer.keyId,
+    development: options.signer.development,
+    records,
+    checkpoints,
+    documents,
+  };
+}
