@@ -36,9 +36,16 @@ const limitMessage = {
   params: { refusal: AMOUNT_TOO_LARGE },
 };
 /** An amount in a request (minor units, at most MAX_AMOUNT). */
-export const Amount = MinorUnits.refine(withinLimit, limitMessage);
-export const NonNegativeAmount = NonNegativeMinorUnits.refine(withinLimit, limitMessage);
-export const PositiveAmount = PositiveMinorUnits.refine(withinLimit, limitMessage);
+// The refinements above are invisible to the OpenAPI document: each limit is stated for it too.
+export const Amount = MinorUnits.refine(withinLimit, limitMessage).meta({ maximum: MAX_AMOUNT });
+export const NonNegativeAmount = NonNegativeMinorUnits.refine(withinLimit, limitMessage).meta({
+  minimum: 0,
+  maximum: MAX_AMOUNT,
+});
+export const PositiveAmount = PositiveMinorUnits.refine(withinLimit, limitMessage).meta({
+  minimum: 1,
+  maximum: MAX_AMOUNT,
+});
 
 /** A JSON text that `JSON.stringify` writes as it is (`JSON.rawJSON`, ES2026; Node 21 and later). */
 export interface RawJson {
@@ -82,4 +89,5 @@ export const LATEST_DATE = '9999-12-31';
  */
 export const IsoDate = z.iso
   .date('must be a date as YYYY-MM-DD')
-  .refine((d) => d >= EARLIEST_DATE, { message: `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}` });
+  .refine((d) => d >= EARLIEST_DATE, { message: `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}` })
+  .meta({ description: `a date as YYYY-MM-DD, from ${EARLIEST_DATE} to ${LATEST_DATE}` });

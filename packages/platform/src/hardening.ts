@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { loadConfig } from './config';
 
@@ -192,50 +192,4 @@ export function refuseNulCharacters(app: FastifyInstance): void {
       }
     }
   });
-}
-
-/** The body of every error the platform answers (README, "Identity and access" and "Hardening"). */
-export const ErrorResponse = z
-  .looseObject({
-    error: z.string().describe('a stable, machine-readable reason'),
-    message: z.string().describe('what is wrong, for a person'),
-    issues: z
-      .array(z.object({ field: z.string(), message: z.string() }))
-      .optional()
-      .describe('each field at fault'),
-  })
-  .describe('an error');
-
-const ERRORS_OF_EVERY_ROUTE: Record<number, string> = {
-  401: 'no valid bearer token (WWW-Authenticate says why)',
-  403: 'the token carries none of the roles the route needs (requiredRoles)',
-  429: 'too many requests from this caller (Retry-After says when to try again)',
-  503: 'a dependency is unavailable or the service is overloaded (Retry-After)',
-};
-const ERRORS_OF_A_BODY: Record<number, string> = {
-  413: 'the body is larger than 1 MB',
-  415: 'the body is not application/json',
-};
-
-/**
- * Documents the errors the platform itself answers on each operation of the OpenAPI document,
- * with their body: 400 where the route validates input, 401/403/429/503 everywhere, 413/415
- * where it takes a body. A route's own description of a status is kept.
- */
-export function documentPlatformErrors(route: RouteOptions): void {
-  const schema = route.schema as
-    | (Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown> })
-    | undefined;
-  if (!schema || schema.hide) return;
-  const errors: Record<number, string> = { ...ERRORS_OF_EVERY_ROUTE };
-  if (schema.params || schema.querystring || schema.body || schema.headers)
-    errors[400] = 'the request is not valid: each field at fault, and why (also a NUL character in any text)';
-  if (schema.body) Object.assign(errors, ERRORS_OF_A_BODY);
-  const headers = schema.headers as { shape?: Record<string, unknown> } | undefined;
-  if (headers?.shape && 'if-match' in headers.shape)
-    errors[412] = 'If-Match names a version the resource has left: read it again (precondition_failed)';
-  const response = { ...(schema.response ?? {}) };
-  for (const [status, what] of Object.entries(errors))
-    if (!(status in response)) response[status] = ErrorResponse.describe(what);
-  route.schema = { ...schema, response };
 }

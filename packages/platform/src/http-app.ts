@@ -14,7 +14,6 @@ import type { Authenticator } from './auth/authenticator';
 import { callerOf, type RouteRule, registerAuthentication, securitySchemes } from './auth/http-auth';
 import { RETRY_AFTER_SECONDS, registerErrorHandler } from './error-handler';
 import {
-  documentPlatformErrors,
   type HttpLimits,
   httpLimitsFromEnv,
   refuseNulCharacters,
@@ -22,6 +21,7 @@ import {
   serverTimeouts,
 } from './hardening';
 import type { ServiceMetrics } from './metrics';
+import { documentPlatformErrors } from './openapi-errors';
 import { fastifyTracingPlugin } from './tracing';
 
 /** What /ready answers: each check's verdict in words ("ok", or what is wrong). */
@@ -53,6 +53,9 @@ export async function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // An id longer than any the API takes is the id's schema's 400 naming the field, not the
+    // router's 414 (find-my-way's default stops at 100 characters); Node caps the URL at 16 KB.
+    routerOptions: { maxParamLength: 16 * 1024 },
     ...serverTimeouts(limits),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

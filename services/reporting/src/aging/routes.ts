@@ -31,7 +31,10 @@ import {
 
 /** A period of business dates, `from` to `to` inclusive. */
 const PeriodQuery = z
-  .object({ from: IsoDate, to: IsoDate })
+  .object({
+    from: IsoDate.meta({ description: `the period's first day (YYYY-MM-DD); not after to` }),
+    to: IsoDate,
+  })
   .strict()
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
@@ -40,12 +43,13 @@ const CollectionRateQuery = z
   .object({
     asOf: IsoDate.optional(),
     days: z.coerce.number().int().min(1).max(365).default(60),
-    from: IsoDate.optional(),
+    from: IsoDate.optional().meta({ description: `the period's first day (YYYY-MM-DD); not after to` }),
     to: IsoDate.optional(),
     period: z
       .string()
       .regex(NAMED_PERIOD, 'a year (2026), a quarter (2026-Q1) or a month (2026-03)')
-      .optional(),
+      .optional()
+      .meta({ description: 'a year (2026), a quarter (2026-Q1) or a month (2026-03); not with from or to' }),
   })
   .strict()
   .refine((q) => !(q.period && (q.from || q.to)), {
@@ -73,7 +77,12 @@ export function agingRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
             format: z.enum(['json', 'csv']).default('json'),
           })
           .strict(),
-        response: { 200: AgingView.or(z.string()) },
+        response: {
+          200: {
+            description: 'the aging: JSON, or with format=csv a CSV file (one row per currency and bucket)',
+            content: { 'application/json': { schema: AgingView }, 'text/csv': { schema: z.string() } },
+          },
+        },
       },
     },
     async (request, reply) => {
