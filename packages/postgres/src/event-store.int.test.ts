@@ -1,8 +1,10 @@
 import { ConcurrencyConflict, NO_STREAM } from '@ar/kernel';
-import type { PoolClient } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { freshStoreSchema, unique } from '../../../tests/support/infra';
-import { PostgresEventStore } from './event-store';
+import { eventStoreMigrations, PostgresEventStore } from './event-store';
 import { readAllAfter, START } from './global-order';
+import { migrate } from './migrations';
+import { createSchemaPool } from './pool';
 
 const metadata = {
   correlationId: 'corr-1',
@@ -139,4 +141,74 @@ describe('PostgreSQL event store', () => {
       expect(after.filter((e) => e.streamId === stream).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
     },
   );
+
+  /**
+   * Every round trip of an append is time a writer's connection and row locks are held: the
+   * expected-version check, the events and the stream's version go in one statement (a
+   * server-side function), committed on its own, and the readers' NOTIFY is never part of it.
+   */
+  it('appends in one statement: no transaction block around it, no NOTIFY in it', async () => {
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      await store.appendToStream('invoice-one-trip', [issued(1)], { expectedVersion: NO_STREAM, metadata });
+      await store.appendToStream('invoice-one-trip', [issued(2), issued(3)], {
+        expectedVersion: 1,
+        metadata,
+      });
+      const sent = query.mock.calls
+        .map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text))
+        .filter((text) => !/^select pg_notify/.test(text)); // the signal sent after the commit
+      expect(sent).toHaveLength(2);
+      for (const text of sent) expect(text).toMatch(/^select append_to_stream\(/);
+    } finally {
+      query.mockRestore();
+    }
+    const { version, events } = await store.readStream('invoice-one-trip');
+    expect(version).toBe(3);
+    expect(events.map((e) => [e.streamPosition, e.data, e.metadata])).toEqual([
+      [1, { n: 1 }, metadata],
+      [2, { n: 2 }, metadata],
+      [3, { n: 3 }, metadata],
+    ]);
+  });
+
+  it('upgrades a store created before the append function: its streams go on, in order', async () => {
+    const schema = unique('store_upgrade');
+    const pool = createSchemaPool(ctx.databaseUrl, schema);
+    try {
+      // The schema and an append as the store wrote them before event-store-006.
+      const before = eventStoreMigrations.filter((m) => m.id <= 'event-store-005');
+      expect(before).toHaveLength(5);
+      await migrate(pool, schema, before);
+      await pool.query(
+        `with s as (insert into streams (stream_id, version, last_transaction_id)
+           values ('invoice-old', 1, pg_current_xact_id()) returning last_transaction_id)
+         insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata)
+         select last_transaction_id, gen_random_uuid(), 'invoice-old', 1, 'InvoiceIssued', '{"n":1}', $1 from s`,
+        [JSON.stringify(metadata)],
+      );
+
+      await migrate(pool, schema, eventStoreMigrations);
+      const upgraded = new PostgresEventStore(pool, schema);
+      await expect(
+        upgraded.appendToStream('invoice-old', [issued(2)], { expectedVersion: NO_STREAM, metadata }),
+      ).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await upgraded.appendToStream('invoice-old', [issued(2)], { expectedVersion: 1, metadata });
+      await upgraded.appendToStream('invoice-new', [issued(1)], { expectedVersion: NO_STREAM, metadata });
+      await expect(
+        upgraded.appendToStream('invoice-old', [issued(3)], { expectedVersion: 1, metadata }),
+      ).rejects.toBeInstanceOf(ConcurrencyConflict);
+
+      expect((await upgraded.readStream('invoice-old')).version).toBe(2);
+      const all = await readAllAfter(pool, START, 100);
+      expect(all.map((e) => [e.streamId, e.streamPosition])).toEqual([
+        ['invoice-old', 1],
+        ['invoice-old', 2],
+        ['invoice-new', 1],
+      ]);
+    } finally {
+      await pool.query(`drop schema ${schema} cascade`);
+      await pool.end();
+    }
+  });
 });

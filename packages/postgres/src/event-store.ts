@@ -143,6 +143,47 @@ export const eventStoreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // An append in one statement, so in one round trip and committed on its own: the
+    // expected-version check (the streams row), the events and the stream's order key (see
+    // appendIn). Returns the stream's new version, or null when the expected one was not met.
+    // Tables are named without a schema: the caller's search_path (its service's schema) holds them.
+    id: 'event-store-006',
+    sql: `
+      create function append_to_stream(
+        p_stream_id text,
+        p_expected_version integer,
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb
+      ) returns integer language plpgsql as $$
+      declare
+        v_next integer := p_expected_version + cardinality(p_event_ids);
+        v_order xid8;
+      begin
+        if p_expected_version = 0 then
+          insert into streams (stream_id, version, last_transaction_id)
+          values (p_stream_id, v_next, pg_current_xact_id())
+          on conflict do nothing
+          returning last_transaction_id into v_order;
+        else
+          update streams set version = v_next,
+                 last_transaction_id = greatest(last_transaction_id, pg_current_xact_id())
+           where stream_id = p_stream_id and version = p_expected_version
+          returning last_transaction_id into v_order;
+        end if;
+        if v_order is null then
+          return null;
+        end if;
+        insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata)
+        select v_order, e.event_id, p_stream_id, p_expected_version + e.n::integer, e.event_type, e.data, p_metadata
+          from unnest(p_event_ids, p_event_types, p_data) with ordinality as e(event_id, event_type, data, n);
+        return v_next;
+      end;
+      $$;
+    `,
+  },
 ];
 
 export interface EventRow {
@@ -262,57 +303,50 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     tx?: PoolClient,
   ): Promise<AppendResult> {
     if (events.length === 0) return { nextExpectedVersion: options.expectedVersion, eventIds: [] };
-    const append = (client: PoolClient) => this.appendIn(client, streamId, events, options);
     if (tx) {
-      const result = await append(tx);
+      const result = await this.appendIn(tx, streamId, events, options);
       // The caller commits, so only PostgreSQL knows when: a NOTIFY delivered at its commit
       // (once per transaction, however many appends it made).
       await tx.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
       return result;
     }
-    const result = await inTransaction(this.pool, append);
+    // Without inline projections an append is one statement, committed on its own: one round
+    // trip, and the streams row locked only while the server runs it.
+    const result =
+      this.inline.length === 0
+        ? await this.appendIn(this.pool, streamId, events, options)
+        : await inTransaction(this.pool, (client) => this.appendIn(client, streamId, events, options));
     this.signal.committed();
     return result;
   }
 
   private async appendIn(
-    client: PoolClient,
+    db: Queryable,
     streamId: string,
     events: DomainEvent[],
     { expectedVersion, metadata, eventIds }: AppendOptions,
   ): Promise<AppendResult> {
-    const next = expectedVersion + events.length;
+    const ids = events.map((_, i) => eventIds?.[i] ?? randomUUID());
     // The streams row is the optimistic lock: of two writers at the same version, one updates
     // (or inserts) it and the other finds zero rows - or waits on the row lock and then does.
-    const claimed =
-      expectedVersion === NO_STREAM
-        ? await client.query<{ order_id: string }>(
-            `insert into streams (stream_id, version, last_transaction_id) values ($1, $2, pg_current_xact_id())
-             on conflict do nothing returning last_transaction_id::text as order_id`,
-            [streamId, next],
-          )
-        : await client.query<{ order_id: string }>(
-            `update streams set version = $2, last_transaction_id = greatest(last_transaction_id, pg_current_xact_id())
-             where stream_id = $1 and version = $3 returning last_transaction_id::text as order_id`,
-            [streamId, next, expectedVersion],
-          );
-    if (claimed.rowCount !== 1) throw new ConcurrencyConflict(streamId, expectedVersion);
-    const orderId = claimed.rows[0]!.order_id;
-    const ids = events.map((_, i) => eventIds?.[i] ?? randomUUID());
-    await client.query(
-      `insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata)
-       select $7::xid8, * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-      [
+    // append_to_stream (event-store-006) does it and writes the events in the same statement.
+    const { rows } = await db.query<{ version: number | null }>({
+      name: 'append_to_stream',
+      text: 'select append_to_stream($1::text, $2::integer, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb) as version',
+      values: [
+        streamId,
+        expectedVersion,
         ids,
-        events.map(() => streamId),
-        events.map((_, i) => expectedVersion + i + 1),
         events.map((e) => e.type),
         events.map((e) => JSON.stringify(e.data)),
-        events.map(() => JSON.stringify(metadata)),
-        orderId,
+        JSON.stringify(metadata),
       ],
-    );
-    for (const projection of this.inline) await projection.apply(client, streamId, events);
+    });
+    const next = rows[0]?.version;
+    if (next === null || next === undefined) throw new ConcurrencyConflict(streamId, expectedVersion);
+    if (this.inline.length > 0) {
+      for (const projection of this.inline) await projection.apply(db as PoolClient, streamId, events);
+    }
     return { nextExpectedVersion: next, eventIds: ids };
   }
 
