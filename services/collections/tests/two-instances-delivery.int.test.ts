@@ -1,0 +1,148 @@
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
+import { addDays } from '@ar/kernel';
+import { CompanySigner, type RunningService } from '@ar/platform';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { authHeaders } from '../../../tests/support/auth';
+import { eventually } from '../../../tests/support/infra';
+import { call, kafkaPlatform } from '../../../tests/support/platform';
+import { caseHandler } from '../src/case/handler';
+import { SmtpChannel } from '../src/delivery/channels';
+import { DeliveryWorker } from '../src/delivery/queue';
+import { DEFAULT_LETTER_FONT } from '../src/letters/render';
+import { collectionsServiceWith } from '../src/service';
+
+/**
+ * Two instances of collections on one schema (issue 18 item 1): the delivery queue is filled by
+ * one instance's projection and sent by one instance's worker (leases), rows taken under a row
+ * lock - so with both running (over the real broker: two instances of one consumer group), and the first one stopped halfway, each of N letters reaches the
+ * real SMTP server (smtp-server on 127.0.0.1) exactly once.
+ */
+describe('two collections instances deliver each message once', () => {
+  const today = '2026-03-02'; // a Monday
+  const dueDate = addDays(today, -20);
+  const platform = kafkaPlatform('twosmtp', today);
+  const arrived: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          arrived.push(mail.subject ?? '');
+          // A slow server: the worker holds its rows while it answers.
+          setTimeout(callback, 50);
+        })
+        .catch(callback);
+    },
+  });
+  const signer = CompanySigner.generate();
+  let first: RunningService;
+  let second: RunningService;
+  let stray: DeliveryWorker;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as AddressInfo).port;
+    const settings = () => ({
+      email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
+      retryBaseMs: 100,
+      maxAttempts: 5,
+      pollMs: 20,
+      company: 'Acme Manufacturing Ltd',
+      font: DEFAULT_LETTER_FONT,
+      signer,
+    });
+    // Same run, same schema: two instances of one service, each with its own leases.
+    first = await platform.start(collectionsServiceWith(settings));
+    second = await platform.start(collectionsServiceWith(settings));
+    // And a worker outside any lease (an owner paused past losing it, still sending): the row
+    // locks alone must keep it from sending what the lease's owner sends.
+    stray = new DeliveryWorker(second.ctx, settings());
+    stray.start();
+  }, 60_000);
+  afterAll(async () => {
+    await stray.stop();
+    await platform.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  async function overdueInvoice(via: RunningService, invoiceId: string, customerId: string) {
+    expect(
+      (
+        await call(
+          via,
+          'PUT',
+          `/customers/${customerId}/contact-preferences`,
+          {
+            contacts: [
+              { name: 'Li Wei', email: `ap-${customerId}@widgets.example`, role: 'accounts payable' },
+            ],
+            channel: 'EMAIL',
+            language: 'en',
+            quietDays: [],
+          },
+          await authHeaders(['collector'], 'collector-1'),
+        )
+      ).status,
+    ).toBe(200);
+    const cases = caseHandler(via.ctx);
+    const meta = { metadata: { correlationId: `test:${invoiceId}`, actor: 'test' } };
+    await cases.execute(
+      invoiceId,
+      {
+        type: 'TrackInvoice',
+        data: {
+          invoiceId,
+          customerId,
+          customerName: `Customer ${customerId}`,
+          amount: 1_000_000,
+          currency: 'CNY',
+          dueDate,
+          lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
+        },
+      },
+      meta,
+    );
+    await cases.execute(invoiceId, { type: 'RunDay', data: { today, tier: 'COOPERATIVE' } }, meta);
+  }
+
+  const deliveredCount = async (via: RunningService, ids: string[]) => {
+    let n = 0;
+    for (const id of ids) {
+      const { body } = await call(via, 'GET', `/cases/${id}`);
+      n += (body.deliveries ?? []).filter((d: { status: string }) => d.status === 'DELIVERED').length;
+    }
+    return n;
+  };
+
+  it('N letters written through both instances arrive once each, across the first instance stopping', async () => {
+    const n = 12;
+    const ids = Array.from({ length: n }, (_, i) => `INV-2I-${i + 1}`);
+    // Commands through both instances, alternately.
+    for (const [i, id] of ids.entries()) await overdueInvoice(i % 2 ? second : first, id, `C-2I-${i + 1}`);
+    await eventually(
+      async () => ((await deliveredCount(second, ids)) >= n / 2 ? true : undefined),
+      30_000,
+      'half',
+    );
+    // The owner of the queue and the worker may be either: stopping the first hands its leases over.
+    await first.stop();
+    first.stop = async () => {}; // stopped here; the platform's stop must not stop it twice
+    await eventually(
+      async () => ((await deliveredCount(second, ids)) === n ? true : undefined),
+      30_000,
+      'all',
+    );
+    await new Promise((r) => setTimeout(r, 500)); // anything sent twice would have arrived by now
+    const perInvoice = new Map<string, number>();
+    for (const subject of arrived) {
+      const id = ids.find((x) => subject.includes(`${x} `));
+      if (id) perInvoice.set(id, (perInvoice.get(id) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(perInvoice)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+    expect(arrived).toHaveLength(n);
+  }, 120_000);
+});
