@@ -21,7 +21,7 @@ import { type ComplianceRules, DEFAULT_COMPLIANCE_RULES, screenMessage } from '.
 import { DEFAULT_LADDER, type Rung } from '../ladder/escalation-ladder';
 import { formatAmount, TEMPLATES } from '../messages/templates';
 import { chooseStrategy, classifyDebtor } from '../strategy/strategy';
-import { agreeInstalmentPlan, missedInstalment } from './instalment-plan';
+import { agreeInstalmentPlan, arrearsOn, missedInstalment, planCureDays } from './instalment-plan';
 import {
   type CaseEvent,
   type CaseState,
@@ -474,6 +474,44 @@ export function caseDecider(
     return events;
   }
 
+  /**
+   * A broken plan resumes when the customer catches up in time (#14 item 2): every instalment
+   * payable so far paid or credited in full (by value date) fewer than `planCureDays` days (16 by
+   * default: before finance's formal letter and the freeze) after the missed instalment was
+   * payable by. The plan then goes on as agreed. Escalations the day run made after the catch-up
+   * date (a payment recorded late) are withdrawn, with the freeze request; those before it stand.
+   */
+  function resumeIfCaughtUp(f: DunningFile, valueDate: IsoDate, date: IsoDate): CaseEvent[] {
+    const broken = f.plan?.broken;
+    if (!f.plan || !broken) return [];
+    const payableBy = rules.calendar.workingDayOnOrAfter(broken.dueDate);
+    const late = daysBetween(payableBy, valueDate);
+    const cure = planCureDays(rules.ladder);
+    // (money dated by the day it was payable is value dating's: withdrawBreakIfMet)
+    if (late < 1 || late >= cure || arrearsOn(f.plan, valueDate, rules.calendar) > 0) return [];
+    const events: CaseEvent[] = [];
+    let g = f;
+    for (const rung of [...g.rungsReached].filter((r) => r > late).sort((a, b) => b - a)) {
+      const withdrawn = withdrawRung(g, rung, { valueDate, metInstalment: broken.dueDate }, date).filter(
+        (e) => e.type !== 'CreditFreezeLiftRequested' || !f.plan!.freezeRequestedBefore,
+      );
+      events.push(...withdrawn);
+      g = withdrawn.reduce((s, e) => evolveCase(s, e) as DunningFile, g);
+    }
+    events.push({
+      type: 'InstalmentPlanResumed',
+      data: {
+        ...ref(f),
+        planId: f.plan.planId,
+        dueDate: broken.dueDate,
+        caughtUpOn: valueDate,
+        reason: `every instalment payable by ${valueDate} paid ${late} days after the instalment of ${broken.dueDate} was payable (${cure} days would have been too late): the plan resumes`,
+        date,
+      },
+    });
+    return events;
+  }
+
   /** The lowest rung: reaching it opened the case, so withdrawing it means the case should not have opened. */
   const openingRung = Math.min(...rules.ladder.map((r) => r.fromDay));
 
@@ -498,6 +536,8 @@ export function caseDecider(
           }
           const unbroken = withdrawBreakIfMet(after, command.data.date, rules.time.dateOf(now));
           events.push(...unbroken);
+          if (unbroken.length === 0)
+            events.push(...resumeIfCaughtUp(after, command.data.date, rules.time.dateOf(now)));
           if (command.data.paidInFull && state.status === 'OPEN') {
             // Under a plan the case opened for a real overdue: paid as agreed is paid, nothing withdrawn.
             // (Paid before the plan was agreed, recorded after it: the plan is void, not the rule.)
@@ -545,7 +585,13 @@ export function caseDecider(
           if (!isTracked(state)) return [];
           const noted: CaseEvent = { type: 'InvoiceCreditNoted', data: command.data };
           const after = evolveCase(state, noted) as DunningFile;
-          return [noted, ...withdrawBreakIfMet(after, command.data.date, rules.time.dateOf(now))];
+          const unbroken = withdrawBreakIfMet(after, command.data.date, rules.time.dateOf(now));
+          return [
+            noted,
+            ...(unbroken.length > 0
+              ? unbroken
+              : resumeIfCaughtUp(after, command.data.date, rules.time.dateOf(now))),
+          ];
         }
         case 'NoteFees':
           return isTracked(state) && command.data.change !== 0

@@ -69,8 +69,33 @@ export function missedInstalment(
     const payableBy = calendar.workingDayOnOrAfter(instalment.dueDate);
     if (payableBy >= today) return undefined;
     due += instalment.amount;
-    const paid = plan.received.reduce((s, r) => (r.date <= payableBy ? s + r.amount : s), 0);
+    // An instalment caught up in time (the plan resumed) counts as met by its catch-up date.
+    const by =
+      plan.resumed && instalment.dueDate <= plan.resumed.dueDate && plan.resumed.caughtUpOn > payableBy
+        ? plan.resumed.caughtUpOn
+        : payableBy;
+    const paid = plan.received.reduce((s, r) => (r.date <= by ? s + r.amount : s), 0);
     if (paid < due) return { dueDate: instalment.dueDate, due, paid, missed: due - paid };
   }
   return undefined;
+}
+
+/**
+ * How many days after a missed instalment was payable a customer may catch up and have the plan
+ * resume (#14 item 2): while the case is in customer care - before the first rung that asks for
+ * the credit freeze (finance's formal letter, day 16 by default). From that rung on, the plan
+ * stays broken and a new one must be agreed. No such rung: no limit.
+ */
+export function planCureDays(ladder: { fromDay: number; requestsCreditFreeze: boolean }[]): number {
+  const freeze = ladder.filter((r) => r.requestsCreditFreeze).map((r) => r.fromDay);
+  return freeze.length > 0 ? Math.min(...freeze) : Number.POSITIVE_INFINITY;
+}
+
+/** What is payable by `day` under the plan and not paid or credited by then (by value date); 0 or less: caught up. */
+export function arrearsOn(plan: CasePlan, day: IsoDate, calendar: BusinessCalendar): number {
+  const due = plan.instalments
+    .filter((i) => calendar.workingDayOnOrAfter(i.dueDate) <= day)
+    .reduce((s, i) => s + i.amount, 0);
+  const paid = plan.received.reduce((s, r) => (r.date <= day ? s + r.amount : s), 0);
+  return due - paid;
 }

@@ -86,6 +86,25 @@ export type CaseEvent =
       'InstalmentPlanRefusedNoted',
       PlanRefusal & { caseId: string; invoiceId: string; customerId: string; date: IsoDate }
     >
+  /**
+   * The customer caught up in time (#14 item 2): every instalment payable so far paid before the
+   * case reached the freeze rung after the missed one - the plan resumes as agreed.
+   */
+  | DomainEvent<
+      'InstalmentPlanResumed',
+      {
+        caseId: string;
+        invoiceId: string;
+        customerId: string;
+        planId: string;
+        /** The missed instalment. */
+        dueDate: IsoDate;
+        /** The value date of the payment or credit note that cleared the arrears. */
+        caughtUpOn: IsoDate;
+        reason: string;
+        date: IsoDate;
+      }
+    >
   /** Value dating: the instalment was paid on time after all; the case is under the plan again. */
   | DomainEvent<
       'InstalmentPlanBrokenWithdrawn',
@@ -156,6 +175,8 @@ export interface CasePlan extends PlanNoted {
   rungsBefore: number[];
   /** The instalment missed, once the plan is broken: the case's clock runs from its date. */
   broken: { dueDate: IsoDate; detectedDate: IsoDate } | undefined;
+  /** The latest catch-up that resumed the plan: instalments up to `dueDate` count as met by `caughtUpOn`. */
+  resumed?: { dueDate: IsoDate; caughtUpOn: IsoDate } | undefined;
 }
 
 export interface Promise_ {
@@ -320,6 +341,21 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
               ...state.plan,
               broken: { dueDate: event.data.dueDate, detectedDate: event.data.detectedDate },
             },
+          }
+        : state;
+    case 'InstalmentPlanResumed':
+      // Back under the plan: the escalations of the break stand in the history; a later miss is
+      // chased from its own date, rung by rung from the first.
+      return state.plan
+        ? {
+            ...state,
+            plan: {
+              ...state.plan,
+              broken: undefined,
+              resumed: { dueDate: event.data.dueDate, caughtUpOn: event.data.caughtUpOn },
+            },
+            rungsReached: [],
+            rungsWithdrawn: [],
           }
         : state;
     case 'InstalmentPlanBrokenWithdrawn':

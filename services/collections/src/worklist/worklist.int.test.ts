@@ -70,6 +70,32 @@ describe('worklist and value dating', () => {
       ]);
       expect(await row()).toMatchObject({ openAmount: 900_000, ownerRole: 'FINANCE' });
 
+      // Under a plan the case needs nobody; broken, it is back; resumed (#14 item 2), off again.
+      const plan = { ...ref, planId: 'PLAN-W1' };
+      await apply([event('InstalmentPlanNoted', { ...plan, agreedDate: '2026-03-20', instalments: [] })]);
+      expect(await row()).toBeUndefined();
+      await apply([
+        event('InstalmentPlanBroken', {
+          ...plan,
+          dueDate: '2026-04-30',
+          due: 1,
+          paid: 0,
+          missed: 1,
+          detectedDate: '2026-05-01',
+        }),
+      ]);
+      expect((await worklistAsOf(pool, '2026-05-02')).map((c) => c.invoiceId)).toContain('INV-W1');
+      await apply([
+        event('InstalmentPlanResumed', {
+          ...plan,
+          dueDate: '2026-04-30',
+          caughtUpOn: '2026-05-08',
+          reason: 'x',
+          date: '2026-05-08',
+        }),
+      ]);
+      expect((await worklistAsOf(pool, '2026-05-09')).map((c) => c.invoiceId)).not.toContain('INV-W1');
+
       await apply([event('CaseClosed', { ...ref, outcome: 'PAID_ON_TIME', date: '2026-01-30' })]);
       expect(await row()).toBeUndefined();
     } finally {

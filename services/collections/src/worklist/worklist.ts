@@ -122,7 +122,9 @@ export const worklistProjection: Projection = {
           );
           break;
         case 'InstalmentPlanBrokenWithdrawn':
-          // Value dating: the instalment was met after all; the case needs nobody again.
+        case 'InstalmentPlanResumed':
+          // Value dating: the instalment was met after all; or the customer caught up in time
+          // (#14 item 2): the case needs nobody again.
           await client.query(
             `update worklist set status = 'PLAN' where invoice_id = $1 and status = 'OPEN'`,
             [d.invoiceId],
