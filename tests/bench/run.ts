@@ -1,11 +1,12 @@
 /**
  * `pnpm bench`: on this machine, (1) throughput from HTTP command to read model, (2) the aging
  * reports over 1,000,000 open invoices, (3) kafkajs against @platformatic/kafka on the same
- * broker and (4) the event store: appends with 16 writers, another process's reader, a long
+ * broker and (4) the event store: appends by 1, 16 and 64 writers against
+ * @event-driven-io/emmett-postgresql in alternating rounds, another process's reader, a long
  * stream. Bounded in count and time; results go to tests/bench/results.json (and to stdout),
  * merged into what is there, so running one scenario keeps the others' last results. Uses
  * DATABASE_URL and KAFKA_BROKERS, or starts the test PostgreSQL and Kafka through infra/ when
- * they are not set. BENCH_ONLY=commands|aging|kafka|store runs one of them.
+ * they are not set. BENCH_ONLY=commands|http|aging|kafka|store runs one of them.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,8 +19,10 @@ import { reportingService } from '@ar/reporting';
 import pino from 'pino';
 import { authHeaders, testAuth } from '../support/auth';
 import { agingAtScale } from './aging-at-scale';
+import { commandPathOverHttp } from './command-path';
 import { kafkaClients } from './kafka-clients';
 import { storeBench } from './store';
+import { storeAppendsAgainstEmmett } from './store-appends';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -94,7 +97,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
   return result;
 }
 
-const SCENARIOS = ['commands', 'aging', 'kafka', 'store'];
+const SCENARIOS = ['commands', 'http', 'aging', 'kafka', 'store'];
 
 /** Indented JSON with arrays of numbers on one line, as biome formats it (`pnpm lint` checks the file). */
 function toJson(value: unknown): string {
@@ -134,6 +137,14 @@ async function main() {
     }
     await notifier.stop();
   }
+  if (selected('http')) {
+    results.commandPathOverHttp = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      ...(await commandPathOverHttp(localDatabaseUrl())),
+    };
+    save();
+  }
   if (selected('kafka')) {
     const date = new Date().toISOString();
     results.kafkaClients = { date, machine: machine(), ...(await kafkaClients(localKafkaBrokers())) };
@@ -141,7 +152,11 @@ async function main() {
   }
   if (selected('store')) {
     const date = new Date().toISOString();
-    results.store = { date, machine: machine(), ...(await storeBench(localDatabaseUrl())) };
+    const url = localDatabaseUrl();
+    // BENCH_STORE=emmett runs the comparison alone and keeps the other store figures' last results.
+    const againstEmmett = await storeAppendsAgainstEmmett(url);
+    const rest = process.env.BENCH_STORE === 'emmett' ? {} : await storeBench(url);
+    results.store = { ...(results.store as object), date, machine: machine(), ...rest, againstEmmett };
     save();
   }
 }
