@@ -25,7 +25,12 @@ export class TcpProxy {
     private readonly options: { kafka?: boolean } = {},
   ) {}
 
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
   async listen(): Promise<void> {
+    if (this.server) throw new Error(`the proxy on ${this.port} is listening already`);
     this.mode = 'forward';
     const server = createServer((client) => {
       this.track(client);
@@ -43,7 +48,10 @@ export class TcpProxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((done) => server.listen(this.port, '127.0.0.1', done));
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(this.port, '127.0.0.1', done);
+    });
     this.server = server;
   }
 

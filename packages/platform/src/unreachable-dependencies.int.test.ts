@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { CE } from '@ar/contracts';
 import { createKafkaBus, InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
 import { authHeaders, testAuth } from '../../../tests/support/auth';
 import { eventually, quietLogger, testInfra, unique } from '../../../tests/support/infra';
 import { TcpProxy } from '../../../tests/support/tcp-proxy';
 import { measured } from './measured-service.fixture';
-import { type RunningService, startService } from './service';
+import { type RunningService, startService, topicNames } from './service';
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -344,3 +346,132 @@ describe('a PostgreSQL that stops answering a query already sent', () => {
     );
   }, 60_000);
 });
+
+/**
+ * The broker going away under a running service, with the real Kafka bus: the service talks to
+ * the shared broker only through a proxy (which also stands in for it in the broker's metadata,
+ * so every connection of the client goes through it), and the proxy is cut, then restored.
+ */
+describe.each(['platformatic', 'kafkajs'] as const)(
+  'a Kafka broker going away under a running service (%s)',
+  (client) => {
+    const { databaseUrl, kafkaBrokers } = testInfra();
+    const [host, port] = kafkaBrokers[0]!.split(':');
+    const notifier = new AppendNotifier(databaseUrl);
+    let proxy: TcpProxy;
+    let bus: ReturnType<typeof createKafkaBus>;
+    // The test's own producer talks to the broker directly: only the service's path is cut.
+    const direct = createKafkaBus({ brokers: kafkaBrokers, clientId: unique('direct'), logger: quietLogger });
+    const run = unique('brokergone');
+    let service: RunningService;
+    let url: string;
+
+    beforeAll(async () => {
+      await notifier.start();
+      proxy = new TcpProxy(await freePort(), { host: host!, port: Number(port) }, { kafka: true });
+      await proxy.listen();
+      bus = createKafkaBus({
+        brokers: [`127.0.0.1:${proxy.port}`],
+        clientId: run,
+        logger: quietLogger,
+        client,
+      });
+      service = await startService(measured, {
+        databaseUrl,
+        bus,
+        notifier,
+        logger: quietLogger,
+        host: '127.0.0.1',
+        port: 0,
+        auth: testAuth,
+        schema: run,
+        topicPrefix: `${run}.`,
+        groupPrefix: `${run}.`,
+      });
+      url = service.url;
+    }, 60_000);
+    afterAll(async () => {
+      if (!proxy.listening) await proxy.listen(); // so the service stops without waiting for the broker
+      await service?.stop();
+      await bus?.close();
+      await direct.close();
+      await proxy.close();
+      await notifier.stop();
+    }, 60_000);
+
+    it('/ready 200, then 503 naming Kafka with Retry-After within seconds of the broker going, 200 again once it is back', async () => {
+      expect((await get(`${url}/ready`)).status).toBe(200);
+
+      await proxy.cut();
+      const cut = Date.now();
+      const down = await eventually(
+        async () => {
+          const r = await get(`${url}/ready`);
+          return r.status === 503 ? r : undefined;
+        },
+        10_000,
+        '/ready 503 once the broker is gone',
+      );
+      const readyDownMs = Date.now() - cut;
+      expect(readyDownMs).toBeLessThan(5000);
+      expect(Number(down.retryAfter)).toBeGreaterThan(0);
+      expect(down.body.checks.kafka).toMatch(/^down: the message broker/);
+      expect(down.body.reason).toMatch(/kafka/i);
+      expect(down.body.checks.database).toBe('ok');
+      // Commands need only PostgreSQL: stored now, published once the broker is back.
+      expect((await add(url)).status).toBe(201);
+      // A message for the service's consumer meanwhile: read once the broker is back.
+      await direct.publish(topicNames(`${run}.`).contract, [
+        {
+          key: 'C-1',
+          value: JSON.stringify({ amount: 100 }),
+          headers: {
+            [CE.id]: randomUUID(),
+            [CE.type]: 'ar.testing.MilestoneNoted.v1',
+            [CE.subject]: 'contract-C-1',
+            [CE.time]: '2026-03-02T09:00:00.000Z',
+            [CE.sequence]: '1',
+            [CE.previousSequence]: '0',
+          },
+        },
+      ]);
+
+      // /metrics still answers, saying Kafka could not be read.
+      const metrics = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('ar_metrics_source_up{source="kafka",service="invoicing"} 0');
+      // Away longer than the consumer group's session (10 s): the group forgets the member.
+      await new Promise((r) => setTimeout(r, Math.max(0, 12_000 - (Date.now() - cut))));
+      expect((await get(`${url}/ready`)).status).toBe(503);
+
+      await proxy.listen();
+      const restored = Date.now();
+      const back = await eventually(
+        async () => {
+          const r = await get(`${url}/ready`);
+          return r.status === 200 ? r : undefined;
+        },
+        30_000,
+        '/ready 200 once the broker is back',
+      );
+      const readyUpMs = Date.now() - restored;
+      expect(back.body.checks.kafka).toMatch(/^ok/);
+      await eventually(
+        async () => ((await service.published().then(() => true)) ? true : undefined),
+        30_000,
+        'what was stored meanwhile published',
+      );
+      await eventually(
+        async () => {
+          const { rows } = await service.ctx.pool.query<{ n: number }>('select count(*)::int as n from seen');
+          return rows[0]?.n === 1 ? true : undefined;
+        },
+        45_000,
+        'the message sent meanwhile consumed',
+      );
+      console.log(
+        `${client}: broker cut: /ready 503 after ${readyDownMs} ms; back: /ready 200 after ${readyUpMs} ms`,
+      );
+    }, 120_000);
+  },
+);
