@@ -252,7 +252,10 @@ export const ChannelOptedInV1 = z
 export type ChannelOptedInV1 = z.infer<typeof ChannelOptedInV1>;
 
 /** A message's delivery (issue 18 item 1): queued, sent, deferred, failed - each an event on `message-<id>`. */
-const MessageRef = { messageId: EntityId, ...CaseRef, kind: MessageKind, channel: Channel };
+/** What a delivered message is: a reminder or letter of the ladder, or the repayment-plan agreement sent when a plan is agreed. */
+export const DeliveredMessageKind = z.enum([...MessageKind.options, 'PLAN_AGREEMENT']);
+export type DeliveredMessageKind = z.infer<typeof DeliveredMessageKind>;
+const MessageRef = { messageId: EntityId, ...CaseRef, kind: DeliveredMessageKind, channel: Channel };
 export const LetterDocumentV1 = z
   .object({
     letter: z.enum(['DUNNING_LETTER', 'LAWYERS_LETTER', 'PLAN_AGREEMENT']),

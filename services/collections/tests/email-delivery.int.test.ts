@@ -185,6 +185,63 @@ describe('email delivery over SMTP', () => {
     expect(body.history.map((e: { type: string }) => e.type)).toContain('ReminderSent');
   });
 
+  it('a repayment plan agreed on a case sends the signed agreement: an email with the PDF of its instalments', async () => {
+    await call(
+      collections,
+      'PUT',
+      '/customers/C-6/contact-preferences',
+      contacts('plan@widgets.example'),
+      await asCollector(),
+    );
+    await overdueInvoice('INV-E6', 'C-6');
+    await delivery('INV-E6', 'DELIVERED'); // the dunning letter of day 20
+    const agreed = await call(
+      collections,
+      'POST',
+      '/cases/INV-E6/instalment-plans',
+      {
+        planId: 'PLAN-E6',
+        instalments: [
+          { dueDate: '2026-03-16', amount: 500_000 },
+          { dueDate: '2026-04-15', amount: 505_000 },
+        ],
+      },
+      await authHeaders(['finance'], 'finance-1'),
+    );
+    expect(agreed.status).toBe(200);
+    const sent = await until('the plan agreement delivered', async () => {
+      const { body } = await call(collections, 'GET', '/cases/INV-E6');
+      const d = body.deliveries?.find((m: { letter?: string }) => m.letter === 'PLAN_AGREEMENT');
+      return d?.status === 'DELIVERED' ? d : undefined;
+    });
+    expect(sent).toMatchObject({ to: 'plan@widgets.example', language: 'en', attempts: 1 });
+    const mail = received.find((m) => m.mail.subject === 'Repayment plan agreement for invoice INV-E6')!;
+    expect(mail.to).toEqual(['plan@widgets.example']);
+    const pdf = mail.mail.attachments.find((a) => a.contentType === 'application/pdf')!;
+    expect(pdf.filename).toBe('PLAN_AGREEMENT-INV-E6.pdf');
+    const file = join(dir, 'plan.pdf');
+    writeFileSync(file, pdf.content);
+    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+    for (const phrase of [
+      'RepaymentPlanAgreement',
+      `agreedon${today}`,
+      'Instalment1:CNY5,000.00by2026-03-16',
+      'Instalment2:CNY5,050.00by2026-04-15',
+      'fromday16overdue,interestof0.1%oftheunpaidamountaccruesperday',
+    ])
+      expect(text).toContain(phrase);
+    const signature = mail.mail.attachments
+      .find((a) => a.filename?.endsWith('.sig'))!
+      .content.toString()
+      .trim();
+    expect(verifyLetter(pdf.content, signature, signer.publicKeyPem)).toBe(true);
+    // Agreed once, sent once: the case's events replayed queue nothing again.
+    await platform.caughtUp();
+    expect(
+      received.filter((m) => m.mail.subject === 'Repayment plan agreement for invoice INV-E6'),
+    ).toHaveLength(1);
+  });
+
   it('a 4xx answer is retried with backoff and then delivered; each answer is an event', async () => {
     await call(
       collections,

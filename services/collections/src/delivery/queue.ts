@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { MessageKind, ReminderSentV1 } from '@ar/contracts';
+import type {
+  DeliveredMessageKind,
+  InstalmentPlanAgreedV1,
+  MessageKind,
+  ReminderSentV1,
+} from '@ar/contracts';
 import { daysBetween, NotFound } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
@@ -61,103 +66,172 @@ const messages = (ctx: ServiceContext) =>
     notFound: (id) => new NotFound('MESSAGE_NOT_FOUND', `no message ${id}`, 'messageId'),
   });
 
+/** A message to queue: what it is, to whom, its text, and its letter (rendered, to be sealed), if any. */
+interface Outgoing {
+  messageId: string;
+  caseId: string;
+  invoiceId: string;
+  customerId: string;
+  kind: DeliveredMessageKind;
+  channel: 'EMAIL' | 'SMS' | 'LETTER';
+  subject: string;
+  body: string;
+  letter?: { kind: LetterKind; language: Language; pdf: Buffer } | undefined;
+}
+
 /**
  * Each message that passed screening (`ReminderSent`) is queued for delivery: its letter rendered
  * to PDF in the customer's language, sealed, and archived with it (`MessageQueued` names the
- * document's hash and signature). Queuing is idempotent (a replay queues nothing twice).
+ * document's hash and signature). A repayment plan agreed on a case (`InstalmentPlanAgreed`) sends
+ * the signed agreement the same way. Queuing is idempotent (a replay queues nothing twice).
  */
 export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): Projection {
   const cases = caseHandler(ctx);
   const stream = messages(ctx);
+
+  async function queue(client: PoolClient, m: Outgoing): Promise<void> {
+    const signature = m.letter ? settings.signer.sign(m.letter.pdf) : undefined;
+    await client.query(
+      `insert into outbound_messages (message_id, invoice_id, customer_id, kind, channel, status, subject, body,
+         letter, language, document, signature)
+       values ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9, $10, $11) on conflict do nothing`,
+      [
+        m.messageId,
+        m.invoiceId,
+        m.customerId,
+        m.kind,
+        m.channel,
+        m.subject,
+        m.body,
+        m.letter?.kind ?? null,
+        m.letter?.language ?? null,
+        m.letter?.pdf ?? null,
+        signature ?? null,
+      ],
+    );
+    await stream.execute(
+      m.messageId,
+      {
+        type: 'Queue',
+        data: {
+          messageId: m.messageId,
+          caseId: m.caseId,
+          invoiceId: m.invoiceId,
+          customerId: m.customerId,
+          kind: m.kind,
+          channel: m.channel,
+          ...(m.letter && signature
+            ? {
+                document: {
+                  letter: m.letter.kind,
+                  language: m.letter.language,
+                  sha256: createHash('sha256').update(m.letter.pdf).digest('hex'),
+                  signature,
+                  keyId: settings.signer.keyId,
+                },
+              }
+            : {}),
+          at: ctx.clock.time.format(ctx.clock.now()),
+        },
+      },
+      { metadata: { correlationId: `message:${m.messageId}`, actor: 'collections-delivery' } },
+    );
+  }
+
+  const queued = async (client: PoolClient, messageId: string) =>
+    (await client.query('select 1 from outbound_messages where message_id = $1', [messageId])).rows.length >
+    0;
+
   return {
     name: 'delivery-queue',
     // No table of its own to rebuild: a rebuild must never queue a message sent long ago again.
     tables: [],
     async apply(client, events: OrderedEvent[]) {
       for (const e of events) {
-        if (e.type !== 'ReminderSent') continue;
-        const m = e.data as ReminderSentV1;
-        const { rows } = await client.query('select 1 from outbound_messages where message_id = $1', [
-          m.messageId,
-        ]);
-        if (rows.length > 0) continue;
-        const { state, events: history } = await cases.load(m.invoiceId);
-        const prefs = await preferencesOf(client, m.customerId);
-        const language: Language = prefs?.language ?? 'zh';
-        const file = isTracked(state) ? (state as DunningFile) : undefined;
-        const dueDate = file?.invoice.dueDate ?? m.sentDate;
-        const daysOverdue = Math.max(0, daysBetween(dueDate, m.sentDate));
-        const letter = file ? letterFor(m.kind, daysOverdue) : undefined;
-        let document: { pdf: Buffer; signature: string; subject: string } | undefined;
-        if (letter && file) {
-          const upTo = history.filter((h) => h.streamPosition <= e.streamPosition);
+        if (e.type === 'ReminderSent') {
+          const m = e.data as ReminderSentV1;
+          if (await queued(client, m.messageId)) continue;
+          const { state, events: history } = await cases.load(m.invoiceId);
+          const prefs = await preferencesOf(client, m.customerId);
+          const language: Language = prefs?.language ?? 'zh';
+          const file = isTracked(state) ? (state as DunningFile) : undefined;
+          const dueDate = file?.invoice.dueDate ?? m.sentDate;
+          const daysOverdue = Math.max(0, daysBetween(dueDate, m.sentDate));
+          const letter = file ? letterFor(m.kind, daysOverdue) : undefined;
+          let rendered: { pdf: Buffer; subject: string } | undefined;
+          if (letter && file) {
+            const upTo = history.filter((h) => h.streamPosition <= e.streamPosition);
+            const facts = {
+              company: settings.company,
+              customerName: file.invoice.customerName,
+              attention: prefs?.contacts.find((c) => c.email)?.name ?? prefs?.contacts[0]?.name,
+              invoiceId: m.invoiceId,
+              currency: file.invoice.currency,
+              owed: owedByComponent(file, upTo),
+              dueDate,
+              daysOverdue,
+              date: m.sentDate,
+              lateFee: file.invoice.lateFeeTerms,
+              payBy: ctx.calendar.addWorkingDays(m.sentDate, 10),
+            };
+            rendered = {
+              pdf: await renderLetter(letter, facts, language, settings.font),
+              subject: letterText(letter, facts, language).subject,
+            };
+          }
+          await queue(client, {
+            messageId: m.messageId,
+            caseId: m.caseId,
+            invoiceId: m.invoiceId,
+            customerId: m.customerId,
+            kind: m.kind,
+            channel: m.channel,
+            subject:
+              rendered?.subject ?? `Invoice ${m.invoiceId}: ${m.kind.toLowerCase().replaceAll('_', ' ')}`,
+            body: m.text,
+            letter: letter && rendered ? { kind: letter, language, pdf: rendered.pdf } : undefined,
+          });
+        } else if (e.type === 'InstalmentPlanAgreed') {
+          const plan = e.data as InstalmentPlanAgreedV1;
+          const messageId = `${plan.invoiceId}-PLAN-${plan.planId}`;
+          if (await queued(client, messageId)) continue;
+          const { state, events: history } = await cases.load(plan.invoiceId);
+          if (!isTracked(state)) continue;
+          const file = state as DunningFile;
+          const prefs = await preferencesOf(client, plan.customerId);
+          const language: Language = prefs?.language ?? 'zh';
+          // What was owed when it was agreed: the case's history up to the agreement.
+          const upTo = history.filter((h) => h.streamPosition < e.streamPosition);
           const facts = {
             company: settings.company,
             customerName: file.invoice.customerName,
             attention: prefs?.contacts.find((c) => c.email)?.name ?? prefs?.contacts[0]?.name,
-            invoiceId: m.invoiceId,
+            invoiceId: plan.invoiceId,
             currency: file.invoice.currency,
             owed: owedByComponent(file, upTo),
-            dueDate,
-            daysOverdue,
-            date: m.sentDate,
+            dueDate: file.invoice.dueDate,
+            daysOverdue: Math.max(0, daysBetween(file.invoice.dueDate, plan.date)),
+            date: plan.date,
             lateFee: file.invoice.lateFeeTerms,
-            payBy: ctx.calendar.addWorkingDays(m.sentDate, 10),
+            instalments: plan.instalments,
           };
-          const pdf = await renderLetter(letter, facts, language, settings.font);
-          document = {
-            pdf,
-            signature: settings.signer.sign(pdf),
-            subject: letterText(letter, facts, language).subject,
-          };
-        }
-        const subject =
-          document?.subject ?? `Invoice ${m.invoiceId}: ${m.kind.toLowerCase().replaceAll('_', ' ')}`;
-        await client.query(
-          `insert into outbound_messages (message_id, invoice_id, customer_id, kind, channel, status, subject, body,
-             letter, language, document, signature)
-           values ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9, $10, $11) on conflict do nothing`,
-          [
-            m.messageId,
-            m.invoiceId,
-            m.customerId,
-            m.kind,
-            m.channel,
-            subject,
-            m.text,
-            letter ?? null,
-            document ? language : null,
-            document?.pdf ?? null,
-            document?.signature ?? null,
-          ],
-        );
-        await stream.execute(
-          m.messageId,
-          {
-            type: 'Queue',
-            data: {
-              messageId: m.messageId,
-              caseId: m.caseId,
-              invoiceId: m.invoiceId,
-              customerId: m.customerId,
-              kind: m.kind,
-              channel: m.channel,
-              ...(document && letter
-                ? {
-                    document: {
-                      letter,
-                      language,
-                      sha256: createHash('sha256').update(document.pdf).digest('hex'),
-                      signature: document.signature,
-                      keyId: settings.signer.keyId,
-                    },
-                  }
-                : {}),
-              at: ctx.clock.time.format(ctx.clock.now()),
+          const text = letterText('PLAN_AGREEMENT', facts, language);
+          await queue(client, {
+            messageId,
+            caseId: plan.caseId,
+            invoiceId: plan.invoiceId,
+            customerId: plan.customerId,
+            kind: 'PLAN_AGREEMENT',
+            channel: prefs?.channel ?? 'EMAIL',
+            subject: text.subject,
+            body: [text.title, ...text.paragraphs].join('\n\n'),
+            letter: {
+              kind: 'PLAN_AGREEMENT',
+              language,
+              pdf: await renderLetter('PLAN_AGREEMENT', facts, language, settings.font),
             },
-          },
-          { metadata: { correlationId: `message:${m.messageId}`, actor: 'collections-delivery' } },
-        );
+          });
+        }
       }
     },
   };
@@ -167,7 +241,7 @@ interface QueuedRow {
   message_id: string;
   invoice_id: string;
   customer_id: string;
-  kind: MessageKind;
+  kind: DeliveredMessageKind;
   channel: 'EMAIL' | 'SMS' | 'LETTER';
   subject: string;
   body: string;
