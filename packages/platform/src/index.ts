@@ -25,7 +25,6 @@ export * from './local-servers';
 export * from './logger';
 export * from './metrics';
 export * from './openapi-errors';
-export * from './openapi-errors';
 export * from './run';
 export * from './service';
 export * from './tracing';
