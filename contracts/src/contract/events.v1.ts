@@ -169,12 +169,18 @@ export const TermExceptionV1 = z
   .discriminatedUnion('approvedBy', [
     z.object({
       approvedBy: z.literal('RISK'),
+      exceptionId: EntityId.optional().describe(
+        'the decision as credit-scoring keeps it (absent on signatures before it did)',
+      ),
       termDays: z.number().int().min(1).max(365),
       decidedBy: EntityId,
       reason: z.string().trim().min(1).max(500),
     }),
     z.object({
       approvedBy: z.literal('COMMITTEE'),
+      exceptionId: EntityId.optional().describe(
+        'the decision as credit-scoring keeps it (absent on signatures before it did)',
+      ),
       termDays: z.number().int().min(1).max(365),
       votes: z
         .array(
@@ -188,7 +194,7 @@ export const TermExceptionV1 = z
     }),
   ])
   .describe(
-    "A recorded exception to the tier's payment term: payment terms of up to termDays calendar days, by the risk role or the joint credit committee (sales, finance, legal).",
+    "A recorded exception to the tier's payment term: payment terms of up to termDays calendar days, by the risk role or the joint credit committee (sales, finance, legal), as credit-scoring keeps it under exceptionId.",
   );
 export type TermExceptionV1 = z.infer<typeof TermExceptionV1>;
 

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { DiscountTermsV1 } from '../invoicing/terms.v1';
 import { CurrencyCode, EntityId, IsoDate, PositiveAmount } from '../primitives';
-import {
-  ContractDraftedV1,
-  MilestoneTrigger,
-  MilestoneV1,
-  PaymentTermV1,
-  TermExceptionV1,
-} from './events.v1';
+import { ContractDraftedV1, MilestoneTrigger, MilestoneV1, PaymentTermV1 } from './events.v1';
 
 export const MilestoneRequest = z
   .object({
@@ -41,9 +35,17 @@ export const DeliverableRequest = z
 export const SignContractRequest = z
   .object({
     date: IsoDate.optional().describe('today when absent'),
-    termException: TermExceptionV1.optional().describe(
-      'needed when a milestone term is longer than the customer tier allows; RISK needs a caller with the risk role (recorded as decidedBy)',
-    ),
+    termException: z
+      .object({
+        exceptionId: EntityId.describe(
+          "the term exception credit-scoring keeps for this customer: recorded by the risk role (POST /customers/:id/term-exceptions) or decided by the credit committee's votes with termDays",
+        ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'needed when a milestone term is longer than the customer tier allows: a stored decision, by its id',
+      ),
   })
   .strict();
 export const TerminationRequest = z

@@ -159,6 +159,13 @@ export const CreditCommitteeVoteCastV1 = z
     customerId: EntityId,
     exceptionId: EntityId,
     amount: NonNegativeMinorUnits.describe('the exposure above the limit the exception would allow'),
+    termDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .optional()
+      .describe('payment terms of up to this many days the exception would allow'),
     currency: CurrencyCode,
     member: CommitteeMember,
     approve: z.boolean(),
@@ -175,6 +182,13 @@ export const CreditCommitteeDecidedV1 = z
     customerId: EntityId,
     exceptionId: EntityId,
     amount: NonNegativeMinorUnits.describe('the exposure above the limit the exception allows'),
+    termDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .optional()
+      .describe('payment terms of up to this many days the exception allows'),
     currency: CurrencyCode,
     votes: z.array(
       z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text, voter: Voter.optional() }),
@@ -184,6 +198,20 @@ export const CreditCommitteeDecidedV1 = z
   })
   .describe('A joint credit-committee decision (sales, finance, legal) on an exception.');
 export type CreditCommitteeDecidedV1 = z.infer<typeof CreditCommitteeDecidedV1>;
+
+export const TermExceptionGrantedV1 = z
+  .object({
+    customerId: EntityId,
+    exceptionId: EntityId,
+    termDays: z.number().int().min(1).max(365),
+    decidedBy: EntityId.describe('the person with the risk role who recorded it (the token subject)'),
+    reason: Text,
+    date: IsoDate,
+  })
+  .describe(
+    "The risk role allowed payment terms of up to termDays calendar days to this customer, longer than its tier's; a signature names it by exceptionId.",
+  );
+export type TermExceptionGrantedV1 = z.infer<typeof TermExceptionGrantedV1>;
 
 export const CreditFrozenV1 = z
   .object({
@@ -226,6 +254,7 @@ export const CreditEventsV1 = {
   CreditLimitChanged: CreditLimitChangedV1,
   CreditCommitteeVoteCast: CreditCommitteeVoteCastV1,
   CreditCommitteeDecided: CreditCommitteeDecidedV1,
+  TermExceptionGranted: TermExceptionGrantedV1,
   CreditFrozen: CreditFrozenV1,
   CreditUnfrozen: CreditUnfrozenV1,
   CreditFreezeRequestRecorded: CreditFreezeRequestRecordedV1,

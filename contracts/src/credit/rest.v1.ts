@@ -44,11 +44,24 @@ export const CommitteeVoteRequest = z
     ),
     approve: z.boolean(),
     reason: Text,
-    amount: PositiveAmount.describe(
-      'the exposure above the limit asked for; every vote on an exception names the same',
+    amount: NonNegativeAmount.describe(
+      'the exposure above the limit asked for (0: a term exception only); every vote on an exception names the same',
     ),
+    termDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .optional()
+      .describe(
+        'a term exception: payment terms of up to this many calendar days, which a signature may then name (#14); every vote names the same',
+      ),
   })
-  .strict();
+  .strict()
+  .refine((v) => v.amount > 0 || v.termDays !== undefined, {
+    message: 'an exception asks for an amount above the limit, a longer term (termDays), or both',
+    path: ['amount'],
+  });
 export const FreezeRequest = z.object({ reason: Text, requestedBy: ByCaller }).strict();
 export const UnfreezeRequest = z.object({ reason: Text, decidedBy: ByCaller }).strict();
 
@@ -70,7 +83,43 @@ export const CreditReservationRequest = CreditCheckRequest.extend({
   reservationId: EntityId.describe(
     'what the exposure is for, e.g. the contract id: the same id again is the same reservation',
   ),
+  termExceptionId: EntityId.optional().describe(
+    'a term exception the signature names: answered as stored for this customer (termException), or absent when there is none',
+  ),
 }).strict();
+
+/** Payment terms longer than the tier's, as credit-scoring keeps the decision (#14): by the risk role, or the committee's votes. */
+const TermDays = z.number().int().min(1).max(365);
+export const StoredTermExceptionV1 = z
+  .discriminatedUnion('approvedBy', [
+    z.object({
+      approvedBy: z.literal('RISK'),
+      exceptionId: EntityId,
+      approved: z.literal(true),
+      termDays: TermDays,
+      decidedBy: EntityId.describe('the person with the risk role who recorded it'),
+      reason: Text,
+    }),
+    z.object({
+      approvedBy: z.literal('COMMITTEE'),
+      exceptionId: EntityId,
+      approved: z.boolean().describe('every member approved'),
+      termDays: TermDays,
+      votes: z.array(z.object({ member: CommitteeMember, approve: z.boolean(), reason: Text })),
+    }),
+  ])
+  .describe(
+    "A recorded exception to the tier's payment term: payment terms of up to termDays calendar days.",
+  );
+export type StoredTermExceptionV1 = z.infer<typeof StoredTermExceptionV1>;
+
+export const TermExceptionRequest = z
+  .object({
+    exceptionId: EntityId.describe('the id a signature names it by'),
+    termDays: TermDays.describe('payment terms of up to this many calendar days'),
+    reason: Text,
+  })
+  .strict();
 
 export const CreditCheckReason = z.object({
   code: z.enum(['CREDIT_FROZEN', 'PREPAYMENT_REQUIRED', 'OVER_LIMIT', 'CURRENCY_NOT_COVERED']),
@@ -101,6 +150,9 @@ export const CreditReservationResult = CreditCheckResult.extend({
       'the amount now counts as exposure, until the signed contract replaces it, it is released or it expires (nothing is reserved on prepayment)',
     ),
   expiresAt: z.string().optional().describe('when an unconfirmed reservation stops counting'),
+  termException: StoredTermExceptionV1.optional().describe(
+    'the term exception asked for (termExceptionId) as stored for this customer; absent: there is none',
+  ),
 });
 export type CreditReservationResult = z.infer<typeof CreditReservationResult>;
 

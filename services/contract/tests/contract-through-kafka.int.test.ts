@@ -91,20 +91,19 @@ describe('contracts through Kafka', () => {
       15_000_000, 30_000_000, 5_000_000,
     ]);
 
-    // The warranty's net 30 is longer than COOPERATIVE's net 15: signed with the risk role's exception.
-    const exception = {
-      approvedBy: 'RISK',
-      termDays: 30,
-      decidedBy: 'risk-wang',
-      reason: 'warranty retention',
-    };
-    const signed = await call(
-      contract,
+    // The warranty's net 30 is longer than COOPERATIVE's net 15: signed naming the risk role's
+    // exception, recorded in credit-scoring.
+    const granted = await call(
+      credit,
       'POST',
-      '/contracts/K-OK/sign',
-      { termException: exception },
+      '/customers/C-OK/term-exceptions',
+      { exceptionId: 'EX-OK', termDays: 30, reason: 'warranty retention' },
       await authHeaders(['risk'], 'risk-officer'),
     );
+    expect(granted.status).toBe(200);
+    const signed = await call(contract, 'POST', '/contracts/K-OK/sign', {
+      termException: { exceptionId: 'EX-OK' },
+    });
     expect(signed.body.status).toBe('SIGNED');
     // Signed Monday 2026-01-05: 5 working days later is Monday 2026-01-12.
     expect(await invoice('K-OK:SIGN')).toMatchObject({

@@ -193,24 +193,27 @@ describe('signing reserves credit', () => {
     expect(delivered).toMatchObject({ status: 'COMPLETED', deliveredDate: '2026-01-05' });
   });
 
-  it('a term longer than the tier allows signs only with a recorded exception, by the risk role', async () => {
+  it('a term longer than the tier allows signs only naming a decision credit-scoring keeps for the customer (#14)', async () => {
     await register('C-LONG');
-    await call(contract, 'POST', '/contracts', {
-      contractId: 'K-LONG',
-      customerId: 'C-LONG',
-      title: 'Press line',
-      value: 1_000_000,
-      currency: 'CNY',
-      milestones: [
-        {
-          milestoneId: 'ALL',
-          name: 'net 45',
-          percent: 100,
-          trigger: 'DELIVERY',
-          term: { days: 45, basis: 'CALENDAR' },
-        },
-      ],
-    });
+    await register('C-OTHER');
+    const draftLong = (contractId: string, customerId: string, days = 45) =>
+      call(contract, 'POST', '/contracts', {
+        contractId,
+        customerId,
+        title: 'Press line',
+        value: 1_000_000,
+        currency: 'CNY',
+        milestones: [
+          {
+            milestoneId: 'ALL',
+            name: `net ${days}`,
+            percent: 100,
+            trigger: 'DELIVERY',
+            term: { days, basis: 'CALENDAR' },
+          },
+        ],
+      });
+    await draftLong('K-LONG', 'C-LONG');
     const refused = await call(contract, 'POST', '/contracts/K-LONG/sign', {});
     expect(refused).toMatchObject({ status: 422, body: { error: 'TERM_EXCEEDS_TIER' } });
     expect(refused.body.message).toMatch(
@@ -219,33 +222,90 @@ describe('signing reserves credit', () => {
     // Refused after the reservation: it was released.
     expect((await exposure('C-LONG')).total).toBe(0);
 
-    const exception = {
-      approvedBy: 'RISK',
-      termDays: 45,
-      decidedBy: 'risk-wang',
-      reason: 'state customer, tender terms',
-    };
-    // A salesperson cannot record a RISK exception, whatever header says so.
-    const bySales = await call(
-      contract,
-      'POST',
-      '/contracts/K-LONG/sign',
-      { termException: exception },
-      { ...(await authHeaders(['sales'], 'sales-li')), 'x-role': 'risk' },
+    // A decision credit-scoring does not keep: none at all, or another customer's.
+    const unknown = await call(contract, 'POST', '/contracts/K-LONG/sign', {
+      termException: { exceptionId: 'EX-NONE' },
+    });
+    expect(unknown).toMatchObject({ status: 422, body: { error: 'TERM_EXCEPTION_NOT_FOUND' } });
+    expect(unknown.body.issues?.map((i: { field: string }) => i.field) ?? [unknown.body.field]).toContain(
+      'termException.exceptionId',
     );
-    expect(bySales.status).toBe(403);
-    const signed = await call(
-      contract,
+    const othersGranted = await call(
+      credit,
       'POST',
-      '/contracts/K-LONG/sign',
-      { termException: exception },
+      '/customers/C-OTHER/term-exceptions',
+      { exceptionId: 'EX-OTHER', termDays: 60, reason: 'another customer' },
       await authHeaders(['risk'], 'risk-zhao'),
     );
+    expect(othersGranted.status).toBe(200);
+    const others = await call(contract, 'POST', '/contracts/K-LONG/sign', {
+      termException: { exceptionId: 'EX-OTHER' },
+    });
+    expect(others).toMatchObject({ status: 422, body: { error: 'TERM_EXCEPTION_NOT_FOUND' } });
+
+    // Only the risk role records one in credit-scoring (the caller is recorded as deciding it).
+    const bySales = await call(
+      credit,
+      'POST',
+      '/customers/C-LONG/term-exceptions',
+      { exceptionId: 'EX-30', termDays: 30, reason: 'thirty days' },
+      await authHeaders(['sales'], 'sales-li'),
+    );
+    expect(bySales.status).toBe(403);
+    await call(
+      credit,
+      'POST',
+      '/customers/C-LONG/term-exceptions',
+      { exceptionId: 'EX-30', termDays: 30, reason: 'thirty days' },
+      await authHeaders(['risk'], 'risk-zhao'),
+    );
+    // Too short for net 45.
+    const short = await call(contract, 'POST', '/contracts/K-LONG/sign', {
+      termException: { exceptionId: 'EX-30' },
+    });
+    expect(short).toMatchObject({ status: 422, body: { error: 'TERM_EXCEEDS_EXCEPTION' } });
+    expect(short.body.message).toMatch(/longer than the 30 days exception EX-30 allows/);
+    expect((await exposure('C-LONG')).total).toBe(0);
+
+    await call(
+      credit,
+      'POST',
+      '/customers/C-LONG/term-exceptions',
+      { exceptionId: 'EX-45', termDays: 45, reason: 'state customer, tender terms' },
+      await authHeaders(['risk'], 'risk-zhao'),
+    );
+    const signed = await call(contract, 'POST', '/contracts/K-LONG/sign', {
+      termException: { exceptionId: 'EX-45' },
+    });
     expect(signed).toMatchObject({ status: 200, body: { status: 'SIGNED' } });
-    // The exception is recorded as the caller's decision, not the name in the body.
     const { events } = await contract.ctx.store.readStream('contract-K-LONG');
     expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({
-      termException: { approvedBy: 'RISK', decidedBy: 'risk-zhao' },
+      termException: { exceptionId: 'EX-45', approvedBy: 'RISK', termDays: 45, decidedBy: 'risk-zhao' },
+    });
+
+    // The credit committee's decision, voted one person at a time with the days, signs too.
+    await draftLong('K-COM', 'C-LONG', 40);
+    for (const [member, role, person] of [
+      ['SALES', 'sales', 'sales-li'],
+      ['FINANCE', 'finance', 'finance-qian'],
+      ['LEGAL', 'legal', 'legal-sun'],
+    ] as const) {
+      const voted = await call(
+        credit,
+        'POST',
+        '/customers/C-LONG/committee-decisions/EX-COM/votes',
+        { member, approve: true, reason: `${member} agrees to net 40`, amount: 0, termDays: 40 },
+        await authHeaders([role], person),
+      );
+      expect(voted.status).toBe(200);
+    }
+    const byCommittee = await call(contract, 'POST', '/contracts/K-COM/sign', {
+      termException: { exceptionId: 'EX-COM' },
+    });
+    expect(byCommittee).toMatchObject({ status: 200, body: { status: 'SIGNED' } });
+    const com = await contract.ctx.store.readStream('contract-K-COM');
+    expect(com.events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({
+      termException: { exceptionId: 'EX-COM', approvedBy: 'COMMITTEE', termDays: 40 },
     });
   });
 });

@@ -4,6 +4,7 @@ import type {
   DiscountTermsV1,
   MilestoneV1,
   PaymentTermV1,
+  StoredTermExceptionV1,
   TermExceptionV1,
 } from '@ar/contracts';
 import {
@@ -65,10 +66,12 @@ export type ContractCommand =
               reasons: string[];
               paymentTermDays?: number | undefined;
               tier?: CreditTier | undefined;
+              /** The term exception the signature names, as credit-scoring keeps it (absent: it has none). */
+              termException?: StoredTermExceptionV1 | undefined;
             }
           | undefined;
-        /** A recorded exception allowing terms longer than the tier's. */
-        termException?: TermExceptionV1 | undefined;
+        /** The recorded exception (a decision kept in credit-scoring) allowing terms longer than the tier's, by id. */
+        termException?: { exceptionId: string } | undefined;
       }
     >
   | Command<'RecordDeliverable', { kind: 'DELIVERY' | 'ACCEPTANCE'; date: IsoDate }>
@@ -254,10 +257,17 @@ export function contractDecider(
               'customerId',
             );
           }
-          const { termException } = command.data;
+          const asked = command.data.termException;
+          // Recorded as credit-scoring keeps it: who decided, how many days, under its id.
+          const stored = asked ? credit.termException : undefined;
+          const termException = stored?.approved ? recordedException(stored) : undefined;
           if (credit.paymentTermDays !== undefined) {
             const tier = credit.tier ?? c.drafted.tier;
-            assertTermsWithinTier(c.milestones, tier, credit.paymentTermDays, termException);
+            assertTermsWithinTier(c.milestones, tier, credit.paymentTermDays, {
+              customerId: c.drafted.customerId,
+              asked,
+              stored,
+            });
           }
           const { contractId, customerId, value, currency } = c.drafted;
           const events: ContractEvent[] = [
@@ -434,4 +444,14 @@ export function contractDecider(
 /** The acceptance milestone still unpaid, if any: what the service-suspension clause watches. */
 function unpaidAcceptance(c: Contract): MilestoneState | undefined {
   return c.milestones.find((m) => m.trigger === 'ACCEPTANCE' && m.reachedDate && !m.paid);
+}
+
+/** A stored term exception as the signature records it (ContractSigned.termException). */
+function recordedException(stored: StoredTermExceptionV1): TermExceptionV1 {
+  if (stored.approvedBy === 'RISK') {
+    const { approved: _, ...risk } = stored;
+    return risk;
+  }
+  const { approved: _, ...committee } = stored;
+  return committee;
 }

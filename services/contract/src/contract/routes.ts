@@ -6,9 +6,8 @@ import {
   SignContractRequest,
   TerminationRequest,
 } from '@ar/contracts';
-import { Forbidden, happenedBy } from '@ar/kernel';
+import { happenedBy } from '@ar/kernel';
 import {
-  callerOf,
   commandMetadata,
   IdempotencyKeyHeader,
   idOfCreated,
@@ -98,7 +97,7 @@ export function contractRoutes(
         summary:
           "Sign: credit-scoring reserves the contract value; refused for a frozen or over-limit customer, or a term longer than the tier's without a recorded exception",
         description:
-          'A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException`: by a caller holding the risk role (recorded as deciding it) or the credit committee (three approving votes).',
+          "A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException: {exceptionId}`: a decision credit-scoring keeps for the customer - recorded by the risk role (POST /customers/:id/term-exceptions) or decided by the credit committee's three votes with termDays - checked with credit-scoring at signing; none, another customer's, not approved or too short: 422 naming termException.exceptionId.",
         tags: ['contracts'],
         params: ContractParams,
         body: SignContractRequest,
@@ -107,17 +106,8 @@ export function contractRoutes(
     },
     async (request) => {
       const { contractId } = request.params;
-      const caller = callerOf(request);
-      const asked = request.body.termException;
-      if (asked?.approvedBy === 'RISK' && !caller.roles.includes('risk')) {
-        throw new Forbidden(
-          'ROLE_REQUIRED',
-          'a term exception by RISK needs a caller with the risk role',
-          'termException.approvedBy',
-        );
-      }
-      // The risk person who decided is the caller, whatever name the body gives.
-      const termException = asked?.approvedBy === 'RISK' ? { ...asked, decidedBy: caller.subject } : asked;
+      // A stored decision, named by its id: credit-scoring answers it with the reservation (#14).
+      const termException = request.body.termException;
       const date = happenedBy(request.body.date, today(), 'date', 'a signature');
       const { state } = await contracts.mustExist(contractId);
       // Only a draft is checked: signing again (a retry) must not reserve the value a second time.
@@ -129,6 +119,7 @@ export function contractRoutes(
             amount: drafted.value,
             currency: drafted.currency,
             prepayment: state.prepayment,
+            termExceptionId: termException?.exceptionId,
           })
         : undefined;
       try {

@@ -48,13 +48,16 @@ const draft = (
       date: '2026-01-02',
     },
   }) satisfies ContractCommand;
-type TermException = NonNullable<Extract<ContractCommand, { type: 'SignContract' }>['data']['termException']>;
-const sign = (paymentTermDays: number, termException?: TermException): ContractCommand => ({
+type Credit = NonNullable<Extract<ContractCommand, { type: 'SignContract' }>['data']['credit']>;
+/** A term exception as credit-scoring keeps it (recorded by the risk role or decided by the committee). */
+type StoredException = NonNullable<Credit['termException']>;
+/** Signed naming a term exception by its id; `stored`: what credit-scoring answered for it at signing. */
+const sign = (paymentTermDays: number, exceptionId?: string, stored?: StoredException): ContractCommand => ({
   type: 'SignContract',
   data: {
     date: '2026-01-05',
-    credit: { approved: true, reasons: [], paymentTermDays },
-    ...(termException ? { termException } : {}),
+    credit: { approved: true, reasons: [], paymentTermDays, ...(stored ? { termException: stored } : {}) },
+    ...(exceptionId ? { termException: { exceptionId } } : {}),
   },
 });
 function given(commands: ContractCommand[]): ContractEvent[] {
@@ -153,26 +156,60 @@ describe('a term longer than the tier allows needs a recorded exception', () => 
     ).toBe(true);
   });
 
-  it('signs with an exception decided by the risk role, and records it on the signature', () => {
-    const exception: TermException = {
+  it('refuses a term exception credit-scoring has no record of for the customer, naming the field (#14)', () => {
+    // The signature names a decision id; credit-scoring, asked at signing, found none (or another customer's).
+    spec
+      .given(given([draft('COOPERATIVE')]))
+      .when(sign(15, 'EX-UNKNOWN', undefined))
+      .thenThrows(RuleViolation, /credit-scoring has no recorded term exception EX-UNKNOWN for customer C-1/);
+    try {
+      decider.decide(
+        sign(15, 'EX-UNKNOWN', undefined),
+        given([draft('COOPERATIVE')]).reduce(decider.evolve, decider.initialState()),
+        new Date(),
+      );
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'TERM_EXCEPTION_NOT_FOUND', field: 'termException.exceptionId' });
+    }
+  });
+
+  it('signs with an exception the risk role recorded in credit-scoring, and records it with its id on the signature', () => {
+    const stored: StoredException = {
+      exceptionId: 'EX-RISK',
+      approved: true,
       termDays: 30,
       approvedBy: 'RISK',
       decidedBy: 'risk-wang',
       reason: 'warranty retention agreed in the tender',
     };
-    const events = given([draft('COOPERATIVE'), sign(15, exception)]);
-    expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({ termException: exception });
+    const events = given([draft('COOPERATIVE'), sign(15, 'EX-RISK', stored)]);
+    expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({
+      termException: {
+        exceptionId: 'EX-RISK',
+        approvedBy: 'RISK',
+        termDays: 30,
+        decidedBy: 'risk-wang',
+        reason: 'warranty retention agreed in the tender',
+      },
+    });
   });
 
-  it('signs with an exception the credit committee approved, each member with a reason', () => {
+  it('signs with an exception the credit committee decided in credit-scoring, each member with a reason', () => {
     const votes = [
       { member: 'SALES' as const, approve: true, reason: 'key account' },
       { member: 'FINANCE' as const, approve: true, reason: 'small share' },
       { member: 'LEGAL' as const, approve: true, reason: 'retention clause' },
     ];
-    const events = given([draft('COOPERATIVE'), sign(15, { termDays: 30, approvedBy: 'COMMITTEE', votes })]);
+    const stored: StoredException = {
+      exceptionId: 'EX-COM',
+      approved: true,
+      termDays: 30,
+      approvedBy: 'COMMITTEE',
+      votes,
+    };
+    const events = given([draft('COOPERATIVE'), sign(15, 'EX-COM', stored)]);
     expect(events.find((e) => e.type === 'ContractSigned')?.data).toMatchObject({
-      termException: { approvedBy: 'COMMITTEE', votes },
+      termException: { exceptionId: 'EX-COM', approvedBy: 'COMMITTEE', votes },
     });
   });
 
@@ -184,17 +221,34 @@ describe('a term longer than the tier allows needs a recorded exception', () => 
     ];
     spec
       .given(given([draft('COOPERATIVE')]))
-      .when(sign(15, { termDays: 30, approvedBy: 'COMMITTEE', votes }))
+      .when(
+        sign(15, 'EX-NO', {
+          exceptionId: 'EX-NO',
+          approved: false,
+          termDays: 30,
+          approvedBy: 'COMMITTEE',
+          votes,
+        }),
+      )
       .thenThrows(
         RuleViolation,
-        /the credit committee did not approve the exception: FINANCE: cash is short/,
+        /the credit committee did not approve exception EX-NO: FINANCE: cash is short/,
       );
     spec
       .given(given([draft('COOPERATIVE')]))
-      .when(sign(15, { termDays: 20, approvedBy: 'RISK', decidedBy: 'risk-wang', reason: 'twenty days' }))
+      .when(
+        sign(15, 'EX-20', {
+          exceptionId: 'EX-20',
+          approved: true,
+          termDays: 20,
+          approvedBy: 'RISK',
+          decidedBy: 'risk-wang',
+          reason: 'twenty days',
+        }),
+      )
       .thenThrows(
         RuleViolation,
-        /WARRANTY: 30 calendar days is longer than the 20 days the exception allows/,
+        /WARRANTY: 30 calendar days is longer than the 20 days exception EX-20 allows/,
       );
   });
 });

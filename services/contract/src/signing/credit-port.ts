@@ -1,4 +1,4 @@
-import type { CreditTier } from '@ar/contracts';
+import type { CreditTier, StoredTermExceptionV1 } from '@ar/contracts';
 import { DependencyUnavailable, RuleViolation } from '@ar/kernel';
 
 /** Credit-scoring's answer at signing: approved (and the value reserved), or why not. */
@@ -9,6 +9,8 @@ export interface CreditReservation {
   paymentTermDays: number;
   /** The customer's tier at signing. */
   tier: CreditTier;
+  /** The term exception the signature names, as credit-scoring keeps it for the customer (absent: none). */
+  termException?: StoredTermExceptionV1 | undefined;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface CreditPort {
     amount: number;
     currency: string;
     prepayment: boolean;
+    /** A term exception the signature names: credit-scoring answers it as stored. */
+    termExceptionId?: string | undefined;
   }): Promise<CreditReservation>;
   release(customerId: string, contractId: string): Promise<void>;
 }
@@ -91,7 +95,7 @@ export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<stri
     async tierOf(customerId) {
       return (await call(`/customers/${encodeURIComponent(customerId)}/credit`)).tier;
     },
-    async reserve({ customerId, contractId, amount, currency, prepayment }) {
+    async reserve({ customerId, contractId, amount, currency, prepayment, termExceptionId }) {
       const result = await call(`/customers/${encodeURIComponent(customerId)}/credit-reservations`, {
         method: 'POST',
         body: JSON.stringify({
@@ -100,6 +104,7 @@ export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<stri
           currency,
           purpose: 'CONTRACT',
           prepayment,
+          ...(termExceptionId ? { termExceptionId } : {}),
         }),
       });
       return {
@@ -107,6 +112,7 @@ export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<stri
         reasons: (result.reasons as { message: string }[]).map((r) => r.message),
         paymentTermDays: result.paymentTermDays,
         tier: result.tier,
+        ...(result.termException ? { termException: result.termException as StoredTermExceptionV1 } : {}),
       };
     },
     async release(customerId, contractId) {

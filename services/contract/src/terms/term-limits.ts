@@ -1,12 +1,13 @@
-import type { CreditTier, PaymentTermV1, TermExceptionV1 } from '@ar/contracts';
+import type { CreditTier, PaymentTermV1, StoredTermExceptionV1 } from '@ar/contracts';
 import { RuleViolation } from '@ar/kernel';
 
 /**
  * Payment terms by tier (DOMAIN.md §1): a milestone may not be due later after its trigger than
  * the customer's tier allows (net 30 STRATEGIC, net 15 COOPERATIVE by default, as credit-scoring
- * says at signing), unless a recorded exception allows it: the risk role, or the joint credit
- * committee with every member (sales, finance, legal) approving. The exception names how many
- * calendar days it allows.
+ * says at signing), unless a recorded exception allows it: a decision credit-scoring keeps for
+ * the customer (#14) - by the risk role, or the joint credit committee with every member (sales,
+ * finance, legal) approving, each by their own vote - which the signature names by its id and
+ * credit-scoring answers at signing. The exception names how many calendar days it allows.
  */
 
 /** A term's longest span in calendar days: a working-day term across every weekend it may meet. */
@@ -23,42 +24,46 @@ export function assertTermsWithinTier(
   milestones: { milestoneId: string; term: PaymentTermV1 }[],
   tier: CreditTier,
   allowedDays: number,
-  exception: TermExceptionV1 | undefined,
+  exception: {
+    customerId: string;
+    /** The decision the signature names. */
+    asked: { exceptionId: string } | undefined;
+    /** That decision as credit-scoring keeps it for this customer (absent: it has none). */
+    stored: StoredTermExceptionV1 | undefined;
+  },
 ): void {
   const tooLong = (days: number) => milestones.filter((m) => longestCalendarDays(m.term) > days);
   const overTier = tooLong(allowedDays);
   if (overTier.length === 0) return;
-  if (!exception) {
+  const { asked, stored, customerId } = exception;
+  if (!asked) {
     throw new RuleViolation(
       'TERM_EXCEEDS_TIER',
-      `${overTier.map((m) => `${m.milestoneId}: ${describe(m.term)} is longer than the ${allowedDays} days ${tier} allows`).join('; ')}: needs a recorded exception (the risk role or the credit committee)`,
+      `${overTier.map((m) => `${m.milestoneId}: ${describe(m.term)} is longer than the ${allowedDays} days ${tier} allows`).join('; ')}: needs a recorded exception (the risk role or the credit committee, in credit-scoring), named by its exceptionId`,
       'termException',
     );
   }
-  if (exception.approvedBy === 'COMMITTEE') {
-    const against = exception.votes.filter((v) => !v.approve);
-    const members = new Set(exception.votes.map((v) => v.member));
-    if (members.size !== 3) {
-      throw new RuleViolation(
-        'COMMITTEE_INCOMPLETE',
-        'the credit committee is sales, finance and legal: each votes once',
-        'termException.votes',
-      );
-    }
-    if (against.length > 0) {
-      throw new RuleViolation(
-        'EXCEPTION_NOT_APPROVED',
-        `the credit committee did not approve the exception: ${against.map((v) => `${v.member}: ${v.reason}`).join('; ')}`,
-        'termException.votes',
-      );
-    }
+  if (!stored) {
+    throw new RuleViolation(
+      'TERM_EXCEPTION_NOT_FOUND',
+      `credit-scoring has no recorded term exception ${asked.exceptionId} for customer ${customerId}: the risk role records one (POST /customers/${customerId}/term-exceptions) or the credit committee decides one with termDays`,
+      'termException.exceptionId',
+    );
   }
-  const overException = tooLong(exception.termDays);
+  if (stored.approvedBy === 'COMMITTEE' && !stored.approved) {
+    const against = stored.votes.filter((v) => !v.approve);
+    throw new RuleViolation(
+      'EXCEPTION_NOT_APPROVED',
+      `the credit committee did not approve exception ${stored.exceptionId}: ${against.map((v) => `${v.member}: ${v.reason}`).join('; ')}`,
+      'termException.exceptionId',
+    );
+  }
+  const overException = tooLong(stored.termDays);
   if (overException.length > 0) {
     throw new RuleViolation(
       'TERM_EXCEEDS_EXCEPTION',
-      `${overException.map((m) => `${m.milestoneId}: ${describe(m.term)} is longer than the ${exception.termDays} days the exception allows`).join('; ')}`,
-      'termException.termDays',
+      `${overException.map((m) => `${m.milestoneId}: ${describe(m.term)} is longer than the ${stored.termDays} days exception ${stored.exceptionId} allows`).join('; ')}`,
+      'termException.exceptionId',
     );
   }
 }

@@ -42,12 +42,19 @@ export type CustomerCommand =
       {
         exceptionId: string;
         amount: number;
+        /** A term exception: payment terms of up to this many calendar days (#14). */
+        termDays?: number | undefined;
         member: z.infer<typeof CommitteeMember>;
         approve: boolean;
         reason: string;
         voter: string;
         date: IsoDate;
       }
+    >
+  /** The risk role allows this customer payment terms longer than its tier's (`decidedBy`: the caller). */
+  | Command<
+      'GrantTermException',
+      { exceptionId: string; termDays: number; reason: string; decidedBy: string; date: IsoDate }
     >
   | Command<
       'FreezeCredit',
@@ -288,7 +295,7 @@ export function customerDecider(
         }
         case 'CastCommitteeVote': {
           const file = registered(state);
-          const { exceptionId, amount, member, approve, reason, voter, date } = command.data;
+          const { exceptionId, amount, termDays, member, approve, reason, voter, date } = command.data;
           if (file.exceptions.some((e) => e.exceptionId === exceptionId)) {
             throw new StateConflict(
               'EXCEPTION_ALREADY_DECIDED',
@@ -300,7 +307,13 @@ export function customerDecider(
           const same = cast.find((v) => v.member === member);
           if (same) {
             // The same vote again (a retried request) changes nothing; another is a conflict.
-            if (same.voter === voter && same.approve === approve && same.amount === amount) return [];
+            if (
+              same.voter === voter &&
+              same.approve === approve &&
+              same.amount === amount &&
+              same.termDays === termDays
+            )
+              return [];
             throw new StateConflict(
               'VOTE_ALREADY_CAST',
               `${member} already voted on exception ${exceptionId} (by ${same.voter})`,
@@ -323,10 +336,18 @@ export function customerDecider(
               'amount',
             );
           }
+          if (cast[0] && cast[0].termDays !== termDays) {
+            throw new StateConflict(
+              'EXCEPTION_TERM_DIFFERS',
+              `exception ${exceptionId} is voted on for ${cast[0].termDays ?? 'no'} days, not ${termDays ?? 'none'}`,
+              'termDays',
+            );
+          }
           const vote = {
             customerId: customerIdOf(file),
             exceptionId,
             amount,
+            ...(termDays !== undefined ? { termDays } : {}),
             currency: policy.currency,
             member,
             approve,
@@ -343,6 +364,7 @@ export function customerDecider(
                 customerId: customerIdOf(file),
                 exceptionId,
                 amount,
+                ...(termDays !== undefined ? { termDays } : {}),
                 currency: policy.currency,
                 votes: votes.map((v) => ({
                   member: v.member,
@@ -356,6 +378,32 @@ export function customerDecider(
               },
             });
           return events;
+        }
+        case 'GrantTermException': {
+          const file = registered(state);
+          const { exceptionId, termDays, reason, decidedBy, date } = command.data;
+          const known = file.termExceptions?.[exceptionId];
+          if (known || file.exceptions.some((e) => e.exceptionId === exceptionId)) {
+            // The same again (a retry) changes nothing; the id with other facts is a conflict.
+            if (
+              known?.approvedBy === 'RISK' &&
+              known.termDays === termDays &&
+              known.reason === reason &&
+              known.decidedBy === decidedBy
+            )
+              return [];
+            throw new StateConflict(
+              'EXCEPTION_ALREADY_DECIDED',
+              `exception ${exceptionId} was already decided with other facts`,
+              'exceptionId',
+            );
+          }
+          return [
+            {
+              type: 'TermExceptionGranted',
+              data: { customerId: customerIdOf(file), exceptionId, termDays, decidedBy, reason, date },
+            },
+          ];
         }
         case 'FreezeCredit': {
           const file = registered(state);

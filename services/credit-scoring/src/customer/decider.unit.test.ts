@@ -474,3 +474,81 @@ describe('a long credit file', () => {
       .then([expect.objectContaining({ type: 'CreditFreezeRequestWithdrawn' })]);
   });
 });
+
+describe('term exceptions kept in credit-scoring (#14): a signature names one by its id', () => {
+  const grant = (exceptionId: string, termDays: number, decidedBy = 'risk-wang'): CustomerCommand =>
+    ({
+      type: 'GrantTermException',
+      data: { exceptionId, termDays, reason: 'tender terms', decidedBy, date: '2026-01-07' },
+    }) as CustomerCommand;
+  const termVote = (member: 'SALES' | 'FINANCE' | 'LEGAL', voter: string, approve = true, termDays = 45) =>
+    ({
+      type: 'CastCommitteeVote',
+      data: {
+        exceptionId: 'T-COM',
+        amount: 0,
+        termDays,
+        member,
+        approve,
+        reason: `${member} on net ${termDays}`,
+        voter,
+        date: '2026-01-07',
+      },
+    }) as CustomerCommand;
+
+  it('the risk role records one: who, how many days, why; the same again changes nothing, other facts conflict', () => {
+    const { events, state } = run([register, grant('T-RISK', 45)]);
+    expect(find(events, 'TermExceptionGranted' as CustomerEvent['type'])?.data).toEqual({
+      customerId: profile.customerId,
+      exceptionId: 'T-RISK',
+      termDays: 45,
+      decidedBy: 'risk-wang',
+      reason: 'tender terms',
+      date: '2026-01-07',
+    });
+    expect((state as { termExceptions?: unknown }).termExceptions).toMatchObject({
+      'T-RISK': {
+        approvedBy: 'RISK',
+        exceptionId: 'T-RISK',
+        approved: true,
+        termDays: 45,
+        decidedBy: 'risk-wang',
+      },
+    });
+    spec.given(events).when(grant('T-RISK', 45)).thenNothingHappened();
+    spec
+      .given(events)
+      .when(grant('T-RISK', 60))
+      .thenThrows(StateConflict, /T-RISK/);
+  });
+
+  it('the committee decides one by three votes naming the days; every vote names the same', () => {
+    const { events, state } = run([
+      register,
+      termVote('SALES', 'sam'),
+      termVote('FINANCE', 'fay'),
+      termVote('LEGAL', 'lee'),
+    ]);
+    expect(find(events, 'CreditCommitteeDecided')?.data).toMatchObject({
+      exceptionId: 'T-COM',
+      termDays: 45,
+      approved: true,
+    });
+    expect((state as { termExceptions?: unknown }).termExceptions).toMatchObject({
+      'T-COM': {
+        approvedBy: 'COMMITTEE',
+        approved: true,
+        termDays: 45,
+        votes: [
+          { member: 'SALES', approve: true, reason: 'SALES on net 45' },
+          { member: 'FINANCE', approve: true, reason: 'FINANCE on net 45' },
+          { member: 'LEGAL', approve: true, reason: 'LEGAL on net 45' },
+        ],
+      },
+    });
+    spec
+      .given(run([register, termVote('SALES', 'sam')]).events)
+      .when(termVote('FINANCE', 'fay', true, 60))
+      .thenThrows(StateConflict, /T-COM is voted on for 45 days, not 60/);
+  });
+});

@@ -13,6 +13,7 @@ import {
   FreezeRequest,
   LimitOverrideRequest,
   RegisterCustomerRequest,
+  TermExceptionRequest,
   TierOverrideRequest,
   UnfreezeRequest,
 } from '@ar/contracts';
@@ -161,14 +162,17 @@ export function customerRoutes(
     async (request) => {
       const { customerId } = request.params;
       const { state } = await customers.mustExist(customerId);
-      const { reservationId, amount, currency, prepayment } = request.body;
+      const { reservationId, amount, currency, prepayment, termExceptionId } = request.body;
       const result = await reserveExposure(
         ctx.pool,
         { customerId, reservationId, amount, currency, prepayment },
         policy.reservationExpirySeconds,
         (exposure) => checkCredit(state, exposure, request.body, policy),
       );
-      return { ...result, reservationId };
+      // The term exception a signature names, as kept for this customer (another's id finds nothing):
+      // the contract holds its terms to it.
+      const termException = termExceptionId ? state.termExceptions?.[termExceptionId] : undefined;
+      return { ...result, reservationId, ...(termException ? { termException } : {}) };
     },
   );
 
@@ -196,6 +200,7 @@ export function customerRoutes(
     signals: ['risk', 'legal'],
     'tier-override': ['risk'],
     'limit-override': ['risk'],
+    'term-exceptions': ['risk'],
     freeze: ['risk', 'finance'],
     unfreeze: ['risk', 'finance'],
   } as const satisfies Record<string, readonly Role[]>;
@@ -248,7 +253,7 @@ export function customerRoutes(
     async (request) => {
       const { customerId, exceptionId } = request.params;
       const caller = callerOf(request);
-      const { member, approve, reason, amount } = request.body;
+      const { member, approve, reason, amount, termDays } = request.body;
       const needed = COMMITTEE_ROLES[member as z.infer<typeof CommitteeMember>];
       if (!caller.roles.includes(needed))
         throw new Forbidden(
@@ -260,7 +265,16 @@ export function customerRoutes(
         customerId,
         {
           type: 'CastCommitteeVote',
-          data: { exceptionId, amount, member, approve, reason, voter: caller.subject, date: today() },
+          data: {
+            exceptionId,
+            amount,
+            ...(termDays !== undefined ? { termDays } : {}),
+            member,
+            approve,
+            reason,
+            voter: caller.subject,
+            date: today(),
+          },
         },
         { metadata: commandMetadata(request) },
       );
@@ -297,6 +311,12 @@ export function customerRoutes(
     'Override the limit, with a reason (risk role)',
     LimitOverrideRequest,
     (b, caller) => ({ type: 'OverrideLimit', data: { ...b, decidedBy: caller.subject, date: today() } }),
+  );
+  action(
+    'term-exceptions',
+    "Allow payment terms longer than the tier's, with a reason (risk role): a signature names it by exceptionId",
+    TermExceptionRequest,
+    (b, caller) => ({ type: 'GrantTermException', data: { ...b, decidedBy: caller.subject, date: today() } }),
   );
   action('freeze', 'Freeze the customer credit', FreezeRequest, (b, caller) => ({
     type: 'FreezeCredit',

@@ -16,6 +16,8 @@ import type {
   FinancialIndicatorsUpdatedV1,
   PaymentBehaviourRecordedV1,
   ScoreFactorV1,
+  StoredTermExceptionV1,
+  TermExceptionGrantedV1,
 } from '@ar/contracts';
 import { AppendOnlyList, type DomainEvent, type IsoDate } from '@ar/kernel';
 import type { ScoringInputs } from '../scoring/score-model';
@@ -31,6 +33,7 @@ export type CustomerEvent =
   | DomainEvent<'CreditLimitChanged', CreditLimitChangedV1>
   | DomainEvent<'CreditCommitteeVoteCast', CreditCommitteeVoteCastV1>
   | DomainEvent<'CreditCommitteeDecided', CreditCommitteeDecidedV1>
+  | DomainEvent<'TermExceptionGranted', TermExceptionGrantedV1>
   | DomainEvent<'CreditFrozen', CreditFrozenV1>
   | DomainEvent<'CreditUnfrozen', CreditUnfrozenV1>
   | DomainEvent<'CreditFreezeRequestRecorded', CreditFreezeRequestRecordedV1>
@@ -52,6 +55,8 @@ export interface CreditFile {
   exceptions: { exceptionId: string; amount: number; approved: boolean }[];
   /** Votes cast on exceptions not decided yet (absent in files from before votes were cast one by one). */
   committeeVotes?: CreditCommitteeVoteCastV1[];
+  /** Term exceptions a signature may name (#14): recorded by the risk role or decided by the committee, by id. */
+  termExceptions?: Record<string, StoredTermExceptionV1>;
   /** Who asked for the freeze (and for which collection case): only that case's withdrawal lifts it. */
   /** `cases`: the collection cases whose requests hold the freeze (lifted when the last withdraws). */
   frozen: { since: IsoDate; reason: string; requestedBy?: string; cases: string[] } | undefined;
@@ -164,6 +169,33 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
           ...state.exceptions,
           { exceptionId: event.data.exceptionId, amount: event.data.amount, approved: event.data.approved },
         ],
+        ...(event.data.termDays !== undefined && {
+          termExceptions: {
+            ...state.termExceptions,
+            [event.data.exceptionId]: {
+              approvedBy: 'COMMITTEE' as const,
+              exceptionId: event.data.exceptionId,
+              approved: event.data.approved,
+              termDays: event.data.termDays,
+              votes: event.data.votes.map(({ member, approve, reason }) => ({ member, approve, reason })),
+            },
+          },
+        }),
+      };
+    case 'TermExceptionGranted':
+      return {
+        ...state,
+        termExceptions: {
+          ...state.termExceptions,
+          [event.data.exceptionId]: {
+            approvedBy: 'RISK',
+            exceptionId: event.data.exceptionId,
+            approved: true,
+            termDays: event.data.termDays,
+            decidedBy: event.data.decidedBy,
+            reason: event.data.reason,
+          },
+        },
       };
     case 'CreditFrozen':
       return {
