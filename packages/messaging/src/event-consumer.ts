@@ -148,25 +148,31 @@ export class EventConsumer {
   private async deliver(client: PoolClient, message: ConsumedMessage, redrive = false): Promise<Outcome> {
     const event = fromBusMessage(message);
     const name = this.name;
-    const seen = await client.query('select 1 from inbox where consumer = $1 and event_id = $2', [
-      name,
-      event.eventId,
-    ]);
-    if (seen.rowCount) return 'duplicate';
     if (event.streamPosition <= 0) {
       // No position (a producer that does not say): once, but no order to keep.
-      await this.handleOnce(client, event, message);
+      const seen = await client.query('select 1 from inbox where consumer = $1 and event_id = $2', [
+        name,
+        event.eventId,
+      ]);
+      if (seen.rowCount) return 'duplicate';
+      await this.handleOnce(client, event, message, true);
       return 'handled';
     }
-    await client.query(
-      'insert into consumer_streams (consumer, stream_id, position) values ($1, $2, 0) on conflict do nothing',
-      [name, event.streamId],
-    );
-    const { rows } = await client.query<{ position: number; parked_position: number | null }>(
-      'select position, parked_position from consumer_streams where consumer = $1 and stream_id = $2 for update',
-      [name, event.streamId],
+    // In one round trip (each one is paid per event, and in the embedded wiring the relay waits
+    // for it): whether it was handled already, and the consumer's place in its stream - locked
+    // for the transaction, created at 0 for a stream not seen before.
+    const { rows } = await client.query<{ seen: boolean; position: number; parked_position: number | null }>(
+      `with place as (
+         insert into consumer_streams (consumer, stream_id, position) values ($1, $2, 0)
+         on conflict (consumer, stream_id) do update set position = consumer_streams.position
+         returning position, parked_position
+       )
+       select exists (select 1 from inbox where consumer = $1 and event_id = $3) as seen, position, parked_position
+         from place`,
+      [name, event.streamId, event.eventId],
     );
     const place = rows[0]!;
+    if (place.seen) return 'duplicate';
     if (event.streamPosition <= place.position) {
       this.options.logger.debug({ consumer: name, event: event.eventId, place }, 'regression skipped');
       await client.query('insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing', [
@@ -184,12 +190,16 @@ export class EventConsumer {
       await this.hold(client, event, message, event.previousSequence!);
       return 'held';
     }
-    await this.handleOnce(client, event, message);
-    await client.query(
-      'update consumer_streams set position = $3, parked_position = null where consumer = $1 and stream_id = $2',
-      [name, event.streamId, event.streamPosition],
+    await this.handleOnce(client, event, message, false);
+    // The inbox row and the new place in one round trip, and whether events wait behind it.
+    const moved = await client.query<{ waiting: boolean }>(
+      `with inboxed as (insert into inbox (consumer, event_id) values ($1, $3)),
+            moved as (update consumer_streams set position = $4, parked_position = null
+                       where consumer = $1 and stream_id = $2)
+       select exists (select 1 from consumer_held where consumer = $1 and stream_id = $2) as waiting`,
+      [name, event.streamId, event.eventId, event.streamPosition],
     );
-    await this.releaseHeld(client, event.streamId);
+    if (moved.rows[0]!.waiting) await this.releaseHeld(client, event.streamId);
     return 'handled';
   }
 
@@ -201,6 +211,8 @@ export class EventConsumer {
     client: PoolClient,
     event: IncomingEvent,
     message: ConsumedMessage,
+    /** Whether to insert the inbox row here (the ordered path inserts it with the stream's place). */
+    inbox: boolean,
   ): Promise<void> {
     await inSpan(
       `on ${event.type}`,
@@ -220,10 +232,11 @@ export class EventConsumer {
         },
       },
       async () => {
-        await client.query('insert into inbox (consumer, event_id) values ($1, $2)', [
-          this.name,
-          event.eventId,
-        ]);
+        if (inbox)
+          await client.query('insert into inbox (consumer, event_id) values ($1, $2)', [
+            this.name,
+            event.eventId,
+          ]);
         await this.options.handle(client, event);
       },
     );

@@ -358,7 +358,7 @@ export class PostgresEventStore implements EventStore<PoolClient> {
   async recordExternalEvents(client: PoolClient, events: RecordedEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     // The same order key rule as appendIn, per stream of the batch (the streams row keeps it).
-    const result = await client.query(
+    const result = await client.query<{ inserted: number }>(
       `with incoming as (
          select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
            with ordinality as t(event_id, stream_id, stream_position, event_type, data, metadata, recorded_at, ord)
@@ -368,11 +368,15 @@ export class PostgresEventStore implements EventStore<PoolClient> {
          on conflict (stream_id) do update set version = greatest(streams.version, excluded.version),
            last_transaction_id = greatest(streams.last_transaction_id, excluded.last_transaction_id)
          returning stream_id, last_transaction_id
+       ), inserted as (
+         insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata, recorded_at)
+         select c.last_transaction_id, i.event_id, i.stream_id, i.stream_position, i.event_type, i.data, i.metadata, i.recorded_at
+           from incoming i join claimed c using (stream_id) order by i.ord
+         on conflict do nothing
+         returning 1
        )
-       insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata, recorded_at)
-       select c.last_transaction_id, i.event_id, i.stream_id, i.stream_position, i.event_type, i.data, i.metadata, i.recorded_at
-         from incoming i join claimed c using (stream_id) order by i.ord
-       on conflict do nothing`,
+       -- The caller commits: a NOTIFY delivered at its commit, in the same round trip.
+       select count(*)::int as inserted, case when count(*) > 0 then pg_notify($8, $9) end from inserted`,
       [
         events.map((e) => e.eventId),
         events.map((e) => e.streamId),
@@ -381,10 +385,10 @@ export class PostgresEventStore implements EventStore<PoolClient> {
         events.map((e) => JSON.stringify(e.data)),
         events.map((e) => JSON.stringify(e.metadata)),
         events.map((e) => e.recordedAt),
+        NOTIFY_CHANNEL,
+        this.schema,
       ],
     );
-    if ((result.rowCount ?? 0) > 0)
-      await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
-    return result.rowCount ?? 0;
+    return result.rows[0]!.inserted;
   }
 }
