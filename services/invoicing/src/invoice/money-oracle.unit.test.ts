@@ -343,6 +343,9 @@ function throughTheDecider(
   issueDay: number,
   facts: OracleFact[],
   agreed: { dueDate: string; amount: number }[] | undefined,
+  /** A plan agreed in collections on its own count, sent as invoicing hears it (#14 item 1). */
+  agreedElsewhere?: { day: number; instalments: { dueDate: string; amount: number }[] },
+  seen: (recorded: InvoiceEvent[]) => void = () => {},
 ) {
   const invoice: InvoiceIssuedV1 = {
     invoiceId: 'INV-O',
@@ -380,6 +383,23 @@ function throughTheDecider(
           },
         ]
       : []),
+    ...(agreedElsewhere
+      ? [
+          {
+            day: issueDay + agreedElsewhere.day,
+            order: 0.5,
+            command: {
+              type: 'ApplyAgreedInstalmentPlan',
+              data: {
+                planId: 'PLAN-ELSEWHERE',
+                instalments: agreedElsewhere.instalments,
+                date: isoOf(issueDay + agreedElsewhere.day),
+                fees: 'INCLUDED',
+              },
+            } as InvoiceCommand,
+          },
+        ]
+      : []),
     ...facts.map((f, i) => ({
       day: f.recordedOn,
       order: 1 + i,
@@ -407,6 +427,7 @@ function throughTheDecider(
     recorded.push(...events);
     state = events.reduce(decider.evolve, state);
   }
+  seen(recorded);
   const s1 = state as Invoice;
   const paid = recorded.find((e) => e.type === 'InvoicePaid');
   const discount = recorded.find((e) => e.type === 'DiscountTaken');
@@ -522,6 +543,32 @@ describe('the money oracle', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  it('a plan agreed in collections on a stale count is refused as an event and changes no amount, fee or day (#14 item 1)', () => {
+    fc.assert(
+      fc.property(scenario, fc.integer({ min: 0, max: 120 }), (s0, day) => {
+        // The truth without a plan; collections' plan, counted on what it had heard, covers more
+        // than can ever be open (at most 3.4 times the amount with every fee), so invoicing refuses it.
+        const s = { ...s0, plan: undefined };
+        const { facts, agreed, expected } = oracle(s, issueDay);
+        let recorded: InvoiceEvent[] = [];
+        const stale = [
+          { dueDate: isoOf(issueDay + day + 10), amount: 5 * s.amount },
+          { dueDate: isoOf(issueDay + day + 40), amount: 5 * s.amount + 7 },
+        ];
+        const result = throughTheDecider(s, issueDay, facts, agreed, { day, instalments: stale }, (r) => {
+          recorded = r;
+        });
+        expect(result).toEqual(expected);
+        expect(recorded.filter((e) => e.type === 'InstalmentPlanRefused')).toEqual([
+          expect.objectContaining({
+            data: expect.objectContaining({ planId: 'PLAN-ELSEWHERE', planned: 10 * s.amount + 7 }),
+          }),
+        ]);
+      }),
+      { numRuns: 300 },
     );
   });
 
