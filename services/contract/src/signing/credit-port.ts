@@ -1,5 +1,5 @@
 import type { CreditTier, StoredTermExceptionV1 } from '@ar/contracts';
-import { DependencyUnavailable, RuleViolation } from '@ar/kernel';
+import { DependencyUnavailable, RuleViolation, StateConflict } from '@ar/kernel';
 
 /** Credit-scoring's answer at signing: approved (and the value reserved), or why not. */
 export interface CreditReservation {
@@ -80,6 +80,16 @@ export function httpCreditPort(baseUrl: string, serviceToken: () => Promise<stri
       throw new DependencyUnavailable(
         'CREDIT_SCORING_REFUSED_SERVICE',
         `credit-scoring refused the contract service's token (${response.status}): give it a client with the service:contract role (OIDC_CLIENT_ID/OIDC_CLIENT_SECRET)`,
+      );
+    }
+    if (response.status === 409 || response.status === 422) {
+      // Credit-scoring refused (the reservation's id held for another amount, a currency without a
+      // rate): the caller's to resolve, not an outage to retry - the same status, in its words.
+      const body = (await response.json().catch(() => ({}))) as { error?: unknown; message?: unknown };
+      const Refusal = response.status === 409 ? StateConflict : RuleViolation;
+      throw new Refusal(
+        typeof body.error === 'string' ? body.error : 'CREDIT_SCORING_REFUSED',
+        `credit-scoring refused: ${typeof body.message === 'string' ? body.message : `answered ${response.status}`}`,
       );
     }
     if (!response.ok) {
