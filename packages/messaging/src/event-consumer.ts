@@ -92,6 +92,7 @@ export class EventConsumer {
   private async handleBatch(messages: ConsumedMessage[], context: DeliveryContext): Promise<void> {
     try {
       await inTransaction(this.options.pool, async (client) => {
+        if (await this.deliverInOrder(client, messages, context)) return;
         for (const message of messages) {
           await this.deliver(client, message);
           await context.heartbeat();
@@ -139,6 +140,82 @@ export class EventConsumer {
         await waitHeartbeating(delay, context);
       }
     }
+  }
+
+  /**
+   * The batch's usual case in a fixed number of round trips beside the effects: every event is
+   * new or a duplicate, and each stream's events follow its place with none held or parked.
+   * One statement reads (and locks) the places of the batch's streams and which events were
+   * handled already, the effects run in order, one statement records the inbox rows and the new
+   * places. Anything else (a gap to hold, a parked stream, events held back, an event without a
+   * position) answers false before any effect, and the batch goes one message at a time.
+   */
+  private async deliverInOrder(
+    client: PoolClient,
+    messages: ConsumedMessage[],
+    context: DeliveryContext,
+  ): Promise<boolean> {
+    const events = messages.map(fromBusMessage);
+    if (events.some((e) => e.streamPosition <= 0)) return false;
+    // Locked in one order by every instance, so two of them never wait on each other crosswise.
+    const streams = [...new Set(events.map((e) => e.streamId))].sort();
+    const { rows } = await client.query<{
+      places: { stream_id: string; position: number; parked_position: number | null; waiting: boolean }[];
+      seen: string[] | null;
+    }>(
+      `with place as (
+         insert into consumer_streams (consumer, stream_id, position)
+         select $1, stream_id, 0 from unnest($2::text[]) with ordinality as s(stream_id, n) order by n
+         on conflict (consumer, stream_id) do update set position = consumer_streams.position
+         returning stream_id, position, parked_position
+       )
+       select (select json_agg(json_build_object('stream_id', p.stream_id, 'position', p.position,
+                 'parked_position', p.parked_position,
+                 'waiting', exists (select 1 from consumer_held h where h.consumer = $1 and h.stream_id = p.stream_id)))
+                 from place p) as places,
+              (select array_agg(event_id::text) from inbox where consumer = $1 and event_id = any($3::uuid[])) as seen`,
+      [this.name, streams, events.map((e) => e.eventId)],
+    );
+    const place = new Map<string, number>();
+    for (const p of rows[0]!.places) {
+      if (p.parked_position !== null || p.waiting) return false;
+      place.set(p.stream_id, p.position);
+    }
+    const seen = new Set(rows[0]!.seen ?? []);
+    const handle: number[] = [];
+    const regressions: string[] = [];
+    for (const [i, event] of events.entries()) {
+      if (seen.has(event.eventId)) continue;
+      seen.add(event.eventId);
+      const at = place.get(event.streamId)!;
+      if (event.streamPosition <= at) {
+        regressions.push(event.eventId);
+        continue;
+      }
+      if ((event.previousSequence ?? at) > at) return false; // to be held: one at a time
+      handle.push(i);
+      place.set(event.streamId, event.streamPosition);
+    }
+    for (const i of handle) {
+      await this.handleOnce(client, events[i]!, messages[i]!, false);
+      await context.heartbeat();
+    }
+    const moved = [...new Set(handle.map((i) => events[i]!.streamId))];
+    await client.query(
+      `with handled as (insert into inbox (consumer, event_id) select $1, unnest($2::uuid[])),
+            skipped as (insert into inbox (consumer, event_id) select $1, unnest($3::uuid[]) on conflict do nothing)
+       update consumer_streams s set position = p.position, parked_position = null
+         from unnest($4::text[], $5::int[]) as p(stream_id, position)
+        where s.consumer = $1 and s.stream_id = p.stream_id`,
+      [
+        this.name,
+        handle.map((i) => events[i]!.eventId),
+        regressions,
+        moved,
+        moved.map((stream) => place.get(stream)!),
+      ],
+    );
+    return true;
   }
 
   /**
