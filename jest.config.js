@@ -5,9 +5,10 @@
 // The global setup brings up Kafka and PostgreSQL when KAFKA_BROKERS / DATABASE_URL are not given.
 const transform = { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 // @fastify/swagger-ui requires content-disposition 3, light-my-request cookie 2, and the messaging package
-// @platformatic/kafka (and its @platformatic helpers), and jose (JWTs) are ESM only: jest compiles them to CommonJS.
+// @platformatic/kafka (and its @platformatic helpers), jose (JWTs) and pkijs with asn1js, bytestreamjs, @noble/hashes,
+// @peculiar/utils (RFC 3161 timestamps of evidence checkpoints) are ESM only: jest compiles them to CommonJS.
 const transformIgnorePatterns = [
-  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic|jose)[@/+])',
+  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic|jose|pkijs|asn1js|bytestreamjs|@noble|@peculiar)[@/+])',
 ];
 const common = {
   testEnvironment: 'node',

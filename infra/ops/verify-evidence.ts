@@ -1,44 +1,56 @@
 /**
- * `pnpm verify-evidence bundle.zip [--key company-public-key.pem] [--json]`: checks an evidence
+ * `pnpm verify-evidence bundle.zip [--key company-public-key.pem] [--tsa-ca tsa-ca.pem] [--json]`: checks an evidence
  * bundle (GET /evidence/contracts/:id, /evidence/invoices/:id) offline - nothing is asked of any
  * service. Every record's field digests, hash and link to the previous one; every checkpoint's
  * hash and signature (with the key in the bundle and, with --key, the key you trust); every
- * document's bytes against the hash its event names, and its detached signature.
+ * document's bytes against the hash its event names, and its detached signature; each checkpoint's
+ * RFC 3161 timestamp, when it has one (its imprint is the checkpoint's hash; its signature with the
+ * certificate in the token and, with --tsa-ca, up to the authority's CA you trust).
  *
  * Exit 0: intact. Exit 1: altered - the first altered record is named (file and field), then
  * every other failure. Exit 2: the command was used wrongly or the files cannot be read.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { verifyBundleZip } from '../../packages/platform/src/evidence/bundle';
+import { unzipBundle, verifyBundleZip } from '../../packages/platform/src/evidence/bundle';
+import { verifyBundleTimestamps } from '../../packages/platform/src/evidence/timestamp';
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
   } catch (error) {
     process.stderr.write(
-      `${(error as Error).message}\nusage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--json]\n`,
+      `${(error as Error).message}\nusage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--tsa-ca tsa-ca.pem] [--json]\n`,
     );
     return 2;
   }
   const [file] = parsed.positionals;
   if (!file || parsed.positionals.length > 1) {
-    process.stderr.write('usage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--json]\n');
+    process.stderr.write(
+      'usage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--tsa-ca tsa-ca.pem] [--json]\n',
+    );
     return 2;
   }
   let zip: Uint8Array;
   let trustedKeyPem: string | undefined;
+  let tsaCaPem: string | undefined;
   try {
     zip = readFileSync(file);
     trustedKeyPem = parsed.values.key ? readFileSync(parsed.values.key, 'utf8') : undefined;
+    tsaCaPem = parsed.values['tsa-ca'] ? readFileSync(parsed.values['tsa-ca'], 'utf8') : undefined;
   } catch (error) {
     process.stderr.write(`cannot read: ${(error as Error).message}\n`);
     return 2;
   }
   const report = verifyBundleZip(zip, { trustedKeyPem });
+  const timestamps = report.failures.some((f) => f.field === 'zip')
+    ? { failures: [], timestamped: [], without: [] }
+    : await verifyBundleTimestamps(unzipBundle(zip), tsaCaPem);
+  report.failures.push(...timestamps.failures);
+  report.ok = report.failures.length === 0;
   if (parsed.values.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, timestamps }, null, 2)}\n`);
     return report.ok ? 0 : 1;
   }
   if (!report.ok) {
@@ -51,6 +63,10 @@ function main(argv: string[]): number {
     `OK: ${report.records} records, ${report.checkpoints} signed checkpoints, ${report.documents} documents verified` +
       ` (key ${report.keyIds.join(', ')}${trustedKeyPem ? ', the trusted key' : ' - the key in the bundle; give --key to check it is the company key'})\n`,
   );
+  for (const t of timestamps.timestamped)
+    process.stdout.write(
+      `timestamped: ${t.file} at ${t.genTime} by ${t.tsa}${tsaCaPem ? '' : ' (authority not checked against a CA: give --tsa-ca)'}\n`,
+    );
   if (report.uncovered.length > 0)
     process.stdout.write(
       `note: ${report.uncovered.length} record(s) chained but not yet covered by a signed checkpoint in the bundle:\n${report.uncovered.map((f) => `  ${f}`).join('\n')}\n`,
@@ -62,8 +78,16 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { key: { type: 'string' }, json: { type: 'boolean' } },
+    options: { key: { type: 'string' }, 'tsa-ca': { type: 'string' }, json: { type: 'boolean' } },
   });
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -26,6 +26,14 @@ export const EvidenceCheckpointSignedV1 = z
     signature: z.string().describe('Ed25519 signature of the hash (its hex text), base64'),
     keyId: z.string().describe("the company key's id (GET /letters/signing-key; the key in every bundle)"),
     algorithm: z.literal('Ed25519'),
+    timestamp: z
+      .object({
+        tsa: z.string().describe('the timestamp authority asked (TSA_URL)'),
+        token: z.string().describe('the RFC 3161 TimeStampToken, DER, base64: its message imprint is `hash`'),
+        genTime: z.string().describe('the time the authority states'),
+      })
+      .optional()
+      .describe('present when a timestamp authority is configured and answered'),
   })
   .describe("A signed checkpoint of a service's hash chains.");
 export type EvidenceCheckpointSignedV1 = z.infer<typeof EvidenceCheckpointSignedV1>;

@@ -152,9 +152,10 @@ export interface ServiceInfrastructure {
   adminHost?: string | undefined;
   /**
    * The evidence chain's signing key (default: the company's, CompanySigner.fromEnv) and how often
-   * its checkpoints are signed (default EVIDENCE_CHECKPOINT_INTERVAL_MS, else 60 s).
+   * its checkpoints are signed (default EVIDENCE_CHECKPOINT_INTERVAL_MS, else 60 s); the RFC 3161 timestamp
+   * authority asked for each checkpoint (default TSA_URL; none without).
    */
-  evidence?: { signer?: CompanySigner; checkpointIntervalMs?: number };
+  evidence?: { signer?: CompanySigner; checkpointIntervalMs?: number; tsaUrl?: string | undefined };
 }
 
 export interface RunningService {
@@ -278,6 +279,7 @@ export async function startService(
     signer: ctx.signer!,
     checkpointIntervalMs:
       infra.evidence?.checkpointIntervalMs ?? Number(process.env.EVIDENCE_CHECKPOINT_INTERVAL_MS ?? 60_000),
+    timestamp: timestamper(infra.evidence?.tsaUrl ?? process.env.TSA_URL),
   });
   ctx.evidence = evidence;
   leases.add({
@@ -531,6 +533,13 @@ export async function startService(
     published,
     stop,
   };
+}
+
+/** RFC 3161 timestamps from the authority at `tsaUrl` (loaded only when one is configured). */
+function timestamper(tsaUrl: string | undefined) {
+  if (!tsaUrl) return undefined;
+  return async (sha256Hex: string) =>
+    (await import('./evidence/timestamp')).requestTimestamp(tsaUrl, sha256Hex);
 }
 
 /** The company's key from the environment (LETTER_SIGNING_KEY(_FILE), else the development key file). */

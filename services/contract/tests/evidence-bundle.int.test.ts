@@ -76,7 +76,7 @@ describe('evidence bundle', () => {
     process.env.INVOICING_URL = invoicing.url;
     process.env.COLLECTIONS_URL = collections.url;
     contract = await platform.start(contractService, evidence);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     for (const [name, value] of [
       ['LETTER_SIGNING_KEY', saved.key],
@@ -163,7 +163,7 @@ describe('evidence bundle', () => {
         (await call(contract, 'GET', '/contracts/K-EV')).body.milestones?.find(
           (m: { invoiceId?: string }) => m.invoiceId,
         )?.invoiceId as string | undefined,
-      30_000,
+      90_000,
       'the acceptance invoice',
     );
     expect(
@@ -192,7 +192,7 @@ describe('evidence bundle', () => {
           | { messageId: string }
           | undefined;
       },
-      30_000,
+      90_000,
       'the dunning letter',
     );
     await chainedAndCheckpointed();
@@ -202,7 +202,7 @@ describe('evidence bundle', () => {
         const m = platform.bus.retained.get(platform.topics.evidence) ?? [];
         return m.length >= 4 ? m : undefined;
       },
-      20_000,
+      60_000,
       'the checkpoints on the evidence topic',
     );
     expect(new Set(published.map((m) => m.headers.ce_type))).toEqual(
@@ -262,7 +262,7 @@ describe('evidence bundle', () => {
       expect.arrayContaining([eventFile, 'contract/events/contract-K-EV/000001.json', pdf]),
     );
     expect(verifyEvidence(save('invoice.zip', zipSync(byInvoice))).status).toBe(0);
-  }, 240_000);
+  }, 400_000);
 
   it('an event edited in the database after it was chained no longer matches its chain', async () => {
     const schema = `${platform.run}_invoicing`;

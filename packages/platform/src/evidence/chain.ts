@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CheckpointTimestamp } from './timestamp';
 
 /**
  * The tamper-evident trail's arithmetic (issue 18 item 4), pure: the same functions chain the
@@ -116,4 +117,6 @@ export interface SignedCheckpoint {
   /** Ed25519 over the hash's ASCII hex, base64. */
   signature: string;
   keyId: string;
+  /** An RFC 3161 timestamp of the hash, when a timestamp authority is configured (TSA_URL). */
+  timestamp?: CheckpointTimestamp | undefined;
 }

@@ -22,6 +22,7 @@ import {
   type SignedCheckpoint,
 } from './chain';
 import type { CompanySigner } from './signer';
+import type { CheckpointTimestamp } from './timestamp';
 
 /**
  * The chain table and the signed checkpoints, in every service's own schema. One row per event of
@@ -62,6 +63,11 @@ export const evidenceMigrations: Migration[] = [
       create index evidence_checkpoint_entries_by_stream on evidence_checkpoint_entries (stream_id, version);
     `,
   },
+  {
+    // The RFC 3161 timestamp of a checkpoint, when a timestamp authority is configured (TSA_URL).
+    id: 'evidence-002',
+    sql: 'alter table evidence_checkpoints add column timestamp jsonb;',
+  },
 ];
 
 /** The stream a service's signed checkpoints are appended to (and published from, on the evidence topic). */
@@ -85,6 +91,8 @@ export interface EvidenceChainOptions {
   signer: CompanySigner;
   /** How often the chains' heads are checkpointed and signed (when something was chained since). */
   checkpointIntervalMs: number;
+  /** An RFC 3161 timestamp of each checkpoint's hash (TSA_URL); a checkpoint goes without one when it fails. */
+  timestamp?: ((sha256Hex: string) => Promise<CheckpointTimestamp>) | undefined;
   now?: () => Date;
 }
 
@@ -180,16 +188,32 @@ export class EvidenceChain {
         entries: entries.map(({ streamId, version, hash }) => ({ streamId, version, hash })),
       };
       const hash = checkpointHash(body);
+      const timestamp = await this.options.timestamp?.(hash).catch((error) => {
+        this.options.logger.warn(
+          { err: error, seq: body.seq },
+          'timestamp authority failed: checkpoint signed without a timestamp',
+        );
+        return undefined;
+      });
       const signed: SignedCheckpoint = {
         body,
         hash,
         signature: signer.sign(Buffer.from(hash)),
         keyId: signer.keyId,
+        ...(timestamp && { timestamp }),
       };
       await client.query(
-        `insert into evidence_checkpoints (seq, up_to_chain_seq, body, hash, signature, key_id)
-         values ($1, $2, $3, $4, $5, $6)`,
-        [body.seq, body.upToChainSeq, JSON.stringify(body), hash, signed.signature, signed.keyId],
+        `insert into evidence_checkpoints (seq, up_to_chain_seq, body, hash, signature, key_id, timestamp)
+         values ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          body.seq,
+          body.upToChainSeq,
+          JSON.stringify(body),
+          hash,
+          signed.signature,
+          signed.keyId,
+          timestamp ? JSON.stringify(timestamp) : null,
+        ],
       );
       await client.query(
         `insert into evidence_checkpoint_entries (seq, stream_id, version, hash)
@@ -213,6 +237,7 @@ export class EvidenceChain {
               signature: signed.signature,
               keyId: signed.keyId,
               algorithm: 'Ed25519',
+              ...(timestamp && { timestamp }),
             },
           },
         ],
@@ -308,17 +333,22 @@ export async function evidencePart(
         });
     }
   }
-  const { rows: checkpoints } = await pool.query<{
+  const { rows: checkpointRows } = await pool.query<{
     body: CheckpointBody;
     hash: string;
     signature: string;
     keyId: string;
+    timestamp: CheckpointTimestamp | null;
   }>(
-    `select c.body, c.hash, c.signature, c.key_id as "keyId" from evidence_checkpoints c
+    `select c.body, c.hash, c.signature, c.key_id as "keyId", c.timestamp from evidence_checkpoints c
       where c.seq in (select max(seq) from evidence_checkpoint_entries where stream_id = any($1) group by stream_id)
       order by c.seq`,
     [streamIds],
   );
+  const checkpoints: SignedCheckpoint[] = checkpointRows.map(({ timestamp, ...c }) => ({
+    ...c,
+    ...(timestamp && { timestamp }),
+  }));
   return {
     service: options.service,
     publicKeyPem: options.signer.publicKeyPem,
