@@ -184,7 +184,7 @@ export class EvidenceChain {
         seq: (last?.seq ?? 0) + 1,
         previousHash: last?.hash ?? GENESIS,
         createdAt: (this.options.now?.() ?? new Date()).toISOString(),
-        upToChainSeq: Math.max(...entries.map((e) => Number(e.chainSeq))),
+        upToChainSeq: entries.reduce((max, e) => Math.max(max, Number(e.chainSeq)), 0),
         entries: entries.map(({ streamId, version, hash }) => ({ streamId, version, hash })),
       };
       const hash = checkpointHash(body);
