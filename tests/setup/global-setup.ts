@@ -11,6 +11,10 @@ import { localDatabaseUrl, localKafkaBrokers, repoRoot } from '@ar/platform';
  * Keycloak, which only tests/e2e/keycloak.int.test.ts uses, is started in the background.
  */
 export default async function globalSetup(globalConfig: JestRun) {
+  // Load shedding is tested with explicit limits (hardening.unit.test.ts). The services tests start,
+  // in jest's workers and as processes, share 2 cores with the whole suite: a second of event-loop
+  // delay there is the suite's own load, not an overload to answer 503 to (seen under load 15).
+  process.env.PRESSURE_MAX_EVENT_LOOP_DELAY_MS ??= '0';
   const projects = globalConfig.selectProjects ?? selectedProjects(process.argv);
   if (projects && !projects.some((p) => p === 'int' || p === 'e2e')) return;
   if ((!projects || projects.includes('int')) && runsKeycloakTest(globalConfig)) startKeycloakInBackground();
