@@ -8,12 +8,13 @@ import { z } from 'zod';
  * shares to four decimals (0.8531 = 85.31%), null when there is nothing to divide by.
  */
 
-const Amount = (what: string) => z.number().int().describe(`${what}, in minor units of the currency`);
 /** A sum over a book: exact at any size (every digit, also above 2^53). */
 const Total = (what: string) =>
   TotalMinorUnits.describe(
     `${what}, in minor units of the currency (a JSON integer with every digit, also above 2^53)`,
   );
+/** Every amount a report answers is a sum over invoices: exact at any size (#14 item 13). */
+const Amount = Total;
 const Count = (what: string) => z.number().int().describe(what);
 const Share = (definition: string) =>
   z.number().nullable().describe(`${definition}; a share to four decimals, null when the denominator is 0`);

@@ -110,6 +110,30 @@ describe('a currency whose total passes 2^53', () => {
     expect(digitsAfter(cnyText, 'amount')).toBe(TOTAL.toString());
   });
 
+  it.each([
+    '/reports/overdue-rate/trend?from=2026-03-01&to=2026-03-10',
+    '/reports/dso?asOf=2026-03-10',
+    '/reports/cei?from=2026-01-01&to=2026-03-10',
+    '/reports/collection-rate?from=2026-01-01&to=2026-01-31&asOf=2026-03-10',
+    '/reports/top-overdue-customers?asOf=2026-03-10',
+    '/reports/sales-owners?from=2026-01-01&to=2026-03-31',
+  ])('%s answers every currency', async (url) => {
+    const res = await raw(reporting, url);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('"USD"');
+  });
+
+  it('the top overdue customer and the sales owner carry the huge total to the fen', async () => {
+    const top = await raw(reporting, '/reports/top-overdue-customers?asOf=2026-03-10');
+    expect(digitsAfter(top.text.slice(top.text.indexOf('"C-BIG"')), 'overdue')).toBe(TOTAL.toString());
+    const owners = await raw(reporting, '/reports/sales-owners?from=2026-01-01&to=2026-03-31');
+    const cny = owners.text.slice(owners.text.indexOf('"CNY"'));
+    expect(digitsAfter(cny, 'target')).toBe(TOTAL.toString());
+    const trend = await raw(reporting, '/reports/overdue-rate/trend?from=2026-03-01&to=2026-03-10');
+    const cnyTrend = trend.text.slice(trend.text.indexOf('"CNY"'));
+    expect(digitsAfter(cnyTrend, 'outstanding')).toBe(TOTAL.toString());
+  });
+
   it("the credit file of the customer with the huge total answers, its exposure exact; another's is untouched", async () => {
     const big = await raw(credit, '/customers/C-BIG/credit');
     expect(big.status).toBe(200);

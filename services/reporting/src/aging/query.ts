@@ -220,8 +220,8 @@ export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
       asOf,
       currency: r.currency,
       windowDays: days,
-      outstanding,
-      sales,
+      outstanding: exactTotal(r.outstanding ?? 0),
+      sales: exactTotal(r.sales),
       dso: sales === 0 ? null : Number(((outstanding / sales) * days).toFixed(1)),
     };
   });
@@ -272,14 +272,15 @@ export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
     [from, to],
   );
   return rows
+    .filter((r) => BigInt(r.outstanding) > 0n)
     .map((r) => ({
       day: r.day,
       currency: r.currency,
-      outstanding: Number(r.outstanding),
-      overdue: Number(r.overdue),
-    }))
-    .filter((r) => r.outstanding > 0)
-    .map((r) => ({ ...r, byAmount: Number((r.overdue / r.outstanding).toFixed(4)) }));
+      // Exact at any size (#14 item 13); the share from them as numbers is exact to its four decimals.
+      outstanding: exactTotal(r.outstanding),
+      overdue: exactTotal(r.overdue),
+      byAmount: Number((Number(r.overdue) / Number(r.outstanding)).toFixed(4)),
+    }));
 }
 
 /**
@@ -315,10 +316,10 @@ export async function ceiForPeriod(pool: Pool, from: IsoDate, to: IsoDate) {
       from,
       to,
       currency: r.currency,
-      opening,
-      sales,
-      closing,
-      closingCurrent: current,
+      opening: exactTotal(r.opening),
+      sales: exactTotal(r.sales),
+      closing: exactTotal(r.closing),
+      closingCurrent: exactTotal(r.closing_current),
       cei: collectable === 0 ? null : Number((((opening + sales - closing) / collectable) * 100).toFixed(1)),
     };
   });
@@ -357,8 +358,8 @@ export async function collectedWithinRate(
       from: period.from,
       to: period.to,
       withinDays: days,
-      invoiced,
-      collected,
+      invoiced: exactTotal(r.invoiced),
+      collected: exactTotal(r.collected),
       rate: shareOf(collected, invoiced),
     };
   });
@@ -393,7 +394,7 @@ export async function topOverdueCustomers(pool: Pool, asOf: IsoDate, limit: numb
     industry: r.industry ?? null,
     region: r.region ?? null,
     salesOwner: r.sales_owner ?? null,
-    overdue: Number(r.overdue),
+    overdue: exactTotal(r.overdue ?? 0),
     invoices: Number(r.invoices),
     oldestDaysOverdue: Number(r.oldest_days),
   }));

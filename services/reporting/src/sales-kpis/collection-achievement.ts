@@ -1,3 +1,4 @@
+import { exactTotal } from '@ar/contracts';
 import type { IsoDate } from '@ar/kernel';
 import type { Pool } from 'pg';
 import { shareOf } from '../share';
@@ -83,11 +84,12 @@ export async function collectionAchievementBySalesOwner(pool: Pool, from: IsoDat
       to,
       currency: r.currency!,
       salesOwner: r.sales_owner!,
-      target,
-      collected,
+      // Exact at any size (#14 item 13); the rate from them as numbers.
+      target: exactTotal(r.target ?? 0),
+      collected: exactTotal(r.collected ?? 0),
       achievementRate: shareOf(collected, target),
-      collectedEarly: Number(r.collected_early),
-      overdue91Plus: Number(r.overdue_91_plus),
+      collectedEarly: exactTotal(r.collected_early ?? 0),
+      overdue91Plus: exactTotal(r.overdue_91_plus ?? 0),
     };
   });
 }
