@@ -10,7 +10,7 @@ import {
   StateConflict,
 } from '@ar/kernel';
 import { failureKind } from '@ar/messaging';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 /** Seconds a client is told to wait before trying again when a dependency is down (Retry-After). */
@@ -42,7 +42,7 @@ export function registerErrorHandler(
   /** The methods the service answers on a path (none: no such path), for 405 and its Allow. */
   methodsOf: (path: string) => string[] = () => [],
 ): void {
-  app.setNotFoundHandler((request, reply) => {
+  const unrouted = (request: FastifyRequest, reply: FastifyReply) => {
     const methods = methodsOf(request.url.split('?')[0] ?? '');
     if (methods.length > 0)
       return reply
@@ -53,9 +53,13 @@ export function registerErrorHandler(
           message: `${request.method} is not answered on ${request.url.split('?')[0]}: ${methods.join(', ')} are`,
         });
     return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` });
-  });
+  };
+  app.setNotFoundHandler(unrouted);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // No route takes the request, yet its body was parsed first (a method that carries one, QUERY,
+    // without a content type; a body too large): the answer is still that no route takes it.
+    if (request.is404) return unrouted(request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issues = error.validation.map((v) => ({
         field: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)]

@@ -198,6 +198,23 @@ describe('every service is hardened at the door (#15 item 7)', () => {
     expect(trace.json()).toMatchObject({ error: 'method_not_allowed' });
     const del = await a.inject({ method: 'DELETE', url: '/notes/n-1', headers: as('alice') });
     expect(del.statusCode).toBe(405);
+    // Found by fuzzing (#15 item 8): a method that carries a body (QUERY) reached the body parser
+    // first - 400 'must provide a Content-Type header', or the body's own 413/415 - never the 405.
+    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/json' }]) {
+      const query = await a.inject({
+        method: 'QUERY' as 'GET',
+        url: '/notes/n-1',
+        headers: { ...as('alice'), ...headers },
+        ...('content-type' in headers
+          ? { payload: headers['content-type'] === 'text/plain' ? 'x' : '{"a"' }
+          : {}),
+      });
+      expect({ headers, status: query.statusCode, allow: query.headers.allow }).toEqual({
+        headers,
+        status: 405,
+        allow: 'GET, HEAD, POST',
+      });
+    }
     expect((await a.inject({ method: 'GET', url: '/nothing-here', headers: as('alice') })).statusCode).toBe(
       404,
     );
