@@ -1,6 +1,7 @@
 import { ContactPreferencesRequest, EntityId, OptInRequest, OptOutRequest } from '@ar/contracts';
 import { callerOf, commandMetadata, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
+import type { ContactCommand } from './decider';
 import { contactHandler } from './handler';
 
 const Params = z.object({ customerId: EntityId });
@@ -28,93 +29,51 @@ export function contactRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     async (request) => view(request.params.customerId),
   );
 
-  app.put(
-    '/customers/:customerId/contact-preferences',
+  /** Each way of recording how a customer is contacted: who recorded it and when come from the call. */
+  const recording = [
     {
-      config: { roles: CONTACT_ROLES },
-      schema: {
-        summary: 'Set the contact persons, channel, language and quiet days (they replace the previous ones)',
-        tags: ['contacts'],
-        params: Params,
-        body: ContactPreferencesRequest,
-      },
+      method: 'PUT',
+      path: 'contact-preferences',
+      type: 'SetContactPreferences',
+      summary: 'Set the contact persons, channel, language and quiet days (they replace the previous ones)',
+      body: ContactPreferencesRequest,
     },
-    async (request) => {
-      const { customerId } = request.params;
-      await contacts.execute(
-        customerId,
-        {
-          type: 'SetContactPreferences',
-          data: {
-            customerId,
-            ...request.body,
-            recordedBy: callerOf(request).subject,
-            date: ctx.clock.today(),
-          },
-        },
-        { metadata: commandMetadata(request) },
-      );
-      return view(customerId);
+    {
+      method: 'POST',
+      path: 'contact-opt-outs',
+      type: 'OptOut',
+      summary: "Record the customer's 'stop contacting me by this channel'",
+      body: OptOutRequest,
     },
-  );
+    {
+      method: 'POST',
+      path: 'contact-opt-ins',
+      type: 'OptIn',
+      summary: 'Record the customer agreeing again to be contacted by this channel',
+      body: OptInRequest,
+    },
+  ] as const;
 
-  app.post(
-    '/customers/:customerId/contact-opt-outs',
-    {
+  for (const { method, path, type, summary, body } of recording) {
+    app.route({
+      method,
+      url: `/customers/:customerId/${path}`,
       config: { roles: CONTACT_ROLES },
-      schema: {
-        summary: "Record the customer's 'stop contacting me by this channel'",
-        tags: ['contacts'],
-        params: Params,
-        body: OptOutRequest,
+      schema: { summary, tags: ['contacts'], params: Params, body },
+      handler: async (request) => {
+        const { customerId } = request.params as z.infer<typeof Params>;
+        const data = {
+          customerId,
+          ...(request.body as object),
+          recordedBy: callerOf(request).subject,
+          date: ctx.clock.today(),
+        };
+        // The body was validated against this command's own schema above.
+        await contacts.execute(customerId, { type, data } as ContactCommand, {
+          metadata: commandMetadata(request),
+        });
+        return view(customerId);
       },
-    },
-    async (request) => {
-      const { customerId } = request.params;
-      await contacts.execute(
-        customerId,
-        {
-          type: 'OptOut',
-          data: {
-            customerId,
-            ...request.body,
-            recordedBy: callerOf(request).subject,
-            date: ctx.clock.today(),
-          },
-        },
-        { metadata: commandMetadata(request) },
-      );
-      return view(customerId);
-    },
-  );
-
-  app.post(
-    '/customers/:customerId/contact-opt-ins',
-    {
-      config: { roles: CONTACT_ROLES },
-      schema: {
-        summary: 'Record the customer agreeing again to be contacted by this channel',
-        tags: ['contacts'],
-        params: Params,
-        body: OptInRequest,
-      },
-    },
-    async (request) => {
-      const { customerId } = request.params;
-      await contacts.execute(
-        customerId,
-        {
-          type: 'OptIn',
-          data: {
-            customerId,
-            ...request.body,
-            recordedBy: callerOf(request).subject,
-            date: ctx.clock.today(),
-          },
-        },
-        { metadata: commandMetadata(request) },
-      );
-      return view(customerId);
-    },
-  );
+    });
+  }
 }
