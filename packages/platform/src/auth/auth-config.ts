@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config';
-import { type Authenticator, DEFAULT_ROLE_CLAIMS, oidcAuthenticator } from './authenticator';
+import {
+  type Authenticator,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_JWKS_MAX_AGE_MS,
+  DEFAULT_ROLE_CLAIMS,
+  oidcAuthenticator,
+} from './authenticator';
 import { DEV_AUDIENCE, DevIssuer } from './dev-issuer';
 import { ROLES } from './roles';
 import { clientCredentialsTokens } from './service-tokens';
@@ -30,6 +36,10 @@ export const AuthEnv = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_TOKEN_URL: z.string().url().optional(),
+  /** A new key id waits at most this long for the JWK set to be fetched again (key rotation). */
+  OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(DEFAULT_JWKS_COOLDOWN_MS),
+  /** A withdrawn key verifies at most this long after the JWK set was last fetched. */
+  OIDC_JWKS_MAX_AGE_MS: z.coerce.number().int().min(1000).default(DEFAULT_JWKS_MAX_AGE_MS),
   AUTH_DEV_MODE: z.enum(['true', 'false']).default('false'),
   DEV_ISSUER_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
 });
@@ -80,6 +90,8 @@ export async function authFromEnv(
           audience: env.OIDC_AUDIENCE,
           jwksUrl: env.OIDC_JWKS_URL,
           roleClaims: env.OIDC_ROLE_CLAIMS,
+          jwksCooldownMs: env.OIDC_JWKS_COOLDOWN_MS,
+          jwksMaxAgeMs: env.OIDC_JWKS_MAX_AGE_MS,
         }),
         serviceTokens,
       },

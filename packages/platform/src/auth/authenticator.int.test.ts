@@ -1,3 +1,4 @@
+import { AuthEnv } from './auth-config';
 import { Unauthenticated } from './authenticator';
 import { DevIssuer } from './dev-issuer';
 
@@ -51,6 +52,42 @@ describe('bearer tokens against an issuer over HTTP', () => {
     await auth.authenticate(await issuer.token({ roles: ['bi'] }));
     await expect(auth.authenticate(after)).rejects.toThrow(Unauthenticated);
     await expect(auth.authenticate(after)).rejects.toThrow('signed by a key the issuer does not publish');
+  });
+
+  it('a rotated key verifies within the JWK set cooldown (5 s by default), not 30 s after the last fetch', async () => {
+    const auth = issuer.remoteAuthenticator(); // the defaults a service runs with
+    await auth.authenticate(await issuer.token({ roles: ['bi'] })); // the set fetched just now
+    await issuer.rotate();
+    const rotated = await issuer.token({ roles: ['bi'] });
+    const began = Date.now();
+    for (;;) {
+      try {
+        expect((await auth.authenticate(rotated)).roles).toEqual(['bi']);
+        break;
+      } catch (error) {
+        expect(error).toBeInstanceOf(Unauthenticated); // refused until the cooldown is over
+        if (Date.now() - began > 7000) throw new Error('the new key id was still refused after 7 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    expect(Date.now() - began).toBeLessThan(7000);
+  }, 20_000);
+
+  it('a withdrawn key stops verifying once the cached set is older than its max age, with nothing else fetching', async () => {
+    const auth = issuer.remoteAuthenticator({ jwksMaxAgeMs: 1000 });
+    const token = await issuer.token({ roles: ['bi'] });
+    expect((await auth.authenticate(token)).roles).toEqual(['bi']);
+    await issuer.rotate({ dropPrevious: true }); // no token of the new key is ever shown to it
+    await new Promise((r) => setTimeout(r, 1500));
+    await expect(auth.authenticate(token)).rejects.toThrow('signed by a key the issuer does not publish');
+  });
+
+  it('OIDC_JWKS_COOLDOWN_MS and OIDC_JWKS_MAX_AGE_MS: 5 s and 10 min unless set', () => {
+    expect(AuthEnv.parse({})).toMatchObject({ OIDC_JWKS_COOLDOWN_MS: 5000, OIDC_JWKS_MAX_AGE_MS: 600_000 });
+    expect(AuthEnv.parse({ OIDC_JWKS_COOLDOWN_MS: '1000', OIDC_JWKS_MAX_AGE_MS: '60000' })).toMatchObject({
+      OIDC_JWKS_COOLDOWN_MS: 1000,
+      OIDC_JWKS_MAX_AGE_MS: 60_000,
+    });
   });
 
   it('an issuer that does not answer is not the caller fault: IssuerUnavailable, not a 401', async () => {

@@ -73,14 +73,21 @@ export interface OidcOptions {
   /** Dot paths of the claims holding roles (e.g. `roles`, `realm_access.roles`, `resource_access.ar.roles`). */
   roleClaims?: string[];
   development?: boolean;
-  /** How soon after a fetch an unknown key id may fetch the JWK set again (30 s). */
+  /** How soon after a fetch an unknown key id may fetch the JWK set again (OIDC_JWKS_COOLDOWN_MS, 5 s). */
   jwksCooldownMs?: number;
+  /** How long a fetched JWK set is used before it is fetched again on use (OIDC_JWKS_MAX_AGE_MS, 10 min). */
+  jwksMaxAgeMs?: number;
 }
+
+export const DEFAULT_JWKS_COOLDOWN_MS = 5000;
+export const DEFAULT_JWKS_MAX_AGE_MS = 10 * 60_000;
 
 /**
  * Bearer JWTs of an OpenID Connect issuer, checked with `jose` against its remote JWK set: a key
- * id the set does not know makes jose fetch the set again (at most every 30 s), so a rotated
- * signing key is picked up without a restart.
+ * id the set does not know makes jose fetch the set again (at most once per cooldown, 5 s), so a
+ * rotated signing key verifies within seconds without a restart; and a set older than its max age
+ * (10 min) is fetched again before it is used, so a key the issuer withdrew stops verifying
+ * within that even when no new key id comes along to cause a fetch.
  */
 export function oidcAuthenticator(options: OidcOptions): Authenticator {
   let keys: Promise<JWTVerifyGetKey> | undefined;
@@ -88,7 +95,8 @@ export function oidcAuthenticator(options: OidcOptions): Authenticator {
     keys ??= (async () =>
       createRemoteJWKSet(new URL(options.jwksUrl ?? (await discoverJwksUrl(options.issuer))), {
         timeoutDuration: 5000,
-        cooldownDuration: options.jwksCooldownMs ?? 30_000,
+        cooldownDuration: options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS,
+        cacheMaxAge: options.jwksMaxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS,
       }))();
     // A failed discovery is tried again by the next request rather than remembered.
     keys.catch(() => {
