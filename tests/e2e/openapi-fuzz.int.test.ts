@@ -15,7 +15,8 @@ import { quietLogger, testInfra, unique } from '../support/infra';
  * over each of the five services' own OpenAPI documents, authenticated with a token holding every
  * role, against the services started as the other integration tests start them. Zero 5xx
  * (not_a_server_error), zero status codes the document does not give the operation
- * (status_code_conformance), and bodies as documented (response_schema_conformance). Bounded:
+ * (status_code_conformance), bodies as documented (response_schema_conformance), and 405 with Allow
+ * for a method a path does not answer (unsupported_method). Bounded:
  * FUZZ_MAX_EXAMPLES per operation (10) and a fixed seed (FUZZ_SEED), so a run is repeatable and
  * takes about two minutes. Without Python or Schemathesis it fails - it never skips.
  */
@@ -23,7 +24,13 @@ const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 10);
 const SEED = process.env.FUZZ_SEED ?? '1';
 /** One service's whole run, at most (the whole test stays within its jest timeout). */
 const RUN_TIMEOUT_MS = 150_000;
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'response_schema_conformance'];
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'response_schema_conformance',
+  // A method a path does not answer (TRACE, QUERY, ...): 405 with Allow.
+  'unsupported_method',
+];
 
 jest.setTimeout(15 * 60_000);
 
