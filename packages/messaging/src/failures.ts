@@ -23,6 +23,7 @@ export function failureKind(error: unknown): FailureKind {
   const e = error as Error & { retriable?: unknown; status?: unknown; cause?: unknown };
   if (isTransientInfrastructureError(e)) return 'transient';
   if (e.retriable === true) return 'transient'; // kafkajs marks its retriable errors
+  if ((e as { canRetry?: unknown }).canRetry === true) return 'transient'; // and @platformatic/kafka its own
   if (typeof e.status === 'number' && (e.status >= 500 || e.status === 429)) return 'transient';
   if (e.cause !== undefined && e.cause !== error) {
     const cause = failureKind(e.cause);

@@ -35,5 +35,14 @@ export function isTransientInfrastructureError(error: unknown): boolean {
   if (typeof e.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || TRANSIENT_NODE_CODE.has(e.code)))
     return true;
   if (TRANSIENT_MESSAGE.test(e.message)) return true;
+  // An AggregateError (a client's "Listing topics failed." over each broker it tried, Node's
+  // connect over each address) is the world's when every error in it is.
+  const errors = (error as { errors?: unknown }).errors;
+  if (
+    Array.isArray(errors) &&
+    errors.length > 0 &&
+    errors.every((x) => x !== error && isTransientInfrastructureError(x))
+  )
+    return true;
   return e.cause !== undefined && e.cause !== error && isTransientInfrastructureError(e.cause);
 }
