@@ -124,6 +124,23 @@ describe('/metrics after known traffic', () => {
     expect(sample(running, 'ar_projection_lag_events', { projection: 'totals' })).toBe(0);
   });
 
+  it('lists every lease the service takes in ar_lease_owned and /ready, and the evidence relay backlog', async () => {
+    await leases.start();
+    await service.caughtUp();
+    // Whatever the service registered with the leases (projections, relays, the evidence chain, workers).
+    const taken = Object.entries(leases.owned());
+    expect(taken.length).toBeGreaterThanOrEqual(4);
+    expect(taken.every(([, owned]) => owned)).toBe(true);
+    const text = await scrape();
+    for (const [lease] of taken)
+      expect({ lease, owned: sample(text, 'ar_lease_owned', { lease }) }).toEqual({ lease, owned: 1 });
+    const ready = await service.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.json().checks.leases).toContain(`runs ${taken.length} of ${taken.length}`);
+    // The evidence checkpoints' relay: a backlog and an age like the events' relay.
+    expect(sample(text, 'ar_relay_backlog_events', { topic: topics.evidence })).toBe(0);
+    expect(sample(text, 'ar_relay_oldest_unpublished_age_seconds', { topic: topics.evidence })).toBe(0);
+  });
+
   it('shows a parked message', async () => {
     await sendMilestone(-100);
     const text = await eventually(

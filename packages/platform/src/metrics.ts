@@ -10,8 +10,8 @@ const COLLECT_TIMEOUT_MS = 2000;
 export interface MetricSources {
   pool: Pool;
   bus: MessageBus;
-  /** The relay's checkpoint and topic, when the service publishes. */
-  relay?: { checkpoint: string; topic: string };
+  /** The relays' checkpoints and topics (its events', its evidence checkpoints'), when the service publishes. */
+  relays: { checkpoint: string; topic: string }[];
   /** The projections' checkpoints by projection name. */
   projections: { name: string; checkpoint: string }[];
   /** The consumers: name (inbox, parked) and Kafka group with its topics. */
@@ -135,7 +135,8 @@ export class ServiceMetrics {
   private async read(): Promise<Figures> {
     const sources = this.sources;
     const database = this.ask('database', async (s) => {
-      const relay = s.relay && (await behind(s.pool, s.relay.checkpoint));
+      const relays = new Map<string, Behind>();
+      for (const r of s.relays) relays.set(r.topic, await behind(s.pool, r.checkpoint));
       const projections = new Map<string, Behind>();
       for (const p of s.projections) projections.set(p.name, await behind(s.pool, p.checkpoint));
       const { rows: consumers } = await s.pool.query<{ consumer: string; parked: number; held: number }>(
@@ -148,7 +149,7 @@ export class ServiceMetrics {
       const { rows: dayJobs } = await s.pool.query<{ job: string; last_day: string }>(
         "select job, to_char(last_day, 'YYYY-MM-DD') as last_day from business_days",
       );
-      return { relay, projections, consumers, dayJobs };
+      return { relays, projections, consumers, dayJobs };
     });
     const kafka =
       sources?.bus.consumerLag && sources.consumers.length > 0
@@ -214,14 +215,12 @@ export class ServiceMetrics {
         for (const [source, up] of self.up) set({ source }, up ? 1 : 0);
       },
     );
-    const relayTopic = () => self.sources?.relay?.topic;
     gauge(
       'ar_relay_backlog_events',
       'Events stored that the relay has not yet gone past (published, or private and passed over)',
       ['topic'],
       (set, f) => {
-        const topic = relayTopic();
-        if (topic && f.database?.relay) set({ topic }, f.database.relay.events);
+        for (const [topic, b] of f.database?.relays ?? []) set({ topic }, b.events);
       },
     );
     gauge(
@@ -229,8 +228,7 @@ export class ServiceMetrics {
       'Age of the oldest event the relay has not yet gone past (0 when none)',
       ['topic'],
       (set, f) => {
-        const topic = relayTopic();
-        if (topic && f.database?.relay) set({ topic }, f.database.relay.oldestAgeSeconds);
+        for (const [topic, b] of f.database?.relays ?? []) set({ topic }, b.oldestAgeSeconds);
       },
     );
     gauge(
@@ -322,7 +320,7 @@ interface Behind {
 interface Figures {
   database:
     | {
-        relay: Behind | undefined;
+        relays: Map<string, Behind>;
         projections: Map<string, Behind>;
         consumers: { consumer: string; parked: number; held: number }[];
         dayJobs: { job: string; last_day: string }[];

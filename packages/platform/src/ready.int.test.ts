@@ -49,7 +49,7 @@ describe('/ready tells the truth about the broker and the leases', () => {
     expect(status).toBe(200);
     expect(body.checks).toMatchObject({ database: 'ok', kafka: 'ok' });
     expect(body.checks.leases).toMatch(
-      /^ok: runs 2 of 2 \(.*:projection:totals, .*:relay:ar\.invoicing\.events\.v1\)/,
+      /^ok: runs 4 of 4 \(.*:projection:totals, .*:relay:ar\.invoicing\.events\.v1, .*:evidence:chain, .*:relay:ar\.evidence\.checkpoints\.v1\)/,
     );
     expect(body.reason).toBe('ready: every dependency answers');
   });

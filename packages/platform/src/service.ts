@@ -217,6 +217,12 @@ export async function startService(
 
   // Relays and projections run in one instance at a time: the lease's owner.
   const leases = infra.leases ?? new Leases({ databaseUrl: infra.databaseUrl, logger });
+  // Every lease this service adds, so /metrics (ar_lease_owned) and /ready name them all.
+  const leaseNames: string[] = [];
+  const addLease = (work: Parameters<Leases['add']>[0]) => {
+    leaseNames.push(work.name);
+    leases.add(work);
+  };
   for (const projection of def.projections?.(ctx) ?? []) {
     const runner = new ProjectionRunner(projection, {
       pool,
@@ -226,7 +232,7 @@ export async function startService(
       logger,
     });
     ctx.projections.set(projection.name, runner);
-    leases.add({
+    addLease({
       name: `${schema}:${runner.checkpointName}`,
       start: () => runner.start(),
       stop: () => runner.stop(),
@@ -262,7 +268,7 @@ export async function startService(
       })
     : undefined;
   if (relay)
-    leases.add({
+    addLease({
       name: `${schema}:${relay.checkpointName}`,
       start: () => relay.start(),
       stop: () => relay.stop(),
@@ -282,7 +288,7 @@ export async function startService(
     timestamp: timestamper(infra.evidence?.tsaUrl ?? process.env.TSA_URL),
   });
   ctx.evidence = evidence;
-  leases.add({
+  addLease({
     name: `${schema}:${evidence.checkpointName}`,
     start: () => evidence.start(),
     stop: () => evidence.stop(),
@@ -301,14 +307,14 @@ export async function startService(
       })
     : undefined;
   if (evidenceRelay)
-    leases.add({
+    addLease({
       name: `${schema}:${evidenceRelay.checkpointName}`,
       start: () => evidenceRelay.start(),
       stop: () => evidenceRelay.stop(),
     });
 
   for (const worker of def.workers?.(ctx) ?? [])
-    leases.add({
+    addLease({
       name: `${schema}:worker:${worker.name}`,
       start: () => worker.start(),
       stop: () => worker.stop(),
@@ -335,10 +341,6 @@ export async function startService(
   const startup = new DayJobsStartup(schedulers, logger);
   let dayTimer: NodeJS.Timeout | undefined;
 
-  const leaseNames = [
-    ...[...ctx.projections.values()].map((p) => `${schema}:${p.checkpointName}`),
-    ...(relay ? [`${schema}:${relay.checkpointName}`] : []),
-  ];
   const ownedLeases = () => {
     const all = leases.owned();
     return Object.fromEntries(leaseNames.map((name) => [name, all[name] ?? false]));
@@ -346,7 +348,10 @@ export async function startService(
   metrics.watch({
     pool,
     bus: infra.bus,
-    relay: relay && { checkpoint: relay.checkpointName, topic: ctx.topics[def.publishes!] },
+    relays: [
+      ...(relay ? [{ checkpoint: relay.checkpointName, topic: ctx.topics[def.publishes!] }] : []),
+      ...(evidenceRelay ? [{ checkpoint: evidenceRelay.checkpointName, topic: ctx.topics.evidence }] : []),
+    ],
     projections: [...ctx.projections.values()].map((p) => ({ name: p.name, checkpoint: p.checkpointName })),
     consumers: consumerDefinitions.map((c) => ({
       name: `${def.name}.${c.name}`,
