@@ -190,9 +190,9 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   };
 }
 
-/** How a command that threw ended, for `ar_commands_total`. */
-function commandOutcome(error: unknown): string {
-  if (error instanceof ConcurrencyConflict) return 'conflict';
+/** How a command that threw ended, for `ar_commands_total`: a 409 is a `conflict`, a 422 `rejected`. */
+export function commandOutcome(error: unknown): string {
+  if (error instanceof ConcurrencyConflict || error instanceof StateConflict) return 'conflict';
   if (error instanceof DependencyUnavailable) return 'unavailable';
   if (error instanceof DomainError) return 'rejected';
   return failureKind(error) === 'transient' ? 'unavailable' : 'failed';
