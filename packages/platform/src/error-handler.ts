@@ -10,6 +10,7 @@ import {
   StateConflict,
 } from '@ar/kernel';
 import { failureKind } from '@ar/messaging';
+import { OutageLog } from '@ar/postgres';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -56,6 +57,17 @@ export function registerErrorHandler(
   };
   app.setNotFoundHandler(unrouted);
 
+  // Requests refused while a dependency is away: one line when the refusals start (with the
+  // error), a summary a minute, one when a request is served again - not a line per request.
+  const refusals = new OutageLog(app.log as never, 'requests refused', {}, undefined, {
+    failed: 'requests refused: a dependency is unavailable',
+    still: 'requests still refused: a dependency is unavailable',
+    recovered: 'requests served again: the dependency is back',
+  });
+  app.addHook('onResponse', async (_request, reply) => {
+    if (refusals.failing > 0 && reply.statusCode < 500) refusals.succeeded();
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // No route takes the request, yet its body was parsed first (a method that carries one, QUERY,
     // without a content type; a body too large): the answer is still that no route takes it.
@@ -94,7 +106,7 @@ export function registerErrorHandler(
       // The database or a service we depend on is away (refused, restarting, the session ended,
       // no free connection in time), or a write lost a race: nothing was stored, and the same
       // request a moment later can succeed. The one list of such failures is the consumers' own.
-      request.log.warn({ err: error }, 'request refused: a dependency is unavailable');
+      refusals.failed(error, { reqId: request.id, url: request.url });
       return reply
         .code(503)
         .header('retry-after', String(RETRY_AFTER_SECONDS))
@@ -110,7 +122,7 @@ export function registerErrorHandler(
       if (code === 503) {
         // Where the dependency is (an internal URL) is for the log, never the answer.
         const { detail } = error as { detail?: string };
-        request.log.warn({ err: error, detail }, 'request refused: a dependency is unavailable');
+        refusals.failed(error, { reqId: request.id, url: request.url, detail });
         reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       }
       return reply.code(code).send(body);

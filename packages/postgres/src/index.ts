@@ -4,6 +4,7 @@ export * from './event-store';
 export * from './global-order';
 export * from './lease';
 export * from './migrations';
+export * from './outage-log';
 export * from './pool';
 export * from './projection-runner';
 export * from './store-subscription';

@@ -21,6 +21,8 @@ export class OutageLog {
     private readonly what: string,
     private readonly fields: Record<string, unknown> = {},
     private readonly everyMs = STILL_FAILING_LOG_EVERY_MS,
+    /** The three lines' words, where "<what> failed; retrying until it succeeds" does not fit. */
+    private readonly messages: { failed?: string; still?: string; recovered?: string } = {},
   ) {}
 
   failed(error: unknown, extra: Record<string, unknown> = {}): void {
@@ -31,7 +33,7 @@ export class OutageLog {
       this.loggedAt = now;
       this.logger[isTransientInfrastructureError(error) ? 'warn' : 'error'](
         { err: error, ...this.fields, ...extra },
-        `${this.what} failed; retrying until it succeeds`,
+        this.messages.failed ?? `${this.what} failed; retrying until it succeeds`,
       );
     } else if (now - this.loggedAt >= this.everyMs) {
       this.loggedAt = now;
@@ -42,7 +44,7 @@ export class OutageLog {
           downMs: now - this.since,
           reason: (error as Error)?.message,
         },
-        `${this.what} still failing`,
+        this.messages.still ?? `${this.what} still failing`,
       );
     } else {
       this.logger.debug({ err: error, ...this.fields, failures: this.failures }, `${this.what} failed again`);
@@ -53,7 +55,7 @@ export class OutageLog {
     if (this.failures === 0) return;
     this.logger.info(
       { ...this.fields, failures: this.failures, downMs: Date.now() - this.since },
-      `${this.what} recovered`,
+      this.messages.recovered ?? `${this.what} recovered`,
     );
     this.failures = 0;
   }
