@@ -73,7 +73,21 @@ export async function createHttpApp(options: HttpAppOptions) {
   if (tracing) await app.register(tracing);
   const metrics = options.metrics;
   if (metrics) {
+    // A request the client gave up on (closed the connection) counts too, once, as 499.
+    const started = new WeakMap<object, number>();
+    const aborted = new WeakSet<object>();
+    app.addHook('onRequest', async (request) => {
+      started.set(request, performance.now());
+    });
+    app.addHook('onRequestAbort', async (request) => {
+      aborted.add(request);
+      metrics.http.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: '499' },
+        (performance.now() - (started.get(request) ?? performance.now())) / 1000,
+      );
+    });
     app.addHook('onResponse', async (request, reply) => {
+      if (aborted.has(request)) return;
       metrics.http.observe(
         {
           method: request.method,
