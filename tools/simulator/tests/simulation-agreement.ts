@@ -7,7 +7,10 @@ const PRODUCERS: ServiceName[] = ['credit-scoring', 'contract', 'invoicing', 'co
 
 export interface Agreement {
   invoices: number;
-  /** Invoices whose open principal in reporting differs from invoicing's own state. */
+  /**
+   * Invoices whose open principal in reporting differs from invoicing's own state; a prepayment
+   * invoice is no receivable, so reporting must hold none of it (null).
+   */
   openAmountMismatches: { invoiceId: string; invoicing: number; reporting: number | null }[];
   overdueInvoices: number;
   /** Overdue invoices with no open collection case. */
@@ -32,8 +35,9 @@ export async function checkAgreement(
   await db.connect();
   try {
     const schema = (s: ServiceName) => `"${deployment.schemaOf(s)}"`;
-    const { rows: issued } = await db.query<{ invoice_id: string }>(
-      `select data->>'invoiceId' as invoice_id from ${schema('invoicing')}.events where event_type = 'InvoiceIssued' order by 1`,
+    const { rows: issued } = await db.query<{ invoice_id: string; prepayment: boolean }>(
+      `select data->>'invoiceId' as invoice_id, coalesce((data->>'prepayment')::boolean, false) as prepayment
+         from ${schema('invoicing')}.events where event_type = 'InvoiceIssued' order by 1`,
     );
     const { rows: reported } = await db.query<{ invoice_id: string; open: string }>(
       `select invoice_id, (amount - settled)::text as open from ${schema('reporting')}.aging_invoices`,
@@ -47,14 +51,14 @@ export async function checkAgreement(
       eventsPublished: {},
       duplicateEventsInReporting: 0,
     };
-    for (const { invoice_id: invoiceId } of issued) {
+    for (const { invoice_id: invoiceId, prepayment } of issued) {
       const { body } = await platform.call<{ status: string; dueDate: string; open: { principal: number } }>(
         'invoicing',
         'GET',
         `/invoices/${invoiceId}`,
       );
       const inReporting = reportingOpen.get(invoiceId) ?? null;
-      if (inReporting !== body.open.principal) {
+      if (inReporting !== (prepayment ? null : body.open.principal)) {
         agreement.openAmountMismatches.push({
           invoiceId,
           invoicing: body.open.principal,
