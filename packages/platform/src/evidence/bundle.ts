@@ -297,8 +297,19 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         continue;
       }
       for (const entry of checkpoint.body.entries) {
-        const link = hashes.get(entry.streamId)?.get(entry.version);
-        if (!link) continue;
+        const stream = hashes.get(entry.streamId);
+        const link = stream?.get(entry.version);
+        if (!link) {
+          // A checkpoint names heads of every stream chained since the one before: one the bundle
+          // has no record of is another subject's; one it has records of must reach the head.
+          if (stream)
+            failures.push({
+              file,
+              field: 'entries',
+              message: `MISSING: ${entry.streamId} version ${entry.version} signed by checkpoint ${checkpoint.body.seq}`,
+            });
+          continue;
+        }
         if (link.hash !== entry.hash) {
           failures.push({
             file: link.file,

@@ -223,6 +223,18 @@ describe('verify-evidence', () => {
     expect(report.uncovered).toEqual(['invoicing/events/invoice-I1/000003.json']);
   });
 
+  it("deleting a stream's newest record fails when a checkpoint signed that head", () => {
+    const files = unzipSync(bundle());
+    delete files['invoicing/events/invoice-I1/000002.json'];
+    const report = verifyBundleZip(zipSync(files));
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual({
+      file: 'invoicing/checkpoints/00000001.json',
+      field: 'entries',
+      message: 'MISSING: invoice-I1 version 2 signed by checkpoint 1',
+    });
+  });
+
   it('a missing record in the middle of a stream is named', () => {
     const files = unzipSync(bundle());
     delete files['invoicing/events/invoice-I1/000001.json'];

@@ -297,7 +297,23 @@ export async function evidencePart(
   },
   streamIds: string[],
 ): Promise<EvidencePart> {
-  const { pool } = options;
+  // Records and checkpoints read in one snapshot: a checkpoint signed between the two reads
+  // would name a head the records do not reach, which the verifier refuses as a deletion.
+  const pool = await options.pool.connect();
+  try {
+    await pool.query('begin isolation level repeatable read read only');
+    return await readPart(options, pool, streamIds);
+  } finally {
+    await pool.query('rollback').catch(() => {});
+    pool.release();
+  }
+}
+
+async function readPart(
+  options: Parameters<typeof evidencePart>[0],
+  pool: PoolClient,
+  streamIds: string[],
+): Promise<EvidencePart> {
   const { rows } = await pool.query<
     EventRow & {
       chainSeq: string | null;
