@@ -1,11 +1,14 @@
 /**
- * `pnpm verify-evidence bundle.zip [--key company-public-key.pem] [--tsa-ca tsa-ca.pem] [--json]`: checks an evidence
+ * `pnpm verify-evidence bundle.zip [--key company-public-key.pem] [--tsa-ca tsa-ca.pem] [--allow-unanchored] [--json]`: checks an evidence
  * bundle (GET /evidence/contracts/:id, /evidence/invoices/:id) offline - nothing is asked of any
  * service. Every record's field digests, hash and link to the previous one; every checkpoint's
  * hash and signature (with the key in the bundle and, with --key, the key you trust); every
  * document's bytes against the hash its event names, and its detached signature; each checkpoint's
  * RFC 3161 timestamp, when it has one (its imprint is the checkpoint's hash; its signature with the
- * certificate in the token and, with --tsa-ca, up to the authority's CA you trust).
+ * certificate in the token and, with --tsa-ca, up to the authority's CA you trust); the manifest's
+ * signature (the company's key) and that every file it lists is there with that hash, none added;
+ * a record no checkpoint covers, recorded more than two checkpoint intervals before the export,
+ * fails unless --allow-unanchored.
  *
  * Exit 0: intact. Exit 1: altered - the first altered record is named (file and field), then
  * every other failure. Exit 2: the command was used wrongly or the files cannot be read.
@@ -21,14 +24,14 @@ async function main(argv: string[]): Promise<number> {
     parsed = parse(argv);
   } catch (error) {
     process.stderr.write(
-      `${(error as Error).message}\nusage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--tsa-ca tsa-ca.pem] [--json]\n`,
+      `${(error as Error).message}\nusage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--tsa-ca tsa-ca.pem] [--allow-unanchored] [--json]\n`,
     );
     return 2;
   }
   const [file] = parsed.positionals;
   if (!file || parsed.positionals.length > 1) {
     process.stderr.write(
-      'usage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--tsa-ca tsa-ca.pem] [--json]\n',
+      'usage: pnpm verify-evidence bundle.zip [--key public-key.pem] [--tsa-ca tsa-ca.pem] [--allow-unanchored] [--json]\n',
     );
     return 2;
   }
@@ -43,7 +46,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cannot read: ${(error as Error).message}\n`);
     return 2;
   }
-  const report = verifyBundleZip(zip, { trustedKeyPem });
+  const report = verifyBundleZip(zip, {
+    trustedKeyPem,
+    allowUnanchored: parsed.values['allow-unanchored'] ?? false,
+  });
   const timestamps = report.failures.some((f) => f.field === 'zip')
     ? { failures: [], timestamped: [], without: [] }
     : await verifyBundleTimestamps(unzipBundle(zip), tsaCaPem);
@@ -78,7 +84,12 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { key: { type: 'string' }, 'tsa-ca': { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      key: { type: 'string' },
+      'tsa-ca': { type: 'string' },
+      'allow-unanchored': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   });
 }
 

@@ -10,14 +10,15 @@ import {
   type SignedCheckpoint,
   sha256Hex,
 } from './chain';
-import { keyIdOf, verifyDetached } from './signer';
+import { type CompanySigner, keyIdOf, verifyDetached } from './signer';
 
 /**
  * The evidence bundle (issue 18 item 4): what each service holds of a contract or an invoice -
  * every event with its chain link, the signed checkpoints covering them, the documents sent - in
  * one zip that `pnpm verify-evidence` checks offline.
  *
- *   manifest.json
+ *   manifest.json                                  every other file by SHA-256, latest checkpoints, export time
+ *   manifest.sig                                   its detached signature with the company's key, base64
  *   <service>/public-key.pem                       the key that signed its checkpoints and letters
  *   <service>/events/<stream>/<version>.json       { event, chain: { prevHash, hash, digests, ... } }
  *   <service>/checkpoints/<seq>.json               { body, hash, signature, keyId }
@@ -70,23 +71,28 @@ export const documentFile = (service: string, streamId: string, version: number)
 const checkpointFile = (service: string, seq: number) => `${service}/checkpoints/${pad(seq, 8)}.json`;
 const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 2)}\n`);
 
-export function buildBundle(subject: EvidenceSubject, parts: EvidencePart[], generatedAt: Date): Uint8Array {
-  const files: Record<string, Uint8Array> = {
-    'manifest.json': json({
-      format: BUNDLE_FORMAT,
-      subject,
-      generatedAt: generatedAt.toISOString(),
-      parts: parts.map((p) => ({
-        service: p.service,
-        keyId: p.keyId,
-        development: p.development,
-        records: p.records.length,
-        checkpoints: p.checkpoints.length,
-        documents: p.documents.length,
-      })),
-      verify: 'pnpm verify-evidence <this file> [--key company-public-key.pem]',
-    }),
-  };
+/** What seals a bundle's manifest: the company's key, and how often the services sign checkpoints. */
+export interface BundleSeal {
+  signer: CompanySigner;
+  checkpointIntervalMs: number;
+}
+
+/** The signed manifest's list of files: every other file of the bundle, by SHA-256. */
+interface Manifest {
+  format: string;
+  generatedAt: string;
+  checkpointIntervalMs?: number;
+  parts: { service: string; latestCheckpoint?: number | null }[];
+  files?: Record<string, string>;
+}
+
+export function buildBundle(
+  subject: EvidenceSubject,
+  parts: EvidencePart[],
+  generatedAt: Date,
+  seal: BundleSeal,
+): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
   for (const part of parts) {
     files[`${part.service}/public-key.pem`] = strToU8(part.publicKeyPem);
     for (const r of part.records)
@@ -98,6 +104,31 @@ export function buildBundle(subject: EvidenceSubject, parts: EvidencePart[], gen
       files[`${file}.sig`] = strToU8(`${d.signature}\n`);
     }
   }
+  // The manifest lists every file by hash and each service's latest checkpoint, and is signed with
+  // the company's key: a record, checkpoint or document deleted or rewritten no longer matches it.
+  const manifest = json({
+    format: BUNDLE_FORMAT,
+    subject,
+    generatedAt: generatedAt.toISOString(),
+    checkpointIntervalMs: seal.checkpointIntervalMs,
+    parts: parts.map((p) => ({
+      service: p.service,
+      keyId: p.keyId,
+      development: p.development,
+      records: p.records.length,
+      checkpoints: p.checkpoints.length,
+      latestCheckpoint: p.checkpoints.reduce<number | null>((m, c) => Math.max(m ?? 0, c.body.seq), null),
+      documents: p.documents.length,
+    })),
+    files: Object.fromEntries(
+      Object.keys(files)
+        .sort()
+        .map((f) => [f, sha256Hex(files[f]!)]),
+    ),
+    verify: 'pnpm verify-evidence <this file> [--key company-public-key.pem] [--allow-unanchored]',
+  });
+  files['manifest.json'] = manifest;
+  files['manifest.sig'] = strToU8(`${seal.signer.sign(Buffer.from(manifest))}\n`);
   return zipSync(files, { level: 6, mtime: generatedAt });
 }
 
@@ -123,6 +154,11 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** The key to trust (the company's, obtained apart from the bundle): every signature must verify with it. */
   trustedKeyPem?: string | undefined;
+  /**
+   * Accept records no checkpoint in the bundle covers however old they are (by default one recorded
+   * more than two checkpoint intervals before the export fails: its checkpoint was withheld).
+   */
+  allowUnanchored?: boolean | undefined;
 }
 
 /** A bundle's files (name -> bytes). */
@@ -174,11 +210,12 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
   const failures: Failure[] = [];
   if (!files['manifest.json'])
     return report([{ file: 'manifest.json', field: '(file)', message: 'missing: not an evidence bundle' }]);
-  const manifest = parse<{ format: string; parts: { service: string }[] }>(files, 'manifest.json', failures);
+  const manifest = parse<Manifest>(files, 'manifest.json', failures);
   if (!manifest) return report(failures);
   if (manifest.format !== BUNDLE_FORMAT)
     return report([{ file: 'manifest.json', field: 'format', message: `not ${BUNDLE_FORMAT}` }]);
   const names = Object.keys(files).sort();
+  checkManifestSignature(files, names, options, failures);
   const services = [
     ...new Set([
       ...manifest.parts.map((p) => p.service),
@@ -321,9 +358,22 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         covered.set(entry.streamId, Math.max(covered.get(entry.streamId) ?? 0, entry.version));
       }
     }
+    // A record no checkpoint covers, recorded well before the export (two checkpoint intervals), had
+    // a checkpoint signed over it that the bundle does not carry: refused unless allowed.
+    const exported = Date.parse(manifest.generatedAt);
+    const bound = 2 * (manifest.checkpointIntervalMs ?? 60_000);
     for (const [streamId, links] of hashes)
       for (const [version, link] of links)
-        if (version > (covered.get(streamId) ?? 0)) uncovered.push(link.file);
+        if (version > (covered.get(streamId) ?? 0)) {
+          uncovered.push(link.file);
+          const recordedAt = Date.parse(recordedAtOf(files, link.file) ?? '');
+          if (!options.allowUnanchored && !(exported - recordedAt <= bound))
+            failures.push({
+              file: link.file,
+              field: 'chain',
+              message: `UNANCHORED: recorded ${recordedAtOf(files, link.file)}, more than ${bound / 1000} s before the export (${manifest.generatedAt}), and no checkpoint in the bundle covers it (--allow-unanchored to accept)`,
+            });
+        }
 
     // Documents: the bytes the event names by hash, and their detached signature.
     for (const { record, file: eventFile } of withDocuments) {
@@ -352,7 +402,77 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         });
     }
   }
+  // After the records' own checks, so the first altered record is still named first.
+  checkManifestList(files, manifest, names, failures);
   return report(failures, { records, checkpoints, documents, uncovered, keyIds: [...keyIds] });
+}
+
+function recordedAtOf(files: Record<string, Uint8Array>, file: string): string | undefined {
+  try {
+    return (JSON.parse(strFromU8(files[file]!)) as EvidenceRecord).event.recordedAt;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The manifest is signed with the company's key (every public key in the bundle, and the trusted
+ * one), lists every other file by SHA-256, and names each service's latest checkpoint: a file
+ * missing, added or different from the list fails.
+ */
+function checkManifestSignature(
+  files: Record<string, Uint8Array>,
+  names: string[],
+  options: VerifyOptions,
+  failures: Failure[],
+): void {
+  const signature = files['manifest.sig'] ? strFromU8(files['manifest.sig']!).trim() : undefined;
+  const keys = [
+    ...new Set([
+      ...names.filter((n) => n.endsWith('/public-key.pem')).map((n) => strFromU8(files[n]!)),
+      ...(options.trustedKeyPem ? [options.trustedKeyPem] : []),
+    ]),
+  ];
+  if (!signature)
+    failures.push({ file: 'manifest.sig', field: '(file)', message: 'missing: the manifest is not signed' });
+  else if (keys.length === 0 || !keys.every((k) => verifyDetached(files['manifest.json']!, signature, k)))
+    failures.push({
+      file: 'manifest.sig',
+      field: 'signature',
+      message: `does not verify manifest.json with the bundle's key${options.trustedKeyPem ? ' and the trusted key' : ''}`,
+    });
+}
+
+function checkManifestList(
+  files: Record<string, Uint8Array>,
+  manifest: Manifest,
+  names: string[],
+  failures: Failure[],
+): void {
+  const listed = manifest.files ?? {};
+  for (const [file, hash] of Object.entries(listed)) {
+    if (!files[file])
+      failures.push({ file, field: '(file)', message: 'missing: the signed manifest lists it' });
+    else if (sha256Hex(files[file]!) !== hash)
+      failures.push({
+        file,
+        field: 'bytes',
+        message: `SHA-256 differs from the signed manifest's (${hash})`,
+      });
+  }
+  for (const file of names)
+    if (file !== 'manifest.json' && file !== 'manifest.sig' && !(file in listed))
+      failures.push({ file, field: '(file)', message: 'not in the signed manifest: added' });
+  for (const part of manifest.parts) {
+    if (part.latestCheckpoint == null) continue;
+    const file = checkpointFile(part.service, part.latestCheckpoint);
+    if (!files[file])
+      failures.push({
+        file,
+        field: '(file)',
+        message: `missing: the signed manifest names checkpoint ${part.latestCheckpoint} as ${part.service}'s latest`,
+      });
+  }
 }
 
 function safeKeyId(pem: string): string | undefined {

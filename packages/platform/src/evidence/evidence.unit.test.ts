@@ -77,8 +77,22 @@ function part(): EvidencePart {
   };
 }
 
-const bundle = (p = part()) =>
-  buildBundle({ kind: 'invoice', id: 'I1' }, [p], new Date('2026-03-06T00:00:00Z'));
+const bundle = (p = part(), generatedAt = new Date('2026-03-06T00:00:00Z'), sealer = signer) =>
+  buildBundle({ kind: 'invoice', id: 'I1' }, [p], generatedAt, {
+    signer: sealer,
+    checkpointIntervalMs: 60_000,
+  });
+
+/** The bundle's files with invoice-I1 version 2 rewritten and its chain fields made again. */
+function rewritten(): Record<string, Uint8Array> {
+  const files = unzipSync(bundle());
+  const file = 'invoicing/events/invoice-I1/000002.json';
+  const record = JSON.parse(strFromU8(files[file]!)) as EvidenceRecord;
+  record.event = { ...record.event, data: { invoiceId: 'I1', amount: 5 } };
+  record.chain = { ...record.chain, ...chainLink(record.chain.prevHash, record.event) };
+  files[file] = strToU8(JSON.stringify(record));
+  return files;
+}
 
 /** The bundle with one file changed by `edit`. */
 function tampered(zip: Uint8Array, file: string, edit: (bytes: Uint8Array) => Uint8Array): Uint8Array {
@@ -205,12 +219,16 @@ describe('verify-evidence', () => {
     p.checkpoints[0]!.body.entries[1]!.hash = p.records[2]!.chain.hash;
     p.checkpoints[0]!.hash = checkpointHash(p.checkpoints[0]!.body);
     p.checkpoints[0]!.signature = forger.sign(Buffer.from(p.checkpoints[0]!.hash));
-    expect(verifyBundleZip(bundle(p)).ok).toBe(true);
-    const trusted = verifyBundleZip(bundle(p), { trustedKeyPem: signer.publicKeyPem });
-    expect(trusted.failures[0]).toMatchObject({ file: 'invoicing/public-key.pem', field: 'key' });
+    const forgedAt = new Date('2026-03-06T00:00:00Z');
+    expect(verifyBundleZip(bundle(p, forgedAt, forger)).ok).toBe(true);
+    const trusted = verifyBundleZip(bundle(p, forgedAt, forger), { trustedKeyPem: signer.publicKeyPem });
+    expect(trusted.failures[0]).toMatchObject({ file: 'manifest.sig', field: 'signature' });
+    expect(trusted.failures).toContainEqual(
+      expect.objectContaining({ file: 'invoicing/public-key.pem', field: 'key' }),
+    );
   });
 
-  it('records after the last checkpoint are reported as not yet anchored, not as altered', () => {
+  it('records chained shortly before the export and after the last checkpoint are not yet anchored, not altered', () => {
     const p = part();
     const more = chained([
       p.records[0]!.event,
@@ -218,9 +236,53 @@ describe('verify-evidence', () => {
       event('invoice-I1', 3, { invoiceId: 'I1', paid: true }),
     ]);
     p.records = [...more, p.records[2]!];
-    const report = verifyBundleZip(bundle(p));
-    expect(report.ok).toBe(true);
+    // version 3 was recorded 2026-03-03T01:02:03Z: a minute later, within two checkpoint intervals.
+    const report = verifyBundleZip(bundle(p, new Date('2026-03-03T01:03:03Z')));
+    expect(report.failures).toEqual([]);
     expect(report.uncovered).toEqual(['invoicing/events/invoice-I1/000003.json']);
+  });
+
+  it('a record no checkpoint covers, older than two checkpoint intervals at the export, fails unless allowed', () => {
+    const p = part();
+    p.records = [
+      ...chained([p.records[0]!.event, p.records[1]!.event, event('invoice-I1', 3, { paid: true })]),
+      p.records[2]!,
+    ];
+    const report = verifyBundleZip(bundle(p));
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({
+        file: 'invoicing/events/invoice-I1/000003.json',
+        field: 'chain',
+        message: expect.stringContaining('UNANCHORED'),
+      }),
+    );
+    expect(verifyBundleZip(bundle(p), { allowUnanchored: true }).ok).toBe(true);
+  });
+
+  it('a record rewritten with its chain hashes made again and the checkpoint deleted fails, naming both', () => {
+    const files = rewritten();
+    delete files['invoicing/checkpoints/00000001.json'];
+    const report = verifyBundleZip(zipSync(files), { trustedKeyPem: signer.publicKeyPem });
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ file: 'invoicing/checkpoints/00000001.json', field: '(file)' }),
+    );
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ file: 'invoicing/events/invoice-I1/000002.json', field: 'bytes' }),
+    );
+  });
+
+  it('every checkpoint deleted fails, and so does a manifest rewritten to list fewer files', () => {
+    const files = unzipSync(bundle());
+    delete files['invoicing/checkpoints/00000001.json'];
+    expect(verifyBundleZip(zipSync(files)).ok).toBe(false);
+    const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as { files: Record<string, string> };
+    delete manifest.files['invoicing/checkpoints/00000001.json'];
+    files['manifest.json'] = strToU8(JSON.stringify(manifest));
+    const report = verifyBundleZip(zipSync(files));
+    expect(report.ok).toBe(false);
+    expect(report.failures[0]).toMatchObject({ file: 'manifest.sig', field: 'signature' });
   });
 
   it("deleting a stream's newest record fails when a checkpoint signed that head", () => {

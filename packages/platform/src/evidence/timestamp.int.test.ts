@@ -198,7 +198,10 @@ describe('RFC 3161 timestamps of checkpoints', () => {
       const part = await evidencePart({ service: 'tsa-fixture', pool: service.ctx.pool, signer }, [
         'thing-1',
       ]);
-      const zip = buildBundle({ kind: 'invoice', id: 'thing-1' }, [part], new Date());
+      const zip = buildBundle({ kind: 'invoice', id: 'thing-1' }, [part], new Date(), {
+        signer,
+        checkpointIntervalMs: 3_600_000,
+      });
       expect(verifyBundleZip(zip).failures).toEqual([]);
       expect(await verifyBundleTimestamps(unzipBundle(zip), caPem)).toMatchObject({
         failures: [],
@@ -247,7 +250,10 @@ describe('RFC 3161 timestamps of checkpoints', () => {
       ],
       documents: [],
     };
-    const zip = buildBundle({ kind: 'invoice', id: 'T1' }, [part], new Date());
+    const zip = buildBundle({ kind: 'invoice', id: 'T1' }, [part], new Date(), {
+      signer,
+      checkpointIntervalMs: 3_600_000,
+    });
     expect(verifyBundleZip(zip).ok).toBe(true);
     const good = await verifyBundleTimestamps(unzipBundle(zip), caPem);
     expect(good).toMatchObject({

@@ -133,7 +133,11 @@ export async function assembleEvidence(
     if (contractId) parts.push(await partOf(own, { kind: 'contract', id: contractId }));
     parts.push(invoicing, await remotePart('collections', urls.collections, subject, token));
   }
-  return buildBundle(subject, merged(parts), ctx.clock.now());
+  // The manifest is signed with the company's key (the same key signs every service's checkpoints).
+  return buildBundle(subject, merged(parts), ctx.clock.now(), {
+    signer: own.signer,
+    checkpointIntervalMs: Number(process.env.EVIDENCE_CHECKPOINT_INTERVAL_MS ?? 60_000),
+  });
 }
 
 /** Contract's own part: the contract's stream (its milestones reached and acceptances are events of it). */
