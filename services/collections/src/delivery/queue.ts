@@ -13,7 +13,7 @@ import { caseHandler } from '../case/handler';
 import { type DunningFile, isTracked } from '../case/state';
 import { screenContact } from '../compliance/contact-rules';
 import { preferencesOf } from '../contact/handler';
-import { owedByComponent } from '../letters/owed';
+import { owedByComponent, owedForLetter } from '../letters/owed';
 import { renderLetter } from '../letters/render';
 import { type Language, type LetterKind, letterText } from '../letters/templates';
 import type { DeliverySettings } from './config';
@@ -160,14 +160,13 @@ export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): 
           const letter = file ? letterFor(m.kind, daysOverdue) : undefined;
           let rendered: { pdf: Buffer; subject: string } | undefined;
           if (letter && file) {
-            const upTo = history.filter((h) => h.streamPosition <= e.streamPosition);
             const facts = {
               company: settings.company,
               customerName: file.invoice.customerName,
               attention: prefs?.contacts.find((c) => c.email)?.name ?? prefs?.contacts[0]?.name,
               invoiceId: m.invoiceId,
               currency: file.invoice.currency,
-              owed: owedByComponent(file, upTo),
+              owed: owedForLetter(history, e.streamPosition, m.sentDate),
               dueDate,
               daysOverdue,
               date: m.sentDate,

@@ -1,5 +1,30 @@
-import type { DunningFile } from '../case/state';
-import { openOf } from '../case/state';
+import type { RecordedEvent } from '@ar/kernel';
+import type { CaseEvent, CaseState, DunningFile } from '../case/state';
+import { evolveCase, openOf } from '../case/state';
+
+/** Money facts invoicing dates by the business day they are for: a letter of that day states them. */
+const DATED_MONEY = new Set(['InvoiceFeesNoted', 'InvoicePaymentNoted', 'InvoiceCreditNoted']);
+
+/**
+ * What a reminder's letter states as owed on its `date`: the case's history up to the reminder (at
+ * `position`), and the fees, payments and credit notes invoicing recorded after it for a day up to
+ * the letter's - invoicing's day job charges a day's interest and penalty after collections' own
+ * recorded that day's reminder. The split and the total come from the same events (the total was
+ * taken from the whole file and the split from the events before the reminder: a day-31 penalty
+ * showed as interest, penalty 0).
+ */
+export function owedForLetter(
+  history: readonly Pick<RecordedEvent<CaseEvent>, 'type' | 'data' | 'streamPosition'>[],
+  position: number,
+  date: string,
+): { principal: number; interest: number; penalty: number } {
+  const events = history.filter(
+    (h) =>
+      h.streamPosition <= position || (DATED_MONEY.has(h.type) && (h.data as { date: string }).date <= date),
+  );
+  const file = events.reduce((s, e) => evolveCase(s, e as CaseEvent), { status: 'NONE' } as CaseState);
+  return owedByComponent(file as DunningFile, events);
+}
 
 /**
  * What a case's customer owes today by component, for a letter: the principal open, and the late
