@@ -213,6 +213,10 @@ export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): 
             date: plan.date,
             lateFee: file.invoice.lateFeeTerms,
             instalments: plan.instalments,
+            feeWaiver:
+              plan.fees === 'WAIVED'
+                ? (plan.feeWaiver ?? { decidedBy: '(not recorded)', reason: '(not recorded)' })
+                : undefined,
           };
           const text = letterText('PLAN_AGREEMENT', facts, language);
           await queue(client, {

@@ -25,6 +25,11 @@ export interface LetterFacts {
   instalments?: { dueDate: IsoDate; amount: number }[] | undefined;
   /** By when the customer must pay (dunning and lawyer's letters). */
   payBy?: IsoDate | undefined;
+  /**
+   * The plan agreement's late fees waived (fees WAIVED): who decided it and why. The fees are shown
+   * as waived and the total owed is the principal, what the instalments add up to.
+   */
+  feeWaiver?: { decidedBy: string; reason: string } | undefined;
 }
 
 /** A letter as text: a title, then paragraphs; the renderer lays it out. */
@@ -49,20 +54,31 @@ export function clauseText(t: LateFeeTermsV1 | undefined, lang: Language): strin
 
 function amounts(f: LetterFacts, lang: Language): [string, string][] {
   const m = (n: number) => formatMoney(n, f.currency, lang);
-  const total = f.owed.principal + f.owed.interest + f.owed.penalty;
+  const waived = f.feeWaiver !== undefined;
+  const fee = (n: number) => (waived ? `${m(n)} ${lang === 'zh' ? '(已免除)' : '(waived)'}` : m(n));
+  const total = f.owed.principal + (waived ? 0 : f.owed.interest + f.owed.penalty);
   return lang === 'zh'
     ? [
         ['本金', m(f.owed.principal)],
-        ['逾期利息', m(f.owed.interest)],
-        ['违约金', m(f.owed.penalty)],
+        ['逾期利息', fee(f.owed.interest)],
+        ['违约金', fee(f.owed.penalty)],
         ['合计应付', m(total)],
       ]
     : [
         ['Principal', m(f.owed.principal)],
-        ['Interest', m(f.owed.interest)],
-        ['Penalty', m(f.owed.penalty)],
+        ['Interest', fee(f.owed.interest)],
+        ['Penalty', fee(f.owed.penalty)],
         ['Total owed', m(total)],
       ];
+}
+
+/** The waiver of a plan's late fees in words, or undefined when the fees are not waived. */
+function waiverText(f: LetterFacts, lang: Language): string | undefined {
+  if (!f.feeWaiver) return undefined;
+  const fees = formatMoney(f.owed.interest + f.owed.penalty, f.currency, lang);
+  return lang === 'zh'
+    ? `逾期利息及违约金共 ${fees} 予以免除，由 ${f.feeWaiver.decidedBy} 决定，理由：${f.feeWaiver.reason}。各期金额合计即为合计应付金额。`
+    : `The late fees of ${fees} are waived, decided by ${f.feeWaiver.decidedBy}: ${f.feeWaiver.reason}. The instalments add up to the total owed.`;
 }
 
 const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 'signature'>> = {
@@ -93,6 +109,7 @@ const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
       `Between ${f.company} (the seller) and ${f.customerName} (the customer), agreed on ${f.date}.`,
       `The customer owes the amounts below under invoice ${f.invoiceId}, due on ${f.dueDate}, and pays them in the instalments listed. Each instalment paid in full by its date keeps the plan; a missed instalment breaks it and the whole amount open falls due.`,
       ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
+      ...(waiverText(f, 'en') ? [waiverText(f, 'en')!] : []),
       ...(f.instalments ?? []).map(
         (i, n) => `Instalment ${n + 1}: ${formatMoney(i.amount, f.currency, 'en')} by ${i.dueDate}`,
       ),
@@ -128,6 +145,7 @@ const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
       `卖方 ${f.company} 与客户 ${f.customerName} 于 ${f.date} 达成本协议。`,
       `客户就发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）欠付下列金额，并按下列分期支付。每期按时足额支付，计划继续有效；任何一期未按时足额支付，计划即告违约，全部未付金额立即到期。`,
       ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
+      ...(waiverText(f, 'zh') ? [waiverText(f, 'zh')!] : []),
       ...(f.instalments ?? []).map(
         (i, n) => `第 ${n + 1} 期：${formatMoney(i.amount, f.currency, 'zh')}，于 ${i.dueDate} 前支付`,
       ),

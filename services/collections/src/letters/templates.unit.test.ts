@@ -1,0 +1,50 @@
+import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
+import { type LetterFacts, letterText } from './templates';
+
+/**
+ * The repayment-plan agreement with the late fees waived (issue 18 letters, DOMAIN.md §3-4): the
+ * fees are shown as waived, by whom and why, and the total owed is what the instalments add up to.
+ */
+describe('the plan agreement with the fees waived', () => {
+  const facts: LetterFacts = {
+    company: 'Acme Manufacturing Ltd',
+    customerName: 'Beijing Widgets Co',
+    invoiceId: 'INV-W',
+    currency: 'CNY',
+    owed: { principal: 1_000_000, interest: 18_525, penalty: 24_691 },
+    dueDate: '2026-02-09',
+    daysOverdue: 40,
+    date: '2026-03-20',
+    lateFee: DEFAULT_LATE_FEE_TERMS,
+    instalments: [
+      { dueDate: '2026-04-15', amount: 500_000 },
+      { dueDate: '2026-05-15', amount: 500_000 },
+    ],
+    feeWaiver: { decidedBy: 'cfo-1', reason: 'long-standing customer' },
+  };
+
+  it('en: total owed is the instalments, the fees shown waived by whom and why', () => {
+    const text = letterText('PLAN_AGREEMENT', facts, 'en');
+    expect(text.amounts).toContainEqual(['Total owed', 'CNY 10,000.00']);
+    expect(text.amounts).toContainEqual(['Interest', 'CNY 185.25 (waived)']);
+    expect(text.amounts).toContainEqual(['Penalty', 'CNY 246.91 (waived)']);
+    expect(text.paragraphs.join('\n')).toContain(
+      'The late fees of CNY 432.16 are waived, decided by cfo-1: long-standing customer.',
+    );
+  });
+
+  it('zh: the same', () => {
+    const text = letterText('PLAN_AGREEMENT', facts, 'zh');
+    expect(text.amounts).toContainEqual(['合计应付', 'CNY 10,000.00']);
+    expect(text.amounts.find(([k]) => k === '违约金')?.[1]).toContain('已免除');
+    expect(text.paragraphs.join('\n')).toContain('cfo-1');
+  });
+
+  it('without a waiver the fees count in the total as before', () => {
+    const { feeWaiver: _, ...included } = facts;
+    expect(letterText('PLAN_AGREEMENT', included, 'en').amounts).toContainEqual([
+      'Total owed',
+      'CNY 10,432.16',
+    ]);
+  });
+});
