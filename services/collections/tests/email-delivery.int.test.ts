@@ -13,6 +13,7 @@ import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { SmtpChannel } from '../src/delivery/channels';
 import { DEFAULT_LETTER_FONT } from '../src/letters/render';
+import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
 
 /**
@@ -73,6 +74,17 @@ describe('email delivery over SMTP', () => {
         signer,
       })),
     );
+    // The customers credit-scoring registered (CustomerRegistered): contacts are recorded for them only.
+    const client = await collections.ctx.pool.connect();
+    try {
+      for (const n of [1, 2, 3, 4, 5, 6])
+        await onCreditEvent(client, {
+          type: 'CustomerRegistered',
+          data: { customerId: `C-${n}`, name: `Customer C-${n}` },
+        } as never);
+    } finally {
+      client.release();
+    }
   });
   afterAll(async () => {
     await platform.stop();
@@ -327,5 +339,44 @@ describe('email delivery over SMTP', () => {
       await authHeaders(['bi']),
     );
     expect(bi.status).toBe(403);
+  });
+
+  it('contact preferences, opt-outs and opt-ins for a customer never registered are 404 naming customerId', async () => {
+    const answers = [
+      await call(
+        collections,
+        'PUT',
+        '/customers/C-NOPE/contact-preferences',
+        contacts('x@nope.example'),
+        await asCollector(),
+      ),
+      await call(
+        collections,
+        'POST',
+        '/customers/C-NOPE/contact-opt-outs',
+        { channel: 'EMAIL' },
+        await asCollector(),
+      ),
+      await call(
+        collections,
+        'POST',
+        '/customers/C-NOPE/contact-opt-ins',
+        { channel: 'EMAIL' },
+        await asCollector(),
+      ),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(404);
+      expect(JSON.stringify(answer.body)).toContain('customerId');
+      expect(JSON.stringify(answer.body)).toContain('C-NOPE');
+    }
+    const get = await call(
+      collections,
+      'GET',
+      '/customers/C-NOPE/contact-preferences',
+      undefined,
+      await asCollector(),
+    );
+    expect(get.status).toBe(404);
   });
 });

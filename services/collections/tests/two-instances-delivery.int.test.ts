@@ -11,6 +11,7 @@ import { caseHandler } from '../src/case/handler';
 import { SmtpChannel } from '../src/delivery/channels';
 import { DeliveryWorker } from '../src/delivery/queue';
 import { DEFAULT_LETTER_FONT } from '../src/letters/render';
+import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
 
 /**
@@ -70,6 +71,16 @@ describe('two collections instances deliver each message once', () => {
   });
 
   async function overdueInvoice(via: RunningService, invoiceId: string, customerId: string) {
+    // The customer as credit-scoring registered it: contacts are recorded for known customers only.
+    const client = await via.ctx.pool.connect();
+    try {
+      await onCreditEvent(client, {
+        type: 'CustomerRegistered',
+        data: { customerId, name: `Customer ${customerId}` },
+      } as never);
+    } finally {
+      client.release();
+    }
     expect(
       (
         await call(

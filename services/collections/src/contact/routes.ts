@@ -1,4 +1,5 @@
 import { ContactPreferencesRequest, EntityId, OptInRequest, OptOutRequest } from '@ar/contracts';
+import { NotFound } from '@ar/kernel';
 import { callerOf, commandMetadata, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import type { ContactCommand } from './decider';
@@ -11,6 +12,11 @@ const CONTACT_ROLES = ['collector', 'sales'] as const;
 /** REST for contact persons, preferences and consent (issue 18 item 3). */
 export function contactRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
   const contacts = contactHandler(ctx);
+  /** Contacts are recorded for customers credit-scoring registered (collections' `customers`) only. */
+  const mustBeKnown = async (customerId: string) => {
+    const { rowCount } = await ctx.pool.query('select 1 from customers where customer_id = $1', [customerId]);
+    if (!rowCount) throw new NotFound('CUSTOMER_NOT_FOUND', `no customer ${customerId}`, 'customerId');
+  };
   const view = async (customerId: string) => {
     const { state, version } = await contacts.mustExist(customerId);
     return { ...state, version };
@@ -62,6 +68,7 @@ export function contactRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       schema: { summary, tags: ['contacts'], params: Params, body },
       handler: async (request) => {
         const { customerId } = request.params as z.infer<typeof Params>;
+        await mustBeKnown(customerId);
         const data = {
           customerId,
           ...(request.body as object),
