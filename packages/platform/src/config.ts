@@ -59,3 +59,16 @@ export const DistributedServiceEnv = z.object({
   PG_CONNECT_TIMEOUT_MS: PgConnectTimeoutMs.default(5000),
   PG_QUERY_TIMEOUT_MS: PgQueryTimeoutMs.default(15_000),
 });
+
+/**
+ * The evidence chain's settings (README "Evidence"): how often each service signs a checkpoint of
+ * its hash chains, and the RFC 3161 timestamp authority asked for each (none when unset or empty).
+ */
+export const EvidenceEnv = z.object({
+  EVIDENCE_CHECKPOINT_INTERVAL_MS: z.coerce
+    .number()
+    .int('must be whole milliseconds')
+    .positive('must be more than 0 ms')
+    .default(60_000),
+  TSA_URL: z.string().optional(),
+});

@@ -22,6 +22,7 @@ import type { Authenticator } from './auth/authenticator';
 import { BusinessClock } from './business-clock';
 import { type BusinessDayJob, BusinessDayScheduler, businessDayMigrations } from './business-day-scheduler';
 import { clockRoutes } from './clock-routes';
+import { EvidenceEnv, loadConfig } from './config';
 import { DayJobsStartup } from './day-jobs-startup';
 import { deadLetterRoutes } from './dead-letter-routes';
 import { EvidenceChain, evidenceMigrations } from './evidence/follower';
@@ -256,25 +257,29 @@ export async function startService(
       }),
   );
 
-  const relay = def.publishes
-    ? new Relay({
-        service: def.name,
-        topic: ctx.topics[def.publishes],
-        pool,
-        schema,
-        bus: infra.bus,
-        notifier: infra.notifier,
-        logger,
-      })
-    : undefined;
-  if (relay)
+  /** A relay of this store to one topic, run by the owner of its lease. */
+  const relayTo = (topic: string, contractTopic?: string) => {
+    const relay = new Relay({
+      service: def.name,
+      topic,
+      ...(contractTopic !== undefined && { contractTopic }),
+      pool,
+      schema,
+      bus: infra.bus,
+      notifier: infra.notifier,
+      logger,
+    });
     addLease({
       name: `${schema}:${relay.checkpointName}`,
       start: () => relay.start(),
       stop: () => relay.stop(),
     });
+    return relay;
+  };
+  const relay = def.publishes ? relayTo(ctx.topics[def.publishes]) : undefined;
 
   // Every service's store is hash-chained, moments after each append, by the lease's owner.
+  const evidenceEnv = loadConfig(EvidenceEnv);
   const evidence = new EvidenceChain({
     service: def.name,
     pool,
@@ -283,9 +288,8 @@ export async function startService(
     notifier: infra.notifier,
     logger,
     signer: ctx.signer!,
-    checkpointIntervalMs:
-      infra.evidence?.checkpointIntervalMs ?? Number(process.env.EVIDENCE_CHECKPOINT_INTERVAL_MS ?? 60_000),
-    timestamp: timestamper(infra.evidence?.tsaUrl ?? process.env.TSA_URL),
+    checkpointIntervalMs: infra.evidence?.checkpointIntervalMs ?? evidenceEnv.EVIDENCE_CHECKPOINT_INTERVAL_MS,
+    timestamp: timestamper(infra.evidence?.tsaUrl ?? evidenceEnv.TSA_URL),
   });
   ctx.evidence = evidence;
   addLease({
@@ -294,24 +298,7 @@ export async function startService(
     stop: () => evidence.stop(),
   });
   // Its signed checkpoints go out on the evidence topic, by a relay of their own.
-  const evidenceRelay = def.publishes
-    ? new Relay({
-        service: def.name,
-        topic: ctx.topics.evidence,
-        contractTopic: TOPICS.evidence,
-        pool,
-        schema,
-        bus: infra.bus,
-        notifier: infra.notifier,
-        logger,
-      })
-    : undefined;
-  if (evidenceRelay)
-    addLease({
-      name: `${schema}:${evidenceRelay.checkpointName}`,
-      start: () => evidenceRelay.start(),
-      stop: () => evidenceRelay.stop(),
-    });
+  const evidenceRelay = def.publishes ? relayTo(ctx.topics.evidence, TOPICS.evidence) : undefined;
 
   for (const worker of def.workers?.(ctx) ?? [])
     addLease({

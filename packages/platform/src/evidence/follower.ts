@@ -112,6 +112,11 @@ export class EvidenceChain {
   private timer: NodeJS.Timeout | undefined;
   private checkpointing: Promise<unknown> = Promise.resolve();
 
+  /** How often it signs a checkpoint: a bundle's manifest states it, for the verifier's bound on unanchored records. */
+  get checkpointIntervalMs(): number {
+    return this.options.checkpointIntervalMs;
+  }
+
   constructor(private readonly options: EvidenceChainOptions) {
     this.subscription = new StoreSubscription({
       name: this.checkpointName,

@@ -136,7 +136,8 @@ export async function assembleEvidence(
   // The manifest is signed with the company's key (the same key signs every service's checkpoints).
   return buildBundle(subject, merged(parts), ctx.clock.now(), {
     signer: own.signer,
-    checkpointIntervalMs: Number(process.env.EVIDENCE_CHECKPOINT_INTERVAL_MS ?? 60_000),
+    // The interval this service's chain signs checkpoints at, as configured (the services share the setting).
+    checkpointIntervalMs: ctx.evidence!.checkpointIntervalMs,
   });
 }
 
