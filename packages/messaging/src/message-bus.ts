@@ -59,11 +59,16 @@ export interface MessageBus {
   checkReachable?(timeoutMs: number): Promise<void>;
 }
 
-/** Rejects with `what` timed out once `ms` passed (the call itself goes on). */
+/** What `withTimeout` rejects with, so a caller can tell the wait running out from the work failing. */
+export class TimedOut extends Error {
+  override readonly name = 'TimedOut';
+}
+
+/** Rejects with `what` timed out (TimedOut) once `ms` passed (the call itself goes on). */
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(`${what}: no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,5 @@
 import { DependencyUnavailable } from '@ar/kernel';
+import { TimedOut, withTimeout } from '@ar/messaging';
 import { z } from 'zod';
 import type { ServiceHttpApp } from './http-app';
 import type { ServiceContext } from './service';
@@ -33,18 +34,14 @@ export function progressRoutes(
       },
     },
     async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), waitMs);
-      });
       try {
-        if ((await Promise.race([caughtUp(), gaveUp])) === 'late')
-          throw new DependencyUnavailable(
-            'NOT_CAUGHT_UP',
-            `events stored here are not all published and projected after ${waitMs / 1000} s: is the message broker reachable (see /ready and ar_relay_backlog_events)?`,
-          );
-      } finally {
-        clearTimeout(timer);
+        await withTimeout(caughtUp(), waitMs, 'caught up');
+      } catch (error) {
+        if (!(error instanceof TimedOut)) throw error;
+        throw new DependencyUnavailable(
+          'NOT_CAUGHT_UP',
+          `events stored here are not all published and projected after ${waitMs / 1000} s: is the message broker reachable (see /ready and ar_relay_backlog_events)?`,
+        );
       }
       const { rows } = await ctx.pool.query<{ stored: string; handled: string }>(
         'select (select count(*) from events)::text as stored, (select count(*) from inbox)::text as handled',
