@@ -4,10 +4,11 @@ import {
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
+  randomUUID,
   sign,
   verify,
 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -59,9 +60,21 @@ export class CompanySigner {
       return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true);
     const signer = CompanySigner.generate();
     mkdirSync(dirname(devKeyFile), { recursive: true });
-    writeFileSync(devKeyFile, signer.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    chmodSync(devKeyFile, 0o600);
-    return signer;
+    // Written whole under a name of its own, then linked into place (link fails if the file exists):
+    // processes starting at once (two instances on one folder) never read a half-written key - seen
+    // as ERR_OSSL_UNSUPPORTED - and all sign with the one key linked first.
+    const draft = `${devKeyFile}.${process.pid}.${randomUUID()}`;
+    writeFileSync(draft, signer.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    chmodSync(draft, 0o600);
+    try {
+      linkSync(draft, devKeyFile);
+      return signer;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true);
+    } finally {
+      unlinkSync(draft);
+    }
   }
 }
 
