@@ -64,11 +64,14 @@ export class TimedOut extends Error {
   override readonly name = 'TimedOut';
 }
 
-/** Rejects with `what` timed out (TimedOut) once `ms` passed (the call itself goes on). */
+/**
+ * Rejects with TimedOut ("<what>: no answer within <ms> ms", or without the prefix when `what` is
+ * empty) once `ms` passed (the call itself goes on).
+ */
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut(`${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(`${what ? `${what}: ` : ''}no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,4 @@
-import type { MessageBus } from '@ar/messaging';
+import { type MessageBus, withTimeout } from '@ar/messaging';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -96,25 +96,14 @@ export class ServiceMetrics {
   private async ask<T>(source: 'database' | 'kafka', question: (s: MetricSources) => Promise<T>) {
     const sources = this.sources;
     if (!sources) return undefined;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = await Promise.race([
-        question(sources),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${COLLECT_TIMEOUT_MS} ms`)),
-            COLLECT_TIMEOUT_MS,
-          );
-        }),
-      ]);
+      const answer = await withTimeout(question(sources), COLLECT_TIMEOUT_MS, `metrics from the ${source}`);
       this.up.set(source, true);
       return answer;
     } catch (error) {
       this.up.set(source, false);
       this.logger.debug({ err: error, source }, 'metrics: a source did not answer');
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,7 +1,7 @@
 import { TOPICS } from '@ar/contracts';
 import { BusinessCalendar } from '@ar/kernel';
 import type { EventHandler, MessageBus } from '@ar/messaging';
-import { EventConsumer, Relay } from '@ar/messaging';
+import { EventConsumer, Relay, withTimeout } from '@ar/messaging';
 import {
   type AppendNotifier,
   boundedPoolConfig,
@@ -351,23 +351,12 @@ export async function startService(
   });
   const ready = async (): Promise<Readiness> => {
     const check = async (work: () => Promise<unknown>, what: string) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          work(),
-          new Promise((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
-              READY_CHECK_TIMEOUT_MS,
-            );
-          }),
-        ]);
+        await withTimeout(work(), READY_CHECK_TIMEOUT_MS, '');
         return 'ok';
       } catch (error) {
         const e = error as { code?: string; message?: string };
         return `down: ${what} ${[e.code, e.message].filter(Boolean).join(' ') || String(error)}`;
-      } finally {
-        clearTimeout(timer);
       }
     };
     const [database, kafka] = await Promise.all([
