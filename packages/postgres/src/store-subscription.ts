@@ -85,7 +85,6 @@ export class StoreSubscription {
     const batchSize = this.options.batchSize ?? 500;
     const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
     const retryDelayMs = this.options.retryDelayMs ?? ((n: number) => Math.min(50 * 2 ** n, 5000));
-    let failures = 0;
     const outage = new OutageLog(logger, 'store subscription batch', { subscription: name });
     let inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
     while (this.running) {
@@ -97,7 +96,6 @@ export class StoreSubscription {
           await this.options.handle(events, this.position);
           this.position = events.at(-1)!.checkpoint;
           outage.succeeded();
-          failures = 0;
           inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
           continue;
         }
@@ -124,8 +122,7 @@ export class StoreSubscription {
           );
           continue;
         }
-        failures++;
-        const delay = retryDelayMs(failures);
+        const delay = retryDelayMs(outage.failing + 1); // this failure counted
         outage.failed(error, { retryInMs: delay });
         await sleep(delay);
       }
