@@ -28,6 +28,8 @@ export interface TrackedInvoice {
   invoiceId: string;
   customerId: string;
   customerName: string;
+  /** The contract the invoice was issued under, when invoicing names one: the formal letters name it. */
+  contractId?: string | undefined;
   amount: number;
   currency: string;
   dueDate: IsoDate;

@@ -13,6 +13,8 @@ export interface LetterFacts {
   /** The person it is addressed to (a contact person), when known. */
   attention?: string | undefined;
   invoiceId: string;
+  /** The contract the invoice belongs to: its id, and its title and date when known. */
+  contract?: { id: string; title?: string | undefined; date?: IsoDate | undefined } | undefined;
   currency: string;
   /** Owed today, in minor units, by component. */
   owed: { principal: number; interest: number; penalty: number };
@@ -43,6 +45,26 @@ export interface LetterText {
 }
 
 const pct = (bp: number) => `${bp / 100}%`;
+
+/** Whom a formal letter is to: the debtor company as registered, and the contact person when known. */
+function addressee(f: LetterFacts, lang: Language): string {
+  return lang === 'zh'
+    ? `致：${f.customerName}${f.attention ? `（联系人：${f.attention}）` : ''}`
+    : `To: ${f.customerName}${f.attention ? `, attention ${f.attention}` : ''}`;
+}
+
+/** To whom the invoice was issued and under which contract (id, title and date when known). */
+function issuedTo(f: LetterFacts, lang: Language): string {
+  const c = f.contract;
+  if (lang === 'zh') {
+    const more = c ? [c.title, c.date ? `签订于 ${c.date}` : undefined].filter(Boolean).join('，') : '';
+    const contract = c ? `，依据双方合同 ${c.id}${more ? `（${more}）` : ''}` : '';
+    return `该发票开具给 ${f.customerName}${contract}。`;
+  }
+  const more = c ? [c.title, c.date ? `dated ${c.date}` : undefined].filter(Boolean).join(', ') : '';
+  const contract = c ? ` under contract ${c.id}${more ? ` (${more})` : ''}` : '';
+  return `The invoice was issued to ${f.customerName}${contract}.`;
+}
 
 /** The contract's late-payment clause in words, or undefined when the invoice carries none. */
 export function clauseText(t: LateFeeTermsV1 | undefined, lang: Language): string | undefined {
@@ -86,8 +108,10 @@ const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     title: 'Formal Notice of Overdue Payment',
     subject: `Formal notice: invoice ${f.invoiceId} is ${f.daysOverdue} days overdue`,
     paragraphs: [
+      addressee(f, 'en'),
       `Dear ${f.attention ?? f.customerName},`,
       `Invoice ${f.invoiceId}, due on ${f.dueDate}, is ${f.daysOverdue} days overdue as of ${f.date}. The amounts owed are set out below.`,
+      issuedTo(f, 'en'),
       ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
       `Please pay the total owed${f.payBy ? ` by ${f.payBy}` : ''}, or contact us to agree a repayment plan. Your credit with us is suspended until the invoice is settled.`,
     ],
@@ -96,8 +120,10 @@ const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     title: "Notice Before Legal Action (Lawyer's Letter)",
     subject: `Notice before legal action: invoice ${f.invoiceId}, ${f.daysOverdue} days overdue`,
     paragraphs: [
+      addressee(f, 'en'),
       `Dear ${f.attention ?? f.customerName},`,
       `Despite our reminders and formal notice, invoice ${f.invoiceId}, due on ${f.dueDate}, remains unpaid ${f.daysOverdue} days later (as of ${f.date}).`,
+      issuedTo(f, 'en'),
       ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
       `Unless the total owed is paid${f.payBy ? ` by ${f.payBy}` : ''}, the matter is handed to our legal counsel, who will assess litigation, arbitration or a payment order without further notice.`,
     ],
@@ -122,8 +148,10 @@ const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     title: '逾期付款正式催告函',
     subject: `正式催告：发票 ${f.invoiceId} 已逾期 ${f.daysOverdue} 天`,
     paragraphs: [
+      addressee(f, 'zh'),
       `尊敬的 ${f.attention ?? f.customerName}：`,
       `发票 ${f.invoiceId} 应于 ${f.dueDate} 付款，截至 ${f.date} 已逾期 ${f.daysOverdue} 天。应付金额明细如下。`,
+      issuedTo(f, 'zh'),
       ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
       `请${f.payBy ? `于 ${f.payBy} 前` : '尽快'}支付全部应付金额，或与我们联系商定还款计划。在结清之前，您在我方的信用额度暂停使用。`,
     ],
@@ -132,8 +160,10 @@ const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     title: '律师函（法律行动前通知）',
     subject: `法律行动前通知：发票 ${f.invoiceId} 已逾期 ${f.daysOverdue} 天`,
     paragraphs: [
+      addressee(f, 'zh'),
       `尊敬的 ${f.attention ?? f.customerName}：`,
       `经我方多次提醒及正式催告，发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）截至 ${f.date} 已逾期 ${f.daysOverdue} 天，仍未付款。`,
+      issuedTo(f, 'zh'),
       ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
       `如未能${f.payBy ? `于 ${f.payBy} 前` : ''}支付全部应付金额，本事项将移交我方法律顾问，评估诉讼、仲裁或支付令，届时不再另行通知。`,
     ],

@@ -48,3 +48,45 @@ describe('the plan agreement with the fees waived', () => {
     ]);
   });
 });
+
+/**
+ * #18 probe F5: the dunning letter and the lawyer's-letter notice name the debtor company (as
+ * credit-scoring registered it) even when addressed to a contact person, and the contract the
+ * invoice belongs to (id, and its title and date when known) - a letter a lawyer would send names both.
+ */
+describe('the formal letters name the debtor company and the contract', () => {
+  const facts: LetterFacts = {
+    company: 'Acme Manufacturing Ltd',
+    customerName: 'Beijing Widgets Co',
+    attention: 'Li Wei',
+    invoiceId: 'INV-7',
+    contract: { id: 'CT-2025-019', title: 'Supply of CNC parts', date: '2025-11-03' },
+    currency: 'CNY',
+    owed: { principal: 1_000_000, interest: 0, penalty: 0 },
+    dueDate: '2026-02-09',
+    daysOverdue: 20,
+    date: '2026-03-01',
+    lateFee: DEFAULT_LATE_FEE_TERMS,
+  };
+
+  it.each(['DUNNING_LETTER', 'LAWYERS_LETTER'] as const)('%s en: company, contact and contract', (kind) => {
+    const all = letterText(kind, facts, 'en').paragraphs.join('\n');
+    expect(all).toContain('To: Beijing Widgets Co, attention Li Wei');
+    expect(all).toContain('under contract CT-2025-019 (Supply of CNC parts, dated 2025-11-03)');
+  });
+
+  it.each(['DUNNING_LETTER', 'LAWYERS_LETTER'] as const)('%s zh: the same', (kind) => {
+    const all = letterText(kind, facts, 'zh').paragraphs.join('\n');
+    expect(all).toContain('致：Beijing Widgets Co（联系人：Li Wei）');
+    expect(all).toContain('合同 CT-2025-019（Supply of CNC parts，签订于 2025-11-03）');
+  });
+
+  it('a contract known by its id alone is named by it; no contract, no contract sentence', () => {
+    const byId = letterText('DUNNING_LETTER', { ...facts, contract: { id: 'CT-9' } }, 'en');
+    expect(byId.paragraphs.join('\n')).toContain('issued to Beijing Widgets Co under contract CT-9.');
+    const { contract: _, attention: __, ...none } = facts;
+    const text = letterText('DUNNING_LETTER', none, 'en').paragraphs.join('\n');
+    expect(text).toContain('To: Beijing Widgets Co');
+    expect(text).not.toContain('contract CT');
+  });
+});

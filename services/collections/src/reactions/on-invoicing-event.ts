@@ -36,6 +36,7 @@ export async function commandFor(client: PoolClient, event: IncomingEvent): Prom
           invoiceId: i.invoiceId,
           customerId: i.customerId,
           customerName: rows[0]?.name ?? i.customerId,
+          ...(i.contractId ? { contractId: i.contractId } : {}),
           amount: i.amount,
           currency: i.currency,
           dueDate: i.dueDate,

@@ -1,0 +1,53 @@
+import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
+import type { DunningFile } from '../case/state';
+import type { ContactPreferences } from '../contact/decider';
+import { formalLetterFacts } from './facts';
+import { letterText } from './templates';
+
+/** The facts a formal letter is rendered from, taken from the case (issue 18 letters). */
+const file = {
+  status: 'OPEN',
+  invoice: {
+    invoiceId: 'INV-F',
+    customerId: 'C-F',
+    customerName: 'Beijing Widgets Co',
+    contractId: 'CT-2025-019',
+    amount: 1_000_000,
+    currency: 'CNY',
+    dueDate: '2026-02-09',
+    lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
+  },
+} as unknown as DunningFile;
+const prefs: ContactPreferences = {
+  customerId: 'C-F',
+  contacts: [
+    { name: 'Zhang San', role: 'OWNER' } as ContactPreferences['contacts'][number],
+    { name: 'Li Wei', email: 'li.wei@example.cn', role: 'FINANCE' } as ContactPreferences['contacts'][number],
+  ],
+  channel: 'EMAIL',
+  language: 'en',
+  quietDays: [],
+  optedOut: [],
+};
+const base = {
+  company: 'Acme Manufacturing Ltd',
+  file,
+  prefs,
+  owed: { principal: 1_000_000, interest: 0, penalty: 0 },
+  date: '2026-03-01',
+  daysOverdue: 20,
+};
+
+describe('the facts of a formal letter', () => {
+  it('name the debtor company, the contact with an address, and the contract (#18 probe F5)', () => {
+    const facts = formalLetterFacts(base);
+    expect(facts).toMatchObject({
+      customerName: 'Beijing Widgets Co',
+      attention: 'Li Wei',
+      contract: { id: 'CT-2025-019' },
+    });
+    const text = letterText('DUNNING_LETTER', facts, 'en').paragraphs.join('\n');
+    expect(text).toContain('To: Beijing Widgets Co, attention Li Wei');
+    expect(text).toContain('The invoice was issued to Beijing Widgets Co under contract CT-2025-019.');
+  });
+});
