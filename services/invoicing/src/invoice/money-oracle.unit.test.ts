@@ -31,7 +31,8 @@ import type { Invoice } from './state';
  *     recorded after it): the surplus comes off the last instalments. Payments clear fees first,
  *     so each instalment's principal is what is left of it once the fees are covered. The clock
  *     restarts on those principal amounts; an instalment due on a Saturday or Sunday is payable
- *     by the next Monday, and is overdue only after it.
+ *     by the next Monday, and is overdue only after it;
+ *   - a prepayment invoice (money asked before shipping) has no clock at all: no threshold, no fee.
  */
 
 const DAY = 86_400_000;
@@ -69,6 +70,8 @@ interface PlanIntent {
 
 interface Scenario {
   amount: number;
+  /** A prepayment invoice (款到发货): money asked before shipping, never overdue, never a fee. */
+  prepayment: boolean;
   dueIn: number;
   terms: LateFeeTermsV1 | undefined;
   discount: DiscountTermsV1 | undefined;
@@ -172,7 +175,7 @@ function oracleWithout(s: Scenario, issueDay: number, credit: Set<number>) {
 
     for (let d = issueDay; d <= last; d++) {
       const dueNow = status === 'OPEN' && principal > 0 ? earliestUnpaid() : undefined;
-      if (dueNow !== undefined && d - dueNow >= 1) {
+      if (dueNow !== undefined && d - dueNow >= 1 && !s.prepayment) {
         const k = d - dueNow;
         if (s.terms && k - 1 >= s.terms.interestFromDay) {
           const fee = bpHalfUp(overdueOn(d - 1), s.terms.dailyInterestBp);
@@ -356,6 +359,7 @@ function throughTheDecider(
     dueDate: isoOf(issueDay + s.dueIn),
     ...(s.terms ? { lateFeeTerms: s.terms } : {}),
     ...(s.discount ? { discountTerms: s.discount } : {}),
+    ...(s.prepayment ? { prepayment: true as const } : {}),
   };
   const timeline: { day: number; order: number; command: InvoiceCommand }[] = [
     ...s.clockDays.map((d) => ({
@@ -511,6 +515,7 @@ const plan = fc.option(
 );
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   amount,
+  prepayment: fc.constantFrom(false, false, false, false, true),
   dueIn: fc.integer({ min: 0, max: 60 }),
   terms,
   discount,
@@ -577,6 +582,7 @@ describe('the money oracle', () => {
     // 4; recorded on day 5, the invoice was paid on day 4 by the 2,000 recorded then.
     const s: Scenario = {
       amount: 2000,
+      prepayment: false,
       dueIn: 0,
       terms: { interestFromDay: 1, dailyInterestBp: 3, penaltyDay: 1, penaltyBp: 0 },
       discount: undefined,

@@ -44,9 +44,10 @@ export function payableBy(invoice: Invoice, policy: OverduePolicy): PayableBy {
  *   - `PaymentOverdue` for each threshold reached on d;
  *   - the one-off penalty when d reaches `penaltyDay`: `penaltyBp` of the overdue principal.
  * Fees are rounded half-up to the minor unit, each day on its own; a zero fee is no event.
+ * A prepayment invoice is never overdue (`runsOverdueClock`).
  */
 export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePolicy): InvoiceEvent[] {
-  if (invoice.status !== 'OPEN') return [];
+  if (invoice.status !== 'OPEN' || !runsOverdueClock(invoice)) return [];
   const payable = payableBy(invoice, policy);
   const due = earliestUnpaidDueDate(invoice, payable);
   if (!due || due >= asOf) return [];
@@ -126,6 +127,17 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
     }
   }
   return events;
+}
+
+/**
+ * Whether the overdue clock runs on the invoice. A prepayment invoice (款到发货,
+ * `InvoiceIssued.prepayment`) asks for money before anything is shipped: no credit is extended
+ * (DOMAIN.md §1) and delivery waits for the payment, so nothing is late until goods are delivered.
+ * Unpaid, it reaches no overdue threshold and accrues no interest or penalty, whatever its
+ * late-payment clause (the clause is the contract's, for credit it might extend later).
+ */
+export function runsOverdueClock(invoice: Invoice): boolean {
+  return invoice.issued.prepayment !== true;
 }
 
 /** The invoice brought up to `asOf`: the overdue events it would get, folded in. */
