@@ -25,6 +25,7 @@ export * from './local-servers';
 export * from './logger';
 export * from './metrics';
 export * from './openapi-errors';
+export * from './pagination';
 export * from './run';
 export * from './service';
 export * from './tracing';
