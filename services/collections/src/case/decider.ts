@@ -261,6 +261,9 @@ export function caseDecider(
 
   function runDay(state: DunningFile, today: IsoDate, tier: CreditTier, now: Date): CaseEvent[] {
     if (state.status === 'CLOSED' || state.status === 'SETTLED' || state.disputed) return [];
+    // A prepayment invoice (款到发货) is no credit: delivery waits for the money, nothing is late
+    // and nothing is chased - no reminder, no case, no escalation, no freeze.
+    if (state.invoice.prepayment) return [];
     const events: CaseEvent[] = [];
     let f = state;
     const emit = (e: CaseEvent) => {

@@ -34,6 +34,8 @@ export interface TrackedInvoice {
   currency: string;
   dueDate: IsoDate;
   lateFeeTerms: LateFeeTermsV1 | undefined;
+  /** A prepayment invoice (款到发货): money asked before shipping, no credit - nothing to collect. */
+  prepayment?: true | undefined;
 }
 
 export type CaseEvent =

@@ -41,6 +41,7 @@ export async function commandFor(client: PoolClient, event: IncomingEvent): Prom
           currency: i.currency,
           dueDate: i.dueDate,
           lateFeeTerms: i.lateFeeTerms,
+          ...(i.prepayment ? { prepayment: true as const } : {}),
         },
       };
     }
