@@ -1,4 +1,6 @@
 import type { IncomingEvent } from '@ar/messaging';
+import { pointsFor } from '../customer/decider';
+import { DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
 import { behaviourOf } from './on-payment-behaviour';
 
 const incoming = (type: string, data: object): IncomingEvent =>
@@ -25,5 +27,22 @@ describe('payment behaviour from invoicing events', () => {
         sourceEventId: 'ev-1',
       },
     });
+  });
+
+  it('a prepayment invoice paid 50 days after it was asked for costs no credit points (#14)', () => {
+    // Invoicing reaches no overdue threshold on a prepayment invoice (no credit extended), so its
+    // late payment comes as an InvoicePaid alone: lateness is charged only threshold by threshold.
+    const entry = behaviourOf(
+      incoming('InvoicePaid', {
+        invoiceId: 'INV-PRE',
+        customerId: 'C-1',
+        currency: 'CNY',
+        paidDate: '2026-03-22',
+        dueDate: '2026-01-31',
+        daysLate: 50,
+      }),
+    );
+    expect(entry?.behaviour.kind).toBe('PAID_LATE');
+    expect(pointsFor(entry!.behaviour, DEFAULT_CREDIT_POLICY)).toBe(0);
   });
 });
