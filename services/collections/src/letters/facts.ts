@@ -1,4 +1,6 @@
+import type { ReminderSentV1 } from '@ar/contracts';
 import type { IsoDate } from '@ar/kernel';
+import type { Pool, PoolClient } from 'pg';
 import type { DunningFile } from '../case/state';
 import type { ContactPreferences } from '../contact/decider';
 import type { LetterFacts } from './templates';
@@ -22,6 +24,8 @@ export function formalLetterFacts(input: {
   date: IsoDate;
   daysOverdue: number;
   payBy?: IsoDate | undefined;
+  /** The messages sent on the case before the letter and whether each was delivered (`earlierNotices`). */
+  earlier?: LetterFacts['earlier'];
 }): LetterFacts {
   const { file } = input;
   return {
@@ -37,5 +41,30 @@ export function formalLetterFacts(input: {
     date: input.date,
     lateFee: file.invoice.lateFeeTerms,
     payBy: input.payBy,
+    earlier: input.earlier,
   };
+}
+
+/**
+ * The messages the case sent before the one at `position` (its `ReminderSent`s), each with its date
+ * and whether its delivery is recorded as delivered: a letter claims notice given only for those.
+ */
+export function earlierNotices(
+  history: readonly { type: string; data: unknown; streamPosition: number }[],
+  position: number,
+  delivered: ReadonlySet<string>,
+): NonNullable<LetterFacts['earlier']> {
+  return history
+    .filter((h) => h.type === 'ReminderSent' && h.streamPosition < position)
+    .map((h) => h.data as ReminderSentV1)
+    .map((m) => ({ kind: m.kind, date: m.sentDate, delivered: delivered.has(m.messageId) }));
+}
+
+/** The case's messages the delivery queue recorded as delivered (`outbound_messages`, status DELIVERED). */
+export async function deliveredMessageIds(db: Pool | PoolClient, invoiceId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ message_id: string }>(
+    `select message_id from outbound_messages where invoice_id = $1 and status = 'DELIVERED'`,
+    [invoiceId],
+  );
+  return new Set(rows.map((r) => r.message_id));
 }

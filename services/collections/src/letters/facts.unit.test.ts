@@ -1,7 +1,7 @@
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import type { DunningFile } from '../case/state';
 import type { ContactPreferences } from '../contact/decider';
-import { formalLetterFacts } from './facts';
+import { earlierNotices, formalLetterFacts } from './facts';
 import { letterText } from './templates';
 
 /** The facts a formal letter is rendered from, taken from the case (issue 18 letters). */
@@ -49,5 +49,33 @@ describe('the facts of a formal letter', () => {
     const text = letterText('DUNNING_LETTER', facts, 'en').paragraphs.join('\n');
     expect(text).toContain('To: Beijing Widgets Co, attention Li Wei');
     expect(text).toContain('The invoice was issued to Beijing Widgets Co under contract CT-2025-019.');
+  });
+});
+
+describe('the earlier messages a letter may refer to (#18 probe F6)', () => {
+  const sent = (position: number, kind: string, messageId: string, sentDate: string) => ({
+    type: 'ReminderSent',
+    streamPosition: position,
+    data: { kind, messageId, sentDate },
+  });
+  const history = [
+    { type: 'InvoiceTracked', streamPosition: 1, data: {} },
+    sent(2, 'REMINDER_OVERDUE', 'M-1', '2026-01-31'),
+    sent(3, 'DUNNING_LETTER', 'M-16', '2026-02-16'),
+    sent(4, 'REMINDER_OVERDUE', 'M-31', '2026-03-02'),
+  ];
+
+  it('are the messages before the letter, delivered as the queue recorded them', () => {
+    expect(earlierNotices(history, 4, new Set(['M-1']))).toEqual([
+      { kind: 'REMINDER_OVERDUE', date: '2026-01-31', delivered: true },
+      { kind: 'DUNNING_LETTER', date: '2026-02-16', delivered: false },
+    ]);
+  });
+
+  it("a bounced dunning letter is not claimed by the lawyer's letter built from them", () => {
+    const facts = formalLetterFacts({ ...base, earlier: earlierNotices(history, 4, new Set(['M-1'])) });
+    const text = letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n');
+    expect(text).toContain('Despite our reminder sent on 2026-01-31, invoice INV-F');
+    expect(text).not.toContain('formal notice');
   });
 });

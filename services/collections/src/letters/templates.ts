@@ -25,6 +25,11 @@ export interface LetterFacts {
   lateFee: LateFeeTermsV1 | undefined;
   /** The instalments of a repayment-plan agreement. */
   instalments?: { dueDate: IsoDate; amount: number }[] | undefined;
+  /**
+   * The messages sent on the case before this letter, as the record shows them: a letter states only
+   * those delivered (a bounced or failed one is never claimed as notice given).
+   */
+  earlier?: { kind: string; date: IsoDate; delivered: boolean }[] | undefined;
   /** By when the customer must pay (dunning and lawyer's letters). */
   payBy?: IsoDate | undefined;
   /**
@@ -51,6 +56,33 @@ function addressee(f: LetterFacts, lang: Language): string {
   return lang === 'zh'
     ? `致：${f.customerName}${f.attention ? `（联系人：${f.attention}）` : ''}`
     : `To: ${f.customerName}${f.attention ? `, attention ${f.attention}` : ''}`;
+}
+
+const list = (items: string[], and: string, sep = ', ') =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(sep)}${and}${items.at(-1)}`;
+
+/**
+ * What earlier messages the record shows delivered, in words ('' when none): reminders and the
+ * formal dunning letter, each on its date. Undelivered ones are left out - never claimed as sent.
+ */
+function noticeGiven(f: LetterFacts, lang: Language): string {
+  const delivered = (f.earlier ?? []).filter((e) => e.delivered);
+  const reminders = delivered.filter((e) => e.kind !== 'DUNNING_LETTER').map((e) => e.date);
+  const letters = delivered.filter((e) => e.kind === 'DUNNING_LETTER').map((e) => e.date);
+  if (lang === 'zh') {
+    const parts = [
+      ...(reminders.length ? [`于 ${list(reminders, '及', '、')} 发出付款提醒`] : []),
+      ...(letters.length ? [`于 ${list(letters, '及', '、')} 发出正式催告函`] : []),
+    ];
+    return parts.length ? `我方已${parts.join('，并')}。` : '';
+  }
+  const parts = [
+    ...(reminders.length
+      ? [`our reminder${reminders.length > 1 ? 's' : ''} sent on ${list(reminders, ' and ')}`]
+      : []),
+    ...(letters.length ? [`our formal notice (dunning letter) sent on ${list(letters, ' and ')}`] : []),
+  ];
+  return parts.length ? `Despite ${parts.join(' and ')}, ` : '';
 }
 
 /** To whom the invoice was issued and under which contract (id, title and date when known). */
@@ -122,7 +154,7 @@ const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     paragraphs: [
       addressee(f, 'en'),
       `Dear ${f.attention ?? f.customerName},`,
-      `Despite our reminders and formal notice, invoice ${f.invoiceId}, due on ${f.dueDate}, remains unpaid ${f.daysOverdue} days later (as of ${f.date}).`,
+      `${noticeGiven(f, 'en') ? `${noticeGiven(f, 'en')}invoice` : 'Invoice'} ${f.invoiceId}, due on ${f.dueDate}, remains unpaid ${f.daysOverdue} days later (as of ${f.date}).`,
       issuedTo(f, 'en'),
       ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
       `Unless the total owed is paid${f.payBy ? ` by ${f.payBy}` : ''}, the matter is handed to our legal counsel, who will assess litigation, arbitration or a payment order without further notice.`,
@@ -162,7 +194,7 @@ const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     paragraphs: [
       addressee(f, 'zh'),
       `尊敬的 ${f.attention ?? f.customerName}：`,
-      `经我方多次提醒及正式催告，发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）截至 ${f.date} 已逾期 ${f.daysOverdue} 天，仍未付款。`,
+      `${noticeGiven(f, 'zh')}发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）截至 ${f.date} 已逾期 ${f.daysOverdue} 天，仍未付款。`,
       issuedTo(f, 'zh'),
       ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
       `如未能${f.payBy ? `于 ${f.payBy} 前` : ''}支付全部应付金额，本事项将移交我方法律顾问，评估诉讼、仲裁或支付令，届时不再另行通知。`,

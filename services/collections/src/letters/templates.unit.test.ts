@@ -90,3 +90,53 @@ describe('the formal letters name the debtor company and the contract', () => {
     expect(text).not.toContain('contract CT');
   });
 });
+
+/**
+ * #18 probe F6: the lawyer's-letter notice states only what the record shows - an earlier letter
+ * delivered is referred to as sent on its date; one whose delivery failed (bounced) is not claimed.
+ */
+describe("the lawyer's-letter notice refers only to letters delivered", () => {
+  const facts: LetterFacts = {
+    company: 'Acme Manufacturing Ltd',
+    customerName: 'Beijing Widgets Co',
+    invoiceId: 'INV-8',
+    currency: 'CNY',
+    owed: { principal: 1_000_000, interest: 15_000, penalty: 20_000 },
+    dueDate: '2026-01-30',
+    daysOverdue: 31,
+    date: '2026-03-02',
+    lateFee: DEFAULT_LATE_FEE_TERMS,
+  };
+  const dunning = { kind: 'DUNNING_LETTER', date: '2026-02-16' } as const;
+  const reminder = { kind: 'REMINDER_OVERDUE', date: '2026-01-31' } as const;
+
+  it('a dunning letter that bounced is not claimed as formal notice (en, zh)', () => {
+    const earlier = [
+      { ...reminder, delivered: false },
+      { ...dunning, delivered: false },
+    ];
+    const en = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'en').paragraphs.join('\n');
+    expect(en).not.toMatch(/formal notice|reminders/i);
+    expect(en).toContain('Invoice INV-8, due on 2026-01-30, remains unpaid 31 days later');
+    const zh = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'zh').paragraphs.join('\n');
+    expect(zh).not.toMatch(/正式催告|提醒/);
+  });
+
+  it('a delivered dunning letter is referred to as sent on its date (en, zh)', () => {
+    const earlier = [
+      { ...reminder, delivered: true },
+      { ...dunning, delivered: true },
+    ];
+    const en = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'en').paragraphs.join('\n');
+    expect(en).toContain(
+      'our reminder sent on 2026-01-31 and our formal notice (dunning letter) sent on 2026-02-16',
+    );
+    const zh = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'zh').paragraphs.join('\n');
+    expect(zh).toContain('我方已于 2026-01-31 发出付款提醒，并于 2026-02-16 发出正式催告函');
+  });
+
+  it('without a record of earlier letters it claims none', () => {
+    const en = letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n');
+    expect(en).not.toMatch(/formal notice|reminders/i);
+  });
+});
