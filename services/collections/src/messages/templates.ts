@@ -54,6 +54,45 @@ export const TEMPLATES: Record<MessageKind, (f: MessageFacts) => string> = Objec
   ]),
 ) as Record<MessageKind, (f: MessageFacts) => string>;
 
+const SUBJECT_EN: Record<MessageKind, (f: MessageFacts) => string> = {
+  REMINDER_BEFORE_DUE: (f) => `Reminder: invoice ${f.invoiceId} (${f.amount}) is due on ${f.dueDate}`,
+  REMINDER_ON_DUE: (f) =>
+    f.daysOverdue > 0
+      ? `Invoice ${f.invoiceId} (${f.amount}) was due on ${f.dueDate}`
+      : `Invoice ${f.invoiceId} (${f.amount}) is due today`,
+  REMINDER_OVERDUE: (f) => `Invoice ${f.invoiceId} (${f.amount}) is ${f.daysOverdue} days overdue`,
+  CUSTOMER_CARE: (f) => `Invoice ${f.invoiceId} (${f.amount}) is still open: how can we help?`,
+  DUNNING_LETTER: (f) =>
+    `Formal notice: invoice ${f.invoiceId} (${f.amount}) is ${f.daysOverdue} days overdue`,
+};
+
+const SUBJECT_ZH: Record<MessageKind, (f: MessageFacts) => string> = {
+  REMINDER_BEFORE_DUE: (f) => `付款提醒：发票 ${f.invoiceId}（${f.amount}）将于 ${f.dueDate} 到期`,
+  REMINDER_ON_DUE: (f) =>
+    f.daysOverdue > 0
+      ? `发票 ${f.invoiceId}（${f.amount}）已于 ${f.dueDate} 到期`
+      : `发票 ${f.invoiceId}（${f.amount}）今日到期`,
+  REMINDER_OVERDUE: (f) => `发票 ${f.invoiceId}（${f.amount}）已逾期 ${f.daysOverdue} 天`,
+  CUSTOMER_CARE: (f) => `发票 ${f.invoiceId}（${f.amount}）尚未结清：我们能提供哪些帮助`,
+  DUNNING_LETTER: (f) => `正式催告：发票 ${f.invoiceId}（${f.amount}）已逾期 ${f.daysOverdue} 天`,
+};
+
+/**
+ * A message as delivered to a customer (email subject and body) in the customer's language
+ * (contact preferences; issue 18 F10), the amount formatted by its currency's ISO 4217 minor
+ * units and the language's grouping, in the subject and the body alike.
+ */
+export function messageIn(
+  kind: MessageKind,
+  f: Omit<MessageFacts, 'amount'> & { amount: number; currency: string },
+  lang: 'en' | 'zh',
+): { subject: string; body: string } {
+  const facts: MessageFacts = { ...f, amount: formatMoney(f.amount, f.currency, lang) };
+  return lang === 'zh'
+    ? { subject: SUBJECT_ZH[kind](facts), body: ZH[kind](facts) }
+    : { subject: SUBJECT_EN[kind](facts), body: EN[kind](facts) };
+}
+
 /** The amount as the messages quote it: ISO code and major units by the currency's own decimals. */
 export function formatAmount(minorUnits: number, currency: string): string {
   return formatMoney(minorUnits, currency);
