@@ -1,6 +1,8 @@
 import { historyRoute, type ServiceDefinition } from '@ar/platform';
 import { loadInvoicingConfig } from './config';
 import { invoicingEvidence } from './evidence/source';
+import { invoiceListMigrations, invoiceListProjection } from './finding/invoice-list';
+import { invoiceListRoutes } from './finding/invoice-routes';
 import { invoiceHandler } from './invoice/handler';
 import { invoiceRoutes } from './invoice/routes';
 import { openItemsMigrations, openItemsProjection } from './ledger/open-items';
@@ -20,13 +22,14 @@ export const invoicingService: ServiceDefinition = {
   defaultPort: 4103,
   schema: 'invoicing',
   publishes: 'invoicing',
-  migrations: openItemsMigrations,
+  migrations: [...openItemsMigrations, ...invoiceListMigrations],
   inlineProjections: [openItemsProjection],
   routes(app, ctx) {
     const invoices = invoiceHandler(ctx, config);
     invoiceRoutes(app, ctx, invoices, config);
     paymentRoutes(app, ctx, cashApplication(ctx, invoices));
     ledgerRoutes(app, ctx);
+    invoiceListRoutes(app, ctx);
     historyRoute(app, ctx, {
       path: '/invoices',
       param: 'invoiceId',
@@ -49,6 +52,7 @@ export const invoicingService: ServiceDefinition = {
       },
     ];
   },
+  projections: () => [invoiceListProjection],
   evidence: (ctx) => invoicingEvidence(ctx),
   businessDays: (ctx) => [overdueClock(ctx, invoiceHandler(ctx, config))],
 };

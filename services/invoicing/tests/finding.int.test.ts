@@ -1,0 +1,129 @@
+import type { RunningService } from '@ar/platform';
+import { authHeaders } from '../../../tests/support/auth';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
+import { invoicingService } from '../src/service';
+
+/** Finding invoices and payments (#15 item 9): filters, cursor pages, who may list. */
+describe('finding invoices and payments', () => {
+  const platform = inProcessPlatform('findinv', '2026-03-02');
+  let service: RunningService;
+  const customer = unique('C');
+  const other = unique('D');
+
+  beforeAll(async () => {
+    service = await platform.start(invoicingService);
+    const issue = async (invoiceId: string, customerId: string, dueDate: string, amount = 1_000) =>
+      expect(
+        (
+          await call('POST', '/invoices', {
+            invoiceId,
+            customerId,
+            amount,
+            currency: 'CNY',
+            issueDate: '2026-01-02',
+            dueDate,
+          })
+        ).status,
+      ).toBe(201);
+    await issue(`${customer}-1`, customer, '2026-01-15'); // 46 days overdue on 2026-03-02
+    await issue(`${customer}-2`, customer, '2026-02-20'); // 10 days overdue
+    await issue(`${customer}-3`, customer, '2026-02-20', 2_000); // paid below
+    await issue(`${customer}-4`, customer, '2026-03-31'); // not due yet
+    await issue(`${customer}-5`, customer, '2026-04-30');
+    await issue(`${other}-1`, other, '2026-01-15');
+    expect(
+      (
+        await call('POST', '/payments', {
+          customerId: customer,
+          amount: 2_000,
+          currency: 'CNY',
+          channel: 'BANK_TRANSFER',
+          receivedDate: '2026-03-02',
+          remittance: [{ invoiceId: `${customer}-3`, amount: 2_000 }],
+        })
+      ).status,
+    ).toBe(201);
+    await platform.caughtUp();
+  });
+  afterAll(() => platform.stop());
+
+  const call = (method: 'GET' | 'POST', url: string, payload?: object, headers?: Record<string, string>) =>
+    callService(service, method, url, payload, headers);
+  const ids = (body: { invoices: { invoiceId: string }[] }) => body.invoices.map((i) => i.invoiceId);
+
+  it("lists a customer's invoices by due date, with status and days overdue today", async () => {
+    const { status, body } = await call('GET', `/invoices?customerId=${customer}`);
+    expect(status).toBe(200);
+    expect(body.next).toBeNull();
+    expect(body.invoices.map((i: object) => ({ ...i, customerId: undefined }))).toEqual([
+      expect.objectContaining({
+        invoiceId: `${customer}-1`,
+        status: 'OPEN',
+        daysOverdue: 46,
+        dueDate: '2026-01-15',
+      }),
+      expect.objectContaining({ invoiceId: `${customer}-2`, status: 'OPEN', daysOverdue: 10 }),
+      expect.objectContaining({ invoiceId: `${customer}-3`, status: 'PAID', daysOverdue: 0, amount: 2_000 }),
+      expect.objectContaining({ invoiceId: `${customer}-4`, status: 'OPEN', daysOverdue: 0 }),
+      expect.objectContaining({ invoiceId: `${customer}-5`, status: 'OPEN', daysOverdue: 0 }),
+    ]);
+  });
+
+  it('filters by status, due-date range and days overdue, combined', async () => {
+    expect(ids((await call('GET', `/invoices?customerId=${customer}&status=PAID`)).body)).toEqual([
+      `${customer}-3`,
+    ]);
+    expect(
+      ids((await call('GET', `/invoices?customerId=${customer}&dueFrom=2026-02-20&dueTo=2026-03-31`)).body),
+    ).toEqual([`${customer}-2`, `${customer}-3`, `${customer}-4`]);
+    expect(ids((await call('GET', `/invoices?customerId=${customer}&minDaysOverdue=10`)).body)).toEqual([
+      `${customer}-1`,
+      `${customer}-2`,
+    ]);
+    expect(ids((await call('GET', `/invoices?customerId=${customer}&minDaysOverdue=11`)).body)).toEqual([
+      `${customer}-1`,
+    ]);
+    // Without a customer: every customer's, the other's among them.
+    expect(ids((await call('GET', '/invoices?minDaysOverdue=40&limit=200')).body)).toEqual(
+      expect.arrayContaining([`${customer}-1`, `${other}-1`]),
+    );
+  });
+
+  it('pages with an opaque cursor: each invoice once, in order, and no next after the last page', async () => {
+    const seen: string[] = [];
+    let url = `/invoices?customerId=${customer}&limit=2`;
+    let pages = 0;
+    for (;;) {
+      const { status, body } = await call('GET', url);
+      expect(status).toBe(200);
+      expect(body.invoices.length).toBeLessThanOrEqual(2);
+      seen.push(...ids(body));
+      pages++;
+      if (!body.next) break;
+      url = `/invoices?customerId=${customer}&limit=2&cursor=${body.next}`;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual([1, 2, 3, 4, 5].map((n) => `${customer}-${n}`));
+  });
+
+  it('refuses a cursor it did not give and a limit above 200 (400 naming the field)', async () => {
+    const bad = await call('GET', '/invoices?cursor=not-a-cursor');
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: { field: string }) => i.field)).toEqual(['querystring.cursor']);
+    const tooMany = await call('GET', '/invoices?limit=201');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.issues[0].field).toBe('querystring.limit');
+    const backwards = await call('GET', '/invoices?dueFrom=2026-03-01&dueTo=2026-02-01');
+    expect(backwards.status).toBe(400);
+  });
+
+  it('lists for the people who read the book (bi included), not for operations or a service client', async () => {
+    expect((await call('GET', '/invoices', undefined, await authHeaders(['bi']))).status).toBe(200);
+    expect((await call('GET', '/invoices', undefined, await authHeaders(['collector']))).status).toBe(200);
+    expect((await call('GET', '/invoices', undefined, await authHeaders(['admin']))).status).toBe(403);
+    expect((await call('GET', '/invoices', undefined, await authHeaders(['service:contract']))).status).toBe(
+      403,
+    );
+  });
+});
