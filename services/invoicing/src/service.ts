@@ -3,6 +3,8 @@ import { loadInvoicingConfig } from './config';
 import { invoicingEvidence } from './evidence/source';
 import { invoiceListMigrations, invoiceListProjection } from './finding/invoice-list';
 import { invoiceListRoutes } from './finding/invoice-routes';
+import { paymentListMigrations, paymentListProjection } from './finding/payment-list';
+import { paymentListRoutes } from './finding/payment-routes';
 import { invoiceHandler } from './invoice/handler';
 import { invoiceRoutes } from './invoice/routes';
 import { openItemsMigrations, openItemsProjection } from './ledger/open-items';
@@ -22,14 +24,15 @@ export const invoicingService: ServiceDefinition = {
   defaultPort: 4103,
   schema: 'invoicing',
   publishes: 'invoicing',
-  migrations: [...openItemsMigrations, ...invoiceListMigrations],
-  inlineProjections: [openItemsProjection],
+  migrations: [...openItemsMigrations, ...invoiceListMigrations, ...paymentListMigrations],
+  inlineProjections: [openItemsProjection, paymentListProjection],
   routes(app, ctx) {
     const invoices = invoiceHandler(ctx, config);
     invoiceRoutes(app, ctx, invoices, config);
     paymentRoutes(app, ctx, cashApplication(ctx, invoices));
     ledgerRoutes(app, ctx);
     invoiceListRoutes(app, ctx);
+    paymentListRoutes(app, ctx);
     historyRoute(app, ctx, {
       path: '/invoices',
       param: 'invoiceId',

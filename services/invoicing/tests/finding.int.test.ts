@@ -118,6 +118,74 @@ describe('finding invoices and payments', () => {
     expect(backwards.status).toBe(400);
   });
 
+  describe('payments', () => {
+    const payer = unique('P');
+    const pay = async (paymentId: string, receivedDate: string, payload: object = { customerId: payer }) =>
+      expect(
+        (
+          await call('POST', '/payments', {
+            paymentId,
+            amount: 500,
+            currency: 'CNY',
+            channel: 'BANK_TRANSFER',
+            receivedDate,
+            ...payload,
+          })
+        ).status,
+      ).toBe(201);
+    const paymentIds = (body: { payments: { paymentId: string }[] }) => body.payments.map((p) => p.paymentId);
+
+    beforeAll(async () => {
+      await pay(`${payer}-1`, '2026-02-27');
+      await pay(`${payer}-2`, '2026-03-01');
+      await pay(`${payer}-3`, '2026-03-02');
+      await pay(`${payer}-U`, '2026-03-01', { reference: 'who knows' });
+    });
+
+    it("lists a customer's payments by day received, with their status", async () => {
+      const { status, body } = await call('GET', `/payments?customerId=${payer}`);
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        payments: [1, 2, 3].map((n) =>
+          expect.objectContaining({
+            paymentId: `${payer}-${n}`,
+            customerId: payer,
+            status: 'APPLIED',
+            amount: 500,
+          }),
+        ),
+        next: null,
+      });
+    });
+
+    it('filters by status and received range, and pages with a cursor', async () => {
+      const waiting = await call(
+        'GET',
+        '/payments?status=UNIDENTIFIED&receivedFrom=2026-03-01&receivedTo=2026-03-01',
+      );
+      expect(waiting.body.payments).toContainEqual(
+        expect.objectContaining({ paymentId: `${payer}-U`, customerId: null, reference: 'who knows' }),
+      );
+      expect(waiting.body.payments.every((p: { status: string }) => p.status === 'UNIDENTIFIED')).toBe(true);
+      expect(
+        paymentIds((await call('GET', `/payments?customerId=${payer}&receivedFrom=2026-03-01`)).body),
+      ).toEqual([`${payer}-2`, `${payer}-3`]);
+      const first = await call('GET', `/payments?customerId=${payer}&limit=2`);
+      expect(paymentIds(first.body)).toEqual([`${payer}-1`, `${payer}-2`]);
+      const second = await call('GET', `/payments?customerId=${payer}&limit=2&cursor=${first.body.next}`);
+      expect(second.body).toEqual({
+        payments: [expect.objectContaining({ paymentId: `${payer}-3` })],
+        next: null,
+      });
+      expect((await call('GET', '/payments?cursor=x')).status).toBe(400);
+    });
+
+    it('lists payments for finance, management and bi only', async () => {
+      expect((await call('GET', '/payments', undefined, await authHeaders(['bi']))).status).toBe(200);
+      expect((await call('GET', '/payments', undefined, await authHeaders(['sales']))).status).toBe(403);
+    });
+  });
+
   it('lists for the people who read the book (bi included), not for operations or a service client', async () => {
     expect((await call('GET', '/invoices', undefined, await authHeaders(['bi']))).status).toBe(200);
     expect((await call('GET', '/invoices', undefined, await authHeaders(['collector']))).status).toBe(200);

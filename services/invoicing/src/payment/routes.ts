@@ -66,47 +66,6 @@ export function paymentRoutes(app: ServiceHttpApp, ctx: ServiceContext, cash: Ca
     },
   );
 
-  app.get(
-    '/payments',
-    {
-      config: { roles: ['finance', 'management', 'bi'] },
-      schema: {
-        summary: 'Payments waiting to be identified',
-        tags: ['payments'],
-        querystring: z.object({ status: z.literal('UNIDENTIFIED') }),
-        response: {
-          200: z.object({
-            payments: z.array(
-              z.object({
-                paymentId: z.string(),
-                amount: z.number().int(),
-                currency: z.string(),
-                reference: z.string().nullable(),
-                receivedDate: z.string(),
-              }),
-            ),
-          }),
-        },
-      },
-    },
-    async () => {
-      // Amounts come back as text (bigint) and are read as numbers: every amount is at most
-      // MAX_AMOUNT, exact in a number; a 32-bit cast broke the list for everyone at 2^31.
-      const { rows } = await ctx.pool.query<{
-        paymentId: string;
-        amount: string;
-        currency: string;
-        reference: string | null;
-        receivedDate: string;
-      }>(
-        `select payment_id as "paymentId", amount::bigint::text as amount, currency, reference,
-                to_char(received_date, 'YYYY-MM-DD') as "receivedDate"
-           from unidentified_payments order by received_date, payment_id`,
-      );
-      return { payments: rows.map((r) => ({ ...r, amount: Number(r.amount) })) };
-    },
-  );
-
   app.post(
     '/payments/:paymentId/match',
     {
