@@ -297,17 +297,25 @@ export const MessageDeliveryDeferredV1 = z
     answer: z.string().describe("the server's answer (a 4xx reply, a connection error) or the quiet day"),
     retryAt: z.iso.datetime({ offset: true }).optional(),
     notBefore: IsoDate.optional().describe('a quiet day: not sent before this business day'),
+    attention: z
+      .boolean()
+      .optional()
+      .describe(
+        'a temporary failure tried DELIVERY_MAX_ATTEMPTS times or more: shown to a person on the worklist while retrying goes on',
+      ),
     at: z.iso.datetime({ offset: true }),
   })
   .describe(
-    'Delivery is put off: a temporary failure (retried with backoff) or a quiet day of the customer.',
+    'Delivery is put off: a temporary failure (retried with capped backoff, never given up) or a quiet day of the customer.',
   );
 export type MessageDeliveryDeferredV1 = z.infer<typeof MessageDeliveryDeferredV1>;
 
 export const MessageDeliveryFailedV1 = z
   .object({
     ...MessageRef,
-    reason: z.enum(['PERMANENT_FAILURE', 'RETRIES_EXHAUSTED', 'NO_CONTACT', 'OPTED_OUT']),
+    reason: z
+      .enum(['PERMANENT_FAILURE', 'RETRIES_EXHAUSTED', 'NO_CONTACT', 'OPTED_OUT'])
+      .describe('RETRIES_EXHAUSTED: recorded before temporary failures were retried without end (#18 F8)'),
     attempt: z.number().int().min(0),
     answer: z.string().describe("the server's answer (a 5xx reply) or why nothing was tried"),
     at: z.iso.datetime({ offset: true }),
@@ -316,6 +324,18 @@ export const MessageDeliveryFailedV1 = z
     'The message did not reach the customer and will not be retried: a person takes it (the worklist).',
   );
 export type MessageDeliveryFailedV1 = z.infer<typeof MessageDeliveryFailedV1>;
+
+export const MessageResentV1 = z
+  .object({
+    ...MessageRef,
+    by: z.string().min(1).describe('the operator who asked for it (the token subject)'),
+    reason: z.string().max(1000).optional(),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .describe(
+    'An operator queued a failed (or deferred) message again: it is screened and sent again by its channel.',
+  );
+export type MessageResentV1 = z.infer<typeof MessageResentV1>;
 
 export const CollectionsEventsV1 = {
   CaseOpened: CaseOpenedV1,
@@ -338,6 +358,7 @@ export const CollectionsEventsV1 = {
   ChannelOptedIn: ChannelOptedInV1,
   MessageQueued: MessageQueuedV1,
   MessageDelivered: MessageDeliveredV1,
+  MessageResent: MessageResentV1,
   MessageDeliveryDeferred: MessageDeliveryDeferredV1,
   MessageDeliveryFailed: MessageDeliveryFailedV1,
 } as const;

@@ -67,6 +67,7 @@ describe('email delivery over SMTP', () => {
       collectionsServiceWith(() => ({
         email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
         retryBaseMs: 100,
+        retryMaxDelayMs: 3_600_000,
         maxAttempts: 5,
         pollMs: 50,
         company: 'Acme Manufacturing Ltd',

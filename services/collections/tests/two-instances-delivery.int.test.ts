@@ -50,6 +50,7 @@ describe('two collections instances deliver each message once', () => {
     const settings = () => ({
       email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
       retryBaseMs: 100,
+      retryMaxDelayMs: 3_600_000,
       maxAttempts: 5,
       pollMs: 20,
       company: 'Acme Manufacturing Ltd',

@@ -15,7 +15,7 @@ export const ROLES = {
   management: 'Management: reads everything, the audit trail included',
   bi: 'BI: read-only - reports, KPIs, the dashboard; changes nothing',
   admin:
-    'Operations: the business clock, projection rebuilds, dead letters and progress; no business commands',
+    'Operations: the business clock, projection rebuilds, dead letters, progress and resending undelivered messages; no business commands',
   'service:contract': 'The contract service (client credentials): credit checks and reservations at signing',
 } as const;
 

@@ -12,6 +12,7 @@ const Env = z.object({
   SMTP_PASS: z.string().optional(),
   SMTP_FROM: z.string().min(3).default('Receivables <receivables@localhost>'),
   DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(1).default(60_000),
+  DELIVERY_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(3_600_000),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   LETTER_COMPANY: z.string().min(1).default('Receivables Platform Demo Co.'),
@@ -21,7 +22,10 @@ const Env = z.object({
 /** How collections delivers: the channel for email, retries, and how letters are made and sealed. */
 export interface DeliverySettings {
   email: DeliveryChannel;
+  /** A temporary failure is retried after the base delay doubled per attempt, capped at `retryMaxDelayMs`, without end. */
   retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** Tries after which a message still retried is shown to a person as deferred (the worklist). */
   maxAttempts: number;
   pollMs: number;
   company: string;
@@ -51,6 +55,7 @@ export function deliverySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): D
         })
       : recordingChannel,
     retryBaseMs: e.DELIVERY_RETRY_BASE_MS,
+    retryMaxDelayMs: e.DELIVERY_RETRY_MAX_DELAY_MS,
     maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
     pollMs: e.DELIVERY_POLL_MS,
     company: e.LETTER_COMPANY,

@@ -49,6 +49,12 @@ export const deliveryMigrations: Migration[] = [
       create index outbound_messages_invoice on outbound_messages (invoice_id);
     `,
   },
+  {
+    // #18 F8: a temporary failure is retried without end; once tried DELIVERY_MAX_ATTEMPTS times the
+    // message is shown to a person as deferred (the worklist) while retrying goes on.
+    id: 'collections-delivery-002',
+    sql: 'alter table outbound_messages add column attention boolean not null default false;',
+  },
 ];
 
 /** The signed letter a message carries, if any: the dunning letter, and past day 31 the lawyer's letter. */
@@ -341,7 +347,7 @@ export class DeliveryWorker {
     const record = async (
       command: DeliveryCommand,
       status: string,
-      extra: { answer: string; next?: Date; notBefore?: string },
+      extra: { answer: string; next?: Date; notBefore?: string; attention?: boolean },
     ) => {
       await this.stream.execute(row.message_id, command, {
         metadata: { correlationId: `message:${row.message_id}`, actor: 'collections-delivery' },
@@ -349,7 +355,7 @@ export class DeliveryWorker {
       await client.query(
         `update outbound_messages set status = $2, attempts = $3, last_answer = $4, updated_at = now(),
            next_attempt_at = coalesce($5, next_attempt_at), not_before = coalesce($6::date, not_before),
-           to_address = coalesce($7, to_address), channel = $8
+           to_address = coalesce($7, to_address), channel = $8, attention = $9
          where message_id = $1`,
         [
           row.message_id,
@@ -360,6 +366,7 @@ export class DeliveryWorker {
           extra.notBefore ?? null,
           screen.outcome === 'SEND' ? (screen.to ?? null) : null,
           screen.outcome === 'SEND' ? screen.channel : row.channel,
+          extra.attention ?? false,
         ],
       );
     };
@@ -434,30 +441,31 @@ export class DeliveryWorker {
       );
       return;
     }
-    const delay =
-      sent.outcome === 'TEMPORARY'
-        ? retryAfter(attempt, this.settings.retryBaseMs, this.settings.maxAttempts)
-        : undefined;
-    if (delay !== undefined) {
-      const next = new Date(Date.now() + delay);
+    if (sent.outcome === 'TEMPORARY') {
+      // Never final (#18 F8): retried with capped backoff however long the server is away; a
+      // person sees it on the worklist once tried `maxAttempts` times.
+      const next = new Date(
+        Date.now() + retryAfter(attempt, this.settings.retryBaseMs, this.settings.retryMaxDelayMs),
+      );
+      const attention = attempt >= this.settings.maxAttempts;
       await record(
         {
           type: 'RecordDeferred',
-          data: { ...base, reason: 'TEMPORARY_FAILURE', retryAt: this.ctx.clock.time.format(next) },
+          data: {
+            ...base,
+            reason: 'TEMPORARY_FAILURE',
+            retryAt: this.ctx.clock.time.format(next),
+            ...(attention ? { attention } : {}),
+          },
         },
         'DEFERRED',
-        { answer: sent.answer, next },
+        { answer: sent.answer, next, attention },
       );
       return;
     }
-    await record(
-      {
-        type: 'RecordFailed',
-        data: { ...base, reason: sent.outcome === 'PERMANENT' ? 'PERMANENT_FAILURE' : 'RETRIES_EXHAUSTED' },
-      },
-      'FAILED',
-      { answer: sent.answer },
-    );
+    await record({ type: 'RecordFailed', data: { ...base, reason: 'PERMANENT_FAILURE' } }, 'FAILED', {
+      answer: sent.answer,
+    });
   }
 }
 
@@ -478,14 +486,73 @@ export async function deliveriesOf(db: Pool | PoolClient, invoiceId: string) {
   return rows;
 }
 
-/** Messages that did not reach the customer: a person takes them (the worklist shows them). */
+/**
+ * Messages that did not reach the customer: failed ones a person takes, and deferred ones still
+ * retried after `DELIVERY_MAX_ATTEMPTS` tries (the worklist shows both, with their status).
+ */
 export async function undeliveredMessages(db: Pool | PoolClient) {
   const { rows } = await db.query(
     `select message_id as "messageId", invoice_id as "invoiceId", customer_id as "customerId", kind, channel,
-            attempts, last_answer as "lastAnswer"
-       from outbound_messages where status = 'FAILED' order by updated_at desc limit 500`,
+            status, attempts, last_answer as "lastAnswer"
+       from outbound_messages where status = 'FAILED' or (status = 'DEFERRED' and attention)
+      order by updated_at desc limit 500`,
   );
   return rows;
+}
+
+/**
+ * An operator sends a failed (or deferred) message again (#18 F8): `MessageResent` on its stream
+ * and the row queued for now, under the row's lock so a worker sending it meanwhile is waited for.
+ * It is screened again when sent (an opt-out still holds it). 404 for no such message; 409 for one
+ * delivered or already queued.
+ */
+export async function resendMessage(
+  ctx: ServiceContext,
+  messageId: string,
+  by: string,
+  reason: string | undefined,
+): Promise<{ messageId: string; status: 'QUEUED' }> {
+  const client = await ctx.pool.connect();
+  try {
+    await client.query('begin');
+    const { rows } = await client.query<QueuedRow>(
+      `select message_id, invoice_id, customer_id, kind, channel from outbound_messages
+        where message_id = $1 for update`,
+      [messageId],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFound('MESSAGE_NOT_FOUND', `no message ${messageId}`, 'messageId');
+    await messages(ctx).execute(
+      messageId,
+      {
+        type: 'Resend',
+        data: {
+          messageId,
+          caseId: row.invoice_id,
+          invoiceId: row.invoice_id,
+          customerId: row.customer_id,
+          kind: row.kind,
+          channel: row.channel,
+          by,
+          ...(reason ? { reason } : {}),
+          at: ctx.clock.time.format(ctx.clock.now()),
+        },
+      },
+      { metadata: { correlationId: `message:${messageId}`, actor: by } },
+    );
+    await client.query(
+      `update outbound_messages set status = 'QUEUED', next_attempt_at = now(), attention = false, updated_at = now()
+        where message_id = $1`,
+      [messageId],
+    );
+    await client.query('commit');
+    return { messageId, status: 'QUEUED' };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /** The letter archived with a message: its PDF and detached signature. */

@@ -1,9 +1,14 @@
 import { EntityId } from '@ar/contracts';
 import { NotFound } from '@ar/kernel';
-import { READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { callerOf, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import type { DeliverySettings } from './config';
-import { documentOf } from './queue';
+import { documentOf, resendMessage } from './queue';
+
+const ResendRequest = z
+  .object({ reason: z.string().trim().min(1).max(1000).optional() })
+  .strict()
+  .describe('Why it is sent again (e.g. the mail server is back, the mailbox was fixed)');
 
 /** The seal's public key, and the letters as archived (issue 18 items 1, 2). */
 export function deliveryRoutes(app: ServiceHttpApp, ctx: ServiceContext, settings: DeliverySettings) {
@@ -54,5 +59,23 @@ export function deliveryRoutes(app: ServiceHttpApp, ctx: ServiceContext, setting
         .header('x-signature-key-id', settings.signer.keyId)
         .send(doc.document);
     },
+  );
+
+  app.post(
+    '/admin/messages/:messageId/resend',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Send a failed or deferred message again (it is screened again when sent)',
+        description:
+          '409 when it was delivered or is already queued (never sent twice); 404 for no such message.',
+        tags: ['admin'],
+        params: z.object({ messageId: EntityId }),
+        body: ResendRequest.optional(),
+        response: { 200: z.object({ messageId: z.string(), status: z.literal('QUEUED') }) },
+      },
+    },
+    async (request) =>
+      resendMessage(ctx, request.params.messageId, callerOf(request).subject, request.body?.reason),
   );
 }

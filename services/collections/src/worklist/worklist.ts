@@ -140,6 +140,14 @@ export const worklistProjection: Projection = {
             `${d.kind} ${d.messageId} not delivered (${d.reason}): ${d.answer}`,
           ]);
           break;
+        case 'MessageDeliveryDeferred':
+          // Still retried after DELIVERY_MAX_ATTEMPTS tries (#18 F8): a person is told, retrying goes on.
+          if (d.attention)
+            await client.query('update worklist set attention = $2 where invoice_id = $1', [
+              d.invoiceId,
+              `${d.kind} ${d.messageId} deferred (still retrying after ${d.attempt} attempts): ${d.answer}`,
+            ]);
+          break;
         case 'MessageDelivered':
           await client.query('update worklist set attention = null where invoice_id = $1', [d.invoiceId]);
           break;
