@@ -28,7 +28,7 @@ export class Keyset<K extends Key> {
     return {
       cursor: z
         .string()
-        .max(1000)
+        .max(2000)
         .refine(
           (c) => this.decode(c) !== undefined,
           'not a cursor this list gave: send back `next` as it came',

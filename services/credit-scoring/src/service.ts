@@ -2,6 +2,8 @@ import { historyRoute, type ServiceDefinition } from '@ar/platform';
 import { customerHandler } from './customer/handler';
 import { customerRoutes } from './customer/routes';
 import { applyExposureChange, exposureMigrations } from './exposure/exposure';
+import { customerDirectoryMigrations, customerDirectoryProjection } from './finding/customer-directory';
+import { customerFindingRoutes } from './finding/routes';
 import { loadCreditPolicy } from './policy/credit-policy';
 import { onCreditFreezeLiftRequested } from './reactions/on-credit-freeze-lift-requested';
 import { onCreditFreezeRequested } from './reactions/on-credit-freeze-requested';
@@ -15,9 +17,10 @@ export const creditScoringService: ServiceDefinition = {
   defaultPort: 4101,
   schema: 'credit_scoring',
   publishes: 'credit',
-  migrations: exposureMigrations,
+  migrations: [...exposureMigrations, ...customerDirectoryMigrations],
   routes: (app, ctx) => {
     customerRoutes(app, ctx, customerHandler(ctx, policy), policy);
+    customerFindingRoutes(app, ctx);
     historyRoute(app, ctx, {
       path: '/customers',
       param: 'customerId',
@@ -25,6 +28,7 @@ export const creditScoringService: ServiceDefinition = {
       what: 'a customer',
     });
   },
+  projections: () => [customerDirectoryProjection],
   consumers(ctx) {
     const customers = customerHandler(ctx, policy);
     return [
