@@ -88,7 +88,11 @@ const planTerms = (p: AppliedPlan) => ({
     amount,
     principal: principal ?? amount,
   })),
-  fees: p.fees ?? { mode: 'INCLUDED' as const, interest: 0, penalty: 0 },
+  // Built key by key: a plan read back from the store (jsonb) has its keys in another order, and
+  // plans are compared as JSON - the same plan must not look revised.
+  fees: p.fees
+    ? { mode: p.fees.mode, interest: p.fees.interest, penalty: p.fees.penalty }
+    : { mode: 'INCLUDED' as const, interest: 0, penalty: 0 },
 });
 const samePlan = (a: AppliedPlan, b: AppliedPlan) =>
   JSON.stringify(planTerms(a)) === JSON.stringify(planTerms(b));

@@ -217,3 +217,33 @@ describe('value dating: on one day, credit notes count before payments', () => {
     expect(() => decider.decide(creditOn('CN-0', 2, 19), state, new Date())).toThrow();
   });
 });
+
+describe('value dating: a plan read back from the store', () => {
+  it('is the same plan whatever order its fees keys come in (jsonb): a payment under it revises nothing', () => {
+    const plan: InvoiceCommand = {
+      type: 'ApplyInstalmentPlan',
+      data: {
+        planId: 'PLAN-J',
+        instalments: [{ dueDate: day(50), amount: 100_000 }],
+        date: day(40),
+        fees: 'WAIVED',
+        feeWaiver: { decidedBy: 'finance-lead', reason: 'hardship' },
+      },
+    };
+    // As PostgreSQL's jsonb gives it back: keys by length, then bytes ("mode", "penalty", "interest").
+    const stored = run([assess(40), plan]).recorded.map((e) =>
+      e.type === 'InstalmentPlanApplied' && e.data.fees
+        ? {
+            ...e,
+            data: {
+              ...e.data,
+              fees: { mode: e.data.fees.mode, penalty: e.data.fees.penalty, interest: e.data.fees.interest },
+            },
+          }
+        : e,
+    );
+    const state = stored.reduce(decider.evolve, decider.initialState());
+    const events = decider.decide(pay('P-1', 50_000, 45), state, new Date());
+    expect(events.map((e) => e.type)).toEqual(['PaymentAllocated']);
+  });
+});
