@@ -4,6 +4,8 @@ import { contractDailyRun } from './contract/daily';
 import { contractHandler, contractMigrations, contractsByCustomer } from './contract/handler';
 import { contractRoutes } from './contract/routes';
 import { contractEvidence, evidenceRoutes } from './evidence/bundle';
+import { contractListMigrations, contractListProjection } from './finding/contract-list';
+import { contractListRoutes } from './finding/routes';
 import { onCreditEvent } from './reactions/on-credit-event';
 import { onMilestoneInvoice } from './reactions/on-milestone-invoice';
 import { httpCreditPort } from './signing/credit-port';
@@ -39,11 +41,12 @@ export const contractService: ServiceDefinition = {
   defaultPort: 4102,
   schema: 'contract',
   publishes: 'contract',
-  migrations: contractMigrations,
+  migrations: [...contractMigrations, ...contractListMigrations],
   inlineProjections: [contractsByCustomer],
   routes(app, ctx) {
     const credit = httpCreditPort(creditScoringUrl(), () => ctx.serviceToken());
     contractRoutes(app, ctx, contractHandler(ctx), credit);
+    contractListRoutes(app, ctx);
     evidenceRoutes(app, ctx, {
       service: 'contract',
       pool: ctx.pool,
@@ -57,6 +60,7 @@ export const contractService: ServiceDefinition = {
       what: 'a contract',
     });
   },
+  projections: () => [contractListProjection],
   consumers(ctx) {
     const contracts = contractHandler(ctx);
     return [

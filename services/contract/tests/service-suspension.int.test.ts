@@ -133,6 +133,11 @@ describe('service suspension through Kafka', () => {
       ],
     });
     expect(suspended.suspensions[0].resumedDate).toBeUndefined();
+    // Found by the list too (#15 item 9): suspended now, since when.
+    await platform.caughtUp();
+    expect((await call(contract, 'GET', '/contracts?serviceSuspended=true')).body.contracts).toEqual([
+      expect.objectContaining({ contractId: 'K-SUSP', serviceSuspendedSince: '2026-01-16' }),
+    ]);
     expect(await view('K-PAYS')).toMatchObject({ serviceSuspended: false, suspensions: [] });
 
     await moveTo('2026-01-19');
@@ -142,5 +147,7 @@ describe('service suspension through Kafka', () => {
       serviceSuspended: false,
       suspensions: [{ suspendedDate: '2026-01-16', resumedDate: '2026-01-19', withdrawn: false }],
     });
+    await platform.caughtUp();
+    expect((await call(contract, 'GET', '/contracts?serviceSuspended=true')).body.contracts).toEqual([]);
   });
 });
