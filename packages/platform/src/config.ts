@@ -71,4 +71,9 @@ export const EvidenceEnv = z.object({
     .positive('must be more than 0 ms')
     .default(60_000),
   TSA_URL: z.string().optional(),
+  /**
+   * The company's retired PUBLIC keys (PEMs, one after another in one file): checkpoints and letters
+   * signed before a key rotation name them, and a bundle carries them so they still verify.
+   */
+  LETTER_SIGNING_RETIRED_KEYS_FILE: z.string().min(1).optional(),
 });

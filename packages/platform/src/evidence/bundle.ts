@@ -19,7 +19,8 @@ import { type CompanySigner, keyIdOf, verifyDetached } from './signer';
  *
  *   manifest.json                                  every other file by SHA-256, latest checkpoints, export time
  *   manifest.sig                                   its detached signature with the company's key, base64
- *   <service>/public-key.pem                       the key that signed its checkpoints and letters
+ *   <service>/public-key.pem                       the company's current key (its checkpoints and letters now)
+ *   <service>/keys/<keyId>.pem                     a retired key some of its checkpoints or letters name
  *   <service>/events/<stream>/<version>.json       { event, chain: { prevHash, hash, digests, ... } }
  *   <service>/checkpoints/<seq>.json               { body, hash, signature, keyId }
  *   <service>/documents/<stream>.v<version>.pdf    the document an event names (data.document.sha256)
@@ -53,6 +54,11 @@ export interface EvidencePart {
   keyId: string;
   /** A development key: never the company's seal. */
   development: boolean;
+  /**
+   * The retired keys (before a rotation) that its checkpoints or documents name by keyId, as the
+   * service keeps them (LETTER_SIGNING_RETIRED_KEYS_FILE); one it does not keep is not here.
+   */
+  retiredKeys?: { keyId: string; publicKeyPem: string }[];
   records: EvidenceRecord[];
   checkpoints: SignedCheckpoint[];
   documents: EvidenceDocument[];
@@ -68,6 +74,7 @@ export const recordFile = (service: string, streamId: string, version: number) =
   `${service}/events/${streamId}/${pad(version, 6)}.json`;
 export const documentFile = (service: string, streamId: string, version: number) =>
   `${service}/documents/${streamId}.v${version}.pdf`;
+const retiredKeyFile = (service: string, keyId: string) => `${service}/keys/${keyId}.pem`;
 const checkpointFile = (service: string, seq: number) => `${service}/checkpoints/${pad(seq, 8)}.json`;
 const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -82,7 +89,7 @@ interface Manifest {
   format: string;
   generatedAt: string;
   checkpointIntervalMs?: number;
-  parts: { service: string; latestCheckpoint?: number | null }[];
+  parts: { service: string; latestCheckpoint?: number | null; keyIds?: string[] }[];
   files?: Record<string, string>;
 }
 
@@ -95,6 +102,8 @@ export function buildBundle(
   const files: Record<string, Uint8Array> = {};
   for (const part of parts) {
     files[`${part.service}/public-key.pem`] = strToU8(part.publicKeyPem);
+    for (const k of part.retiredKeys ?? [])
+      files[retiredKeyFile(part.service, k.keyId)] = strToU8(k.publicKeyPem);
     for (const r of part.records)
       files[recordFile(part.service, r.event.streamId, r.event.version)] = json(r);
     for (const c of part.checkpoints) files[checkpointFile(part.service, c.body.seq)] = json(c);
@@ -114,6 +123,8 @@ export function buildBundle(
     parts: parts.map((p) => ({
       service: p.service,
       keyId: p.keyId,
+      // Every key this part's signatures name, vouched for by the current key signing this manifest.
+      keyIds: [p.keyId, ...(p.retiredKeys ?? []).map((k) => k.keyId).filter((id) => id !== p.keyId)],
       development: p.development,
       records: p.records.length,
       checkpoints: p.checkpoints.length,
@@ -247,9 +258,42 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
       if (options.trustedKeyPem && keyIdOf(options.trustedKeyPem) !== safeKeyId(keyPem))
         failures.push({ file: keyFile, field: 'key', message: 'not the key you trust (--key)' });
     }
-    const keys = [keyPem, options.trustedKeyPem].filter((k): k is string => !!k);
-    const verifies = (bytes: Uint8Array, signature: string) =>
-      keys.length > 0 && keys.every((k) => verifyDetached(bytes, signature, k));
+    // The keys this part's signatures may name: its current key and the retired ones it carries,
+    // each listed in the manifest the current (with --key: the trusted) key signed.
+    const keyring = new Map<string, { pem: string; file: string }>();
+    const currentKeyId = keyPem ? safeKeyId(keyPem) : undefined;
+    if (keyPem && currentKeyId) keyring.set(currentKeyId, { pem: keyPem, file: keyFile });
+    const vouched = manifest.parts.find((p) => p.service === service)?.keyIds;
+    for (const file of names.filter((n) => n.startsWith(`${service}/keys/`))) {
+      const pem = strFromU8(files[file]!);
+      const id = safeKeyId(pem);
+      const named = file.slice(`${service}/keys/`.length).replace(/\.pem$/, '');
+      if (!id || id !== named)
+        failures.push({ file, field: '(file)', message: `not the public key of key id ${named}` });
+      else if (vouched && !vouched.includes(id))
+        failures.push({
+          file,
+          field: 'key',
+          message: `key ${id} is not among the keys the signed manifest lists`,
+        });
+      else {
+        keyring.set(id, { pem, file });
+        keyIds.add(id);
+      }
+    }
+    /** Checks a signature with the key its keyId names (none named: the current key); a failure's text, or undefined. */
+    const verifyWith = (
+      bytes: Uint8Array,
+      signature: string,
+      keyId: string | undefined,
+    ): string | undefined => {
+      const key = keyring.get(keyId ?? currentKeyId ?? '');
+      if (!key)
+        return `KEY MISSING: signed by key ${keyId ?? '(none named)'}, which the bundle does not carry (a retired key: the service keeps it in LETTER_SIGNING_RETIRED_KEYS_FILE)`;
+      return verifyDetached(bytes, signature, key.pem)
+        ? undefined
+        : `does not verify with ${key.file} (key ${keyId ?? currentKeyId})`;
+    };
 
     // Records, stream by stream, version by version: the first altered one is named first.
     const hashes = new Map<string, Map<number, { hash: string; file: string }>>();
@@ -325,11 +369,12 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         });
         continue;
       }
-      if (!verifies(strToU8(checkpoint.hash), checkpoint.signature)) {
+      const unverified = verifyWith(strToU8(checkpoint.hash), checkpoint.signature, checkpoint.keyId);
+      if (unverified) {
         failures.push({
           file,
-          field: 'signature',
-          message: `does not verify with ${keyFile}${options.trustedKeyPem ? ' and the trusted key' : ''}`,
+          field: unverified.startsWith('KEY MISSING') ? 'keyId' : 'signature',
+          message: unverified,
         });
         continue;
       }
@@ -378,7 +423,9 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
     // Documents: the bytes the event names by hash, and their detached signature.
     for (const { record, file: eventFile } of withDocuments) {
       documents++;
-      const named = (record.event.data as { document: { sha256: string; signature?: string } }).document;
+      const named = (
+        record.event.data as { document: { sha256: string; signature?: string; keyId?: string } }
+      ).document;
       const file = documentFile(service, record.event.streamId, record.event.version);
       const bytes = files[file];
       if (!bytes) {
@@ -394,11 +441,12 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         continue;
       }
       const signature = files[`${file}.sig`] ? strFromU8(files[`${file}.sig`]!).trim() : named.signature;
-      if (!signature || !verifies(bytes, signature))
+      const unverified = signature ? verifyWith(bytes, signature, named.keyId) : 'missing';
+      if (unverified)
         failures.push({
           file: `${file}.sig`,
-          field: 'signature',
-          message: `does not verify the document with ${keyFile}`,
+          field: unverified.startsWith('KEY MISSING') ? 'keyId' : 'signature',
+          message: unverified === 'missing' ? 'missing: the document is not signed' : unverified,
         });
     }
   }

@@ -207,11 +207,13 @@ describe('verify-evidence', () => {
     const forger = CompanySigner.generate();
     const p = part();
     p.publicKeyPem = forger.publicKeyPem;
-    p.checkpoints[0]!.signature = forger.sign(Buffer.from(p.checkpoints[0]!.hash));
-    const doc = (p.records[2]!.event.data as { document: { signature: string } }).document;
+    p.keyId = forger.keyId;
+    p.checkpoints[0]!.keyId = forger.keyId;
+    const doc = (p.records[2]!.event.data as { document: { signature: string; keyId: string } }).document;
     const forged = forger.sign(pdf);
     p.documents[0]!.signature = forged;
     doc.signature = forged;
+    doc.keyId = forger.keyId;
     p.records[2] = {
       ...p.records[2]!,
       chain: { ...p.records[2]!.chain, ...chainLink(GENESIS, p.records[2]!.event) },

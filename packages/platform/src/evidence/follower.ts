@@ -370,11 +370,25 @@ async function readPart(
     ...c,
     ...(timestamp && { timestamp }),
   }));
+  // Every key its signatures name besides the current one (checkpoints and letters signed before a
+  // rotation), as far as this service keeps them: one it lacks fails verification, naming it.
+  const named = new Set([
+    ...checkpoints.map((c) => c.keyId),
+    ...records.map((r) => (r.event.data as { document?: { keyId?: unknown } } | null)?.document?.keyId),
+  ]);
+  const retiredKeys = [...named]
+    .filter((id): id is string => typeof id === 'string' && id !== options.signer.keyId)
+    .sort()
+    .flatMap((keyId) => {
+      const publicKeyPem = options.signer.publicKeyOf(keyId);
+      return publicKeyPem ? [{ keyId, publicKeyPem }] : [];
+    });
   return {
     service: options.service,
     publicKeyPem: options.signer.publicKeyPem,
     keyId: options.signer.keyId,
     development: options.signer.development,
+    retiredKeys,
     records,
     checkpoints,
     documents,

@@ -10,6 +10,7 @@ import {
 } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConfigError, EvidenceEnv, loadConfig } from '../config';
 
 /**
  * The company's seal: a detached Ed25519 signature over exact bytes - a letter's PDF (collections),
@@ -26,6 +27,11 @@ export class CompanySigner {
     private readonly privateKey: KeyObject,
     /** True for a key generated for development: never a company's seal. */
     readonly development: boolean,
+    /**
+     * The company's retired public keys by key id (LETTER_SIGNING_RETIRED_KEYS_FILE): what signed
+     * checkpoints and letters before the last rotations, carried in bundles so they still verify.
+     */
+    readonly retiredKeys: ReadonlyMap<string, string> = new Map(),
   ) {
     if (privateKey.asymmetricKeyType !== 'ed25519')
       throw new Error('the company signing key must be Ed25519');
@@ -35,6 +41,11 @@ export class CompanySigner {
       .update(publicKey.export({ type: 'spki', format: 'der' }))
       .digest('hex')
       .slice(0, 16);
+  }
+
+  /** The public key (PEM) of this key id: the current key's or a retired one's; undefined when not kept. */
+  publicKeyOf(keyId: string): string | undefined {
+    return keyId === this.keyId ? this.publicKeyPem : this.retiredKeys.get(keyId);
   }
 
   /** The detached signature of `document`, base64. */
@@ -52,13 +63,14 @@ export class CompanySigner {
    * `devKeyFile` (generated the first time, mode 600), so letters stay verifiable across restarts.
    */
   static fromEnv(env: NodeJS.ProcessEnv, devKeyFile: string): CompanySigner {
+    const retired = retiredKeysFrom(loadConfig(EvidenceEnv, env).LETTER_SIGNING_RETIRED_KEYS_FILE);
     const pem =
       env.LETTER_SIGNING_KEY ??
       (env.LETTER_SIGNING_KEY_FILE && readFileSync(env.LETTER_SIGNING_KEY_FILE, 'utf8'));
-    if (pem) return new CompanySigner(createPrivateKey(pem), false);
+    if (pem) return new CompanySigner(createPrivateKey(pem), false, retired);
     if (existsSync(devKeyFile))
-      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true);
-    const signer = CompanySigner.generate();
+      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true, retired);
+    const signer = new CompanySigner(generateKeyPairSync('ed25519').privateKey, true, retired);
     mkdirSync(dirname(devKeyFile), { recursive: true });
     // Written whole under a name of its own, then linked into place (link fails if the file exists):
     // processes starting at once (two instances on one folder) never read a half-written key - seen
@@ -71,11 +83,43 @@ export class CompanySigner {
       return signer;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true);
+      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true, retired);
     } finally {
       unlinkSync(draft);
     }
   }
+}
+
+/**
+ * The retired public keys in `file` (PEM blocks one after another), by key id. A file that cannot be
+ * read, holds no public key or something else stops the start, naming the variable.
+ */
+function retiredKeysFrom(file: string | undefined): Map<string, string> {
+  const keys = new Map<string, string>();
+  if (!file) return keys;
+  const problem = (what: string) =>
+    new ConfigError(`invalid configuration:\n  LETTER_SIGNING_RETIRED_KEYS_FILE: ${file}: ${what}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw problem(`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const blocks = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
+  if (blocks.length === 0) throw problem('holds no PEM public key (-----BEGIN PUBLIC KEY-----)');
+  for (const block of blocks) {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(block);
+    } catch (error) {
+      throw problem(`a block is not a public key (${(error as Error).message})`);
+    }
+    if (key.asymmetricKeyType !== 'ed25519')
+      throw problem(`a ${key.asymmetricKeyType} key: the company's keys are Ed25519`);
+    const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+    keys.set(keyIdOf(pem), pem);
+  }
+  return keys;
 }
 
 /** What a recipient does: checks the detached signature of the bytes with the published key. */

@@ -79,6 +79,11 @@ function merged(parts: EvidencePart[]): EvidencePart[] {
     into.records = [...into.records, ...part.records.filter((r) => !seen.has(r.chain.globalPosition))];
     const seq = new Set(into.checkpoints.map((c) => c.body.seq));
     into.checkpoints = [...into.checkpoints, ...part.checkpoints.filter((c) => !seq.has(c.body.seq))];
+    const keys = new Set((into.retiredKeys ?? []).map((k) => k.keyId));
+    into.retiredKeys = [
+      ...(into.retiredKeys ?? []),
+      ...(part.retiredKeys ?? []).filter((k) => !keys.has(k.keyId)),
+    ];
     const docs = new Set(into.documents.map((d) => `${d.streamId}/${d.version}`));
     into.documents = [
       ...into.documents,
