@@ -97,6 +97,23 @@ describe('letters as signed PDF documents', () => {
     },
   );
 
+  it('draws a name with bidi controls, control characters and emoji safely (#18 probe F9)', async () => {
+    const named = {
+      ...facts,
+      customerName: 'Evil \u202EoC sgnidloH\u202C 😀 北京\u0007Co',
+      attention: 'Li\u0000 Wei 👩‍💼',
+    };
+    for (const lang of ['en', 'zh'] as const) {
+      const text = readBack(await renderLetter('DUNNING_LETTER', named, lang), `F9-${lang}`);
+      // The name reads as typed, in order, on one line; what the font cannot draw is a '?', not tofu.
+      expect(text).toContain('Evil oC sgnidloH ? 北京Co');
+      expect(text).toContain('Li Wei ?');
+      expect(text).not.toContain('Li Wei ??'); // one emoji (a ZWJ sequence), one '?'
+      // Nothing but line and page breaks (pdftotext's) of the control and format characters.
+      expect([...text].filter((c) => /[\p{Cc}\p{Cf}\uFFFD]/u.test(c) && !'\n\f'.includes(c))).toEqual([]);
+    }
+  });
+
   it('renders the same bytes for the same facts (an archived letter can be rendered again)', async () => {
     const a = await renderLetter('DUNNING_LETTER', facts, 'zh');
     const b = await renderLetter('DUNNING_LETTER', facts, 'zh');

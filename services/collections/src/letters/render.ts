@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { drawable, plainText } from './safe-text';
 import { type Language, type LetterFacts, type LetterKind, letterText } from './templates';
 
 /**
@@ -57,7 +58,18 @@ export async function renderLetter(
   });
   doc.registerFont('letter', font.path, font.face as string);
   doc.font('letter');
-  doc.fontSize(9).fillColor('#555').text(facts.company, { align: 'right' });
+  // What the font cannot draw (an emoji in a name) is drawn as '?', never as tofu.
+  const face = (doc as unknown as { _font?: { font?: { hasGlyphForCodePoint?(c: number): boolean } } })._font
+    ?.font;
+  const draw = (s: string) =>
+    face?.hasGlyphForCodePoint ? drawable(s, (c) => face.hasGlyphForCodePoint!(c)) : s;
+  for (const k of ['title', 'subject', 'signature'] as const) text[k] = draw(text[k]);
+  text.paragraphs = text.paragraphs.map(draw);
+  text.amounts = text.amounts.map(([label, amount]) => [draw(label), draw(amount)]);
+  doc
+    .fontSize(9)
+    .fillColor('#555')
+    .text(draw(plainText(facts.company)), { align: 'right' });
   doc.text(facts.date, { align: 'right' });
   doc.moveDown(1.5);
   doc.fontSize(16).fillColor('#000').text(text.title, { align: 'center' });

@@ -1,5 +1,6 @@
 import type { LateFeeTermsV1 } from '@ar/contracts';
 import { formatMoney, type IsoDate } from '@ar/kernel';
+import { plainText } from './safe-text';
 
 /** The formal documents collections sends (DOMAIN.md §4): each rendered to PDF and signed. */
 export type LetterKind = 'DUNNING_LETTER' | 'LAWYERS_LETTER' | 'PLAN_AGREEMENT';
@@ -215,8 +216,26 @@ const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
   }),
 };
 
+/** The facts with what people typed made plain text: no bidi or control character (`plainText`). */
+function typedSafely(f: LetterFacts): LetterFacts {
+  const opt = (s: string | undefined) => (s === undefined ? undefined : plainText(s));
+  return {
+    ...f,
+    company: plainText(f.company),
+    customerName: plainText(f.customerName),
+    attention: opt(f.attention),
+    invoiceId: plainText(f.invoiceId),
+    contract: f.contract && { ...f.contract, id: plainText(f.contract.id), title: opt(f.contract.title) },
+    feeWaiver: f.feeWaiver && {
+      decidedBy: plainText(f.feeWaiver.decidedBy),
+      reason: plainText(f.feeWaiver.reason),
+    },
+  };
+}
+
 /** The letter of `kind` in `lang`, from the facts: the words the PDF carries. */
-export function letterText(kind: LetterKind, f: LetterFacts, lang: Language): LetterText {
+export function letterText(kind: LetterKind, facts: LetterFacts, lang: Language): LetterText {
+  const f = typedSafely(facts);
   const body = (lang === 'zh' ? ZH : EN)[kind](f);
   return {
     ...body,

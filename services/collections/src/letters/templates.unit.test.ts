@@ -140,3 +140,40 @@ describe("the lawyer's-letter notice refers only to letters delivered", () => {
     expect(en).not.toMatch(/formal notice|reminders/i);
   });
 });
+
+/**
+ * #18 probe F9: names are what people typed. Bidi controls (U+202E right-to-left override) spoof
+ * the text around them, control characters break it; both are taken out (CJK kept), emoji kept in
+ * the text (the PDF renderer replaces what its font cannot draw).
+ */
+describe('names with bidi, control characters and emoji', () => {
+  const facts: LetterFacts = {
+    company: 'Acme Manufacturing Ltd',
+    customerName: 'Evil \u202EoC sgnidloH\u202C 😀 北京\u0007Co\u2067',
+    attention: 'Li\u0000 Wei\u200F',
+    invoiceId: 'INV-9',
+    contract: { id: 'CT-1', title: 'Supply\nof parts\u2066' },
+    currency: 'CNY',
+    owed: { principal: 1_000_000, interest: 0, penalty: 0 },
+    dueDate: '2026-02-09',
+    daysOverdue: 20,
+    date: '2026-03-01',
+    lateFee: DEFAULT_LATE_FEE_TERMS,
+  };
+  const unsafe = /(?![\u200d])[\p{Cc}\p{Cf}]/u;
+
+  it.each(['en', 'zh'] as const)(
+    '%s: no bidi or control character reaches the letter; CJK and emoji stay',
+    (lang) => {
+      for (const kind of ['DUNNING_LETTER', 'LAWYERS_LETTER', 'PLAN_AGREEMENT'] as const) {
+        const text = letterText(kind, facts, lang);
+        const all = [text.title, text.subject, ...text.paragraphs, text.signature].join(' ');
+        expect(all).not.toMatch(unsafe);
+        expect(all).toContain('Evil oC sgnidloH 😀 北京Co');
+      }
+      const formal = letterText('DUNNING_LETTER', facts, lang).paragraphs.join(' ');
+      expect(formal).toContain('Li Wei');
+      expect(formal).toContain('Supply of parts');
+    },
+  );
+});

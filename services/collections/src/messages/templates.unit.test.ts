@@ -62,3 +62,19 @@ describe('a message in the customer language', () => {
     expect(m.body).not.toContain('尊敬的');
   });
 });
+
+describe('a name with bidi and control characters (#18 probe F9)', () => {
+  it('reaches no message as typed: the spoofing and breaking characters are taken out', () => {
+    const name = 'Evil \u202EoC sgnidloH\u202C\u0007 😀 北京';
+    const both = TEMPLATES.REMINDER_OVERDUE({ ...facts, customerName: name });
+    const zh = messageIn(
+      'REMINDER_OVERDUE',
+      { ...facts, customerName: name, amount: 1, currency: 'CNY' },
+      'zh',
+    );
+    for (const text of [both, zh.body]) {
+      expect(text).toContain('Evil oC sgnidloH 😀 北京');
+      expect(text).not.toMatch(/[\u202a-\u202e]/u);
+    }
+  });
+});
