@@ -30,7 +30,7 @@ import {
   isIssued,
   totalOpen,
 } from './state';
-import { type ApplyOnTime, recordDatedFact } from './value-dating';
+import { type ApplyOnTime, recordDatedFact, takesPaymentWhenPaid } from './value-dating';
 
 export type { InvoiceEvent, InvoiceIssued, InvoiceState } from './state';
 
@@ -211,7 +211,12 @@ function allocatePayment(
   payment: { paymentId: string; amount: number; currency: string; paymentDate: IsoDate },
   policy: OverduePolicy,
 ): InvoiceEvent[] {
-  const current = openInvoice(state, 'take a payment');
+  const recorded = issuedInvoice(state, 'take a payment');
+  if (recorded.status === 'PAID' && recorded.paymentIds.includes(payment.paymentId)) return [];
+  // A paid invoice takes only money dated before a plan that waived fees (`takesPaymentWhenPaid`).
+  const current = takesPaymentWhenPaid(recorded, payment.paymentDate)
+    ? recorded
+    : openInvoice(state, 'take a payment');
   if (current.paymentIds.includes(payment.paymentId)) return [];
   const { invoiceId, currency } = current.issued;
   if (payment.currency !== currency) {

@@ -99,21 +99,55 @@ interface Instalment {
 
 /**
  * The independent computation. Returns the facts with their amounts, the plan and the invoice at the end.
- * Cash application offers a payment only to the invoices open when it is recorded (`ledger/open-items`):
- * a fact recorded once the invoice as recorded so far is settled is never sent to it (a payment is
- * held as the customer's credit). Such a fact can exist only when what it would have paid was waived
- * by a plan after its date; it is left out, the earliest recorded first, until none is left.
+ * Cash application offers a payment only to the invoices open when it is recorded (`ledger/open-items`),
+ * and to a paid invoice whose plan, agreed after the payment's date, waived fees. A fact recorded
+ * once the invoice as recorded so far is settled can exist only when what it would have paid was
+ * waived by a plan after its date. A payment is then sent to it with as much as it can take - the
+ * most with which every other fact keeps its amount and the invoice ends paid on the same day,
+ * nothing open (found by bisection; the rest is the customer's credit) - and the plan's waiver is
+ * what remains really open. A credit note, or a payment it can take nothing of, is left out (credit),
+ * the earliest recorded first, until none is left.
  */
 function oracle(s: Scenario, issueDay: number) {
   const credit = new Set<number>();
+  const caps = new Map<number, number>();
   for (;;) {
-    const result = oracleWithout(s, issueDay, credit);
+    const result = oracleWithout(s, issueDay, credit, caps);
     if (result.onSettled === undefined) return result;
-    credit.add(result.onSettled);
+    const late = result.onSettled;
+    const intended = result.facts.find((f) => f.intent === late);
+    const beforePlan = s.plan?.fees === 'WAIVED' && s.facts[late]!.day < s.plan.day;
+    let room = 0;
+    if (intended?.kind === 'PAYMENT' && beforePlan && !caps.has(late)) {
+      const without = oracleWithout(s, issueDay, new Set([...credit, late]), caps);
+      const others = (r: typeof without) =>
+        JSON.stringify(r.facts.filter((f) => f.intent !== late).map((f) => [f.intent, f.amount]));
+      const takes = (c: number) => {
+        const r = oracleWithout(s, issueDay, credit, new Map([...caps, [late, c]]));
+        const e = r.expected;
+        return (
+          r.facts.find((f) => f.intent === late)?.amount === c &&
+          others(r) === others(without) &&
+          e.status === without.expected.status &&
+          e.paidDate === without.expected.paidDate &&
+          e.principal === 0 &&
+          e.interest === 0 &&
+          e.penalty === 0
+        );
+      };
+      let high = intended.amount;
+      while (room < high) {
+        const mid = Math.ceil((room + high) / 2);
+        if (takes(mid)) room = mid;
+        else high = mid - 1;
+      }
+    }
+    if (room > 0) caps.set(late, room);
+    else credit.add(late);
   }
 }
 
-function oracleWithout(s: Scenario, issueDay: number, credit: Set<number>) {
+function oracleWithout(s: Scenario, issueDay: number, credit: Set<number>, caps = new Map<number, number>()) {
   const due = issueDay + s.dueIn;
   const end = issueDay + s.lastDay;
   const planDay = s.plan ? issueDay + s.plan.day : undefined;
@@ -271,7 +305,11 @@ function oracleWithout(s: Scenario, issueDay: number, credit: Set<number>) {
           // A credit note can leave no more than the discount: nothing to pay, so no payment is made.
           if (toSettle === 0) continue;
           const amount =
-            known ?? (f.settle ? toSettle : Math.max(1, Math.floor((toSettle * f.permille) / 1000)));
+            known ??
+            Math.min(
+              caps.get(f.i) ?? Number.POSITIVE_INFINITY,
+              f.settle ? toSettle : Math.max(1, Math.floor((toSettle * f.permille) / 1000)),
+            );
           if (fixing && known === undefined) {
             amounts.set(f.i, amount);
             facts.push({ id, intent: f.i, kind: 'PAYMENT', day: d, recordedOn: f.recordedOn, amount });
@@ -326,6 +364,7 @@ function oracleWithout(s: Scenario, issueDay: number, credit: Set<number>) {
     g.recordedOn < f.recordedOn || (g.recordedOn === f.recordedOn && m < n);
   const onSettled = [...facts.entries()]
     .filter(([n, f]) => {
+      if (caps.has(f.intent)) return false; // sent to the paid invoice, with what it can take
       const before = new Set(facts.filter(recordedBefore(f, n)).map((g) => g.intent));
       const planned = planDay !== undefined && planDay <= f.recordedOn;
       return pass((g) => before.has(g.i), end, planned, false).status !== 'OPEN';
@@ -577,9 +616,11 @@ describe('the money oracle', () => {
     );
   });
 
-  it('a payment dated before a fee-waiving plan, recorded after the invoice was paid, is credit, not sent to it', () => {
+  it('a payment dated before a fee-waiving plan, recorded after the invoice was paid, pays the fees of its date (#14)', () => {
     // CI counterexample (seed -1995000374): 2 dated day 3 goes to interest the plan waives on day
-    // 4; recorded on day 5, the invoice was paid on day 4 by the 2,000 recorded then.
+    // 4; recorded on day 5, the invoice was paid on day 4 by the 2,000 recorded then. It was held
+    // as credit (b0a5b55); counted from its date it paid 2 of the 3 of interest, so the plan waives
+    // 1 (InstalmentPlanRevised) and the invoice is paid on day 4 as recorded.
     const s: Scenario = {
       amount: 2000,
       prepayment: false,
@@ -595,9 +636,49 @@ describe('the money oracle', () => {
       lastDay: 230,
     };
     const { facts, agreed, expected } = oracle(s, issueDay);
-    expect(facts.map((f) => [f.id, f.amount])).toEqual([['P-0', 2000]]);
+    expect(facts.map((f) => [f.id, f.amount])).toEqual([
+      ['P-1', 2],
+      ['P-0', 2000],
+    ]);
     expect(throughTheDecider(s, issueDay, facts, agreed)).toEqual(expected);
-    expect(expected).toMatchObject({ status: 'PAID', paidDate: '2026-01-06', interestCharged: 3 });
+    expect(expected).toMatchObject({
+      status: 'PAID',
+      paidDate: '2026-01-06',
+      interestCharged: 3,
+      plan: { fees: { mode: 'WAIVED', interest: 1, penalty: 0 } },
+    });
+  });
+
+  it('money dated before a fee-waiving plan, matched after the invoice was paid, takes what it can (#14)', () => {
+    fc.assert(
+      fc.property(
+        scenario.filter((s) => s.plan !== undefined && s.plan.day > 1 && s.terms !== undefined),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 1_000 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        (s0, paidAfter, dated, matchedAfter, permille) => {
+          // The plan waives the fees; a payment in full some days after it; money dated before the
+          // plan, its bank line matched after that payment.
+          const plan = { ...s0.plan!, fees: 'WAIVED' as const };
+          const paidOn = plan.day + paidAfter;
+          const day = dated % plan.day;
+          const s: Scenario = {
+            ...s0,
+            plan,
+            facts: [
+              ...s0.facts.filter((f) => f.day + f.delay < plan.day),
+              { kind: 'PAYMENT', day: paidOn, delay: 0, settle: true, permille: 1 },
+              // A small share of what is open on its date: often no more than the fees then.
+              { kind: 'PAYMENT', day, delay: paidOn - day + matchedAfter, settle: false, permille },
+            ],
+          };
+          const { facts, agreed, expected } = oracle(s, issueDay);
+          expect(throughTheDecider(s, issueDay, facts, agreed)).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('recorded late or on time, the same facts give the same invoice', () => {

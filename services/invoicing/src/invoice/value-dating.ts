@@ -76,6 +76,28 @@ export function replayWith(
   return { events, invoice: state };
 }
 
+/**
+ * Whether a paid invoice is offered a payment dated `date` (value dating onto a paid invoice):
+ * only when a plan agreed after that date waived fees. Counted from its date the money would have
+ * paid some of those fees (clearing order: fees first), so the waiver shrinks to what was really
+ * open (`InstalmentPlanRevised`) and the invoice stays paid as it was. How much it can take is what
+ * the replay leaves every payment already recorded applied in full (`amountToSettleOn`): the fees
+ * open on its date at most; the rest is the customer's credit. Any other payment finds the
+ * invoice paid (there is nothing it would have paid that was not paid).
+ */
+export function takesPaymentWhenPaid(invoice: Invoice, date: IsoDate): boolean {
+  return (
+    invoice.status === 'PAID' &&
+    Object.values(invoice.plans).some(
+      (p) =>
+        p.fees?.mode === 'WAIVED' &&
+        p.fees.interest + p.fees.penalty > 0 &&
+        p.agreedDate !== undefined &&
+        p.agreedDate > date,
+    )
+  );
+}
+
 function describe(f: DatedFact): string {
   if (f.kind === 'PLAN') return `instalment plan ${f.id} agreed ${f.date}`;
   return `${f.kind === 'PAYMENT' ? 'payment' : 'credit note'} ${f.id} of ${f.amount} dated ${f.date}`;
@@ -181,6 +203,9 @@ export function recordDatedFact(
         break;
       }
       case 'InvoicePaid':
+        // Already paid (a payment dated before a plan that waived fees): paid once, as recorded.
+        if (invoice.status !== 'PAID') corrections.push(event);
+        break;
       case 'InvoiceFullyCredited':
         corrections.push(event);
         break;

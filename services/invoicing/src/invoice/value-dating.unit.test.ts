@@ -218,6 +218,87 @@ describe('value dating: on one day, credit notes count before payments', () => {
   });
 });
 
+describe('value dating: a payment dated before a plan that waived fees, recorded after the invoice was paid', () => {
+  // Day 40: a plan waives the fees then open (interest 2,400 for days 16-39, penalty 2,000) and
+  // asks the principal on day 50; day 45 pays it. Money that arrived on day 35 is matched on day 60.
+  const waivingPlan: InvoiceCommand = {
+    type: 'ApplyInstalmentPlan',
+    data: {
+      planId: 'PLAN-W',
+      instalments: [{ dueDate: day(50), amount: 100_000 }],
+      date: day(40),
+      fees: 'WAIVED',
+      feeWaiver: { decidedBy: 'finance-lead', reason: 'hardship' },
+    },
+  };
+  const paidUnderThePlan = [assess(40), waivingPlan, pay('P-2', 100_000, 45), assess(60)];
+  const paid = run(paidUnderThePlan);
+
+  it('pays the fees it would have paid on its date; the waiver shrinks to what was really open; still paid', () => {
+    expect(paid.state.status).toBe('PAID');
+    const { recorded, state } = run([...paidUnderThePlan, pay('P-1', 3_000, 35)]);
+    const added = recorded.slice(paid.recorded.length);
+
+    expect(added).toEqual([
+      {
+        type: 'PaymentAllocated',
+        data: expect.objectContaining({
+          paymentId: 'P-1',
+          toPenalty: 2_000,
+          toInterest: 1_000,
+          toPrincipal: 0,
+        }),
+      },
+      {
+        type: 'InstalmentPlanRevised',
+        data: expect.objectContaining({
+          planId: 'PLAN-W',
+          instalments: [expect.objectContaining({ dueDate: day(50), amount: 100_000 })],
+          fees: { mode: 'WAIVED', interest: 1_400, penalty: 0 },
+          previous: expect.objectContaining({ fees: { mode: 'WAIVED', interest: 2_400, penalty: 2_000 } }),
+          cause: { kind: 'PAYMENT', id: 'P-1', date: day(35) },
+        }),
+      },
+    ]);
+    expect(owed(state)).toEqual({ status: 'PAID', principal: 0, interest: 0, penalty: 0, thresholds: [] });
+    // Paid once: no second InvoicePaid for credit-scoring and collections to count again.
+    expect(recorded.filter((e) => e.type === 'InvoicePaid')).toHaveLength(1);
+  });
+
+  it('the same payment again changes nothing', () => {
+    const once = run([...paidUnderThePlan, pay('P-1', 3_000, 35)]);
+    const twice = run([...paidUnderThePlan, pay('P-1', 3_000, 35), pay('P-1', 3_000, 35)]);
+    expect(twice.recorded).toEqual(once.recorded);
+  });
+
+  it('takes at most the fees open on its date (3,900): more would leave day 45 paying too much', () => {
+    expect(() => run([...paidUnderThePlan, pay('P-1', 3_901, 35)])).toThrow(RuleViolation);
+    const all = run([...paidUnderThePlan, pay('P-1', 3_900, 35)]);
+    expect(all.recorded.at(-1)).toMatchObject({
+      type: 'InstalmentPlanRevised',
+      data: { fees: { mode: 'WAIVED', interest: 500, penalty: 0 } },
+    });
+  });
+
+  it('money dated on or after the plan finds the invoice paid: refused as before (held as credit)', () => {
+    expect(() => run([...paidUnderThePlan, pay('P-1', 1_000, 40)])).toThrow(/paid/);
+    expect(() => run([...paidUnderThePlan, pay('P-1', 1_000, 46)])).toThrow(/paid/);
+  });
+
+  it('under a plan that included the fees there is nothing it could have paid: refused', () => {
+    const included: InvoiceCommand = {
+      type: 'ApplyInstalmentPlan',
+      data: {
+        planId: 'PLAN-I',
+        instalments: [{ dueDate: day(50), amount: 104_400 }],
+        date: day(40),
+        fees: 'INCLUDED',
+      },
+    };
+    expect(() => run([assess(40), included, pay('P-2', 104_400, 45), pay('P-1', 1_000, 35)])).toThrow(/paid/);
+  });
+});
+
 describe('value dating: a plan read back from the store', () => {
   it('is the same plan whatever order its fees keys come in (jsonb): a payment under it revises nothing', () => {
     const plan: InvoiceCommand = {

@@ -41,6 +41,19 @@ export const openItemsMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // Invoices a plan waived fees on, with the latest such plan's agreement date: a payment dated
+    // before it may still pay some of those fees once the invoice is paid (value dating).
+    id: 'invoicing-open-items-002-fees-waived',
+    sql: `
+      create table fees_waived_invoices (
+        invoice_id text primary key,
+        customer_id text not null,
+        agreed_date date not null
+      );
+      create index fees_waived_invoices_by_customer on fees_waived_invoices (customer_id, agreed_date);
+    `,
+  },
 ];
 
 const CLOSING = new Set(['InvoicePaid', 'InvoiceFullyCredited', 'InvoiceWrittenOff']);
@@ -62,10 +75,19 @@ export const openItemsProjection: InlineProjection = {
           p.invoiceId,
           p.instalments[0]!.dueDate,
         ]);
+        if (p.fees?.mode === 'WAIVED' && p.fees.interest + p.fees.penalty > 0 && p.agreedDate) {
+          await client.query(
+            `insert into fees_waived_invoices (invoice_id, customer_id, agreed_date) values ($1, $2, $3)
+             on conflict (invoice_id) do update set agreed_date = greatest(fees_waived_invoices.agreed_date, excluded.agreed_date)`,
+            [p.invoiceId, p.customerId, p.agreedDate],
+          );
+        }
       } else if (CLOSING.has(event.type)) {
-        await client.query('delete from open_invoices where invoice_id = $1', [
-          (event.data as { invoiceId: string }).invoiceId,
-        ]);
+        const { invoiceId } = event.data as { invoiceId: string };
+        await client.query('delete from open_invoices where invoice_id = $1', [invoiceId]);
+        // Paid, it may still take money dated before its plan; credited or written off, never.
+        if (event.type !== 'InvoicePaid')
+          await client.query('delete from fees_waived_invoices where invoice_id = $1', [invoiceId]);
       } else if (event.type === 'PaymentReceived') {
         const p = event.data as PaymentReceivedV1;
         if (p.customerId) continue;
@@ -106,6 +128,25 @@ export async function openInvoicesOf(client: PoolClient, customerId: string): Pr
     [customerId],
   );
   return rows;
+}
+
+/**
+ * A customer's paid invoices a plan agreed after `date` waived fees on, the earliest plan first
+ * (locked, like open invoices): a payment dated `date` may still pay some of those fees.
+ */
+export async function feesWaivedAfter(
+  client: PoolClient,
+  customerId: string,
+  date: string,
+): Promise<string[]> {
+  const { rows } = await client.query<{ invoice_id: string }>(
+    `select w.invoice_id from fees_waived_invoices w
+      where w.customer_id = $1 and w.agreed_date > $2
+        and not exists (select 1 from open_invoices o where o.invoice_id = w.invoice_id)
+      order by w.agreed_date, w.invoice_id for update`,
+    [customerId, date],
+  );
+  return rows.map((r) => r.invoice_id);
 }
 
 export async function findOpenInvoice(

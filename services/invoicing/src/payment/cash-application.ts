@@ -6,8 +6,8 @@ import type { PoolClient } from 'pg';
 import { onItsDay } from '../invoice/decider';
 import type { InvoiceHandler } from '../invoice/handler';
 import { isIssued } from '../invoice/state';
-import { amountToSettleOn } from '../invoice/value-dating';
-import { findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
+import { amountToSettleOn, takesPaymentWhenPaid } from '../invoice/value-dating';
+import { feesWaivedAfter, findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
 import { planAllocation, type RemittanceLine } from './allocation';
 import { type PaymentCommand, type PaymentState, paymentDecider } from './decider';
 
@@ -75,6 +75,24 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     const { received } = state;
     const open = await openInvoicesOf(tx, state.customerId);
     const allocatable = [];
+    // Paid invoices whose plan, agreed after the money arrived, waived fees: counted from its date
+    // the money would have paid some of them (`takesPaymentWhenPaid`). Offered first - they were
+    // overdue with fees open on that date - and only what leaves every payment recorded on them
+    // applied in full (`amountToSettleOn`); the rest goes to open invoices or is credit.
+    for (const invoiceId of await feesWaivedAfter(tx, state.customerId, received.receivedDate)) {
+      const invoice = await loadReadable(invoiceId, tx, remittance);
+      if (!invoice || !isIssued(invoice) || !takesPaymentWhenPaid(invoice, received.receivedDate)) continue;
+      allocatable.push({
+        invoiceId,
+        currency: invoice.issued.currency,
+        toSettle: amountToSettleOn(
+          invoice,
+          received.receivedDate,
+          invoices.policy,
+          onItsDay(invoices.policy),
+        ),
+      });
+    }
     for (const row of open) {
       const invoice = await loadReadable(row.invoiceId, tx, remittance);
       if (!invoice || !isIssued(invoice)) continue;

@@ -1,0 +1,88 @@
+import type { RunningService } from '@ar/platform';
+import { unique } from '../../../tests/support/infra';
+import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
+import { invoicingService } from '../src/service';
+
+/**
+ * Money dated before a plan that waived fees, matched after the invoice was paid (#14 item 1),
+ * over REST on real PostgreSQL: cash application offers it to the paid invoice, which takes the
+ * fees it would have paid on that date (the waiver shrinks); the rest is the customer's credit.
+ * 1,000.00 CNY due 2026-01-31 under the default clause; on day 40 (03-12) a plan waives interest
+ * 24.00 and penalty 20.00; day 45 pays the principal; on day 60 a 50.00 transfer of day 35 arrives.
+ */
+describe('invoicing: a payment dated before a fee-waiving plan, matched after the invoice was paid', () => {
+  const platform = inProcessPlatform('invwaived', '2026-03-12');
+  const { clock } = platform;
+  let service: RunningService;
+  const invoiceId = unique('WAIVED');
+  const customerId = unique('C');
+
+  beforeAll(async () => {
+    service = await platform.start(invoicingService);
+  });
+  afterAll(() => platform.stop());
+
+  const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    callService(service, method, url, payload);
+  const pay = (paymentId: string, amount: number, receivedDate: string) =>
+    call('POST', '/payments', {
+      paymentId,
+      customerId,
+      amount,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate,
+    });
+
+  it('pays the fees of its date on the paid invoice, the rest held as credit; sent again, the same answer', async () => {
+    expect(
+      (
+        await call('POST', '/invoices', {
+          invoiceId,
+          customerId,
+          amount: 100_000,
+          currency: 'CNY',
+          issueDate: '2026-01-02',
+          dueDate: '2026-01-31',
+        })
+      ).status,
+    ).toBe(201);
+    const plan = await call('POST', `/invoices/${invoiceId}/instalment-plans`, {
+      planId: unique('PLAN'),
+      instalments: [{ dueDate: '2026-03-22', amount: 100_000 }],
+      fees: 'WAIVED',
+      feeWaiver: { decidedBy: 'finance-lead', reason: 'hardship' },
+      date: '2026-03-12',
+    });
+    expect(plan.status).toBe(200);
+    await clock.advanceTo('2026-03-17');
+    expect((await pay(unique('P'), 100_000, '2026-03-17')).body).toMatchObject({
+      allocations: [{ invoiceId, amount: 100_000 }],
+    });
+    await clock.advanceTo('2026-04-01');
+
+    const lateId = unique('P');
+    const late = await pay(lateId, 5_000, '2026-03-07');
+    expect(late.status).toBe(201);
+    // Day 35: penalty 20.00 and interest 19.00 (days 16-34) were open; the other 11.00 is credit.
+    expect(late.body).toMatchObject({ allocations: [{ invoiceId, amount: 3_900 }], creditHeld: 1_100 });
+    expect((await pay(lateId, 5_000, '2026-03-07')).body).toMatchObject({
+      allocations: [{ invoiceId, amount: 3_900 }],
+      creditHeld: 1_100,
+    });
+
+    expect((await call('GET', `/invoices/${invoiceId}`)).body).toMatchObject({
+      status: 'PAID',
+      open: { principal: 0, interest: 0, penalty: 0, total: 0 },
+    });
+    const events = (await service.ctx.store.readStream(`invoice-${invoiceId}`)).events;
+    expect(events.filter((e) => e.type === 'InvoicePaid')).toHaveLength(1);
+    // One revision, by the late payment (the plan read back from the store is the same plan).
+    const revisions = events.filter((e) => e.type === 'InstalmentPlanRevised');
+    expect(revisions).toHaveLength(1);
+    expect(revisions[0]?.data).toMatchObject({
+      fees: { mode: 'WAIVED', interest: 500, penalty: 0 },
+      previous: { fees: { mode: 'WAIVED', interest: 2_400, penalty: 2_000 } },
+    });
+  });
+});
