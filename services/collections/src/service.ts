@@ -8,6 +8,7 @@ import { type DeliverySettings, deliverySettingsFromEnv } from './delivery/confi
 import { DeliveryWorker, deliveryMigrations, deliveryQueue } from './delivery/queue';
 import { deliveryRoutes } from './delivery/routes';
 import { collectionsEvidence } from './evidence/source';
+import { caseListMigrations, caseListRoutes } from './finding/cases';
 import { onCreditEvent, onInvoicingEvent } from './reactions/on-invoicing-event';
 import { messageDispatch, worklistMigrations, worklistProjection } from './worklist/worklist';
 
@@ -28,11 +29,18 @@ export function collectionsServiceWith(settings?: () => DeliverySettings): Servi
     defaultPort: 4104,
     schema: 'collections',
     publishes: 'collections',
-    migrations: [...caseMigrations, ...worklistMigrations, ...deliveryMigrations, ...contactMigrations],
+    migrations: [
+      ...caseMigrations,
+      ...worklistMigrations,
+      ...deliveryMigrations,
+      ...contactMigrations,
+      ...caseListMigrations,
+    ],
     inlineProjections: [casesLookup, contactsLookup],
     routes: (app, ctx) => {
       caseRoutes(app, ctx, caseHandler(ctx));
       contactRoutes(app, ctx);
+      caseListRoutes(app, ctx);
       deliveryRoutes(app, ctx, deliverySettings());
     },
     consumers(ctx) {
