@@ -312,3 +312,42 @@ describe('a plan voided by a payment on time, recorded after it', () => {
     });
   });
 });
+
+describe('money dated before a plan that waived fees, recorded after the invoice was paid (#14)', () => {
+  it('is noted on the closed case with the shrunk waiver: nothing reopens, nothing is withdrawn or sent', () => {
+    const waivedPlan = [
+      { dueDate: '2026-03-31', amount: 333_333 },
+      { dueDate: '2026-04-30', amount: 333_333 },
+      { dueDate: '2026-05-29', amount: 333_334 },
+    ];
+    const paidAsAgreed = run(
+      [
+        ...waivedPlan.flatMap((i) => [payment(i.amount, i.amount, i.dueDate), runDay(i.dueDate)]),
+        {
+          type: 'NotePayment',
+          data: { amount: 0, toPrincipal: 0, date: '2026-05-29', paidInFull: true, daysLate: 0 },
+        },
+      ],
+      underThePlan('WAIVED'),
+    );
+    const closed = paidAsAgreed.filter((e) => e.type === 'CaseClosed');
+    expect(closed).toHaveLength(1);
+    // Invoicing: 30,000 of day 35 paid the penalty and 10,000 of interest; the plan waives 14,000.
+    const after = run(
+      [
+        payment(30_000, 0, paidOn),
+        revised(
+          waivedPlan,
+          { mode: 'WAIVED', interest: 14_000, penalty: 0 },
+          { mode: 'WAIVED', interest: 24_000, penalty: 20_000 },
+        ),
+        runDay('2026-06-10'),
+      ],
+      paidAsAgreed,
+    );
+    expect(types(after.slice(paidAsAgreed.length))).toEqual([
+      'InvoicePaymentNoted',
+      'InstalmentPlanRevisionNoted',
+    ]);
+  });
+});
