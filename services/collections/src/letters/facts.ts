@@ -1,5 +1,6 @@
-import type { ReminderSentV1 } from '@ar/contracts';
+import type { InstalmentPlanAgreedV1, ReminderSentV1 } from '@ar/contracts';
 import type { IsoDate } from '@ar/kernel';
+import { daysBetween } from '@ar/kernel';
 import type { Pool, PoolClient } from 'pg';
 import type { DunningFile } from '../case/state';
 import type { ContactPreferences } from '../contact/decider';
@@ -67,4 +68,34 @@ export async function deliveredMessageIds(db: Pool | PoolClient, invoiceId: stri
     [invoiceId],
   );
   return new Set(rows.map((r) => r.message_id));
+}
+
+/**
+ * The facts of a repayment-plan agreement: the parties, the contract, what was owed when it was
+ * agreed, every instalment, the fees waived (who decided it and why) and the plan's guarantee.
+ */
+export function planAgreementFacts(input: {
+  company: string;
+  file: DunningFile;
+  prefs: ContactPreferences | undefined;
+  plan: InstalmentPlanAgreedV1;
+  owed: LetterFacts['owed'];
+}): LetterFacts {
+  const { file, plan } = input;
+  return {
+    ...formalLetterFacts({
+      company: input.company,
+      file,
+      prefs: input.prefs,
+      owed: input.owed,
+      date: plan.date,
+      daysOverdue: Math.max(0, daysBetween(file.invoice.dueDate, plan.date)),
+    }),
+    instalments: plan.instalments,
+    feeWaiver:
+      plan.fees === 'WAIVED'
+        ? (plan.feeWaiver ?? { decidedBy: '(not recorded)', reason: '(not recorded)' })
+        : undefined,
+    guarantee: plan.guarantee,
+  };
 }

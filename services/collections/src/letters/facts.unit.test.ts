@@ -1,7 +1,7 @@
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import type { DunningFile } from '../case/state';
 import type { ContactPreferences } from '../contact/decider';
-import { earlierNotices, formalLetterFacts } from './facts';
+import { earlierNotices, formalLetterFacts, planAgreementFacts } from './facts';
 import { letterText } from './templates';
 
 /** The facts a formal letter is rendered from, taken from the case (issue 18 letters). */
@@ -77,5 +77,26 @@ describe('the earlier messages a letter may refer to (#18 probe F6)', () => {
     const text = letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n');
     expect(text).toContain('Despite our reminder sent on 2026-01-31, invoice INV-F');
     expect(text).not.toContain('formal notice');
+  });
+});
+
+describe('the facts of a plan agreement (#18 probe G)', () => {
+  it("carry the plan's guarantee, which the agreement states", () => {
+    const facts = planAgreementFacts({
+      ...base,
+      plan: {
+        caseId: 'INV-F',
+        invoiceId: 'INV-F',
+        customerId: 'C-F',
+        planId: 'P-1',
+        instalments: [{ dueDate: '2026-04-15', amount: 1_000_000 }],
+        guarantee: { guarantor: 'Zhang San', kind: 'PERSONAL', amount: 500_000 },
+        date: '2026-03-01',
+      },
+    });
+    expect(facts).toMatchObject({ daysOverdue: 20, contract: { id: 'CT-2025-019' } });
+    expect(letterText('PLAN_AGREEMENT', facts, 'en').paragraphs).toContain(
+      'Guarantee: Zhang San gives a personal guarantee for CNY 5,000.00 of the amounts owed under this plan.',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { LateFeeTermsV1 } from '@ar/contracts';
+import type { LateFeeTermsV1, PlanGuaranteeV1 } from '@ar/contracts';
 import { formatMoney, type IsoDate } from '@ar/kernel';
 import { plainText } from './safe-text';
 
@@ -38,6 +38,8 @@ export interface LetterFacts {
    * as waived and the total owed is the principal, what the instalments add up to.
    */
   feeWaiver?: { decidedBy: string; reason: string } | undefined;
+  /** The guarantee given for a repayment plan (担保): who, what kind, how much (minor units). */
+  guarantee?: PlanGuaranteeV1 | undefined;
 }
 
 /** A letter as text: a title, then paragraphs; the renderer lays it out. */
@@ -136,6 +138,23 @@ function waiverText(f: LetterFacts, lang: Language): string | undefined {
     : `The late fees of ${fees} are waived, decided by ${f.feeWaiver.decidedBy}: ${f.feeWaiver.reason}. The instalments add up to the total owed.`;
 }
 
+const GUARANTEE_KIND: Record<PlanGuaranteeV1['kind'], { en: string; zh: string }> = {
+  PERSONAL: { en: 'a personal guarantee', zh: '个人保证担保' },
+  CORPORATE: { en: 'a corporate guarantee', zh: '企业保证担保' },
+  BANK: { en: 'a bank guarantee', zh: '银行保函' },
+  COLLATERAL: { en: 'collateral', zh: '抵押/质押担保' },
+};
+
+/** The plan's guarantee in words, or undefined when it carries none. */
+function guaranteeText(f: LetterFacts, lang: Language): string | undefined {
+  const g = f.guarantee;
+  if (!g) return undefined;
+  const amount = formatMoney(g.amount, f.currency, lang);
+  return lang === 'zh'
+    ? `担保：${g.guarantor} 为本还款计划项下的欠款提供${GUARANTEE_KIND[g.kind].zh}，担保金额 ${amount}。`
+    : `Guarantee: ${g.guarantor} gives ${GUARANTEE_KIND[g.kind].en} for ${amount} of the amounts owed under this plan.`;
+}
+
 const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 'signature'>> = {
   DUNNING_LETTER: (f) => ({
     title: 'Formal Notice of Overdue Payment',
@@ -169,6 +188,7 @@ const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
       `The customer owes the amounts below under invoice ${f.invoiceId}, due on ${f.dueDate}, and pays them in the instalments listed. Each instalment paid in full by its date keeps the plan; a missed instalment breaks it and the whole amount open falls due.`,
       ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
       ...(waiverText(f, 'en') ? [waiverText(f, 'en')!] : []),
+      ...(guaranteeText(f, 'en') ? [guaranteeText(f, 'en')!] : []),
       ...(f.instalments ?? []).map(
         (i, n) => `Instalment ${n + 1}: ${formatMoney(i.amount, f.currency, 'en')} by ${i.dueDate}`,
       ),
@@ -209,6 +229,7 @@ const ZH: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
       `客户就发票 ${f.invoiceId}（应于 ${f.dueDate} 付款）欠付下列金额，并按下列分期支付。每期按时足额支付，计划继续有效；任何一期未按时足额支付，计划即告违约，全部未付金额立即到期。`,
       ...(clauseText(f.lateFee, 'zh') ? [clauseText(f.lateFee, 'zh')!] : []),
       ...(waiverText(f, 'zh') ? [waiverText(f, 'zh')!] : []),
+      ...(guaranteeText(f, 'zh') ? [guaranteeText(f, 'zh')!] : []),
       ...(f.instalments ?? []).map(
         (i, n) => `第 ${n + 1} 期：${formatMoney(i.amount, f.currency, 'zh')}，于 ${i.dueDate} 前支付`,
       ),
@@ -226,6 +247,7 @@ function typedSafely(f: LetterFacts): LetterFacts {
     attention: opt(f.attention),
     invoiceId: plainText(f.invoiceId),
     contract: f.contract && { ...f.contract, id: plainText(f.contract.id), title: opt(f.contract.title) },
+    guarantee: f.guarantee && { ...f.guarantee, guarantor: plainText(f.guarantee.guarantor) },
     feeWaiver: f.feeWaiver && {
       decidedBy: plainText(f.feeWaiver.decidedBy),
       reason: plainText(f.feeWaiver.reason),

@@ -177,3 +177,40 @@ describe('names with bidi, control characters and emoji', () => {
     },
   );
 });
+
+/**
+ * #18 probe G: a repayment plan may carry a guarantee (issue 14 item 4: guarantor, kind, amount);
+ * the agreement the customer receives states it, in both languages.
+ */
+describe('the plan agreement states the guarantee', () => {
+  const facts: LetterFacts = {
+    company: 'Acme Manufacturing Ltd',
+    customerName: 'Beijing Widgets Co',
+    invoiceId: 'INV-G',
+    currency: 'CNY',
+    owed: { principal: 1_000_000, interest: 0, penalty: 0 },
+    dueDate: '2026-02-09',
+    daysOverdue: 20,
+    date: '2026-03-01',
+    lateFee: DEFAULT_LATE_FEE_TERMS,
+    instalments: [{ dueDate: '2026-04-15', amount: 1_000_000 }],
+    guarantee: { guarantor: 'Bank of Ningbo', kind: 'BANK', amount: 600_000 },
+  };
+
+  it('en: guarantor, kind and amount', () => {
+    expect(letterText('PLAN_AGREEMENT', facts, 'en').paragraphs).toContain(
+      'Guarantee: Bank of Ningbo gives a bank guarantee for CNY 6,000.00 of the amounts owed under this plan.',
+    );
+  });
+
+  it('zh: the same', () => {
+    expect(letterText('PLAN_AGREEMENT', facts, 'zh').paragraphs).toContain(
+      '担保：Bank of Ningbo 为本还款计划项下的欠款提供银行保函，担保金额 CNY 6,000.00。',
+    );
+  });
+
+  it('a plan without a guarantee says nothing of one', () => {
+    const { guarantee: _, ...none } = facts;
+    expect(letterText('PLAN_AGREEMENT', none, 'en').paragraphs.join('\n')).not.toMatch(/guarantee/i);
+  });
+});
