@@ -52,6 +52,17 @@ export const openItemsMigrations: Migration[] = [
         agreed_date date not null
       );
       create index fees_waived_invoices_by_customer on fees_waived_invoices (customer_id, agreed_date);
+      insert into fees_waived_invoices (invoice_id, customer_id, agreed_date)
+      select e.data->>'invoiceId', min(e.data->>'customerId'), max((e.data->>'agreedDate')::date)
+        from events e
+       where e.event_type = 'InstalmentPlanApplied' and e.data->'fees'->>'mode' = 'WAIVED'
+         and e.data ? 'agreedDate'
+         and (e.data->'fees'->>'interest')::bigint + (e.data->'fees'->>'penalty')::bigint > 0
+         and not exists (
+           select 1 from events c
+            where c.event_type in ('InvoiceFullyCredited', 'InvoiceWrittenOff')
+              and c.data->>'invoiceId' = e.data->>'invoiceId')
+       group by e.data->>'invoiceId';
     `,
   },
 ];
