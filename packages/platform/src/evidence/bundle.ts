@@ -1,6 +1,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import {
   type ChainedEvent,
+  type CheckpointEntry,
   canonicalJson,
   checkpointHash,
   EVENT_FIELDS,
@@ -9,6 +10,7 @@ import {
   linkHash,
   type SignedCheckpoint,
   sha256Hex,
+  verifyMerkleProof,
 } from './chain';
 import { type CompanySigner, keyIdOf, verifyDetached } from './signer';
 
@@ -378,12 +380,12 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         });
         continue;
       }
-      for (const entry of checkpoint.body.entries) {
+      for (const entry of signedHeads(checkpoint, file, failures)) {
         const stream = hashes.get(entry.streamId);
         const link = stream?.get(entry.version);
         if (!link) {
-          // A checkpoint names heads of every stream chained since the one before: one the bundle
-          // has no record of is another subject's; one it has records of must reach the head.
+          // A format-1 checkpoint names heads of every stream chained since the one before: one the
+          // bundle has no record of is another subject's; one it has records of must reach the head.
           if (stream)
             failures.push({
               file,
@@ -453,6 +455,27 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
   // After the records' own checks, so the first altered record is still named first.
   checkManifestList(files, manifest, names, failures);
   return report(failures, { records, checkpoints, documents, uncovered, keyIds: [...keyIds] });
+}
+
+/**
+ * The heads a checkpoint signs that the bundle can see: a format-1 checkpoint's entries; a format-2
+ * checkpoint's proven heads, each proof checked against the signed Merkle root (one that does not
+ * lead there fails and proves nothing).
+ */
+function signedHeads(checkpoint: SignedCheckpoint, file: string, failures: Failure[]): CheckpointEntry[] {
+  const body = checkpoint.body;
+  if ('entries' in body) return Array.isArray(body.entries) ? body.entries : [];
+  const heads: CheckpointEntry[] = [];
+  for (const proof of checkpoint.proofs ?? []) {
+    if (verifyMerkleProof(proof, body.streams, body.merkleRoot)) heads.push(proof.entry);
+    else
+      failures.push({
+        file,
+        field: 'proofs',
+        message: `the proof of ${proof.entry?.streamId} version ${proof.entry?.version} does not lead to the Merkle root checkpoint ${body.seq} signed`,
+      });
+  }
+  return heads;
 }
 
 function recordedAtOf(files: Record<string, Uint8Array>, file: string): string | undefined {

@@ -93,10 +93,15 @@ export interface CheckpointEntry {
 }
 
 /**
- * A checkpoint over every chain: the head of each stream changed since the previous checkpoint,
+ * A checkpoint over every chain: the heads of the streams changed since the previous checkpoint,
  * chained to that checkpoint by its hash, signed with the company's key.
+ *
+ * Format 1 (the first checkpoints) lists the heads themselves (`entries`): a bundle carrying it
+ * shows every stream chained in that interval, other customers' included. Format 2 signs the
+ * Merkle root of the heads instead (`merkleRoot`, RFC 6962 over the heads sorted by stream id), and
+ * a bundle carries for each of its own streams only that head and its inclusion proof.
  */
-export interface CheckpointBody {
+interface CheckpointBodyCommon {
   service: string;
   seq: number;
   previousHash: string;
@@ -104,7 +109,26 @@ export interface CheckpointBody {
   createdAt: string;
   /** The chain rows it covers: up to this chain sequence number. */
   upToChainSeq: number;
+}
+export interface CheckpointBodyV1 extends CheckpointBodyCommon {
   entries: CheckpointEntry[];
+}
+export interface CheckpointBodyV2 extends CheckpointBodyCommon {
+  format: 2;
+  /** How many heads (leaves) the tree has. */
+  streams: number;
+  /** The RFC 6962 Merkle tree hash of the heads sorted by stream id, hex. */
+  merkleRoot: string;
+}
+export type CheckpointBody = CheckpointBodyV1 | CheckpointBodyV2;
+
+/** One head of a format-2 checkpoint and the path from its leaf to the signed root. */
+export interface MerkleProof {
+  entry: CheckpointEntry;
+  /** The leaf's place among the heads sorted by stream id. */
+  index: number;
+  /** The audit path, leaf to root (RFC 6962 2.1.1), hex. */
+  path: string[];
 }
 
 export function checkpointHash(body: CheckpointBody): string {
@@ -119,4 +143,96 @@ export interface SignedCheckpoint {
   keyId: string;
   /** An RFC 3161 timestamp of the hash, when a timestamp authority is configured (TSA_URL). */
   timestamp?: CheckpointTimestamp | undefined;
+  /** Format 2, in a bundle: the inclusion proofs of the bundle's own streams' heads. */
+  proofs?: MerkleProof[] | undefined;
+}
+
+/*
+ * The Merkle tree of a checkpoint's heads, RFC 6962 (Certificate Transparency) with SHA-256: leaf =
+ * H(0x00 || canonical JSON of {streamId, version, hash}), node = H(0x01 || left || right), split at
+ * the largest power of two below n. Written here rather than taken from npm: the maintained JS
+ * libraries are Ethereum's (keccak, @openzeppelin/merkle-tree) or hash pairs without RFC 6962's
+ * leaf/node prefixes and duplicate an odd last leaf (merkletreejs), which lets two trees share a root.
+ */
+
+/** Heads in the tree's order: by stream id, UTF-16 code units (as canonicalJson sorts keys), never a database collation. */
+export function sortedHeads(entries: CheckpointEntry[]): CheckpointEntry[] {
+  return [...entries].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
+}
+
+const leafHash = (e: CheckpointEntry) =>
+  createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(canonicalJson({ streamId: e.streamId, version: e.version, hash: e.hash }))
+    .digest();
+const nodeHash = (left: Buffer, right: Buffer) =>
+  createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
+/** The largest power of two below n (n >= 2). */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function treeHash(leaves: Buffer[]): Buffer {
+  if (leaves.length === 0) return createHash('sha256').digest();
+  if (leaves.length === 1) return leaves[0]!;
+  const k = split(leaves.length);
+  return nodeHash(treeHash(leaves.slice(0, k)), treeHash(leaves.slice(k)));
+}
+
+function auditPath(m: number, leaves: Buffer[]): Buffer[] {
+  if (leaves.length <= 1) return [];
+  const k = split(leaves.length);
+  return m < k
+    ? [...auditPath(m, leaves.slice(0, k)), treeHash(leaves.slice(k))]
+    : [...auditPath(m - k, leaves.slice(k)), treeHash(leaves.slice(0, k))];
+}
+
+/** The Merkle root of these heads (sorted here), hex. */
+export function merkleRoot(entries: CheckpointEntry[]): string {
+  return treeHash(sortedHeads(entries).map(leafHash)).toString('hex');
+}
+
+/** The inclusion proof of one stream's head among these heads; undefined when the stream is not among them. */
+export function merkleProof(entries: CheckpointEntry[], streamId: string): MerkleProof | undefined {
+  const sorted = sortedHeads(entries);
+  const index = sorted.findIndex((e) => e.streamId === streamId);
+  if (index < 0) return undefined;
+  const entry = sorted[index]!;
+  return {
+    entry: { streamId: entry.streamId, version: entry.version, hash: entry.hash },
+    index,
+    path: auditPath(index, sorted.map(leafHash)).map((h) => h.toString('hex')),
+  };
+}
+
+/** Whether the proof leads from its head to `root` in a tree of `size` leaves (RFC 9162 2.1.3.2). */
+export function verifyMerkleProof(proof: MerkleProof, size: number, root: string): boolean {
+  try {
+    if (!Number.isInteger(proof.index) || proof.index < 0 || proof.index >= size) return false;
+    let fn = proof.index;
+    let sn = size - 1;
+    let r = leafHash(proof.entry);
+    for (const hex of proof.path) {
+      if (!/^[0-9a-f]{64}$/.test(hex) || sn === 0) return false;
+      const p = Buffer.from(hex, 'hex');
+      if (fn % 2 === 1 || fn === sn) {
+        r = nodeHash(p, r);
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else r = nodeHash(r, p);
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && r.toString('hex') === root;
+  } catch {
+    return false; // not a proof
+  }
 }

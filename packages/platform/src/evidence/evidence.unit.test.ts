@@ -3,11 +3,17 @@ import { buildBundle, type EvidencePart, type EvidenceRecord, verifyBundleZip } 
 import {
   type ChainedEvent,
   type CheckpointBody,
+  type CheckpointBodyV1,
+  type CheckpointEntry,
   canonicalJson,
   chainLink,
   checkpointHash,
   GENESIS,
+  merkleProof,
+  merkleRoot,
+  type SignedCheckpoint,
   sha256Hex,
+  verifyMerkleProof,
 } from './chain';
 import { CompanySigner } from './signer';
 
@@ -218,7 +224,7 @@ describe('verify-evidence', () => {
       ...p.records[2]!,
       chain: { ...p.records[2]!.chain, ...chainLink(GENESIS, p.records[2]!.event) },
     };
-    p.checkpoints[0]!.body.entries[1]!.hash = p.records[2]!.chain.hash;
+    (p.checkpoints[0]!.body as CheckpointBodyV1).entries[1]!.hash = p.records[2]!.chain.hash;
     p.checkpoints[0]!.hash = checkpointHash(p.checkpoints[0]!.body);
     p.checkpoints[0]!.signature = forger.sign(Buffer.from(p.checkpoints[0]!.hash));
     const forgedAt = new Date('2026-03-06T00:00:00Z');
@@ -308,5 +314,82 @@ describe('verify-evidence', () => {
       field: '(file)',
     });
     expect(strFromU8(files['manifest.json']!)).toContain('ar-evidence-bundle/1');
+  });
+});
+
+/** The part with its checkpoint in format 2: the Merkle root of its heads and another customer's, and the proofs of its own. */
+function partV2(): EvidencePart {
+  const p = part();
+  const v1 = p.checkpoints[0]!.body as CheckpointBodyV1;
+  const heads: CheckpointEntry[] = [
+    ...v1.entries,
+    { streamId: 'invoice-OTHER', version: 4, hash: sha256Hex('another customer') },
+  ];
+  const body: CheckpointBody = {
+    format: 2,
+    service: v1.service,
+    seq: v1.seq,
+    previousHash: v1.previousHash,
+    createdAt: v1.createdAt,
+    upToChainSeq: v1.upToChainSeq,
+    streams: heads.length,
+    merkleRoot: merkleRoot(heads),
+  };
+  const hash = checkpointHash(body);
+  const checkpoint: SignedCheckpoint = {
+    body,
+    hash,
+    signature: signer.sign(Buffer.from(hash)),
+    keyId: signer.keyId,
+    proofs: ['invoice-I1', 'message-M1'].map((id) => merkleProof(heads, id)!),
+  };
+  return { ...p, checkpoints: [checkpoint] };
+}
+
+describe('checkpoints of format 2: a Merkle root of the heads', () => {
+  it('an inclusion proof leads to the root for every leaf of trees of 1 to 9 heads; another index or head does not', () => {
+    for (let n = 1; n <= 9; n++) {
+      const heads = Array.from({ length: n }, (_, i) => ({
+        streamId: `s-${i}`,
+        version: i + 1,
+        hash: sha256Hex(String(i)),
+      }));
+      const root = merkleRoot(heads);
+      for (const h of heads) {
+        const proof = merkleProof(heads, h.streamId)!;
+        expect(verifyMerkleProof(proof, n, root)).toBe(true);
+        expect(verifyMerkleProof({ ...proof, entry: { ...h, version: h.version + 1 } }, n, root)).toBe(false);
+        if (n > 1) expect(verifyMerkleProof({ ...proof, index: (proof.index + 1) % n }, n, root)).toBe(false);
+      }
+    }
+  });
+
+  it("a bundle proves its heads without naming the checkpoint's other streams", () => {
+    const zip = bundle(partV2());
+    const report = verifyBundleZip(zip);
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({ ok: true, uncovered: [] });
+    for (const bytes of Object.values(unzipSync(zip))) expect(strFromU8(bytes)).not.toContain('OTHER');
+  });
+
+  it('a proof tampered with fails, naming the checkpoint', () => {
+    const p = partV2();
+    const proof = p.checkpoints[0]!.proofs![0]!;
+    proof.path[0] = sha256Hex('forged sibling');
+    const report = verifyBundleZip(bundle(p));
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ file: 'invoicing/checkpoints/00000001.json', field: 'proofs' }),
+    );
+  });
+
+  it("deleting a stream's newest record fails when a format-2 checkpoint proved that head", () => {
+    const files = unzipSync(bundle(partV2()));
+    delete files['invoicing/events/invoice-I1/000002.json'];
+    expect(verifyBundleZip(zipSync(files)).failures).toContainEqual({
+      file: 'invoicing/checkpoints/00000001.json',
+      field: 'entries',
+      message: 'MISSING: invoice-I1 version 2 signed by checkpoint 1',
+    });
   });
 });

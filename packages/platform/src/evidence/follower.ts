@@ -19,6 +19,8 @@ import {
   checkpointHash,
   type FieldDigests,
   GENESIS,
+  merkleProof,
+  merkleRoot,
   type SignedCheckpoint,
 } from './chain';
 import type { CompanySigner } from './signer';
@@ -184,13 +186,18 @@ export class EvidenceChain {
       );
       const own = checkpointStream(service);
       if (!entries.some((e) => e.streamId !== own)) return undefined;
+      const heads = entries.map(({ streamId, version, hash }) => ({ streamId, version, hash }));
+      // Format 2: the Merkle root of the heads is signed, so a bundle proves its own streams' heads
+      // without showing the others' (each head is kept in evidence_checkpoint_entries).
       const body: CheckpointBody = {
+        format: 2,
         service,
         seq: (last?.seq ?? 0) + 1,
         previousHash: last?.hash ?? GENESIS,
         createdAt: (this.options.now?.() ?? new Date()).toISOString(),
         upToChainSeq: entries.reduce((max, e) => Math.max(max, Number(e.chainSeq)), 0),
-        entries: entries.map(({ streamId, version, hash }) => ({ streamId, version, hash })),
+        streams: heads.length,
+        merkleRoot: merkleRoot(heads),
       };
       const hash = checkpointHash(body);
       const timestamp = await this.options.timestamp?.(hash).catch((error) => {
@@ -223,7 +230,7 @@ export class EvidenceChain {
       await client.query(
         `insert into evidence_checkpoint_entries (seq, stream_id, version, hash)
          select $1, e->>'streamId', (e->>'version')::int, e->>'hash' from jsonb_array_elements($2::jsonb) e`,
-        [body.seq, JSON.stringify(body.entries)],
+        [body.seq, JSON.stringify(heads)],
       );
       await store.appendToStream(
         own,
@@ -236,8 +243,10 @@ export class EvidenceChain {
               previousHash: body.previousHash,
               createdAt: body.createdAt,
               upToChainSeq: body.upToChainSeq,
-              streams: body.entries.length,
-              entries: body.entries,
+              format: body.format,
+              streams: body.streams,
+              merkleRoot: body.merkleRoot,
+              entries: heads,
               hash,
               signature: signed.signature,
               keyId: signed.keyId,
@@ -252,7 +261,7 @@ export class EvidenceChain {
         },
         client,
       );
-      this.options.logger.info({ seq: body.seq, streams: body.entries.length }, 'evidence checkpoint signed');
+      this.options.logger.info({ seq: body.seq, streams: body.streams }, 'evidence checkpoint signed');
       return signed;
     });
   }
@@ -366,10 +375,20 @@ async function readPart(
       order by c.seq`,
     [streamIds],
   );
-  const checkpoints: SignedCheckpoint[] = checkpointRows.map(({ timestamp, ...c }) => ({
-    ...c,
-    ...(timestamp && { timestamp }),
-  }));
+  // A format-2 checkpoint is carried with the inclusion proofs of these streams' heads only: the
+  // other streams it signed (other customers' records) stay out of the bundle.
+  const { rows: heads } = await pool.query<CheckpointEntry & { seq: number }>(
+    `select seq, stream_id as "streamId", version, hash from evidence_checkpoint_entries where seq = any($1)`,
+    [checkpointRows.filter((c) => 'merkleRoot' in c.body).map((c) => c.body.seq)],
+  );
+  const checkpoints: SignedCheckpoint[] = checkpointRows.map(({ timestamp, ...c }) => {
+    if (!('merkleRoot' in c.body)) return { ...c, ...(timestamp && { timestamp }) };
+    const signed = heads
+      .filter((h) => h.seq === c.body.seq)
+      .map(({ streamId, version, hash }) => ({ streamId, version, hash }));
+    const proofs = [...new Set(streamIds)].flatMap((id) => merkleProof(signed, id) ?? []);
+    return { ...c, ...(timestamp && { timestamp }), proofs };
+  });
   // Every key its signatures name besides the current one (checkpoints and letters signed before a
   // rotation), as far as this service keeps them: one it lacks fails verification, naming it.
   const named = new Set([

@@ -77,8 +77,20 @@ function merged(parts: EvidencePart[]): EvidencePart[] {
     }
     const seen = new Set(into.records.map((r) => r.chain.globalPosition));
     into.records = [...into.records, ...part.records.filter((r) => !seen.has(r.chain.globalPosition))];
-    const seq = new Set(into.checkpoints.map((c) => c.body.seq));
-    into.checkpoints = [...into.checkpoints, ...part.checkpoints.filter((c) => !seq.has(c.body.seq))];
+    // One checkpoint in several parts (collections' for two invoices) carries each part's proofs: kept together.
+    const bySeq = new Map(into.checkpoints.map((c) => [c.body.seq, c]));
+    for (const c of part.checkpoints) {
+      const known = bySeq.get(c.body.seq);
+      if (!known) bySeq.set(c.body.seq, c);
+      else if (c.proofs) {
+        const proven = new Set((known.proofs ?? []).map((p) => p.entry.streamId));
+        bySeq.set(c.body.seq, {
+          ...known,
+          proofs: [...(known.proofs ?? []), ...c.proofs.filter((p) => !proven.has(p.entry.streamId))],
+        });
+      }
+    }
+    into.checkpoints = [...bySeq.values()];
     const keys = new Set((into.retiredKeys ?? []).map((k) => k.keyId));
     into.retiredKeys = [
       ...(into.retiredKeys ?? []),
