@@ -5,7 +5,14 @@
 #
 #   infra/kafka/start.sh            # start (or reuse) on 127.0.0.1:9092
 #   KAFKA_PORT=19092 infra/kafka/start.sh
+#   KAFKA_SASL=scram KAFKA_ADMIN_PASSWORD=... infra/kafka/start.sh   # SASL/SCRAM + ACLs (README, Kafka access)
 #   infra/kafka/stop.sh
+#
+# With KAFKA_SASL=scram the client listener takes only SASL/SCRAM-SHA-512 logins and an
+# authorizer allows nothing without an ACL: the super user `admin` (KAFKA_ADMIN_PASSWORD, stored at
+# format time) provisions the services' users and ACLs (infra/kafka/provision-access.ts). The
+# controller listener stays plaintext on 127.0.0.1 (its principal, ANONYMOUS, is the broker itself
+# in this one-node cluster, so it is a super user too).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -36,15 +43,24 @@ fi
 
 mkdir -p "$data"
 config="$data/server.properties"
+sasl="${KAFKA_SASL:-}"
+case "$sasl" in
+  ''|none) client_protocol=PLAINTEXT ;;
+  scram)
+    client_protocol=SASL_PLAINTEXT
+    [ -n "${KAFKA_ADMIN_PASSWORD:-}" ] || { echo "kafka: KAFKA_SASL=scram needs KAFKA_ADMIN_PASSWORD (the admin user's password)" >&2; exit 1; }
+    ;;
+  *) echo "kafka: KAFKA_SASL must be scram or none, not '$sasl'" >&2; exit 1 ;;
+esac
 cat > "$config" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$client_protocol://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$client_protocol://127.0.0.1:$port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$client_protocol:$client_protocol
+inter.broker.listener.name=$client_protocol
 log.dirs=$data/logs
 num.partitions=${KAFKA_NUM_PARTITIONS:-3}
 offsets.topic.replication.factor=1
@@ -56,6 +72,18 @@ auto.create.topics.enable=true
 # Domain-event topics are the system of record for BI: keep them.
 log.retention.ms=-1
 PROPS
+if [ "$sasl" = scram ]; then
+  # The password goes into the broker's own config (mode 600), never onto a command line.
+  chmod 600 "$config"
+  cat >> "$config" <<PROPS
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$KAFKA_ADMIN_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:ANONYMOUS
+PROPS
+fi
 cat > "$data/log4j.properties" <<PROPS
 log4j.rootLogger=WARN, file
 log4j.appender.file=org.apache.log4j.FileAppender
@@ -70,7 +98,10 @@ cp="$libs/*"
 jvm=(-Xms256m -Xmx${KAFKA_HEAP:-768m} -XX:+UseG1GC -Djava.awt.headless=true "-Dlog4j.configuration=file:$data/log4j.properties")
 
 if [ ! -f "$data/logs/meta.properties" ]; then
-  java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "${KAFKA_CLUSTER_ID:-arplatformlocal0000001}" -c "$config" >&2
+  scram=()
+  # The admin's SCRAM credential is stored with the cluster's metadata at format time (KIP-900).
+  [ "$sasl" = scram ] && scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]")
+  java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "${KAFKA_CLUSTER_ID:-arplatformlocal0000001}" -c "$config" "${scram[@]}" >&2
 fi
 
 nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$config" > "$data/stdout.log" 2>&1 &

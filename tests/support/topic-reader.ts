@@ -1,5 +1,5 @@
 import { CE } from '@ar/contracts';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 
 /** A message as read back from a topic, with the CloudEvents headers a check needs. */
 export interface ReadMessage {
@@ -19,8 +19,14 @@ export interface ReadMessage {
  * Reads `topics` from the beginning to their current end with a plain kafkajs consumer, as BI
  * would: no code of ours in between.
  */
-export async function readTopics(brokers: string[], groupId: string, topics: string[], timeoutMs = 60_000) {
-  const kafka = new Kafka({ clientId: groupId, brokers, logLevel: logLevel.NOTHING });
+export async function readTopics(
+  brokers: string[],
+  groupId: string,
+  topics: string[],
+  timeoutMs = 60_000,
+  sasl?: SASLOptions,
+) {
+  const kafka = new Kafka({ clientId: groupId, brokers, logLevel: logLevel.NOTHING, ...(sasl && { sasl }) });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, number>();

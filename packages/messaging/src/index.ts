@@ -4,6 +4,7 @@ export * from './failures';
 export * from './in-process-bus';
 export * from './kafka-bus';
 export * from './kafka-client';
+export * from './kafka-sasl';
 export * from './kafka-topics';
 export * from './message-bus';
 export * from './platformatic-kafka-bus';

@@ -6,8 +6,10 @@ import {
   logLevel,
   Partitioners,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaSasl } from './kafka-sasl';
 import { DEFAULT_KAFKA_SETTINGS, ensureTopicsOnce, type KafkaSettings } from './kafka-topics';
 import type {
   BusMessage,
@@ -27,6 +29,8 @@ export interface KafkaBusOptions extends Partial<KafkaSettings> {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** The login at a broker that asks for one (`KafkaSaslEnv`); none: plaintext. */
+  sasl?: KafkaSasl;
   /** Partitions one consumer handles at once (each still in order); default 3. */
   partitionsConsumedConcurrently?: number;
   /**
@@ -59,6 +63,8 @@ export class KafkaBus implements MessageBus {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      // kafkajs types each mechanism apart; the three taken here are among them.
+      ...(options.sasl && { sasl: options.sasl as SASLOptions }),
       logLevel: logLevel.WARN,
       retry: { retries: 8, initialRetryTime: 200 },
       logCreator:

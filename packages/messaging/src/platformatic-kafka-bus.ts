@@ -57,6 +57,13 @@ const RETRY_MAX_MS = 30_000;
 const STALL_AFTER_MS = 30_000;
 
 /** Client retries (connections, metadata, group operations) back off as KafkaBus's kafkajs does. */
+/** The bus's SASL login as the client takes it (its mechanism names are upper case). */
+function saslOf({ sasl }: KafkaBusOptions) {
+  if (!sasl) return {};
+  const mechanism = sasl.mechanism.toUpperCase() as 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN';
+  return { sasl: { mechanism, username: sasl.username, password: sasl.password } };
+}
+
 const clientRetries = {
   retries: 8,
   retryDelay: (_client: unknown, _operation: string, attempt: number) =>
@@ -98,6 +105,7 @@ export class PlatformaticKafkaBus implements MessageBus {
     this.producer ??= new Producer({
       clientId: this.options.clientId,
       bootstrapBrokers: this.options.brokers,
+      ...saslOf(this.options),
       ...clientRetries,
       serializers: stringSerializers,
       // Idempotent: a retried send after a lost ack is not written twice, and order per partition holds.
@@ -117,6 +125,7 @@ export class PlatformaticKafkaBus implements MessageBus {
     this.admin ??= new Admin({
       clientId: this.options.clientId,
       bootstrapBrokers: this.options.brokers,
+      ...saslOf(this.options),
       ...clientRetries,
     });
     return this.admin;
@@ -356,6 +365,7 @@ class PartitionedConsumer {
     const consumer: StringConsumer = new Consumer({
       clientId: this.bus.clientId,
       bootstrapBrokers: this.bus.brokers,
+      ...saslOf(this.bus),
       ...clientRetries,
       groupId: this.options.groupId,
       deserializers: stringDeserializers,

@@ -21,6 +21,7 @@ export * from './hardening';
 export * from './history-routes';
 export * from './http-app';
 export * from './idempotency';
+export * from './kafka-access';
 export * from './local-servers';
 export * from './logger';
 export * from './metrics';

@@ -7,7 +7,14 @@ import {
   isLocalTime,
   isTimeZone,
 } from '@ar/kernel';
-import { createKafkaBus, InProcessBus, KafkaClientEnv, KafkaEnv, type MessageBus } from '@ar/messaging';
+import {
+  createKafkaBus,
+  InProcessBus,
+  KafkaClientEnv,
+  KafkaEnv,
+  KafkaSaslEnv,
+  type MessageBus,
+} from '@ar/messaging';
 import { AppendNotifier, Leases, startEmbeddedPostgres } from '@ar/postgres';
 import { z } from 'zod';
 import { authFromEnv } from './auth/auth-config';
@@ -115,6 +122,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     // KAFKA_PARTITIONS, KAFKA_REPLICATION_FACTOR, KAFKA_MIN_INSYNC_REPLICAS, KAFKA_COMPRESSION
     ...loadConfig(KafkaEnv),
     ...loadConfig(KafkaClientEnv), // KAFKA_CLIENT
+    ...loadConfig(KafkaSaslEnv), // KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD_FILE: a broker with ACLs
   });
   const notifier = new AppendNotifier(env.DATABASE_URL, env.PG_CONNECT_TIMEOUT_MS);
   const port = env.PORT ?? servicePort(def);

@@ -1,0 +1,192 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, stopProcess } from '@ar/platform';
+import { Client } from 'pg';
+import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
+import { ensureBuilt, spawnBuilt } from '../support/built';
+import { eventually, testInfra, unique } from '../support/infra';
+import { freePort } from '../support/service-instances';
+
+/**
+ * A PostgreSQL role per service owning only its schema (issue 15 item 6): `pnpm db:roles`
+ * (infra/postgres/provision-roles.ts) run as an administrator would, on the shared server with
+ * this run's own role and schema names; then the built invoicing runs on its own role - migrates,
+ * takes commands, rebuilds a read model - and that role can neither read nor write another
+ * service's schema, nor make roles, nor is it a superuser.
+ */
+const SERVICES = ['credit-scoring', 'contract', 'invoicing', 'collections', 'reporting'];
+
+describe('PostgreSQL: one role per service, owning only its schema', () => {
+  const { databaseUrl } = testInfra();
+  const run = unique('roles');
+  const prefix = `${run}_`;
+  const accessDir = join(repoRoot, '.data', 'db-access-test', run);
+  const roleOf = (service: string) => `${prefix}${service.replaceAll('-', '_')}`;
+  const passwordOf = (service: string) => readFileSync(join(accessDir, `${service}.password`), 'utf8').trim();
+  const urlAs = (service: string) => {
+    const url = new URL(databaseUrl);
+    url.username = roleOf(service);
+    url.password = passwordOf(service);
+    return url.toString();
+  };
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const provision = () =>
+    new Promise<string>((resolve, reject) => {
+      const p = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['infra/postgres/provision-roles.ts'], {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          DATABASE_URL: databaseUrl,
+          DB_ROLE_PREFIX: prefix,
+          DB_SCHEMA_PREFIX: prefix,
+          DB_ACCESS_DIR: accessDir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      p.stdout.on('data', (d) => {
+        out += d;
+      });
+      p.stderr.on('data', (d) => {
+        out += d;
+      });
+      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`db:roles failed:\n${out}`))));
+    });
+
+  async function asRole<T>(service: string, work: (db: Client) => Promise<T>): Promise<T> {
+    const db = new Client({ connectionString: urlAs(service) });
+    await db.connect();
+    try {
+      return await work(db);
+    } finally {
+      await db.end();
+    }
+  }
+  const attempt = (db: Client, sql: string) =>
+    db.query(sql).then(
+      () => 'ok',
+      (error: Error) => `refused: ${error.message}`,
+    );
+
+  beforeAll(async () => {
+    output = await provision();
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child) await stopProcess(child, 'SIGKILL');
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      for (const service of SERVICES) {
+        const role = roleOf(service);
+        const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
+        if (!exists.rowCount) continue;
+        await admin.query(`drop owned by "${role}" cascade`);
+        await admin.query(`drop role "${role}"`);
+      }
+    } finally {
+      await admin.end();
+    }
+    rmSync(accessDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('makes each role, its password kept in a file of mode 600 and never printed', async () => {
+    for (const service of SERVICES) {
+      expect(output).toContain(`role ${roleOf(service)}`);
+      expect(output).not.toContain(passwordOf(service));
+    }
+    // Run again: the same passwords (services keep working), nothing new.
+    const again = await provision();
+    expect(again).toContain('password kept');
+    expect(again).not.toContain('new password');
+    const role = await asRole('invoicing', (db) =>
+      db.query<{ super: boolean; createrole: boolean; createdb: boolean }>(
+        'select rolsuper as super, rolcreaterole as createrole, rolcreatedb as createdb from pg_roles where rolname = current_user',
+      ),
+    );
+    expect(role.rows[0]).toEqual({ super: false, createrole: false, createdb: false });
+  }, 120_000);
+
+  it('runs the built invoicing on its own role: it migrates, takes commands and rebuilds a read model', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    await ensureBuilt();
+    const lines: string[] = [];
+    child = spawnBuilt(
+      'invoicing',
+      {
+        DATABASE_URL: urlAs('invoicing'),
+        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+        DB_SCHEMA: `${prefix}invoicing`,
+        TOPIC_PREFIX: `${run}.`,
+        GROUP_PREFIX: `${run}.`,
+        PORT: String(port),
+        BUSINESS_DATE: '2026-03-02',
+        LOG_LEVEL: 'info',
+        ...(await servedTestIssuer()).env,
+      },
+      ['ignore', 'pipe', 'pipe'],
+    );
+    child.stdout!.on('data', (d) => lines.push(String(d)));
+    child.stderr!.on('data', (d) => lines.push(String(d)));
+    await eventually(
+      async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined),
+      120_000,
+      'invoicing ready on its own role',
+    );
+    const created = await fetch(`${url}/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await servedAuthHeaders(['finance'])) },
+      body: JSON.stringify({
+        invoiceId: `INV-${run}`,
+        customerId: 'C-1',
+        amount: 100_000,
+        currency: 'CNY',
+        issueDate: '2026-03-02',
+        dueDate: '2026-04-01',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const rebuild = await fetch(`${url}/admin/projections/invoice-list/rebuild`, {
+      method: 'POST',
+      headers: await servedAuthHeaders(['admin']),
+    });
+    expect(rebuild.status).toBe(200);
+    const found = await fetch(`${url}/invoices?customerId=C-1`, {
+      headers: await servedAuthHeaders(['finance']),
+    });
+    expect(found.status).toBe(200);
+    expect(JSON.stringify(await found.json())).toContain(`INV-${run}`);
+    expect(lines.join('')).not.toContain(passwordOf('invoicing'));
+    // What it made is its own.
+    const owners = await asRole('invoicing', (db) =>
+      db.query<{ owner: string }>(
+        `select distinct pg_get_userbyid(c.relowner) as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1`,
+        [`${prefix}invoicing`],
+      ),
+    );
+    expect(owners.rows.map((r) => r.owner)).toEqual([roleOf('invoicing')]);
+  }, 240_000);
+
+  it("gives a service's role nothing of another service's schema, and no power over roles", async () => {
+    // Collections' schema, with a table in it as its migrations would make.
+    await asRole('collections', (db) => db.query(`create table "${prefix}collections".letters (id text)`));
+    await asRole('invoicing', async (db) => {
+      expect(await attempt(db, `select * from "${prefix}collections".letters`)).toMatch(
+        /^refused: permission denied for schema/,
+      );
+      expect(await attempt(db, `create table "${prefix}collections".stolen (x int)`)).toMatch(
+        /^refused: permission denied for schema/,
+      );
+      expect(await attempt(db, `drop schema "${prefix}collections" cascade`)).toMatch(
+        /^refused: must be owner/,
+      );
+      expect(await attempt(db, `create role "${prefix}intruder"`)).toMatch(/^refused: permission denied/);
+      expect(await attempt(db, `alter role "${roleOf('collections')}" password 'x'`)).toMatch(/^refused/);
+    });
+  }, 60_000);
+});
