@@ -134,6 +134,20 @@ describe('evidence bundle', () => {
         })
       ).status,
     ).toBe(201);
+    // The customer's contact preferences (collections' contact-C-EV stream): the letters depend on them.
+    await eventually(
+      async () =>
+        (
+          await call(collections, 'PUT', '/customers/C-EV/contact-preferences', {
+            contacts: [{ name: 'Li Wei', email: 'ap@evidence.example', role: 'accounts payable' }],
+            channel: 'EMAIL',
+            language: 'en',
+            quietDays: [],
+          })
+        ).status === 200 || undefined,
+      60_000,
+      'the contact preferences of C-EV',
+    );
     expect(
       (
         await call(contract, 'POST', '/contracts', {
@@ -234,7 +248,13 @@ describe('evidence bundle', () => {
     );
     const pdf = `collections/documents/message-${letter.messageId}.v1.pdf`;
     expect(names).toEqual(
-      expect.arrayContaining([pdf, `${pdf}.sig`, 'contract/public-key.pem', 'manifest.json']),
+      expect.arrayContaining([
+        pdf,
+        `${pdf}.sig`,
+        'contract/public-key.pem',
+        'manifest.json',
+        'collections/events/contact-C-EV/000001.json',
+      ]),
     );
     expect(names.some((n) => n.startsWith('invoicing/checkpoints/'))).toBe(true);
 
@@ -259,7 +279,12 @@ describe('evidence bundle', () => {
     // The invoice route of the same record: the invoice, its payment, its contract, its case and letter.
     const byInvoice = unzipSync(await exportBundle(`/evidence/invoices/${invoiceId}`, ['finance']));
     expect(Object.keys(byInvoice)).toEqual(
-      expect.arrayContaining([eventFile, 'contract/events/contract-K-EV/000001.json', pdf]),
+      expect.arrayContaining([
+        eventFile,
+        'contract/events/contract-K-EV/000001.json',
+        pdf,
+        'collections/events/contact-C-EV/000001.json',
+      ]),
     );
     expect(verifyEvidence(save('invoice.zip', zipSync(byInvoice))).status).toBe(0);
   }, 400_000);

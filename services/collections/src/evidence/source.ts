@@ -2,14 +2,25 @@ import { type EvidenceSource, type ServiceContext, streamsNaming } from '@ar/pla
 import { documentOf } from '../delivery/queue';
 
 /**
- * Collections' part of an invoice's evidence: its case (reminders, escalations, promises, plans)
- * and every message sent about it, each with the signed letter archived with it.
+ * Collections' part of an invoice's evidence: its case (reminders, escalations, promises, plans),
+ * every message sent about it, each with the signed letter archived with it, and the customer's
+ * contact preferences and consent (`contact-<customer>`: who was written to, by which channel, in
+ * which language, what they asked not to receive) that those messages were screened against.
  */
 export function collectionsEvidence(ctx: ServiceContext): EvidenceSource {
   return {
     async streams(subject) {
       if (subject.kind !== 'invoice') return [];
-      return [`case-${subject.id}`, ...(await streamsNaming(ctx.pool, 'message', 'invoiceId', [subject.id]))];
+      const own = [
+        `case-${subject.id}`,
+        ...(await streamsNaming(ctx.pool, 'message', 'invoiceId', [subject.id])),
+      ];
+      const { rows } = await ctx.pool.query<{ customer_id: string }>(
+        `select distinct data->>'customerId' as customer_id from events
+          where stream_id = any($1) and data->>'customerId' is not null order by 1`,
+        [own],
+      );
+      return [...own, ...rows.map((r) => `contact-${r.customer_id}`)];
     },
     async documentOf(event) {
       if (!event.streamId.startsWith('message-')) return undefined;
