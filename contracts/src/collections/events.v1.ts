@@ -16,6 +16,7 @@ export const MessageKind = z.enum([
   'REMINDER_OVERDUE',
   'CUSTOMER_CARE',
   'DUNNING_LETTER',
+  'LAWYERS_LETTER',
 ]);
 export type MessageKind = z.infer<typeof MessageKind>;
 export const Channel = z.enum(['EMAIL', 'SMS', 'LETTER']);
@@ -337,6 +338,20 @@ export const MessageResentV1 = z
   );
 export type MessageResentV1 = z.infer<typeof MessageResentV1>;
 
+export const MessageDeliveryCancelledV1 = z
+  .object({
+    ...MessageRef,
+    reason: z
+      .enum(['CASE_SETTLED', 'RUNG_WITHDRAWN'])
+      .describe(
+        'CASE_SETTLED: the invoice was paid, credited or written off before it went; RUNG_WITHDRAWN: a payment recorded late showed the case never reached the rung the letter belongs to',
+      ),
+    answer: z.string().describe('what the case showed when it was about to be sent'),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .describe('A queued message was not sent because the case no longer calls for it (nobody needs to act).');
+export type MessageDeliveryCancelledV1 = z.infer<typeof MessageDeliveryCancelledV1>;
+
 export const CollectionsEventsV1 = {
   CaseOpened: CaseOpenedV1,
   ReminderSent: ReminderSentV1,
@@ -359,6 +374,7 @@ export const CollectionsEventsV1 = {
   MessageQueued: MessageQueuedV1,
   MessageDelivered: MessageDeliveredV1,
   MessageResent: MessageResentV1,
+  MessageDeliveryCancelled: MessageDeliveryCancelledV1,
   MessageDeliveryDeferred: MessageDeliveryDeferredV1,
   MessageDeliveryFailed: MessageDeliveryFailedV1,
 } as const;

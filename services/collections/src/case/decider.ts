@@ -238,6 +238,16 @@ export function caseDecider(
     };
   }
 
+  /** Whether the case's customer was sent the lawyer's letter: by itself, or with a day-30 reminder sent from day 31. */
+  function lawyersLetterGiven(f: DunningFile): boolean {
+    const legal = rules.ladder.find((r) => r.message === 'LAWYERS_LETTER');
+    return f.messagesSent.some(
+      (m) =>
+        m.kind === 'LAWYERS_LETTER' ||
+        (m.kind === 'REMINDER_OVERDUE' && !!legal && daysBetween(chasedFrom(f), m.date) >= legal.fromDay),
+    );
+  }
+
   function strategyEvent(
     f: DunningFile,
     tier: CreditTier,
@@ -276,6 +286,15 @@ export function caseDecider(
       f.deferred.some((d) => d.kind === kind && d.until > (nowDate > today ? nowDate : today));
     const send = (kind: MessageKind) => {
       if (!sent(kind)) emit(message(f, kind, now));
+    };
+    /**
+     * The lawyer's-letter notice (issue 18 item 2), once: on a working day (a rung reached on a
+     * weekend waits for the next one), and not when a day-30 reminder that went out from the legal
+     * rung's day on already carried it (the delivery attaches the lawyer's letter to it).
+     */
+    const sendLawyersLetter = () => {
+      if (!rules.calendar.isWorkingDay(nowDate) || lawyersLetterGiven(f)) return;
+      send('LAWYERS_LETTER');
     };
     if (f.plan && !f.plan.broken) {
       // Under a plan: nothing is sent while each instalment is paid in full by its date; the day
@@ -354,7 +373,11 @@ export function caseDecider(
     const rungMessage = [...rules.ladder]
       .reverse()
       .find((r) => daysOverdue >= r.fromDay && r.message)?.message;
-    if (daysOverdue >= rules.reminders.overdue) send('REMINDER_OVERDUE');
+    if (daysOverdue >= rules.reminders.overdue) {
+      // The day-30 reminder is never skipped; once it has gone, the legal rung's lawyer's-letter notice.
+      if (!f.messagesSent.some((m) => m.kind === 'REMINDER_OVERDUE')) send('REMINDER_OVERDUE');
+      else if (rungMessage === 'LAWYERS_LETTER') sendLawyersLetter();
+    } else if (rungMessage === 'LAWYERS_LETTER') sendLawyersLetter();
     else if (rungMessage) send(rungMessage);
 
     for (const p of f.promises) {

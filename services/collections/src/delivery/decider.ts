@@ -1,5 +1,6 @@
 import type {
   MessageDeliveredV1,
+  MessageDeliveryCancelledV1,
   MessageDeliveryDeferredV1,
   MessageDeliveryFailedV1,
   MessageQueuedV1,
@@ -12,16 +13,18 @@ export type DeliveryEvent =
   | DomainEvent<'MessageDelivered', MessageDeliveredV1>
   | DomainEvent<'MessageDeliveryDeferred', MessageDeliveryDeferredV1>
   | DomainEvent<'MessageDeliveryFailed', MessageDeliveryFailedV1>
-  | DomainEvent<'MessageResent', MessageResentV1>;
+  | DomainEvent<'MessageResent', MessageResentV1>
+  | DomainEvent<'MessageDeliveryCancelled', MessageDeliveryCancelledV1>;
 
 export type DeliveryCommand =
   | Command<'Queue', MessageQueuedV1>
   | Command<'RecordDelivered', MessageDeliveredV1>
   | Command<'RecordDeferred', MessageDeliveryDeferredV1>
   | Command<'RecordFailed', MessageDeliveryFailedV1>
-  | Command<'Resend', MessageResentV1>;
+  | Command<'Resend', MessageResentV1>
+  | Command<'Cancel', MessageDeliveryCancelledV1>;
 
-export type DeliveryStatus = 'NONE' | 'QUEUED' | 'DEFERRED' | 'DELIVERED' | 'FAILED';
+export type DeliveryStatus = 'NONE' | 'QUEUED' | 'DEFERRED' | 'DELIVERED' | 'FAILED' | 'CANCELLED';
 export interface DeliveryState {
   status: DeliveryStatus;
   attempts: number;
@@ -33,6 +36,7 @@ const STATUS: Record<DeliveryEvent['type'], DeliveryStatus> = {
   MessageDeliveryDeferred: 'DEFERRED',
   MessageDeliveryFailed: 'FAILED',
   MessageResent: 'QUEUED',
+  MessageDeliveryCancelled: 'CANCELLED',
 };
 
 /**
@@ -53,7 +57,7 @@ export const deliveryDecider: Decider<DeliveryCommand, DeliveryEvent, DeliverySt
     if (command.type === 'Resend') {
       if (state.status === 'NONE')
         throw new NotFound('MESSAGE_NOT_FOUND', `no message ${command.data.messageId}`, 'messageId');
-      if (state.status === 'DELIVERED' || state.status === 'QUEUED')
+      if (state.status === 'DELIVERED' || state.status === 'QUEUED' || state.status === 'CANCELLED')
         throw new StateConflict(
           'MESSAGE_NOT_RESENDABLE',
           `message ${command.data.messageId} is ${state.status.toLowerCase()}: only a failed or deferred message is sent again`,
@@ -61,8 +65,16 @@ export const deliveryDecider: Decider<DeliveryCommand, DeliveryEvent, DeliverySt
         );
       return [{ type: 'MessageResent', data: command.data }];
     }
-    if (state.status === 'NONE' || state.status === 'DELIVERED' || state.status === 'FAILED') return [];
+    if (
+      state.status === 'NONE' ||
+      state.status === 'DELIVERED' ||
+      state.status === 'FAILED' ||
+      state.status === 'CANCELLED'
+    )
+      return [];
     switch (command.type) {
+      case 'Cancel':
+        return [{ type: 'MessageDeliveryCancelled', data: command.data }];
       case 'RecordDelivered':
         return [{ type: 'MessageDelivered', data: command.data }];
       case 'RecordDeferred':
@@ -80,4 +92,29 @@ export const deliveryDecider: Decider<DeliveryCommand, DeliveryEvent, DeliverySt
  */
 export function retryAfter(attempt: number, baseMs: number, maxDelayMs: number): number {
   return Math.min(baseMs * 2 ** Math.min(attempt - 1, 40), maxDelayMs);
+}
+
+/**
+ * Whether a queued message of the ladder is still called for when it is about to go (issue 18
+ * item 2): not once the case is closed or settled (paid, credited, written off - a payment recorded
+ * late included), and a lawyer's letter not once its rung was withdrawn (value dating showed the
+ * case never reached it). The reason it is not, or undefined. The plan agreement always goes.
+ */
+export function noLongerCalledFor(
+  c: { status: string; rungsReached: number[] } | undefined,
+  message: { kind: string; letter: string | null },
+  legalRung = 31,
+): { reason: MessageDeliveryCancelledV1['reason']; answer: string } | undefined {
+  if (!c || message.kind === 'PLAN_AGREEMENT') return undefined;
+  if (c.status === 'CLOSED' || c.status === 'SETTLED')
+    return {
+      reason: 'CASE_SETTLED',
+      answer: `the case is ${c.status.toLowerCase()} (paid, credited or written off)`,
+    };
+  if (message.letter === 'LAWYERS_LETTER' && !c.rungsReached.includes(legalRung))
+    return {
+      reason: 'RUNG_WITHDRAWN',
+      answer: `the case is no longer ${legalRung}+ days overdue (its rung was withdrawn)`,
+    };
+  return undefined;
 }

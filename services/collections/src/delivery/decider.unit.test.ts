@@ -1,6 +1,6 @@
 import { NotFound, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
-import { type DeliveryEvent, deliveryDecider, retryAfter } from './decider';
+import { type DeliveryEvent, deliveryDecider, noLongerCalledFor, retryAfter } from './decider';
 
 const spec = deciderSpec(deliveryDecider);
 const ref = {
@@ -71,4 +71,48 @@ describe('a message delivery (#18 F8)', () => {
       .given([queued, failed, { type: 'MessageResent', data: resend.data }])
       .when({ type: 'RecordDelivered', data: { ...ref, attempt: 2, answer: '250 ok', at } })
       .then([{ type: 'MessageDelivered', data: { ...ref, attempt: 2, answer: '250 ok', at } }]));
+});
+
+describe('a queued letter no longer called for is cancelled (issue 18 item 2)', () => {
+  const lawyers = { kind: 'LAWYERS_LETTER', letter: 'LAWYERS_LETTER' };
+  const open = { status: 'OPEN', rungsReached: [1, 16, 31] };
+
+  it("a lawyer's letter goes while the case is open at the legal rung", () =>
+    expect(noLongerCalledFor(open, lawyers)).toBeUndefined());
+
+  it('nothing goes once the case is paid (closed) or settled', () => {
+    expect(noLongerCalledFor({ ...open, status: 'CLOSED' }, lawyers)?.reason).toBe('CASE_SETTLED');
+    expect(
+      noLongerCalledFor({ status: 'SETTLED', rungsReached: [] }, { kind: 'REMINDER_ON_DUE', letter: null })
+        ?.reason,
+    ).toBe('CASE_SETTLED');
+  });
+
+  it("a lawyer's letter whose rung was withdrawn by a payment recorded late does not go", () =>
+    expect(noLongerCalledFor({ status: 'OPEN', rungsReached: [1, 16] }, lawyers)?.reason).toBe(
+      'RUNG_WITHDRAWN',
+    ));
+
+  it('the plan agreement always goes', () =>
+    expect(
+      noLongerCalledFor(
+        { status: 'CLOSED', rungsReached: [] },
+        { kind: 'PLAN_AGREEMENT', letter: 'PLAN_AGREEMENT' },
+      ),
+    ).toBeUndefined());
+
+  it('a cancelled message is final: neither sent nor resent', () => {
+    const cancelled: DeliveryEvent = {
+      type: 'MessageDeliveryCancelled',
+      data: { ...ref, reason: 'CASE_SETTLED', answer: 'the case is closed', at },
+    };
+    spec
+      .given([queued, cancelled])
+      .when({ type: 'RecordDelivered', data: { ...ref, attempt: 1, answer: '250 ok', at } })
+      .thenNothingHappened();
+    spec
+      .given([queued, cancelled])
+      .when(resend)
+      .thenThrows(StateConflict, /is cancelled/);
+  });
 });

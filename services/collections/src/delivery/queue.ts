@@ -17,7 +17,13 @@ import { owedByComponent, owedForLetter } from '../letters/owed';
 import { renderLetter } from '../letters/render';
 import { type Language, type LetterKind, letterText } from '../letters/templates';
 import type { DeliverySettings } from './config';
-import { type DeliveryCommand, type DeliveryState, deliveryDecider, retryAfter } from './decider';
+import {
+  type DeliveryCommand,
+  type DeliveryState,
+  deliveryDecider,
+  noLongerCalledFor,
+  retryAfter,
+} from './decider';
 
 export const deliveryMigrations: Migration[] = [
   {
@@ -57,9 +63,13 @@ export const deliveryMigrations: Migration[] = [
   },
 ];
 
-/** The signed letter a message carries, if any: the dunning letter, and past day 31 the lawyer's letter. */
+/**
+ * The signed letter a message carries, if any: the dunning letter, the legal rung's lawyer's-letter
+ * notice, and a day-30 reminder that went out from day 31 carries the lawyer's letter.
+ */
 function letterFor(kind: MessageKind, daysOverdue: number): LetterKind | undefined {
   if (kind === 'DUNNING_LETTER') return 'DUNNING_LETTER';
+  if (kind === 'LAWYERS_LETTER') return 'LAWYERS_LETTER';
   if (kind === 'REMINDER_OVERDUE' && daysOverdue >= 31) return 'LAWYERS_LETTER';
   return undefined;
 }
@@ -271,12 +281,14 @@ export class DeliveryWorker {
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
   private readonly stream;
+  private readonly cases;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly settings: DeliverySettings,
   ) {
     this.stream = messages(ctx);
+    this.cases = caseHandler(ctx);
   }
 
   start(): void {
@@ -370,6 +382,18 @@ export class DeliveryWorker {
         ],
       );
     };
+    // A letter queued (waiting for a quiet day or the mail server) is not sent once the case no
+    // longer calls for it: paid meanwhile, or its rung withdrawn by a payment recorded late.
+    const { state: caseNow } = await this.cases.load(row.invoice_id);
+    const cancelled = noLongerCalledFor(isTracked(caseNow) ? (caseNow as DunningFile) : undefined, row);
+    if (cancelled) {
+      await record(
+        { type: 'Cancel', data: { ...ref, channel: row.channel, ...cancelled, at } },
+        'CANCELLED',
+        { answer: cancelled.answer },
+      );
+      return;
+    }
     if (screen.outcome === 'HELD') {
       await record(
         {

@@ -9,7 +9,7 @@ export interface Rung {
   /** Whether reaching the rung asks credit-scoring to freeze the customer. */
   requestsCreditFreeze: boolean;
   /** The message the customer gets at this rung, if any. */
-  message?: 'CUSTOMER_CARE' | 'DUNNING_LETTER';
+  message?: 'CUSTOMER_CARE' | 'DUNNING_LETTER' | 'LAWYERS_LETTER';
 }
 
 /** The default ladder (DOMAIN.md §4). */
@@ -36,6 +36,8 @@ export const DEFAULT_LADDER: Rung[] = [
     action: 'assess litigation, arbitration, a payment order or a collection agency',
     rule: '31+ days overdue: legal',
     requestsCreditFreeze: false,
+    // The lawyer's-letter notice (issue 18 item 2), once, after the day-30 reminder.
+    message: 'LAWYERS_LETTER',
   },
   {
     fromDay: 91,
