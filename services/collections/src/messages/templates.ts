@@ -32,6 +32,8 @@ const ZH: Record<MessageKind, (f: MessageFacts) => string> = {
     `尊敬的 ${f.customerName}：我们注意到发票 ${f.invoiceId}（金额 ${f.amount}，${f.dueDate} 到期）尚未结清。您的客户经理将与您联系，了解我们能提供哪些帮助。`,
   DUNNING_LETTER: (f) =>
     `尊敬的 ${f.customerName}：正式通知，发票 ${f.invoiceId}（金额 ${f.amount}）已逾期 ${f.daysOverdue} 天。${clauseZh(f.lateFee)}在结清之前，您在我方的信用额度暂停使用。`,
+  LAWYERS_LETTER: (f) =>
+    `尊敬的 ${f.customerName}：律师函通知，发票 ${f.invoiceId}（金额 ${f.amount}）已逾期 ${f.daysOverdue} 天。${clauseZh(f.lateFee)}本案已移交我方法务部门，如不立即付款，我方将依法采取诉讼、仲裁或支付令等措施。`,
 };
 
 const EN: Record<MessageKind, (f: MessageFacts) => string> = {
@@ -45,6 +47,8 @@ const EN: Record<MessageKind, (f: MessageFacts) => string> = {
     `Dear ${f.customerName}, we noticed invoice ${f.invoiceId} (${f.amount}, due ${f.dueDate}) is still open. Your account manager will call to understand how we can help.`,
   DUNNING_LETTER: (f) =>
     `Dear ${f.customerName}, formal notice: invoice ${f.invoiceId} for ${f.amount} is ${f.daysOverdue} days overdue.${clause(f.lateFee)} Your credit with us is suspended until it is settled.`,
+  LAWYERS_LETTER: (f) =>
+    `Dear ${f.customerName}, lawyer's-letter notice: invoice ${f.invoiceId} for ${f.amount} is ${f.daysOverdue} days overdue.${clause(f.lateFee)} The case is now with our legal department; unless it is paid at once we will take legal steps (litigation, arbitration or a payment order).`,
 };
 
 /** Message templates: the customer, the amount, the days and the contract's late-fee clause, in Chinese and English. */
@@ -68,6 +72,8 @@ const SUBJECT_EN: Record<MessageKind, (f: MessageFacts) => string> = {
   CUSTOMER_CARE: (f) => `Invoice ${f.invoiceId} (${f.amount}) is still open: how can we help?`,
   DUNNING_LETTER: (f) =>
     `Formal notice: invoice ${f.invoiceId} (${f.amount}) is ${f.daysOverdue} days overdue`,
+  LAWYERS_LETTER: (f) =>
+    `Lawyer's-letter notice: invoice ${f.invoiceId} (${f.amount}) is ${f.daysOverdue} days overdue`,
 };
 
 const SUBJECT_ZH: Record<MessageKind, (f: MessageFacts) => string> = {
@@ -79,6 +85,7 @@ const SUBJECT_ZH: Record<MessageKind, (f: MessageFacts) => string> = {
   REMINDER_OVERDUE: (f) => `发票 ${f.invoiceId}（${f.amount}）已逾期 ${f.daysOverdue} 天`,
   CUSTOMER_CARE: (f) => `发票 ${f.invoiceId}（${f.amount}）尚未结清：我们能提供哪些帮助`,
   DUNNING_LETTER: (f) => `正式催告：发票 ${f.invoiceId}（${f.amount}）已逾期 ${f.daysOverdue} 天`,
+  LAWYERS_LETTER: (f) => `律师函通知：发票 ${f.invoiceId}（${f.amount}）已逾期 ${f.daysOverdue} 天`,
 };
 
 /**
