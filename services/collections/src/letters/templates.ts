@@ -70,7 +70,8 @@ const list = (items: string[], and: string, sep = ', ') =>
  */
 function noticeGiven(f: LetterFacts, lang: Language): string {
   const delivered = (f.earlier ?? []).filter((e) => e.delivered);
-  const reminders = delivered.filter((e) => e.kind !== 'DUNNING_LETTER').map((e) => e.date);
+  // Reminders and customer care; the letters are named as what they are (a lawyer's letter is no reminder).
+  const reminders = delivered.filter((e) => !e.kind.endsWith('_LETTER')).map((e) => e.date);
   const letters = delivered.filter((e) => e.kind === 'DUNNING_LETTER').map((e) => e.date);
   if (lang === 'zh') {
     const parts = [

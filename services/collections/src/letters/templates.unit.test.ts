@@ -135,6 +135,12 @@ describe("the lawyer's-letter notice refers only to letters delivered", () => {
     expect(zh).toContain('我方已于 2026-01-31 发出付款提醒，并于 2026-02-16 发出正式催告函');
   });
 
+  it("an earlier lawyer's letter is no reminder", () => {
+    const earlier = [{ kind: 'LAWYERS_LETTER', date: '2026-03-02', delivered: true }];
+    const en = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'en').paragraphs.join('\n');
+    expect(en).not.toMatch(/reminder/i);
+  });
+
   it('without a record of earlier letters it claims none', () => {
     const en = letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n');
     expect(en).not.toMatch(/formal notice|reminders/i);
