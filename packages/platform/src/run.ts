@@ -21,6 +21,7 @@ import { authFromEnv } from './auth/auth-config';
 import type { Authenticator } from './auth/authenticator';
 import { BusinessClock } from './business-clock';
 import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs, PgQueryTimeoutMs } from './config';
+import { companySignerFromEnv } from './evidence/signer';
 import { httpLimitsFromEnv } from './hardening';
 import { createLogger } from './logger';
 import { type RunningService, type ServiceDefinition, startService } from './service';
@@ -135,6 +136,8 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
   });
   const running = await startService(def, {
     auth,
+    // The company's key; without one, a development key in this mode's data folder, announced.
+    evidence: { signer: companySignerFromEnv(process.env, { dataDir: '.data/distributed', logger }) },
     databaseUrl: env.DATABASE_URL,
     bus,
     notifier,
@@ -226,6 +229,8 @@ export async function runEmbedded(
   const { auth, devIssuer } = options.auth
     ? { auth: options.auth, devIssuer: undefined }
     : await authFromEnv({ development: true, dataDir: env.DATA_DIR, logger });
+  // One company key for the five; without one, a development key in DATA_DIR, announced once.
+  const signer = companySignerFromEnv(process.env, { dataDir: env.DATA_DIR, logger });
   const services: RunningService[] = [];
   for (const def of defs) {
     const port = servicePort(def);
@@ -239,6 +244,7 @@ export async function runEmbedded(
         port,
         leases,
         auth,
+        evidence: { signer },
         pgConnectTimeoutMs: env.PG_CONNECT_TIMEOUT_MS,
         pgQueryTimeoutMs: env.PG_QUERY_TIMEOUT_MS,
         limits,

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@ar/platform';
+import type { ServiceContext, ServiceDefinition } from '@ar/platform';
 import { collectionsDailyRun } from './case/daily';
 import { caseHandler, caseMigrations, casesLookup } from './case/handler';
 import { caseRoutes } from './case/routes';
@@ -18,8 +18,8 @@ import { messageDispatch, worklistMigrations, worklistProjection } from './workl
  */
 export function collectionsServiceWith(settings?: () => DeliverySettings): ServiceDefinition {
   let delivery: DeliverySettings | undefined;
-  const deliverySettings = () => {
-    delivery ??= settings ? settings() : deliverySettingsFromEnv();
+  const deliverySettings = (ctx: ServiceContext) => {
+    delivery ??= settings ? settings() : deliveryFromEnv(ctx);
     return delivery;
   };
   return {
@@ -41,7 +41,7 @@ export function collectionsServiceWith(settings?: () => DeliverySettings): Servi
       caseRoutes(app, ctx, caseHandler(ctx));
       contactRoutes(app, ctx);
       caseListRoutes(app, ctx);
-      deliveryRoutes(app, ctx, deliverySettings());
+      deliveryRoutes(app, ctx, deliverySettings(ctx));
     },
     consumers(ctx) {
       const cases = caseHandler(ctx);
@@ -54,11 +54,23 @@ export function collectionsServiceWith(settings?: () => DeliverySettings): Servi
         { name: 'customers', topics: ['credit'], handle: (client, event) => onCreditEvent(client, event) },
       ];
     },
-    projections: (ctx) => [worklistProjection, messageDispatch, deliveryQueue(ctx, deliverySettings())],
+    projections: (ctx) => [worklistProjection, messageDispatch, deliveryQueue(ctx, deliverySettings(ctx))],
     businessDays: (ctx) => [collectionsDailyRun(ctx, caseHandler(ctx))],
     evidence: (ctx) => collectionsEvidence(ctx),
-    workers: (ctx) => [{ name: 'delivery', ...deliveryWorker(ctx, deliverySettings()) }],
+    workers: (ctx) => [{ name: 'delivery', ...deliveryWorker(ctx, deliverySettings(ctx)) }],
   };
+}
+
+/**
+ * From the environment, letters sealed with the service's company key - the one its evidence
+ * checkpoints are signed with - read from the same development key file when there is no company key.
+ */
+function deliveryFromEnv(ctx: ServiceContext): DeliverySettings {
+  const devKeyFile = ctx.signer?.devKeyFile;
+  const settings = deliverySettingsFromEnv(
+    devKeyFile ? { ...process.env, LETTER_DEV_KEY_FILE: devKeyFile } : process.env,
+  );
+  return ctx.signer ? { ...settings, signer: ctx.signer } : settings;
 }
 
 function deliveryWorker(

@@ -9,7 +9,8 @@ import {
   verify,
 } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
 import { ConfigError, EvidenceEnv, loadConfig } from '../config';
 
 /**
@@ -43,6 +44,9 @@ export class CompanySigner {
       .slice(0, 16);
   }
 
+  /** The development key's file, for a development key (`fromEnv`); undefined for the company's key. */
+  devKeyFile: string | undefined;
+
   /** The public key (PEM) of this key id: the current key's or a retired one's; undefined when not kept. */
   publicKeyOf(keyId: string): string | undefined {
     return keyId === this.keyId ? this.publicKeyPem : this.retiredKeys.get(keyId);
@@ -51,6 +55,12 @@ export class CompanySigner {
   /** The detached signature of `document`, base64. */
   sign(document: Buffer): string {
     return sign(null, document, this.privateKey).toString('base64');
+  }
+
+  private static fromDevKeyFile(file: string, retired: Map<string, string>): CompanySigner {
+    const signer = new CompanySigner(createPrivateKey(readFileSync(file, 'utf8')), true, retired);
+    signer.devKeyFile = file;
+    return signer;
   }
 
   static generate(): CompanySigner {
@@ -68,9 +78,9 @@ export class CompanySigner {
       env.LETTER_SIGNING_KEY ??
       (env.LETTER_SIGNING_KEY_FILE && readFileSync(env.LETTER_SIGNING_KEY_FILE, 'utf8'));
     if (pem) return new CompanySigner(createPrivateKey(pem), false, retired);
-    if (existsSync(devKeyFile))
-      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true, retired);
+    if (existsSync(devKeyFile)) return CompanySigner.fromDevKeyFile(devKeyFile, retired);
     const signer = new CompanySigner(generateKeyPairSync('ed25519').privateKey, true, retired);
+    signer.devKeyFile = devKeyFile;
     mkdirSync(dirname(devKeyFile), { recursive: true });
     // Written whole under a name of its own, then linked into place (link fails if the file exists):
     // processes starting at once (two instances on one folder) never read a half-written key - seen
@@ -83,11 +93,32 @@ export class CompanySigner {
       return signer;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      return new CompanySigner(createPrivateKey(readFileSync(devKeyFile, 'utf8')), true, retired);
+      return CompanySigner.fromDevKeyFile(devKeyFile, retired);
     } finally {
       unlinkSync(draft);
     }
   }
+}
+
+/**
+ * The company's key as a service's start reads it (CompanySigner.fromEnv), the development key kept in
+ * the service's data folder (`<dataDir>/letters/dev-signing-key.pem`, or LETTER_DEV_KEY_FILE) - and
+ * then said once, as a warning: such a key is no company's seal.
+ */
+export function companySignerFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: { dataDir: string; logger: Logger },
+): CompanySigner {
+  const signer = CompanySigner.fromEnv(
+    env,
+    env.LETTER_DEV_KEY_FILE || join(options.dataDir, 'letters', 'dev-signing-key.pem'),
+  );
+  if (signer.development)
+    options.logger.warn(
+      { keyFile: signer.devKeyFile, keyId: signer.keyId },
+      `development signing key ${signer.devKeyFile} (keyId ${signer.keyId}): letters and checkpoints are NOT sealed with a company key; set LETTER_SIGNING_KEY_FILE`,
+    );
+  return signer;
 }
 
 /**
