@@ -75,7 +75,7 @@ describe('the earlier messages a letter may refer to (#18 probe F6)', () => {
   it("a bounced dunning letter is not claimed by the lawyer's letter built from them", () => {
     const facts = formalLetterFacts({ ...base, earlier: earlierNotices(history, 4, new Set(['M-1'])) });
     const text = letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n');
-    expect(text).toContain('Despite our reminder sent on 2026-01-31, invoice INV-F');
+    expect(text).toContain('We sent our reminder on 2026-01-31. Invoice INV-F');
     expect(text).not.toContain('formal notice');
   });
 });

@@ -82,11 +82,11 @@ function noticeGiven(f: LetterFacts, lang: Language): string {
   }
   const parts = [
     ...(reminders.length
-      ? [`our reminder${reminders.length > 1 ? 's' : ''} sent on ${list(reminders, ' and ')}`]
+      ? [`our reminder${reminders.length > 1 ? 's' : ''} on ${list(reminders, ' and ')}`]
       : []),
-    ...(letters.length ? [`our formal notice (dunning letter) sent on ${list(letters, ' and ')}`] : []),
+    ...(letters.length ? [`our formal notice (dunning letter) on ${list(letters, ' and ')}`] : []),
   ];
-  return parts.length ? `Despite ${parts.join(' and ')}, ` : '';
+  return parts.length ? `We sent ${parts.join(' and ')}. ` : '';
 }
 
 /** To whom the invoice was issued and under which contract (id, title and date when known). */
@@ -175,7 +175,7 @@ const EN: Record<LetterKind, (f: LetterFacts) => Omit<LetterText, 'amounts' | 's
     paragraphs: [
       addressee(f, 'en'),
       `Dear ${f.attention ?? f.customerName},`,
-      `${noticeGiven(f, 'en') ? `${noticeGiven(f, 'en')}invoice` : 'Invoice'} ${f.invoiceId}, due on ${f.dueDate}, remains unpaid ${f.daysOverdue} days later (as of ${f.date}).`,
+      `${noticeGiven(f, 'en')}Invoice ${f.invoiceId}, due on ${f.dueDate}, remains unpaid ${f.daysOverdue} days later (as of ${f.date}).`,
       issuedTo(f, 'en'),
       ...(clauseText(f.lateFee, 'en') ? [clauseText(f.lateFee, 'en')!] : []),
       `Unless the total owed is paid${f.payBy ? ` by ${f.payBy}` : ''}, the matter is handed to our legal counsel, who will assess litigation, arbitration or a payment order without further notice.`,

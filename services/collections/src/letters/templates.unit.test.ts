@@ -129,7 +129,7 @@ describe("the lawyer's-letter notice refers only to letters delivered", () => {
     ];
     const en = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'en').paragraphs.join('\n');
     expect(en).toContain(
-      'our reminder sent on 2026-01-31 and our formal notice (dunning letter) sent on 2026-02-16',
+      'We sent our reminder on 2026-01-31 and our formal notice (dunning letter) on 2026-02-16. Invoice INV-8,',
     );
     const zh = letterText('LAWYERS_LETTER', { ...facts, earlier }, 'zh').paragraphs.join('\n');
     expect(zh).toContain('我方已于 2026-01-31 发出付款提醒，并于 2026-02-16 发出正式催告函');
