@@ -2,8 +2,10 @@
  * `pnpm verify-evidence bundle.zip [--key company-public-key.pem] [--tsa-ca tsa-ca.pem] [--allow-unanchored] [--json]`: checks an evidence
  * bundle (GET /evidence/contracts/:id, /evidence/invoices/:id) offline - nothing is asked of any
  * service. Every record's field digests, hash and link to the previous one; every checkpoint's
- * hash and signature (with the key in the bundle and, with --key, the key you trust); every
- * document's bytes against the hash its event names, and its detached signature; each checkpoint's
+ * hash, its signature with the key its keyId names (the part's current key or a retired one the
+ * bundle carries; with --key, the key you trust must have signed the manifest that lists them) and
+ * each inclusion proof of a head against its signed Merkle root; every document's bytes against the
+ * hash its event names, and its detached signature; each checkpoint's
  * RFC 3161 timestamp, when it has one (its imprint is the checkpoint's hash; its signature with the
  * certificate in the token and, with --tsa-ca, up to the authority's CA you trust); the manifest's
  * signature (the company's key) and that every file it lists is there with that hash, none added;
