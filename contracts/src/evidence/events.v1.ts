@@ -18,11 +18,20 @@ export const EvidenceCheckpointSignedV1 = z
     previousHash: Sha256Hex.describe("the previous checkpoint's hash (64 zeros for the first)"),
     createdAt: z.string().describe('when it was signed (UTC, ISO 8601)'),
     upToChainSeq: z.number().int().describe('the last chain row it covers'),
+    format: z
+      .literal(2)
+      .optional()
+      .describe('2: the body signs merkleRoot (not the entries); absent: format 1, the body lists the entries'),
     streams: z.number().int().describe('how many streams it names'),
+    merkleRoot: Sha256Hex.optional().describe(
+      'format 2: the RFC 6962 Merkle root (SHA-256) of the entries sorted by stream id; leaf = H(0x00 || canonical JSON {streamId, version, hash})',
+    ),
     entries: z
       .array(z.object({ streamId: z.string(), version: z.number().int(), hash: Sha256Hex }))
       .describe('the head (version and hash) of every stream chained since the previous checkpoint'),
-    hash: Sha256Hex.describe('SHA-256 of the canonical JSON of the body (service..entries)'),
+    hash: Sha256Hex.describe(
+      'SHA-256 of the canonical JSON of the body: format 2 {format, service, seq, previousHash, createdAt, upToChainSeq, streams, merkleRoot}; format 1 {service, seq, previousHash, createdAt, upToChainSeq, entries}',
+    ),
     signature: z.string().describe('Ed25519 signature of the hash (its hex text), base64'),
     keyId: z.string().describe("the company key's id (GET /letters/signing-key; the key in every bundle)"),
     algorithm: z.literal('Ed25519'),
