@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, stopProcess } from '@ar/platform';
-import { Client } from 'pg';
+import { createSchemaPool } from '@ar/postgres';
 import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { ensureBuilt, spawnBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
@@ -57,16 +57,16 @@ describe('PostgreSQL: one role per service, owning only its schema', () => {
       p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`db:roles failed:\n${out}`))));
     });
 
-  async function asRole<T>(service: string, work: (db: Client) => Promise<T>): Promise<T> {
-    const db = new Client({ connectionString: urlAs(service) });
-    await db.connect();
+  type Db = ReturnType<typeof createSchemaPool>;
+  async function asRole<T>(service: string, work: (db: Db) => Promise<T>): Promise<T> {
+    const db = createSchemaPool(urlAs(service), 'public', { max: 1 });
     try {
       return await work(db);
     } finally {
       await db.end();
     }
   }
-  const attempt = (db: Client, sql: string) =>
+  const attempt = (db: Db, sql: string) =>
     db.query(sql).then(
       () => 'ok',
       (error: Error) => `refused: ${error.message}`,
@@ -78,8 +78,7 @@ describe('PostgreSQL: one role per service, owning only its schema', () => {
 
   afterAll(async () => {
     if (child) await stopProcess(child, 'SIGKILL');
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
+    const admin = createSchemaPool(databaseUrl, 'public', { max: 1 });
     try {
       for (const service of SERVICES) {
         const role = roleOf(service);
