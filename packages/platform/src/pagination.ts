@@ -29,6 +29,7 @@ export class Keyset<K extends Key> {
       cursor: z
         .string()
         .max(2000)
+        .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor this list gave: send back `next` as it came')
         .refine(
           (c) => this.decode(c) !== undefined,
           'not a cursor this list gave: send back `next` as it came',
