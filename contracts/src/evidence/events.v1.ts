@@ -21,7 +21,9 @@ export const EvidenceCheckpointSignedV1 = z
     format: z
       .literal(2)
       .optional()
-      .describe('2: the body signs merkleRoot (not the entries); absent: format 1, the body lists the entries'),
+      .describe(
+        '2: the body signs merkleRoot (not the entries); absent: format 1, the body lists the entries',
+      ),
     streams: z.number().int().describe('how many streams it names'),
     merkleRoot: Sha256Hex.optional().describe(
       'format 2: the RFC 6962 Merkle root (SHA-256) of the entries sorted by stream id; leaf = H(0x00 || canonical JSON {streamId, version, hash})',
