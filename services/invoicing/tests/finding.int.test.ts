@@ -1,7 +1,9 @@
 import type { RunningService } from '@ar/platform';
+import { migrate } from '@ar/postgres';
 import { authHeaders } from '../../../tests/support/auth';
 import { unique } from '../../../tests/support/infra';
 import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
+import { paymentListMigrations } from '../src/finding/payment-list';
 import { invoicingService } from '../src/service';
 
 /** Finding invoices and payments (#15 item 9): filters, cursor pages, who may list. */
@@ -178,6 +180,21 @@ describe('finding invoices and payments', () => {
         next: null,
       });
       expect((await call('GET', '/payments?cursor=x')).status).toBe(400);
+    });
+
+    it('fills the list from the payments already stored when the migration first runs (a database from before the list)', async () => {
+      await pay(`${payer}-M`, '2026-03-02', { reference: 'nobody' });
+      expect((await call('POST', `/payments/${payer}-M/match`, { customerId: payer })).status).toBe(200);
+      const listed = async () =>
+        (await service.ctx.pool.query('select * from payment_list order by payment_id')).rows;
+      const before = await listed();
+      expect(before.length).toBeGreaterThanOrEqual(5);
+      await service.ctx.pool.query('drop table payment_list');
+      await service.ctx.pool.query('delete from schema_migrations where id = $1', [
+        paymentListMigrations[0]!.id,
+      ]);
+      await migrate(service.ctx.pool, `${platform.run}_invoicing`, paymentListMigrations);
+      expect(await listed()).toEqual(before);
     });
 
     it('lists payments for finance, management and bi only', async () => {
