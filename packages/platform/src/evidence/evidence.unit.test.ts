@@ -393,3 +393,60 @@ describe('checkpoints of format 2: a Merkle root of the heads', () => {
     });
   });
 });
+
+describe('signatures by a retired key', () => {
+  /** The part as signed by `old`, exported after the company key was rotated to `signer`. */
+  function rotated(withRetired: boolean): EvidencePart {
+    const old = CompanySigner.generate();
+    const p = part();
+    const message = p.records[2]!;
+    const doc = (message.event.data as { document: { signature: string; keyId: string } }).document;
+    doc.signature = old.sign(pdf);
+    doc.keyId = old.keyId;
+    p.documents[0]!.signature = doc.signature;
+    const relinked = chained([message.event])[0]!;
+    p.records[2] = relinked;
+    const body = p.checkpoints[0]!.body as CheckpointBodyV1;
+    body.entries[1]!.hash = relinked.chain.hash;
+    const hash = checkpointHash(body);
+    p.checkpoints[0] = { body, hash, signature: old.sign(Buffer.from(hash)), keyId: old.keyId };
+    if (withRetired) p.retiredKeys = [{ keyId: old.keyId, publicKeyPem: old.publicKeyPem }];
+    return p;
+  }
+
+  it('a letter and a checkpoint signed before the rotation verify with the retired key the part carries', () => {
+    const report = verifyBundleZip(bundle(rotated(true)), { trustedKeyPem: signer.publicKeyPem });
+    expect(report.failures).toEqual([]);
+    expect(report.keyIds).toHaveLength(2);
+  });
+
+  it('without it, each fails naming the key id it lacks', () => {
+    const p = rotated(false);
+    const report = verifyBundleZip(bundle(p));
+    const missing = `KEY MISSING: signed by key ${p.checkpoints[0]!.keyId}`;
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({
+        file: 'invoicing/checkpoints/00000001.json',
+        field: 'keyId',
+        message: expect.stringContaining(missing),
+      }),
+    );
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({
+        file: 'invoicing/documents/message-M1.v1.pdf.sig',
+        field: 'keyId',
+        message: expect.stringContaining(missing),
+      }),
+    );
+  });
+
+  it('a key file added that the signed manifest does not list fails, naming it', () => {
+    const files = unzipSync(bundle());
+    const other = CompanySigner.generate();
+    const file = `invoicing/keys/${other.keyId}.pem`;
+    files[file] = strToU8(other.publicKeyPem);
+    const report = verifyBundleZip(zipSync(files));
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual(expect.objectContaining({ file, field: 'key' }));
+  });
+});
