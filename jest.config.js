@@ -6,9 +6,9 @@
 const transform = { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 // @fastify/swagger-ui requires content-disposition 3, light-my-request cookie 2, and the messaging package
 // @platformatic/kafka (and its @platformatic helpers), jose (JWTs) and pkijs with asn1js, bytestreamjs, @noble/hashes,
-// @peculiar/utils (RFC 3161 timestamps of evidence checkpoints) are ESM only: jest compiles them to CommonJS.
+// @peculiar/utils (RFC 3161 timestamps of evidence checkpoints), openid-client with oauth4webapi (the dashboard's sign-in) are ESM only: jest compiles them to CommonJS.
 const transformIgnorePatterns = [
-  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic|jose|pkijs|asn1js|bytestreamjs|@noble|@peculiar)[@/+])',
+  '/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|@platformatic|jose|openid-client|oauth4webapi|pkijs|asn1js|bytestreamjs|@noble|@peculiar)[@/+])',
 ];
 const common = {
   testEnvironment: 'node',

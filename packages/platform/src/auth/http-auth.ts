@@ -7,6 +7,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route: the roles of which one suffices, or 'public' (health probes only). */
     roles?: Access;
+    /**
+     * Where a browser signs in (the dashboard's OpenID Connect code flow): a page asked without a
+     * valid token (GET, HTML accepted) is sent there instead of answered 401.
+     */
+    signIn?: string;
   }
   interface FastifyRequest {
     /** The authenticated caller (from the bearer token); set on every route that is not public. */
@@ -20,8 +25,16 @@ const REALM = 'receivables';
 export const TOKEN_COOKIE = 'ar_token';
 
 /** The routes every service serves without a token: probes an orchestrator calls, and /metrics. */
-// A letter's recipient verifies its seal with a key they fetch without any account of ours.
-const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics', '/letters/signing-key']);
+// A letter's recipient verifies its seal with a key they fetch without any account of ours; a
+// browser signs in to the dashboard before it has a token.
+const PUBLIC_PATHS = new Set([
+  '/health',
+  '/ready',
+  '/metrics',
+  '/letters/signing-key',
+  '/dashboard/sign-in',
+  '/dashboard/callback',
+]);
 
 /** What one route asks: its declaration; /docs (the OpenAPI document and its UI) any role. */
 function accessOf(route: RouteOptions): Access | undefined {
@@ -57,17 +70,23 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
       throw new Error(`route ${route.url} may not be public: only ${[...PUBLIC_PATHS].join(', ')} are`);
     for (const method of methods) rules.push({ method, url: route.url, access });
     if (access === 'public') return;
+    const signIn = route.config?.signIn;
+    const refuse = (request: FastifyRequest, reply: FastifyReply, error: Unauthenticated) =>
+      signIn && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')
+        ? reply.redirect(signIn)
+        : unauthenticated(reply, error);
     const check = async (request: FastifyRequest, reply: FastifyReply) => {
       const token = bearerToken(request);
       if (!token)
-        return unauthenticated(
+        return refuse(
+          request,
           reply,
           new Unauthenticated('no bearer token: send Authorization: Bearer <token>', null),
         );
       try {
         request.caller = await authenticator.authenticate(token);
       } catch (error) {
-        if (error instanceof Unauthenticated) return unauthenticated(reply, error);
+        if (error instanceof Unauthenticated) return refuse(request, reply, error);
         if (error instanceof IssuerUnavailable) {
           request.log.warn({ err: error }, 'token not checked: the issuer is unavailable');
           return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({
