@@ -13,9 +13,12 @@ import { caseHandler } from '../case/handler';
 import { type DunningFile, isTracked } from '../case/state';
 import { screenContact } from '../compliance/contact-rules';
 import { preferencesOf } from '../contact/handler';
+import { deliveredMessageIds, earlierNotices, formalLetterFacts, planAgreementFacts } from '../letters/facts';
+import { letterFileNames } from '../letters/file-name';
 import { owedByComponent, owedForLetter } from '../letters/owed';
 import { renderLetter } from '../letters/render';
 import { type Language, type LetterKind, letterText } from '../letters/templates';
+import { messageIn } from '../messages/templates';
 import type { DeliverySettings } from './config';
 import {
   type DeliveryCommand,
@@ -175,25 +178,43 @@ export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): 
           const daysOverdue = Math.max(0, daysBetween(dueDate, m.sentDate));
           const letter = file ? letterFor(m.kind, daysOverdue) : undefined;
           let rendered: { pdf: Buffer; subject: string } | undefined;
+          const owed = owedForLetter(history, e.streamPosition, m.sentDate);
           if (letter && file) {
-            const facts = {
+            const facts = formalLetterFacts({
               company: settings.company,
-              customerName: file.invoice.customerName,
-              attention: prefs?.contacts.find((c) => c.email)?.name ?? prefs?.contacts[0]?.name,
-              invoiceId: m.invoiceId,
-              currency: file.invoice.currency,
-              owed: owedForLetter(history, e.streamPosition, m.sentDate),
-              dueDate,
-              daysOverdue,
+              file,
+              prefs,
+              owed,
               date: m.sentDate,
-              lateFee: file.invoice.lateFeeTerms,
+              daysOverdue,
               payBy: ctx.calendar.addWorkingDays(m.sentDate, 10),
-            };
+              earlier: earlierNotices(
+                history,
+                e.streamPosition,
+                await deliveredMessageIds(client, m.invoiceId),
+              ),
+            });
             rendered = {
               pdf: await renderLetter(letter, facts, language, settings.font),
               subject: letterText(letter, facts, language).subject,
             };
           }
+          // The email in the customer's language: subject and body, the amount by its currency.
+          const email = file
+            ? messageIn(
+                m.kind,
+                {
+                  customerName: file.invoice.customerName,
+                  invoiceId: m.invoiceId,
+                  amount: owed.principal,
+                  currency: file.invoice.currency,
+                  dueDate,
+                  daysOverdue,
+                  lateFee: file.invoice.lateFeeTerms,
+                },
+                language,
+              )
+            : undefined;
           await queue(client, {
             messageId: m.messageId,
             caseId: m.caseId,
@@ -202,8 +223,10 @@ export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): 
             kind: m.kind,
             channel: m.channel,
             subject:
-              rendered?.subject ?? `Invoice ${m.invoiceId}: ${m.kind.toLowerCase().replaceAll('_', ' ')}`,
-            body: m.text,
+              rendered?.subject ??
+              email?.subject ??
+              `Invoice ${m.invoiceId}: ${m.kind.toLowerCase().replaceAll('_', ' ')}`,
+            body: email?.body ?? m.text,
             letter: letter && rendered ? { kind: letter, language, pdf: rendered.pdf } : undefined,
           });
         } else if (e.type === 'InstalmentPlanAgreed') {
@@ -217,23 +240,13 @@ export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): 
           const language: Language = prefs?.language ?? 'zh';
           // What was owed when it was agreed: the case's history up to the agreement.
           const upTo = history.filter((h) => h.streamPosition < e.streamPosition);
-          const facts = {
+          const facts = planAgreementFacts({
             company: settings.company,
-            customerName: file.invoice.customerName,
-            attention: prefs?.contacts.find((c) => c.email)?.name ?? prefs?.contacts[0]?.name,
-            invoiceId: plan.invoiceId,
-            currency: file.invoice.currency,
+            file,
+            prefs,
+            plan,
             owed: owedByComponent(file, upTo),
-            dueDate: file.invoice.dueDate,
-            daysOverdue: Math.max(0, daysBetween(file.invoice.dueDate, plan.date)),
-            date: plan.date,
-            lateFee: file.invoice.lateFeeTerms,
-            instalments: plan.instalments,
-            feeWaiver:
-              plan.fees === 'WAIVED'
-                ? (plan.feeWaiver ?? { decidedBy: '(not recorded)', reason: '(not recorded)' })
-                : undefined,
-          };
+          });
           const text = letterText('PLAN_AGREEMENT', facts, language);
           await queue(client, {
             messageId,
@@ -432,16 +445,17 @@ export class DeliveryWorker {
       return;
     }
     const attempt = row.attempts + 1;
+    const names = row.letter ? letterFileNames(row.letter, row.invoice_id) : undefined;
     const attachments =
-      row.document && row.letter
+      row.document && names
         ? [
             {
-              filename: `${row.letter}-${row.invoice_id}.pdf`,
+              filename: names.pdf,
               content: row.document,
               contentType: 'application/pdf',
             },
             {
-              filename: `${row.letter}-${row.invoice_id}.pdf.sig`,
+              filename: names.signature,
               content: Buffer.from(`${row.signature}\n`),
               contentType: 'text/plain',
             },
