@@ -89,7 +89,7 @@ describe('embedded mode across a restart', () => {
       {
         DATABASE_URL: databaseUrl,
         PGPORT: 0,
-        DATA_DIR: dataDir, // nothing goes there: PostgreSQL is external, the issuer the test's
+        DATA_DIR: dataDir, // only the development signing key goes there: PostgreSQL is external, the issuer the test's
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
         BUSINESS_DATE: day,
