@@ -13,14 +13,20 @@
  *   KAFKA_BROKERS=127.0.0.1:9092 KAFKA_ADMIN_PASSWORD_FILE=admin.password pnpm kafka:access
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { allServices } from '@ar/all-in-one';
 import { createMissingTopics, KafkaEnv, topicPlan } from '@ar/messaging';
-import { DistributedServiceEnv, type KafkaAcl, kafkaAccessPlan, loadConfig, repoRoot } from '@ar/platform';
+import {
+  DistributedServiceEnv,
+  type KafkaAcl,
+  kafkaAccessPlan,
+  loadConfig,
+  passwordInFile,
+  repoRoot,
+} from '@ar/platform';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -55,16 +61,6 @@ const Env = z
   .and(KafkaEnv);
 
 const run = promisify(execFile);
-
-/** A service's password: the one kept in its file, or a new one written there (mode 600). */
-function passwordOf(dir: string, service: string): { file: string; password: string; made: boolean } {
-  const file = resolve(dir, `${service}.password`);
-  if (existsSync(file)) return { file, password: readFileSync(file, 'utf8').trim(), made: false };
-  const password = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { file, password, made: true };
-}
 
 /**
  * Upserts a SCRAM-SHA-512 credential with Kafka's own ConfigCommand (the Node clients have no
@@ -154,7 +150,7 @@ async function main(): Promise<void> {
   const adminPassword =
     env.KAFKA_ADMIN_PASSWORD ?? readFileSync(env.KAFKA_ADMIN_PASSWORD_FILE!, 'utf8').replace(/\r?\n$/, '');
   mkdirSync(env.KAFKA_ACCESS_DIR, { recursive: true, mode: 0o700 });
-  const users = allServices.map((d) => ({ name: d.name, ...passwordOf(env.KAFKA_ACCESS_DIR, d.name) }));
+  const users = allServices.map((d) => ({ name: d.name, ...passwordInFile(env.KAFKA_ACCESS_DIR, d.name) }));
   await upsertScramUsers(env, adminPassword, users);
   console.log(
     `users (SCRAM-SHA-512): ${users.map((u) => `${u.name} (${u.made ? 'new password' : 'password kept'} in ${u.file})`).join(', ')}`,

@@ -12,11 +12,10 @@
  *
  *   DATABASE_URL=postgres://postgres:...@db/ar pnpm db:roles
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { allServices } from '@ar/all-in-one';
-import { loadConfig, repoRoot } from '@ar/platform';
+import { loadConfig, passwordInFile, repoRoot } from '@ar/platform';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { z } from 'zod';
 
@@ -36,15 +35,6 @@ const Env = z.object({
     .default(join(repoRoot, '.data', 'db-access')),
 });
 
-function passwordOf(dir: string, service: string): { file: string; password: string; made: boolean } {
-  const file = resolve(dir, `${service}.password`);
-  if (existsSync(file)) return { file, password: readFileSync(file, 'utf8').trim(), made: false };
-  const password = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { file, password, made: true };
-}
-
 async function main(): Promise<void> {
   const env = loadConfig(Env);
   mkdirSync(env.DB_ACCESS_DIR, { recursive: true, mode: 0o700 });
@@ -58,7 +48,7 @@ async function main(): Promise<void> {
       const schemaName = `${env.DB_SCHEMA_PREFIX}${def.schema}`;
       const role = escapeIdentifier(roleName);
       const schema = escapeIdentifier(schemaName);
-      const { file, password, made } = passwordOf(env.DB_ACCESS_DIR, def.name);
+      const { file, password, made } = passwordInFile(env.DB_ACCESS_DIR, def.name);
       await db.query('begin');
       try {
         const exists = await db.query('select 1 from pg_roles where rolname = $1', [roleName]);

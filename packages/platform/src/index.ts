@@ -27,6 +27,7 @@ export * from './logger';
 export * from './metrics';
 export * from './openapi-errors';
 export * from './pagination';
+export * from './password-file';
 export * from './run';
 export * from './service';
 export * from './tracing';

@@ -99,3 +99,21 @@ export function pageOf<Name extends string, Item extends z.ZodType>(name: Name, 
       .describe('the cursor of the next page (send it as `cursor`); null: this is the last page'),
   } as { [P in Name]: z.ZodArray<Item> } & { next: z.ZodNullable<z.ZodString> });
 }
+
+/**
+ * A list's WHERE clause built from the filters given: each one given adds its condition with its
+ * value as the next parameter ($n); those not given add nothing. `params` may start with values
+ * the query names itself (e.g. the business day as $1).
+ */
+export class SqlFilters {
+  readonly where: string[] = [];
+  constructor(readonly params: unknown[] = []) {}
+
+  /** `sql` gets the parameter's placeholder, e.g. (p) => `status = ${p}`. */
+  add(sql: (placeholder: string) => string, value: unknown): this {
+    if (value === undefined) return this;
+    this.params.push(value);
+    this.where.push(sql(`$${this.params.length}`));
+    return this;
+  }
+}

@@ -1,5 +1,5 @@
 import { CurrencyCode, EntityId, IsoDate, OwnerRole } from '@ar/contracts';
-import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp, SqlFilters } from '@ar/platform';
 import type { Migration } from '@ar/postgres';
 import type { Pool } from 'pg';
 import { z } from 'zod';
@@ -49,13 +49,9 @@ export type CaseListQuery = z.infer<typeof CaseListQuery>;
 
 /** A page of the cases matching `q`, oldest due first, as of the business day `today`. */
 export async function findCases(pool: Pool, today: string, q: CaseListQuery) {
-  const params: unknown[] = [today];
-  const where: string[] = [];
-  const filter = (sql: (p: string) => string, value: unknown) => {
-    if (value === undefined) return;
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
+  const filters = new SqlFilters([today]);
+  const { params, where } = filters;
+  const filter = filters.add.bind(filters);
   filter((p) => `status = ${p}`, q.status);
   filter((p) => `owner_role = ${p}`, q.rung);
   filter((p) => `customer_id = ${p}`, q.customerId);

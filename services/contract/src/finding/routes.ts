@@ -1,5 +1,5 @@
 import { CurrencyCode, EntityId, IsoDate } from '@ar/contracts';
-import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp, SqlFilters } from '@ar/platform';
 import { z } from 'zod';
 
 const CONTRACT_STATUS = z.enum(['DRAFT', 'SIGNED', 'COMPLETED', 'TERMINATED']);
@@ -50,13 +50,9 @@ export function contractListRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     },
     async (request) => {
       const q = request.query;
-      const params: unknown[] = [];
-      const where: string[] = [];
-      const filter = (sql: (p: string) => string, value: unknown) => {
-        if (value === undefined) return;
-        params.push(value);
-        where.push(sql(`$${params.length}`));
-      };
+      const filters = new SqlFilters();
+      const { params, where } = filters;
+      const filter = filters.add.bind(filters);
       filter((p) => `customer_id = ${p}`, q.customerId);
       filter((p) => `status = ${p}`, q.status);
       if (q.serviceSuspended)

@@ -1,6 +1,6 @@
 import { CreditTier, EntityId, IsoDate } from '@ar/contracts';
 import { NotFound } from '@ar/kernel';
-import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp, SqlFilters } from '@ar/platform';
 import { z } from 'zod';
 
 export const CustomerListItem = z.object({
@@ -66,13 +66,9 @@ export function customerFindingRoutes(app: ServiceHttpApp, ctx: ServiceContext) 
     },
     async (request) => {
       const q = request.query;
-      const params: unknown[] = [];
-      const where: string[] = [];
-      const filter = (sql: (p: string) => string, value: unknown) => {
-        if (value === undefined) return;
-        params.push(value);
-        where.push(sql(`$${params.length}`));
-      };
+      const filters = new SqlFilters();
+      const { params, where } = filters;
+      const filter = filters.add.bind(filters);
       filter((p) => `tier = ${p}`, q.tier);
       filter((p) => `industry = ${p}`, q.industry);
       filter((p) => `region = ${p}`, q.region);

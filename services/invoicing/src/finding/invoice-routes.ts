@@ -1,6 +1,6 @@
 import { CurrencyCode, EntityId, IsoDate } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
-import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { Keyset, pageOf, READERS, type ServiceContext, type ServiceHttpApp, SqlFilters } from '@ar/platform';
 import { z } from 'zod';
 
 const INVOICE_STATUS = z.enum(['OPEN', 'PAID', 'CREDITED', 'WRITTEN_OFF']);
@@ -64,13 +64,9 @@ export function invoiceListRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     async (request) => {
       const q = request.query;
       const today = ctx.clock.today();
-      const params: unknown[] = [today];
-      const where: string[] = [];
-      const filter = (sql: (p: string) => string, value: unknown) => {
-        if (value === undefined) return;
-        params.push(value);
-        where.push(sql(`$${params.length}`));
-      };
+      const filters = new SqlFilters([today]);
+      const { params, where } = filters;
+      const filter = filters.add.bind(filters);
       filter((p) => `customer_id = ${p}`, q.customerId);
       filter((p) => `status = ${p}`, q.status);
       filter((p) => `due_date >= ${p}::date`, q.dueFrom);

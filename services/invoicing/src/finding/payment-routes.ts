@@ -1,5 +1,5 @@
 import { CurrencyCode, EntityId, IsoDate, PaymentChannel } from '@ar/contracts';
-import { Keyset, pageOf, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { Keyset, pageOf, type ServiceContext, type ServiceHttpApp, SqlFilters } from '@ar/platform';
 import { z } from 'zod';
 
 const PAYMENT_STATUS = z.enum(['UNIDENTIFIED', 'IDENTIFIED', 'APPLIED']);
@@ -50,13 +50,9 @@ export function paymentListRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
     },
     async (request) => {
       const q = request.query;
-      const params: unknown[] = [];
-      const where: string[] = [];
-      const filter = (sql: (p: string) => string, value: unknown) => {
-        if (value === undefined) return;
-        params.push(value);
-        where.push(sql(`$${params.length}`));
-      };
+      const filters = new SqlFilters();
+      const { params, where } = filters;
+      const filter = filters.add.bind(filters);
       filter((p) => `customer_id = ${p}`, q.customerId);
       filter((p) => `status = ${p}`, q.status);
       filter((p) => `received_date >= ${p}::date`, q.receivedFrom);
