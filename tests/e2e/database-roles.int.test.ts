@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, stopProcess } from '@ar/platform';
@@ -7,6 +6,7 @@ import { createSchemaPool } from '@ar/postgres';
 import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { ensureBuilt, spawnBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
+import { runTool } from '../support/own-servers';
 import { freePort } from '../support/service-instances';
 
 /**
@@ -35,26 +35,11 @@ describe('PostgreSQL: one role per service, owning only its schema', () => {
   let output = '';
 
   const provision = () =>
-    new Promise<string>((resolve, reject) => {
-      const p = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['infra/postgres/provision-roles.ts'], {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          DB_ROLE_PREFIX: prefix,
-          DB_SCHEMA_PREFIX: prefix,
-          DB_ACCESS_DIR: accessDir,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      p.stdout.on('data', (d) => {
-        out += d;
-      });
-      p.stderr.on('data', (d) => {
-        out += d;
-      });
-      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`db:roles failed:\n${out}`))));
+    runTool('infra/postgres/provision-roles.ts', {
+      DATABASE_URL: databaseUrl,
+      DB_ROLE_PREFIX: prefix,
+      DB_SCHEMA_PREFIX: prefix,
+      DB_ACCESS_DIR: accessDir,
     });
 
   type Db = ReturnType<typeof createSchemaPool>;

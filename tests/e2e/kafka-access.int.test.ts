@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS } from '@ar/contracts';
@@ -10,7 +9,7 @@ import pino from 'pino';
 import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { ensureBuilt, spawnBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
-import { runScript } from '../support/own-servers';
+import { runScript, runTool } from '../support/own-servers';
 import { freePort } from '../support/service-instances';
 import { readTopics } from '../support/topic-reader';
 
@@ -79,27 +78,12 @@ describe('Kafka with SASL/SCRAM and ACLs: each service its own user, granted onl
     });
     brokers = [`127.0.0.1:${port}`];
     // The operator's step, as the README gives it.
-    const output = await new Promise<string>((resolve, reject) => {
-      const p = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['infra/kafka/provision-access.ts'], {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: brokers.join(','),
-          KAFKA_ADMIN_PASSWORD: ADMIN_PASSWORD,
-          TOPIC_PREFIX: prefix,
-          GROUP_PREFIX: prefix,
-          KAFKA_ACCESS_DIR: accessDir,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      p.stdout.on('data', (d) => {
-        out += d;
-      });
-      p.stderr.on('data', (d) => {
-        out += d;
-      });
-      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kafka:access failed:\n${out}`))));
+    const output = await runTool('infra/kafka/provision-access.ts', {
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      TOPIC_PREFIX: prefix,
+      GROUP_PREFIX: prefix,
+      KAFKA_ACCESS_DIR: accessDir,
     });
     expect(output).toContain('grants to 5 services');
     // No password in what it printed.

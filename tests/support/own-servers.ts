@@ -176,3 +176,26 @@ export class OwnServers {
     await Promise.allSettled([this.stopPostgres(), this.stopKafka()]);
   }
 }
+
+/**
+ * Runs one of the project's TypeScript tools (`pnpm <script>`'s file, e.g.
+ * infra/kafka/provision-access.ts) with `env` added, as an operator would; resolves with all it
+ * printed, rejects with it when it exits otherwise than 0.
+ */
+export function runTool(file: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [file], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} failed:\n${out}`))));
+  });
+}
