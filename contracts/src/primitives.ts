@@ -91,3 +91,12 @@ export const IsoDate = z.iso
   .date('must be a date as YYYY-MM-DD')
   .refine((d) => d >= EARLIEST_DATE, { message: `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}` })
   .meta({ description: `a date as YYYY-MM-DD, from ${EARLIEST_DATE} to ${LATEST_DATE}` });
+
+/**
+ * A response object described field by field that lets through the fields it does not name
+ * (`additionalProperties` in the OpenAPI document): the serializer writes the body as the handler
+ * built it and never drops a field a client reads. Typed as the fields named, so a handler's
+ * interface (which has no index signature) fits.
+ */
+export const openObject = <S extends z.ZodRawShape>(shape: S) =>
+  z.looseObject(shape) as unknown as z.ZodObject<S>;

@@ -28,6 +28,22 @@ export const ErrorResponse = z
   })
   .describe('an error');
 
+/**
+ * A success that is a file (a PDF letter, a ZIP bundle): its media type and a binary string in the
+ * OpenAPI document. The handler sends a Buffer, which fastify writes as it is (no serializer).
+ */
+export function fileResponse(mediaType: string, description: string) {
+  return {
+    description,
+    content: {
+      // Typed as what the handler sends; documented as what the client receives.
+      [mediaType]: {
+        schema: z.string().meta({ format: 'binary' }).describe(description) as unknown as z.ZodType<Buffer>,
+      },
+    },
+  };
+}
+
 const ERRORS_OF_EVERY_ROUTE: Record<number, string> = {
   401: 'no valid bearer token (WWW-Authenticate says why)',
   403: 'the token carries none of the roles the route needs (requiredRoles)',

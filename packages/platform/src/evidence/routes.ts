@@ -6,6 +6,7 @@ import type { ServiceHttpApp } from '../http-app';
 import type { EvidencePart, EvidenceSubject } from './bundle';
 import type { ChainedEvent } from './chain';
 import { evidencePart } from './follower';
+import { EvidencePartView } from './part-view';
 import type { CompanySigner } from './signer';
 
 /** What a service holds of a contract's or an invoice's record. */
@@ -72,6 +73,7 @@ export function evidencePartRoutes(app: ServiceHttpApp, parts: EvidenceParts): v
           summary: `This service's part of the evidence bundle of ${kind === 'contract' ? 'a contract' : 'an invoice'}: its events with their hash-chain links, the signed checkpoints covering them, the documents sent`,
           tags: ['evidence'],
           params: z.object({ id: z.string().min(1).max(200) }),
+          response: { 200: EvidencePartView },
         },
       },
       async (request) => {

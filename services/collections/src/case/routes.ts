@@ -1,12 +1,16 @@
 import {
   ActionRequest,
+  CaseDetailView,
   CasePlanRequest,
+  CaseView,
   type CreditTier,
   DebtorTypeRequest,
   EntityId,
   PromiseRequest,
+  ScreeningView,
   ScreenRequest,
   WorklistQuery,
+  WorklistView,
 } from '@ar/contracts';
 import {
   commandMetadata,
@@ -66,6 +70,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
         summary: "An invoice's collection case: status, ladder, promises, messages, actions",
         tags: ['cases'],
         params: CaseParams,
+        response: { 200: CaseDetailView },
       },
     },
     async (request) => {
@@ -89,6 +94,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
         summary: 'Open cases for people, ranked by amount x days overdue x risk',
         tags: ['cases'],
         querystring: WorklistQuery,
+        response: { 200: WorklistView },
       },
     },
     async (request) => ({
@@ -107,6 +113,9 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
         summary: 'Screen a message text as the platform would before sending it',
         tags: ['compliance'],
         body: ScreenRequest,
+        response: {
+          200: ScreeningView.describe('SEND, or BLOCKED / DEFERRED with the rule and what it matched'),
+        },
       },
     },
     async (request) =>
@@ -137,7 +146,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       `/cases/:invoiceId/${path}`,
       {
         config: { roles: ACTION_ROLES[path] },
-        schema: { summary, tags: ['cases'], params: CaseParams, body },
+        schema: { summary, tags: ['cases'], params: CaseParams, body, response: { 200: CaseView } },
       },
       async (request) => {
         const { invoiceId } = request.params;

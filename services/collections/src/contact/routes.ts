@@ -1,4 +1,10 @@
-import { ContactPreferencesRequest, EntityId, OptInRequest, OptOutRequest } from '@ar/contracts';
+import {
+  ContactPreferencesRequest,
+  ContactPreferencesView,
+  EntityId,
+  OptInRequest,
+  OptOutRequest,
+} from '@ar/contracts';
 import { NotFound } from '@ar/kernel';
 import { callerOf, commandMetadata, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
@@ -30,6 +36,7 @@ export function contactRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
         summary: "A customer's contact persons, channel, language, quiet days and opt-outs",
         tags: ['contacts'],
         params: Params,
+        response: { 200: ContactPreferencesView },
       },
     },
     async (request) => view(request.params.customerId),
@@ -65,7 +72,13 @@ export function contactRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       method,
       url: `/customers/:customerId/${path}`,
       config: { roles: CONTACT_ROLES },
-      schema: { summary, tags: ['contacts'], params: Params, body },
+      schema: {
+        summary,
+        tags: ['contacts'],
+        params: Params,
+        body,
+        response: { 200: ContactPreferencesView },
+      },
       handler: async (request) => {
         const { customerId } = request.params as z.infer<typeof Params>;
         await mustBeKnown(customerId);

@@ -1,6 +1,6 @@
 import { EntityId } from '@ar/contracts';
 import { NotFound } from '@ar/kernel';
-import { callerOf, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
+import { callerOf, fileResponse, READERS, type ServiceContext, type ServiceHttpApp } from '@ar/platform';
 import { z } from 'zod';
 import type { DeliverySettings } from './config';
 import { documentOf, resendMessage } from './queue';
@@ -43,6 +43,12 @@ export function deliveryRoutes(app: ServiceHttpApp, ctx: ServiceContext, setting
           'The signed PDF letter archived with a message (its detached signature in the X-Signature header)',
         tags: ['letters'],
         params: z.object({ messageId: EntityId }),
+        response: {
+          200: fileResponse(
+            'application/pdf',
+            'the signed PDF letter, as archived (X-Signature: its detached Ed25519 signature, base64; X-Signature-Key-Id: the key)',
+          ),
+        },
       },
     },
     async (request, reply) => {

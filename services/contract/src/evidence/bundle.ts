@@ -6,6 +6,7 @@ import {
   type EvidenceParts,
   type EvidenceSource,
   type EvidenceSubject,
+  fileResponse,
   loadConfig,
   partOf,
   type ServiceContext,
@@ -180,6 +181,12 @@ export function evidenceRoutes(app: ServiceHttpApp, ctx: ServiceContext, own: Ev
           }, every message sent with its signed document; each record with its hash, chain link and the signed checkpoint covering it, and the public key. Check it offline with pnpm verify-evidence`,
           tags: ['evidence'],
           params: z.object({ id: z.string().min(1).max(200) }),
+          response: {
+            200: fileResponse(
+              'application/zip',
+              'the evidence bundle: a ZIP of the records, checkpoints, documents, keys and the signed manifest',
+            ),
+          },
         },
       },
       async (request, reply) => {

@@ -1,0 +1,97 @@
+import { allServices } from '@ar/all-in-one';
+import { InProcessBus } from '@ar/messaging';
+import { type RunningService, startService } from '@ar/platform';
+import { AppendNotifier } from '@ar/postgres';
+import { authHeaders, testAuth } from '../support/auth';
+import { quietLogger, testInfra, unique } from '../support/infra';
+
+type Schema = Record<string, unknown>;
+type Response = { description?: string; content?: Record<string, { schema?: Schema }> };
+type OpenApi = { paths: Record<string, Record<string, { responses?: Record<string, Response> }>> };
+
+/** A schema that says nothing about the body: absent, `{}`, or only a description. */
+function describesNothing(schema: Schema | undefined): boolean {
+  if (!schema) return true;
+  const { description: _d, title: _t, $schema: _s, ...said } = schema;
+  return Object.keys(said).length === 0;
+}
+
+/**
+ * Issue #15 item 8, "the OpenAPI tells the truth": every success of every operation of every
+ * service, enumerated from its own OpenAPI document (so a new route declaring no response fails
+ * here), names its media type (no `*\/*`) and describes its body with a schema. A binary answer
+ * (a PDF, a ZIP) is a string in binary format under its own media type.
+ */
+describe('OpenAPI: every success of every route describes its body and media type', () => {
+  const { databaseUrl } = testInfra();
+  const run = unique('oapiresp');
+  const notifier = new AppendNotifier(databaseUrl);
+  const services: RunningService[] = [];
+
+  beforeAll(async () => {
+    await notifier.start();
+    const bus = new InProcessBus();
+    for (const def of allServices)
+      services.push(
+        await startService(def, {
+          databaseUrl,
+          bus,
+          notifier,
+          logger: quietLogger,
+          host: '127.0.0.1',
+          port: 0,
+          auth: testAuth,
+          schema: `${run}_${def.schema}`,
+        }),
+      );
+  });
+  afterAll(async () => {
+    for (const s of services.reverse()) await s.stop();
+    await notifier.stop();
+  });
+
+  async function openApiOf(service: RunningService): Promise<OpenApi> {
+    const docs = await service.app.inject({ method: 'GET', url: '/docs/json', headers: await authHeaders() });
+    expect(docs.statusCode).toBe(200);
+    return docs.json() as OpenApi;
+  }
+
+  it('no 2xx without a schema or with any media type', async () => {
+    const undescribed: string[] = [];
+    let successes = 0;
+    for (const service of services)
+      for (const [path, operations] of Object.entries((await openApiOf(service)).paths))
+        for (const [method, operation] of Object.entries(operations))
+          for (const [status, response] of Object.entries(operation.responses ?? {})) {
+            if (!status.startsWith('2')) continue;
+            successes++;
+            const name = `${service.name} ${method.toUpperCase()} ${path} ${status}`;
+            // 204: nothing to describe.
+            if (status === '204' && !response.content) continue;
+            const media = Object.entries(response.content ?? {});
+            if (media.length === 0) undescribed.push(`${name}: no content`);
+            for (const [type, { schema }] of media) {
+              if (type.includes('*')) undescribed.push(`${name}: media type ${type}`);
+              if (describesNothing(schema)) undescribed.push(`${name} ${type}: body not described`);
+            }
+          }
+    expect(undescribed).toEqual([]);
+    expect(successes).toBeGreaterThan(50);
+  });
+
+  it('the letter PDF and the evidence bundles are declared as binary files of their media type', async () => {
+    const binaries: Record<string, string> = {};
+    for (const service of services)
+      for (const [path, operations] of Object.entries((await openApiOf(service)).paths))
+        for (const [method, operation] of Object.entries(operations))
+          for (const [status, response] of Object.entries(operation.responses ?? {}))
+            for (const [type, { schema }] of Object.entries(response.content ?? {}))
+              if (status.startsWith('2') && schema?.format === 'binary')
+                binaries[`${service.name} ${method.toUpperCase()} ${path}`] = type;
+    expect(binaries).toMatchObject({
+      'collections GET /messages/{messageId}/document': 'application/pdf',
+    });
+    const zips = Object.entries(binaries).filter(([, type]) => type === 'application/zip');
+    expect(zips.length).toBeGreaterThan(0);
+  });
+});
