@@ -1,6 +1,7 @@
 import { allServices } from '@ar/all-in-one';
+import { ContactPreferencesView, ScreeningView, WorklistView } from '@ar/contracts';
 import { InProcessBus } from '@ar/messaging';
-import { type RunningService, startService } from '@ar/platform';
+import { EvidencePartView, type RunningService, startService } from '@ar/platform';
 import { AppendNotifier } from '@ar/postgres';
 import { authHeaders, testAuth } from '../support/auth';
 import { quietLogger, testInfra, unique } from '../support/infra';
@@ -93,5 +94,96 @@ describe('OpenAPI: every success of every route describes its body and media typ
     });
     const zips = Object.entries(binaries).filter(([, type]) => type === 'application/zip');
     expect(zips.length).toBeGreaterThan(0);
+  });
+
+  it('the bodies answered are what the schemas say, no field dropped by the serializer', async () => {
+    const service = (name: string) => services.find((s) => s.name === name)!;
+    const collections = service('collections');
+    await collections.started();
+    const call = async (
+      target: RunningService,
+      method: 'GET' | 'POST' | 'PUT',
+      url: string,
+      roles: Parameters<typeof authHeaders>[0],
+      payload?: object,
+    ) => {
+      const res = await target.app.inject({
+        method,
+        url,
+        headers: await authHeaders(roles, 'a-collector'),
+        ...(payload && { payload }),
+      });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
+      return res.json();
+    };
+
+    // Contact preferences: a customer collections knows (credit-scoring registers them).
+    const customerId = `${run}-C1`;
+    await collections.ctx.pool.query('insert into customers (customer_id, name) values ($1, $2)', [
+      customerId,
+      'Acme',
+    ]);
+    const contacts = [{ name: 'Li Wei', email: 'li@acme.example', role: 'accounts payable' }];
+    await call(collections, 'PUT', `/customers/${customerId}/contact-preferences`, ['collector'], {
+      contacts,
+      channel: 'EMAIL',
+      language: 'en',
+      quietDays: ['SUNDAY', '2026-05-01'],
+    });
+    const afterOptOut = await call(
+      collections,
+      'POST',
+      `/customers/${customerId}/contact-opt-outs`,
+      ['collector'],
+      {
+        channel: 'SMS',
+        reason: 'asked on the phone',
+      },
+    );
+    const preferences = await call(collections, 'GET', `/customers/${customerId}/contact-preferences`, [
+      'bi',
+    ]);
+    expect(preferences).toEqual(afterOptOut);
+    expect(ContactPreferencesView.parse(preferences)).toEqual(preferences);
+    expect(preferences).toEqual({
+      customerId,
+      contacts,
+      channel: 'EMAIL',
+      language: 'en',
+      quietDays: ['SUNDAY', '2026-05-01'],
+      optedOut: [{ channel: 'SMS', date: expect.any(String), recordedBy: 'a-collector' }],
+      version: 2,
+    });
+
+    // Screening: each outcome with its fields.
+    const screen = (text: string, at: string) =>
+      call(collections, 'POST', '/compliance/screen', ['collector'], { text, at });
+    const screened = [
+      await screen('A friendly reminder', '2026-03-10T10:00:00+08:00'),
+      await screen('You will regret this', '2026-03-10T10:00:00+08:00'),
+      await screen('A friendly reminder', '2026-03-10T22:30:00+08:00'),
+    ];
+    for (const body of screened) expect(ScreeningView.parse(body)).toEqual(body);
+    expect(screened).toEqual([
+      { outcome: 'SEND' },
+      { outcome: 'BLOCKED', rule: 'prohibited-wording:threat', matched: 'you will regret' },
+      {
+        outcome: 'DEFERRED',
+        rule: 'contact-hours',
+        matched: expect.stringContaining('22:30'),
+        until: '2026-03-11',
+      },
+    ]);
+
+    const worklist = await call(collections, 'GET', '/worklist', ['collector']);
+    expect(WorklistView.parse(worklist)).toEqual(worklist);
+    expect(Object.keys(worklist).sort()).toEqual(['asOf', 'cases', 'undelivered']);
+
+    // An evidence part of each service that has one (nothing recorded for this id: empty lists).
+    for (const name of ['contract', 'invoicing', 'collections']) {
+      const part = await call(service(name), 'GET', `/evidence/parts/invoices/${run}-none`, ['legal']);
+      expect(EvidencePartView.parse(part)).toEqual(part);
+      expect(part).toMatchObject({ service: name, records: [], documents: [] });
+    }
   });
 });

@@ -211,9 +211,21 @@ export const ScreeningView = z.discriminatedUnion('outcome', [
   }),
 ]);
 
+/**
+ * A contact person as recorded. The address is the one the request took (ContactPersonV1's
+ * z.email()), not re-checked on the way out: a JSON Schema `email` format is stricter than zod's
+ * (a local part over 64 characters), and what was recorded is what is answered.
+ */
+const ContactPersonView = openObject({
+  name: z.string(),
+  email: z.string().optional().describe('the e-mail address, as recorded'),
+  phone: z.string().optional(),
+  role: z.string().describe('e.g. accounts payable, finance director'),
+});
+
 export const ContactPreferencesView = openObject({
   customerId: Id,
-  contacts: z.array(ContactPersonV1),
+  contacts: z.array(ContactPersonView),
   channel: Channel,
   language: ContactLanguage,
   quietDays: z.array(z.string()).describe('weekdays (MONDAY...) and dates (YYYY-MM-DD) without messages'),

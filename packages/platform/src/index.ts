@@ -15,6 +15,7 @@ export * from './error-handler';
 export * from './evidence/bundle';
 export * from './evidence/chain';
 export * from './evidence/follower';
+export * from './evidence/part-view';
 export * from './evidence/routes';
 export * from './evidence/signer';
 export * from './hardening';
