@@ -152,12 +152,31 @@ export async function waitForGroups(scope: KafkaScope): Promise<number> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** UUIDs made per run become `<uuid>`. */
+/**
+ * A message's delivery that either went out or was cancelled because its case was settled first:
+ * which of the two depends on whether the delivery worker sent it before the payment arrived, a
+ * race whose outcome differs between two instances under chaos and one fed the same commands at
+ * once. Both are right; the rest of the delivery (which message, to whom) is still compared.
+ */
+function isSendOrSettleRace(value: { [k: string]: Json }): boolean {
+  return (
+    'attempts' in value &&
+    (value.status === 'DELIVERED' ||
+      (value.status === 'CANCELLED' && /settled|closed/.test(String(value.lastAnswer ?? ''))))
+  );
+}
+
+/** UUIDs made per run become `<uuid>`; a delivery's send-or-settle race one outcome. */
 export function normalize(value: Json): Json {
   if (typeof value === 'string') return UUID.test(value) ? '<uuid>' : value;
   if (Array.isArray(value)) return value.map(normalize);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+  if (value && typeof value === 'object') {
+    const fields = value as { [k: string]: Json };
+    const raced = isSendOrSettleRace(fields)
+      ? { status: 'DELIVERED or CANCELLED (settled first)', attempts: null, lastAnswer: null }
+      : {};
+    return Object.fromEntries(Object.entries({ ...fields, ...raced }).map(([k, v]) => [k, normalize(v)]));
+  }
   return value;
 }
 
