@@ -15,7 +15,8 @@ import { quietLogger, testInfra, unique } from '../support/infra';
  * over each of the five services' own OpenAPI documents, authenticated with a token holding every
  * role, against the services started as the other integration tests start them. Zero 5xx
  * (not_a_server_error), zero status codes the document does not give the operation
- * (status_code_conformance), bodies as documented (response_schema_conformance), and 405 with Allow
+ * (status_code_conformance), bodies as documented (response_schema_conformance), media types as
+ * documented (content_type_conformance), and 405 with Allow
  * for a method a path does not answer (unsupported_method). Bounded:
  * FUZZ_MAX_EXAMPLES per operation (10) and a fixed seed (FUZZ_SEED), so a run is repeatable and
  * takes about two minutes. Without Python or Schemathesis it fails - it never skips.
@@ -28,6 +29,8 @@ const CHECKS = [
   'not_a_server_error',
   'status_code_conformance',
   'response_schema_conformance',
+  // Each answer's Content-Type is one the document gives the operation and status.
+  'content_type_conformance',
   // A method a path does not answer (TRACE, QUERY, ...): 405 with Allow.
   'unsupported_method',
 ];
