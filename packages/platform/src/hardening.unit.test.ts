@@ -166,6 +166,45 @@ describe('every service is hardened at the door (#15 item 7)', () => {
     await a.close();
   });
 
+  it('refuses a body nested too deeply with a 400 naming the body and the limit - never a 500 (probe F4)', async () => {
+    const a = await app();
+    // 20 KB: {"text": [[[[...10,000 deep...]]]]} - JSON.parse takes it; a recursive walk overflowed the stack.
+    const deep = `{"text": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const res = await a.inject({
+      method: 'POST',
+      url: '/notes/n-1',
+      headers: { ...as('alice'), 'content-type': 'application/json' },
+      payload: deep,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'invalid_request',
+      message: 'body: nested too deeply (more than 64 levels of objects and arrays)',
+      issues: [{ field: 'body', message: 'nested too deeply (more than 64 levels of objects and arrays)' }],
+    });
+    // Objects too, and a NUL below the limit is still found where it is.
+    const deepObjects = `{"text": ${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const objects = await a.inject({
+      method: 'POST',
+      url: '/notes/n-1',
+      headers: { ...as('alice'), 'content-type': 'application/json' },
+      payload: deepObjects,
+    });
+    expect(objects.statusCode).toBe(400);
+    expect(objects.json().issues).toEqual([
+      { field: 'body', message: expect.stringContaining('nested too deeply') },
+    ]);
+    // 64 levels are fine (the route's schema then answers for the shape).
+    const atLimit = await a.inject({
+      method: 'POST',
+      url: '/notes/n-1',
+      headers: { ...as('alice'), 'content-type': 'application/json' },
+      payload: `{"text": "ok", "lines": [{"text": "fine"}], "extra": ${'['.repeat(62)}${']'.repeat(62)}}`,
+    });
+    expect(atLimit.statusCode).toBe(200);
+    await a.close();
+  });
+
   it('answers a body too large 413, malformed JSON 400, another content type 415, an unknown method 405 - each as JSON', async () => {
     const a = await app();
     const big = await a.inject({
