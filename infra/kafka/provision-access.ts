@@ -82,8 +82,8 @@ async function upsertScramUsers(
       adminConfig,
       [
         'security.protocol=SASL_PLAINTEXT',
-        'sasl.mechanism=SCRAM-SHA-512',
-        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${env.KAFKA_ADMIN_USERNAME}" password="${adminPassword}";`,
+        'sasl.mechanism=PLAIN',
+        `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${env.KAFKA_ADMIN_USERNAME}" password="${adminPassword}";`,
         '',
       ].join('\n'),
       { mode: 0o600 },
@@ -159,7 +159,8 @@ async function main(): Promise<void> {
   const kafka = new Kafka({
     clientId: 'ar-kafka-access',
     brokers: env.KAFKA_BROKERS,
-    sasl: { mechanism: 'scram-sha-512', username: env.KAFKA_ADMIN_USERNAME, password: adminPassword },
+    // The admin logs in with PLAIN (infra/kafka/start.sh keeps its password in the broker's config).
+    sasl: { mechanism: 'plain', username: env.KAFKA_ADMIN_USERNAME, password: adminPassword },
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 300 },
   });

@@ -8,11 +8,11 @@
 #   KAFKA_SASL=scram KAFKA_ADMIN_PASSWORD=... infra/kafka/start.sh   # SASL/SCRAM + ACLs (README, Kafka access)
 #   infra/kafka/stop.sh
 #
-# With KAFKA_SASL=scram the client listener takes only SASL/SCRAM-SHA-512 logins and an
-# authorizer allows nothing without an ACL: the super user `admin` (KAFKA_ADMIN_PASSWORD, stored at
-# format time) provisions the services' users and ACLs (infra/kafka/provision-access.ts). The
-# controller listener stays plaintext on 127.0.0.1 (its principal, ANONYMOUS, is the broker itself
-# in this one-node cluster, so it is a super user too).
+# With KAFKA_SASL=scram every listener asks a login and an authorizer allows nothing without an
+# ACL: the services log in with SCRAM-SHA-512 (users provisioned by infra/kafka/provision-access.ts);
+# the super user `admin` (KAFKA_ADMIN_PASSWORD) logs in with PLAIN, its password only in the
+# broker's own config file (mode 600) - never on a command line - and the broker itself uses it
+# on its inter-broker and controller connections.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -45,9 +45,9 @@ mkdir -p "$data"
 config="$data/server.properties"
 sasl="${KAFKA_SASL:-}"
 case "$sasl" in
-  ''|none) client_protocol=PLAINTEXT ;;
+  ''|none) client_protocol=PLAINTEXT; controller_protocol=PLAINTEXT ;;
   scram)
-    client_protocol=SASL_PLAINTEXT
+    client_protocol=SASL_PLAINTEXT; controller_protocol=SASL_PLAINTEXT
     [ -n "${KAFKA_ADMIN_PASSWORD:-}" ] || { echo "kafka: KAFKA_SASL=scram needs KAFKA_ADMIN_PASSWORD (the admin user's password)" >&2; exit 1; }
     ;;
   *) echo "kafka: KAFKA_SASL must be scram or none, not '$sasl'" >&2; exit 1 ;;
@@ -59,7 +59,7 @@ controller.quorum.voters=1@127.0.0.1:$controller_port
 listeners=$client_protocol://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
 advertised.listeners=$client_protocol://127.0.0.1:$port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,$client_protocol:$client_protocol
+listener.security.protocol.map=CONTROLLER:$controller_protocol,$client_protocol:$client_protocol
 inter.broker.listener.name=$client_protocol
 log.dirs=$data/logs
 num.partitions=${KAFKA_NUM_PARTITIONS:-3}
@@ -75,13 +75,18 @@ PROPS
 if [ "$sasl" = scram ]; then
   # The password goes into the broker's own config (mode 600), never onto a command line.
   chmod 600 "$config"
+  admin_login="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\" user_admin=\"$KAFKA_ADMIN_PASSWORD\";"
   cat >> "$config" <<PROPS
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$KAFKA_ADMIN_PASSWORD";
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$admin_login
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=$admin_login
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
-super.users=User:admin;User:ANONYMOUS
+super.users=User:admin
 PROPS
 fi
 cat > "$data/log4j.properties" <<PROPS
@@ -98,10 +103,7 @@ cp="$libs/*"
 jvm=(-Xms256m -Xmx${KAFKA_HEAP:-768m} -XX:+UseG1GC -Djava.awt.headless=true "-Dlog4j.configuration=file:$data/log4j.properties")
 
 if [ ! -f "$data/logs/meta.properties" ]; then
-  scram=()
-  # The admin's SCRAM credential is stored with the cluster's metadata at format time (KIP-900).
-  [ "$sasl" = scram ] && scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]")
-  java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "${KAFKA_CLUSTER_ID:-arplatformlocal0000001}" -c "$config" "${scram[@]}" >&2
+  java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "${KAFKA_CLUSTER_ID:-arplatformlocal0000001}" -c "$config" >&2
 fi
 
 nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$config" > "$data/stdout.log" 2>&1 &

@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS } from '@ar/contracts';
 import { createKafkaBus, KAFKA_CLIENTS, type KafkaSasl, type MessageBus } from '@ar/messaging';
 import { repoRoot, stopProcess } from '@ar/platform';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import pino from 'pino';
 import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
 import { ensureBuilt, spawnBuilt } from '../support/built';
@@ -190,6 +190,64 @@ describe('Kafka with SASL/SCRAM and ACLs: each service its own user, granted onl
     180_000,
   );
 
+  it('refuses a change of settings without the admin login on the controller listener too', async () => {
+    // What an unauthenticated local process could do if the controller listener took anyone:
+    // shorten the event topic's retention and so delete the system of record.
+    const alter = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(
+        'java',
+        [
+          '-cp',
+          `${join(repoRoot, '.cache', 'kafka', 'libs')}/*`,
+          'kafka.admin.ConfigCommand',
+          '--bootstrap-controller',
+          `127.0.0.1:${kafkaEnv.KAFKA_CONTROLLER_PORT}`,
+          '--command-config',
+          '/dev/null',
+          '--alter',
+          '--entity-type',
+          'topics',
+          '--entity-name',
+          topic('invoicing'),
+          '--add-config',
+          'retention.ms=1000',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
+      );
+      let out = '';
+      p.stdout.on('data', (d) => {
+        out += d;
+      });
+      p.stderr.on('data', (d) => {
+        out += d;
+      });
+      p.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(alter.out).not.toContain('Completed updating config');
+    expect(alter.code).not.toBe(0);
+    const kafka = new Kafka({
+      clientId: 'verifier',
+      brokers,
+      sasl: { mechanism: 'plain', username: 'admin', password: ADMIN_PASSWORD },
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: topic('invoicing'), configNames: ['retention.ms'] },
+        ],
+      });
+      expect(resources[0]!.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe(
+        '-1',
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
+
   it('runs the built invoicing on its own user: ready, and an invoice it issues reaches its topic', async () => {
     const { databaseUrl } = testInfra();
     const port = await freePort();
@@ -235,7 +293,7 @@ describe('Kafka with SASL/SCRAM and ACLs: each service its own user, granted onl
       }),
     });
     expect(created.status).toBe(201);
-    const admin = { mechanism: 'scram-sha-512' as const, username: 'admin', password: ADMIN_PASSWORD };
+    const admin = { mechanism: 'plain' as const, username: 'admin', password: ADMIN_PASSWORD };
     await eventually(
       async () => {
         const read = await readTopics(
