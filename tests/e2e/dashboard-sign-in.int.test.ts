@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allServices } from '@ar/all-in-one';
@@ -115,6 +116,24 @@ describe('the dashboard signs in at the OpenID provider (authorization code + PK
     const command = await browse(`${reporting.url}/admin/projections/aging/rebuild`, { method: 'POST' });
     expect(command.res.status).toBe(401);
   }, 120_000);
+
+  it('sends the provider back only to this machine unless DASHBOARD_URL says where the dashboard is', async () => {
+    // A Host header names any site: without DASHBOARD_URL, a sign-in asked by another name is refused.
+    const { port } = new URL(reporting.url);
+    const answer = await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/dashboard/sign-in', headers: { host: 'evil.example' } },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.location).toBeUndefined();
+  }, 60_000);
 
   it('refuses a callback whose state is not the one this browser started with, or with no sign-in under way', async () => {
     const fresh = await fetch(`${reporting.url}/dashboard/callback?code=x&state=y`, { redirect: 'manual' });

@@ -25,6 +25,7 @@ const CALLBACK_PATH = '/dashboard/callback';
 /** The flow's state and PKCE verifier, between the two legs (10 minutes). */
 const FLOW_COOKIE = 'ar_sign_in';
 const FLOW_SECONDS = 600;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 interface Flow {
   state: string;
@@ -56,8 +57,20 @@ export function dashboardSignInRoutes(app: ServiceHttpApp): void {
       });
     return discovered;
   };
-  const base = (request: FastifyRequest) =>
-    env.DASHBOARD_URL?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`;
+  /**
+   * Where the provider sends the browser back: DASHBOARD_URL; without it the request's own
+   * address, but only on this machine (a Host header names any site, so a deployment reached by
+   * name says where it is).
+   */
+  const base = (request: FastifyRequest): string | undefined => {
+    if (env.DASHBOARD_URL) return env.DASHBOARD_URL.replace(/\/$/, '');
+    return LOOPBACK.has(request.hostname) ? `${request.protocol}://${request.host}` : undefined;
+  };
+  const noBase = (reply: FastifyReply) =>
+    reply.code(400).send({
+      error: 'bad_request',
+      message: 'the dashboard is reached by another name than this machine: set DASHBOARD_URL to its address',
+    });
   const notConfigured = (reply: FastifyReply) =>
     reply.code(404).send({
       error: 'not_found',
@@ -80,9 +93,11 @@ export function dashboardSignInRoutes(app: ServiceHttpApp): void {
     } catch (error) {
       return unavailable(request, reply, error);
     }
+    const origin = base(request);
+    if (!origin) return noBase(reply);
     const flow: Flow = { state: oidc.randomState(), verifier: oidc.randomPKCECodeVerifier() };
     const target = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${base(request)}${CALLBACK_PATH}`,
+      redirect_uri: `${origin}${CALLBACK_PATH}`,
       scope: 'openid',
       state: flow.state,
       code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
@@ -115,9 +130,11 @@ export function dashboardSignInRoutes(app: ServiceHttpApp): void {
     } catch (error) {
       return unavailable(request, reply, error);
     }
+    const origin = base(request);
+    if (!origin) return noBase(reply);
     let tokens: oidc.TokenEndpointResponse;
     try {
-      tokens = await oidc.authorizationCodeGrant(config, new URL(`${base(request)}${request.url}`), {
+      tokens = await oidc.authorizationCodeGrant(config, new URL(`${origin}${request.url}`), {
         pkceCodeVerifier: flow.verifier,
         expectedState: flow.state,
       });
