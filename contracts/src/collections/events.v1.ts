@@ -293,11 +293,19 @@ export type MessageDeliveredV1 = z.infer<typeof MessageDeliveredV1>;
 export const MessageDeliveryDeferredV1 = z
   .object({
     ...MessageRef,
-    reason: z.enum(['TEMPORARY_FAILURE', 'QUIET_DAY']),
+    reason: z
+      .enum(['TEMPORARY_FAILURE', 'QUIET_DAY', 'CONTACT_LIMIT'])
+      .describe(
+        'CONTACT_LIMIT: the customer already had its message of the day or three in seven days (all its invoices counted)',
+      ),
     attempt: z.number().int().min(0),
-    answer: z.string().describe("the server's answer (a 4xx reply, a connection error) or the quiet day"),
+    answer: z
+      .string()
+      .describe("the server's answer (a 4xx reply, a connection error), the quiet day or the contact limit"),
     retryAt: z.iso.datetime({ offset: true }).optional(),
-    notBefore: IsoDate.optional().describe('a quiet day: not sent before this business day'),
+    notBefore: IsoDate.optional().describe(
+      'a quiet day or the contact limit: not sent before this business day',
+    ),
     attention: z
       .boolean()
       .optional()
@@ -307,7 +315,7 @@ export const MessageDeliveryDeferredV1 = z
     at: z.iso.datetime({ offset: true }),
   })
   .describe(
-    'Delivery is put off: a temporary failure (retried with capped backoff, never given up) or a quiet day of the customer.',
+    'Delivery is put off: a temporary failure (retried with capped backoff, never given up), a quiet day of the customer, or the contact limit (one message a day, three in seven days, to the customer).',
   );
 export type MessageDeliveryDeferredV1 = z.infer<typeof MessageDeliveryDeferredV1>;
 

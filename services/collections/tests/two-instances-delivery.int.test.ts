@@ -157,4 +157,38 @@ describe('two collections instances deliver each message once', () => {
     expect(Object.fromEntries(perInvoice)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
     expect(arrived).toHaveLength(n);
   }, 240_000);
+
+  it('one customer with two overdue invoices hears from us once a day: the second letter waits for the next day (#18 probe F2)', async () => {
+    // Runs after the first: one instance and a worker outside any lease still take rows together.
+    const ids = ['INV-2I-ONE-A', 'INV-2I-ONE-B'];
+    const arrivedBefore = arrived.length;
+    for (const id of ids) await overdueInvoice(second, id, 'C-2I-ONE');
+    // The day job run again (a second instance, a rerun) adds nothing.
+    const cases = caseHandler(second.ctx);
+    for (const id of ids)
+      await cases.execute(
+        id,
+        { type: 'RunDay', data: { today, tier: 'COOPERATIVE' } },
+        { metadata: { correlationId: 'test:rerun', actor: 'test' } },
+      );
+    const statuses = async () => {
+      const all: { status: string; lastAnswer: string }[] = [];
+      for (const id of ids) all.push(...((await call(second, 'GET', `/cases/${id}`)).body.deliveries ?? []));
+      return all;
+    };
+    const settled = await eventually(
+      async () => {
+        const s = await statuses();
+        return s.length === 2 && s.every((d) => d.status !== 'QUEUED') ? s : undefined;
+      },
+      90_000,
+      'both tried',
+    );
+    await new Promise((r) => setTimeout(r, 500)); // a second letter sent today would have arrived by now
+    expect(settled.map((d) => d.status).sort()).toEqual(['DEFERRED', 'DELIVERED']);
+    expect(settled.find((d) => d.status === 'DEFERRED')!.lastAnswer).toMatch(/already on 2026-03-02/);
+    expect(arrived.slice(arrivedBefore).filter((s) => ids.some((id) => s.includes(`${id} `)))).toHaveLength(
+      1,
+    );
+  }, 120_000);
 });

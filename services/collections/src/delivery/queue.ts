@@ -11,7 +11,9 @@ import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { caseHandler } from '../case/handler';
 import { type DunningFile, isTracked } from '../case/state';
+import { screenFrequency } from '../compliance/contact-frequency';
 import { screenContact } from '../compliance/contact-rules';
+import { DEFAULT_COMPLIANCE_RULES } from '../compliance/screening';
 import { preferencesOf } from '../contact/handler';
 import { deliveredMessageIds, earlierNotices, formalLetterFacts, planAgreementFacts } from '../letters/facts';
 import { letterFileNames } from '../letters/file-name';
@@ -63,6 +65,14 @@ export const deliveryMigrations: Migration[] = [
     // message is shown to a person as deferred (the worklist) while retrying goes on.
     id: 'collections-delivery-002',
     sql: 'alter table outbound_messages add column attention boolean not null default false;',
+  },
+  {
+    // #18 probe F2: the contact limit counts every message delivered to the customer, by the
+    // business day it went (messages delivered before this column are not counted).
+    id: 'collections-delivery-003',
+    sql: `alter table outbound_messages add column delivered_on date;
+          create index outbound_messages_customer_delivered on outbound_messages (customer_id, delivered_on)
+            where delivered_on is not null;`,
   },
 ];
 
@@ -380,7 +390,8 @@ export class DeliveryWorker {
       await client.query(
         `update outbound_messages set status = $2, attempts = $3, last_answer = $4, updated_at = now(),
            next_attempt_at = coalesce($5, next_attempt_at), not_before = coalesce($6::date, not_before),
-           to_address = coalesce($7, to_address), channel = $8, attention = $9
+           to_address = coalesce($7, to_address), channel = $8, attention = $9,
+           delivered_on = case when $2 = 'DELIVERED' then $10::date else delivered_on end
          where message_id = $1`,
         [
           row.message_id,
@@ -392,6 +403,7 @@ export class DeliveryWorker {
           screen.outcome === 'SEND' ? (screen.to ?? null) : null,
           screen.outcome === 'SEND' ? screen.channel : row.channel,
           extra.attention ?? false,
+          today,
         ],
       );
     };
@@ -443,6 +455,41 @@ export class DeliveryWorker {
         { answer: screen.matched, notBefore: screen.until },
       );
       return;
+    }
+    // The contact limit is the customer's (#18 probe F2): every message delivered to them, all their
+    // invoices counted, under a lock per customer so two workers never both send "the one of the
+    // day". The plan agreement is not held by it (the customer has just agreed it) but counts.
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [`contact-limit:${row.customer_id}`]);
+    if (row.kind !== 'PLAN_AGREEMENT') {
+      const { rows: sent } = await client.query<{ day: string }>(
+        `select to_char(delivered_on, 'YYYY-MM-DD') as day from outbound_messages
+          where customer_id = $1 and status = 'DELIVERED' and delivered_on > $2::date - 7 and message_id <> $3`,
+        [row.customer_id, today, row.message_id],
+      );
+      const limit = screenFrequency(
+        today,
+        sent.map((r) => r.day),
+        DEFAULT_COMPLIANCE_RULES,
+      );
+      if (limit.outcome === 'DEFERRED') {
+        await record(
+          {
+            type: 'RecordDeferred',
+            data: {
+              ...ref,
+              channel: row.channel,
+              reason: 'CONTACT_LIMIT',
+              attempt: row.attempts,
+              answer: limit.matched,
+              notBefore: limit.until,
+              at,
+            },
+          },
+          'DEFERRED',
+          { answer: limit.matched, notBefore: limit.until },
+        );
+        return;
+      }
     }
     const attempt = row.attempts + 1;
     const names = row.letter ? letterFileNames(row.letter, row.invoice_id) : undefined;
