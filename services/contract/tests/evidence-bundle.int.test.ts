@@ -59,6 +59,7 @@ describe('evidence bundle', () => {
   let invoicing: RunningService;
   let collections: RunningService;
   let invoiceId: string;
+  let letterMessageId: string;
   const saved = {
     key: process.env.LETTER_SIGNING_KEY,
     invoicing: process.env.INVOICING_URL,
@@ -209,6 +210,7 @@ describe('evidence bundle', () => {
       90_000,
       'the dunning letter',
     );
+    letterMessageId = letter.messageId;
     await chainedAndCheckpointed();
     // Each checkpoint is published on the evidence topic (the relay's way, from the store).
     const published = await eventually(
@@ -288,6 +290,28 @@ describe('evidence bundle', () => {
     );
     expect(verifyEvidence(save('invoice.zip', zipSync(byInvoice))).status).toBe(0);
   }, 400_000);
+
+  it('whole streams deleted in the database (the consent record, the signed letter) fail, named as missing', async () => {
+    // Found by an independent probe: with both streams gone the bundle simply had no files for them
+    // and verified OK, though collections' chain still held their rows.
+    const schema = `${platform.run}_collections`;
+    const letterStream = `message-${letterMessageId}`;
+    const deleted = await pool.query(`delete from ${schema}.events where stream_id = any($1)`, [
+      ['contact-C-EV', letterStream],
+    ]);
+    expect(deleted.rowCount).toBeGreaterThan(1);
+    const zip = await exportBundle(`/evidence/invoices/${invoiceId}`);
+    const names = Object.keys(unzipSync(zip));
+    expect(names.some((n) => n.startsWith('collections/events/contact-C-EV/'))).toBe(false);
+    const report = verifyEvidence(save('deleted-streams.zip', zip));
+    expect(report.status).toBe(1);
+    expect(report.out).toMatch(
+      /MISSING: collections\/contact-C-EV versions? [\d-]+ chained but not in the store/,
+    );
+    expect(report.out).toMatch(
+      new RegExp(`MISSING: collections/${letterStream} versions? [\\d-]+ chained but not in the store`),
+    );
+  });
 
   it('an event edited in the database after it was chained no longer matches its chain', async () => {
     const schema = `${platform.run}_invoicing`;

@@ -64,7 +64,34 @@ export interface EvidencePart {
   records: EvidenceRecord[];
   checkpoints: SignedCheckpoint[];
   documents: EvidenceDocument[];
+  /**
+   * Versions of its streams the service chained whose events are no longer in its store (a whole
+   * stream deleted leaves no record for the verifier to miss): listed in the signed manifest, and
+   * each fails verification.
+   */
+  missing?: MissingVersions[];
 }
+
+/** Versions `from`..`to` of a stream: chained, not in the store. */
+export interface MissingVersions {
+  streamId: string;
+  from: number;
+  to: number;
+}
+
+/** Consecutive versions as ranges (`[1, 2, 3, 5]` -> 1-3, 5). */
+export function missingRanges(rows: { streamId: string; version: number }[]): MissingVersions[] {
+  const ranges: MissingVersions[] = [];
+  for (const { streamId, version } of rows) {
+    const last = ranges.at(-1);
+    if (last && last.streamId === streamId && last.to + 1 === version) last.to = version;
+    else ranges.push({ streamId, from: version, to: version });
+  }
+  return ranges;
+}
+
+const versionsText = (m: MissingVersions) =>
+  m.from === m.to ? `version ${m.from}` : `versions ${m.from}-${m.to}`;
 
 export interface EvidenceSubject {
   kind: 'contract' | 'invoice';
@@ -91,7 +118,12 @@ interface Manifest {
   format: string;
   generatedAt: string;
   checkpointIntervalMs?: number;
-  parts: { service: string; latestCheckpoint?: number | null; keyIds?: string[] }[];
+  parts: {
+    service: string;
+    latestCheckpoint?: number | null;
+    keyIds?: string[];
+    missing?: MissingVersions[];
+  }[];
   files?: Record<string, string>;
 }
 
@@ -132,6 +164,8 @@ export function buildBundle(
       checkpoints: p.checkpoints.length,
       latestCheckpoint: p.checkpoints.reduce<number | null>((m, c) => Math.max(m ?? 0, c.body.seq), null),
       documents: p.documents.length,
+      // What its chain holds that its store no longer does: signed here, so it cannot be dropped.
+      ...(p.missing?.length ? { missing: p.missing } : {}),
     })),
     files: Object.fromEntries(
       Object.keys(files)
@@ -306,6 +340,7 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
       byStream.set(streamId, [...(byStream.get(streamId) ?? []), file]);
     }
     const withDocuments: { record: EvidenceRecord; file: string }[] = [];
+    const sentMessages: { record: EvidenceRecord; file: string }[] = [];
     for (const [streamId, streamRecordFiles] of byStream) {
       const links = new Map<number, { hash: string; file: string }>();
       hashes.set(streamId, links);
@@ -354,7 +389,34 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         expectedVersion++;
         if ((event.data as { document?: { sha256?: unknown } } | null)?.document?.sha256)
           withDocuments.push({ record, file });
+        if (
+          event.type === 'ReminderSent' &&
+          typeof (event.data as { messageId?: unknown })?.messageId === 'string'
+        )
+          sentMessages.push({ record, file });
       }
+    }
+
+    // Streams (or versions) the service chained but no longer has in its store, as its part said.
+    for (const m of manifest.parts.find((p) => p.service === service)?.missing ?? [])
+      failures.push({
+        file: `${service}/events/${m.streamId}/`,
+        field: '(stream)',
+        message: `MISSING: ${service}/${m.streamId} ${versionsText(m)} chained but not in the store`,
+      });
+    // A message a case says was sent (ReminderSent) whose own stream the bundle lacks: its letter
+    // and delivery are gone (unless it was sent moments before the export: its stream follows it).
+    for (const { record, file } of sentMessages) {
+      const messageStream = `message-${(record.event.data as { messageId: string }).messageId}`;
+      if (hashes.has(messageStream)) continue;
+      const sentAt = Date.parse(record.event.recordedAt);
+      if (Date.parse(manifest.generatedAt) - sentAt <= 2 * (manifest.checkpointIntervalMs ?? 60_000))
+        continue;
+      failures.push({
+        file,
+        field: 'event.data.messageId',
+        message: `MISSING: ${messageStream} named by ${record.event.streamId}@${record.event.version}`,
+      });
     }
 
     // Checkpoints: hash, signature, and that each stream's head they name is the chain's.

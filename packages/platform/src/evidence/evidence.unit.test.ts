@@ -1,5 +1,11 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { buildBundle, type EvidencePart, type EvidenceRecord, verifyBundleZip } from './bundle';
+import {
+  buildBundle,
+  type EvidencePart,
+  type EvidenceRecord,
+  missingRanges,
+  verifyBundleZip,
+} from './bundle';
 import {
   type ChainedEvent,
   type CheckpointBody,
@@ -314,6 +320,66 @@ describe('verify-evidence', () => {
       field: '(file)',
     });
     expect(strFromU8(files['manifest.json']!)).toContain('ar-evidence-bundle/1');
+  });
+});
+
+describe('streams deleted whole', () => {
+  it('consecutive versions chained but not stored are given as ranges', () => {
+    expect(
+      missingRanges([
+        { streamId: 'contact-C1', version: 1 },
+        { streamId: 'contact-C1', version: 2 },
+        { streamId: 'contact-C1', version: 3 },
+        { streamId: 'contact-C1', version: 5 },
+        { streamId: 'message-M2', version: 1 },
+      ]),
+    ).toEqual([
+      { streamId: 'contact-C1', from: 1, to: 3 },
+      { streamId: 'contact-C1', from: 5, to: 5 },
+      { streamId: 'message-M2', from: 1, to: 1 },
+    ]);
+  });
+
+  it('a stream the service chained whose events are gone from its store fails, named with its versions', () => {
+    const p = { ...part(), missing: [{ streamId: 'contact-C1', from: 1, to: 3 }] };
+    const report = verifyBundleZip(bundle(p));
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual({
+      file: 'invoicing/events/contact-C1/',
+      field: '(stream)',
+      message: 'MISSING: invoicing/contact-C1 versions 1-3 chained but not in the store',
+    });
+    // The list is in the signed manifest: dropping it breaks the signature.
+    const files = unzipSync(bundle(p));
+    const manifest = JSON.parse(strFromU8(files['manifest.json']!));
+    delete manifest.parts[0].missing;
+    files['manifest.json'] = strToU8(JSON.stringify(manifest));
+    expect(verifyBundleZip(zipSync(files)).failures.map((f) => f.file)).toContain('manifest.sig');
+  });
+
+  it('a message a case says was sent, whose stream the bundle lacks, fails naming the case event', () => {
+    const sent = (recordedAt: string): EvidencePart => {
+      const [reminder] = chained([
+        {
+          ...event('case-I1', 1, { invoiceId: 'I1', messageId: 'I1-DUNNING_LETTER', kind: 'DUNNING_LETTER' }),
+          type: 'ReminderSent',
+          recordedAt,
+        },
+      ]);
+      const p = part();
+      return { ...p, records: [...p.records, reminder!] };
+    };
+    const old = verifyBundleZip(bundle(sent('2026-03-01T00:00:00.000000Z')), { allowUnanchored: true });
+    expect(old.failures).toEqual([
+      {
+        file: 'invoicing/events/case-I1/000001.json',
+        field: 'event.data.messageId',
+        message: 'MISSING: message-I1-DUNNING_LETTER named by case-I1@1',
+      },
+    ]);
+    // Sent moments before the export: the message's stream is chained just after the case's event.
+    const recent = verifyBundleZip(bundle(sent('2026-03-05T23:59:30.000000Z')), { allowUnanchored: true });
+    expect(recent.ok).toBe(true);
   });
 });
 

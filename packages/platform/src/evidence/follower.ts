@@ -10,7 +10,7 @@ import {
 } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import type { EvidencePart, EvidenceRecord } from './bundle';
+import { type EvidencePart, type EvidenceRecord, missingRanges } from './bundle';
 import {
   type ChainedEvent,
   type CheckpointBody,
@@ -363,6 +363,15 @@ async function readPart(
         });
     }
   }
+  // What the chain holds of these streams that the store no longer does (a stream deleted whole
+  // leaves nothing in the records to show the gap): the part names it, and the verifier fails it.
+  const { rows: gone } = await pool.query<{ streamId: string; version: number }>(
+    `select c.stream_id as "streamId", c.version from evidence_chain c
+      where c.stream_id = any($1)
+        and not exists (select 1 from events e where e.global_position = c.global_position)
+      order by c.stream_id, c.version`,
+    [streamIds],
+  );
   const { rows: checkpointRows } = await pool.query<{
     body: CheckpointBody;
     hash: string;
@@ -411,5 +420,6 @@ async function readPart(
     records,
     checkpoints,
     documents,
+    missing: missingRanges(gone),
   };
 }

@@ -74,6 +74,10 @@ export const EvidencePartView = openObject({
       signature: Base64,
     }),
   ),
+  missing: z
+    .array(openObject({ streamId: z.string(), from: z.number().int(), to: z.number().int() }))
+    .optional()
+    .describe('versions of its streams it chained whose events are no longer in its store'),
 }).describe(
   "this service's part of an evidence bundle: its events with their hash-chain links, the signed checkpoints covering them, the documents sent",
 );

@@ -11,9 +11,20 @@ export function collectionsEvidence(ctx: ServiceContext): EvidenceSource {
   return {
     async streams(subject) {
       if (subject.kind !== 'invoice') return [];
+      const caseStream = `case-${subject.id}`;
+      // The messages its case says were sent as well as those naming the invoice: a message stream
+      // deleted whole is still asked for, and the part reports what its chain holds of it.
+      const { rows: sent } = await ctx.pool.query<{ message_id: string }>(
+        `select distinct data->>'messageId' as message_id from events
+          where stream_id = $1 and event_type = 'ReminderSent' and data->>'messageId' is not null`,
+        [caseStream],
+      );
       const own = [
-        `case-${subject.id}`,
-        ...(await streamsNaming(ctx.pool, 'message', 'invoiceId', [subject.id])),
+        ...new Set([
+          caseStream,
+          ...(await streamsNaming(ctx.pool, 'message', 'invoiceId', [subject.id])),
+          ...sent.map((r) => `message-${r.message_id}`),
+        ]),
       ];
       const { rows } = await ctx.pool.query<{ customer_id: string }>(
         `select distinct data->>'customerId' as customer_id from events

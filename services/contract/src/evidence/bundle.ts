@@ -97,6 +97,11 @@ function merged(parts: EvidencePart[]): EvidencePart[] {
       ...(into.retiredKeys ?? []),
       ...(part.retiredKeys ?? []).filter((k) => !keys.has(k.keyId)),
     ];
+    const gone = new Set((into.missing ?? []).map((m) => `${m.streamId}/${m.from}`));
+    into.missing = [
+      ...(into.missing ?? []),
+      ...(part.missing ?? []).filter((m) => !gone.has(`${m.streamId}/${m.from}`)),
+    ];
     const docs = new Set(into.documents.map((d) => `${d.streamId}/${d.version}`));
     into.documents = [
       ...into.documents,

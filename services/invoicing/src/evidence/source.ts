@@ -12,7 +12,20 @@ export function invoicingEvidence(ctx: ServiceContext): EvidenceSource {
           ? await streamsNaming(ctx.pool, 'invoice', 'contractId', [subject.id])
           : [`invoice-${subject.id}`];
       const invoiceIds = invoices.map((s) => s.slice('invoice-'.length));
-      return [...invoices, ...(await paymentsOf(ctx, invoiceIds))];
+      // The payments the invoices' own events name too: a payment stream deleted whole is still
+      // asked for, and the part reports what its chain holds of it.
+      const { rows: allocated } = await ctx.pool.query<{ payment_id: string }>(
+        `select distinct data->>'paymentId' as payment_id from events
+          where stream_id = any($1) and data->>'paymentId' is not null`,
+        [invoices],
+      );
+      return [
+        ...new Set([
+          ...invoices,
+          ...(await paymentsOf(ctx, invoiceIds)),
+          ...allocated.map((r) => `payment-${r.payment_id}`),
+        ]),
+      ];
     },
   };
 }
