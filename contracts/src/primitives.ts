@@ -89,7 +89,9 @@ export const LATEST_DATE = '9999-12-31';
  */
 export const IsoDate = z.iso
   .date('must be a date as YYYY-MM-DD')
-  .refine((d) => d >= EARLIEST_DATE, { message: `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}` })
+  // A pattern, not a refinement: the bound is in the OpenAPI document too, also on fields with a
+  // description of their own (#15 probe F9).
+  .regex(/^(19|[2-9]\d)\d\d-/, `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}`)
   .meta({ description: `a date as YYYY-MM-DD, from ${EARLIEST_DATE} to ${LATEST_DATE}` });
 
 /**
