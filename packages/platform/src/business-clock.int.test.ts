@@ -1,3 +1,4 @@
+import { addDays } from '@ar/kernel';
 import { InProcessBus } from '@ar/messaging';
 import { AppendNotifier } from '@ar/postgres';
 import { authHeaders, testAuth } from '../../../tests/support/auth';
@@ -87,5 +88,34 @@ describe('one business clock shared by every instance of a service', () => {
     );
     const restarted = await start('2026-01-05'); // a restart with the old BUSINESS_DATE
     expect((await call(restarted, 'GET')).body.today).toBe('2026-03-09');
+  });
+
+  it('refuses a day the calendar cannot handle and a jump over a year, storing nothing; a 30-day move works (#15 probe F3)', async () => {
+    const s = await start('2026-03-02');
+    const stored = async () =>
+      (
+        await s.ctx.pool.query<{ today: string }>(
+          "select to_char(today, 'YYYY-MM-DD') as today from business_clock where id",
+        )
+      ).rows[0]?.today;
+    const before = (await call(s, 'GET')).body.today as string;
+    // 9999-12-31 was a 500 (RangeError '+010000-01' in the day jobs) yet stored, and then could not go back.
+    const end = await call(s, 'PUT', { today: '9999-12-31' });
+    expect(end.status).toBe(422);
+    expect(end.body.issues).toEqual([{ field: 'today', message: expect.stringContaining('9998-12-31') }]);
+    expect((await call(s, 'GET')).body.today).toBe(before);
+    expect(await stored()).toBe(before);
+    // Two years in one move: the day jobs would work through every day of them in the request.
+    const far = await call(s, 'PUT', { today: addDays(before, 731) });
+    expect(far.status).toBe(422);
+    expect(far.body.issues).toEqual([
+      { field: 'today', message: expect.stringMatching(/at most 366 days.*in steps/) },
+    ]);
+    expect((await call(s, 'GET')).body.today).toBe(before);
+    expect(await stored()).toBe(before);
+    const month = await call(s, 'PUT', { today: addDays(before, 30) });
+    expect(month.status).toBe(200);
+    expect(month.body.today).toBe(addDays(before, 30));
+    expect(await stored()).toBe(addDays(before, 30));
   });
 });

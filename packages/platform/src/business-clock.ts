@@ -1,13 +1,26 @@
 import {
+  addDays,
   BusinessTime,
   type Clock,
   ControllableClock,
+  daysBetween,
   type IsoDate,
   RuleViolation,
   StateConflict,
   systemClock,
 } from '@ar/kernel';
 import type { Pool } from 'pg';
+
+/**
+ * The latest day the clock may stand on: the calendar (and every job looking a year ahead) still
+ * has the days after it. 9999-12-31 was a 500 ('+010000-01' is no ISO date) stored anyway.
+ */
+export const LATEST_CLOCK_DAY: IsoDate = '9998-12-31';
+/**
+ * How far one move may take the clock: the answer waits for every day's jobs, so years in one
+ * request would keep the service working through them (probe F3: thousands of years, no answer).
+ */
+export const MAX_CLOCK_MOVE_DAYS = 366;
 
 export type NewDayListener = (today: IsoDate) => Promise<unknown>;
 
@@ -145,6 +158,21 @@ export class BusinessClock implements Clock {
       throw new RuleViolation(
         'CLOCK_BACKWARDS',
         `the business day is ${today}; time does not go back`,
+        'today',
+      );
+    }
+    // Checked before anything is stored: a refused move leaves the day as it was.
+    if (day > LATEST_CLOCK_DAY) {
+      throw new RuleViolation(
+        'CLOCK_BEYOND_CALENDAR',
+        `${day} is beyond the business calendar: the clock goes up to ${LATEST_CLOCK_DAY}`,
+        'today',
+      );
+    }
+    if (daysBetween(today, day) > MAX_CLOCK_MOVE_DAYS) {
+      throw new RuleViolation(
+        'CLOCK_MOVE_TOO_FAR',
+        `the business day is ${today}; one move goes at most ${MAX_CLOCK_MOVE_DAYS} days ahead (to ${addDays(today, MAX_CLOCK_MOVE_DAYS)}): move to ${day} in steps`,
         'today',
       );
     }

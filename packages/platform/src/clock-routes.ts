@@ -32,7 +32,7 @@ export function clockRoutes(app: ServiceHttpApp, clock: BusinessClock) {
       schema: {
         summary: 'Move a controllable business clock forward',
         description:
-          'Sets "today" and answers once every daily job (overdue clock, reminders) has run each business day up to it. 409 when the service follows the system clock, 422 when the day is in the past.',
+          'Sets "today" and answers once every daily job (overdue clock, reminders) has run each business day up to it. 409 when the service follows the system clock, 422 when the day is in the past, after 9998-12-31, or more than 366 days ahead (move in steps); nothing is stored when refused.',
         tags: ['admin'],
         body: z.object({ today: IsoDate }).strict(),
         response: { 200: ClockView },
