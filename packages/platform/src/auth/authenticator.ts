@@ -159,11 +159,27 @@ function authenticatorWith(options: OidcOptions, keys: JWTVerifyGetKey): Authent
           .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], payload);
         if (Array.isArray(value)) for (const role of value) if (isRole(role)) roles.add(role);
       }
-      const name = [payload.name, payload.preferred_username, payload.azp].find((v) => typeof v === 'string');
-      return { subject: payload.sub as string, name: name as string | undefined, roles: [...roles] };
+      const subject = payload.sub as string;
+      // The subject is the actor recorded with every command: it names someone, in text PostgreSQL
+      // can store (a NUL was a 500 on every command; "" was recorded as the actor).
+      if (subject === '')
+        throw new Unauthenticated("the token's sub claim is empty: it must name the caller");
+      if (CONTROL.test(subject))
+        throw new Unauthenticated(
+          "the token's sub claim holds a control character (U+0000 to U+001F or U+007F to U+009F)",
+        );
+      const name = [payload.name, payload.preferred_username, payload.azp]
+        .map((v) => (typeof v === 'string' ? v.replace(CONTROLS, '') : undefined))
+        .find((v) => v !== undefined && v.trim() !== '');
+      return { subject, name, roles: [...roles] };
     },
   };
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** jose's failures in the words of a 401 (or a 503 when the issuer's keys cannot be fetched). */
 function reasonOf(error: unknown): Error {
