@@ -13,7 +13,8 @@
  * fails unless --allow-unanchored.
  *
  * Exit 0: intact. Exit 1: altered - the first altered record is named (file and field), then
- * every other failure. Exit 2: the command was used wrongly or the files cannot be read.
+ * every other failure. Exit 2: the command was used wrongly or the files cannot be read (a bundle
+ * that is not a zip included).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -52,9 +53,13 @@ async function main(argv: string[]): Promise<number> {
     trustedKeyPem,
     allowUnanchored: parsed.values['allow-unanchored'] ?? false,
   });
-  const timestamps = report.failures.some((f) => f.field === 'zip')
-    ? { failures: [], timestamped: [], without: [] }
-    : await verifyBundleTimestamps(unzipBundle(zip), tsaCaPem);
+  // A file that is not a zip is input it cannot read (exit 2), not a bundle found altered.
+  const unreadable = report.failures.find((f) => f.file === '(bundle)' && f.field === 'zip');
+  if (unreadable) {
+    process.stderr.write(`cannot read ${file}: ${unreadable.message}\n`);
+    return 2;
+  }
+  const timestamps = await verifyBundleTimestamps(unzipBundle(zip), tsaCaPem);
   report.failures.push(...timestamps.failures);
   report.ok = report.failures.length === 0;
   if (parsed.values.json) {

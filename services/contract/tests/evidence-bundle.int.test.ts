@@ -291,6 +291,15 @@ describe('evidence bundle', () => {
     expect(verifyEvidence(save('invoice.zip', zipSync(byInvoice))).status).toBe(0);
   }, 400_000);
 
+  it('a file that is not a zip cannot be read: exit 2, as for a file that is not there', () => {
+    const file = join(dir, 'notazip.bin');
+    writeFileSync(file, 'not a zip at all\n');
+    const report = verifyEvidence(file);
+    expect(report.out).toContain('not a readable zip');
+    expect(report.out).not.toContain('ALTERED');
+    expect(report.status).toBe(2);
+  });
+
   it('whole streams deleted in the database (the consent record, the signed letter) fail, named as missing', async () => {
     // Found by an independent probe: with both streams gone the bundle simply had no files for them
     // and verified OK, though collections' chain still held their rows.
