@@ -300,6 +300,39 @@ describe('evidence bundle', () => {
     expect(report.status).toBe(2);
   });
 
+  it("the export time is the wall clock's: with the business day ahead of it, records after the last checkpoint are not yet anchored", async () => {
+    // The business day moved past the real one (in steps: one move goes at most a year); events
+    // appended since the last checkpoint, recorded by the wall clock, are then moments old.
+    const ahead = Date.parse(new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10));
+    for (let day = Date.parse('2026-01-28'); day < ahead; ) {
+      day = Math.min(day + 300 * 86_400_000, ahead);
+      await moveTo(new Date(day).toISOString().slice(0, 10));
+    }
+    expect(
+      (
+        await call(invoicing, 'POST', '/payments', {
+          paymentId: 'P-EV2',
+          customerId: 'C-EV',
+          amount: 1_000,
+          currency: 'CNY',
+          channel: 'BANK_TRANSFER',
+          remittance: [{ invoiceId }],
+        })
+      ).status,
+    ).toBe(201);
+    await platform.caughtUp();
+    for (const s of all()) await s.ctx.evidence!.caughtUp();
+    const zip = await exportBundle(`/evidence/invoices/${invoiceId}`);
+    const manifest = JSON.parse(Buffer.from(unzipSync(zip)['manifest.json']!).toString('utf8')) as {
+      generatedAt: string;
+    };
+    expect(Math.abs(Date.parse(manifest.generatedAt) - Date.now())).toBeLessThan(120_000);
+    const report = verifyEvidence(save('ahead.zip', zip));
+    expect(report.out).not.toContain('UNANCHORED');
+    expect(report.out).toContain('not yet covered by a signed checkpoint');
+    expect(report.status).toBe(0);
+  }, 120_000);
+
   it('whole streams deleted in the database (the consent record, the signed letter) fail, named as missing', async () => {
     // Found by an independent probe: with both streams gone the bundle simply had no files for them
     // and verified OK, though collections' chain still held their rows.

@@ -1,4 +1,4 @@
-import { DependencyUnavailable, NotFound } from '@ar/kernel';
+import { DependencyUnavailable, NotFound, systemClock } from '@ar/kernel';
 import {
   buildBundle,
   EVIDENCE_READERS,
@@ -157,7 +157,9 @@ export async function assembleEvidence(
     parts.push(invoicing, await remotePart('collections', urls.collections, subject, token));
   }
   // The manifest is signed with the company's key (the same key signs every service's checkpoints).
-  return buildBundle(subject, merged(parts), ctx.clock.now(), {
+  // Its export time is the wall clock's, as the records' recorded times and the checkpoints' are:
+  // the verifier's bound on unanchored records is measured from it, never from the business day.
+  return buildBundle(subject, merged(parts), systemClock.now(), {
     signer: own.signer,
     // The interval this service's chain signs checkpoints at, as configured (the services share the setting).
     checkpointIntervalMs: ctx.evidence!.checkpointIntervalMs,
