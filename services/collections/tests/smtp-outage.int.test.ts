@@ -24,6 +24,12 @@ describe('an SMTP outage longer than the retry budget', () => {
   const received: string[] = [];
   let down = true;
   const rejecting = new Set<string>();
+  // An address whose server holds the worker inside its SMTP attempt until released.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let holding = false;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -35,6 +41,11 @@ describe('an SMTP outage longer than the retry budget', () => {
         };
         error.responseCode = 451;
         return callback(error);
+      }
+      if (address.address === 'ap@slow.example') {
+        holding = true;
+        void Promise.race([held, new Promise((r) => setTimeout(r, 60_000))]).then(() => callback());
+        return;
       }
       if (rejecting.has(address.address)) {
         const error = new Error('5.1.1 mailbox unavailable') as Error & { responseCode: number };
@@ -71,7 +82,7 @@ describe('an SMTP outage longer than the retry budget', () => {
     );
     const client = await collections.ctx.pool.connect();
     try {
-      for (const n of [1, 2])
+      for (const n of [1, 2, 3])
         await onCreditEvent(client, {
           type: 'CustomerRegistered',
           data: { customerId: `C-${n}`, name: `Customer C-${n}` },
@@ -205,4 +216,30 @@ describe('an SMTP outage longer than the retry budget', () => {
     expect((await call(collections, 'POST', url, {}, admin)).status).toBe(409);
     expect((await call(collections, 'POST', '/admin/messages/NOPE-1/resend', {}, admin)).status).toBe(404);
   });
+
+  it('a resend while the worker is inside the SMTP attempt is a 409 at once, not a wait on the row (#18 probe F5)', async () => {
+    await overdueInvoice('INV-O3', 'C-3', 'ap@slow.example');
+    await until('the worker inside the SMTP attempt', async () => (holding ? true : undefined));
+    const started = Date.now();
+    const resent = await call(
+      collections,
+      'POST',
+      '/admin/messages/INV-O3-DUNNING_LETTER/resend',
+      { reason: 'stuck?' },
+      await authHeaders(['admin'], 'operator-1'),
+    );
+    const took = Date.now() - started;
+    release();
+    expect(resent.status).toBe(409);
+    expect(resent.body.message).toMatch(/being sent now/);
+    expect(took).toBeLessThan(2_000);
+    // The attempt under way goes on and delivers it, once.
+    await until('delivered', async () => {
+      const d = await letterOf('INV-O3');
+      return d?.status === 'DELIVERED' ? d : undefined;
+    });
+    expect(received.filter((r) => r === 'ap@slow.example')).toHaveLength(1);
+    const { events } = await collections.ctx.store.readStream('message-INV-O3-DUNNING_LETTER');
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['MessageQueued', 'MessageDelivered']);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import type {
   MessageKind,
   ReminderSentV1,
 } from '@ar/contracts';
-import { daysBetween, NotFound } from '@ar/kernel';
+import { daysBetween, NotFound, StateConflict } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
@@ -587,9 +587,10 @@ export async function undeliveredMessages(db: Pool | PoolClient) {
 
 /**
  * An operator sends a failed (or deferred) message again (#18 F8): `MessageResent` on its stream
- * and the row queued for now, under the row's lock so a worker sending it meanwhile is waited for.
- * It is screened again when sent (an opt-out still holds it). 404 for no such message; 409 for one
- * delivered or already queued.
+ * and the row queued for now, under the row's lock. A worker inside an attempt on it holds that
+ * lock while the server answers: the resend does not wait for it (#18 probe F5, it waited into a
+ * 503 'Query read timeout') but is a 409 'being sent now' at once. It is screened again when sent
+ * (an opt-out still holds it). 404 for no such message; 409 for one delivered or already queued.
  */
 export async function resendMessage(
   ctx: ServiceContext,
@@ -600,11 +601,20 @@ export async function resendMessage(
   const client = await ctx.pool.connect();
   try {
     await client.query('begin');
-    const { rows } = await client.query<QueuedRow>(
-      `select message_id, invoice_id, customer_id, kind, channel from outbound_messages
-        where message_id = $1 for update`,
-      [messageId],
-    );
+    const { rows } = await client
+      .query<QueuedRow>(
+        `select message_id, invoice_id, customer_id, kind, channel from outbound_messages
+          where message_id = $1 for update nowait`,
+        [messageId],
+      )
+      .catch((error: { code?: string }) => {
+        if (error.code !== '55P03') throw error; // lock_not_available: the worker is sending it
+        throw new StateConflict(
+          'MESSAGE_BEING_SENT',
+          `message ${messageId} is being sent now: see its outcome on the case before sending it again`,
+          'messageId',
+        );
+      });
     const row = rows[0];
     if (!row) throw new NotFound('MESSAGE_NOT_FOUND', `no message ${messageId}`, 'messageId');
     await messages(ctx).execute(

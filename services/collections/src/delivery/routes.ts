@@ -74,7 +74,7 @@ export function deliveryRoutes(app: ServiceHttpApp, ctx: ServiceContext, setting
       schema: {
         summary: 'Send a failed or deferred message again (it is screened again when sent)',
         description:
-          '409 when it was delivered or is already queued (never sent twice); 404 for no such message.',
+          '409 when it was delivered, is already queued or is being sent now (never sent twice; answered at once); 404 for no such message.',
         tags: ['admin'],
         params: z.object({ messageId: EntityId }),
         body: ResendRequest.optional(),
