@@ -129,6 +129,10 @@ export async function registerHardening(app: FastifyInstance, limits: HttpLimits
       max: limits.rateLimitMax,
       timeWindow: limits.rateLimitWindowMs,
       hook: 'preValidation',
+      // The probes and public paths (/health, /ready, /metrics, /letters/signing-key: routes any
+      // caller may ask without a token) are never throttled: an orchestrator or monitor polling
+      // them from one address was answered 429 (probe F8).
+      allowList: (request) => request.routeOptions.config?.roles === 'public',
       keyGenerator: (request) =>
         request.caller ? `subject:${request.caller.subject}` : `address:${request.ip}`,
       errorResponseBuilder: (request, context) => {

@@ -86,10 +86,18 @@ describe('every service is hardened at the door (#15 item 7)', () => {
     });
     // Bob, from the same address, has his own allowance.
     expect((await a.inject({ method: 'GET', url: '/notes/n-1', headers: as('bob') })).statusCode).toBe(200);
-    // Without a token (the probes): by address.
-    for (let i = 0; i < 3; i++)
-      expect((await a.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await a.inject({ method: 'GET', url: '/health' })).statusCode).toBe(429);
+    await a.close();
+  });
+
+  it('never limits the probes and public paths: /health and /ready answer however often they are asked (probe F8)', async () => {
+    // /metrics and /letters/signing-key are public routes too (config roles 'public'): the same rule.
+    const a = await app({ rateLimitMax: 3, rateLimitWindowMs: 60_000 });
+    for (let i = 0; i < 10; i++)
+      for (const url of ['/health', '/ready'])
+        expect({ url, status: (await a.inject({ method: 'GET', url })).statusCode }).toEqual({
+          url,
+          status: 200,
+        });
     await a.close();
   });
 
