@@ -442,16 +442,19 @@ export function verifyBundle(files: Record<string, Uint8Array>, options: VerifyO
         });
         continue;
       }
+      const proven = !('entries' in checkpoint.body);
       for (const entry of signedHeads(checkpoint, file, failures)) {
         const stream = hashes.get(entry.streamId);
         const link = stream?.get(entry.version);
         if (!link) {
           // A format-1 checkpoint names heads of every stream chained since the one before: one the
           // bundle has no record of is another subject's; one it has records of must reach the head.
-          if (stream)
+          // A format-2 checkpoint proves only the heads of the streams its part asked for: one
+          // without records here was deleted whole (its events and its chain rows).
+          if (stream || proven)
             failures.push({
               file,
-              field: 'entries',
+              field: stream ? 'entries' : 'proofs',
               message: `MISSING: ${entry.streamId} version ${entry.version} signed by checkpoint ${checkpoint.body.seq}`,
             });
           continue;

@@ -438,6 +438,25 @@ describe('checkpoints of format 2: a Merkle root of the heads', () => {
     for (const bytes of Object.values(unzipSync(zip))) expect(strFromU8(bytes)).not.toContain('OTHER');
   });
 
+  it('a stream deleted whole with its chain rows fails when a format-2 checkpoint proves its head', () => {
+    // The part asked for message-M1 and carries the proof of its head, but no record of it: gone.
+    const p = partV2();
+    const report = verifyBundleZip(
+      bundle({
+        ...p,
+        records: p.records.filter((r) => r.event.streamId !== 'message-M1'),
+        documents: [],
+      }),
+    );
+    expect(report.failures).toEqual([
+      {
+        file: 'invoicing/checkpoints/00000001.json',
+        field: 'proofs',
+        message: 'MISSING: message-M1 version 1 signed by checkpoint 1',
+      },
+    ]);
+  });
+
   it('a proof tampered with fails, naming the checkpoint', () => {
     const p = partV2();
     const proof = p.checkpoints[0]!.proofs![0]!;
