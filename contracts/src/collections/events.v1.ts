@@ -248,7 +248,13 @@ export const ChannelOptedOutV1 = z
 export type ChannelOptedOutV1 = z.infer<typeof ChannelOptedOutV1>;
 
 export const ChannelOptedInV1 = z
-  .object({ customerId: EntityId, channel: Channel, recordedBy: z.string().min(1), date: IsoDate })
+  .object({
+    customerId: EntityId,
+    channel: Channel,
+    reason: z.string().max(1000).optional(),
+    recordedBy: z.string().min(1).describe('who recorded the consent (the token subject)'),
+    date: IsoDate,
+  })
   .describe('The customer agreed again to be contacted by this channel.');
 export type ChannelOptedInV1 = z.infer<typeof ChannelOptedInV1>;
 

@@ -62,7 +62,10 @@ export const OptOutRequest = z
   .object({ channel: Channel, reason: z.string().trim().max(1000).optional() })
   .strict()
   .describe('The customer asked not to be contacted by this channel');
-export const OptInRequest = z.object({ channel: Channel }).strict();
+export const OptInRequest = z
+  .object({ channel: Channel, reason: z.string().trim().max(1000).optional() })
+  .strict()
+  .describe('The customer agreed again to be contacted by this channel (why, optionally: recorded with who)');
 
 /*
  * What collections answers (the response schemas of its routes). Objects are open (`openObject`):

@@ -340,6 +340,21 @@ describe('email delivery over SMTP', () => {
       await authHeaders(['bi']),
     );
     expect(bi.status).toBe(403);
+    // Consent again takes a reason like the opt-out (#18 probe F4: it was a 400), recorded with who.
+    const optIn = await call(
+      collections,
+      'POST',
+      '/customers/C-5/contact-opt-ins',
+      { channel: 'EMAIL', reason: 'agreed by phone to emails again' },
+      await asCollector(),
+    );
+    expect(optIn.status).toBe(200);
+    expect(optIn.body.optedOut).toEqual([]);
+    const { events } = await collections.ctx.store.readStream('contact-C-5');
+    expect(events.at(-1)).toMatchObject({
+      type: 'ChannelOptedIn',
+      data: { channel: 'EMAIL', reason: 'agreed by phone to emails again', recordedBy: 'collector-1' },
+    });
   });
 
   it('contact preferences, opt-outs and opt-ins for a customer never registered are 404 naming customerId', async () => {
