@@ -3,7 +3,9 @@ import { IsoDate } from './primitives';
 
 describe('IsoDate: a business date from 1900-01-01 to 9999-12-31', () => {
   it('says its bound in the JSON Schema (the OpenAPI document), also under a description of the field', () => {
-    const schema = z.toJSONSchema(z.object({ date: IsoDate.describe('the day the money arrived') })) as {
+    const schema = z.toJSONSchema(
+      z.object({ date: IsoDate.describe('the day the money arrived') }),
+    ) as unknown as {
       properties: { date: { allOf?: { pattern: string }[]; pattern?: string } };
     };
     const patterns = [
