@@ -165,6 +165,8 @@ describe('email delivery over SMTP', () => {
 
     const mail = received.find((m) => m.to.includes('ap@widgets.example'))!;
     expect(mail.mail.subject).toBe('Formal notice: invoice INV-E1 is 20 days overdue');
+    // A valid RFC 5322 msg-id in the sender's domain (#18 probe F7: it was <...@receivables>).
+    expect(mail.mail.messageId).toMatch(/^<INV-E1-DUNNING_LETTER\.[0-9a-f]{12}@acme\.example>$/);
     expect(mail.mail.text).toContain('invoice INV-E1 for CNY 10,000.00 is 20 days overdue');
     const pdf = mail.mail.attachments.find((a) => a.contentType === 'application/pdf')!;
     expect(pdf.filename).toBe('DUNNING_LETTER-INV-E1.pdf');

@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { emailMessageId } from './message-id';
 
 /** What goes out: the address, the subject, the text, the signed letter if any. */
 export interface OutgoingMessage {
@@ -40,6 +41,8 @@ export interface SmtpSettings {
   user?: string | undefined;
   pass?: string | undefined;
   from: string;
+  /** The domain of the Message-IDs (default: the sender address's). */
+  messageIdDomain?: string | undefined;
 }
 
 /**
@@ -74,7 +77,7 @@ export class SmtpChannel implements DeliveryChannel {
         subject: message.subject,
         text: message.text,
         attachments: message.attachments,
-        messageId: `<${message.messageId}@receivables>`,
+        messageId: emailMessageId(message.messageId, this.settings.from, this.settings.messageIdDomain),
       });
       return { outcome: 'SENT', answer: String(info.response ?? 'accepted') };
     } catch (error) {

@@ -11,6 +11,10 @@ const Env = z.object({
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
   SMTP_FROM: z.string().min(3).default('Receivables <receivables@localhost>'),
+  SMTP_MESSAGE_ID_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'a domain name such as mail.example.com')
+    .optional(),
   DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(1).default(60_000),
   DELIVERY_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(3_600_000),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
@@ -52,6 +56,7 @@ export function deliverySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): D
           user: e.SMTP_USER,
           pass: e.SMTP_PASS,
           from: e.SMTP_FROM,
+          messageIdDomain: e.SMTP_MESSAGE_ID_DOMAIN,
         })
       : recordingChannel,
     retryBaseMs: e.DELIVERY_RETRY_BASE_MS,
