@@ -24,6 +24,7 @@ import { DistributedServiceEnv, LogLevel, loadConfig, PgConnectTimeoutMs, PgQuer
 import { companySignerFromEnv } from './evidence/signer';
 import { httpLimitsFromEnv } from './hardening';
 import { createLogger } from './logger';
+import { privateDataFolder, privateKeyFolder } from './private-folder';
 import { type RunningService, type ServiceDefinition, startService } from './service';
 import { databaseAddress } from './startup';
 import { startTracing } from './tracing';
@@ -134,6 +135,7 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
     logger,
     service: def.name,
   });
+  if (devLetterKeyInDataDir()) privateKeyFolder('.data/distributed/letters');
   const running = await startService(def, {
     auth,
     // The company's key; without one, a development key in this mode's data folder, announced.
@@ -180,6 +182,10 @@ export async function runServiceProcess(def: ServiceDefinition): Promise<Running
   return running;
 }
 
+/** Without a company key nor a key file named, the development letter key is kept in `<data folder>/letters`. */
+const devLetterKeyInDataDir = (env = process.env) =>
+  !env.LETTER_SIGNING_KEY && !env.LETTER_SIGNING_KEY_FILE && !env.LETTER_DEV_KEY_FILE;
+
 const EmbeddedEnv = TimeEnv.extend({
   DATABASE_URL: z.string().url().optional(),
   PGPORT: z.coerce.number().int().default(54320),
@@ -210,6 +216,10 @@ export async function runEmbedded(
   // One process for all five: spans say which service they are of in `ar.service`.
   const tracing = startTracing({ serviceName: 'receivables-platform' });
   if (tracing) logger.info('tracing: spans exported over OTLP');
+  // The data folder and its key folders are this user's alone (0700; 0711 as root, so the embedded
+  // PostgreSQL, run as user postgres, reaches its own folder inside): they were 0777 as root.
+  privateDataFolder(env.DATA_DIR);
+  if (devLetterKeyInDataDir()) privateKeyFolder(`${env.DATA_DIR}/letters`);
   const postgres = env.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres({ dataDir: `${env.DATA_DIR}/postgres`, port: env.PGPORT });

