@@ -156,13 +156,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * A message's delivery that either went out or was cancelled because its case was settled first:
  * which of the two depends on whether the delivery worker sent it before the payment arrived, a
  * race whose outcome differs between two instances under chaos and one fed the same commands at
- * once. Both are right; the rest of the delivery (which message, to whom) is still compared.
+ * once. Likewise one held back by the customer's contact limit (#18 probe F2: one message a day to
+ * the customer, all its invoices): which of a customer's messages of a day goes first is the order
+ * the worker met them in. All are right; the rest of the delivery (which message, to whom) is
+ * still compared.
  */
 function isSendOrSettleRace(value: { [k: string]: Json }): boolean {
   return (
     'attempts' in value &&
     (value.status === 'DELIVERED' ||
-      (value.status === 'CANCELLED' && /settled|closed/.test(String(value.lastAnswer ?? ''))))
+      (value.status === 'CANCELLED' && /settled|closed/.test(String(value.lastAnswer ?? ''))) ||
+      (value.status === 'DEFERRED' &&
+        /to the customer (already on|in the 7 days)/.test(String(value.lastAnswer ?? ''))))
   );
 }
 
