@@ -115,6 +115,68 @@ describe('projection runner', () => {
     expect(await total()).toBe(2_000_000);
   });
 
+  it("builds in a shadow schema no one can guess: another role's schema of the old name neither blocks it nor is touched; this projection's leftovers go (#15 probe F6)", async () => {
+    await appendPayments(0, 20);
+    // The name every rebuild used: another service's role (roles have CREATE on the database) made
+    // it first, and the rebuild failed with 500 'must be owner of schema'.
+    const predictable = `${ctx.schema.slice(0, 40)}_rebuild_open_amounts`;
+    const squatter = `squatter_${ctx.schema}`.slice(0, 63);
+    await ctx.pool.query(`create role ${squatter}`);
+    await ctx.pool.query(
+      `grant create on database ${(await ctx.pool.query('select current_database() as d')).rows[0].d} to ${squatter}`,
+    );
+    const asSquatter = await ctx.pool.connect(); // one session: the role is set on it
+    try {
+      await asSquatter.query(`set role ${squatter}`);
+      await asSquatter.query(`create schema ${predictable}`);
+      await asSquatter.query(`create table ${predictable}.open_amounts (customer_id text)`);
+      await asSquatter.query('reset role');
+    } finally {
+      asSquatter.release();
+    }
+    expect(
+      (
+        await ctx.pool.query(
+          'select pg_get_userbyid(nspowner) as owner from pg_namespace where nspname = $1',
+          [predictable],
+        )
+      ).rows[0].owner,
+    ).toBe(squatter);
+    // What an earlier rebuild of this projection, killed midway, left behind.
+    const leftover = `${ctx.schema.slice(0, 30)}_rebuild_open_amounts_0badc0de`;
+    await ctx.pool.query(`create schema ${leftover}`);
+    try {
+      const created: string[] = [];
+      const query = ctx.pool.query.bind(ctx.pool);
+      const spy = jest.spyOn(ctx.pool, 'query').mockImplementation(((text: unknown, ...rest: unknown[]) => {
+        const made = typeof text === 'string' ? /^create schema (\S+)$/.exec(text) : null;
+        if (made) created.push(made[1]!);
+        return (query as (...a: unknown[]) => unknown)(text, ...rest);
+      }) as typeof ctx.pool.query);
+      await runner().rebuild();
+      await runner().rebuild();
+      spy.mockRestore();
+      expect(created).toHaveLength(2);
+      expect(created[0]).not.toBe(created[1]);
+      for (const name of created) {
+        expect(name).not.toBe(predictable);
+        expect(name).toMatch(/^[a-z0-9_]{1,63}$/);
+      }
+      expect(await total()).toBe(20_000);
+      const { rows } = await ctx.pool.query<{ nspname: string }>(
+        'select nspname from pg_namespace where nspname = any($1) order by nspname',
+        [[predictable, leftover, ...created]],
+      );
+      // The other role's schema is its own business; the leftover and both shadows are gone.
+      expect(rows.map((r) => r.nspname)).toEqual([predictable]);
+    } finally {
+      await ctx.pool.query(`drop schema if exists ${predictable} cascade`);
+      await ctx.pool.query(`drop schema if exists ${leftover} cascade`);
+      await ctx.pool.query(`drop owned by ${squatter}`);
+      await ctx.pool.query(`drop role ${squatter}`);
+    }
+  });
+
   /** An event the read model's SQL cannot take: an amount too large for its column. */
   const appendPoison = () =>
     store.appendToStream(

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { AppendNotifier } from './append-notifier';
@@ -118,9 +119,11 @@ export class ProjectionRunner {
     const { schema, logger } = this.options;
     const pool = this.options.rebuildPool ?? this.options.pool;
     const started = Date.now();
-    const shadow = assertSchemaName(
-      `${schema.slice(0, 40)}_rebuild_${this.projection.name.replace(/\W/g, '_')}`.slice(0, 63),
-    );
+    // A name of this rebuild's own: a predictable one (`<schema>_rebuild_<projection>`) could be
+    // made first by another service's role (roles have CREATE on the database) and block every
+    // rebuild with 'must be owner of schema' (#15 probe F6).
+    const prefix = `${schema.slice(0, 30)}_rebuild_${this.projection.name.replace(/\W/g, '_').slice(0, 14)}_`;
+    const shadow = assertSchemaName(`${prefix}${randomBytes(4).toString('hex')}`);
     const lockName = `${schema}:rebuild:${this.projection.name}`;
     return withConnection(pool, async (lock) => {
       const { rows } = await lock.query<{ ok: boolean }>(
@@ -130,7 +133,16 @@ export class ProjectionRunner {
       if (!rows[0]?.ok)
         throw new RebuildInProgress(`a rebuild of ${this.projection.name} is already running`);
       try {
-        await pool.query(`drop schema if exists ${shadow} cascade`);
+        // Earlier rebuilds of this projection stopped midway (the process killed) left their
+        // shadows: this role's own are dropped (a schema of another role is none of its business).
+        const { rows: leftovers } = await pool.query<{ nspname: string }>(
+          `select nspname from pg_namespace
+            where starts_with(nspname, $1) and substr(nspname, length($1) + 1) ~ '^[0-9a-f]{8}$'
+              and pg_get_userbyid(nspowner) = current_user`,
+          [prefix],
+        );
+        for (const { nspname } of leftovers)
+          await pool.query(`drop schema if exists ${assertSchemaName(nspname)} cascade`);
         await pool.query(`create schema ${shadow}`);
         for (const table of this.projection.tables)
           await pool.query(`create table ${shadow}.${table} (like ${schema}.${table} including all)`);
