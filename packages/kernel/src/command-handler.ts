@@ -1,6 +1,7 @@
 import { type Decider, type DomainEvent, foldEvents } from './decider';
-import { ConcurrencyConflict, PreconditionFailed } from './errors';
+import { ConcurrencyConflict, type IfMatch, PreconditionFailed } from './errors';
 import type { EventMetadata, EventStore } from './event-store';
+import { NO_STREAM } from './event-store';
 
 export interface CommandResult<State> {
   streamId: string;
@@ -13,13 +14,22 @@ export interface CommandResult<State> {
 export interface HandleCommandOptions<T, State = unknown> {
   metadata: EventMetadata;
   now: Date;
-  /** When a person edits: the version they saw. A mismatch is a PreconditionFailed (412), never retried. */
-  ifMatch?: number | undefined;
+  /**
+   * When a person edits: the version they saw (or versions, any of which will do; `*`: any current
+   * version). A mismatch is a PreconditionFailed (412), never retried.
+   */
+  ifMatch?: IfMatch | undefined;
   tx?: T;
   /** Bounded retries on a concurrent write before giving up with a conflict (409). */
   maxRetries?: number;
   /** The stream's version and state, when not by folding the whole stream (from a snapshot). */
   load?: (tx: T | undefined) => Promise<{ version: number; state: State }>;
+}
+
+/** RFC 9110 §13.1.1: `*` matches any current version (the stream exists), a list any of its versions. */
+export function ifMatches(ifMatch: IfMatch, version: number): boolean {
+  if (typeof ifMatch === 'number') return ifMatch === version;
+  return ifMatch === '*' ? version !== NO_STREAM : ifMatch.includes(version);
 }
 
 /**
@@ -47,7 +57,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
     options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3);
   for (let attempt = 0; ; attempt++) {
     const { version, state } = await load(options.tx);
-    if (options.ifMatch !== undefined && options.ifMatch !== version) {
+    if (options.ifMatch !== undefined && !ifMatches(options.ifMatch, version)) {
       throw new PreconditionFailed(streamId, options.ifMatch, version);
     }
     const newEvents = decider.decide(command, state, options.now);

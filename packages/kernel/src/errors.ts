@@ -49,13 +49,24 @@ export class PreconditionFailed extends ConcurrencyConflict {
   override readonly name = 'PreconditionFailed';
   constructor(
     streamId: string,
-    expectedVersion: number,
+    readonly ifMatch: IfMatch,
     readonly actualVersion: number,
   ) {
-    super(streamId, expectedVersion);
-    this.message = `${streamId} is at version ${actualVersion}, not the version ${expectedVersion} of If-Match: read it again and decide on what it is now`;
+    const versions = typeof ifMatch === 'number' ? [ifMatch] : ifMatch === '*' ? [] : ifMatch;
+    super(streamId, versions[0] ?? -1);
+    const asked =
+      versions.length === 1
+        ? `not the version ${versions[0]} of If-Match`
+        : `not one of the versions ${versions.join(', ')} of If-Match`;
+    this.message =
+      ifMatch === '*'
+        ? `${streamId} does not exist: If-Match * asks for any current version of it`
+        : `${streamId} is at version ${actualVersion}, ${asked}: read it again and decide on what it is now`;
   }
 }
+
+/** What If-Match asks: a version, the versions of which one must be current, or `*` (any current version). */
+export type IfMatch = number | readonly number[] | '*';
 
 /** The caller's role may not do this, e.g. a tier override without the risk role (403). */
 export class Forbidden extends DomainError {

@@ -9,6 +9,7 @@ import {
   type EventMetadata,
   foldEvents,
   handleCommand,
+  type IfMatch,
   type RecordedEvent,
   StateConflict,
   streamName,
@@ -110,7 +111,7 @@ export interface Aggregate<Command, Event extends DomainEvent, State, Existing e
   execute(
     id: string,
     command: Command,
-    options: { metadata: EventMetadata; tx?: PoolClient | undefined; ifMatch?: number | undefined },
+    options: { metadata: EventMetadata; tx?: PoolClient | undefined; ifMatch?: IfMatch | undefined },
   ): Promise<CommandResult<State>>;
 }
 

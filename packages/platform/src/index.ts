@@ -22,6 +22,7 @@ export * from './hardening';
 export * from './history-routes';
 export * from './http-app';
 export * from './idempotency';
+export * from './if-match';
 export * from './kafka-access';
 export * from './local-servers';
 export * from './logger';

@@ -48,6 +48,51 @@ describe('invoicing: inputs found by fuzzing', () => {
     });
   });
 
+  it('takes If-Match * and a list of versions (RFC 9110 13.1.1); refuses a version no ETag has and unbalanced quotes (probe F10)', async () => {
+    const invoiceId = unique('I');
+    expect((await issue(invoiceId)).status).toBe(201); // version 1
+    const dispute = (ifMatch: string) =>
+      call(
+        service,
+        'POST',
+        `/invoices/${invoiceId}/disputes`,
+        { reason: 'goods damaged', date: '2026-01-20' },
+        { 'if-match': ifMatch },
+      );
+    // A list: any of its versions will do.
+    const listed = await dispute('"7", "1"');
+    expect(listed.status).toBe(200);
+    // None of them: 412 naming them all.
+    const neither = await call(
+      service,
+      'POST',
+      `/invoices/${invoiceId}/write-offs`,
+      { reason: 'uncollectable', date: '2026-01-25' },
+      { 'if-match': '"1", "3"' },
+    );
+    expect(neither.status).toBe(412);
+    expect(neither.body.message).toMatch(
+      `invoice-${invoiceId} is at version 2, not one of the versions 1, 3 of If-Match`,
+    );
+    // *: whatever version it is now.
+    const any = await call(
+      service,
+      'POST',
+      `/invoices/${invoiceId}/write-offs`,
+      { reason: 'uncollectable', date: '2026-01-25' },
+      { 'if-match': '*' },
+    );
+    expect(any.status).toBe(200);
+    // A number no ETag of ours is (1e+23 in the 412 before) and unbalanced quotes: 400 naming the header.
+    for (const bad of ['"100000000000000000000000"', '"3', '3"', '"1",', 'W/"3"']) {
+      const res = await dispute(bad);
+      expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
+      expect(res.body.issues).toEqual([
+        { field: 'headers.if-match', message: expect.stringContaining('"3"') },
+      ]);
+    }
+  });
+
   it('documents the 412 on every operation that honours If-Match', async () => {
     const docs = await call(service, 'GET', '/docs/json');
     const writeOff = docs.body.paths['/invoices/{invoiceId}/write-offs'].post.responses;

@@ -14,7 +14,9 @@ import { happenedBy } from '@ar/kernel';
 import {
   commandMetadata,
   IdempotencyKeyHeader,
+  IfMatchHeaders,
   idOfCreated,
+  ifMatchOf,
   READERS,
   type Role,
   replyCreated,
@@ -29,18 +31,6 @@ import { invoiceAsOf } from './overdue';
 import { isIssued } from './state';
 
 const InvoiceParams = z.object({ invoiceId: EntityId });
-const IfMatch = z.object({
-  'if-match': z
-    .string()
-    .regex(/^"?\d+"?$/, 'must be a version such as "3"')
-    .optional(),
-});
-
-function ifMatchVersion(request: { headers: Record<string, unknown> }): number | undefined {
-  const value = request.headers['if-match'];
-  return typeof value === 'string' ? Number(value.replaceAll('"', '')) : undefined;
-}
-
 /** REST for invoices: what internal systems call to bill a customer and to settle an invoice. */
 export function invoiceRoutes(
   app: ServiceHttpApp,
@@ -135,7 +125,7 @@ export function invoiceRoutes(
           summary,
           tags: ['invoices'],
           params: InvoiceParams,
-          headers: IfMatch,
+          headers: IfMatchHeaders,
           body,
           response: { 200: InvoiceView },
         },
@@ -144,7 +134,7 @@ export function invoiceRoutes(
         const { invoiceId } = request.params;
         const result = await invoices.execute(invoiceId, command(request.body as z.infer<B>), {
           metadata: commandMetadata(request),
-          ifMatch: ifMatchVersion(request),
+          ifMatch: ifMatchOf(request),
         });
         return respond(reply, result);
       },
