@@ -564,6 +564,13 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   lastDay: fc.constant(230),
 });
 
+// One seed in CI, so a run's verdict is the code's, not the draw's; FC_SEED=<n> explores others
+// (`FC_SEED=random` a new one each run). Known counterexample, not yet fixed (README Known gaps):
+// seed -249288534 - a 45 invoice credited in full, then a credit note of 1 dated before its 1 of
+// penalty and recorded late, is refused by value dating's own check (penalty 1 vs 0 in the replay).
+const seed = process.env.FC_SEED === 'random' ? undefined : Number(process.env.FC_SEED ?? 20261124);
+if (seed !== undefined) fc.configureGlobal({ seed });
+
 describe('the money oracle', () => {
   const issueDay = dayNumber('2026-01-02');
 
