@@ -55,7 +55,7 @@ export const invoicingService: ServiceDefinition = {
       },
     ];
   },
-  projections: () => [invoiceListProjection],
+  projections: (ctx) => [invoiceListProjection(invoiceHandler(ctx, config).policy)],
   evidence: (ctx) => invoicingEvidence(ctx),
   businessDays: (ctx) => [overdueClock(ctx, invoiceHandler(ctx, config))],
 };

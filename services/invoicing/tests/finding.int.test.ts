@@ -212,3 +212,90 @@ describe('finding invoices and payments', () => {
     );
   });
 });
+
+/**
+ * An invoice on an instalment plan follows the plan in the list (#14 item 5, probe F1): 100,000
+ * CNY issued 2026-01-05 due 01-09; on 02-11 a plan with fees included (347.00 due 02-20, 345.00
+ * due 03-20 and 04-20); 347.00 paid on 02-20; on 03-20 P1 pays 345.00, P2 does not. On 03-24 P1
+ * answers to 04-20 (0 days overdue), P2 to 03-20 (4 days) - not the plan's first instalment.
+ */
+describe('finding invoices on an instalment plan', () => {
+  const platform = inProcessPlatform('findplan', '2026-01-05');
+  const { clock } = platform;
+  let service: RunningService;
+  const customer = unique('C');
+  const [p1, p2] = [`${customer}-P1`, `${customer}-P2`];
+  const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    callService(service, method, url, payload);
+  const pay = async (invoiceId: string, amount: number, receivedDate: string) =>
+    expect(
+      (
+        await call('POST', '/payments', {
+          customerId: customer,
+          amount,
+          currency: 'CNY',
+          channel: 'BANK_TRANSFER',
+          receivedDate,
+          remittance: [{ invoiceId, amount }],
+        })
+      ).status,
+    ).toBe(201);
+
+  beforeAll(async () => {
+    service = await platform.start(invoicingService);
+    for (const invoiceId of [p1, p2]) {
+      const issued = await call('POST', '/invoices', {
+        invoiceId,
+        customerId: customer,
+        amount: 100_000,
+        currency: 'CNY',
+        issueDate: '2026-01-05',
+        dueDate: '2026-01-09',
+      });
+      expect(issued.status).toBe(201);
+    }
+    await clock.advanceTo('2026-02-11');
+    for (const invoiceId of [p1, p2]) {
+      const plan = await call('POST', `/invoices/${invoiceId}/instalment-plans`, {
+        planId: unique('PLAN'),
+        instalments: [
+          { dueDate: '2026-02-20', amount: 34_700 },
+          { dueDate: '2026-03-20', amount: 34_500 },
+          { dueDate: '2026-04-20', amount: 34_500 },
+        ],
+        fees: 'INCLUDED',
+        date: '2026-02-11',
+      });
+      expect(plan.status).toBe(200);
+    }
+    await clock.advanceTo('2026-02-20');
+    await pay(p1, 34_700, '2026-02-20');
+    await pay(p2, 34_700, '2026-02-20');
+    await clock.advanceTo('2026-03-20');
+    await pay(p1, 34_500, '2026-03-20');
+    await clock.advanceTo('2026-03-24');
+    await platform.caughtUp();
+  });
+  afterAll(() => platform.stop());
+
+  it('counts days overdue from the earliest instalment not paid in full, and shows its date', async () => {
+    const { body } = await call('GET', `/invoices?customerId=${customer}`);
+    expect(body.invoices).toEqual([
+      expect.objectContaining({ invoiceId: p2, status: 'OPEN', dueDate: '2026-03-20', daysOverdue: 4 }),
+      expect.objectContaining({ invoiceId: p1, status: 'OPEN', dueDate: '2026-04-20', daysOverdue: 0 }),
+    ]);
+    // The single-invoice read agrees: P1 has nothing overdue, P2 its second instalment.
+    expect((await call('GET', `/invoices/${p1}`)).body.overdueThresholdsReached).toEqual([]);
+    expect((await call('GET', `/invoices/${p2}`)).body.overdueThresholdsReached).toEqual([1]);
+  });
+
+  it('filters minDaysOverdue by the corrected figure', async () => {
+    const ids = async (q: string) =>
+      (await call('GET', `/invoices?customerId=${customer}&${q}`)).body.invoices.map(
+        (i: { invoiceId: string }) => i.invoiceId,
+      );
+    expect(await ids('minDaysOverdue=4')).toEqual([p2]);
+    expect(await ids('minDaysOverdue=5')).toEqual([]);
+    expect(await ids('dueFrom=2026-04-01')).toEqual([p1]);
+  });
+});

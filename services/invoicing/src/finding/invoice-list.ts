@@ -1,10 +1,24 @@
-import type { InstalmentPlanAppliedV1, InstalmentPlanRevisedV1, InvoiceIssuedV1 } from '@ar/contracts';
+import type { InvoiceIssuedV1 } from '@ar/contracts';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
+import type { PoolClient } from 'pg';
+import { type OverduePolicy, payableBy } from '../invoice/overdue';
+import {
+  earliestUnpaidDueDate,
+  evolveInvoice,
+  type InvoiceEvent,
+  type InvoiceState,
+  initialInvoiceState,
+  isIssued,
+} from '../invoice/state';
 
 /**
  * The invoices people search (`GET /invoices`): one row an invoice with what the list filters
- * on. `next_due_date` is when the principal first falls due - the invoice's due date, or the
- * first instalment of the plan in force - what days overdue count from.
+ * on. An invoice on a plan follows the plan (#14 item 5): `due_date` is the due date it answers
+ * to - the earliest instalment not yet paid in full (the invoice's own due date without a plan),
+ * the last one once none is unpaid - and `next_due_date` the day that one is payable by (an
+ * instalment on a weekend or holiday: the next working day), what days overdue count from, as
+ * the overdue clock counts them. Both come from the invoice's own state (`state.ts`), so the
+ * list allocates payments exactly as the invoice does.
  */
 export const invoiceListMigrations: Migration[] = [
   {
@@ -36,11 +50,29 @@ const STATUS_OF: Record<string, string> = {
   InvoiceWrittenOff: 'WRITTEN_OFF',
 };
 
-export const invoiceListProjection: Projection = {
+const INVOICE_STREAM = 'invoice-';
+
+/** The invoice's state after its event #`upTo`, folded from its stream (what the decider sees). */
+async function invoiceStateAt(client: PoolClient, streamId: string, upTo: number): Promise<InvoiceState> {
+  const { rows } = await client.query<{ event_type: InvoiceEvent['type']; data: InvoiceEvent['data'] }>(
+    'select event_type, data from events where stream_id = $1 and stream_position <= $2 order by stream_position',
+    [streamId, upTo],
+  );
+  return rows.reduce(
+    (state, row) => evolveInvoice(state, { type: row.event_type, data: row.data } as InvoiceEvent),
+    initialInvoiceState(),
+  );
+}
+
+/** `policy`: the tenant's overdue policy and business calendar (when an instalment is payable by). */
+export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
   name: 'invoice-list',
   tables: ['invoice_list'],
   async apply(client, events: OrderedEvent[]) {
+    /** Each invoice stream of the batch and its last event in it: its due dates are read after. */
+    const touched = new Map<string, number>();
     for (const event of events) {
+      if (event.streamId.startsWith(INVOICE_STREAM)) touched.set(event.streamId, event.streamPosition);
       const invoiceId = (event.data as { invoiceId?: string }).invoiceId;
       if (event.type === 'InvoiceIssued') {
         const i = event.data as InvoiceIssuedV1;
@@ -54,14 +86,6 @@ export const invoiceListProjection: Projection = {
           invoiceId,
           STATUS_OF[event.type],
         ]);
-      } else if (event.type === 'InstalmentPlanApplied' || event.type === 'InstalmentPlanRevised') {
-        const { instalments } = event.data as InstalmentPlanAppliedV1 | InstalmentPlanRevisedV1;
-        const first = instalments.map((i) => i.dueDate).sort()[0];
-        if (first)
-          await client.query('update invoice_list set next_due_date = $2 where invoice_id = $1', [
-            invoiceId,
-            first,
-          ]);
       } else if (event.type === 'InvoiceDisputed' || event.type === 'InvoiceDisputeResolved') {
         await client.query('update invoice_list set disputed = $2 where invoice_id = $1', [
           invoiceId,
@@ -69,5 +93,16 @@ export const invoiceListProjection: Projection = {
         ]);
       }
     }
+    for (const [streamId, position] of touched) {
+      const state = await invoiceStateAt(client, streamId, position);
+      if (!isIssued(state)) continue;
+      const answersTo = earliestUnpaidDueDate(state) ?? state.schedule.at(-1)?.dueDate;
+      if (!answersTo) continue;
+      await client.query('update invoice_list set due_date = $2, next_due_date = $3 where invoice_id = $1', [
+        state.issued.invoiceId,
+        answersTo,
+        payableBy(state, policy)(answersTo),
+      ]);
+    }
   },
-};
+});

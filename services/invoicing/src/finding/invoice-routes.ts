@@ -12,12 +12,14 @@ export const InvoiceListItem = z.object({
   amount: z.number().int().describe('as issued, in minor units'),
   currency: CurrencyCode,
   issueDate: IsoDate,
-  dueDate: IsoDate,
+  dueDate: IsoDate.describe(
+    'the due date the invoice answers to: its own, or on an instalment plan the earliest instalment not yet paid in full (the last one once all are paid)',
+  ),
   daysOverdue: z
     .number()
     .int()
     .describe(
-      'calendar days since the principal first fell due (the due date, or the plan in force), 0 unless OPEN',
+      'calendar days since the day `dueDate` was payable by (an instalment on a weekend or holiday: the next working day), 0 unless OPEN and past it',
     ),
   disputed: z.boolean(),
 });
