@@ -17,6 +17,11 @@ describe('IsoDate: a business date from 1900-01-01 to 9999-12-31', () => {
     expect(accepted('9999-12-31')).toBe(true);
     expect(accepted('1899-12-31')).toBe(false); // failed before: only a refinement said so
     expect(accepted('0000-01-01')).toBe(false);
+    expect(accepted('2000-02-29')).toBe(true);
+    expect(accepted('1900-02-29')).toBe(false);
+    expect(accepted('2026-04-31')).toBe(false);
+    // One pattern: a fuzzer generating from one pattern and filtering by another gives up.
+    expect(patterns).toHaveLength(1);
   });
 
   it('refuses a day before 1900 naming the bound, and a day that does not exist', () => {
