@@ -201,3 +201,25 @@ describe('value dating: a payment re-split', () => {
     expect(decider.decide(plan(900_000), state, at(day(41)))).toHaveLength(1);
   });
 });
+
+describe('a payment recorded late is noted as two facts, its money once (#14 probe F2)', () => {
+  it('notes the money (PaymentAllocated) and then that the invoice is paid (InvoicePaid, amount 0): paid counts the amount once', () => {
+    const history = [tracked, ...dunnedThrough(50)];
+    const { state, produced } = run(
+      [
+        {
+          type: 'NotePayment',
+          data: { amount: 1_000_000, toPrincipal: 1_000_000, date: day(0), paidInFull: false },
+        },
+        paidInFull(0, day(0)),
+      ],
+      history,
+    );
+    const notes = produced.filter((e) => e.type === 'InvoicePaymentNoted');
+    expect(notes.map((e) => (e.data as { amount: number; paidInFull: boolean }).amount)).toEqual([
+      1_000_000, 0,
+    ]);
+    expect(state).toMatchObject({ paid: 1_000_000, principalPaid: 1_000_000 });
+    expect(produced.filter((e) => e.type === 'CaseClosed')).toHaveLength(1);
+  });
+});
