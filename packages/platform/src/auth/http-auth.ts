@@ -130,11 +130,21 @@ function bearerToken(request: FastifyRequest): string | undefined {
   // A cookie rides along on any request the browser makes: accepted for reading only (GET/HEAD),
   // so a page elsewhere cannot make a signed-in browser change anything (and it is SameSite=Strict).
   if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  return cookieOf(request, TOKEN_COOKIE);
+}
+
+/** A cookie's value on the request (URI-decoded), or undefined when absent, empty or malformed. */
+export function cookieOf(request: FastifyRequest, name: string): string | undefined {
   const cookie = request.headers.cookie
     ?.split(';')
     .map((c) => c.trim())
-    .find((c) => c.startsWith(`${TOKEN_COOKIE}=`));
-  return cookie ? decodeURIComponent(cookie.slice(TOKEN_COOKIE.length + 1)) || undefined : undefined;
+    .find((c) => c.startsWith(`${name}=`));
+  if (!cookie) return undefined;
+  try {
+    return decodeURIComponent(cookie.slice(name.length + 1)) || undefined;
+  } catch {
+    return undefined; // a malformed %-escape: no such cookie, not an error
+  }
 }
 
 function unauthenticated(reply: FastifyReply, error: Unauthenticated) {

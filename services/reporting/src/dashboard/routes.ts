@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { READERS, type ServiceHttpApp } from '@ar/platform';
-import { dashboardSignInConfigured, dashboardSignInRoutes, SIGN_IN_PATH } from './sign-in';
+import { dashboardSignInRoutes } from './sign-in';
 
 const PUBLIC = join(__dirname, 'public');
 // Chart.js's browser build, served from the installed package: the dashboard needs no CDN.
@@ -21,9 +21,9 @@ const assets: Record<string, { file: string; type: string }> = {
  */
 export async function dashboardRoutes(app: ServiceHttpApp) {
   const bodies = Object.fromEntries(Object.entries(assets).map(([path, a]) => [path, readFileSync(a.file)]));
-  dashboardSignInRoutes(app);
   // With a sign-in at the company's provider, a browser without a token is sent there.
-  const config = { roles: READERS, ...(dashboardSignInConfigured() && { signIn: SIGN_IN_PATH }) };
+  const signIn = dashboardSignInRoutes(app);
+  const config = { roles: READERS, ...(signIn && { signIn }) };
   app.get('/', { config, schema: { hide: true } }, (_request, reply) => reply.redirect('/dashboard/'));
   app.get('/dashboard', { config, schema: { hide: true } }, (_request, reply) =>
     reply.redirect('/dashboard/'),

@@ -1,4 +1,4 @@
-import { AuthEnv, loadConfig, type ServiceHttpApp, TOKEN_COOKIE } from '@ar/platform';
+import { AuthEnv, cookieOf, loadConfig, type ServiceHttpApp, TOKEN_COOKIE } from '@ar/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
@@ -32,12 +32,11 @@ interface Flow {
   verifier: string;
 }
 
-/** Whether the dashboard signs in at the configured provider (then its pages send browsers there). */
-export function dashboardSignInConfigured(): boolean {
-  return Boolean(loadConfig(DashboardSignInEnv).DASHBOARD_OIDC_CLIENT_ID && loadConfig(AuthEnv).OIDC_ISSUER);
-}
-
-export function dashboardSignInRoutes(app: ServiceHttpApp): void {
+/**
+ * Registers the sign-in routes; answers the path a dashboard page sends a browser without a token
+ * to when a provider is configured (else undefined: such a browser gets the 401).
+ */
+export function dashboardSignInRoutes(app: ServiceHttpApp): string | undefined {
   const env = loadConfig(DashboardSignInEnv);
   const issuer = loadConfig(AuthEnv).OIDC_ISSUER;
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -162,14 +161,11 @@ export function dashboardSignInRoutes(app: ServiceHttpApp): void {
         '<!doctype html><meta http-equiv="refresh" content="0;url=/dashboard/"><title>Signed in</title><p>Signed in. <a href="/dashboard/">Open the dashboard</a>.</p>',
       );
   });
+  return issuer && env.DASHBOARD_OIDC_CLIENT_ID ? SIGN_IN_PATH : undefined;
 }
 
 function flowOf(request: FastifyRequest): Flow | undefined {
-  const raw = request.headers.cookie
-    ?.split(';')
-    .map((c) => c.trim())
-    .find((c) => c.startsWith(`${FLOW_COOKIE}=`))
-    ?.slice(FLOW_COOKIE.length + 1);
+  const raw = cookieOf(request, FLOW_COOKIE);
   if (!raw) return undefined;
   try {
     const flow = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flow>;
