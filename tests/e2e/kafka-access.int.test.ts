@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS } from '@ar/contracts';
-import { createKafkaBus, KAFKA_CLIENTS, type KafkaSasl, type MessageBus } from '@ar/messaging';
+import { createKafkaBus, KAFKA_CLIENTS, type KafkaSasl, type MessageBus, withTimeout } from '@ar/messaging';
 import { repoRoot, stopProcess } from '@ar/platform';
 import { ConfigResourceTypes, Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import pino from 'pino';
@@ -46,19 +46,11 @@ describe('Kafka with SASL/SCRAM and ACLs: each service its own user, granted onl
   };
   /** Settles within `ms`: a refused login makes one client retry on and on, which is a refusal too. */
   const outcome = async (work: Promise<unknown>, ms = 10_000) => {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        work,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-        }),
-      ]);
+      await withTimeout(work, ms, '');
       return 'ok';
     } catch (error) {
       return `refused: ${(error as Error).message}`;
-    } finally {
-      clearTimeout(timer);
     }
   };
   const message = (id: string) => ({ key: id, value: JSON.stringify({ id }), headers: { ce_id: id } });
