@@ -113,8 +113,21 @@ async function main() {
     throw new Error(`BENCH_ONLY=${only}: one of ${SCENARIOS.join(', ')}`);
   const selected = (name: string) => !only || only === name;
   const file = join(__dirname, 'results.json');
-  const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const save = () => writeFileSync(file, `${toJson(results)}\n`);
+  const stored = (): Record<string, unknown> =>
+    existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const results: Record<string, unknown> = stored();
+  const mine = new Set<string>();
+  // Re-read before each write and put back only this run's keys, so two scenarios run at once
+  // (BENCH_ONLY in two shells) each keep the other's results.
+  const save = () => {
+    const merged = stored();
+    for (const key of mine) merged[key] = results[key];
+    writeFileSync(file, `${toJson(merged)}\n`);
+  };
+  const set = (key: string, value: unknown) => {
+    results[key] = value;
+    mine.add(key);
+  };
   const machine = () => ({
     cpus: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
@@ -125,29 +138,29 @@ async function main() {
     const url = localDatabaseUrl();
     const notifier = new AppendNotifier(url);
     await notifier.start();
-    results.date = new Date().toISOString();
-    results.machine = machine();
+    set('date', new Date().toISOString());
+    set('machine', machine());
     if (selected('commands')) {
-      results.commands = await commandThroughput(url, notifier);
+      set('commands', await commandThroughput(url, notifier));
       save();
     }
     if (selected('aging')) {
-      results.aging = await agingAtScale(url, notifier);
+      set('aging', await agingAtScale(url, notifier));
       save();
     }
     await notifier.stop();
   }
   if (selected('http')) {
-    results.commandPathOverHttp = {
+    set('commandPathOverHttp', {
       date: new Date().toISOString(),
       machine: machine(),
       ...(await commandPathOverHttp(localDatabaseUrl())),
-    };
+    });
     save();
   }
   if (selected('kafka')) {
     const date = new Date().toISOString();
-    results.kafkaClients = { date, machine: machine(), ...(await kafkaClients(localKafkaBrokers())) };
+    set('kafkaClients', { date, machine: machine(), ...(await kafkaClients(localKafkaBrokers())) });
     save();
   }
   if (selected('store')) {
@@ -156,7 +169,7 @@ async function main() {
     // BENCH_STORE=emmett runs the comparison alone and keeps the other store figures' last results.
     const againstEmmett = await storeAppendsAgainstEmmett(url);
     const rest = process.env.BENCH_STORE === 'emmett' ? {} : await storeBench(url);
-    results.store = { ...(results.store as object), date, machine: machine(), ...rest, againstEmmett };
+    set('store', { ...(results.store as object), date, machine: machine(), ...rest, againstEmmett });
     save();
   }
 }
