@@ -86,3 +86,99 @@ describe('invoicing: a payment dated before a fee-waiving plan, matched after th
     });
   });
 });
+
+describe('invoicing: a credit note dated before a fee-waiving plan that leaves nothing owed', () => {
+  const platform = inProcessPlatform('invwaivedcn', '2026-03-12');
+  const { clock } = platform;
+  let service: RunningService;
+  const customerId = unique('C');
+
+  beforeAll(async () => {
+    service = await platform.start(invoicingService);
+  });
+  afterAll(() => platform.stop());
+
+  const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    callService(service, method, url, payload);
+
+  it('a credit note for the whole principal dated before the plan, issued after it, ends the invoice credited', async () => {
+    // The same invoice and plan; the credit note of day 35 (goods returned) is issued on day 41:
+    // only the fees were open on day 40 and the plan waived them - nothing is owed, nothing chased.
+    const returned = unique('RET');
+    expect(
+      (
+        await call('POST', '/invoices', {
+          invoiceId: returned,
+          customerId,
+          amount: 100_000,
+          currency: 'CNY',
+          issueDate: '2026-01-02',
+          dueDate: '2026-01-31',
+        })
+      ).status,
+    ).toBe(201);
+    const plan = await call('POST', `/invoices/${returned}/instalment-plans`, {
+      planId: unique('PLAN'),
+      instalments: [{ dueDate: '2026-03-22', amount: 100_000 }],
+      fees: 'WAIVED',
+      feeWaiver: { decidedBy: 'finance-lead', reason: 'goods returned' },
+      date: '2026-03-12',
+    });
+    expect(plan.status).toBe(200);
+    await clock.advanceTo('2026-03-13');
+    const note = {
+      creditNoteId: unique('CN'),
+      amount: 100_000,
+      reason: 'goods returned',
+      issueDate: '2026-03-07',
+    };
+    const credited = await call('POST', `/invoices/${returned}/credit-notes`, note);
+    expect(credited.status).toBe(200);
+    expect((await call('POST', `/invoices/${returned}/credit-notes`, note)).status).toBe(200);
+
+    expect((await call('GET', `/invoices/${returned}`)).body).toMatchObject({
+      status: 'CREDITED',
+      open: { principal: 0, interest: 0, penalty: 0, total: 0 },
+    });
+    const events = (await service.ctx.store.readStream(`invoice-${returned}`)).events;
+    expect(events.filter((e) => e.type === 'InvoiceFullyCredited')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'InstalmentPlanRevised').map((e) => e.data)).toEqual([
+      expect.objectContaining({ instalments: [], fees: { mode: 'WAIVED', interest: 1_900, penalty: 2_000 } }),
+    ]);
+  });
+
+  it('a payment dated before a plan that settles the invoice then voids the plan: the invoice reads paid, no plan', async () => {
+    await clock.advanceTo('2026-03-13');
+    const settled = unique('VOID');
+    const payer = unique('C');
+    await call('POST', '/invoices', {
+      invoiceId: settled,
+      customerId: payer,
+      amount: 100_000,
+      currency: 'CNY',
+      issueDate: '2026-01-02',
+      dueDate: '2026-01-31',
+    });
+    const plan = await call('POST', `/invoices/${settled}/instalment-plans`, {
+      planId: unique('PLAN'),
+      instalments: [{ dueDate: '2026-03-23', amount: 104_500 }],
+      fees: 'INCLUDED',
+      date: '2026-03-13',
+    });
+    expect(plan.status).toBe(200);
+    // Day 35's transfer paid everything then open (principal, penalty 20.00, interest 19.00).
+    const paid = await call('POST', '/payments', {
+      paymentId: unique('P'),
+      customerId: payer,
+      amount: 103_900,
+      currency: 'CNY',
+      channel: 'BANK_TRANSFER',
+      receivedDate: '2026-03-07',
+    });
+    expect(paid.body).toMatchObject({ allocations: [{ invoiceId: settled, amount: 103_900 }] });
+    const invoice = await call('GET', `/invoices/${settled}`);
+    expect(invoice.status).toBe(200);
+    expect(invoice.body).toMatchObject({ status: 'PAID', open: { total: 0 } });
+    expect(invoice.body).not.toHaveProperty('plan');
+  });
+});

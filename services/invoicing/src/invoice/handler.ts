@@ -28,7 +28,8 @@ export function invoiceView(state: InvoiceState, version: number): InvoiceView {
     factorId: state.factor?.factorId,
     lateFeeTerms: issued.lateFeeTerms,
     discountTerms: issued.discountTerms,
-    ...(state.plan
+    // A plan revised to no instalment (void, or its waiver left nothing owed) is no longer in force.
+    ...(state.plan?.instalments.length
       ? {
           plan: {
             planId: state.plan.planId,

@@ -77,7 +77,28 @@ export function applyInstalmentPlan(
     feesLeft -= toFees;
     return { dueDate, amount, principal: amount - toFees };
   });
-  if (instalments.length === 0) return events;
+  if (instalments.length === 0) {
+    // Replayed: credit notes dated before it left only fees, and its waiver forgave them - nothing
+    // was owed from the agreement on. The plan stays (its waiver is the recorded decision) with no
+    // instalment, and the invoice ends credited by the last of those credit notes.
+    const creditNoteId = current.creditNoteIds.at(-1);
+    if (as === 'AGREED' || !creditNoteId || totalOpen(current) > 0) return events;
+    events.push(
+      {
+        type: 'InstalmentPlanApplied',
+        data: {
+          invoiceId,
+          customerId,
+          planId: plan.planId,
+          instalments: [],
+          agreedDate: plan.date,
+          fees: { mode: plan.fees, ...fees },
+        },
+      },
+      { type: 'InvoiceFullyCredited', data: { invoiceId, customerId, creditNoteId } },
+    );
+    return events;
+  }
   events.push({
     type: 'InstalmentPlanApplied',
     data: {

@@ -328,3 +328,60 @@ describe('value dating: a plan read back from the store', () => {
     expect(events.map((e) => e.type)).toEqual(['PaymentAllocated']);
   });
 });
+
+describe('value dating: a credit note dated before a fee-waiving plan that leaves nothing owed (#14, money oracle)', () => {
+  // Day 40: a plan waives the fees then open (interest 2,400, penalty 2,000) and asks the principal,
+  // 100,000, on day 50. On day 41 a credit note for the whole principal, dated day 35, is recorded:
+  // on day 35 only the fees were left (penalty 2,000, interest 1,900 for days 16-35), and the plan
+  // waived what was open on its day - so nothing was owed from then on.
+  const waivingPlan: InvoiceCommand = {
+    type: 'ApplyInstalmentPlan',
+    data: {
+      planId: 'PLAN-W',
+      instalments: [{ dueDate: day(50), amount: 100_000 }],
+      date: day(40),
+      fees: 'WAIVED',
+      feeWaiver: { decidedBy: 'finance-lead', reason: 'goods returned' },
+    },
+  };
+
+  it('ends credited: the waiver shrinks to the fees really open, the plan asks nothing, later interest reversed', () => {
+    const before = run([assess(40), waivingPlan]);
+    const { recorded, state } = run([assess(40), waivingPlan, credit('CN-1', 100_000, 35)]);
+    const added = recorded.slice(before.recorded.length);
+
+    expect(owed(state)).toMatchObject({ status: 'CREDITED', principal: 0, interest: 0, penalty: 0 });
+    expect(added.filter((e) => e.type === 'LateFeeReversed').map((e) => e.data)).toEqual(
+      // (interest for a day is counted the next morning: the day-35 figure already saw the credit note)
+      [35, 36, 37, 38, 39].map((n) =>
+        expect.objectContaining({ kind: 'INTEREST', forDate: day(n), amount: 100 }),
+      ),
+    );
+    expect(added.filter((e) => e.type !== 'LateFeeReversed' && e.type !== 'PaymentOverdueWithdrawn')).toEqual(
+      [
+        {
+          type: 'CreditNoteIssued',
+          data: expect.objectContaining({ creditNoteId: 'CN-1', amount: 100_000 }),
+        },
+        {
+          type: 'InstalmentPlanRevised',
+          data: expect.objectContaining({
+            planId: 'PLAN-W',
+            instalments: [],
+            fees: { mode: 'WAIVED', interest: 1_900, penalty: 2_000 },
+            previous: expect.objectContaining({ fees: { mode: 'WAIVED', interest: 2_400, penalty: 2_000 } }),
+            cause: { kind: 'CREDIT_NOTE', id: 'CN-1', date: day(35) },
+          }),
+        },
+        { type: 'InvoiceFullyCredited', data: expect.objectContaining({ creditNoteId: 'CN-1' }) },
+      ],
+    );
+  });
+
+  it('the same credit note again changes nothing; a payment afterwards finds nothing to pay', () => {
+    const once = run([assess(40), waivingPlan, credit('CN-1', 100_000, 35)]);
+    const twice = run([assess(40), waivingPlan, credit('CN-1', 100_000, 35), credit('CN-1', 100_000, 35)]);
+    expect(twice.recorded).toEqual(once.recorded);
+    expect(() => decider.decide(pay('P-1', 1_000, 45), once.state, new Date())).toThrow(/credited/);
+  });
+});
