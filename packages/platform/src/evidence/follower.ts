@@ -267,33 +267,61 @@ export class EvidenceChain {
   }
 }
 
-/** Chains the events at these global positions, in the order given (the store's global order). */
+/**
+ * Chains the events at these global positions, in the order given (the store's global order), in
+ * three statements whatever their number: the events, the chain's head of each of their streams,
+ * and one insert of every link (hashed here, each on its stream's previous one).
+ */
 async function chainEvents(client: PoolClient, positions: string[]): Promise<void> {
   const { rows } = await client.query<EventRow>(
     `select ${eventColumns()} from events where global_position = any($1::bigint[])`,
     [positions],
   );
   const byPosition = new Map(rows.map((r) => [r.globalPosition, r]));
-  const heads = new Map<string, string>();
+  const { rows: found } = await client.query<{ stream_id: string; hash: string }>(
+    `select distinct on (stream_id) stream_id, hash from evidence_chain
+      where stream_id = any($1::text[]) order by stream_id, version desc`,
+    [[...new Set(rows.map((r) => r.streamId))]],
+  );
+  const heads = new Map(found.map((r) => [r.stream_id, r.hash]));
+  const links: {
+    position: string;
+    streamId: string;
+    version: number;
+    prevHash: string;
+    hash: string;
+    digests: string;
+  }[] = [];
   for (const position of positions) {
     const row = byPosition.get(position)!;
     const { globalPosition, ...event } = row;
-    let previous = heads.get(event.streamId);
-    if (previous === undefined) {
-      const found = await client.query<{ hash: string; version: number }>(
-        'select hash, version from evidence_chain where stream_id = $1 order by version desc limit 1',
-        [event.streamId],
-      );
-      previous = found.rows[0]?.hash ?? GENESIS;
-    }
-    const link = chainLink(previous, event);
-    await client.query(
-      `insert into evidence_chain (global_position, stream_id, version, prev_hash, hash, digests)
-       values ($1, $2, $3, $4, $5, $6) on conflict do nothing`,
-      [globalPosition, event.streamId, event.version, link.prevHash, link.hash, JSON.stringify(link.digests)],
-    );
+    const link = chainLink(heads.get(event.streamId) ?? GENESIS, event);
+    links.push({
+      position: globalPosition,
+      streamId: event.streamId,
+      version: event.version,
+      prevHash: link.prevHash,
+      hash: link.hash,
+      digests: JSON.stringify(link.digests),
+    });
     heads.set(event.streamId, link.hash);
   }
+  await client.query(
+    `insert into evidence_chain (global_position, stream_id, version, prev_hash, hash, digests)
+     select global_position, stream_id, version, prev_hash, hash, digests
+       from unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[])
+       with ordinality as l(global_position, stream_id, version, prev_hash, hash, digests, n)
+      order by n
+     on conflict do nothing`,
+    [
+      links.map((l) => l.position),
+      links.map((l) => l.streamId),
+      links.map((l) => l.version),
+      links.map((l) => l.prevHash),
+      links.map((l) => l.hash),
+      links.map((l) => l.digests),
+    ],
+  );
 }
 
 /**
