@@ -1,20 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { CompanySigner as LetterSigner, verifyDetached as verifyLetter } from '@ar/platform';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
-import { SmtpChannel } from '../src/delivery/channels';
-import { DEFAULT_LETTER_FONT } from '../src/letters/render';
-import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
+import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
  * Letters that reach people (issue 18 items 1-3), against a real SMTP server on 127.0.0.1
@@ -26,70 +21,31 @@ describe('email delivery over SMTP', () => {
   const today = '2026-03-02'; // a Monday
   const dueDate = addDays(today, -20);
   const platform = inProcessPlatform('email', today);
-  const received: { to: string[]; mail: ParsedMail }[] = [];
   const tempFailures = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address.startsWith('bounce@')) {
-        const error = new Error('5.1.1 mailbox unavailable') as Error & { responseCode: number };
-        error.responseCode = 550;
-        return callback(error);
+  const mailServer = new TestMailServer({
+    answer: (address) => {
+      if (address.startsWith('bounce@')) return { code: 550, text: '5.1.1 mailbox unavailable' };
+      if (address.startsWith('flaky@') && (tempFailures.get(address) ?? 0) < 1) {
+        tempFailures.set(address, (tempFailures.get(address) ?? 0) + 1);
+        return { code: 451, text: '4.7.1 try again later' };
       }
-      if (address.address.startsWith('flaky@') && (tempFailures.get(address.address) ?? 0) < 1) {
-        tempFailures.set(address.address, (tempFailures.get(address.address) ?? 0) + 1);
-        const error = new Error('4.7.1 try again later') as Error & { responseCode: number };
-        error.responseCode = 451;
-        return callback(error);
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
+      return 'accept';
     },
   });
+  const { received } = mailServer;
   const signer = LetterSigner.generate();
   const dir = mkdtempSync(join(tmpdir(), 'email-'));
   // biome-ignore lint/suspicious/noExplicitAny: the running service, started in beforeAll
   let collections: any;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
-    collections = await platform.start(
-      collectionsServiceWith(() => ({
-        email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
-        retryBaseMs: 100,
-        retryMaxDelayMs: 3_600_000,
-        maxAttempts: 5,
-        pollMs: 50,
-        company: 'Acme Manufacturing Ltd',
-        font: DEFAULT_LETTER_FONT,
-        signer,
-      })),
-    );
-    // The customers credit-scoring registered (CustomerRegistered): contacts are recorded for them only.
-    const client = await collections.ctx.pool.connect();
-    try {
-      for (const n of [1, 2, 3, 4, 5, 6])
-        await onCreditEvent(client, {
-          type: 'CustomerRegistered',
-          data: { customerId: `C-${n}`, name: `Customer C-${n}` },
-        } as never);
-    } finally {
-      client.release();
-    }
+    await mailServer.start();
+    collections = await platform.start(collectionsServiceWith(() => mailServer.deliverySettings({ signer })));
+    await registerCustomers(collections, ['C-1', 'C-2', 'C-3', 'C-4', 'C-5', 'C-6']);
   });
   afterAll(async () => {
     await platform.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await mailServer.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,19 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { CompanySigner, verifyDetached } from '@ar/platform';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
-import { SmtpChannel } from '../src/delivery/channels';
-import { DEFAULT_LETTER_FONT } from '../src/letters/render';
-import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
+import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
  * The ladder's legal rung sends the lawyer's-letter notice by itself (issue 18 item 2), against a
@@ -26,63 +21,26 @@ describe("the lawyer's-letter notice of the legal rung", () => {
   const day31 = '2026-03-03';
   const dueDate = '2026-01-31';
   const platform = inProcessPlatform('lawyers', day30);
-  const received: { to: string[]; mail: ParsedMail }[] = [];
   const refusing = new Set<string>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (refusing.has(address.address)) {
-        const error = new Error('4.3.2 try again later') as Error & { responseCode: number };
-        error.responseCode = 451;
-        return callback(error);
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
-    },
+  const mailServer = new TestMailServer({
+    answer: (address) => (refusing.has(address) ? { code: 451, text: '4.3.2 try again later' } : 'accept'),
   });
+  const { received } = mailServer;
   const signer = CompanySigner.generate();
   const dir = mkdtempSync(join(tmpdir(), 'lawyers-'));
   // biome-ignore lint/suspicious/noExplicitAny: the running service, started in beforeAll
   let collections: any;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
+    await mailServer.start();
     collections = await platform.start(
-      collectionsServiceWith(() => ({
-        email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
-        retryBaseMs: 100,
-        retryMaxDelayMs: 200,
-        maxAttempts: 5,
-        pollMs: 50,
-        company: 'Acme Manufacturing Ltd',
-        font: DEFAULT_LETTER_FONT,
-        signer,
-      })),
+      collectionsServiceWith(() => mailServer.deliverySettings({ retryMaxDelayMs: 200, signer })),
     );
-    const client = await collections.ctx.pool.connect();
-    try {
-      for (const n of [1, 2])
-        await onCreditEvent(client, {
-          type: 'CustomerRegistered',
-          data: { customerId: `C-L${n}`, name: `Customer C-L${n}` },
-        } as never);
-    } finally {
-      client.release();
-    }
+    await registerCustomers(collections, ['C-L1', 'C-L2']);
   });
   afterAll(async () => {
     await platform.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await mailServer.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,20 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
-import { CompanySigner as LetterSigner } from '@ar/platform';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
-import { SmtpChannel } from '../src/delivery/channels';
-import { DEFAULT_LETTER_FONT } from '../src/letters/render';
-import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
+import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
  * What the letters that reach people say (#18 probe F5, F10, G, A), at a real SMTP server: the
@@ -25,53 +20,20 @@ describe('letter content as delivered', () => {
   const today = '2026-03-02'; // a Monday
   const dueDate = addDays(today, -20);
   const platform = inProcessPlatform('lettercontent', today);
-  const received: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push(mail);
-          callback();
-        })
-        .catch(callback);
-    },
-  });
+  const mailServer = new TestMailServer();
+  const received = () => mailServer.received.map((m) => m.mail);
   const dir = mkdtempSync(join(tmpdir(), 'letter-content-'));
   // biome-ignore lint/suspicious/noExplicitAny: the running service, started in beforeAll
   let collections: any;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
-    collections = await platform.start(
-      collectionsServiceWith(() => ({
-        email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
-        retryBaseMs: 100,
-        retryMaxDelayMs: 3_600_000,
-        maxAttempts: 5,
-        pollMs: 50,
-        company: 'Acme Manufacturing Ltd',
-        font: DEFAULT_LETTER_FONT,
-        signer: LetterSigner.generate(),
-      })),
-    );
-    const client = await collections.ctx.pool.connect();
-    try {
-      for (const [customerId, name] of [
-        ['C-Z', '北京小部件有限公司'],
-        ['C-G', 'Beijing Widgets Co'],
-      ])
-        await onCreditEvent(client, { type: 'CustomerRegistered', data: { customerId, name } } as never);
-    } finally {
-      client.release();
-    }
+    await mailServer.start();
+    collections = await platform.start(collectionsServiceWith(() => mailServer.deliverySettings()));
+    await registerCustomers(collections, { 'C-Z': '北京小部件有限公司', 'C-G': 'Beijing Widgets Co' });
   });
   afterAll(async () => {
     await platform.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await mailServer.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -129,7 +91,7 @@ describe('letter content as delivered', () => {
     expect((await preferences('C-Z', 'ap@xiaobujian.example', 'zh')).status).toBe(200);
     await overdueInvoice('INV:2026:7', 'C-Z', '北京小部件有限公司');
     const mail = await until('the dunning letter', () =>
-      received.find((m) => m.subject?.startsWith('正式催告')),
+      received().find((m) => m.subject?.startsWith('正式催告')),
     );
     expect(mail.subject).toBe('正式催告：发票 INV:2026:7 已逾期 20 天');
     expect(mail.text).toContain('尊敬的 北京小部件有限公司');
@@ -159,7 +121,7 @@ describe('letter content as delivered', () => {
     );
     expect(agreed.status).toBe(200);
     const mail = await until('the agreement', () =>
-      received.find((m) => m.subject === 'Repayment plan agreement for invoice INV-G1'),
+      received().find((m) => m.subject === 'Repayment plan agreement for invoice INV-G1'),
     );
     expect(pdfText(mail, 'plan.pdf')).toContain(
       'Guarantee:ZhangSangivesapersonalguaranteeforCNY5,000.00oftheamountsowedunderthisplan.',

@@ -1,15 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
-import { CompanySigner } from '@ar/platform';
-import { SMTPServer } from 'smtp-server';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
-import { SmtpChannel } from '../src/delivery/channels';
-import { DEFAULT_LETTER_FONT } from '../src/letters/render';
-import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
+import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
  * A mail server down longer than the retry budget (#18 probe F8), against a real SMTP server
@@ -21,7 +16,6 @@ describe('an SMTP outage longer than the retry budget', () => {
   const today = '2026-03-02'; // a Monday
   const dueDate = addDays(today, -20);
   const platform = inProcessPlatform('smtpoutage', today);
-  const received: string[] = [];
   let down = true;
   const rejecting = new Set<string>();
   // An address whose server holds the worker inside its SMTP attempt until released.
@@ -30,70 +24,34 @@ describe('an SMTP outage longer than the retry budget', () => {
     release = resolve;
   });
   let holding = false;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (down) {
-        const error = new Error('4.3.2 service not available, try again later') as Error & {
-          responseCode: number;
-        };
-        error.responseCode = 451;
-        return callback(error);
-      }
-      if (address.address === 'ap@slow.example') {
+  const mailServer = new TestMailServer({
+    answer: async (address) => {
+      if (down) return { code: 451, text: '4.3.2 service not available, try again later' };
+      if (address === 'ap@slow.example') {
         holding = true;
-        void Promise.race([held, new Promise((r) => setTimeout(r, 60_000))]).then(() => callback());
-        return;
+        await Promise.race([held, new Promise((r) => setTimeout(r, 60_000))]);
+        return 'accept';
       }
-      if (rejecting.has(address.address)) {
-        const error = new Error('5.1.1 mailbox unavailable') as Error & { responseCode: number };
-        error.responseCode = 550;
-        return callback(error);
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      stream.on('data', () => {});
-      stream.on('end', () => {
-        received.push(...session.envelope.rcptTo.map((r) => r.address));
-        callback();
-      });
+      if (rejecting.has(address)) return { code: 550, text: '5.1.1 mailbox unavailable' };
+      return 'accept';
     },
   });
+  const received = () => mailServer.recipients();
   // biome-ignore lint/suspicious/noExplicitAny: the running service, started in beforeAll
   let collections: any;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
+    await mailServer.start();
     collections = await platform.start(
-      collectionsServiceWith(() => ({
-        email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
-        retryBaseMs: 50,
-        retryMaxDelayMs: 200,
-        maxAttempts: 3,
-        pollMs: 50,
-        company: 'Acme Manufacturing Ltd',
-        font: DEFAULT_LETTER_FONT,
-        signer: CompanySigner.generate(),
-      })),
+      collectionsServiceWith(() =>
+        mailServer.deliverySettings({ retryBaseMs: 50, retryMaxDelayMs: 200, maxAttempts: 3 }),
+      ),
     );
-    const client = await collections.ctx.pool.connect();
-    try {
-      for (const n of [1, 2, 3])
-        await onCreditEvent(client, {
-          type: 'CustomerRegistered',
-          data: { customerId: `C-${n}`, name: `Customer C-${n}` },
-        } as never);
-    } finally {
-      client.release();
-    }
+    await registerCustomers(collections, ['C-1', 'C-2', 'C-3']);
   });
   afterAll(async () => {
     await platform.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await mailServer.stop();
   });
 
   async function overdueInvoice(invoiceId: string, customerId: string, email: string) {
@@ -167,7 +125,7 @@ describe('an SMTP outage longer than the retry budget', () => {
       return d?.status === 'DELIVERED' ? d : undefined;
     });
     expect(sent.attempts).toBeGreaterThanOrEqual(7);
-    expect(received).toContain('ap@outage.example');
+    expect(received()).toContain('ap@outage.example');
     const { events } = await collections.ctx.store.readStream('message-INV-O1-DUNNING_LETTER');
     const types = events.map((e: { type: string }) => e.type);
     expect(types).not.toContain('MessageDeliveryFailed');
@@ -202,7 +160,7 @@ describe('an SMTP outage longer than the retry budget', () => {
       return d?.status === 'DELIVERED' ? d : undefined;
     });
     expect(sent.attempts).toBe(2);
-    expect(received.filter((r) => r === 'ap@fixed.example')).toHaveLength(1);
+    expect(received().filter((r) => r === 'ap@fixed.example')).toHaveLength(1);
     const { events } = await collections.ctx.store.readStream('message-INV-O2-DUNNING_LETTER');
     expect(events.map((e: { type: string }) => e.type)).toEqual([
       'MessageQueued',
@@ -238,7 +196,7 @@ describe('an SMTP outage longer than the retry budget', () => {
       const d = await letterOf('INV-O3');
       return d?.status === 'DELIVERED' ? d : undefined;
     });
-    expect(received.filter((r) => r === 'ap@slow.example')).toHaveLength(1);
+    expect(received().filter((r) => r === 'ap@slow.example')).toHaveLength(1);
     const { events } = await collections.ctx.store.readStream('message-INV-O3-DUNNING_LETTER');
     expect(events.map((e: { type: string }) => e.type)).toEqual(['MessageQueued', 'MessageDelivered']);
   }, 60_000);

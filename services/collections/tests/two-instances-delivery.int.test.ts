@@ -1,18 +1,13 @@
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { CompanySigner, type RunningService } from '@ar/platform';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { authHeaders } from '../../../tests/support/auth';
 import { eventually } from '../../../tests/support/infra';
 import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
-import { SmtpChannel } from '../src/delivery/channels';
 import { DeliveryWorker } from '../src/delivery/queue';
-import { DEFAULT_LETTER_FONT } from '../src/letters/render';
-import { onCreditEvent } from '../src/reactions/on-invoicing-event';
 import { collectionsServiceWith } from '../src/service';
+import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
  * Two instances of collections on one schema (issue 18 item 1): the delivery queue is filled by
@@ -24,39 +19,17 @@ describe('two collections instances deliver each message once', () => {
   const today = '2026-03-02'; // a Monday
   const dueDate = addDays(today, -20);
   const platform = kafkaPlatform('twosmtp', today);
-  const arrived: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          arrived.push(mail.subject ?? '');
-          // A slow server: the worker holds its rows while it answers.
-          setTimeout(callback, 50);
-        })
-        .catch(callback);
-    },
-  });
+  // A slow server: the worker holds its rows while it answers.
+  const mailServer = new TestMailServer({ answerAfterMs: 50 });
+  const arrived = () => mailServer.received.map((m) => m.mail.subject ?? '');
   const signer = CompanySigner.generate();
   let first: RunningService;
   let second: RunningService;
   let stray: DeliveryWorker;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
-    const settings = () => ({
-      email: new SmtpChannel({ host: '127.0.0.1', port, from: 'Receivables <ar@acme.example>' }),
-      retryBaseMs: 100,
-      retryMaxDelayMs: 3_600_000,
-      maxAttempts: 5,
-      pollMs: 20,
-      company: 'Acme Manufacturing Ltd',
-      font: DEFAULT_LETTER_FONT,
-      signer,
-    });
+    await mailServer.start();
+    const settings = () => mailServer.deliverySettings({ pollMs: 20, signer });
     // Same run, same schema: two instances of one service, each with its own leases.
     first = await platform.start(collectionsServiceWith(settings));
     second = await platform.start(collectionsServiceWith(settings));
@@ -68,20 +41,11 @@ describe('two collections instances deliver each message once', () => {
   afterAll(async () => {
     await stray.stop();
     await platform.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await mailServer.stop();
   });
 
   async function overdueInvoice(via: RunningService, invoiceId: string, customerId: string) {
-    // The customer as credit-scoring registered it: contacts are recorded for known customers only.
-    const client = await via.ctx.pool.connect();
-    try {
-      await onCreditEvent(client, {
-        type: 'CustomerRegistered',
-        data: { customerId, name: `Customer ${customerId}` },
-      } as never);
-    } finally {
-      client.release();
-    }
+    await registerCustomers(via, [customerId]);
     expect(
       (
         await call(
@@ -150,18 +114,18 @@ describe('two collections instances deliver each message once', () => {
     );
     await new Promise((r) => setTimeout(r, 500)); // anything sent twice would have arrived by now
     const perInvoice = new Map<string, number>();
-    for (const subject of arrived) {
+    for (const subject of arrived()) {
       const id = ids.find((x) => subject.includes(`${x} `));
       if (id) perInvoice.set(id, (perInvoice.get(id) ?? 0) + 1);
     }
     expect(Object.fromEntries(perInvoice)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
-    expect(arrived).toHaveLength(n);
+    expect(arrived()).toHaveLength(n);
   }, 240_000);
 
   it('one customer with two overdue invoices hears from us once a day: the second letter waits for the next day (#18 probe F2)', async () => {
     // Runs after the first: one instance and a worker outside any lease still take rows together.
     const ids = ['INV-2I-ONE-A', 'INV-2I-ONE-B'];
-    const arrivedBefore = arrived.length;
+    const arrivedBefore = arrived().length;
     for (const id of ids) await overdueInvoice(second, id, 'C-2I-ONE');
     // The day job run again (a second instance, a rerun) adds nothing.
     const cases = caseHandler(second.ctx);
@@ -187,8 +151,10 @@ describe('two collections instances deliver each message once', () => {
     await new Promise((r) => setTimeout(r, 500)); // a second letter sent today would have arrived by now
     expect(settled.map((d) => d.status).sort()).toEqual(['DEFERRED', 'DELIVERED']);
     expect(settled.find((d) => d.status === 'DEFERRED')!.lastAnswer).toMatch(/already on 2026-03-02/);
-    expect(arrived.slice(arrivedBefore).filter((s) => ids.some((id) => s.includes(`${id} `)))).toHaveLength(
-      1,
-    );
+    expect(
+      arrived()
+        .slice(arrivedBefore)
+        .filter((s) => ids.some((id) => s.includes(`${id} `))),
+    ).toHaveLength(1);
   }, 120_000);
 });
