@@ -47,15 +47,35 @@ export function payableBy(invoice: Invoice, policy: OverduePolicy): PayableBy {
  * A prepayment invoice is never overdue (`runsOverdueClock`).
  */
 export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePolicy): InvoiceEvent[] {
-  if (invoice.status !== 'OPEN' || !runsOverdueClock(invoice)) return [];
+  return walkOverdueDays(invoice, asOf, policy, false).events;
+}
+
+/** How far the days were walked: the events, and the first day that had any. */
+interface OverdueWalk {
+  events: InvoiceEvent[];
+  /** The first day on which something happened (with `firstDayOnly`, the walk stopped there). */
+  firstDay?: IsoDate;
+  /** Nothing can ever happen again without another event on the invoice (a payment, a plan...). */
+  done: boolean;
+}
+
+function walkOverdueDays(
+  invoice: Invoice,
+  asOf: IsoDate,
+  policy: OverduePolicy,
+  firstDayOnly: boolean,
+): OverdueWalk {
+  if (invoice.status !== 'OPEN' || !runsOverdueClock(invoice)) return { events: [], done: true };
   const payable = payableBy(invoice, policy);
   const due = earliestUnpaidDueDate(invoice, payable);
-  if (!due || due >= asOf) return [];
+  if (!due) return { events: [], done: true };
+  if (due >= asOf) return { events: [], done: false };
   const terms = invoice.issued.lateFeeTerms;
   const { invoiceId, customerId, currency } = invoice.issued;
   const thresholds = [...policy.overdueThresholds].sort((a, b) => a - b);
 
   const events: InvoiceEvent[] = [];
+  let firstDay: IsoDate | undefined;
   let state = invoice;
   const emit = (event: InvoiceEvent) => {
     events.push(event);
@@ -88,11 +108,16 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
       )
     : undefined;
   const candidates = [...pendingDays, ...(nextInterestClose ? [nextInterestClose] : [])];
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return { events: [], done: true };
   let day = [...candidates].sort()[0]!;
   if (day <= due) day = addDays(due, 1);
 
   for (; day <= asOf; day = addDays(day, 1)) {
+    // Without a clause, once every threshold is reached nothing more happens on any later day:
+    // an invoice due decades ago is not walked through every day since.
+    if (!terms && thresholds.every((t) => state.overdueThresholdsReached.includes(t)))
+      return { events, ...(firstDay && { firstDay }), done: true };
+    const before = events.length;
     const daysOverdue = daysBetween(due, day);
     const previous = addDays(day, -1);
     if (
@@ -125,8 +150,38 @@ export function assessOverdue(invoice: Invoice, asOf: IsoDate, policy: OverduePo
     if (terms && !state.penaltyCharged && daysOverdue >= terms.penaltyDay) {
       chargeFee('PENALTY', day, daysOverdue, terms.penaltyBp);
     }
+    if (events.length > before) {
+      firstDay ??= day;
+      if (firstDayOnly) break;
+    }
   }
-  return events;
+  return { events, ...(firstDay && { firstDay }), done: false };
+}
+
+/** How many days ahead `nextOverdueAssessment` looks before it settles for "look again then". */
+const LOOK_AHEAD_DAYS = 400;
+
+/**
+ * The first day after `after` on which the overdue clock has something to do for the invoice as
+ * it stands (`assessOverdue` would emit: a threshold crossed, a fee for a closed day, the penalty,
+ * an instalment falling overdue), or undefined when nothing can happen until another event
+ * changes it (paid, no clause and every threshold reached, a prepayment invoice). When nothing
+ * happens within 400 days of the day it is due from (a fee that rounds to zero), it
+ * answers the day it stopped looking: never later than the true day, so the clock may visit the
+ * invoice early but never misses one of its days.
+ */
+export function nextOverdueAssessment(
+  invoice: Invoice,
+  after: IsoDate,
+  policy: OverduePolicy,
+): IsoDate | undefined {
+  if (invoice.status !== 'OPEN' || !runsOverdueClock(invoice)) return undefined;
+  const due = earliestUnpaidDueDate(invoice, payableBy(invoice, policy));
+  if (!due) return undefined;
+  const until = addDays(due > after ? due : after, LOOK_AHEAD_DAYS);
+  const walk = walkOverdueDays(invoice, until, policy, true);
+  if (walk.firstDay) return walk.firstDay;
+  return walk.done ? undefined : until;
 }
 
 /**

@@ -65,20 +65,43 @@ export const openItemsMigrations: Migration[] = [
        group by e.data->>'invoiceId';
     `,
   },
+  {
+    // The overdue clock's schedule (overdue/overdue-clock.ts): the next day it has something to do
+    // for each open invoice (null: nothing until the invoice changes), and a count of the changes
+    // that may bring that day closer. An invoice from before gets the day after its first due date,
+    // the earliest anything can happen; its first visit sets the exact day.
+    id: 'invoicing-open-items-003-overdue-schedule',
+    sql: `
+      alter table open_invoices add column next_assessment date, add column changes bigint not null default 0;
+      update open_invoices set next_assessment = first_due_date + 1;
+      create index open_invoices_by_next_assessment on open_invoices (next_assessment) where next_assessment is not null;
+    `,
+  },
 ];
 
 const CLOSING = new Set(['InvoicePaid', 'InvoiceFullyCredited', 'InvoiceWrittenOff']);
 
+/** What the overdue clock appends when it assesses an invoice: the rest of its walk stays as it was. */
+const OVERDUE_CLOCK_EVENTS = new Set(['PaymentOverdue', 'LateFeeCharged']);
+
 export const openItemsProjection: InlineProjection = {
   name: 'open-items',
-  async apply(client, _streamId, events: DomainEvent[]) {
+  async apply(client, streamId, events: DomainEvent[]) {
+    // Any change to an invoice other than the overdue clock's own events (a payment, a plan, a
+    // withdrawn threshold, a reversed fee...) may bring its next overdue day closer: it is due for
+    // a visit on the next business day, which sets the exact day again (`changes` tells that
+    // visit whether the invoice changed again meanwhile).
+    const reschedule =
+      streamId.startsWith('invoice-') &&
+      events.some((e) => e.type !== 'InvoiceIssued' && !OVERDUE_CLOCK_EVENTS.has(e.type));
     for (const event of events) {
       if (event.type === 'InvoiceIssued') {
         const i = event.data as InvoiceIssuedV1;
+        // Nothing can happen before the day after the due date; never on a prepayment invoice.
         await client.query(
-          `insert into open_invoices (invoice_id, customer_id, currency, issue_date, first_due_date)
-           values ($1, $2, $3, $4, $5) on conflict do nothing`,
-          [i.invoiceId, i.customerId, i.currency, i.issueDate, i.dueDate],
+          `insert into open_invoices (invoice_id, customer_id, currency, issue_date, first_due_date, next_assessment)
+           values ($1, $2, $3, $4, $5, case when $6 then null else $5::date + 1 end) on conflict do nothing`,
+          [i.invoiceId, i.customerId, i.currency, i.issueDate, i.dueDate, i.prepayment === true],
         );
       } else if (event.type === 'InstalmentPlanApplied') {
         const p = event.data as InstalmentPlanAppliedV1;
@@ -121,6 +144,11 @@ export const openItemsProjection: InlineProjection = {
         );
       }
     }
+    if (reschedule)
+      await client.query(
+        `update open_invoices set next_assessment = '-infinity', changes = changes + 1 where invoice_id = $1`,
+        [streamId.slice('invoice-'.length)],
+      );
   },
 };
 
@@ -171,11 +199,33 @@ export async function findOpenInvoice(
   return rows[0];
 }
 
-/** Open invoices with something due before `day`: what the overdue clock visits. */
-export async function invoicesDueBefore(client: Pool | PoolClient, day: string): Promise<string[]> {
-  const { rows } = await client.query<{ invoice_id: string }>(
-    'select invoice_id from open_invoices where first_due_date < $1 order by invoice_id',
+export interface ScheduledInvoice {
+  invoiceId: string;
+  /** How many changes the invoice had when selected: its next day is set only if still so. */
+  changes: string;
+}
+
+/** Open invoices the overdue clock has something to do for on `day` (or changed since it looked). */
+export async function invoicesToAssess(client: Pool | PoolClient, day: string): Promise<ScheduledInvoice[]> {
+  const { rows } = await client.query<ScheduledInvoice>(
+    `select invoice_id as "invoiceId", changes::text as changes from open_invoices
+      where next_assessment <= $1 order by invoice_id`,
     [day],
   );
-  return rows.map((r) => r.invoice_id);
+  return rows;
+}
+
+/**
+ * Sets the next day the overdue clock visits an invoice (null: not until it changes), unless it
+ * changed since it was selected - then it stays due for the next business day.
+ */
+export async function scheduleNextAssessment(
+  client: Pool | PoolClient,
+  invoice: ScheduledInvoice,
+  next: string | undefined,
+): Promise<void> {
+  await client.query(
+    'update open_invoices set next_assessment = $2 where invoice_id = $1 and changes = $3::bigint',
+    [invoice.invoiceId, next ?? null, invoice.changes],
+  );
 }
