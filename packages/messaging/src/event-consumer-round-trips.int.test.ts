@@ -1,7 +1,8 @@
 import { CE } from '@ar/contracts';
 import { PostgresEventStore } from '@ar/postgres';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { freshStoreSchema, quietLogger } from '../../../tests/support/infra';
+import type { IncomingEvent } from './cloud-events';
 import { EventConsumer } from './event-consumer';
 import { InProcessBus } from './in-process-bus';
 import type { BusMessage } from './message-bus';
@@ -80,6 +81,66 @@ describe('consumer round trips', () => {
     );
     expect((await ctx.pool.query('select count(*)::int as n from events')).rows[0].n).toBe(10);
     expect((await ctx.pool.query('select count(*)::int as n from inbox')).rows[0].n).toBe(10);
+    await consumer.stop();
+    await ctx.pool.end();
+  });
+  it('with a batch handler, records the copy of a whole batch in one statement: three in all', async () => {
+    const ctx = await freshStoreSchema('consumer_batch');
+    const store = new PostgresEventStore(ctx.pool, ctx.schema);
+    const bus = new InProcessBus();
+    const one = jest.fn(async (client: PoolClient, event: IncomingEvent) => {
+      await store.recordExternalEvents(client, [event]);
+    });
+    const consumer = new EventConsumer({
+      name: 'reporting.copy',
+      topics: ['t'],
+      bus,
+      pool: ctx.pool,
+      logger: quietLogger,
+      // As reporting's ingest: a copy of the events in its own store.
+      handle: one,
+      handleBatch: async (client, events) => {
+        await store.recordExternalEvents(client, events);
+      },
+    });
+    await consumer.start();
+    const ids = Array.from(
+      { length: 10 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      await bus.publish(
+        't',
+        ids.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1)),
+      );
+      const sent = query.mock.calls.map(([q]) => text(q)).filter((t) => !/^(begin|commit)$/.test(t));
+      expect(sent).toHaveLength(3);
+      expect(one).not.toHaveBeenCalled();
+    } finally {
+      query.mockRestore();
+    }
+    const { rows } = await ctx.pool.query(
+      'select stream_id, stream_position from events order by transaction_id, global_position',
+    );
+    expect(rows).toHaveLength(10);
+    // Each stream in order: the batch handler was given the events as they came.
+    for (const stream of ['invoice-inv-0', 'invoice-inv-4'])
+      expect(rows.filter((r) => r.stream_id === stream).map((r) => r.stream_position)).toEqual([1, 2]);
+    // Delivered again, and a batch with one new event behind a gap: the duplicates change
+    // nothing, the held one waits and comes in once the gap is filled, one at a time.
+    const later = (n: number) => `00000000-0000-4000-8000-${String(100 + n).padStart(12, '0')}`;
+    await bus.publish('t', [
+      ...ids.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1)),
+      message(later(4), 'inv-0', 4),
+    ]);
+    expect((await ctx.pool.query('select count(*)::int as n from events')).rows[0].n).toBe(10);
+    await bus.publish('t', [message(later(3), 'inv-0', 3)]);
+    const { rows: inv0 } = await ctx.pool.query(
+      `select stream_position from events where stream_id = 'invoice-inv-0' order by stream_position`,
+    );
+    expect(inv0.map((r) => r.stream_position)).toEqual([1, 2, 3, 4]);
+    expect((await ctx.pool.query('select count(*)::int as n from inbox')).rows[0].n).toBe(12);
     await consumer.stop();
     await ctx.pool.end();
   });

@@ -6,10 +6,17 @@ import type { Logger } from 'pino';
 import { fromBusMessage, type IncomingEvent } from './cloud-events';
 import { failureKind } from './failures';
 import type { BusSubscription, ConsumedMessage, DeliveryContext, MessageBus } from './message-bus';
-import { carriedContext, inSpan, SpanKind } from './tracing';
+import { carriedContext, failed, inSpan, SpanKind, startSpan } from './tracing';
 
 /** What a service does with one event, inside the transaction that also records it as handled. */
 export type EventHandler = (client: PoolClient, event: IncomingEvent) => Promise<void>;
+
+/**
+ * What a service does with several events, in the order given, inside the transaction that also
+ * records them as handled: the same effect as the EventHandler on each in turn, in fewer round
+ * trips (a copy of the batch in one statement).
+ */
+export type EventBatchHandler = (client: PoolClient, events: IncomingEvent[]) => Promise<void>;
 
 export interface EventConsumerOptions {
   /**
@@ -27,6 +34,11 @@ export interface EventConsumerOptions {
   pool: Pool;
   logger: Logger;
   handle: EventHandler;
+  /**
+   * The batch's usual case (every event new and in its stream's order) in one call instead of
+   * one `handle` per event; a batch that goes one message at a time still uses `handle`.
+   */
+  handleBatch?: EventBatchHandler;
   retry?: {
     /** First wait after a failure; doubles up to `maxDelayMs`. */
     firstDelayMs?: number;
@@ -196,9 +208,18 @@ export class EventConsumer {
       handle.push(i);
       place.set(event.streamId, event.streamPosition);
     }
-    for (const i of handle) {
-      await this.handleOnce(client, events[i]!, messages[i]!, false);
+    if (this.options.handleBatch && handle.length > 0) {
+      await this.handleAllOnce(
+        client,
+        handle.map((i) => events[i]!),
+        handle.map((i) => messages[i]!),
+      );
       await context.heartbeat();
+    } else {
+      for (const i of handle) {
+        await this.handleOnce(client, events[i]!, messages[i]!, false);
+        await context.heartbeat();
+      }
     }
     const moved = [...new Set(handle.map((i) => events[i]!.streamId))];
     await client.query(
@@ -296,17 +317,7 @@ export class EventConsumer {
       {
         kind: SpanKind.CONSUMER,
         parent: carriedContext(event.metadata),
-        attributes: {
-          'ar.service': this.options.service ?? this.name.split('.')[0]!,
-          'ar.consumer': this.name,
-          'ar.event.type': event.type,
-          'ar.event.id': event.eventId,
-          'ar.stream': event.streamId,
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': message.topic,
-          'messaging.consumer.group.name': this.options.groupId ?? this.name,
-        },
+        attributes: this.spanAttributes(event, message),
       },
       async () => {
         if (inbox)
@@ -317,6 +328,46 @@ export class EventConsumer {
         await this.options.handle(client, event);
       },
     );
+  }
+
+  /**
+   * The effects of several events in one call of the batch handler, each event still with its
+   * own `on <EventType>` span continuing the producer's trace.
+   */
+  private async handleAllOnce(
+    client: PoolClient,
+    events: IncomingEvent[],
+    messages: ConsumedMessage[],
+  ): Promise<void> {
+    const spans = events.map((event, i) =>
+      startSpan(`on ${event.type}`, {
+        kind: SpanKind.CONSUMER,
+        parent: carriedContext(event.metadata),
+        attributes: this.spanAttributes(event, messages[i]!),
+      }),
+    );
+    try {
+      await this.options.handleBatch!(client, events);
+    } catch (error) {
+      for (const { span } of spans) failed(span, error);
+      throw error;
+    } finally {
+      for (const { span } of spans) span.end();
+    }
+  }
+
+  private spanAttributes(event: IncomingEvent, message: ConsumedMessage) {
+    return {
+      'ar.service': this.options.service ?? this.name.split('.')[0]!,
+      'ar.consumer': this.name,
+      'ar.event.type': event.type,
+      'ar.event.id': event.eventId,
+      'ar.stream': event.streamId,
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': message.topic,
+      'messaging.consumer.group.name': this.options.groupId ?? this.name,
+    };
   }
 
   private async hold(client: PoolClient, event: IncomingEvent, message: ConsumedMessage, waitingFor: number) {

@@ -1,6 +1,6 @@
 import { TOPICS } from '@ar/contracts';
 import { BusinessCalendar } from '@ar/kernel';
-import type { EventHandler, MessageBus } from '@ar/messaging';
+import type { EventBatchHandler, EventHandler, MessageBus } from '@ar/messaging';
 import { EventConsumer, Relay, withTimeout } from '@ar/messaging';
 import {
   type AppendNotifier,
@@ -72,6 +72,8 @@ export interface ConsumerDefinition {
   name: string;
   topics: TopicKey[];
   handle: EventHandler;
+  /** The same effect for several events in fewer round trips (see EventConsumerOptions.handleBatch). */
+  handleBatch?: EventBatchHandler;
 }
 
 /**
@@ -254,6 +256,7 @@ export async function startService(
         logger,
         service: def.name,
         handle: c.handle,
+        ...(c.handleBatch && { handleBatch: c.handleBatch }),
       }),
   );
 

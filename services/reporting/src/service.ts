@@ -12,7 +12,7 @@ import {
 } from './aging/projection';
 import { agingRoutes } from './aging/routes';
 import { dashboardRoutes } from './dashboard/routes';
-import { recordDomainEvent } from './ingest/on-domain-event';
+import { recordDomainEvent, recordDomainEvents } from './ingest/on-domain-event';
 import { dailyKpiSnapshot } from './kpi-snapshot/daily-kpi-snapshot';
 
 export const reportingService: ServiceDefinition = {
@@ -35,6 +35,7 @@ export const reportingService: ServiceDefinition = {
       name: 'domain-events',
       topics: ['credit', 'contract', 'invoicing', 'collections'],
       handle: (client, event) => recordDomainEvent(ctx.store, client, event),
+      handleBatch: (client, events) => recordDomainEvents(ctx.store, client, events),
     },
   ],
   projections: (ctx) => [agingProjection(ctx.calendar)],

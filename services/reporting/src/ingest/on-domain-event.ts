@@ -10,3 +10,12 @@ import type { PoolClient } from 'pg';
 export async function recordDomainEvent(store: PostgresEventStore, client: PoolClient, event: IncomingEvent) {
   await store.recordExternalEvents(client, [event]);
 }
+
+/** A batch of them in order, in one statement (the consumer's usual case). */
+export async function recordDomainEvents(
+  store: PostgresEventStore,
+  client: PoolClient,
+  events: IncomingEvent[],
+) {
+  await store.recordExternalEvents(client, events);
+}
