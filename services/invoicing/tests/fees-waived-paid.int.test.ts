@@ -3,6 +3,33 @@ import { unique } from '../../../tests/support/infra';
 import { call as callService, inProcessPlatform } from '../../../tests/support/platform';
 import { invoicingService } from '../src/service';
 
+type Call = (method: 'GET' | 'POST', url: string, payload?: object) => ReturnType<typeof callService>;
+
+/** 1,000.00 CNY issued 2026-01-02, due 2026-01-31 under the default clause. */
+async function issueThousand(call: Call, invoiceId: string, customerId: string) {
+  const issued = await call('POST', '/invoices', {
+    invoiceId,
+    customerId,
+    amount: 100_000,
+    currency: 'CNY',
+    issueDate: '2026-01-02',
+    dueDate: '2026-01-31',
+  });
+  expect(issued.status).toBe(201);
+}
+
+/** Day 40 (03-12): a plan waives the fees then open and asks the principal on 03-22. */
+async function waiveFeesOnDay40(call: Call, invoiceId: string, reason: string) {
+  const plan = await call('POST', `/invoices/${invoiceId}/instalment-plans`, {
+    planId: unique('PLAN'),
+    instalments: [{ dueDate: '2026-03-22', amount: 100_000 }],
+    fees: 'WAIVED',
+    feeWaiver: { decidedBy: 'finance-lead', reason },
+    date: '2026-03-12',
+  });
+  expect(plan.status).toBe(200);
+}
+
 /**
  * Money dated before a plan that waived fees, matched after the invoice was paid (#14 item 1),
  * over REST on real PostgreSQL: cash application offers it to the paid invoice, which takes the
@@ -35,26 +62,8 @@ describe('invoicing: a payment dated before a fee-waiving plan, matched after th
     });
 
   it('pays the fees of its date on the paid invoice, the rest held as credit; sent again, the same answer', async () => {
-    expect(
-      (
-        await call('POST', '/invoices', {
-          invoiceId,
-          customerId,
-          amount: 100_000,
-          currency: 'CNY',
-          issueDate: '2026-01-02',
-          dueDate: '2026-01-31',
-        })
-      ).status,
-    ).toBe(201);
-    const plan = await call('POST', `/invoices/${invoiceId}/instalment-plans`, {
-      planId: unique('PLAN'),
-      instalments: [{ dueDate: '2026-03-22', amount: 100_000 }],
-      fees: 'WAIVED',
-      feeWaiver: { decidedBy: 'finance-lead', reason: 'hardship' },
-      date: '2026-03-12',
-    });
-    expect(plan.status).toBe(200);
+    await issueThousand(call, invoiceId, customerId);
+    await waiveFeesOnDay40(call, invoiceId, 'hardship');
     await clock.advanceTo('2026-03-17');
     expect((await pay(unique('P'), 100_000, '2026-03-17')).body).toMatchObject({
       allocations: [{ invoiceId, amount: 100_000 }],
@@ -105,26 +114,8 @@ describe('invoicing: a credit note dated before a fee-waiving plan that leaves n
     // The same invoice and plan; the credit note of day 35 (goods returned) is issued on day 41:
     // only the fees were open on day 40 and the plan waived them - nothing is owed, nothing chased.
     const returned = unique('RET');
-    expect(
-      (
-        await call('POST', '/invoices', {
-          invoiceId: returned,
-          customerId,
-          amount: 100_000,
-          currency: 'CNY',
-          issueDate: '2026-01-02',
-          dueDate: '2026-01-31',
-        })
-      ).status,
-    ).toBe(201);
-    const plan = await call('POST', `/invoices/${returned}/instalment-plans`, {
-      planId: unique('PLAN'),
-      instalments: [{ dueDate: '2026-03-22', amount: 100_000 }],
-      fees: 'WAIVED',
-      feeWaiver: { decidedBy: 'finance-lead', reason: 'goods returned' },
-      date: '2026-03-12',
-    });
-    expect(plan.status).toBe(200);
+    await issueThousand(call, returned, customerId);
+    await waiveFeesOnDay40(call, returned, 'goods returned');
     await clock.advanceTo('2026-03-13');
     const note = {
       creditNoteId: unique('CN'),
@@ -151,14 +142,7 @@ describe('invoicing: a credit note dated before a fee-waiving plan that leaves n
     await clock.advanceTo('2026-03-13');
     const settled = unique('VOID');
     const payer = unique('C');
-    await call('POST', '/invoices', {
-      invoiceId: settled,
-      customerId: payer,
-      amount: 100_000,
-      currency: 'CNY',
-      issueDate: '2026-01-02',
-      dueDate: '2026-01-31',
-    });
+    await issueThousand(call, settled, payer);
     const plan = await call('POST', `/invoices/${settled}/instalment-plans`, {
       planId: unique('PLAN'),
       instalments: [{ dueDate: '2026-03-23', amount: 104_500 }],

@@ -43,6 +43,18 @@ function run(commands: InvoiceCommand[]) {
   return { state: state as Invoice, recorded };
 }
 
+/** Day 40: a plan waives the fees then open and asks the principal, 100,000, on day 50. */
+const planWaivingFees = (reason: string): InvoiceCommand => ({
+  type: 'ApplyInstalmentPlan',
+  data: {
+    planId: 'PLAN-W',
+    instalments: [{ dueDate: day(50), amount: 100_000 }],
+    date: day(40),
+    fees: 'WAIVED',
+    feeWaiver: { decidedBy: 'finance-lead', reason },
+  },
+});
+
 /** What a person reads on the invoice: the money and the thresholds it stands at. */
 const owed = (s: Invoice) => ({
   status: s.status,
@@ -221,16 +233,7 @@ describe('value dating: on one day, credit notes count before payments', () => {
 describe('value dating: a payment dated before a plan that waived fees, recorded after the invoice was paid', () => {
   // Day 40: a plan waives the fees then open (interest 2,400 for days 16-39, penalty 2,000) and
   // asks the principal on day 50; day 45 pays it. Money that arrived on day 35 is matched on day 60.
-  const waivingPlan: InvoiceCommand = {
-    type: 'ApplyInstalmentPlan',
-    data: {
-      planId: 'PLAN-W',
-      instalments: [{ dueDate: day(50), amount: 100_000 }],
-      date: day(40),
-      fees: 'WAIVED',
-      feeWaiver: { decidedBy: 'finance-lead', reason: 'hardship' },
-    },
-  };
+  const waivingPlan = planWaivingFees('hardship');
   const paidUnderThePlan = [assess(40), waivingPlan, pay('P-2', 100_000, 45), assess(60)];
   const paid = run(paidUnderThePlan);
 
@@ -334,16 +337,7 @@ describe('value dating: a credit note dated before a fee-waiving plan that leave
   // 100,000, on day 50. On day 41 a credit note for the whole principal, dated day 35, is recorded:
   // on day 35 only the fees were left (penalty 2,000, interest 1,900 for days 16-35), and the plan
   // waived what was open on its day - so nothing was owed from then on.
-  const waivingPlan: InvoiceCommand = {
-    type: 'ApplyInstalmentPlan',
-    data: {
-      planId: 'PLAN-W',
-      instalments: [{ dueDate: day(50), amount: 100_000 }],
-      date: day(40),
-      fees: 'WAIVED',
-      feeWaiver: { decidedBy: 'finance-lead', reason: 'goods returned' },
-    },
-  };
+  const waivingPlan = planWaivingFees('goods returned');
 
   it('ends credited: the waiver shrinks to the fees really open, the plan asks nothing, later interest reversed', () => {
     const before = run([assess(40), waivingPlan]);
