@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allServices } from '@ar/all-in-one';
-import { InProcessBus } from '@ar/messaging';
 import {
   ALL_ROLES,
   accessTableIn,
@@ -10,11 +9,9 @@ import {
   type RunningService,
   repoRoot,
   SECURITY_SCHEME,
-  startService,
 } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../support/auth';
-import { quietLogger, testInfra, unique } from '../support/infra';
+import { authHeaders } from '../support/auth';
+import { inProcessPlatform } from '../support/platform';
 
 type Operation = { security?: Record<string, string[]>[] };
 type OpenApi = { paths: Record<string, Record<string, Operation>> };
@@ -26,32 +23,13 @@ type OpenApi = { paths: Record<string, Record<string, Operation>> };
  * route does not name 403 naming the roles, with one it names neither 401 nor 403.
  */
 describe('access: every route of every service asks who calls', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('access');
-  const notifier = new AppendNotifier(databaseUrl);
+  const platform = inProcessPlatform('access', '2026-03-02');
   const services: RunningService[] = [];
 
   beforeAll(async () => {
-    await notifier.start();
-    const bus = new InProcessBus();
-    for (const def of allServices)
-      services.push(
-        await startService(def, {
-          databaseUrl,
-          bus,
-          notifier,
-          logger: quietLogger,
-          host: '127.0.0.1',
-          port: 0,
-          auth: testAuth,
-          schema: `${run}_${def.schema}`,
-        }),
-      );
+    for (const def of allServices) services.push(await platform.start(def));
   });
-  afterAll(async () => {
-    for (const s of services.reverse()) await s.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
   /** Every (method, url, roles) of a service: its OpenAPI operations and its hidden routes. */
   async function routesOf(service: RunningService) {

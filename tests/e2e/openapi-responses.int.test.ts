@@ -1,10 +1,8 @@
 import { allServices } from '@ar/all-in-one';
 import { ContactPreferencesView, ScreeningView, WorklistView } from '@ar/contracts';
-import { InProcessBus } from '@ar/messaging';
-import { EvidencePartView, type RunningService, startService } from '@ar/platform';
-import { AppendNotifier } from '@ar/postgres';
-import { authHeaders, testAuth } from '../support/auth';
-import { quietLogger, testInfra, unique } from '../support/infra';
+import { EvidencePartView, type RunningService } from '@ar/platform';
+import { authHeaders } from '../support/auth';
+import { inProcessPlatform } from '../support/platform';
 
 type Schema = Record<string, unknown>;
 type Response = { description?: string; content?: Record<string, { schema?: Schema }> };
@@ -24,32 +22,13 @@ function describesNothing(schema: Schema | undefined): boolean {
  * (a PDF, a ZIP) is a string in binary format under its own media type.
  */
 describe('OpenAPI: every success of every route describes its body and media type', () => {
-  const { databaseUrl } = testInfra();
-  const run = unique('oapiresp');
-  const notifier = new AppendNotifier(databaseUrl);
+  const platform = inProcessPlatform('oapiresp', '2026-03-02');
   const services: RunningService[] = [];
 
   beforeAll(async () => {
-    await notifier.start();
-    const bus = new InProcessBus();
-    for (const def of allServices)
-      services.push(
-        await startService(def, {
-          databaseUrl,
-          bus,
-          notifier,
-          logger: quietLogger,
-          host: '127.0.0.1',
-          port: 0,
-          auth: testAuth,
-          schema: `${run}_${def.schema}`,
-        }),
-      );
+    for (const def of allServices) services.push(await platform.start(def));
   });
-  afterAll(async () => {
-    for (const s of services.reverse()) await s.stop();
-    await notifier.stop();
-  });
+  afterAll(() => platform.stop());
 
   async function openApiOf(service: RunningService): Promise<OpenApi> {
     const docs = await service.app.inject({ method: 'GET', url: '/docs/json', headers: await authHeaders() });
@@ -118,7 +97,7 @@ describe('OpenAPI: every success of every route describes its body and media typ
     };
 
     // Contact preferences: a customer collections knows (credit-scoring registers them).
-    const customerId = `${run}-C1`;
+    const customerId = `${platform.run}-C1`;
     await collections.ctx.pool.query('insert into customers (customer_id, name) values ($1, $2)', [
       customerId,
       'Acme',
@@ -181,7 +160,7 @@ describe('OpenAPI: every success of every route describes its body and media typ
 
     // An evidence part of each service that has one (nothing recorded for this id: empty lists).
     for (const name of ['contract', 'invoicing', 'collections']) {
-      const part = await call(service(name), 'GET', `/evidence/parts/invoices/${run}-none`, ['legal']);
+      const part = await call(service(name), 'GET', `/evidence/parts/invoices/${platform.run}-none`, ['legal']);
       expect(EvidencePartView.parse(part)).toEqual(part);
       expect(part).toMatchObject({ service: name, records: [], documents: [] });
     }
