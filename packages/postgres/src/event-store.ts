@@ -30,6 +30,9 @@ export { NOTIFY_CHANNEL } from './append-signal';
  * each stream in stream_position order, and stays safe: the key is never below the writer's own
  * id, so an event is still read only once its transaction is over.
  */
+/** The SQLSTATE append_to_stream_or_fail raises when the stream is not at the expected version. */
+const WRONG_VERSION = 'AR409';
+
 export const eventStoreMigrations: Migration[] = [
   {
     id: 'event-store-001',
@@ -184,6 +187,30 @@ export const eventStoreMigrations: Migration[] = [
       $$;
     `,
   },
+  {
+    // The append as one statement together with an inline projection's write (see appendWith):
+    // a wrong expected version is an error here, so it undoes the write of the same statement.
+    id: 'event-store-007',
+    sql: `
+      create function append_to_stream_or_fail(
+        p_stream_id text,
+        p_expected_version integer,
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb
+      ) returns integer language plpgsql as $$
+      declare
+        v_next integer := append_to_stream(p_stream_id, p_expected_version, p_event_ids, p_event_types, p_data, p_metadata);
+      begin
+        if v_next is null then
+          raise exception 'stream % is not at version %', p_stream_id, p_expected_version using errcode = '${WRONG_VERSION}';
+        end if;
+        return v_next;
+      end;
+      $$;
+    `,
+  },
 ];
 
 export interface EventRow {
@@ -227,6 +254,23 @@ export interface Snapshot {
 export interface InlineProjection {
   name: string;
   apply(client: PoolClient, streamId: string, events: DomainEvent[]): Promise<void>;
+  /**
+   * The same writes as `apply`, as statements said up front (a projection whose writes need no
+   * read of its own). When the inline projections of an append make one statement in all, it
+   * runs inside the append's own statement: one round trip, no transaction around it.
+   */
+  statements?(streamId: string, events: DomainEvent[]): InlineStatement[];
+}
+
+/** One write of an inline projection: SQL with $1.. parameters and their values. */
+export interface InlineStatement {
+  text: string;
+  values: unknown[];
+}
+
+/** Runs an inline projection's statements in order (its `apply`, when it has `statements`). */
+export async function applyStatements(client: PoolClient, statements: InlineStatement[]): Promise<void> {
+  for (const statement of statements) await client.query(statement.text, statement.values);
 }
 
 export class PostgresEventStore implements EventStore<PoolClient> {
@@ -310,14 +354,68 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       await tx.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
       return result;
     }
-    // Without inline projections an append is one statement, committed on its own: one round
-    // trip, and the streams row locked only while the server runs it.
+    // Without inline projections, or with one write of theirs in all, an append is one
+    // statement, committed on its own: one round trip, and the streams row locked only while the
+    // server runs it. Otherwise a transaction: the append, then each projection's writes.
+    const inline = this.inlineStatements(streamId, events);
     const result =
       this.inline.length === 0
         ? await this.appendIn(this.pool, streamId, events, options)
-        : await inTransaction(this.pool, (client) => this.appendIn(client, streamId, events, options));
+        : inline && inline.length <= 1
+          ? await this.appendWith(streamId, events, options, inline[0])
+          : await inTransaction(this.pool, (client) => this.appendIn(client, streamId, events, options));
     this.signal.committed();
     return result;
+  }
+
+  /** Every inline projection's statements for these events, or undefined when one cannot say them up front. */
+  private inlineStatements(streamId: string, events: DomainEvent[]): InlineStatement[] | undefined {
+    const all: InlineStatement[] = [];
+    for (const projection of this.inline) {
+      if (!projection.statements) return undefined;
+      all.push(...projection.statements(streamId, events));
+    }
+    return all;
+  }
+
+  /**
+   * The append and one write of an inline projection in one statement (a data-modifying WITH),
+   * so in one round trip and one implicit transaction: a wrong expected version raises, and
+   * nothing of either is kept. One write only: the parts of a statement all see the same
+   * snapshot, so a second write could not see the first's rows.
+   */
+  private async appendWith(
+    streamId: string,
+    events: DomainEvent[],
+    { expectedVersion, metadata, eventIds }: AppendOptions,
+    write: InlineStatement | undefined,
+  ): Promise<AppendResult> {
+    const ids = events.map((_, i) => eventIds?.[i] ?? randomUUID());
+    const append =
+      'select append_to_stream_or_fail($1::text, $2::integer, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb) as version';
+    const values: unknown[] = [
+      streamId,
+      expectedVersion,
+      ids,
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      JSON.stringify(metadata),
+    ];
+    const text = write
+      ? `with appended as (${append}), projected as (${write.text.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + values.length}`)})
+         select version from appended`
+      : append;
+    try {
+      const { rows } = await this.pool.query<{ version: number }>(text, [
+        ...values,
+        ...(write?.values ?? []),
+      ]);
+      return { nextExpectedVersion: rows[0]!.version, eventIds: ids };
+    } catch (error) {
+      if ((error as { code?: string }).code === WRONG_VERSION)
+        throw new ConcurrencyConflict(streamId, expectedVersion);
+      throw error;
+    }
   }
 
   private async appendIn(

@@ -17,15 +17,34 @@ export interface OrderedEvent extends RecordedEvent {
 type Queryable = Pool | PoolClient;
 
 /**
+ * The first transaction id a reader may not read up to: the oldest transaction still running in
+ * the statement's snapshot that may write to this database - every running one except those a
+ * backend of another database holds (no transaction writes into another database's tables) -
+ * else the snapshot's xmax. pg_snapshot_xmin alone is the whole server's: a transaction open in
+ * another database (another application, a bulk load, a test) held every reader here back for
+ * as long as it stayed open. A running id found in no backend (a prepared transaction, one that
+ * ended since the snapshot) still counts: when in doubt, wait.
+ */
+export const READABLE_BEFORE = `(
+  select coalesce(
+    min(x) filter (where not exists (
+      select 1 from pg_stat_activity a
+       where a.backend_xid = xid(x)
+         and a.datid <> (select oid from pg_database where datname = current_database()))),
+    pg_snapshot_xmax(pg_current_snapshot()))
+    from pg_snapshot_xip(pg_current_snapshot()) as x)`;
+
+/**
  * Reads events after `after` in an order no later commit can insert into: only transactions
- * older than every running one (pg_snapshot_xmin) are visible, ordered by transaction id, then
- * position. An event of a still-open transaction is simply read on a later call, never skipped.
+ * older than every running one that may write here (READABLE_BEFORE) are visible, ordered by
+ * transaction id, then position. An event of a still-open transaction is simply read on a later
+ * call, never skipped.
  */
 export async function readAllAfter(db: Queryable, after: Checkpoint, limit: number): Promise<OrderedEvent[]> {
   const { rows } = await db.query<EventRow>(
     `select * from events
       where (transaction_id, global_position) > ($1::xid8, $2::bigint)
-        and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        and transaction_id < ${READABLE_BEFORE}
       order by transaction_id, global_position
       limit $3`,
     [after.transactionId, after.globalPosition, limit],
@@ -49,7 +68,7 @@ export async function hasEventsInFlight(db: Queryable, after: Checkpoint): Promi
 export async function lastReadable(db: Queryable): Promise<Checkpoint | undefined> {
   const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
     `select transaction_id, global_position from events
-      where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      where transaction_id < ${READABLE_BEFORE}
       order by transaction_id desc, global_position desc limit 1`,
   );
   const row = rows[0];

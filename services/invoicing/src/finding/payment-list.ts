@@ -1,5 +1,5 @@
 import type { PaymentAppliedV1, PaymentMatchedV1, PaymentReceivedV1 } from '@ar/contracts';
-import type { InlineProjection, Migration } from '@ar/postgres';
+import { applyStatements, type InlineProjection, type InlineStatement, type Migration } from '@ar/postgres';
 
 /**
  * The payments people search (`GET /payments`), kept in the append's own transaction like the
@@ -41,14 +41,17 @@ export const paymentListMigrations: Migration[] = [
 
 export const paymentListProjection: InlineProjection = {
   name: 'payment-list',
-  async apply(client, _streamId, events) {
+  apply: (client, streamId, events) =>
+    applyStatements(client, paymentListProjection.statements!(streamId, events)),
+  statements(_streamId, events) {
+    const out: InlineStatement[] = [];
     for (const event of events) {
       if (event.type === 'PaymentReceived') {
         const p = event.data as PaymentReceivedV1;
-        await client.query(
-          `insert into payment_list (payment_id, customer_id, status, amount, currency, channel, reference, received_date)
+        out.push({
+          text: `insert into payment_list (payment_id, customer_id, status, amount, currency, channel, reference, received_date)
            values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
-          [
+          values: [
             p.paymentId,
             p.customerId ?? null,
             p.customerId ? 'IDENTIFIED' : 'UNIDENTIFIED',
@@ -58,15 +61,15 @@ export const paymentListProjection: InlineProjection = {
             p.reference ?? null,
             p.receivedDate,
           ],
-        );
+        });
       } else if (event.type === 'PaymentMatched' || event.type === 'PaymentApplied') {
         const p = event.data as PaymentMatchedV1 | PaymentAppliedV1;
-        await client.query('update payment_list set customer_id = $2, status = $3 where payment_id = $1', [
-          p.paymentId,
-          p.customerId,
-          event.type === 'PaymentMatched' ? 'IDENTIFIED' : 'APPLIED',
-        ]);
+        out.push({
+          text: 'update payment_list set customer_id = $2, status = $3 where payment_id = $1',
+          values: [p.paymentId, p.customerId, event.type === 'PaymentMatched' ? 'IDENTIFIED' : 'APPLIED'],
+        });
       }
     }
+    return out;
   },
 };

@@ -5,7 +5,7 @@ import type {
   PaymentReceivedV1,
 } from '@ar/contracts';
 import type { DomainEvent } from '@ar/kernel';
-import type { InlineProjection, Migration } from '@ar/postgres';
+import { applyStatements, type InlineProjection, type InlineStatement, type Migration } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 
 /**
@@ -86,7 +86,10 @@ const OVERDUE_CLOCK_EVENTS = new Set(['PaymentOverdue', 'LateFeeCharged']);
 
 export const openItemsProjection: InlineProjection = {
   name: 'open-items',
-  async apply(client, streamId, events: DomainEvent[]) {
+  apply: (client, streamId, events) =>
+    applyStatements(client, openItemsProjection.statements!(streamId, events)),
+  statements(streamId, events: DomainEvent[]) {
+    const out: InlineStatement[] = [];
     // Any change to an invoice other than the overdue clock's own events (a payment, a plan, a
     // withdrawn threshold, a reversed fee...) may bring its next overdue day closer: it is due for
     // a visit on the next business day, which sets the exact day again (`changes` tells that
@@ -98,57 +101,59 @@ export const openItemsProjection: InlineProjection = {
       if (event.type === 'InvoiceIssued') {
         const i = event.data as InvoiceIssuedV1;
         // Nothing can happen before the day after the due date; never on a prepayment invoice.
-        await client.query(
-          `insert into open_invoices (invoice_id, customer_id, currency, issue_date, first_due_date, next_assessment)
+        out.push({
+          text: `insert into open_invoices (invoice_id, customer_id, currency, issue_date, first_due_date, next_assessment)
            values ($1, $2, $3, $4, $5, case when $6 then null else $5::date + 1 end) on conflict do nothing`,
-          [i.invoiceId, i.customerId, i.currency, i.issueDate, i.dueDate, i.prepayment === true],
-        );
+          values: [i.invoiceId, i.customerId, i.currency, i.issueDate, i.dueDate, i.prepayment === true],
+        });
       } else if (event.type === 'InstalmentPlanApplied') {
         const p = event.data as InstalmentPlanAppliedV1;
-        await client.query('update open_invoices set first_due_date = $2 where invoice_id = $1', [
-          p.invoiceId,
-          p.instalments[0]!.dueDate,
-        ]);
+        out.push({
+          text: 'update open_invoices set first_due_date = $2 where invoice_id = $1',
+          values: [p.invoiceId, p.instalments[0]!.dueDate],
+        });
         if (p.fees?.mode === 'WAIVED' && p.fees.interest + p.fees.penalty > 0 && p.agreedDate) {
-          await client.query(
-            `insert into fees_waived_invoices (invoice_id, customer_id, agreed_date) values ($1, $2, $3)
+          out.push({
+            text: `insert into fees_waived_invoices (invoice_id, customer_id, agreed_date) values ($1, $2, $3)
              on conflict (invoice_id) do update set agreed_date = greatest(fees_waived_invoices.agreed_date, excluded.agreed_date)`,
-            [p.invoiceId, p.customerId, p.agreedDate],
-          );
+            values: [p.invoiceId, p.customerId, p.agreedDate],
+          });
         }
       } else if (CLOSING.has(event.type)) {
         const { invoiceId } = event.data as { invoiceId: string };
-        await client.query('delete from open_invoices where invoice_id = $1', [invoiceId]);
+        out.push({ text: 'delete from open_invoices where invoice_id = $1', values: [invoiceId] });
         // Paid, it may still take money dated before its plan; credited or written off, never.
         if (event.type !== 'InvoicePaid')
-          await client.query('delete from fees_waived_invoices where invoice_id = $1', [invoiceId]);
+          out.push({ text: 'delete from fees_waived_invoices where invoice_id = $1', values: [invoiceId] });
       } else if (event.type === 'PaymentReceived') {
         const p = event.data as PaymentReceivedV1;
         if (p.customerId) continue;
-        await client.query(
-          `insert into unidentified_payments (payment_id, amount, currency, reference, received_date)
+        out.push({
+          text: `insert into unidentified_payments (payment_id, amount, currency, reference, received_date)
            values ($1, $2, $3, $4, $5) on conflict do nothing`,
-          [p.paymentId, p.amount, p.currency, p.reference ?? null, p.receivedDate],
-        );
+          values: [p.paymentId, p.amount, p.currency, p.reference ?? null, p.receivedDate],
+        });
       } else if (event.type === 'PaymentMatched') {
-        await client.query('delete from unidentified_payments where payment_id = $1', [
-          (event.data as { paymentId: string }).paymentId,
-        ]);
+        out.push({
+          text: 'delete from unidentified_payments where payment_id = $1',
+          values: [(event.data as { paymentId: string }).paymentId],
+        });
       } else if (event.type === 'PaymentApplied') {
         const p = event.data as PaymentAppliedV1;
         if (p.creditHeld === 0) continue;
-        await client.query(
-          `insert into customer_credit (customer_id, currency, amount) values ($1, $2, $3)
+        out.push({
+          text: `insert into customer_credit (customer_id, currency, amount) values ($1, $2, $3)
            on conflict (customer_id, currency) do update set amount = customer_credit.amount + excluded.amount`,
-          [p.customerId, p.currency, p.creditHeld],
-        );
+          values: [p.customerId, p.currency, p.creditHeld],
+        });
       }
     }
     if (reschedule)
-      await client.query(
-        `update open_invoices set next_assessment = '-infinity', changes = changes + 1 where invoice_id = $1`,
-        [streamId.slice('invoice-'.length)],
-      );
+      out.push({
+        text: `update open_invoices set next_assessment = '-infinity', changes = changes + 1 where invoice_id = $1`,
+        values: [streamId.slice('invoice-'.length)],
+      });
+    return out;
   },
 };
 
@@ -216,16 +221,22 @@ export async function invoicesToAssess(client: Pool | PoolClient, day: string): 
 }
 
 /**
- * Sets the next day the overdue clock visits an invoice (null: not until it changes), unless it
+ * Sets the next day the overdue clock visits each invoice (null: not until it changes), unless it
  * changed since it was selected - then it stays due for the next business day.
  */
-export async function scheduleNextAssessment(
+export async function scheduleNextAssessments(
   client: Pool | PoolClient,
-  invoice: ScheduledInvoice,
-  next: string | undefined,
+  entries: { invoice: ScheduledInvoice; next: string | undefined }[],
 ): Promise<void> {
+  if (entries.length === 0) return;
   await client.query(
-    'update open_invoices set next_assessment = $2 where invoice_id = $1 and changes = $3::bigint',
-    [invoice.invoiceId, next ?? null, invoice.changes],
+    `update open_invoices o set next_assessment = s.next
+       from unnest($1::text[], $2::date[], $3::bigint[]) as s(invoice_id, next, changes)
+      where o.invoice_id = s.invoice_id and o.changes = s.changes`,
+    [
+      entries.map((e) => e.invoice.invoiceId),
+      entries.map((e) => e.next ?? null),
+      entries.map((e) => e.invoice.changes),
+    ],
   );
 }
