@@ -112,6 +112,7 @@ export function summaryTable(results: RunResult[]): string {
     ['promises made / kept', (r) => `${r.tally.promisesMade} / ${r.tally.promisesKept}`],
     ['paid earlier after a reminder or escalation', (r) => String(r.tally.paidAfterPressure)],
     ['customer-care calls / freezes lifted', (r) => `${r.tally.callsMade} / ${r.tally.unfreezes}`],
+    ['events stored', (r) => String(r.events)],
     ['run time', (r) => `${r.seconds} s`],
   ];
   const header = ['figure', ...results.map((r) => `policies ${r.policies}`)];
@@ -119,6 +120,13 @@ export function summaryTable(results: RunResult[]): string {
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** A run's events, its mean business day, and where it waited for a quiet platform. */
+export function waitingLine(r: RunResult, days: number): string {
+  const w = r.waiting;
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return `policies ${r.policies}: ${r.events} events, ${r.seconds} s (${s((r.seconds * 1000) / days)} a day); waited for a quiet platform ${w.quiesces} times in ${w.rounds} rounds: progress ${s(w.progressMs)}, Kafka lag ${s(w.lagMs)}, pauses ${s(w.sleepMs)}`;
 }
 
 async function main() {
@@ -161,7 +169,7 @@ async function main() {
   }
   const command = `pnpm simulate ${process.argv.slice(2).join(' ')}`.trim();
   process.stdout.write(
-    `\n${command}: ${options.customers} customers (top five ${options.topFiveShare * 100}% of sales), ${options.days} days from ${options.startDate}, seed ${options.seed}, ${options.mode}; figures as of ${results[0]?.figures.asOf}\n\n${summaryTable(results)}\n`,
+    `\n${command}: ${options.customers} customers (top five ${options.topFiveShare * 100}% of sales), ${options.days} days from ${options.startDate}, seed ${options.seed}, ${options.mode}; figures as of ${results[0]?.figures.asOf}\n\n${summaryTable(results)}\n\n${results.map((r) => waitingLine(r, options.days)).join('\n')}\n`,
   );
   if (options.out) writeFileSync(options.out, `${JSON.stringify({ command, options, results }, null, 2)}\n`);
 }

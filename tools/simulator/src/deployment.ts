@@ -108,16 +108,27 @@ function servicesOf(policies: Policies): ServiceName[] {
   return SERVICE_NAMES.filter((s) => policies === 'on' || s !== 'collections');
 }
 
-/** One process with every service (the embedded default), in a database of its own. */
-export async function startEmbedded(options: DeploymentOptions): Promise<Deployment> {
+/**
+ * A database of the run's own on the server, embedded or distributed: nothing else's tables nor
+ * transactions beside the run's (readers wait only for transactions of their own database).
+ */
+async function runDatabase(options: DeploymentOptions): Promise<string> {
   const database = `sim_${options.runId}`;
   const admin = new pg.Client({ connectionString: options.databaseUrl });
   await admin.connect();
-  await admin.query(`create database ${database}`);
-  await admin.end();
+  try {
+    await admin.query(`create database ${database}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(options.databaseUrl);
   url.pathname = `/${database}`;
-  const databaseUrl = url.toString();
+  return url.toString();
+}
+
+/** One process with every service (the embedded default), in a database of its own. */
+export async function startEmbedded(options: DeploymentOptions): Promise<Deployment> {
+  const databaseUrl = await runDatabase(options);
 
   const services = servicesOf(options.policies);
   const ports = Object.fromEntries(
@@ -155,13 +166,14 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
 }
 
 /**
- * Every service its own process, over real Kafka; topics, groups and schemas unique to the run.
- * The processes run the built JavaScript, as production does (infra/deploy/dist/<name>/main.js,
+ * Every service its own process, over real Kafka; topics, groups, schemas and the database
+ * unique to the run. The processes run the built JavaScript, as production does (infra/deploy/dist/<name>/main.js,
  * plain node): built first (`pnpm build`, about a second, only what changed is written); a
  * failed build fails the run - it never falls back to the TypeScript.
  */
 export async function startDistributed(options: DeploymentOptions): Promise<Deployment> {
   await ensureBuilt();
+  const databaseUrl = await runDatabase(options);
   const brokers = options.kafkaBrokers ?? localKafkaBrokers();
   const prefix = `sim.${options.runId}.`;
   const schemaOf = (service: ServiceName) => `sim_${options.runId}_${service.replace('-', '_')}`;
@@ -178,7 +190,7 @@ export async function startDistributed(options: DeploymentOptions): Promise<Depl
         service,
         {
           ...identity.env,
-          DATABASE_URL: options.databaseUrl,
+          DATABASE_URL: databaseUrl,
           KAFKA_BROKERS: brokers.join(','),
           PORT: String(ports[service]),
           DB_SCHEMA: schemaOf(service),
@@ -203,7 +215,7 @@ export async function startDistributed(options: DeploymentOptions): Promise<Depl
     mode: 'distributed',
     policies: options.policies,
     urls,
-    databaseUrl: options.databaseUrl,
+    databaseUrl,
     schemaOf,
     kafka: { brokers, groupPrefix: prefix, topicPrefix: prefix },
     authorization: identity.authorization,

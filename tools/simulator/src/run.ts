@@ -1,7 +1,7 @@
 import { addDays, type IsoDate } from '@ar/kernel';
 import { generateCompany } from './company';
 import { type Deployment, type Policies, startDistributed, startEmbedded } from './deployment';
-import { PlatformClient } from './platform-client';
+import { PlatformClient, type QuiesceStats } from './platform-client';
 import { type SimulationTally, simulate } from './simulation';
 
 export interface RunOptions {
@@ -35,7 +35,11 @@ export interface RunResult {
   mode: 'embedded' | 'distributed';
   tally: SimulationTally;
   figures: RunFigures;
+  /** Events the services stored over the run (every service's store, summed). */
+  events: number;
   seconds: number;
+  /** Where the run waited for a quiet platform (after each step of each day). */
+  waiting: QuiesceStats;
 }
 
 /** One simulated company on a fresh platform: its customers registered, its period driven, its figures read. */
@@ -67,16 +71,38 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
         throw new Error(`registering ${c.customerId}: ${JSON.stringify(answer.body)}`);
     }
     await platform.quiesce();
-    const tally = await simulate(platform, { ...options, customers });
+    let dayStarted = performance.now();
+    let before = { ...platform.stats };
+    const tally = await simulate(platform, {
+      ...options,
+      customers,
+      onDay: (day, index, dayTally) => {
+        // SIM_TRACE=1: one line a day on stderr, where that day's time went.
+        if (process.env.SIM_TRACE === '1') {
+          const now = performance.now();
+          const after = platform.stats;
+          const ms = (key: keyof QuiesceStats) => Math.round(after[key] - before[key]);
+          process.stderr.write(
+            `${day} ${Math.round(now - dayStarted)} ms: clock ${ms('clockMs')}, progress ${ms('progressMs')}, lag ${ms('lagMs')}, pauses ${ms('sleepMs')}, rounds ${ms('rounds')}\n`,
+          );
+          dayStarted = now;
+          before = { ...after };
+        }
+        options.onDay?.(day, index, dayTally);
+      },
+    });
     const asOf = addDays(options.startDate, options.days - 1);
     const figures = await readFigures(platform, asOf);
+    const events = await platform.eventsStored();
     await options.inspect?.(platform, deployment);
     return {
       policies: options.policies,
       mode: options.mode,
       tally,
       figures,
+      events,
       seconds: Math.round((performance.now() - started) / 1000),
+      waiting: { ...platform.stats },
     };
   } finally {
     await platform.close();
