@@ -100,7 +100,7 @@ export class StoreSubscription {
           continue;
         }
         if (await hasEventsInFlight(pool, this.position)) {
-          // Committed after an older transaction that is still open, anywhere in the cluster:
+          // Committed after an older transaction of this database that is still open:
           // readable once it ends. Usually a moment, but an idle session can hold its id for
           // minutes, so look again after a wait that doubles - or at the next append here.
           await notifier.wait(schema, notifier.counter(schema), inFlightWaitMs);
