@@ -3,11 +3,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, stopProcess } from '@ar/platform';
 import { createSchemaPool } from '@ar/postgres';
-import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
-import { ensureBuilt, spawnBuilt } from '../support/built';
-import { eventually, testInfra, unique } from '../support/infra';
+import { servedAuthHeaders } from '../support/auth';
+import { runBuilt } from '../support/built';
+import { testInfra, unique } from '../support/infra';
 import { runTool } from '../support/own-servers';
-import { freePort } from '../support/service-instances';
 
 /**
  * A PostgreSQL role per service owning only its schema (issue 15 item 6): `pnpm db:roles`
@@ -96,44 +95,17 @@ describe('PostgreSQL: one role per service, owning only its schema', () => {
   }, 120_000);
 
   it('runs the built invoicing on its own role: it migrates, takes commands and rebuilds a read model', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    await ensureBuilt();
-    const lines: string[] = [];
-    child = spawnBuilt(
-      'invoicing',
-      {
-        DATABASE_URL: urlAs('invoicing'),
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        DB_SCHEMA: `${prefix}invoicing`,
-        TOPIC_PREFIX: `${run}.`,
-        GROUP_PREFIX: `${run}.`,
-        PORT: String(port),
-        BUSINESS_DATE: '2026-03-02',
-        LOG_LEVEL: 'info',
-        ...(await servedTestIssuer()).env,
-      },
-      ['ignore', 'pipe', 'pipe'],
-    );
-    child.stdout!.on('data', (d) => lines.push(String(d)));
-    child.stderr!.on('data', (d) => lines.push(String(d)));
-    await eventually(
-      async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined),
-      120_000,
-      'invoicing ready on its own role',
-    );
-    const created = await fetch(`${url}/invoices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await servedAuthHeaders(['finance'])) },
-      body: JSON.stringify({
-        invoiceId: `INV-${run}`,
-        customerId: 'C-1',
-        amount: 100_000,
-        currency: 'CNY',
-        issueDate: '2026-03-02',
-        dueDate: '2026-04-01',
-      }),
+    const invoicing = await runBuilt('invoicing', {
+      DATABASE_URL: urlAs('invoicing'),
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      DB_SCHEMA: `${prefix}invoicing`,
+      TOPIC_PREFIX: `${run}.`,
+      GROUP_PREFIX: `${run}.`,
     });
+    child = invoicing.child;
+    const { url, lines } = invoicing;
+    await invoicing.ready('invoicing ready on its own role');
+    const created = await invoicing.issueInvoice(`INV-${run}`);
     expect(created.status).toBe(201);
     const rebuild = await fetch(`${url}/admin/projections/invoice-list/rebuild`, {
       method: 'POST',

@@ -6,8 +6,7 @@ import { createKafkaBus, KAFKA_CLIENTS, type KafkaSasl, type MessageBus, withTim
 import { repoRoot, stopProcess } from '@ar/platform';
 import { ConfigResourceTypes, Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import pino from 'pino';
-import { servedAuthHeaders, servedTestIssuer } from '../support/auth';
-import { ensureBuilt, spawnBuilt } from '../support/built';
+import { runBuilt } from '../support/built';
 import { eventually, testInfra, unique } from '../support/infra';
 import { runScript, runTool } from '../support/own-servers';
 import { freePort } from '../support/service-instances';
@@ -242,48 +241,21 @@ describe('Kafka with SASL/SCRAM and ACLs: each service its own user, granted onl
 
   it('runs the built invoicing on its own user: ready, and an invoice it issues reaches its topic', async () => {
     const { databaseUrl } = testInfra();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    await ensureBuilt();
-    const lines: string[] = [];
-    child = spawnBuilt(
-      'invoicing',
-      {
-        DATABASE_URL: databaseUrl,
-        KAFKA_BROKERS: brokers.join(','),
-        KAFKA_SASL_MECHANISM: 'scram-sha-512',
-        KAFKA_SASL_USERNAME: 'invoicing',
-        KAFKA_SASL_PASSWORD_FILE: join(accessDir, 'invoicing.password'),
-        DB_SCHEMA: `${run}_invoicing`,
-        TOPIC_PREFIX: prefix,
-        GROUP_PREFIX: prefix,
-        PORT: String(port),
-        BUSINESS_DATE: '2026-03-02',
-        LOG_LEVEL: 'info',
-        ...(await servedTestIssuer()).env,
-      },
-      ['ignore', 'pipe', 'pipe'],
-    );
-    child.stdout!.on('data', (d) => lines.push(String(d)));
-    child.stderr!.on('data', (d) => lines.push(String(d)));
-    await eventually(
-      async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined),
-      120_000,
-      'invoicing ready on its SASL user',
-    );
-    const invoiceId = `INV-${run}`;
-    const created = await fetch(`${url}/invoices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await servedAuthHeaders(['finance'])) },
-      body: JSON.stringify({
-        invoiceId,
-        customerId: 'C-1',
-        amount: 100_000,
-        currency: 'CNY',
-        issueDate: '2026-03-02',
-        dueDate: '2026-04-01',
-      }),
+    const invoicing = await runBuilt('invoicing', {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'invoicing',
+      KAFKA_SASL_PASSWORD_FILE: join(accessDir, 'invoicing.password'),
+      DB_SCHEMA: `${run}_invoicing`,
+      TOPIC_PREFIX: prefix,
+      GROUP_PREFIX: prefix,
     });
+    child = invoicing.child;
+    const { lines } = invoicing;
+    await invoicing.ready('invoicing ready on its SASL user');
+    const invoiceId = `INV-${run}`;
+    const created = await invoicing.issueInvoice(invoiceId);
     expect(created.status).toBe(201);
     const admin = { mechanism: 'plain' as const, username: 'admin', password: ADMIN_PASSWORD };
     await eventually(
