@@ -1,6 +1,7 @@
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   errors,
   type JSONWebKeySet,
   type JWTPayload,
@@ -133,47 +134,87 @@ async function discoverJwksUrl(issuer: string): Promise<string> {
   return document.jwks_uri;
 }
 
+/** How many verified tokens an authenticator remembers (the oldest forgotten first). */
+export const VERIFIED_TOKENS_KEPT = 10_000;
+
 function authenticatorWith(options: OidcOptions, keys: JWTVerifyGetKey): Authenticator {
   const roleClaims = options.roleClaims ?? DEFAULT_ROLE_CLAIMS;
+  /**
+   * Tokens verified already (#17: a client sends the same bearer token with every request, and
+   * checking its signature cost ~1 ms of CPU per request): the caller, the key the signature was
+   * checked with, and until when the token is valid (its expiry and the clock tolerance). A
+   * token is taken from here only while the issuer's keys still give that same key for it - the
+   * key lookup runs as for a full check, so a rotated, withdrawn or stale JWK set (refetched
+   * after its max age) makes it a full check again - and before its expiry.
+   */
+  const verified = new Map<string, { caller: Caller; key: unknown; until: number }>();
+  const keyOf = async (token: string): Promise<unknown> => {
+    try {
+      return await keys(decodeProtectedHeader(token) as Parameters<JWTVerifyGetKey>[0], undefined as never);
+    } catch {
+      return undefined;
+    }
+  };
   return {
     issuer: options.issuer,
     audience: options.audience,
     development: options.development ?? false,
     async authenticate(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keys, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms: ALLOWED_ALGORITHMS,
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['sub', 'exp'],
-        }));
-      } catch (error) {
-        throw reasonOf(error);
+      const known = verified.get(token);
+      if (known) {
+        if (Date.now() < known.until && (await keyOf(token)) === known.key)
+          return { ...known.caller, roles: [...known.caller.roles] };
+        verified.delete(token);
       }
-      const roles = new Set<Role>();
-      for (const path of roleClaims) {
-        const value = path
-          .split('.')
-          .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], payload);
-        if (Array.isArray(value)) for (const role of value) if (isRole(role)) roles.add(role);
-      }
-      const subject = payload.sub as string;
-      // The subject is the actor recorded with every command: it names someone, in text PostgreSQL
-      // can store (a NUL was a 500 on every command; "" was recorded as the actor).
-      if (subject === '')
-        throw new Unauthenticated("the token's sub claim is empty: it must name the caller");
-      if (CONTROL.test(subject))
-        throw new Unauthenticated(
-          "the token's sub claim holds a control character (U+0000 to U+001F or U+007F to U+009F)",
-        );
-      const name = [payload.name, payload.preferred_username, payload.azp]
-        .map((v) => (typeof v === 'string' ? v.replace(CONTROLS, '') : undefined))
-        .find((v) => v !== undefined && v.trim() !== '');
-      return { subject, name, roles: [...roles] };
+      const caller = await verify(token);
+      if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
+      verified.set(token, caller);
+      return { ...caller.caller, roles: [...caller.caller.roles] };
     },
   };
+
+  async function verify(token: string): Promise<{ caller: Caller; key: unknown; until: number }> {
+    let payload: JWTPayload;
+    let key: unknown;
+    const recordingKeys: JWTVerifyGetKey = async (header, input) => {
+      key = await keys(header, input);
+      return key as Awaited<ReturnType<JWTVerifyGetKey>>;
+    };
+    try {
+      ({ payload } = await jwtVerify(token, recordingKeys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      throw reasonOf(error);
+    }
+    const roles = new Set<Role>();
+    for (const path of roleClaims) {
+      const value = path
+        .split('.')
+        .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], payload);
+      if (Array.isArray(value)) for (const role of value) if (isRole(role)) roles.add(role);
+    }
+    const subject = payload.sub as string;
+    // The subject is the actor recorded with every command: it names someone, in text PostgreSQL
+    // can store (a NUL was a 500 on every command; "" was recorded as the actor).
+    if (subject === '') throw new Unauthenticated("the token's sub claim is empty: it must name the caller");
+    if (CONTROL.test(subject))
+      throw new Unauthenticated(
+        "the token's sub claim holds a control character (U+0000 to U+001F or U+007F to U+009F)",
+      );
+    const name = [payload.name, payload.preferred_username, payload.azp]
+      .map((v) => (typeof v === 'string' ? v.replace(CONTROLS, '') : undefined))
+      .find((v) => v !== undefined && v.trim() !== '');
+    return {
+      caller: { subject, name, roles: [...roles] },
+      key,
+      until: ((payload.exp as number) + CLOCK_TOLERANCE_SECONDS) * 1000,
+    };
+  }
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
