@@ -162,7 +162,12 @@ describe('invoicing: a credit note dated before a fee-waiving plan that leaves n
     expect(paid.body).toMatchObject({ allocations: [{ invoiceId: settled, amount: 103_900 }] });
     const invoice = await call('GET', `/invoices/${settled}`);
     expect(invoice.status).toBe(200);
-    expect(invoice.body).toMatchObject({ status: 'PAID', open: { total: 0 } });
+    // Back on its own due date (probe F7: the voided instalments were still its schedule).
+    expect(invoice.body).toMatchObject({
+      status: 'PAID',
+      open: { total: 0 },
+      schedule: [{ dueDate: '2026-01-31', amount: 100_000 }],
+    });
     expect(invoice.body).not.toHaveProperty('plan');
   });
 });

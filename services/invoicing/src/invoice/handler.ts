@@ -16,7 +16,8 @@ export function invoiceView(state: InvoiceState, version: number): InvoiceView {
     issueDate: issued.issueDate,
     dueDate: issued.dueDate,
     status: state.status,
-    schedule: state.schedule,
+    // Principal falling due: an instalment that only covers fees has none (its date is the plan's).
+    schedule: state.schedule.filter((i) => i.amount > 0),
     open: {
       principal: state.principalOpen,
       interest: state.interestOpen,

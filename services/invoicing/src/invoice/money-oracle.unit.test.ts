@@ -1,6 +1,7 @@
-import type { DiscountTermsV1, InvoiceIssuedV1, LateFeeTermsV1 } from '@ar/contracts';
+import { type DiscountTermsV1, type InvoiceIssuedV1, InvoiceView, type LateFeeTermsV1 } from '@ar/contracts';
 import fc from 'fast-check';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
+import { invoiceView } from './handler';
 import type { Invoice } from './state';
 
 /**
@@ -475,6 +476,11 @@ function throughTheDecider(
     const events = decider.decide(command, state, new Date());
     recorded.push(...events);
     state = events.reduce(decider.evolve, state);
+    // What GET /invoices/:id answers after each command meets its published schema (else a 500
+    // after the command was stored).
+    const view = invoiceView(state, recorded.length);
+    const checked = InvoiceView.safeParse(view);
+    if (!checked.success) throw new Error(`the invoice view breaks its schema: ${checked.error.message}`);
   }
   seen(recorded);
   const s1 = state as Invoice;

@@ -397,7 +397,15 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
         penaltyOpen: state.penaltyOpen + (waived ? previous.fees.penalty - fees.penalty : 0),
         plans: { ...state.plans, [planId]: revised },
         ...(current ? { plan: revised } : {}),
-        ...(current && instalments.length > 0 ? { schedule: scheduleOf(instalments) } : {}),
+        // Revised to nothing (void: settled before it), the invoice is back on its own due date.
+        ...(current
+          ? {
+              schedule:
+                instalments.length > 0
+                  ? scheduleOf(instalments)
+                  : [{ dueDate: state.issued.dueDate, amount: state.issued.amount }],
+            }
+          : {}),
       };
     }
     case 'LateFeesWaived':

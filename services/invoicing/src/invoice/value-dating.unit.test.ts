@@ -1,6 +1,7 @@
-import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
+import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1, InvoiceView } from '@ar/contracts';
 import { addDays, RuleViolation } from '@ar/kernel';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
+import { invoiceView } from './handler';
 import type { Invoice } from './state';
 
 /**
@@ -377,5 +378,34 @@ describe('value dating: a credit note dated before a fee-waiving plan that leave
     const twice = run([assess(40), waivingPlan, credit('CN-1', 100_000, 35), credit('CN-1', 100_000, 35)]);
     expect(twice.recorded).toEqual(once.recorded);
     expect(() => decider.decide(pay('P-1', 1_000, 45), once.state, new Date())).toThrow(/credited/);
+  });
+});
+
+describe('value dating: a credit note dated before a plan that included the fees leaves only fees to pay (#14 probe F2)', () => {
+  // Day 40: a plan covers everything open (principal 100,000, interest 2,400, penalty 2,000) in two
+  // instalments. On day 41 a credit note for the whole principal, dated day 35, is recorded: only
+  // the fees then open (3,900) were really owed on day 40 - the first instalment, cut to them.
+  const plan: InvoiceCommand = {
+    type: 'ApplyInstalmentPlan',
+    data: {
+      planId: 'PLAN-I',
+      instalments: [
+        { dueDate: day(50), amount: 50_000 },
+        { dueDate: day(80), amount: 54_400 },
+      ],
+      date: day(40),
+      fees: 'INCLUDED',
+    },
+  };
+
+  it('owes the fees by the first instalment, and the invoice reads within its published schema', () => {
+    const { state } = run([assess(40), plan, credit('CN-1', 100_000, 35)]);
+
+    expect(owed(state)).toMatchObject({ status: 'OPEN', principal: 0, interest: 1_900, penalty: 2_000 });
+    expect(state.plan?.instalments).toEqual([{ dueDate: day(50), amount: 3_900, principal: 0 }]);
+    const view = invoiceView(state, 1);
+    expect(InvoiceView.safeParse(view).error).toBeUndefined();
+    expect(view.schedule).toEqual([]);
+    expect(view.open).toEqual({ principal: 0, interest: 1_900, penalty: 2_000, total: 3_900 });
   });
 });
