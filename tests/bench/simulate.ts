@@ -40,6 +40,7 @@ export async function simulateBench(databaseUrl: string, kafkaBrokers: string[])
     databaseUrl,
   };
   const loadBefore = load();
+  const commit = execSync('git rev-parse --short HEAD').toString().trim();
   const timed = async (mode: 'embedded' | 'distributed') => {
     const started = performance.now();
     const result = await runSimulation({
@@ -54,7 +55,7 @@ export async function simulateBench(databaseUrl: string, kafkaBrokers: string[])
   const result = {
     scenario: `pnpm simulate's default company (seed 42, 40 customers, policies on), ${DAYS} days from 2026-01-01, embedded then distributed`,
     date: new Date().toISOString(),
-    commit: execSync('git rev-parse --short HEAD').toString().trim(),
+    commit,
     loadAverage: { before: loadBefore, after: load() },
     embedded: summary(embedded.result, DAYS, embedded.wallSeconds),
     distributed: summary(distributed.result, DAYS, distributed.wallSeconds),
