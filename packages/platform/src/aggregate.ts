@@ -10,12 +10,14 @@ import {
   foldEvents,
   handleCommand,
   type IfMatch,
+  NO_STREAM,
   type RecordedEvent,
   StateConflict,
   streamName,
 } from '@ar/kernel';
 import { continuedContext, failureKind, inSpan } from '@ar/messaging';
-import type { PoolClient } from 'pg';
+import { type EventRow, toRecordedEvent } from '@ar/postgres';
+import type { Pool, PoolClient } from 'pg';
 import type { ServiceContext } from './service';
 
 /** One kind of aggregate of a service: its stream category, its rules, and when it exists. */
@@ -113,11 +115,25 @@ export interface Aggregate<Command, Event extends DomainEvent, State, Existing e
     command: Command,
     options: { metadata: EventMetadata; tx?: PoolClient | undefined; ifMatch?: IfMatch | undefined },
   ): Promise<CommandResult<State>>;
+  /**
+   * `execute` of one command on each of many aggregates (a day job's visits), one after the other,
+   * their streams read together in one query first: the same events, retries (a concurrent write
+   * reads the stream again), metrics and spans as `execute`, one round trip per aggregate fewer.
+   * Each id's outcome is its result or the error it threw; one failing does not stop the others.
+   * In `tx`, as `execute` in one: a concurrent write is a ConcurrencyConflict outcome, not retried
+   * (the transaction goes on; the caller may run that one again outside it).
+   */
+  executeEach(
+    ids: string[],
+    command: (id: string) => Command,
+    options: { metadata: EventMetadata; tx?: PoolClient | undefined },
+  ): Promise<{ id: string; result?: CommandResult<State>; error?: unknown }[]>;
 }
 
 /** Loading, the existence check and command handling for one kind of aggregate, written once. */
 export function aggregate<Command, Event extends DomainEvent, State, Existing extends State>(
-  ctx: Pick<ServiceContext, 'store' | 'clock'> & Partial<Pick<ServiceContext, 'metrics' | 'service'>>,
+  ctx: Pick<ServiceContext, 'store' | 'clock'> &
+    Partial<Pick<ServiceContext, 'metrics' | 'service' | 'pool'>>,
   definition: AggregateDefinition<Command, Event, State, Existing>,
 ): Aggregate<Command, Event, State, Existing> {
   const { category, decider, snapshots } = definition;
@@ -152,7 +168,75 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       if (!definition.exists(state)) throw definition.notFound(id);
       return { version, events, state };
     },
-    async execute(id, command, options) {
+    execute: (id, command, options) => execute(id, command, options),
+    async executeEach(ids, command, options) {
+      const preloaded = await loadEach(ids, options.tx);
+      const outcomes: { id: string; result?: CommandResult<State>; error?: unknown }[] = [];
+      for (const id of ids) {
+        // The first attempt decides on the stream read with the others; a retry reads it again.
+        let first: Promise<{ version: number; events: RecordedEvent<Event>[]; state: State }> | undefined =
+          preloaded?.get(id);
+        const once = (tx: PoolClient | undefined) => {
+          const loaded = first ?? load(id, tx);
+          first = undefined;
+          return loaded;
+        };
+        try {
+          outcomes.push({ id, result: await execute(id, command(id), { ...options, load: once }) });
+        } catch (error) {
+          outcomes.push({ id, error });
+        }
+      }
+      return outcomes;
+    },
+  };
+
+  /** Many streams read in one query (in `tx` when given) and folded as `load` does (none with snapshots). */
+  async function loadEach(ids: string[], tx: PoolClient | undefined) {
+    const db: Pool | PoolClient | undefined = tx ?? ctx.pool;
+    if (!db || snapshots || ids.length === 0) return undefined;
+    const { rows } = await db.query<EventRow>(
+      'select * from events where stream_id = any($1::text[]) order by stream_id, stream_position',
+      [ids.map(stream)],
+    );
+    const byStream = new Map<string, RecordedEvent<Event>[]>();
+    for (const row of rows) {
+      const event = toRecordedEvent(row) as RecordedEvent<Event>;
+      const list = byStream.get(event.streamId);
+      if (list) list.push(event);
+      else byStream.set(event.streamId, [event]);
+    }
+    const loaded = new Map<
+      string,
+      Promise<{ version: number; events: RecordedEvent<Event>[]; state: State }>
+    >();
+    for (const id of ids) {
+      const events = byStream.get(stream(id)) ?? [];
+      loaded.set(
+        id,
+        (async () => {
+          checkStored(events, definition.storedEvents);
+          const state = foldEvents(decider, events as unknown as Event[]);
+          return { version: events.at(-1)?.streamPosition ?? NO_STREAM, events, state };
+        })(),
+      );
+      // Read only when its turn comes; a refusal is the command's, then.
+      loaded.get(id)!.catch(() => undefined);
+    }
+    return loaded;
+  }
+
+  function execute(
+    id: string,
+    command: Command,
+    options: {
+      metadata: EventMetadata;
+      tx?: PoolClient | undefined;
+      ifMatch?: IfMatch | undefined;
+      load?: (tx: PoolClient | undefined) => Promise<{ version: number; state: State }>;
+    },
+  ): Promise<CommandResult<State>> {
+    {
       const type = (command as { type?: unknown }).type;
       const count = (outcome: string) =>
         ctx.metrics?.commands.inc({ aggregate: category, command: String(type ?? 'unknown'), outcome });
@@ -174,6 +258,7 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
               ...((snapshots || definition.storedEvents) && {
                 load: (tx: PoolClient | undefined) => load(id, tx),
               }),
+              ...(options.load && { load: options.load }),
             });
             const outcome = result.newEvents.length > 0 ? 'accepted' : 'unchanged';
             count(outcome);
@@ -187,8 +272,8 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
           }
         },
       );
-    },
-  };
+    }
+  }
 }
 
 /** How a command that threw ended, for `ar_commands_total`: a 409 is a `conflict`, a 422 `rejected`. */
