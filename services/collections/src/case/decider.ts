@@ -16,6 +16,7 @@ import {
   type IsoDate,
   RuleViolation,
   StateConflict,
+  sameFacts,
 } from '@ar/kernel';
 import { type ComplianceRules, DEFAULT_COMPLIANCE_RULES, screenMessage } from '../compliance/screening';
 import { DEFAULT_LADDER, type Rung } from '../ladder/escalation-ladder';
@@ -698,6 +699,18 @@ export function caseDecider(
         }
         case 'AgreeInstalmentPlan': {
           const f = openCase(state, 'agree an instalment plan');
+          // The same plan again (a retry) changes nothing, and sends no second agreement letter;
+          // its id with other terms is refused.
+          const agreed = f.plansAgreed?.[command.data.planId];
+          if (agreed) {
+            const { caseId: _c, invoiceId: _i, customerId: _u, ...terms } = agreed;
+            if (sameFacts(terms, command.data)) return [];
+            throw new StateConflict(
+              'PLAN_ALREADY_AGREED',
+              `instalment plan ${command.data.planId} was already agreed on ${agreed.date} with other terms`,
+              'planId',
+            );
+          }
           return agreeInstalmentPlan(f, command.data).map((data) => ({
             type: 'InstalmentPlanAgreed' as const,
             data: { ...ref(f), ...data },

@@ -1,5 +1,5 @@
 import type { CreditTier } from '@ar/contracts';
-import { addDays, BusinessCalendar, RuleViolation } from '@ar/kernel';
+import { addDays, BusinessCalendar, RuleViolation, StateConflict } from '@ar/kernel';
 import type { IncomingEvent } from '@ar/messaging';
 import { commandFor } from '../reactions/on-invoicing-event';
 import {
@@ -369,5 +369,27 @@ describe('value dating under a plan: an instalment paid on time after all', () =
       brokenAndChased(),
     );
     expect(types(produced)).toEqual(['InvoicePaymentNoted', 'InvoicePaymentNoted']);
+  });
+});
+
+describe('a plan agreed again under its id (#14 probe F4)', () => {
+  const twoInstalments = [
+    { dueDate: '2026-03-31', amount: 300_000 },
+    { dueDate: '2026-04-30', amount: 300_000 },
+  ];
+  const agreedOnce = [...dunnedTo(5), creditNote(400_000, day(3)), agree(twoInstalments)];
+
+  it('the same terms again (a retry) record nothing: no second agreement, no second letter', () => {
+    const once = run(agreedOnce);
+    const twice = run([...agreedOnce, agree(twoInstalments)]);
+    expect(twice.produced).toEqual(once.produced);
+  });
+
+  it('other terms under the same id are refused with 409, nothing recorded', () => {
+    const moved = [{ ...twoInstalments[0]!, dueDate: '2026-04-01' }, twoInstalments[1]!];
+    expect(() => run([...agreedOnce, agree(moved)])).toThrow(StateConflict);
+    expect(() => run([...agreedOnce, agree(moved)])).toThrow(
+      /PLAN-1 was already agreed on .* with other terms/,
+    );
   });
 });

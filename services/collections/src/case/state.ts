@@ -206,6 +206,8 @@ export interface DunningFile {
   plan: CasePlan | undefined;
   /** Plans agreed on the case that invoicing refused (noted once each). */
   plansRefused?: string[];
+  /** Each plan agreed on the case, as agreed (`InstalmentPlanAgreed`): the same id again is a retry. */
+  plansAgreed?: Record<string, InstalmentPlanAgreedV1>;
   partialPayments: number;
   disputed: boolean;
   messagesSent: { kind: MessageKind; date: IsoDate }[];
@@ -320,6 +322,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
         messagesSent: [],
         deferred: [],
       };
+    case 'InstalmentPlanAgreed':
+      return { ...state, plansAgreed: { ...state.plansAgreed, [event.data.planId]: event.data } };
     case 'InstalmentPlanRefusedNoted':
       return { ...state, plansRefused: [...(state.plansRefused ?? []), event.data.planId] };
     case 'InstalmentPlanRevisionNoted': {

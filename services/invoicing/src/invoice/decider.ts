@@ -21,6 +21,7 @@ import {
   payableBy,
 } from './overdue';
 import {
+  type DatedFact,
   evolveInvoice,
   finalDueDate,
   type Invoice,
@@ -268,8 +269,24 @@ function issueCreditNote(
 /** A plan replaces the due date with instalments (`instalment-plan.ts`); refused with what is open when it does not cover it. */
 function applyPlan(state: InvoiceState, plan: PlanTerms, policy: OverduePolicy): InvoiceEvent[] {
   const invoice = openInvoice(state, 'apply an instalment plan');
-  // The same plan again (a retry, a redelivered agreement) changes nothing.
-  if (invoice.planId === plan.planId) return [];
+  // The same plan again (a retry, a redelivered agreement) changes nothing; its id with other
+  // terms is refused (compared with what was agreed, not with what value dating revised since).
+  if (invoice.plans[plan.planId]) {
+    const agreed = invoice.facts.find(
+      (f): f is Extract<DatedFact, { kind: 'PLAN' }> => f.kind === 'PLAN' && f.id === plan.planId,
+    );
+    const terms = (p: Pick<PlanTerms, 'date' | 'instalments' | 'fees'>) => ({
+      date: p.date,
+      instalments: p.instalments.map(({ dueDate, amount }) => ({ dueDate, amount })),
+      fees: p.fees,
+    });
+    if (!agreed || sameFacts(terms(agreed), terms(plan))) return [];
+    throw new StateConflict(
+      'PLAN_ALREADY_APPLIED',
+      `instalment plan ${plan.planId} was already applied as agreed on ${agreed.date} with other terms`,
+      'planId',
+    );
+  }
   checkPlanTerms(plan);
   // Placed among the facts by its agreement date, like a payment by its value date.
   const { planId, date, instalments, fees, feeWaiver, guarantee } = plan;

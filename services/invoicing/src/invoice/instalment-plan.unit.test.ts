@@ -1,5 +1,5 @@
 import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
-import { addDays, BusinessCalendar, daysBetween, RuleViolation } from '@ar/kernel';
+import { addDays, BusinessCalendar, daysBetween, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
 
@@ -384,5 +384,32 @@ describe('a plan agreed in collections that invoicing counts otherwise (#14 item
 
   it('a plan applied by a person (REST) is still refused with a 422', () => {
     expect(() => run([planWith(threeInstalments(1_000_000))])).toThrow(RuleViolation);
+  });
+});
+
+describe('a plan applied again under its id (#14 probe F4)', () => {
+  const terms = threeInstalments(openOn(agreed).total);
+  const applied = [assess(agreed), planWith(terms)];
+
+  it('the same terms again (a retry) change nothing, also after a payment revised the plan', () => {
+    const once = run(applied);
+    expect(run([...applied, planWith(terms)]).produced).toEqual(once.produced);
+    // Paid on the first instalment's date; the plan stands as agreed.
+    const paidOnce = run([...applied, pay('P-1', terms[0]!.amount, '2026-03-31')]);
+    expect(run([...applied, pay('P-1', terms[0]!.amount, '2026-03-31'), planWith(terms)]).produced).toEqual(
+      paidOnce.produced,
+    );
+  });
+
+  it('other terms under the same id are refused with 409, nothing recorded', () => {
+    const moved = [
+      { ...terms[0]!, amount: terms[0]!.amount - 100 },
+      terms[1]!,
+      { ...terms[2]!, amount: terms[2]!.amount + 100 },
+    ];
+    expect(() => run([...applied, planWith(moved)])).toThrow(StateConflict);
+    expect(() => run([...applied, planWith(moved)])).toThrow(
+      /PLAN-1 was already applied as agreed on 2026-03-12 with other terms/,
+    );
   });
 });
