@@ -21,6 +21,7 @@ import { authHeaders, testAuth } from '../support/auth';
 import { agingAtScale } from './aging-at-scale';
 import { commandPathOverHttp } from './command-path';
 import { kafkaClients } from './kafka-clients';
+import { overdueClockDay } from './overdue-clock-day';
 import { simulateBench } from './simulate';
 import { storeBench } from './store';
 import { storeAppendsAgainstEmmett } from './store-appends';
@@ -98,7 +99,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
   return result;
 }
 
-const SCENARIOS = ['commands', 'http', 'aging', 'kafka', 'store', 'simulate'];
+const SCENARIOS = ['commands', 'http', 'aging', 'kafka', 'store', 'dayjobs', 'simulate'];
 
 /** Indented JSON with arrays of numbers on one line, as biome formats it (`pnpm lint` checks the file). */
 function toJson(value: unknown): string {
@@ -171,6 +172,10 @@ async function main() {
     const againstEmmett = await storeAppendsAgainstEmmett(url);
     const rest = process.env.BENCH_STORE === 'emmett' ? {} : await storeBench(url);
     set('store', { ...(results.store as object), date, machine: machine(), ...rest, againstEmmett });
+    save();
+  }
+  if (selected('dayjobs')) {
+    set('dayJobs', { machine: machine(), ...(await overdueClockDay(localDatabaseUrl())) });
     save();
   }
   if (selected('simulate')) {
