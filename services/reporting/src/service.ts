@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@ar/platform';
 import { configuredAgingBuckets } from './aging/buckets';
+import { agingCellMigrations } from './aging/cells';
 import {
   agingMigrations,
   agingProjection,
@@ -29,6 +30,7 @@ export const reportingService: ServiceDefinition = {
     ...settlementKindMigrations,
     ...planMigrations,
     ...planRevisionMigrations,
+    ...agingCellMigrations,
   ],
   consumers: (ctx) => [
     {

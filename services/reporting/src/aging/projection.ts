@@ -1,6 +1,7 @@
 import type { InstalmentPlanAppliedV1, InstalmentPlanRevisedV1, InvoiceIssuedV1 } from '@ar/contracts';
 import type { BusinessCalendar } from '@ar/kernel';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
+import { addSalesDay, cellScopesOf, moveCells } from './cells';
 
 export const agingMigrations: Migration[] = [
   {
@@ -395,51 +396,60 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
     'customer_dimensions',
     'customer_attribute_history',
     'aging_plan_instalments',
+    'aging_cells',
+    'aging_sales_days',
   ],
   async apply(client, events) {
-    for (const event of events) {
-      await applyCustomerDimensions(client, event);
-      await applyPlan(client, calendar, event);
-      const settlement = settlementOf(event);
-      // A reallocation may lower a payment's principal too (a negative difference).
-      if (settlement && settlement.amount !== 0) {
-        const recorded = await client.query(
-          `insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
+    // The cells (cells.ts) follow the rows: the part of what the batch changes out before it, back after it.
+    const scopes = cellScopesOf(events);
+    await moveCells(client, scopes, -1);
+    for (const event of events) await applyEvent(client, calendar, event);
+    await moveCells(client, scopes, 1);
+  },
+});
+
+async function applyEvent(client: import('pg').PoolClient, calendar: BusinessCalendar, event: OrderedEvent) {
+  await applyCustomerDimensions(client, event);
+  await applyPlan(client, calendar, event);
+  const settlement = settlementOf(event);
+  // A reallocation may lower a payment's principal too (a negative difference).
+  if (settlement && settlement.amount !== 0) {
+    const recorded = await client.query(
+      `insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
            values ($1, $2, $3, $4, $5) on conflict do nothing`,
-          [event.eventId, settlement.invoiceId, settlement.date, settlement.amount, settlement.kind],
-        );
-        if (recorded.rowCount === 1) {
-          await client.query(
-            `update aging_invoices
+      [event.eventId, settlement.invoiceId, settlement.date, settlement.amount, settlement.kind],
+    );
+    if (recorded.rowCount === 1) {
+      await client.query(
+        `update aging_invoices
                 set settled = settled + $2, last_settled_date = greatest(last_settled_date, $3::date),
                     closed_date = case when settled + $2 >= amount then greatest(last_settled_date, $3::date) end
               where invoice_id = $1`,
-            [settlement.invoiceId, settlement.amount, settlement.date],
-          );
-        }
-      }
-      if (event.type !== 'InvoiceIssued') continue;
-      const invoice = event.data as InvoiceIssuedV1;
-      // Money asked before shipping (款到发货) is not credit extended, so not a receivable (#14):
-      // no figure counts it (its settlements, kept, match no invoice here).
-      if (invoice.prepayment) continue;
-      // Settlements may have arrived first (another topic, another partition): count them in.
-      await client.query(
-        `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
+        [settlement.invoiceId, settlement.amount, settlement.date],
+      );
+    }
+  }
+  if (event.type !== 'InvoiceIssued') return;
+  const invoice = event.data as InvoiceIssuedV1;
+  // Money asked before shipping (款到发货) is not credit extended, so not a receivable (#14):
+  // no figure counts it (its settlements, kept, match no invoice here).
+  if (invoice.prepayment) return;
+  // Settlements may have arrived first (another topic, another partition): count them in.
+  const issued = await client.query(
+    `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
                                      settled, last_settled_date, closed_date)
          select $1, $2, $3, $4::bigint, $5::date, $6::date, coalesce(sum(s.amount), 0), max(s.settled_date),
                 case when coalesce(sum(s.amount), 0) >= $4::bigint then max(s.settled_date) end
            from aging_settlements s where s.invoice_id = $1
          on conflict (invoice_id) do nothing`,
-        [
-          invoice.invoiceId,
-          invoice.customerId,
-          invoice.currency,
-          invoice.amount,
-          invoice.issueDate,
-          invoice.dueDate,
-        ],
-      );
-    }
-  },
-});
+    [
+      invoice.invoiceId,
+      invoice.customerId,
+      invoice.currency,
+      invoice.amount,
+      invoice.issueDate,
+      invoice.dueDate,
+    ],
+  );
+  if (issued.rowCount === 1) await addSalesDay(client, invoice);
+}

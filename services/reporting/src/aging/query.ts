@@ -89,6 +89,22 @@ export const outstandingAsOf = (asOf: string, invoices = 'aging_invoices i') => 
          and k.seq > 0 and k.cumulative > k.plan_total - b.open) p on true`;
 const OUTSTANDING = outstandingAsOf('$1::date');
 
+/** The invoices ever under an instalment plan: the cells leave them out, the reports age them from the rows. */
+const PLANNED_INVOICES =
+  '(select i.* from (select distinct invoice_id from aging_plan_instalments) k join aging_invoices i using (invoice_id)) i';
+
+/**
+ * What was outstanding on `asOf` per dimension value, currency and due date, with the count of
+ * open invoices (cells.ts): the cells of the dimension with event date by then - invoices never on
+ * a plan - and the rows of the invoices on one (`outstandingAsOf`), each with its customer.
+ */
+const outstandingByDueDate = (asOf: string, dimension: string) => `
+  select value, null::text as customer_id, currency, due_date, amount as open, count as counts
+    from aging_cells where dimension = ${dimension} and event_date <= ${asOf}
+  union all
+  select null, customer_id, currency, due_date, open, counts
+    from (${outstandingAsOf(asOf, PLANNED_INVOICES)}) p where open > 0`;
+
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(
   pool: Pool,
@@ -107,24 +123,21 @@ export async function agingAsOf(
     amount: string;
     count: string;
   }>(
-    by
-      ? // Summed per customer first (thousands of rows), then joined to the dimensions and summed
-        // again: the join then touches customers, not every invoice.
-        `with outstanding as (${OUTSTANDING}),
-              per_customer as (
-                select currency, customer_id, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
-                       sum(open) as amount, sum(counts) as count
-                  from outstanding where open > 0 group by 1, 2, 3),
-              grouped as (
-                select i.currency, ${group} as grp, i.bucket_index, i.amount, i.count
-                  from per_customer i left join customer_dimensions c using (customer_id))
-         select currency, grp, bucket_index, sum(amount)::text as amount, sum(count)::text as count
-           from grouped group by 1, 2, 3`
-      : `with outstanding as (${OUTSTANDING})
-         select currency, null::text as grp, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
+    by === 'customer'
+      ? // A customer's figures are its invoices' rows, summed.
+        `with outstanding as (${OUTSTANDING})
+         select currency, customer_id as grp, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
                 sum(open)::text as amount, sum(counts)::text as count
-           from outstanding where open > 0 group by 1, 2, 3`,
-    [asOf, firstDays],
+           from outstanding where open > 0 group by 1, 2, 3`
+      : // The cells of the breakdown (or the whole book): their rows follow days and values.
+        `with outstanding as (${outstandingByDueDate('$1::date', '$3')}),
+              grouped as (
+                select i.currency, ${group ? `coalesce(i.value, ${group})` : 'null::text'} as grp,
+                       width_bucket($1::date - i.due_date, $2::int[]) as bucket_index, i.open, i.counts
+                  from outstanding i left join customer_dimensions c using (customer_id))
+         select currency, grp, bucket_index, sum(open)::text as amount, sum(counts)::text as count
+           from grouped group by 1, 2, 3 having sum(open) > 0 or sum(counts) > 0`,
+    by === 'customer' ? [asOf, firstDays] : [asOf, firstDays, by ?? 'book'],
   );
   // One entry per currency and group, its rows by bucket index (a map: 10,000 customers x 6 buckets).
   const groups = new Map<
@@ -177,10 +190,10 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
     n: string;
     n_overdue: string;
   }>(
-    `with outstanding as (${OUTSTANDING})
+    `with outstanding as (${outstandingByDueDate('$1::date', "'book'")})
      select currency, sum(open)::text as outstanding, coalesce(sum(open) filter (where due_date < $1::date), 0)::text as overdue,
             sum(counts)::text as n, coalesce(sum(counts) filter (where due_date < $1::date), 0)::text as n_overdue
-       from outstanding where open > 0 group by currency order by currency`,
+       from outstanding group by currency having sum(open) > 0 or sum(counts) > 0 order by currency`,
     [asOf],
   );
   return rows.map((r) => {
@@ -205,9 +218,10 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
  */
 export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
   const { rows } = await pool.query<{ currency: string; outstanding: string; sales: string }>(
-    `with outstanding as (${OUTSTANDING}),
-          receivables as (select currency, sum(open) as amount from outstanding where open > 0 group by 1),
-          sales as (select currency, sum(amount) as amount from aging_invoices
+    `with outstanding as (${outstandingByDueDate('$1::date', "'book'")}),
+          receivables as (select currency, sum(open) as amount from outstanding group by 1
+                           having sum(open) > 0 or sum(counts) > 0),
+          sales as (select currency, sum(amount) as amount from aging_sales_days
                      where issue_date > $1::date - $2::int and issue_date <= $1::date group by 1)
      select currency, coalesce(r.amount, 0)::text as outstanding, coalesce(s.amount, 0)::text as sales
        from receivables r full join sales s using (currency) order by currency`,
@@ -229,44 +243,37 @@ export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
 
 /**
  * The overdue rate for each day from `from` to `to` (inclusive): the daily trend series.
- * Computed from running sums, not by aging the book once per day: outstanding on day d is what
- * was issued by d less what was settled by d; overdue on d is what fell due before d less the
- * settlements that count against it - a settlement counts from the later of its date and the
- * day after its invoice's due date. One pass over invoices and settlements for any number of days.
- * An invoice that was ever under an instalment plan is overdue as aging counts it each day
- * (`outstandingAsOf`: the plan in force that day, each instalment from the day it is payable by):
- * such invoices are few, so they are aged once per day, the rest by the running sums.
+ * Computed from running sums over the aging cells (cells.ts), not by aging the book once per day:
+ * a cell (due date u, event date e) is outstanding from e and overdue from the later of e and the
+ * day after u, so each day's figures are the sums of the cells' changes up to it - one pass over
+ * the cells for any number of days. The invoices ever under an instalment plan are aged as aging
+ * counts them each day (`outstandingAsOf`: the plan in force that day, each instalment from the
+ * day it is payable by): such invoices are few, so they are aged once per day.
  */
 export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
   const { rows } = await pool.query<{ day: string; currency: string; outstanding: string; overdue: string }>(
-    `with planned as (select distinct invoice_id from aging_plan_instalments),
-     changes as (
-       select i.currency, c.day, c.outstanding, c.overdue
-         from aging_invoices i left join planned p using (invoice_id)
-         cross join lateral (values (i.issue_date, i.amount, 0::bigint),
-                                    (i.due_date + 1, 0, case when p.invoice_id is null then i.amount else 0 end))
-                            c(day, outstanding, overdue)
-       union all
-       select i.currency, c.day, c.outstanding, c.overdue
-         from aging_settlements s join aging_invoices i using (invoice_id) left join planned p using (invoice_id)
-         cross join lateral (values (s.settled_date, -s.amount, 0::bigint),
-                                    (greatest(s.settled_date, i.due_date + 1), 0,
-                                     case when p.invoice_id is null then -s.amount else 0 end)) c(day, outstanding, overdue)),
+    `with changes as (
+       select c.currency, d.day, d.outstanding, d.overdue
+         from aging_cells c
+         cross join lateral (values (c.event_date, c.amount, 0::numeric),
+                                    (greatest(c.event_date, c.due_date + 1), 0::numeric, c.amount)) d(day, outstanding, overdue)
+        where c.dimension = 'book'),
      per_day as (
        select currency, day, sum(outstanding) as outstanding, sum(overdue) as overdue
          from changes where day <= $2::date group by 1, 2),
-     currencies as (select distinct currency from per_day),
      days as (select g::date as day from generate_series($1::date, $2::date, interval '1 day') g),
-     planned_overdue as (
-       select d.day, o.currency, sum(o.open) as overdue
+     planned as (
+       select d.day, o.currency, sum(o.open) as outstanding, coalesce(sum(o.open) filter (where o.due_date < d.day), 0) as overdue
          from days d
-         cross join lateral (${outstandingAsOf('d.day', '(select i.* from planned join aging_invoices i using (invoice_id)) i')}) o
-        where o.open > 0 and o.due_date < d.day
-        group by 1, 2)
+         cross join lateral (${outstandingAsOf('d.day', PLANNED_INVOICES)}) o
+        where o.open > 0
+        group by 1, 2),
+     currencies as (select currency from per_day union select currency from planned)
      select to_char(d.day, 'YYYY-MM-DD') as day, c.currency,
-            (select coalesce(sum(p.outstanding), 0) from per_day p where p.currency = c.currency and p.day <= d.day)::text as outstanding,
+            ((select coalesce(sum(p.outstanding), 0) from per_day p where p.currency = c.currency and p.day <= d.day)
+             + coalesce((select q.outstanding from planned q where q.day = d.day and q.currency = c.currency), 0))::text as outstanding,
             ((select coalesce(sum(p.overdue), 0) from per_day p where p.currency = c.currency and p.day <= d.day)
-             + coalesce((select q.overdue from planned_overdue q where q.day = d.day and q.currency = c.currency), 0))::text as overdue
+             + coalesce((select q.overdue from planned q where q.day = d.day and q.currency = c.currency), 0))::text as overdue
        from days d cross join currencies c
       order by 1, 2`,
     [from, to],

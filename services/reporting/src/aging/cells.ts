@@ -1,0 +1,207 @@
+import type { Migration, OrderedEvent } from '@ar/postgres';
+import type { PoolClient } from 'pg';
+
+/**
+ * Aging cells (#17 goal 3): the book's outstanding amount and count of open invoices as sums of
+ * changes, one row per (dimension, value, currency, due date, event date) - so the aging "as of D"
+ * sums the cells with event date <= D grouped by due date (bucket by D - due date), and its cost
+ * follows the days and the dimension's values, not the invoices.
+ *
+ * An invoice's part in them is the plain computation as a step function of the report date: from
+ * its issue date it is outstanding by its amount less what was settled by that date (a settlement
+ * dated before the issue counts from the issue), counted while that is above zero. Each day that
+ * changes (its issue, each settlement's date) is one change of its amount and count at its due
+ * date. A fact recorded late or back-dated changes the cells at its own business date, so a past
+ * date's figures move only when a fact dated by then arrives - exactly as the row computation does.
+ *
+ * Dimensions: `book` (value '') and each attribute a customer is reported under (tier, industry,
+ * region, salesOwner), as of the report's date as `attributeAsOf` reads it (query.ts): the value in
+ * force on each change's date, and when the attribute changes on date T, the customer's whole
+ * outstanding at T moves from the old value to the new at T. A change of a customer's attributes
+ * (a back-dated one too) takes the customer's part out under the old history and puts it back
+ * under the new one.
+ *
+ * An invoice ever under an instalment plan has no part in the cells: it ages by its instalments
+ * (`outstandingAsOf`, one row per open instalment of the plan in force on the date), and such
+ * invoices are few, so the reports add them from the rows.
+ */
+const ATTRIBUTES = ['tier', 'industry', 'region', 'salesOwner'] as const;
+
+/**
+ * The cells' changes of the invoices `filter` picks (SQL on `aging_invoices i`), not summed: the
+ * one definition the projection (per invoice or customer, with a sign) and a rebuild from the
+ * tables (every invoice) share.
+ */
+function cellChanges(filter: string) {
+  return `
+    with inv as (
+      select i.invoice_id, i.customer_id, i.currency, i.due_date, i.issue_date, i.amount
+        from aging_invoices i
+       where ${filter}
+         and not exists (select 1 from aging_plan_instalments k where k.invoice_id = i.invoice_id)),
+    changes as (
+      select invoice_id, issue_date as day, amount::numeric as change from inv
+      union all
+      select s.invoice_id, greatest(s.settled_date, inv.issue_date), -s.amount
+        from aging_settlements s join inv using (invoice_id)),
+    per_day as (select invoice_id, day, sum(change) as change from changes group by 1, 2),
+    running as (
+      select invoice_id, day, sum(change) over (partition by invoice_id order by day) as open from per_day),
+    steps as (
+      select invoice_id, day,
+             greatest(open, 0) - coalesce(lag(greatest(open, 0)) over w, 0) as amount,
+             (open > 0)::int - coalesce(lag((open > 0)::int) over w, 0) as count
+        from running window w as (partition by invoice_id order by day)),
+    invoice_steps as (
+      select inv.customer_id, inv.currency, inv.due_date, s.day, s.amount, s.count
+        from steps s join inv using (invoice_id) where s.amount <> 0 or s.count <> 0),
+    customers as (select distinct customer_id from inv),
+    history as (
+      -- one value per customer, attribute and day: the later event wins on one day
+      select distinct on (h.customer_id, h.attribute, h.effective_date)
+             h.customer_id, h.attribute, h.effective_date, h.value
+        from customer_attribute_history h join customers using (customer_id)
+       where h.attribute in (${ATTRIBUTES.map((a) => `'${a}'`).join(', ')})
+       order by h.customer_id, h.attribute, h.effective_date, h.position desc),
+    segments as (
+      -- each value from the day it took effect (the first from always) to the next one's
+      select customer_id, attribute, value,
+             case when lag(effective_date) over w is not null then effective_date end as starts,
+             lead(effective_date) over w as ends
+        from history window w as (partition by customer_id, attribute order by effective_date)
+      union all
+      -- no history: the customer's current dimensions, always
+      select c.customer_id, a.attribute, null, null, null
+        from customers c cross join (values ${ATTRIBUTES.map((a) => `('${a}')`).join(', ')}) a(attribute)
+       where not exists (select 1 from history h where h.customer_id = c.customer_id and h.attribute = a.attribute)),
+    valued as (
+      select s.customer_id, s.attribute, s.starts, s.ends,
+             coalesce(s.value, case s.attribute when 'tier' then d.tier when 'industry' then d.industry
+                                                when 'region' then d.region else d.sales_owner end, 'UNKNOWN') as value
+        from segments s left join customer_dimensions d using (customer_id))
+    select 'book' as dimension, '' as value, currency, due_date, day as event_date, amount, count from invoice_steps
+    union all
+    -- under the value in force on the change's date, or moved in when the value starts
+    select v.attribute, v.value, t.currency, t.due_date, greatest(t.day, coalesce(v.starts, t.day)), t.amount, t.count
+      from invoice_steps t join valued v using (customer_id) where v.ends is null or t.day < v.ends
+    union all
+    -- moved out when the next value starts
+    select v.attribute, v.value, t.currency, t.due_date, v.ends, -t.amount, -t.count
+      from invoice_steps t join valued v using (customer_id) where v.ends is not null and t.day < v.ends`;
+}
+
+/** Adds (sign 1) or takes out (sign -1) the cells' changes of the invoices `filter` picks. */
+function addCells(filter: string, sign: 1 | -1) {
+  return `
+    insert into aging_cells (dimension, value, currency, due_date, event_date, amount, count)
+    select dimension, value, currency, due_date, event_date, ${sign} * sum(amount), ${sign} * sum(count)
+      from (${cellChanges(filter)}) c
+     group by 1, 2, 3, 4, 5 having sum(amount) <> 0 or sum(count) <> 0
+    on conflict (dimension, value, currency, due_date, event_date)
+    do update set amount = aging_cells.amount + excluded.amount, count = aging_cells.count + excluded.count`;
+}
+
+/** The cells and the sales per day made again from the read model's rows (a migration, bulk loads). */
+export function RECOMPUTE_AGING_CELLS_SQL() {
+  return `
+    delete from aging_cells;
+    ${addCells('true', 1)};
+    delete from aging_sales_days;
+    insert into aging_sales_days (currency, issue_date, amount)
+    select currency, issue_date, sum(amount) from aging_invoices group by 1, 2;`;
+}
+
+/** Whose cells an event may change: one invoice's (its issue, settlements, plan) or a customer's (attributes). */
+function cellScopeOf(event: OrderedEvent): { invoiceId: string } | { customerId: string } | undefined {
+  const d = event.data as Record<string, unknown>;
+  switch (event.type) {
+    case 'InvoiceIssued':
+    case 'PaymentAllocated':
+    case 'PaymentReallocated':
+    case 'DiscountTaken':
+    case 'CreditNoteIssued':
+    case 'InvoiceWrittenOff':
+    case 'InstalmentPlanApplied':
+    case 'InstalmentPlanRevised':
+      return typeof d.invoiceId === 'string' ? { invoiceId: d.invoiceId } : undefined;
+    case 'CustomerRegistered':
+    case 'CreditTierChanged':
+      return typeof d.customerId === 'string' ? { customerId: d.customerId } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The invoices and customers whose part in the cells a batch of events may change. */
+export function cellScopesOf(events: OrderedEvent[]) {
+  const invoices = new Set<string>();
+  const customers = new Set<string>();
+  for (const event of events) {
+    const scope = cellScopeOf(event);
+    if (scope && 'invoiceId' in scope) invoices.add(scope.invoiceId);
+    else if (scope) customers.add(scope.customerId);
+  }
+  return { invoices: [...invoices], customers: [...customers] };
+}
+
+/**
+ * Takes the part of the scopes' invoices out of the cells (before a batch of events changes the
+ * rows) or puts it back (after it): the cells then hold the rows' computation whatever the events
+ * changed, in the same transaction. Once per batch, not per event: the statement is what costs.
+ */
+export async function moveCells(
+  client: PoolClient,
+  scopes: { invoices: string[]; customers: string[] },
+  sign: 1 | -1,
+) {
+  if (scopes.invoices.length === 0 && scopes.customers.length === 0) return;
+  // Prepared (a name per connection): planning the statement costs about as much as running it.
+  await client.query({
+    name: `aging-cells-${sign === 1 ? 'in' : 'out'}`,
+    text: sign === 1 ? MOVE_IN : MOVE_OUT,
+    values: [scopes.invoices, scopes.customers],
+  });
+}
+
+const SCOPED = '(i.invoice_id = any($1::text[]) or i.customer_id = any($2::text[]))';
+const MOVE_IN = addCells(SCOPED, 1);
+const MOVE_OUT = addCells(SCOPED, -1);
+
+/** Each day's credit sales (every invoice issued, on a plan or not), for DSO: counted once, when the invoice row is made. */
+export async function addSalesDay(
+  client: PoolClient,
+  invoice: { currency: string; issueDate: string; amount: number },
+) {
+  await client.query(
+    `insert into aging_sales_days (currency, issue_date, amount) values ($1, $2, $3)
+     on conflict (currency, issue_date) do update set amount = aging_sales_days.amount + excluded.amount`,
+    [invoice.currency, invoice.issueDate, invoice.amount],
+  );
+}
+
+export const agingCellMigrations: Migration[] = [
+  {
+    id: 'aging-010',
+    sql: `
+      create table aging_cells (
+        dimension text not null,
+        value text not null,
+        currency text not null,
+        due_date date not null,
+        event_date date not null,
+        amount numeric not null,
+        count bigint not null,
+        primary key (dimension, value, currency, due_date, event_date)
+      );
+      create table aging_sales_days (
+        currency text not null,
+        issue_date date not null,
+        amount numeric not null,
+        primary key (currency, issue_date)
+      );
+      -- a customer's invoices, when its attributes change
+      create index aging_invoices_customer on aging_invoices (customer_id);
+      ${RECOMPUTE_AGING_CELLS_SQL()}
+    `,
+  },
+];
