@@ -1,5 +1,5 @@
 import type { FeeWaiverV1, PlanFees, PlanGuaranteeV1 } from '@ar/contracts';
-import { type BusinessCalendar, type IsoDate, RuleViolation } from '@ar/kernel';
+import { type BusinessCalendar, formatMoney, type IsoDate, RuleViolation } from '@ar/kernel';
 import { type CasePlan, type DunningFile, openOf } from './state';
 
 export interface PlanAgreement {
@@ -37,13 +37,16 @@ export function agreeInstalmentPlan(f: DunningFile, plan: PlanAgreement): PlanAg
     );
   }
   const open = openOf(f);
+  const money = (amount: number) => formatMoney(amount, f.invoice.currency);
   const owed = plan.fees === 'WAIVED' ? open.principal : open.total;
   const total = plan.instalments.reduce((s, i) => s + i.amount, 0);
   if (total !== owed) {
     throw new RuleViolation(
       'PLAN_DOES_NOT_MATCH_OPEN_AMOUNT',
-      `instalments add up to ${total}; open: ${open.total} (principal ${open.principal}, fees ${open.fees})${
-        plan.fees === 'WAIVED' ? `; with fees waived the plan covers the principal, ${open.principal}` : ''
+      `instalments add up to ${money(total)}; open: ${money(open.total)} (principal ${money(open.principal)}, fees ${money(open.fees)})${
+        plan.fees === 'WAIVED'
+          ? `; with fees waived the plan covers the principal, ${money(open.principal)}`
+          : ''
       }`,
       'instalments',
     );

@@ -96,7 +96,7 @@ describe('a plan covers what is actually open', () => {
     ];
     // 900,000 principal + 900 interest + 8,000 penalty
     expect(() => run([...history, agree([{ dueDate: '2026-03-31', amount: 900_000 }])])).toThrow(
-      /add up to 900000; open: 908900 \(principal 900000, fees 8900\)/,
+      /add up to CNY 9,000.00; open: CNY 9,089.00 \(principal CNY 9,000.00, fees CNY 89.00\)/,
     );
     const { produced } = run([...history, agree([{ dueDate: '2026-03-31', amount: 908_900 }])]);
     expect(produced.at(-1)).toMatchObject({ type: 'InstalmentPlanAgreed' });

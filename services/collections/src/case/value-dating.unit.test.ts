@@ -196,7 +196,7 @@ describe('value dating: a payment re-split', () => {
       data: { planId: 'PL-1', instalments: [{ dueDate: day(60), amount }], date: day(41), fees: 'INCLUDED' },
     });
     expect(() => decider.decide(plan(954_000), state, at(day(41)))).toThrow(
-      /open: 900000 \(principal 900000/,
+      /open: CNY 9,000.00 \(principal CNY 9,000.00/,
     );
     expect(decider.decide(plan(900_000), state, at(day(41)))).toHaveLength(1);
   });

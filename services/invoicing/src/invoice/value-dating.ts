@@ -1,4 +1,4 @@
-import { type IsoDate, RuleViolation } from '@ar/kernel';
+import { formatMoney, type IsoDate, RuleViolation } from '@ar/kernel';
 import { amountToSettle, invoiceAsOf, type OverduePolicy } from './overdue';
 import { type DatedFact, evolveInvoice, type Invoice, type InvoiceEvent, inValueOrder } from './state';
 
@@ -57,8 +57,8 @@ export function replayWith(
     if (state.status !== 'OPEN') {
       throw new RuleViolation(
         'VALUE_DATE_CONFLICT',
-        `${describe(fact)} would settle invoice ${invoice.issued.invoiceId} before ${describe(f)}, which it already took: record the difference as credit`,
-        f === fact ? 'amount' : 'receivedDate',
+        `${describe(fact, invoice.issued.currency)} would settle invoice ${invoice.issued.invoiceId} before ${describe(f, invoice.issued.currency)}, which it already took: record the difference as credit`,
+        f === fact ? 'amount' : fact.kind === 'CREDIT_NOTE' ? 'issueDate' : 'receivedDate',
       );
     }
     try {
@@ -67,7 +67,7 @@ export function replayWith(
       if (f === fact || !(error instanceof RuleViolation)) throw error;
       throw new RuleViolation(
         'VALUE_DATE_CONFLICT',
-        `${describe(fact)} would leave too little owed for ${describe(f)}, already recorded (${error.message})`,
+        `${describe(fact, invoice.issued.currency)} would leave too little owed for ${describe(f, invoice.issued.currency)}, already recorded (${error.message})`,
         'amount',
       );
     }
@@ -98,9 +98,9 @@ export function takesPaymentWhenPaid(invoice: Invoice, date: IsoDate): boolean {
   );
 }
 
-function describe(f: DatedFact): string {
+function describe(f: DatedFact, currency: string): string {
   if (f.kind === 'PLAN') return `instalment plan ${f.id} agreed ${f.date}`;
-  return `${f.kind === 'PAYMENT' ? 'payment' : 'credit note'} ${f.id} of ${f.amount} dated ${f.date}`;
+  return `${f.kind === 'PAYMENT' ? 'payment' : 'credit note'} ${f.id} of ${formatMoney(f.amount, currency)} dated ${f.date}`;
 }
 
 type AppliedPlan = NonNullable<Invoice['plan']>;

@@ -373,6 +373,18 @@ describe('value dating: a credit note dated before a fee-waiving plan that leave
     );
   });
 
+  it('after a payment under the plan it is refused: it would leave that payment nothing to pay', () => {
+    const paidUnderIt = run([assess(40), waivingPlan, pay('P-2', 50_000, 45)]);
+    expect(() => decider.decide(credit('CN-1', 100_000, 35), paidUnderIt.state, new Date())).toThrow(
+      // The credit note's own field, and money as people read it (#14 probe F8: 'receivedDate', '100000').
+      expect.objectContaining({
+        code: 'VALUE_DATE_CONFLICT',
+        field: 'issueDate',
+        message: expect.stringMatching(/credit note CN-1 of CNY 1,000.00 dated .* payment P-2 of CNY 500.00/),
+      }),
+    );
+  });
+
   it('the same credit note again changes nothing; a payment afterwards finds nothing to pay', () => {
     const once = run([assess(40), waivingPlan, credit('CN-1', 100_000, 35)]);
     const twice = run([assess(40), waivingPlan, credit('CN-1', 100_000, 35), credit('CN-1', 100_000, 35)]);
