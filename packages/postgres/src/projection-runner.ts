@@ -5,6 +5,7 @@ import type { AppendNotifier } from './append-notifier';
 import { type EventRow, toRecordedEvent } from './event-store';
 import {
   advanceCheckpoint,
+  atOrAfter,
   type Checkpoint,
   claimCheckpoint,
   loadCheckpoint,
@@ -40,7 +41,18 @@ export interface ProjectionRunnerOptions {
    * not cut (`createLongWorkPool`). Default `pool`.
    */
   rebuildPool?: Pool;
+  /**
+   * Events a rebuild reads and applies per transaction (default 5000): large pages, each one
+   * `apply` call, so a projection that writes a page at once makes few round trips.
+   */
+  rebuildBatchSize?: number;
 }
+
+/** A rebuild's page of events when none is set (`rebuildBatchSize`). */
+export const REBUILD_BATCH_SIZE = 5000;
+
+/** How long a rebuild waits for events committed before it began that older transactions keep unreadable. */
+const REBUILD_READABLE_WAIT_MS = 30_000;
 
 export interface RebuildSummary {
   projection: string;
@@ -156,25 +168,57 @@ export class ProjectionRunner {
         const parked = new Set<string>();
         const catchUp = async (client: PoolClient) => {
           for (;;) {
-            const batch = await readAllAfter(client, position, this.options.batchSize ?? 1000);
+            const batch = await readAllAfter(
+              client,
+              position,
+              this.options.rebuildBatchSize ?? REBUILD_BATCH_SIZE,
+            );
             if (batch.length === 0) return;
             for (const id of await this.applyOrPark(client, batch)) parked.add(id);
             position = batch.at(-1)!.checkpoint;
             events += batch.length;
-            if (events % 50_000 < batch.length)
-              logger.info({ projection: this.projection.name, events }, 'projection rebuild progress');
           }
         };
-        // The bulk: batches of short transactions, so no transaction stays open for minutes.
-        for (let before = -1; before !== events; ) {
-          before = events;
+        // The bulk: pages in global order (keyset on transaction id and position), one short
+        // transaction and one `apply` each, so no transaction stays open for minutes. The next
+        // page is read on another connection while this one is applied. Nothing is durable
+        // before the swap, so these commits do not wait for the disk (synchronous_commit off):
+        // a crash leaves a shadow the next rebuild drops.
+        const pageSize = this.options.rebuildBatchSize ?? REBUILD_BATCH_SIZE;
+        // Every event committed before the rebuild began is in it: one another transaction still
+        // keeps unreadable (global order) is waited for, a while - past that, the live runner
+        // takes it after the swap, as any event that comes later.
+        const { rows: last } = await pool.query<{ transaction_id: string; global_position: string }>(
+          'select transaction_id, global_position from events order by transaction_id desc, global_position desc limit 1',
+        );
+        const committed = last[0] && {
+          transactionId: last[0].transaction_id,
+          globalPosition: last[0].global_position,
+        };
+        const waitUntil = Date.now() + REBUILD_READABLE_WAIT_MS;
+        const readPage = async (after: Checkpoint) => {
+          for (;;) {
+            const page = await readAllAfter(pool, after, pageSize);
+            if (page.length > 0 || !committed || atOrAfter(after, committed) || Date.now() >= waitUntil)
+              return page;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        };
+        let page = await readPage(position);
+        while (page.length > 0) {
+          const next = readPage(page.at(-1)!.checkpoint);
+          // Not left unhandled when applying fails first (awaited below otherwise).
+          next.catch(() => {});
+          const batch = page;
           await inShadow(async (client) => {
-            const batch = await readAllAfter(client, position, this.options.batchSize ?? 1000);
-            if (batch.length === 0) return;
+            await client.query('set local synchronous_commit = off');
             for (const id of await this.applyOrPark(client, batch)) parked.add(id);
-            position = batch.at(-1)!.checkpoint;
-            events += batch.length;
           });
+          position = batch.at(-1)!.checkpoint;
+          events += batch.length;
+          if (events % 50_000 < batch.length)
+            logger.info({ projection: this.projection.name, events }, 'projection rebuild progress');
+          page = await next;
         }
         // The swap: what arrived meanwhile, then the tables, under the checkpoint's row lock.
         await inShadow(async (client) => {
