@@ -21,6 +21,7 @@ import { authHeaders, testAuth } from '../support/auth';
 import { agingAtScale } from './aging-at-scale';
 import { commandPathOverHttp } from './command-path';
 import { kafkaClients } from './kafka-clients';
+import { rebuildBench } from './rebuild';
 import { overdueClockDay } from './overdue-clock-day';
 import { simulateBench } from './simulate';
 import { storeBench } from './store';
@@ -99,7 +100,7 @@ async function commandThroughput(url: string, notifier: AppendNotifier) {
   return result;
 }
 
-const SCENARIOS = ['commands', 'http', 'aging', 'kafka', 'store', 'dayjobs', 'simulate'];
+const SCENARIOS = ['commands', 'http', 'aging', 'kafka', 'store', 'rebuild', 'dayjobs', 'simulate'];
 
 /** Indented JSON with arrays of numbers on one line, as biome formats it (`pnpm lint` checks the file). */
 function toJson(value: unknown): string {
@@ -173,6 +174,15 @@ async function main() {
     const rest = process.env.BENCH_STORE === 'emmett' ? {} : await storeBench(url);
     set('store', { ...(results.store as object), date, machine: machine(), ...rest, againstEmmett });
     save();
+  }
+  if (selected('rebuild')) {
+    const url = localDatabaseUrl();
+    const notifier = new AppendNotifier(url);
+    await notifier.start();
+    const date = new Date().toISOString();
+    set('rebuild', { date, machine: machine(), ...(await rebuildBench(url, notifier)) });
+    save();
+    await notifier.stop();
   }
   if (selected('dayjobs')) {
     set('dayJobs', { machine: machine(), ...(await overdueClockDay(localDatabaseUrl())) });
