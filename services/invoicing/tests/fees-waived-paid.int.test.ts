@@ -169,5 +169,9 @@ describe('invoicing: a credit note dated before a fee-waiving plan that leaves n
       schedule: [{ dueDate: '2026-01-31', amount: 100_000 }],
     });
     expect(invoice.body).not.toHaveProperty('plan');
+    await platform.caughtUp();
+    expect((await call('GET', `/invoices?customerId=${payer}`)).body.invoices).toEqual([
+      expect.objectContaining({ invoiceId: settled, status: 'PAID', dueDate: '2026-01-31', daysOverdue: 0 }),
+    ]);
   });
 });

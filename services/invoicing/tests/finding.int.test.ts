@@ -12,6 +12,7 @@ describe('finding invoices and payments', () => {
   let service: RunningService;
   const customer = unique('C');
   const other = unique('D');
+  const prepaying = unique('PRE');
 
   beforeAll(async () => {
     service = await platform.start(invoicingService);
@@ -34,6 +35,20 @@ describe('finding invoices and payments', () => {
     await issue(`${customer}-4`, customer, '2026-03-31'); // not due yet
     await issue(`${customer}-5`, customer, '2026-04-30');
     await issue(`${other}-1`, other, '2026-01-15');
+    // A prepayment invoice: paid before delivery, never overdue (#14 probe F6: 46 days in the list).
+    expect(
+      (
+        await call('POST', '/invoices', {
+          invoiceId: `${prepaying}-1`,
+          customerId: prepaying,
+          amount: 1_000,
+          currency: 'CNY',
+          issueDate: '2026-01-02',
+          dueDate: '2026-01-15',
+          prepayment: true,
+        })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await call('POST', '/payments', {
@@ -70,6 +85,13 @@ describe('finding invoices and payments', () => {
       expect.objectContaining({ invoiceId: `${customer}-4`, status: 'OPEN', daysOverdue: 0 }),
       expect.objectContaining({ invoiceId: `${customer}-5`, status: 'OPEN', daysOverdue: 0 }),
     ]);
+  });
+
+  it('shows a prepayment invoice never overdue, and leaves it out of days-overdue filters', async () => {
+    expect((await call('GET', `/invoices?customerId=${prepaying}`)).body.invoices).toEqual([
+      expect.objectContaining({ invoiceId: `${prepaying}-1`, status: 'OPEN', daysOverdue: 0 }),
+    ]);
+    expect(ids((await call('GET', `/invoices?customerId=${prepaying}&minDaysOverdue=1`)).body)).toEqual([]);
   });
 
   it('filters by status, due-date range and days overdue, combined', async () => {

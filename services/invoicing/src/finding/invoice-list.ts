@@ -42,6 +42,17 @@ export const invoiceListMigrations: Migration[] = [
       create index invoice_list_overdue on invoice_list (next_due_date) where status = 'OPEN';
     `,
   },
+  {
+    // A prepayment invoice is never overdue (the overdue clock does not run on it): the list says so.
+    id: 'invoicing-invoice-list-002',
+    sql: `
+      alter table invoice_list add column prepayment boolean not null default false;
+      update invoice_list l set prepayment = true
+        from events e
+       where e.event_type = 'InvoiceIssued' and e.data->>'prepayment' = 'true'
+         and l.invoice_id = e.data->>'invoiceId';
+    `,
+  },
 ];
 
 const STATUS_OF: Record<string, string> = {
@@ -113,10 +124,10 @@ export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
     if (issued.size > 0) {
       const rows = [...issued.values()];
       await client.query(
-        `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date)
-         select invoice_id, customer_id, 'OPEN', amount, currency, issue_date, due_date, due_date
-           from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[], $6::date[])
-                  t(invoice_id, customer_id, amount, currency, issue_date, due_date)
+        `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date, prepayment)
+         select invoice_id, customer_id, 'OPEN', amount, currency, issue_date, due_date, due_date, prepayment
+           from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[], $6::date[], $7::boolean[])
+                  t(invoice_id, customer_id, amount, currency, issue_date, due_date, prepayment)
          on conflict (invoice_id) do nothing`,
         [
           rows.map((i) => i.invoiceId),
@@ -125,6 +136,7 @@ export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
           rows.map((i) => i.currency),
           rows.map((i) => i.issueDate),
           rows.map((i) => i.dueDate),
+          rows.map((i) => i.prepayment === true),
         ],
       );
     }
@@ -184,9 +196,9 @@ async function applyEach(client: PoolClient, events: OrderedEvent[], policy: Ove
     if (event.type === 'InvoiceIssued') {
       const i = event.data as InvoiceIssuedV1;
       await client.query(
-        `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date)
-         values ($1, $2, 'OPEN', $3, $4, $5, $6, $6) on conflict (invoice_id) do nothing`,
-        [i.invoiceId, i.customerId, i.amount, i.currency, i.issueDate, i.dueDate],
+        `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date, prepayment)
+         values ($1, $2, 'OPEN', $3, $4, $5, $6, $6, $7) on conflict (invoice_id) do nothing`,
+        [i.invoiceId, i.customerId, i.amount, i.currency, i.issueDate, i.dueDate, i.prepayment === true],
       );
     } else if (STATUS_OF[event.type]) {
       await client.query('update invoice_list set status = $2 where invoice_id = $1', [

@@ -74,7 +74,7 @@ export function invoiceListRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
       filter((p) => `due_date >= ${p}::date`, q.dueFrom);
       filter((p) => `due_date <= ${p}::date`, q.dueTo);
       filter(
-        (p) => `status = 'OPEN' and next_due_date <= ${p}::date`,
+        (p) => `status = 'OPEN' and not prepayment and next_due_date <= ${p}::date`,
         q.minDaysOverdue === undefined ? undefined : addDays(today, -q.minDaysOverdue),
       );
       where.push(byDue.after(q.cursor, params));
@@ -92,7 +92,8 @@ export function invoiceListRoutes(app: ServiceHttpApp, ctx: ServiceContext) {
         `select invoice_id as "invoiceId", customer_id as "customerId", status,
                 amount::bigint::text as amount, currency,
                 to_char(issue_date, 'YYYY-MM-DD') as "issueDate", to_char(due_date, 'YYYY-MM-DD') as "dueDate",
-                case when status = 'OPEN' and next_due_date < $1::date then $1::date - next_due_date else 0 end
+                case when status = 'OPEN' and not prepayment and next_due_date < $1::date
+                     then $1::date - next_due_date else 0 end
                   as "daysOverdue",
                 disputed
            from invoice_list where ${where.join(' and ')} ${byDue.orderAndLimit(q.limit)}`,
