@@ -160,7 +160,9 @@ describe('OpenAPI: every success of every route describes its body and media typ
 
     // An evidence part of each service that has one (nothing recorded for this id: empty lists).
     for (const name of ['contract', 'invoicing', 'collections']) {
-      const part = await call(service(name), 'GET', `/evidence/parts/invoices/${platform.run}-none`, ['legal']);
+      const part = await call(service(name), 'GET', `/evidence/parts/invoices/${platform.run}-none`, [
+        'legal',
+      ]);
       expect(EvidencePartView.parse(part)).toEqual(part);
       expect(part).toMatchObject({ service: name, records: [], documents: [] });
     }
