@@ -1,4 +1,5 @@
 export * from './append-only-list';
+export * from './bounded-id';
 export * from './business-date';
 export * from './business-time';
 export * from './clock';

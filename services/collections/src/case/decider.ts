@@ -20,6 +20,7 @@ import {
 } from '@ar/kernel';
 import { type ComplianceRules, DEFAULT_COMPLIANCE_RULES, screenMessage } from '../compliance/screening';
 import { DEFAULT_LADDER, type Rung } from '../ladder/escalation-ladder';
+import { caseMessageId } from '../messages/message-ids';
 import { formatAmount, TEMPLATES } from '../messages/templates';
 import { chooseStrategy, classifyDebtor } from '../strategy/strategy';
 import { agreeInstalmentPlan, arrearsOn, missedInstalment, planCureDays } from './instalment-plan';
@@ -209,7 +210,7 @@ export function caseDecider(
     });
     const sentOn = f.messagesSent.map((m) => m.date);
     const screening = screenMessage({ text, at: now }, sentOn, rules.compliance, rules.time);
-    const messageId = f.plan ? `${inv.invoiceId}-${f.plan.planId}-${kind}` : `${inv.invoiceId}-${kind}`;
+    const messageId = caseMessageId(inv.invoiceId, kind, f.plan?.planId);
     if (screening.outcome === 'SEND') {
       return {
         type: 'ReminderSent',

@@ -20,6 +20,7 @@ import { letterFileNames } from '../letters/file-name';
 import { owedByComponent, owedForLetter } from '../letters/owed';
 import { renderLetter } from '../letters/render';
 import { type Language, type LetterKind, letterText } from '../letters/templates';
+import { planAgreementMessageId } from '../messages/message-ids';
 import { messageIn } from '../messages/templates';
 import type { DeliverySettings } from './config';
 import {
@@ -241,7 +242,7 @@ export function deliveryQueue(ctx: ServiceContext, settings: DeliverySettings): 
           });
         } else if (e.type === 'InstalmentPlanAgreed') {
           const plan = e.data as InstalmentPlanAgreedV1;
-          const messageId = `${plan.invoiceId}-PLAN-${plan.planId}`;
+          const messageId = planAgreementMessageId(plan.invoiceId, plan.planId);
           if (await queued(client, messageId)) continue;
           const { state, events: history } = await cases.load(plan.invoiceId);
           if (!isTracked(state)) continue;

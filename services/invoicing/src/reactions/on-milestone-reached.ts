@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type MilestoneReachedV1, MilestoneReachedV1 as Schema } from '@ar/contracts';
+import { digestId, MAX_ID_LENGTH } from '@ar/kernel';
 import { type IncomingEvent, reactionMetadata } from '@ar/messaging';
 import type { PoolClient } from 'pg';
 import type { InvoicingConfig } from '../config';
@@ -17,11 +17,8 @@ type MilestoneRef = Pick<MilestoneReachedV1, 'contractId' | 'milestoneId'>;
  */
 export function milestoneInvoiceId(m: MilestoneRef): string {
   const readable = `${m.contractId}:${m.milestoneId}`;
-  if (readable.length <= 64 && !m.contractId.includes(':')) return readable;
-  const digest = createHash('sha256')
-    .update(JSON.stringify([m.contractId, m.milestoneId]))
-    .digest('hex');
-  return `MS-${digest.slice(0, 48)}`;
+  if (readable.length <= MAX_ID_LENGTH && !m.contractId.includes(':')) return readable;
+  return digestId('MS-', [m.contractId, m.milestoneId], 48);
 }
 
 /** The id milestones were billed under before: kept so a redelivery of an old milestone bills nothing. */
