@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EntityId } from '@ar/contracts';
 import { legacyMilestoneInvoiceId, milestoneInvoiceId } from './on-milestone-reached';
 
@@ -26,5 +27,13 @@ describe('the invoice id of a contract milestone', () => {
   it('stays readable, contract:milestone, when that is short and unambiguous', () => {
     expect(milestoneInvoiceId({ contractId: 'K-1', milestoneId: 'ACCEPTANCE' })).toBe('K-1:ACCEPTANCE');
     expect(legacyMilestoneInvoiceId({ contractId: 'K-1', milestoneId: 'ACCEPTANCE' })).toBe('K-1:ACCEPTANCE');
+  });
+
+  it('keeps the short ids it gave before the helper moved to the kernel (invoices already issued)', () => {
+    const milestoneId = 'acceptance-of-production-line-phase-1';
+    const before = createHash('sha256')
+      .update(JSON.stringify([contractId, milestoneId]))
+      .digest('hex');
+    expect(milestoneInvoiceId({ contractId, milestoneId })).toBe(`MS-${before.slice(0, 48)}`);
   });
 });
