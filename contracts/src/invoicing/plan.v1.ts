@@ -36,6 +36,11 @@ export const PlanGuaranteeV1 = z
   .describe('A guarantee given for the plan');
 export type PlanGuaranteeV1 = z.infer<typeof PlanGuaranteeV1>;
 
+/** A guarantee as a person gives it: its amount no larger than any amount the platform takes. */
+export const PlanGuaranteeRequest = PlanGuaranteeV1.extend({
+  amount: PositiveAmount.describe("the amount guaranteed, in minor units of the invoice's currency"),
+});
+
 /** One agreed instalment: what the customer pays on its date. */
 export const PlanInstalmentRequest = z.object({ dueDate: IsoDate, amount: PositiveAmount }).strict();
 
@@ -45,7 +50,7 @@ export const PlanTermsRequest = {
   instalments: z.array(PlanInstalmentRequest).min(1).max(120),
   fees: PlanFees.default('INCLUDED'),
   feeWaiver: FeeWaiverV1.optional().describe('required when fees are WAIVED'),
-  guarantee: PlanGuaranteeV1.optional(),
+  guarantee: PlanGuaranteeRequest.optional(),
 };
 
 /** A waiver needs its recorded decision; a decision without a waiver is a mistake. */

@@ -86,6 +86,27 @@ describe('large amounts in invoicing', () => {
     expect(line.body.issues.map((i: { field: string }) => i.field)).toEqual(['body.remittance.0.amount']);
   });
 
+  it('refuses a plan guarantee above the largest amount, naming the field (#14 probe F9)', async () => {
+    const invoiceId = unique('I');
+    await call('POST', '/invoices', {
+      invoiceId,
+      customerId: unique('C'),
+      amount: 100_000,
+      currency: 'CNY',
+      issueDate: '2026-01-02',
+      dueDate: '2026-03-31',
+    });
+    const plan = await call('POST', `/invoices/${invoiceId}/instalment-plans`, {
+      planId: unique('PLAN'),
+      instalments: [{ dueDate: '2026-03-31', amount: 100_000 }],
+      date: '2026-02-02',
+      guarantee: { guarantor: 'Li Wei', kind: 'PERSONAL', amount: 10_000_000_000_001 },
+    });
+    expect(plan.status).toBe(422);
+    expect(plan.body.error).toBe('AMOUNT_TOO_LARGE');
+    expect(plan.body.issues.map((i: { field: string }) => i.field)).toEqual(['body.guarantee.amount']);
+  });
+
   it('takes an invoice at the largest amount, a year overdue, and reads it back', async () => {
     const invoiceId = unique('I');
     const res = await call('POST', '/invoices', {
