@@ -7,6 +7,7 @@ import {
   overwriteCheckpoint,
   type PostgresEventStore,
   StoreSubscription,
+  withConnection,
 } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
@@ -341,14 +342,14 @@ export async function evidencePart(
 ): Promise<EvidencePart> {
   // Records and checkpoints read in one snapshot: a checkpoint signed between the two reads
   // would name a head the records do not reach, which the verifier refuses as a deletion.
-  const pool = await options.pool.connect();
-  try {
-    await pool.query('begin isolation level repeatable read read only');
-    return await readPart(options, pool, streamIds);
-  } finally {
-    await pool.query('rollback').catch(() => {});
-    pool.release();
-  }
+  return withConnection(options.pool, async (client, markBroken) => {
+    try {
+      await client.query('begin isolation level repeatable read read only');
+      return await readPart(options, client, streamIds);
+    } finally {
+      await client.query('rollback').catch(markBroken);
+    }
+  });
 }
 
 async function readPart(

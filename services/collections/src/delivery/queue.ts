@@ -7,7 +7,7 @@ import type {
 } from '@ar/contracts';
 import { daysBetween, NotFound, StateConflict } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
-import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
+import { inTransaction, type Migration, type OrderedEvent, type Projection } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { caseHandler } from '../case/handler';
 import { type DunningFile, isTracked } from '../case/state';
@@ -338,9 +338,8 @@ export class DeliveryWorker {
   async deliverDue(): Promise<number> {
     let tried = 0;
     for (;;) {
-      const client = await this.ctx.pool.connect();
-      try {
-        await client.query('begin');
+      // (inTransaction: a connection PostgreSQL drops mid-send is an error of this call, not of the process)
+      const delivered = await inTransaction(this.ctx.pool, async (client) => {
         const { rows } = await client.query<QueuedRow>(
           `select message_id, invoice_id, customer_id, kind, channel, subject, body, letter, document, signature, attempts
              from outbound_messages
@@ -350,19 +349,12 @@ export class DeliveryWorker {
           [this.ctx.clock.today()],
         );
         const row = rows[0];
-        if (!row) {
-          await client.query('commit');
-          return tried;
-        }
+        if (!row) return false;
         await this.deliver(client, row);
-        await client.query('commit');
-        tried++;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+        return true;
+      });
+      if (!delivered) return tried;
+      tried++;
     }
   }
 
@@ -599,9 +591,7 @@ export async function resendMessage(
   by: string,
   reason: string | undefined,
 ): Promise<{ messageId: string; status: 'QUEUED' }> {
-  const client = await ctx.pool.connect();
-  try {
-    await client.query('begin');
+  return inTransaction(ctx.pool, async (client) => {
     const { rows } = await client
       .query<QueuedRow>(
         `select message_id, invoice_id, customer_id, kind, channel from outbound_messages
@@ -641,14 +631,8 @@ export async function resendMessage(
         where message_id = $1`,
       [messageId],
     );
-    await client.query('commit');
-    return { messageId, status: 'QUEUED' };
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    return { messageId, status: 'QUEUED' as const };
+  });
 }
 
 /** The letter archived with a message: its PDF and detached signature. */
