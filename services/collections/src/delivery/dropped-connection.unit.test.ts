@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { BusinessClock, CompanySigner, type ServiceContext } from '@ar/platform';
-import pino from 'pino';
 import { recordingChannel } from './channels';
 import { DeliveryWorker } from './queue';
 
@@ -30,7 +29,6 @@ describe('the delivery worker when PostgreSQL drops its connection', () => {
     const ctx = {
       pool: { connect: async () => client },
       clock: new BusinessClock('2026-03-02'),
-      logger: pino({ level: 'silent' }),
     } as unknown as ServiceContext;
     const worker = new DeliveryWorker(ctx, {
       email: recordingChannel,
