@@ -95,9 +95,7 @@ async function invoiceStatesAt(
  * A page of events as few statements: the invoices issued in one insert, each invoice's last
  * status and dispute flag of the page in one update each, the due dates of the invoices touched
  * in one read of their streams and one update - the same rows as applying the events one by one,
- * since an invoice's events come in its stream's order (issued first). A page where an invoice's
- * status or dispute comes before its issue (another order than its stream's) is applied one
- * event at a time, as it was.
+ * since an invoice's events come in its stream's order (issued first).
  */
 export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
   name: 'invoice-list',
@@ -113,7 +111,6 @@ export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
       const invoiceId = (event.data as { invoiceId?: string }).invoiceId;
       if (event.type === 'InvoiceIssued') {
         const i = event.data as InvoiceIssuedV1;
-        if (status.has(i.invoiceId) || disputed.has(i.invoiceId)) return applyEach(client, events, policy);
         if (!issued.has(i.invoiceId)) issued.set(i.invoiceId, i);
       } else if (STATUS_OF[event.type]) {
         status.set(invoiceId!, STATUS_OF[event.type]!);
@@ -121,56 +118,78 @@ export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
         disputed.set(invoiceId!, event.type === 'InvoiceDisputed');
       }
     }
-    if (issued.size > 0) {
-      const rows = [...issued.values()];
-      await client.query(
-        `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date, prepayment)
-         select invoice_id, customer_id, 'OPEN', amount, currency, issue_date, due_date, due_date, prepayment
-           from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[], $6::date[], $7::boolean[])
-                  t(invoice_id, customer_id, amount, currency, issue_date, due_date, prepayment)
-         on conflict (invoice_id) do nothing`,
-        [
-          rows.map((i) => i.invoiceId),
-          rows.map((i) => i.customerId),
-          rows.map((i) => i.amount),
-          rows.map((i) => i.currency),
-          rows.map((i) => i.issueDate),
-          rows.map((i) => i.dueDate),
-          rows.map((i) => i.prepayment === true),
-        ],
-      );
-    }
-    if (status.size > 0)
-      await client.query(
-        `update invoice_list l set status = t.status
-           from unnest($1::text[], $2::text[]) t(invoice_id, status) where l.invoice_id = t.invoice_id`,
-        [[...status.keys()], [...status.values()]],
-      );
-    if (disputed.size > 0)
-      await client.query(
-        `update invoice_list l set disputed = t.disputed
-           from unnest($1::text[], $2::boolean[]) t(invoice_id, disputed) where l.invoice_id = t.invoice_id`,
-        [[...disputed.keys()], [...disputed.values()]],
-      );
-    if (touched.size === 0) return;
-    const dueDates = new Map<string, { dueDate: string; payableBy: string }>();
-    for (const state of (await invoiceStatesAt(client, touched)).values()) {
-      const due = dueDatesOf(state, policy);
-      if (due) dueDates.set(due.invoiceId, due);
-    }
-    if (dueDates.size === 0) return;
-    await client.query(
-      `update invoice_list l set due_date = t.due_date, next_due_date = t.next_due_date
-         from unnest($1::text[], $2::date[], $3::date[]) t(invoice_id, due_date, next_due_date)
-        where l.invoice_id = t.invoice_id`,
-      [
-        [...dueDates.keys()],
-        [...dueDates.values()].map((d) => d.dueDate),
-        [...dueDates.values()].map((d) => d.payableBy),
-      ],
-    );
+    await insertIssued(client, [...issued.values()]);
+    await setStatuses(client, status);
+    await setDisputed(client, disputed);
+    await setDueDates(client, touched, policy);
   },
 });
+
+/** The invoices issued, as rows of the list (one already there is left as it is). */
+async function insertIssued(client: PoolClient, rows: InvoiceIssuedV1[]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date, prepayment)
+     select invoice_id, customer_id, 'OPEN', amount, currency, issue_date, due_date, due_date, prepayment
+       from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[], $6::date[], $7::boolean[])
+              t(invoice_id, customer_id, amount, currency, issue_date, due_date, prepayment)
+     on conflict (invoice_id) do nothing`,
+    [
+      rows.map((i) => i.invoiceId),
+      rows.map((i) => i.customerId),
+      rows.map((i) => i.amount),
+      rows.map((i) => i.currency),
+      rows.map((i) => i.issueDate),
+      rows.map((i) => i.dueDate),
+      rows.map((i) => i.prepayment === true),
+    ],
+  );
+}
+
+/** Each invoice's status (the map's value). */
+async function setStatuses(client: PoolClient, status: Map<string, string>): Promise<void> {
+  if (status.size === 0) return;
+  await client.query(
+    `update invoice_list l set status = t.status
+       from unnest($1::text[], $2::text[]) t(invoice_id, status) where l.invoice_id = t.invoice_id`,
+    [[...status.keys()], [...status.values()]],
+  );
+}
+
+/** Whether each invoice is in dispute (the map's value). */
+async function setDisputed(client: PoolClient, disputed: Map<string, boolean>): Promise<void> {
+  if (disputed.size === 0) return;
+  await client.query(
+    `update invoice_list l set disputed = t.disputed
+       from unnest($1::text[], $2::boolean[]) t(invoice_id, disputed) where l.invoice_id = t.invoice_id`,
+    [[...disputed.keys()], [...disputed.values()]],
+  );
+}
+
+/** The due dates of each invoice stream touched, from its state after its last event applied (the map's value). */
+async function setDueDates(
+  client: PoolClient,
+  touched: Map<string, number>,
+  policy: OverduePolicy,
+): Promise<void> {
+  if (touched.size === 0) return;
+  const dueDates = new Map<string, { dueDate: string; payableBy: string }>();
+  for (const state of (await invoiceStatesAt(client, touched)).values()) {
+    const due = dueDatesOf(state, policy);
+    if (due) dueDates.set(due.invoiceId, due);
+  }
+  if (dueDates.size === 0) return;
+  await client.query(
+    `update invoice_list l set due_date = t.due_date, next_due_date = t.next_due_date
+       from unnest($1::text[], $2::date[], $3::date[]) t(invoice_id, due_date, next_due_date)
+      where l.invoice_id = t.invoice_id`,
+    [
+      [...dueDates.keys()],
+      [...dueDates.values()].map((d) => d.dueDate),
+      [...dueDates.values()].map((d) => d.payableBy),
+    ],
+  );
+}
 
 /** The due date an invoice answers to and the day it is payable by, from its state (none before it is issued). */
 function dueDatesOf(
@@ -185,40 +204,4 @@ function dueDatesOf(
     dueDate: answersTo,
     payableBy: payableBy(state, policy)(answersTo),
   };
-}
-
-/** The events one at a time, in order, each as its own statements (a page in another order than its streams'). */
-async function applyEach(client: PoolClient, events: OrderedEvent[], policy: OverduePolicy): Promise<void> {
-  const touched = new Map<string, number>();
-  for (const event of events) {
-    if (event.streamId.startsWith(INVOICE_STREAM)) touched.set(event.streamId, event.streamPosition);
-    const invoiceId = (event.data as { invoiceId?: string }).invoiceId;
-    if (event.type === 'InvoiceIssued') {
-      const i = event.data as InvoiceIssuedV1;
-      await client.query(
-        `insert into invoice_list (invoice_id, customer_id, status, amount, currency, issue_date, due_date, next_due_date, prepayment)
-         values ($1, $2, 'OPEN', $3, $4, $5, $6, $6, $7) on conflict (invoice_id) do nothing`,
-        [i.invoiceId, i.customerId, i.amount, i.currency, i.issueDate, i.dueDate, i.prepayment === true],
-      );
-    } else if (STATUS_OF[event.type]) {
-      await client.query('update invoice_list set status = $2 where invoice_id = $1', [
-        invoiceId,
-        STATUS_OF[event.type],
-      ]);
-    } else if (event.type === 'InvoiceDisputed' || event.type === 'InvoiceDisputeResolved') {
-      await client.query('update invoice_list set disputed = $2 where invoice_id = $1', [
-        invoiceId,
-        event.type === 'InvoiceDisputed',
-      ]);
-    }
-  }
-  for (const state of (await invoiceStatesAt(client, touched)).values()) {
-    const due = dueDatesOf(state, policy);
-    if (!due) continue;
-    await client.query('update invoice_list set due_date = $2, next_due_date = $3 where invoice_id = $1', [
-      due.invoiceId,
-      due.dueDate,
-      due.payableBy,
-    ]);
-  }
 }
