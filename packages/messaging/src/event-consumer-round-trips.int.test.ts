@@ -22,6 +22,13 @@ function message(id: string, invoice: string, position: number): BusMessage {
   };
 }
 
+const TEN_IDS = Array.from(
+  { length: 10 },
+  (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+);
+/** Ten events over five invoice streams, two each, in order. */
+const tenEvents = () => TEN_IDS.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1));
+
 const text = (q: unknown) => (typeof q === 'string' ? q : (q as { text: string }).text);
 
 /**
@@ -47,19 +54,12 @@ describe('consumer round trips', () => {
       },
     });
     await consumer.start();
-    const ids = Array.from(
-      { length: 10 },
-      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    );
     const query = jest.spyOn(Client.prototype, 'query');
     try {
-      await bus.publish(
-        't',
-        ids.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1)),
-      );
+      await bus.publish('t', tenEvents());
       const sent = query.mock.calls.map(([q]) => text(q)).filter((t) => !/^(begin|commit)$/.test(t));
       // The effects (one copy each), and two statements for the whole batch.
-      expect(sent.length).toBeLessThanOrEqual(ids.length + 2);
+      expect(sent.length).toBeLessThanOrEqual(TEN_IDS.length + 2);
       expect(sent.filter((t) => /pg_notify/.test(t) && !/insert into events/.test(t))).toEqual([]);
     } finally {
       query.mockRestore();
@@ -68,17 +68,14 @@ describe('consumer round trips', () => {
     const { rows } = await ctx.pool.query(
       'select stream_id, stream_position from events order by transaction_id, global_position',
     );
-    expect(rows).toHaveLength(10);
+    expect(rows).toHaveLength(TEN_IDS.length);
     const { rows: places } = await ctx.pool.query(
       'select stream_id, position from consumer_streams where consumer = $1 order by stream_id',
       ['reporting.copy'],
     );
     expect(places.map((p) => p.position)).toEqual([2, 2, 2, 2, 2]);
     // Delivered again: nothing new.
-    await bus.publish(
-      't',
-      ids.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1)),
-    );
+    await bus.publish('t', tenEvents());
     expect((await ctx.pool.query('select count(*)::int as n from events')).rows[0].n).toBe(10);
     expect((await ctx.pool.query('select count(*)::int as n from inbox')).rows[0].n).toBe(10);
     await consumer.stop();
@@ -104,16 +101,9 @@ describe('consumer round trips', () => {
       },
     });
     await consumer.start();
-    const ids = Array.from(
-      { length: 10 },
-      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    );
     const query = jest.spyOn(Client.prototype, 'query');
     try {
-      await bus.publish(
-        't',
-        ids.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1)),
-      );
+      await bus.publish('t', tenEvents());
       const sent = query.mock.calls.map(([q]) => text(q)).filter((t) => !/^(begin|commit)$/.test(t));
       expect(sent).toHaveLength(3);
       expect(one).not.toHaveBeenCalled();
@@ -123,17 +113,14 @@ describe('consumer round trips', () => {
     const { rows } = await ctx.pool.query(
       'select stream_id, stream_position from events order by transaction_id, global_position',
     );
-    expect(rows).toHaveLength(10);
+    expect(rows).toHaveLength(TEN_IDS.length);
     // Each stream in order: the batch handler was given the events as they came.
     for (const stream of ['invoice-inv-0', 'invoice-inv-4'])
       expect(rows.filter((r) => r.stream_id === stream).map((r) => r.stream_position)).toEqual([1, 2]);
     // Delivered again, and a batch with one new event behind a gap: the duplicates change
     // nothing, the held one waits and comes in once the gap is filled, one at a time.
     const later = (n: number) => `00000000-0000-4000-8000-${String(100 + n).padStart(12, '0')}`;
-    await bus.publish('t', [
-      ...ids.map((id, i) => message(id, `inv-${i % 5}`, Math.floor(i / 5) + 1)),
-      message(later(4), 'inv-0', 4),
-    ]);
+    await bus.publish('t', [...tenEvents(), message(later(4), 'inv-0', 4)]);
     expect((await ctx.pool.query('select count(*)::int as n from events')).rows[0].n).toBe(10);
     await bus.publish('t', [message(later(3), 'inv-0', 3)]);
     const { rows: inv0 } = await ctx.pool.query(
