@@ -1,4 +1,4 @@
-import { CollectionsEventsV1, EntityId } from '@ar/contracts';
+import { CollectionsEventsV1, EntityId, MessageKind } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { type CaseCommand, type CaseEvent, type CaseState, caseDecider } from '../case/decider';
 import { caseMessageId, planAgreementMessageId } from './message-ids';
@@ -55,14 +55,7 @@ describe('the ids of a case on an invoice whose id is 64 characters long', () =>
   });
 
   it('gives each kind, plan and plan agreement its own valid id, the same every time', () => {
-    const kinds = [
-      'REMINDER_BEFORE_DUE',
-      'REMINDER_ON_DUE',
-      'REMINDER_OVERDUE',
-      'CUSTOMER_CARE',
-      'DUNNING_LETTER',
-      'LAWYERS_LETTER',
-    ] as const;
+    const kinds = MessageKind.options;
     const ids = [
       ...kinds.map((k) => caseMessageId(longInvoiceId, k)),
       ...kinds.map((k) => caseMessageId(longInvoiceId, k, longPlanId)),
