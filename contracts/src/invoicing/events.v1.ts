@@ -179,12 +179,29 @@ export const PaymentReallocatedV1 = z
       toInterest: NonNegativeMinorUnits,
       toPrincipal: NonNegativeMinorUnits,
     }),
+    released: NonNegativeMinorUnits.optional().describe(
+      "what of `amount` the invoice no longer takes, back to the payment as the customer's credit (PaymentAllocationReleased): an earlier-dated payment, recorded later, paid what this one had paid. The new split adds up to `amount` less this",
+    ),
     cause: ValueDatedCause,
   })
   .describe(
-    "An earlier PaymentAllocated's split corrected: an earlier-dated payment or credit note, recorded later, left less in fees on this payment's date, so more of it went to principal.",
+    "An earlier PaymentAllocated's split corrected: an earlier-dated payment or credit note, recorded later, left less in fees on this payment's date, so more of it went to principal - or left less owed on it at all, so part or all of it was released.",
   );
 export type PaymentReallocatedV1 = z.infer<typeof PaymentReallocatedV1>;
+
+export const PaymentAllocationReleasedV1 = z
+  .object({
+    paymentId: EntityId,
+    customerId: EntityId,
+    currency: CurrencyCode,
+    invoiceId: EntityId,
+    amount: PositiveMinorUnits.describe("what the invoice gave back: now held as the customer's credit"),
+    cause: ValueDatedCause,
+  })
+  .describe(
+    "Part or all of a payment applied to an invoice went back to the customer's credit: a payment dated earlier, recorded later, paid what this one had paid (the invoice's PaymentReallocated with `released`).",
+  );
+export type PaymentAllocationReleasedV1 = z.infer<typeof PaymentAllocationReleasedV1>;
 
 export const InstalmentPlanAppliedV1 = z
   .object({
@@ -337,6 +354,7 @@ export const InvoicingEventsV1 = {
   LateFeeReversed: LateFeeReversedV1,
   PaymentOverdueWithdrawn: PaymentOverdueWithdrawnV1,
   PaymentReallocated: PaymentReallocatedV1,
+  PaymentAllocationReleased: PaymentAllocationReleasedV1,
   InstalmentPlanApplied: InstalmentPlanAppliedV1,
   InstalmentPlanRevised: InstalmentPlanRevisedV1,
   InstalmentPlanRefused: InstalmentPlanRefusedV1,

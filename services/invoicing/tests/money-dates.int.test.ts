@@ -19,17 +19,19 @@ describe('invoicing: value dates, future dates, weekends', () => {
     shown: unique('SHOWN'),
     sunday: unique('SUN'),
     scheduled: unique('SCHED'),
+    matchedLate: unique('F3'),
   };
   const customers = {
     full: customer('C'),
     shown: customer('C'),
     sunday: customer('C'),
     scheduled: customer('C'),
+    matchedLate: customer('C'),
   };
 
   beforeAll(async () => {
     service = await platform.start(invoicingService);
-    for (const key of ['full', 'shown', 'sunday'] as const) {
+    for (const key of ['full', 'shown', 'sunday', 'matchedLate'] as const) {
       const issued = await call('POST', '/invoices', {
         invoiceId: ids[key],
         customerId: customers[key],
@@ -141,6 +143,61 @@ describe('invoicing: value dates, future dates, weekends', () => {
         creditHeld: 5_400,
       });
       expect((await call('GET', `/invoices/${ids.shown}`)).body).toMatchObject({ status: 'PAID' });
+    });
+
+    // #14 probe F3: the money that paid on time is matched after a later payment the invoice took.
+    it('money received before the due date, matched after a later payment: paid on time, the later payment back as credit', async () => {
+      const later = await pay(customers.matchedLate, 100_000, '2026-03-20');
+      // Fees first (by Friday 03-20: the 2,000 penalty and 32 days of interest), 5,200 of principal still open.
+      expect(later.body).toMatchObject({ allocations: [{ invoiceId: ids.matchedLate, amount: 100_000 }] });
+      expect((await call('GET', `/invoices/${ids.matchedLate}`)).body).toMatchObject({
+        status: 'OPEN',
+        open: { principal: 5_200 },
+        overdueThresholdsReached: [1, 16, 31],
+      });
+
+      const earlier = await pay(customers.matchedLate, 100_000, '2026-01-30');
+      expect(earlier.status).toBe(201);
+      expect(earlier.body).toMatchObject({
+        allocations: [{ invoiceId: ids.matchedLate, amount: 100_000 }],
+        creditHeld: 0,
+      });
+      expect((await call('GET', `/invoices/${ids.matchedLate}`)).body).toMatchObject({
+        status: 'PAID',
+        open: { principal: 0, interest: 0, penalty: 0, total: 0 },
+        overdueThresholdsReached: [],
+      });
+      const invoiceEvents = (await service.ctx.store.readStream(`invoice-${ids.matchedLate}`)).events;
+      expect(invoiceEvents.find((e) => e.type === 'InvoicePaid')?.data).toMatchObject({
+        paidDate: '2026-01-30',
+        daysLate: -1,
+      });
+      // The later payment: nothing on the invoice any more, all of it the customer's credit.
+      expect((await call('GET', `/payments/${later.body.paymentId}`)).body).toMatchObject({
+        allocations: [],
+        creditHeld: 100_000,
+      });
+      expect((await call('GET', `/customers/${customers.matchedLate}/account`)).body).toMatchObject({
+        openInvoices: [],
+        credit: [{ currency: 'CNY', amount: 100_000 }],
+      });
+
+      // Both again (client retries): the same answers, nothing more stored.
+      const before = (await service.ctx.store.readStream(`invoice-${ids.matchedLate}`)).events.length;
+      const again = await call('POST', '/payments', {
+        paymentId: earlier.body.paymentId,
+        customerId: customers.matchedLate,
+        amount: 100_000,
+        currency: 'CNY',
+        channel: 'BANK_TRANSFER',
+        receivedDate: '2026-01-30',
+      });
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(earlier.body);
+      expect((await service.ctx.store.readStream(`invoice-${ids.matchedLate}`)).events).toHaveLength(before);
+      expect((await call('GET', `/customers/${customers.matchedLate}/account`)).body.credit).toEqual([
+        { currency: 'CNY', amount: 100_000 },
+      ]);
     });
   });
 });

@@ -57,7 +57,14 @@ export type CaseCommand =
   /** Invoicing re-split a payment (value dating): `toPrincipal` replaces `previousToPrincipal`. */
   | Command<
       'NoteReallocation',
-      { paymentId: string; toPrincipal: number; previousToPrincipal: number; date: IsoDate }
+      {
+        paymentId: string;
+        toPrincipal: number;
+        previousToPrincipal: number;
+        date: IsoDate;
+        /** What the invoice gave back of the payment (an earlier payment paid it): its fees are open again. */
+        released?: number;
+      }
     >
   | Command<'NoteDispute', { disputed: boolean; date: IsoDate }>
   /** Invoicing issued a credit note: less is open, as with a payment. */
@@ -606,7 +613,8 @@ export function caseDecider(
           return events;
         }
         case 'NoteReallocation': {
-          if (!isTracked(state) || command.data.toPrincipal === command.data.previousToPrincipal) return [];
+          const { toPrincipal, previousToPrincipal, released } = command.data;
+          if (!isTracked(state) || (toPrincipal === previousToPrincipal && !released)) return [];
           return [{ type: 'InvoicePaymentReallocated', data: command.data }];
         }
         case 'NoteCreditNote': {

@@ -46,7 +46,13 @@ export type CaseEvent =
     >
   | DomainEvent<
       'InvoicePaymentReallocated',
-      { paymentId: string; toPrincipal: number; previousToPrincipal: number; date: IsoDate }
+      {
+        paymentId: string;
+        toPrincipal: number;
+        previousToPrincipal: number;
+        date: IsoDate;
+        released?: number;
+      }
     >
   | DomainEvent<'InvoiceDisputeNoted', { disputed: boolean; date: IsoDate }>
   | DomainEvent<'InvoiceCreditNoted', { creditNoteId: string; amount: number; date: IsoDate }>
@@ -290,8 +296,12 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       return {
         ...state,
         principalPaid: state.principalPaid + event.data.toPrincipal - event.data.previousToPrincipal,
-        // More of the payment to principal is less of it to fees.
-        feesOpen: state.feesOpen + event.data.toPrincipal - event.data.previousToPrincipal,
+        // More of the payment to principal is less of it to fees; what was released paid no fee.
+        feesOpen:
+          state.feesOpen +
+          event.data.toPrincipal -
+          event.data.previousToPrincipal +
+          (event.data.released ?? 0),
       };
     case 'InvoiceCreditNoted':
       return {

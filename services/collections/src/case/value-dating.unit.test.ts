@@ -200,6 +200,33 @@ describe('value dating: a payment re-split', () => {
     );
     expect(decider.decide(plan(900_000), state, at(day(41)))).toHaveLength(1);
   });
+
+  it('follows a payment released (#14 F3: an earlier payment paid it): its principal and its fees are open again', () => {
+    const paidPartly: CaseEvent[] = [
+      tracked,
+      ...dunnedThrough(40),
+      {
+        type: 'InvoicePaymentNoted',
+        data: { amount: 100_000, toPrincipal: 46_000, date: day(40), paidInFull: false },
+      },
+    ];
+    const released = {
+      paymentId: 'P-1',
+      toPrincipal: 0,
+      previousToPrincipal: 46_000,
+      date: day(40),
+      released: 100_000,
+    };
+    const { produced } = run([{ type: 'NoteReallocation', data: released }], paidPartly);
+    expect(produced).toEqual([{ type: 'InvoicePaymentReallocated', data: released }]);
+    const before = [tracked, ...dunnedThrough(40)].reduce(decider.evolve, decider.initialState());
+    const after = [...paidPartly, ...produced].reduce(decider.evolve, decider.initialState());
+    // As if the payment had never been noted.
+    expect(after).toMatchObject({
+      principalPaid: (before as { principalPaid: number }).principalPaid,
+      feesOpen: (before as { feesOpen: number }).feesOpen,
+    });
+  });
 });
 
 describe('a payment recorded late is noted as two facts, its money once (#14 probe F2)', () => {

@@ -76,6 +76,7 @@ export async function commandFor(client: PoolClient, event: IncomingEvent): Prom
           toPrincipal: r.toPrincipal,
           previousToPrincipal: r.previous.toPrincipal,
           date: r.paymentDate,
+          ...(r.released ? { released: r.released } : {}),
         },
       };
     }

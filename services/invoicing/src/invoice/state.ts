@@ -282,14 +282,21 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
     }
     case 'PaymentReallocated': {
       const { paymentId, toPenalty, toInterest, toPrincipal, previous } = event.data;
+      // Released (value dating: an earlier payment paid it): the payment is on the invoice for the rest only.
+      const kept = event.data.amount - (event.data.released ?? 0);
       return {
         ...state,
         penaltyOpen: state.penaltyOpen + previous.toPenalty - toPenalty,
         interestOpen: state.interestOpen + previous.toInterest - toInterest,
         principalOpen: state.principalOpen + previous.toPrincipal - toPrincipal,
         allocations: state.allocations.map((a) =>
-          a.paymentId === paymentId ? { ...a, toPenalty, toInterest, toPrincipal } : a,
+          a.paymentId === paymentId ? { ...a, amount: kept, toPenalty, toInterest, toPrincipal } : a,
         ),
+        facts: event.data.released
+          ? state.facts
+              .map((f) => (f.kind === 'PAYMENT' && f.id === paymentId ? { ...f, amount: kept } : f))
+              .filter((f) => f.kind !== 'PAYMENT' || f.amount > 0)
+          : state.facts,
         reductions: [
           ...state.reductions.filter((r) => r.source !== paymentId),
           ...(toPrincipal > 0 && underCurrentPlan(state, paymentId, event.data.paymentDate)

@@ -1,6 +1,13 @@
 import { formatMoney, type IsoDate, RuleViolation } from '@ar/kernel';
 import { amountToSettle, invoiceAsOf, type OverduePolicy } from './overdue';
-import { type DatedFact, evolveInvoice, type Invoice, type InvoiceEvent, inValueOrder } from './state';
+import {
+  type Allocation,
+  type DatedFact,
+  evolveInvoice,
+  type Invoice,
+  type InvoiceEvent,
+  inValueOrder,
+} from './state';
 
 export { inValueOrder };
 
@@ -51,9 +58,19 @@ export function replayWith(
       state = evolveInvoice(state, event) as Invoice;
     }
   };
-  for (const f of facts) {
+  // A payment recorded now may release payments recorded before it and dated after it (#14 F3):
+  // each of those takes what is still owed on its date, the rest goes back to it as credit.
+  const releases = fact.kind === 'PAYMENT' && invoice.status === 'OPEN';
+  for (const planned of facts) {
+    let f = planned;
     // A plan agreed on an invoice already settled by then (a payment dated before it) is void.
     if (f.kind === 'PLAN' && f !== fact && state.status !== 'OPEN') continue;
+    if (releases && f.kind === 'PAYMENT' && f !== fact) {
+      const owed =
+        state.status === 'OPEN' ? amountToSettle(invoiceAsOf(state, f.date, policy).invoice, f.date) : 0;
+      if (owed === 0) continue;
+      if (f.amount > owed) f = { ...f, amount: owed };
+    }
     if (state.status !== 'OPEN') {
       throw new RuleViolation(
         'VALUE_DATE_CONFLICT',
@@ -161,6 +178,15 @@ export function recordDatedFact(
       data: { invoiceId, customerId, ...reached, cause },
     });
   }
+  // A payment the replay no longer needs at all (an earlier one paid what it paid) is released in full.
+  const replayedPayments = new Set(
+    replay.events.flatMap((e) => (e.type === 'PaymentAllocated' ? [e.data.paymentId] : [])),
+  );
+  for (const f of invoice.facts) {
+    const before = recordedSplit.get(f.id);
+    if (f.kind !== 'PAYMENT' || replayedPayments.has(f.id) || !before) continue;
+    corrections.push(reallocation(before, { amount: 0, toPenalty: 0, toInterest: 0, toPrincipal: 0 }));
+  }
   for (const event of replay.events) {
     switch (event.type) {
       case 'LateFeeCharged':
@@ -174,15 +200,12 @@ export function recordDatedFact(
         if (!before) {
           corrections.push(event);
         } else if (
+          before.amount !== event.data.amount ||
           before.toPenalty !== event.data.toPenalty ||
           before.toInterest !== event.data.toInterest ||
           before.toPrincipal !== event.data.toPrincipal
         ) {
-          const { toPenalty, toInterest, toPrincipal } = before;
-          corrections.push({
-            type: 'PaymentReallocated',
-            data: { ...event.data, previous: { toPenalty, toInterest, toPrincipal }, cause },
-          });
+          corrections.push(reallocation(before, event.data));
         }
         break;
       }
@@ -221,6 +244,32 @@ export function recordDatedFact(
     corrections.push(revision(recorded, { instalments: [], fees: { mode, interest: 0, penalty: 0 } }));
   }
 
+  /** A payment's split as the replay has it; what it no longer takes of the recorded amount is released. */
+  function reallocation(
+    before: Allocation,
+    now: { amount: number; toPenalty: number; toInterest: number; toPrincipal: number },
+  ): InvoiceEvent {
+    const { paymentId, date: paymentDate, amount, toPenalty, toInterest, toPrincipal } = before;
+    const released = amount - now.amount;
+    return {
+      type: 'PaymentReallocated',
+      data: {
+        invoiceId,
+        customerId,
+        paymentId,
+        currency,
+        amount,
+        paymentDate,
+        toPenalty: now.toPenalty,
+        toInterest: now.toInterest,
+        toPrincipal: now.toPrincipal,
+        previous: { toPenalty, toInterest, toPrincipal },
+        ...(released > 0 ? { released } : {}),
+        cause,
+      },
+    };
+  }
+
   function revision(recorded: AppliedPlan, revised: ReturnType<typeof planTerms>): InvoiceEvent {
     return {
       type: 'InstalmentPlanRevised',
@@ -254,9 +303,10 @@ export function recordDatedFact(
 }
 
 /**
- * What a payment dated `date` must bring to settle the invoice, counted from that date. When
- * payments dated later are already recorded, it is the most they leave room for (found by
- * bisection: the replay accepts any smaller amount).
+ * What a payment dated `date` must bring to settle the invoice, counted from that date. Payments
+ * dated later and recorded before give way (released: `replayWith`); a credit note or plan dated
+ * later may not, and then it is the most they leave room for (found by bisection: the replay
+ * accepts any smaller amount).
  */
 export function amountToSettleOn(
   invoice: Invoice,
@@ -281,6 +331,8 @@ export function amountToSettleOn(
       return false;
     }
   };
+  // Later payments make room (they are released); only later credit notes or plans may not.
+  if (fits(full)) return full;
   let low = 0;
   let high = full;
   while (low < high) {

@@ -1,4 +1,9 @@
-import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1, InvoiceView } from '@ar/contracts';
+import {
+  DEFAULT_LATE_FEE_TERMS,
+  type InvoiceIssuedV1,
+  InvoiceView,
+  type PaymentAllocatedV1,
+} from '@ar/contracts';
 import { addDays, RuleViolation } from '@ar/kernel';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
 import { invoiceView } from './handler';
@@ -133,9 +138,78 @@ describe('value dating: a payment counts from the day the money arrived', () => 
     );
   });
 
-  it('refuses a back-dated payment that would leave a later payment nothing to clear', () => {
+  it('refuses a back-dated credit note that would leave a later payment too much to clear', () => {
     const { state } = run([assess(40), pay('P-2', 60_000, 40)]);
-    expect(() => decider.decide(pay('P-1', 100_000, 0), state, new Date())).toThrow(RuleViolation);
+    expect(() => decider.decide(credit('CN-1', 100_000, 0), state, new Date())).toThrow(RuleViolation);
+  });
+});
+
+/**
+ * #14 probe F3: the money that paid the invoice on time is matched after a later payment the
+ * invoice took. The invoice ends as if recorded on time - paid on its day, no fee, no threshold -
+ * and what the later payment no longer pays goes back to it, the customer's credit
+ * (`PaymentReallocated` with `released`; cash application returns it to the payment).
+ */
+describe('value dating: an earlier payment matched after a later one the invoice took', () => {
+  it('pays the invoice on time; the later payment is released in full', () => {
+    const { state, recorded } = run([
+      assess(40),
+      pay('P-2', 100_000, 40),
+      assess(60),
+      pay('P-1', 100_000, -1),
+    ]);
+
+    expect(owed(state)).toEqual({ status: 'PAID', principal: 0, interest: 0, penalty: 0, thresholds: [] });
+    const last = recorded.slice(recorded.findLastIndex((e) => e.type === 'LateFeeCharged') + 1);
+    const p2 = recorded.find((e) => e.type === 'PaymentAllocated' && e.data.paymentId === 'P-2')!
+      .data as PaymentAllocatedV1;
+    expect(last.find((e) => e.type === 'InvoicePaid')?.data).toMatchObject({
+      paidDate: day(-1),
+      daysLate: -1,
+    });
+    const released = last.filter((e) => e.type === 'PaymentReallocated');
+    expect(released.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        paymentId: 'P-2',
+        amount: 100_000,
+        released: 100_000,
+        toPenalty: 0,
+        toInterest: 0,
+        toPrincipal: 0,
+        previous: { toPenalty: p2.toPenalty, toInterest: p2.toInterest, toPrincipal: p2.toPrincipal },
+      }),
+    ]);
+    // It had paid fees first (day 40: the penalty and interest), the rest to principal.
+    expect(p2.toPenalty).toBeGreaterThan(0);
+    expect(p2.toPenalty + p2.toInterest + p2.toPrincipal).toBe(100_000);
+    // Every fee charged is reversed, every threshold withdrawn.
+    const charged = recorded.filter((e) => e.type === 'LateFeeCharged').length;
+    expect(last.filter((e) => e.type === 'LateFeeReversed')).toHaveLength(charged);
+    expect(last.filter((e) => e.type === 'PaymentOverdueWithdrawn').map((e) => e.data.threshold)).toEqual([
+      1, 16, 31,
+    ]);
+    expect(state.allocations.find((a) => a.paymentId === 'P-2')).toMatchObject({ amount: 0 });
+  });
+
+  it('a partial earlier payment: the later one keeps what was still owed on its day, the rest released', () => {
+    const onTime = run([pay('P-1', 60_000, 0), assess(40)]);
+    const owedOnDay40 = onTime.state.principalOpen + onTime.state.interestOpen + onTime.state.penaltyOpen;
+    const expected = run([pay('P-1', 60_000, 0), assess(40), pay('P-2', owedOnDay40, 40), assess(60)]);
+    const late = run([assess(40), pay('P-2', 100_000, 40), assess(60), pay('P-1', 60_000, 0)]);
+
+    expect(owed(late.state)).toEqual(owed(expected.state));
+    expect(owed(late.state).status).toBe('PAID');
+    const released = late.recorded.filter((e) => e.type === 'PaymentReallocated');
+    expect(released.at(-1)?.data).toMatchObject({ paymentId: 'P-2', released: 100_000 - owedOnDay40 });
+    // An oracle: the money the invoice kept is the invoice and the fees of the on-time walk.
+    const kept = late.state.allocations.reduce((sum, a) => sum + a.amount, 0);
+    expect(kept).toBe(60_000 + owedOnDay40);
+  });
+
+  it('the earlier payment again changes nothing', () => {
+    const once = run([assess(40), pay('P-2', 100_000, 40), pay('P-1', 100_000, -1)]);
+    expect(decider.decide(pay('P-1', 100_000, -1), once.state, new Date())).toEqual([]);
+    expect(decider.decide(pay('P-2', 100_000, 40), once.state, new Date())).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type {
   InstalmentPlanAppliedV1,
   InvoiceIssuedV1,
+  PaymentAllocationReleasedV1,
   PaymentAppliedV1,
   PaymentReceivedV1,
 } from '@ar/contracts';
@@ -138,13 +139,15 @@ export const openItemsProjection: InlineProjection = {
           text: 'delete from unidentified_payments where payment_id = $1',
           values: [(event.data as { paymentId: string }).paymentId],
         });
-      } else if (event.type === 'PaymentApplied') {
-        const p = event.data as PaymentAppliedV1;
-        if (p.creditHeld === 0) continue;
+      } else if (event.type === 'PaymentApplied' || event.type === 'PaymentAllocationReleased') {
+        // Over-paid, or given back by an invoice an earlier payment paid: the customer's credit.
+        const p = event.data as PaymentAppliedV1 | PaymentAllocationReleasedV1;
+        const held = 'creditHeld' in p ? p.creditHeld : p.amount;
+        if (held === 0) continue;
         out.push({
           text: `insert into customer_credit (customer_id, currency, amount) values ($1, $2, $3)
            on conflict (customer_id, currency) do update set amount = customer_credit.amount + excluded.amount`,
-          values: [p.customerId, p.currency, p.creditHeld],
+          values: [p.customerId, p.currency, held],
         });
       }
     }

@@ -5,7 +5,7 @@ import { inTransaction } from '@ar/postgres';
 import type { PoolClient } from 'pg';
 import { onItsDay } from '../invoice/decider';
 import type { InvoiceHandler } from '../invoice/handler';
-import { isIssued } from '../invoice/state';
+import { type InvoiceEvent, isIssued } from '../invoice/state';
 import { amountToSettleOn, takesPaymentWhenPaid } from '../invoice/value-dating';
 import { feesWaivedAfter, findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
 import { planAllocation, type RemittanceLine } from './allocation';
@@ -110,7 +110,7 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     }
     const plan = planAllocation(received, allocatable, remittance);
     for (const { invoiceId, amount } of plan.allocations) {
-      await invoices.execute(
+      const allocated = await invoices.execute(
         invoiceId,
         {
           type: 'AllocatePayment',
@@ -123,6 +123,17 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
         },
         { tx, metadata },
       );
+      // Dated earlier, this payment paid what a later one had paid: that one's part is its credit again.
+      for (const event of allocated.newEvents as InvoiceEvent[]) {
+        if (event.type !== 'PaymentReallocated' || !event.data.released) continue;
+        const { paymentId, released, cause } = event.data;
+        await payment(
+          tx,
+          paymentId,
+          { type: 'ReleaseAllocation', data: { invoiceId, amount: released, cause } },
+          metadata,
+        );
+      }
     }
     await payment(tx, received.paymentId, { type: 'RecordApplication', data: plan }, metadata);
   }

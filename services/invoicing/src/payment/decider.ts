@@ -1,15 +1,23 @@
-import type { PaymentAppliedV1, PaymentMatchedV1, PaymentReceivedV1 } from '@ar/contracts';
+import type {
+  PaymentAllocationReleasedV1,
+  PaymentAppliedV1,
+  PaymentMatchedV1,
+  PaymentReceivedV1,
+} from '@ar/contracts';
 import { type Command, type Decider, type DomainEvent, NotFound, StateConflict, sameFacts } from '@ar/kernel';
 
 export type PaymentEvent =
   | DomainEvent<'PaymentReceived', PaymentReceivedV1>
   | DomainEvent<'PaymentMatched', PaymentMatchedV1>
-  | DomainEvent<'PaymentApplied', PaymentAppliedV1>;
+  | DomainEvent<'PaymentApplied', PaymentAppliedV1>
+  | DomainEvent<'PaymentAllocationReleased', PaymentAllocationReleasedV1>;
 
 export type PaymentCommand =
   | Command<'ReceivePayment', PaymentReceivedV1>
   | Command<'MatchPayment', { customerId: string; matchedBy: PaymentMatchedV1['matchedBy'] }>
-  | Command<'RecordApplication', { allocations: PaymentAppliedV1['allocations']; creditHeld: number }>;
+  | Command<'RecordApplication', { allocations: PaymentAppliedV1['allocations']; creditHeld: number }>
+  /** An invoice gave back part of what it took (value dating, `PaymentReallocated` with `released`). */
+  | Command<'ReleaseAllocation', Pick<PaymentAllocationReleasedV1, 'invoiceId' | 'amount' | 'cause'>>;
 
 export type PaymentState =
   | { status: 'NONE' }
@@ -18,9 +26,17 @@ export type PaymentState =
       received: PaymentReceivedV1;
       customerId: string | undefined;
       applied: PaymentAppliedV1 | undefined;
+      /** Releases recorded, by invoice and the payment that caused them: heard again, recorded once. */
+      releases?: string[];
     };
 
-/** A payment's rules: received, identified (matched to a customer), applied in full once. */
+const releaseKey = (r: Pick<PaymentAllocationReleasedV1, 'invoiceId' | 'cause'>) =>
+  `${r.invoiceId}:${r.cause.id}`;
+
+/**
+ * A payment's rules: received, identified (matched to a customer), applied in full once; what an
+ * invoice later gives back (an earlier payment paid it) is the customer's credit.
+ */
 export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState> = {
   initialState: () => ({ status: 'NONE' }),
 
@@ -39,6 +55,18 @@ export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState>
           : { ...state, status: 'IDENTIFIED', customerId: event.data.customerId };
       case 'PaymentApplied':
         return state.status === 'NONE' ? state : { ...state, status: 'APPLIED', applied: event.data };
+      case 'PaymentAllocationReleased': {
+        if (state.status === 'NONE' || !state.applied) return state;
+        const { invoiceId, amount } = event.data;
+        const allocations = state.applied.allocations
+          .map((a) => (a.invoiceId === invoiceId ? { ...a, amount: a.amount - amount } : a))
+          .filter((a) => a.amount > 0);
+        return {
+          ...state,
+          applied: { ...state.applied, allocations, creditHeld: state.applied.creditHeld + amount },
+          releases: [...(state.releases ?? []), releaseKey(event.data)],
+        };
+      }
     }
   },
 
@@ -94,6 +122,27 @@ export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState>
               currency: state.received.currency,
               allocations,
               creditHeld,
+            },
+          },
+        ];
+      }
+      case 'ReleaseAllocation': {
+        if (state.status === 'NONE') throw new NotFound('PAYMENT_NOT_FOUND', 'no such payment', 'paymentId');
+        if (state.releases?.includes(releaseKey(command.data))) return [];
+        const { invoiceId, amount } = command.data;
+        const onInvoice = state.applied?.allocations.find((a) => a.invoiceId === invoiceId)?.amount ?? 0;
+        if (amount > onInvoice) {
+          // A bug in value dating, not a person's mistake: an invoice gives back only what it took.
+          throw new Error(`release of ${amount} from ${invoiceId} exceeds the ${onInvoice} applied to it`);
+        }
+        return [
+          {
+            type: 'PaymentAllocationReleased',
+            data: {
+              paymentId: state.received.paymentId,
+              customerId: state.customerId!,
+              currency: state.received.currency,
+              ...command.data,
             },
           },
         ];

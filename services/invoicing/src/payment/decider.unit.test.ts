@@ -76,4 +76,53 @@ describe('payment', () => {
       .when({ type: 'ReceivePayment', data: { ...unidentified, amount: 1 } })
       .thenThrows(StateConflict, /already received with other details/);
   });
+
+  it('holds what an invoice gives back as credit, once (#14 F3: an earlier payment paid that invoice)', () => {
+    const applied: PaymentEvent = {
+      type: 'PaymentApplied',
+      data: {
+        paymentId: 'P-1',
+        customerId: 'C-1',
+        currency: 'CNY',
+        allocations: [
+          { invoiceId: 'INV-1', amount: 3_000 },
+          { invoiceId: 'INV-2', amount: 2_000 },
+        ],
+        creditHeld: 0,
+      },
+    };
+    const release = {
+      invoiceId: 'INV-1',
+      amount: 3_000,
+      cause: { kind: 'PAYMENT' as const, id: 'P-0', date: '2026-01-30' },
+    };
+    const released: PaymentEvent = {
+      type: 'PaymentAllocationReleased',
+      data: { paymentId: 'P-1', customerId: 'C-1', currency: 'CNY', ...release },
+    };
+    spec
+      .given([received, matched, applied])
+      .when({ type: 'ReleaseAllocation', data: release })
+      .then([released]);
+    spec
+      .given([received, matched, applied, released])
+      .when({ type: 'ReleaseAllocation', data: release })
+      .thenNothingHappened();
+    const state = [received, matched, applied, released].reduce(
+      paymentDecider.evolve,
+      paymentDecider.initialState(),
+    );
+    expect(state.status !== 'NONE' && state.applied).toMatchObject({
+      allocations: [{ invoiceId: 'INV-2', amount: 2_000 }],
+      creditHeld: 3_000,
+    });
+    // More than the invoice took is a bug, never stored.
+    expect(() =>
+      paymentDecider.decide(
+        { type: 'ReleaseAllocation', data: { ...release, invoiceId: 'INV-2', amount: 2_001 } },
+        state,
+        new Date(),
+      ),
+    ).toThrow(/exceeds the 2000 applied/);
+  });
 });
