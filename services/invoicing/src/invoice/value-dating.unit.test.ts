@@ -5,9 +5,18 @@ import {
   type PaymentAllocatedV1,
 } from '@ar/contracts';
 import { addDays, RuleViolation } from '@ar/kernel';
-import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
+import fc from 'fast-check';
+import {
+  type InvoiceCommand,
+  type InvoiceEvent,
+  type InvoiceState,
+  invoiceDecider,
+  onItsDay,
+} from './decider';
 import { invoiceView } from './handler';
+import { DEFAULT_OVERDUE_POLICY } from './overdue';
 import type { Invoice } from './state';
+import { amountToSettleOn } from './value-dating';
 
 /**
  * Value dating (DOMAIN.md §3): a payment counts from the day the money arrived, however late
@@ -204,6 +213,56 @@ describe('value dating: an earlier payment matched after a later one the invoice
     // An oracle: the money the invoice kept is the invoice and the fees of the on-time walk.
     const kept = late.state.allocations.reduce((sum, a) => sum + a.amount, 0);
     expect(kept).toBe(60_000 + owedOnDay40);
+  });
+
+  it('any two payments: matched in the wrong order ends as matched in value order, the difference released', () => {
+    const policy = DEFAULT_OVERDUE_POLICY;
+    /** What cash application lets a payment dated `n` bring (it never allocates more). */
+    const room = (state: Invoice, n: number, amount: number) =>
+      Math.min(amount, amountToSettleOn(state, day(n), policy, onItsDay(policy)));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -25, max: 60 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 150_000 }),
+        fc.integer({ min: 1, max: 150_000 }),
+        fc.integer({ min: 0, max: 30 }),
+        (d1, gap, a1, a2, lag) => {
+          const d2 = d1 + gap;
+          const recordedOn = Math.max(d2, 0) + lag;
+          // Matched in the wrong order: the later money first, then the earlier.
+          const late = run([assess(recordedOn)]);
+          const p2 = room(late.state, d2, a2);
+          const withP2 = run([assess(recordedOn), pay('P-2', p2, d2)]);
+          // Cash application offers the earlier money to the invoice only while it is open (README Known gaps).
+          fc.pre(withP2.state.status === 'OPEN');
+          const p1 = room(withP2.state, d1, a1);
+          const wrong = run([
+            assess(recordedOn),
+            pay('P-2', p2, d2),
+            pay('P-1', p1, d1),
+            assess(recordedOn + 5),
+          ]);
+          // In value order: the earlier money first; the later takes what is still owed on its date.
+          const first = run([assess(recordedOn), pay('P-1', p1, d1)]);
+          const p2Kept = first.state.status === 'OPEN' ? room(first.state, d2, p2) : 0;
+          const right = run([
+            assess(recordedOn),
+            pay('P-1', p1, d1),
+            ...(p2Kept > 0 ? [pay('P-2', p2Kept, d2)] : []),
+            assess(recordedOn + 5),
+          ]);
+          expect(owed(wrong.state)).toEqual(owed(right.state));
+          const kept = (s: Invoice, id: string) => s.allocations.find((a) => a.paymentId === id)?.amount ?? 0;
+          expect([kept(wrong.state, 'P-1'), kept(wrong.state, 'P-2')]).toEqual([p1, p2Kept]);
+          const released = wrong.recorded
+            .filter((e) => e.type === 'PaymentReallocated')
+            .reduce((sum, e) => sum + (e.data.released ?? 0), 0);
+          expect(released).toBe(p2 - p2Kept);
+        },
+      ),
+      { numRuns: 120 },
+    );
   });
 
   it('the earlier payment again changes nothing', () => {
