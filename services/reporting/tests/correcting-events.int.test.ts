@@ -17,14 +17,17 @@ import { reportingService } from '../src/service';
  *       the fees the 2 March payment paid shrink, so more of it goes to principal (reallocated);
  *   W1: paid in full on the due date, recorded on 2 March: its thresholds are withdrawn, fees reversed;
  *   W2: paid in full, fees included, on 10 February (really late);
- *   W3: never paid.
+ *   W3: never paid;
+ *   R1: 1,000.00 received 2 March (recorded first: fees first, principal left open), then 1,000.00
+ *       received on the due date (recorded after): paid on time, the 2 March payment released to
+ *       credit in full (#14 F3) - its principal leaves the figures.
  */
 describe('reporting follows invoicing correcting events', () => {
   const platform = inProcessPlatform('corr', '2026-01-05');
   const services: RunningService[] = [];
   let invoicing: RunningService;
   let reporting: RunningService;
-  const INVOICES = ['V1', 'W1', 'W2', 'W3'];
+  const INVOICES = ['R1', 'V1', 'W1', 'W2', 'W3'];
 
   const caughtUp = async () => {
     for (let round = 0; round < 2; round++) for (const s of services) await s.caughtUp();
@@ -84,6 +87,8 @@ describe('reporting follows invoicing correcting events', () => {
     await pay('V1', 30_000, '2026-03-02');
     await pay('V1', 70_000, '2026-01-20');
     await pay('W1', 100_000, '2026-01-20');
+    await pay('R1', 100_000, '2026-03-02');
+    await pay('R1', 100_000, '2026-01-20');
     await caughtUp();
   }, 240_000);
   afterAll(async () => {
@@ -142,7 +147,8 @@ describe('reporting follows invoicing correcting events', () => {
 
   it('PaymentReallocated: a payment whose split was corrected moves what is open on its invoice', async () => {
     const reallocated = await eventsOf('PaymentReallocated');
-    expect(reallocated.map((e) => e.invoiceId)).toEqual(['V1']);
+    expect(reallocated.map((e) => e.invoiceId)).toEqual(['V1', 'R1']);
+    expect(reallocated[1]).toMatchObject({ released: 100_000, toPrincipal: 0 });
     const simple = await simpleFigures('2026-03-02');
     // What invoicing itself says is open, today.
     for (const invoiceId of INVOICES) {
@@ -168,12 +174,12 @@ describe('reporting follows invoicing correcting events', () => {
 
   it('LateFeeReversed: a fee that was not due leaves nothing in the figures - what a payment paid of it is principal', async () => {
     const reversed = await eventsOf('LateFeeReversed');
-    expect(new Set(reversed.map((e) => e.invoiceId))).toEqual(new Set(['V1', 'W1']));
+    expect(new Set(reversed.map((e) => e.invoiceId))).toEqual(new Set(['R1', 'V1', 'W1']));
     const simple = await simpleFigures('2026-03-10');
     const [rate] = (await get('/reports/collection-rate?from=2026-01-01&to=2026-01-31&asOf=2026-03-10'))
       .rates;
     expect({ invoiced: rate.invoiced, collected: rate.collected }).toEqual({
-      invoiced: 400_000,
+      invoiced: 500_000,
       collected: simple.collectedWithin60,
     });
     // CEI of January to March: the closing receivables are the simple computation's.
@@ -183,12 +189,18 @@ describe('reporting follows invoicing correcting events', () => {
 
   it('PaymentOverdueWithdrawn: a case opened on a withdrawn threshold counts as no collection case', async () => {
     const withdrawn = await eventsOf('PaymentOverdueWithdrawn');
-    expect(new Set(withdrawn.map((e) => e.invoiceId))).toEqual(new Set(['W1']));
+    expect(new Set(withdrawn.map((e) => e.invoiceId))).toEqual(new Set(['R1', 'W1']));
     const opened = await eventsOf('CaseOpened');
     expect(opened.map((e) => e.invoiceId).sort()).toEqual(INVOICES);
     // Simple: the invoices that really were overdue - not paid in full by their due date - are
     // V1 (700.00 of 1,000.00), W2 (paid 10 February) and W3 (never); of their cases, the one
     // closed by payment is W2's.
+    // R1's case (#14 F3): closed as paid on time, once the later payment was released.
+    const r1 = (await call(services[2]!, 'GET', '/cases/R1')).body.history as { type: string }[];
+    expect(r1.find((e) => e.type === 'CaseClosed')).toMatchObject({
+      outcome: 'PAID_ON_TIME',
+      date: '2026-01-20',
+    });
     const kpis = await get('/reports/collection-kpis?asOf=2026-03-02');
     expect(kpis).toMatchObject({ casesOpened: 3, casesClosedByPayment: 1, conversionRate: 0.3333 });
     // Before the late record the case was real: figures of that day as known now leave it out too.
