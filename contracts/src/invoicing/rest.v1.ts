@@ -119,8 +119,12 @@ export const PaymentView = z.object({
   channel: PaymentChannel,
   reference: z.string().optional(),
   receivedDate: IsoDate,
-  allocations: z.array(z.object({ invoiceId: EntityId, amount: z.number().int() })),
-  creditHeld: MinorUnits,
+  allocations: z
+    .array(z.object({ invoiceId: EntityId, amount: z.number().int() }))
+    .describe('what each invoice holds of the payment now (less what value dating released)'),
+  creditHeld: MinorUnits.describe(
+    "the customer's credit from this payment: what no open invoice took, and what an invoice gave back when a payment dated earlier, matched later, paid it (value dating)",
+  ),
   version: z.number().int(),
 });
 export type PaymentView = z.infer<typeof PaymentView>;
@@ -128,5 +132,9 @@ export type PaymentView = z.infer<typeof PaymentView>;
 export const CustomerAccountView = z.object({
   customerId: EntityId,
   openInvoices: z.array(z.object({ invoiceId: EntityId, currency: CurrencyCode })),
-  credit: z.array(z.object({ currency: CurrencyCode, amount: MinorUnits })),
+  credit: z
+    .array(z.object({ currency: CurrencyCode, amount: MinorUnits }))
+    .describe(
+      'credit held per currency: over-payments, and payments given back by value dating (see PaymentView.creditHeld)',
+    ),
 });
