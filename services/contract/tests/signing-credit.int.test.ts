@@ -193,6 +193,56 @@ describe('signing reserves credit', () => {
     expect(delivered).toMatchObject({ status: 'COMPLETED', deliveredDate: '2026-01-05' });
   });
 
+  it('signing again answers as the first did; another term exception, none or another date is a 409 naming the field (#14 probe F10)', async () => {
+    await register('C-AGAIN');
+    expect((await draft('K-AGAIN', 'C-AGAIN', 1_000_000)).status).toBe(201);
+    for (const exceptionId of ['EX-A', 'EX-B']) {
+      const granted = await call(
+        credit,
+        'POST',
+        '/customers/C-AGAIN/term-exceptions',
+        { exceptionId, termDays: 30, reason: `decision ${exceptionId}` },
+        await authHeaders(['risk'], 'risk-zhao'),
+      );
+      expect(granted.status).toBe(200);
+    }
+    const sign = (body: object) => call(contract, 'POST', '/contracts/K-AGAIN/sign', body);
+    const first = await sign({ termException: { exceptionId: 'EX-A' } });
+    expect(first).toMatchObject({ status: 200, body: { status: 'SIGNED', signedDate: '2026-01-05' } });
+
+    // The same request again: the same answer, nothing appended.
+    const again = await sign({ termException: { exceptionId: 'EX-A' } });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+
+    const fieldOf = (res: { body: { issues?: { field: string }[] } }) => res.body.issues?.map((i) => i.field);
+    const another = await sign({ termException: { exceptionId: 'EX-B' } });
+    expect(another).toMatchObject({ status: 409, body: { error: 'CONTRACT_ALREADY_SIGNED' } });
+    expect(another.body.message).toMatch(/naming term exception EX-A; this signature names EX-B/);
+    expect(fieldOf(another)).toEqual(['termException.exceptionId']);
+    const none = await sign({});
+    expect(none).toMatchObject({ status: 409, body: { error: 'CONTRACT_ALREADY_SIGNED' } });
+    expect(fieldOf(none)).toEqual(['termException']);
+    const otherDay = await sign({ termException: { exceptionId: 'EX-A' }, date: '2026-01-02' });
+    expect(otherDay).toMatchObject({ status: 409, body: { error: 'CONTRACT_ALREADY_SIGNED' } });
+    expect(fieldOf(otherDay)).toEqual(['date']);
+
+    const { events } = await contract.ctx.store.readStream('contract-K-AGAIN');
+    const signatures = events.filter((e) => e.type === 'ContractSigned');
+    expect(signatures).toHaveLength(1);
+    expect(signatures[0]?.data).toMatchObject({ termException: { exceptionId: 'EX-A', approvedBy: 'RISK' } });
+
+    // Naming a decision credit-scoring does not keep is refused even when the terms need none
+    // (it would otherwise be signed without it, and a retry could not be told from another).
+    expect((await draft('K-AGAIN-2', 'C-AGAIN', 1_000_000)).status).toBe(201);
+    const unknown = await call(contract, 'POST', '/contracts/K-AGAIN-2/sign', {
+      termException: { exceptionId: 'EX-NONE' },
+    });
+    expect(unknown).toMatchObject({ status: 422, body: { error: 'TERM_EXCEPTION_NOT_FOUND' } });
+    expect(fieldOf(unknown)).toEqual(['termException.exceptionId']);
+    expect((await exposure('C-AGAIN')).total).toBe(1_000_000);
+  });
+
   it('a term longer than the tier allows signs only naming a decision credit-scoring keeps for the customer (#14)', async () => {
     await register('C-LONG');
     await register('C-OTHER');

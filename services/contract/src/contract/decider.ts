@@ -21,7 +21,7 @@ import {
 } from '@ar/kernel';
 import { applyClauseLibrary, type ClausePolicy } from '../clauses/clause-library';
 import { assertPaidBeforeDelivery, awaitsDelivery } from '../terms/prepayment';
-import { assertTermsWithinTier } from '../terms/term-limits';
+import { assertTermsWithinTier, heldException } from '../terms/term-limits';
 import { dueDate, milestoneAmounts } from './schedule';
 import {
   type Contract,
@@ -234,12 +234,26 @@ export function contractDecider(
         case 'SignContract': {
           const c = drafted(state);
           const { credit, date } = command.data;
-          if (c.signedDate === date) return []; // signed that day already: a retry
+          const asked = command.data.termException;
           if (c.signedDate) {
+            if (c.signedDate !== date) {
+              throw new StateConflict(
+                'CONTRACT_ALREADY_SIGNED',
+                `contract ${c.drafted.contractId} was signed on ${c.signedDate}, not ${date}`,
+                'date',
+              );
+            }
+            // Signed that day already: the same signature again (a retry) changes nothing; one
+            // naming another exception, or none, is another signature (a signature records every
+            // exception it names, so what it recorded is what was asked).
+            if (asked?.exceptionId === c.signedTermExceptionId) return [];
+            const signedWith = c.signedTermExceptionId
+              ? `naming term exception ${c.signedTermExceptionId}`
+              : 'without a term exception';
             throw new StateConflict(
               'CONTRACT_ALREADY_SIGNED',
-              `contract ${c.drafted.contractId} was signed on ${c.signedDate}, not ${date}`,
-              'date',
+              `contract ${c.drafted.contractId} was signed on ${c.signedDate} ${signedWith}; this signature names ${asked?.exceptionId ?? 'none'}`,
+              asked ? 'termException.exceptionId' : 'termException',
             );
           }
           if (c.status !== 'DRAFT') {
@@ -257,10 +271,10 @@ export function contractDecider(
               'customerId',
             );
           }
-          const asked = command.data.termException;
-          // Recorded as credit-scoring keeps it: who decided, how many days, under its id.
-          const stored = asked ? credit.termException : undefined;
-          const termException = stored?.approved ? recordedException(stored) : undefined;
+          // Recorded as credit-scoring keeps it (who decided, how many days, under its id), needed
+          // or not: one it does not hold, or a committee's refusal, is refused here.
+          const stored = asked ? heldException(c.drafted.customerId, asked, credit.termException) : undefined;
+          const termException = stored ? recordedException(stored) : undefined;
           if (credit.paymentTermDays !== undefined) {
             const tier = credit.tier ?? c.drafted.tier;
             assertTermsWithinTier(c.milestones, tier, credit.paymentTermDays, {

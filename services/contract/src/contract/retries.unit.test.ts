@@ -40,6 +40,41 @@ const sign = (date = '2026-01-05'): ContractCommand => ({
   type: 'SignContract',
   data: { date, credit: { approved: true, reasons: [] } },
 });
+/** Signed naming a term exception the risk role recorded in credit-scoring (the terms within the tier's). */
+const signNaming = (exceptionId: string, date = '2026-01-05'): ContractCommand => ({
+  type: 'SignContract',
+  data: {
+    date,
+    credit: {
+      approved: true,
+      reasons: [],
+      paymentTermDays: 15,
+      termException: {
+        approvedBy: 'RISK',
+        exceptionId,
+        approved: true,
+        termDays: 30,
+        decidedBy: 'risk-wang',
+        reason: 'tender terms',
+      },
+    },
+    termException: { exceptionId },
+  },
+});
+/** Signing again: the contract is signed, so credit-scoring is not asked (no credit answer). */
+const signAgain = (exceptionId?: string, date = '2026-01-05'): ContractCommand => ({
+  type: 'SignContract',
+  data: { date, ...(exceptionId ? { termException: { exceptionId } } : {}) },
+});
+/** The domain error a command is refused with (its code and field). */
+function refusal(given: ContractEvent[], command: ContractCommand): unknown {
+  try {
+    decider.decide(command, given.reduce(decider.evolve, decider.initialState()), new Date());
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 const deliver = (date = '2026-01-07'): ContractCommand => ({
   type: 'RecordDeliverable',
   data: { kind: 'DELIVERY', date },
@@ -99,6 +134,49 @@ describe('a contract command sent again', () => {
       .given(past([draft(), sign()]))
       .when(sign('2026-01-06'))
       .thenThrows(StateConflict, /signed on 2026-01-05/);
+  });
+
+  it('signing it again on the same day naming the same term exception changes nothing (#14 probe F10)', () => {
+    spec
+      .given(past([draft(), signNaming('EX-A')]))
+      .when(signAgain('EX-A'))
+      .thenNothingHappened();
+  });
+
+  it('signing it again on the same day naming another term exception, or none, is a conflict naming the field (#14 probe F10)', () => {
+    spec
+      .given(past([draft(), signNaming('EX-A')]))
+      .when(signAgain('EX-B'))
+      .thenThrows(
+        StateConflict,
+        /signed on 2026-01-05 naming term exception EX-A; this signature names EX-B/,
+      );
+    expect(refusal(past([draft(), signNaming('EX-A')]), signAgain('EX-B'))).toMatchObject({
+      code: 'CONTRACT_ALREADY_SIGNED',
+      field: 'termException.exceptionId',
+    });
+    spec
+      .given(past([draft(), signNaming('EX-A')]))
+      .when(signAgain())
+      .thenThrows(
+        StateConflict,
+        /signed on 2026-01-05 naming term exception EX-A; this signature names none/,
+      );
+    expect(refusal(past([draft(), signNaming('EX-A')]), signAgain())).toMatchObject({
+      code: 'CONTRACT_ALREADY_SIGNED',
+      field: 'termException',
+    });
+    spec
+      .given(past([draft(), sign()]))
+      .when(signAgain('EX-B'))
+      .thenThrows(StateConflict, /signed on 2026-01-05 without a term exception; this signature names EX-B/);
+  });
+
+  it('signing it again naming its exception on another date is a conflict naming the date', () => {
+    expect(refusal(past([draft(), signNaming('EX-A')]), signAgain('EX-A', '2026-01-06'))).toMatchObject({
+      code: 'CONTRACT_ALREADY_SIGNED',
+      field: 'date',
+    });
   });
 
   it('recording the same delivery again changes nothing; another date is a conflict', () => {

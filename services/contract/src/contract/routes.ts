@@ -97,7 +97,7 @@ export function contractRoutes(
         summary:
           "Sign: credit-scoring reserves the contract value; refused for a frozen or over-limit customer, or a term longer than the tier's without a recorded exception",
         description:
-          "A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException: {exceptionId}`: a decision credit-scoring keeps for the customer - recorded by the risk role (POST /customers/:id/term-exceptions) or decided by the credit committee's three votes with termDays - checked with credit-scoring at signing; none, another customer's, not approved or too short: 422 naming termException.exceptionId.",
+          "A prepayment contract (CAUTIOUS) reserves no credit. A milestone term longer than the tier allows needs `termException: {exceptionId}`: a decision credit-scoring keeps for the customer - recorded by the risk role (POST /customers/:id/term-exceptions) or decided by the credit committee's three votes with termDays - checked with credit-scoring at signing; none, another customer's, not approved or too short: 422 naming termException.exceptionId (one not held or not approved is refused even when the terms need none: a signature records every exception it names). Signing again on the signature's day with the same termException answers as the first did; another termException, none for one, or another date is a 409 naming the field.",
         tags: ['contracts'],
         params: ContractParams,
         body: SignContractRequest,

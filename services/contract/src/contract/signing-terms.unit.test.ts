@@ -173,6 +173,43 @@ describe('a term longer than the tier allows needs a recorded exception', () => 
     }
   });
 
+  it('refuses a term exception credit-scoring does not hold or did not approve even when the terms need none, so a signature records every exception it names (#14 probe F10)', () => {
+    // Net 15 on COOPERATIVE needs no exception; naming one is still naming a decision.
+    const withinTier = draft('COOPERATIVE', { days: 15, basis: 'CALENDAR' });
+    spec
+      .given(given([withinTier]))
+      .when(sign(15, 'EX-UNKNOWN', undefined))
+      .thenThrows(RuleViolation, /credit-scoring has no recorded term exception EX-UNKNOWN for customer C-1/);
+    spec
+      .given(given([withinTier]))
+      .when(
+        sign(15, 'EX-NO', {
+          exceptionId: 'EX-NO',
+          approved: false,
+          termDays: 30,
+          approvedBy: 'COMMITTEE',
+          votes: [
+            { member: 'SALES', approve: true, reason: 'key account' },
+            { member: 'FINANCE', approve: false, reason: 'cash is short' },
+            { member: 'LEGAL', approve: true, reason: 'retention clause' },
+          ],
+        }),
+      )
+      .thenThrows(RuleViolation, /the credit committee did not approve exception EX-NO/);
+    // One it holds is recorded, needed or not.
+    const stored: StoredException = {
+      exceptionId: 'EX-20',
+      approved: true,
+      termDays: 20,
+      approvedBy: 'RISK',
+      decidedBy: 'risk-wang',
+      reason: 'twenty days',
+    };
+    expect(
+      given([withinTier, sign(15, 'EX-20', stored)]).find((e) => e.type === 'ContractSigned')?.data,
+    ).toMatchObject({ termException: { exceptionId: 'EX-20', termDays: 20 } });
+  });
+
   it('signs with an exception the risk role recorded in credit-scoring, and records it with its id on the signature', () => {
     const stored: StoredException = {
       exceptionId: 'EX-RISK',

@@ -50,6 +50,8 @@ export interface Contract {
   drafted: ContractDraftedV1;
   milestones: MilestoneState[];
   signedDate: IsoDate | undefined;
+  /** The term exception the signature named, by id (a signature records every one it names). */
+  signedTermExceptionId: string | undefined;
   deliveredDate: IsoDate | undefined;
   acceptedDate: IsoDate | undefined;
   prepayment: boolean;
@@ -80,6 +82,7 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
         dueDate: undefined,
       })),
       signedDate: undefined,
+      signedTermExceptionId: undefined,
       deliveredDate: undefined,
       acceptedDate: undefined,
       prepayment: event.data.clauses.prepayment,
@@ -91,7 +94,12 @@ export function evolveContract(state: ContractState, event: ContractEvent): Cont
   if (!isDrafted(state)) return state;
   switch (event.type) {
     case 'ContractSigned':
-      return { ...state, status: 'SIGNED', signedDate: event.data.signedDate };
+      return {
+        ...state,
+        status: 'SIGNED',
+        signedDate: event.data.signedDate,
+        signedTermExceptionId: event.data.termException?.exceptionId,
+      };
     case 'DeliverableRecorded':
       return event.data.kind === 'DELIVERY'
         ? { ...state, deliveredDate: event.data.date }

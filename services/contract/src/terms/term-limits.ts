@@ -43,6 +43,28 @@ export function assertTermsWithinTier(
       'termException',
     );
   }
+  const held = heldException(customerId, asked, stored);
+  const overException = tooLong(held.termDays);
+  if (overException.length > 0) {
+    throw new RuleViolation(
+      'TERM_EXCEEDS_EXCEPTION',
+      `${overException.map((m) => `${m.milestoneId}: ${describe(m.term)} is longer than the ${held.termDays} days exception ${held.exceptionId} allows`).join('; ')}`,
+      'termException.exceptionId',
+    );
+  }
+}
+
+/**
+ * The decision a signature names, as credit-scoring holds it for the customer: one it does not
+ * keep (none, another customer's) or a committee that did not approve is refused, whether or not
+ * the terms need an exception - a signature records every exception it names, so signing again
+ * is told from another signature by the exception it names (#14 probe F10).
+ */
+export function heldException(
+  customerId: string,
+  asked: { exceptionId: string },
+  stored: StoredTermExceptionV1 | undefined,
+): StoredTermExceptionV1 {
   if (!stored) {
     throw new RuleViolation(
       'TERM_EXCEPTION_NOT_FOUND',
@@ -58,12 +80,5 @@ export function assertTermsWithinTier(
       'termException.exceptionId',
     );
   }
-  const overException = tooLong(stored.termDays);
-  if (overException.length > 0) {
-    throw new RuleViolation(
-      'TERM_EXCEEDS_EXCEPTION',
-      `${overException.map((m) => `${m.milestoneId}: ${describe(m.term)} is longer than the ${stored.termDays} days exception ${stored.exceptionId} allows`).join('; ')}`,
-      'termException.exceptionId',
-    );
-  }
+  return stored;
 }
