@@ -22,7 +22,8 @@ import {
 } from '@ar/platform';
 import { z } from 'zod';
 import { screenMessage } from '../compliance/screening';
-import { deliveriesOf, undeliveredMessages } from '../delivery/queue';
+import { historyWithDeliveries, type MessageDelivery } from '../delivery/as-delivered';
+import { deliveriesOf, deliveriesOfMessages, undeliveredMessages } from '../delivery/queue';
 import { worklistAsOf } from '../worklist/worklist';
 import type { CaseCommand } from './decider';
 import type { CaseHandler } from './handler';
@@ -30,7 +31,12 @@ import { type DunningFile, openOf } from './state';
 
 const CaseParams = z.object({ invoiceId: EntityId });
 
-function caseView(f: DunningFile, events: { type: string; data: object }[], version: number) {
+function caseView(
+  f: DunningFile,
+  events: { type: string; data: object }[],
+  version: number,
+  deliveries: ReadonlyMap<string, MessageDelivery>,
+) {
   return {
     caseId: f.invoice.invoiceId,
     status: f.status,
@@ -44,8 +50,11 @@ function caseView(f: DunningFile, events: { type: string; data: object }[], vers
     debtorType: f.debtorType ?? null,
     promises: f.promises,
     lastAction: f.lastAction ?? null,
-    /** The case history, each message with its text as sent or why it was stopped. */
-    history: events.map((e) => ({ type: e.type, ...e.data })),
+    /**
+     * The case history, each message with its text as decided or why it was stopped, and what
+     * became of it (`delivery`: sent when, or why not yet - #14 item 8).
+     */
+    history: historyWithDeliveries(events, deliveries),
     version,
   };
 }
@@ -61,6 +70,12 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
     return { tier: rows[0]?.tier ?? 'COOPERATIVE', name: rows[0]?.name ?? undefined };
   };
   const tierOf = async (customerId: string): Promise<CreditTier> => (await customerOf(customerId)).tier;
+  /** What became of each message the case decided (its `ReminderSent`s). */
+  const messagesOf = (events: { type: string; data: object }[]) =>
+    deliveriesOfMessages(
+      ctx,
+      events.filter((e) => e.type === 'ReminderSent').map((e) => (e.data as { messageId: string }).messageId),
+    );
 
   app.get(
     '/cases/:invoiceId',
@@ -80,7 +95,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       const named = name ? { ...state, invoice: { ...state.invoice, customerName: name } } : state;
       // Each message's delivery as its channel answered (queued, delivered, deferred, failed).
       return {
-        ...caseView(named, events, version),
+        ...caseView(named, events, version, await messagesOf(events)),
         deliveries: await deliveriesOf(ctx.pool, state.invoice.invoiceId),
       };
     },
@@ -156,7 +171,7 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
           metadata: commandMetadata(request),
         });
         const after = await cases.mustExist(invoiceId);
-        return caseView(after.state, after.events, after.version);
+        return caseView(after.state, after.events, after.version, await messagesOf(after.events));
       },
     );
   }

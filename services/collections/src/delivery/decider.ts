@@ -30,7 +30,8 @@ export interface DeliveryState {
   attempts: number;
 }
 
-const STATUS: Record<DeliveryEvent['type'], DeliveryStatus> = {
+/** The status each delivery event leaves a message in. */
+export const DELIVERY_STATUS: Record<DeliveryEvent['type'], DeliveryStatus> = {
   MessageQueued: 'QUEUED',
   MessageDelivered: 'DELIVERED',
   MessageDeliveryDeferred: 'DEFERRED',
@@ -48,7 +49,7 @@ const STATUS: Record<DeliveryEvent['type'], DeliveryStatus> = {
 export const deliveryDecider: Decider<DeliveryCommand, DeliveryEvent, DeliveryState> = {
   initialState: () => ({ status: 'NONE', attempts: 0 }),
   evolve: (state, event) => ({
-    status: STATUS[event.type],
+    status: DELIVERY_STATUS[event.type],
     attempts: 'attempt' in event.data ? Math.max(state.attempts, event.data.attempt) : state.attempts,
   }),
   decide(command, state) {

@@ -22,9 +22,11 @@ import { renderLetter } from '../letters/render';
 import { type Language, type LetterKind, letterText } from '../letters/templates';
 import { planAgreementMessageId } from '../messages/message-ids';
 import { messageIn } from '../messages/templates';
+import { deliveryOf, type MessageDelivery } from './as-delivered';
 import type { DeliverySettings } from './config';
 import {
   type DeliveryCommand,
+  type DeliveryEvent,
   type DeliveryState,
   deliveryDecider,
   noLongerCalledFor,
@@ -74,6 +76,22 @@ export const deliveryMigrations: Migration[] = [
     sql: `alter table outbound_messages add column delivered_on date;
           create index outbound_messages_customer_delivered on outbound_messages (customer_id, delivered_on)
             where delivered_on is not null;`,
+  },
+  {
+    // #14 item 8: the message archive (`delivered_messages`, one row per message the case decided)
+    // says what became of each message - its delivery's status, and when it was really sent
+    // (null until it is) - beside the day and instant it was generated (`sent_date`, `sent_at`).
+    // Messages archived before: from their delivery rows and their `MessageDelivered` events.
+    id: 'collections-delivery-004',
+    sql: `alter table delivered_messages add column status text,
+            add column delivered_at timestamptz, add column delivered_on date;
+          update delivered_messages d set status = o.status, delivered_on = o.delivered_on
+            from outbound_messages o where o.message_id = d.message_id;
+          update delivered_messages d set delivered_at = (e.data->>'at')::timestamptz,
+                 delivered_on = coalesce(d.delivered_on, left(e.data->>'at', 10)::date)
+            from events e where e.stream_id = 'message-' || d.message_id and e.event_type = 'MessageDelivered';
+          comment on table delivered_messages is
+            'the message archive: every message a case decided (ReminderSent), its text, the day and instant it was generated (sent_date, sent_at), its delivery status and when it was delivered (delivered_on, delivered_at; null until it is)';`,
   },
 ];
 
@@ -552,6 +570,22 @@ const recordingOnly = {
   reachesPeople: false,
   send: async () => ({ outcome: 'SENT' as const, answer: 'recorded (no transport for this channel)' }),
 };
+
+/**
+ * What became of each message a case decided (its `ReminderSent`s), read from the messages' own
+ * streams (`message-<id>`): delivered when and on which day, or why not yet (#14 item 8).
+ */
+export async function deliveriesOfMessages(
+  ctx: ServiceContext,
+  messageIds: readonly string[],
+): Promise<Map<string, MessageDelivery>> {
+  const found = new Map<string, MessageDelivery>();
+  for (const messageId of new Set(messageIds)) {
+    const { events } = await ctx.store.readStream<DeliveryEvent>(`message-${messageId}`);
+    found.set(messageId, deliveryOf(events as unknown as DeliveryEvent[]));
+  }
+  return found;
+}
 
 /** A case's messages as delivered: status, attempts, the server's last answer, the letter. */
 export async function deliveriesOf(db: Pool | PoolClient, invoiceId: string) {

@@ -1,6 +1,7 @@
 import { parseStreamName } from '@ar/kernel';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
 import type { Pool } from 'pg';
+import { DELIVERY_STATUS } from '../delivery/decider';
 
 export const worklistMigrations: Migration[] = [
   {
@@ -157,21 +158,35 @@ export const worklistProjection: Projection = {
 };
 
 /**
- * Message delivery through the channel port. The default channel records each message (its
- * text, channel and day) and sends nothing: tests and demos never reach a real customer.
- * An email or SMS adapter would deliver at least once (a crash before the checkpoint resends).
+ * The message archive (`delivered_messages`): each message a case decided (`ReminderSent`) with its
+ * text, channel and the day and instant it was generated, and what its delivery (`delivery/`) made
+ * of it - the status, and the instant and business day it was really sent, null until it is (#14
+ * item 8: a message deferred by the contact limit or a quiet day is not archived as sent).
  */
 export const messageDispatch: Projection = {
   name: 'message-dispatch',
   tables: ['delivered_messages'],
   async apply(client, events: OrderedEvent[]) {
     for (const e of events) {
-      if (e.type !== 'ReminderSent') continue;
       const d = e.data as D;
+      if (e.type === 'ReminderSent') {
+        // Decided and queued, not yet sent (#14 item 8): its delivery says when it goes.
+        await client.query(
+          `insert into delivered_messages (message_id, invoice_id, customer_id, kind, channel, text, sent_date, sent_at, status)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED') on conflict do nothing`,
+          [d.messageId, d.invoiceId, d.customerId, d.kind, d.channel, d.text, d.sentDate, d.sentAt ?? null],
+        );
+        continue;
+      }
+      const status = (DELIVERY_STATUS as Record<string, string | undefined>)[e.type];
+      if (!status) continue;
+      // The day it was really sent is the business day of its instant (formatted with the business offset).
+      const at = e.type === 'MessageDelivered' ? String(d.at) : null;
       await client.query(
-        `insert into delivered_messages (message_id, invoice_id, customer_id, kind, channel, text, sent_date, sent_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
-        [d.messageId, d.invoiceId, d.customerId, d.kind, d.channel, d.text, d.sentDate, d.sentAt ?? null],
+        `update delivered_messages set status = $2,
+                delivered_at = coalesce($3::timestamptz, delivered_at), delivered_on = coalesce($4::date, delivered_on)
+          where message_id = $1 and status is distinct from 'DELIVERED'`,
+        [d.messageId, status, at, at?.slice(0, 10) ?? null],
       );
     }
   },
