@@ -102,10 +102,20 @@ export function customerDecider(
 ): Decider<CustomerCommand, CustomerEvent, CustomerState> {
   const customerIdOf = (file: CreditFile) => file.profile.customerId;
 
-  /** Re-score after `events`, and what follows from the new score. */
-  function withRescore(state: CustomerState, events: CustomerEvent[], cause: string, date: IsoDate) {
+  /**
+   * Re-score after `events`, and what follows from the new score. A score takes effect no earlier
+   * than the day the file was opened: what is value-dated before the registration (invoices issued
+   * before credit-scoring knew the customer) changes the score from the registration on, the
+   * behaviour itself keeping its own date (#14 probe F11).
+   */
+  function withRescore(state: CustomerState, events: CustomerEvent[], reason: string, valueDate: IsoDate) {
     let file = events.reduce(evolveCustomer, state) as CreditFile;
     const first = !isRegistered(state);
+    const beforeFile = !first && valueDate < file.registeredOn;
+    const date = beforeFile ? file.registeredOn : valueDate;
+    const cause = beforeFile
+      ? `${reason} (dated ${valueDate}, before the credit file was opened on ${file.registeredOn})`
+      : reason;
     const { score, factors } = scoreCustomer(file.inputs, date, policy);
     const out = [...events];
     const emit = (event: CustomerEvent) => {

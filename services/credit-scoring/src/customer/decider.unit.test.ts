@@ -552,3 +552,56 @@ describe('term exceptions kept in credit-scoring (#14): a signature names one by
       .thenThrows(StateConflict, /T-COM is voted on for 45 days, not 60/);
   });
 });
+
+describe('a credit file opened after the first invoices (#14 probe F11)', () => {
+  // Registered on Monday 2026-03-02; its invoices were issued in January, before credit-scoring knew it.
+  const registeredLate = run([{ type: 'RegisterCustomer', data: { profile, on: '2026-03-02' } }]).events;
+  const overdue = (daysOverdue: number, date: string, sourceEventId: string): CustomerCommand => ({
+    type: 'RecordPaymentBehaviour',
+    data: { kind: 'OVERDUE', invoiceId: 'I-JAN', daysOverdue, date, sourceEventId },
+  });
+
+  it('dates the score of behaviour value-dated before the registration at the registration: the file did not exist before', () => {
+    const events = spec
+      .given(registeredLate)
+      .when(overdue(31, '2026-02-05', 'e31'))
+      .events();
+    // The behaviour keeps its own date: the credit file says when it happened.
+    expect(find(events, 'PaymentBehaviourRecorded')!.data).toMatchObject({
+      date: '2026-02-05',
+      points: -120,
+    });
+    // What it changes takes effect on the day the file was opened, and says why it is dated so.
+    const after = events.filter((e) => e.type !== 'PaymentBehaviourRecorded');
+    expect(types(after)).toContain('CreditScored');
+    expect(after.map((e) => (e.data as { date: string }).date)).toEqual(after.map(() => '2026-03-02'));
+    expect(find(events, 'CreditScored')!.data).toMatchObject({
+      previousScore: 610,
+      cause:
+        'invoice I-JAN 31 days overdue (dated 2026-02-05, before the credit file was opened on 2026-03-02)',
+    });
+  });
+
+  it('keeps the date of behaviour on or after the registration', () => {
+    const events = spec
+      .given(registeredLate)
+      .when(overdue(31, '2026-03-04', 'e31'))
+      .events();
+    expect(find(events, 'CreditScored')!.data).toMatchObject({
+      date: '2026-03-04',
+      cause: 'invoice I-JAN 31 days overdue',
+    });
+  });
+
+  it('lists the scores in the order of their dates, the registration first', () => {
+    const { events } = run([
+      { type: 'RegisterCustomer', data: { profile, on: '2026-03-02' } },
+      overdue(1, '2026-01-21', 'e1'),
+      overdue(16, '2026-02-05', 'e16'),
+      overdue(31, '2026-02-20', 'e31'),
+      overdue(61, '2026-03-22', 'e61'),
+    ]);
+    const dates = events.filter((e) => e.type === 'CreditScored').map((e) => e.data.date);
+    expect(dates).toEqual(['2026-03-02', '2026-03-02', '2026-03-02', '2026-03-02', '2026-03-22']);
+  });
+});

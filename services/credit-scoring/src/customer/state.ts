@@ -43,6 +43,8 @@ export type CustomerEvent =
 export interface CreditFile {
   status: 'REGISTERED';
   profile: CustomerProfileV1;
+  /** The day credit-scoring opened the file: no score takes effect before it (#14 probe F11). */
+  registeredOn: IsoDate;
   inputs: ScoringInputs;
   openLawsuits: string[];
   score: number;
@@ -70,10 +72,11 @@ export const isRegistered = (state: CustomerState): state is CreditFile => state
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'CustomerRegistered') {
-    const { registeredOn: _, ...profile } = event.data;
+    const { registeredOn, ...profile } = event.data;
     return {
       status: 'REGISTERED',
       profile,
+      registeredOn,
       inputs: {
         industry: profile.industry,
         annualRevenue: profile.annualRevenue,
@@ -227,7 +230,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
  * The state's shape and evolveCustomer's rules, for snapshots: raise it whenever either changes
  * (a snapshot of another version is not read; the stream is folded again).
  */
-export const CUSTOMER_STATE_VERSION = 3;
+export const CUSTOMER_STATE_VERSION = 4;
 
 /** A state back from its JSON (a snapshot): the lists that are not arrays in memory. */
 export function reviveCustomer(json: unknown): CustomerState {
