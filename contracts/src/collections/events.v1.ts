@@ -38,14 +38,20 @@ export const ReminderSentV1 = z
     messageId: EntityId,
     kind: MessageKind,
     channel: Channel,
-    text: z.string().describe('the text sent, archived as sent'),
-    sentDate: IsoDate.describe('the business day it was generated and sent, in the business time zone'),
+    text: z.string().describe('the text of the message, archived as decided'),
+    sentDate: IsoDate.describe(
+      'the business day it was generated and queued for delivery, in the business time zone (not when it reached the customer: `MessageDelivered.at` on `message-<messageId>`)',
+    ),
     sentAt: z.iso
       .datetime({ offset: true })
       .optional()
-      .describe('the instant it was generated and sent, with the business time zone offset'),
+      .describe(
+        'the instant it was generated and queued for delivery, with the business time zone offset (delivered: `MessageDelivered.at`)',
+      ),
   })
-  .describe('A reminder or letter passed compliance screening and was sent.');
+  .describe(
+    'A reminder or letter passed compliance screening and was queued for delivery by its channel. Whether and when it was sent is its delivery on `message-<messageId>`: `MessageDelivered` (sent, at when), `MessageDeliveryDeferred` (held: contact hours, the contact limit, a quiet day, the mail server), `MessageDeliveryFailed`, `MessageDeliveryCancelled`.',
+  );
 export type ReminderSentV1 = z.infer<typeof ReminderSentV1>;
 
 export const MessageBlockedV1 = z

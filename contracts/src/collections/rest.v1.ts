@@ -99,6 +99,27 @@ export const CasePlanView = openObject({
     .describe('the instalment missed, once the plan is broken'),
 }).describe('the instalment plan the case is under');
 
+/** What became of a message a case decided (#14 item 8): a `ReminderSent` is not yet a message sent. */
+const MessageDeliveryView = openObject({
+  status: z
+    .enum(['QUEUED', 'DEFERRED', 'DELIVERED', 'FAILED', 'CANCELLED'])
+    .describe('QUEUED or DEFERRED: not sent yet; DELIVERED: sent; FAILED, CANCELLED: not sent'),
+  deliveredAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe("the instant the channel's server took it, with the business offset; absent until it is sent"),
+  deliveredOn: IsoDate.optional().describe('the business day it was sent; absent until it is'),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      'why it is not sent (yet): CONTACT_LIMIT, QUIET_DAY, TEMPORARY_FAILURE (deferred); PERMANENT_FAILURE, NO_CONTACT, OPTED_OUT (failed); CASE_SETTLED, RUNG_WITHDRAWN (cancelled)',
+    ),
+  notBefore: IsoDate.optional().describe(
+    'deferred by a quiet day or the contact limit: the first day it may go',
+  ),
+});
+
 export const CaseView = openObject({
   caseId: Id,
   status: z.enum(['TRACKING', 'OPEN', 'CLOSED', 'SETTLED']),
@@ -128,8 +149,17 @@ export const CaseView = openObject({
     date: IsoDate,
   }).nullable(),
   history: z
-    .array(openObject({ type: z.string().describe("the event's type; its data beside it") }))
-    .describe('the case history, each message with its text as sent or why it was stopped'),
+    .array(
+      openObject({
+        type: z.string().describe("the event's type; its data beside it"),
+        delivery: MessageDeliveryView.optional().describe(
+          'on a `ReminderSent` (the message decided and queued, `sentDate`/`sentAt` the day and instant it was generated): what became of it - sent only when `status` is DELIVERED, on `deliveredOn` at `deliveredAt`',
+        ),
+      }),
+    )
+    .describe(
+      'the case history, oldest first: each message with its text as decided and what became of it (`delivery`), or why it was stopped (`MessageBlocked`)',
+    ),
   version: z.number().int().describe("the case stream's version"),
 });
 

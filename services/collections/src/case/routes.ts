@@ -83,6 +83,8 @@ export function caseRoutes(app: ServiceHttpApp, ctx: ServiceContext, cases: Case
       config: { roles: READERS },
       schema: {
         summary: "An invoice's collection case: status, ladder, promises, messages, actions",
+        description:
+          "`history` is the case's events, oldest first. A `ReminderSent` is a message decided and queued, dated the day it was generated (`sentDate`, `sentAt`); its `delivery` says what became of it: sent only when `delivery.status` is DELIVERED, on `deliveredOn` at `deliveredAt` (absent until then), else why not yet (`reason`: the contact limit, a quiet day, the mail server; `notBefore`). `deliveries` lists each message's channel status, attempts and last answer.",
         tags: ['cases'],
         params: CaseParams,
         response: { 200: CaseDetailView },
