@@ -47,27 +47,40 @@ export function formalLetterFacts(input: {
 }
 
 /**
- * The messages the case sent before the one at `position` (its `ReminderSent`s), each with its date
- * and whether its delivery is recorded as delivered: a letter claims notice given only for those.
+ * The messages the case decided before the one at `position` (its `ReminderSent`s), each with
+ * whether its delivery is recorded as delivered - a letter claims notice given only for those - and
+ * the day it was delivered (#14 item 8: a message held by the contact limit or a quiet day went
+ * later than it was decided; one delivered before that day was recorded is dated as decided).
  */
 export function earlierNotices(
   history: readonly { type: string; data: unknown; streamPosition: number }[],
   position: number,
-  delivered: ReadonlySet<string>,
+  delivered: ReadonlyMap<string, IsoDate | null>,
 ): NonNullable<LetterFacts['earlier']> {
   return history
     .filter((h) => h.type === 'ReminderSent' && h.streamPosition < position)
     .map((h) => h.data as ReminderSentV1)
-    .map((m) => ({ kind: m.kind, date: m.sentDate, delivered: delivered.has(m.messageId) }));
+    .map((m) => ({
+      kind: m.kind,
+      date: delivered.get(m.messageId) ?? m.sentDate,
+      delivered: delivered.has(m.messageId),
+    }));
 }
 
-/** The case's messages the delivery queue recorded as delivered (`outbound_messages`, status DELIVERED). */
-export async function deliveredMessageIds(db: Pool | PoolClient, invoiceId: string): Promise<Set<string>> {
-  const { rows } = await db.query<{ message_id: string }>(
-    `select message_id from outbound_messages where invoice_id = $1 and status = 'DELIVERED'`,
+/**
+ * The case's messages the delivery queue recorded as delivered (`outbound_messages`, status
+ * DELIVERED), each with the business day it went (null when delivered before that was recorded).
+ */
+export async function deliveredMessageIds(
+  db: Pool | PoolClient,
+  invoiceId: string,
+): Promise<Map<string, IsoDate | null>> {
+  const { rows } = await db.query<{ message_id: string; day: string | null }>(
+    `select message_id, to_char(delivered_on, 'YYYY-MM-DD') as day from outbound_messages
+      where invoice_id = $1 and status = 'DELIVERED'`,
     [invoiceId],
   );
-  return new Set(rows.map((r) => r.message_id));
+  return new Map(rows.map((r) => [r.message_id, r.day]));
 }
 
 /**

@@ -66,14 +66,33 @@ describe('the earlier messages a letter may refer to (#18 probe F6)', () => {
   ];
 
   it('are the messages before the letter, delivered as the queue recorded them', () => {
-    expect(earlierNotices(history, 4, new Set(['M-1']))).toEqual([
+    expect(earlierNotices(history, 4, new Map([['M-1', '2026-01-31']]))).toEqual([
       { kind: 'REMINDER_OVERDUE', date: '2026-01-31', delivered: true },
       { kind: 'DUNNING_LETTER', date: '2026-02-16', delivered: false },
     ]);
   });
 
+  it('are dated the day each was delivered, not the day it was decided (#14 item 8)', () => {
+    // The dunning letter decided on 02-16 waited for the customer's contact limit: it went on 02-17.
+    const delivered = new Map([
+      ['M-1', '2026-01-31'],
+      ['M-16', '2026-02-17'],
+    ]);
+    expect(earlierNotices(history, 4, delivered)).toEqual([
+      { kind: 'REMINDER_OVERDUE', date: '2026-01-31', delivered: true },
+      { kind: 'DUNNING_LETTER', date: '2026-02-17', delivered: true },
+    ]);
+    const facts = formalLetterFacts({ ...base, earlier: earlierNotices(history, 4, delivered) });
+    expect(letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n')).toContain(
+      'We sent our reminder on 2026-01-31 and our formal notice (dunning letter) on 2026-02-17.',
+    );
+  });
+
   it("a bounced dunning letter is not claimed by the lawyer's letter built from them", () => {
-    const facts = formalLetterFacts({ ...base, earlier: earlierNotices(history, 4, new Set(['M-1'])) });
+    const facts = formalLetterFacts({
+      ...base,
+      earlier: earlierNotices(history, 4, new Map([['M-1', '2026-01-31']])),
+    });
     const text = letterText('LAWYERS_LETTER', facts, 'en').paragraphs.join('\n');
     expect(text).toContain('We sent our reminder on 2026-01-31. Invoice INV-F');
     expect(text).not.toContain('formal notice');
