@@ -1,4 +1,5 @@
 import type { DomainEvent } from './decider';
+import type { ConcurrencyConflict } from './errors';
 
 /** What travels with every event: why it happened and where it came from. */
 export interface EventMetadata {
@@ -42,6 +43,12 @@ export interface AppendResult {
   eventIds: string[];
 }
 
+/** One stream's part of a multi-stream append (`appendToStreams`). */
+export interface StreamAppend extends AppendOptions {
+  streamId: string;
+  events: DomainEvent[];
+}
+
 export interface ReadStreamResult<Event extends DomainEvent> {
   version: number;
   events: RecordedEvent<Event>[];
@@ -59,4 +66,11 @@ export interface EventStore<T = unknown> {
     options: AppendOptions,
     tx?: T,
   ): Promise<AppendResult>;
+  /**
+   * Appends to many streams in one go (a day job's chunk), each at its own expected version: per
+   * append, in order, its result, or a ConcurrencyConflict when its stream was not at that
+   * version (the others' events are stored all the same). A stream at most once per call.
+   * Optional: without it, callers append stream by stream.
+   */
+  appendToStreams?(appends: StreamAppend[], tx?: T): Promise<(AppendResult | ConcurrencyConflict)[]>;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type AppendResult,
   type CommandResult,
   ConcurrencyConflict,
   type Decider,
@@ -7,15 +8,17 @@ import {
   DomainError,
   type DomainEvent,
   type EventMetadata,
+  type EventStore,
   foldEvents,
   handleCommand,
   type IfMatch,
   NO_STREAM,
   type RecordedEvent,
   StateConflict,
+  type StreamAppend,
   streamName,
 } from '@ar/kernel';
-import { continuedContext, failureKind, inSpan } from '@ar/messaging';
+import { continuedContext, failureKind, inSpan, withTraceContext } from '@ar/messaging';
 import { type EventRow, toRecordedEvent } from '@ar/postgres';
 import type { Pool, PoolClient } from 'pg';
 import type { ServiceContext } from './service';
@@ -171,6 +174,9 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
     execute: (id, command, options) => execute(id, command, options),
     async executeEach(ids, command, options) {
       const preloaded = await loadEach(ids, options.tx);
+      const store: EventStore<PoolClient> = ctx.store;
+      if (options.tx && preloaded && store.appendToStreams && new Set(ids).size === ids.length)
+        return executeTogether(ids, command, { ...options, tx: options.tx }, preloaded, store);
       const outcomes: { id: string; result?: CommandResult<State>; error?: unknown }[] = [];
       for (const id of ids) {
         // The first attempt decides on the stream read with the others; a retry reads it again.
@@ -190,6 +196,76 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       return outcomes;
     },
   };
+
+  /**
+   * `executeEach` in a transaction, on a store that appends to many streams at once: every id's
+   * command runs as `execute` does (its span, its metric, its refusal), each on its own stream as
+   * read with the others, up to its append; the appends of them all are then made in one call,
+   * and each command ends with its own append's result - a stream not at the version it was read
+   * at is that command's ConcurrencyConflict, as `execute` in a transaction has it.
+   */
+  async function executeTogether(
+    ids: string[],
+    command: (id: string) => Command,
+    options: { metadata: EventMetadata; tx: PoolClient },
+    preloaded: Map<string, Promise<{ version: number; events: RecordedEvent<Event>[]; state: State }>>,
+    store: EventStore<PoolClient>,
+  ) {
+    const waiting: {
+      append: StreamAppend;
+      resolve: (result: AppendResult) => void;
+      reject: (error: unknown) => void;
+    }[] = [];
+    let undecided = ids.length;
+    let allDecided!: () => void;
+    const decided = new Promise<void>((resolve) => {
+      allDecided = resolve;
+    });
+    const runs = ids.map(async (id) => {
+      let counted = false;
+      const done = () => {
+        if (counted) return;
+        counted = true;
+        if (--undecided === 0) allDecided();
+      };
+      // The store as the command sees it: its append waits for the others' and is made with them.
+      const deferred: EventStore<PoolClient> = {
+        readStream: (streamId, tx) => store.readStream(streamId, tx),
+        appendToStream: (streamId, events, appendOptions) =>
+          new Promise<AppendResult>((resolve, reject) => {
+            // The command's trace context, as its own append would record it.
+            const metadata = withTraceContext(appendOptions.metadata);
+            waiting.push({ append: { ...appendOptions, metadata, streamId, events }, resolve, reject });
+            done();
+          }),
+      };
+      try {
+        const loaded = preloaded.get(id)!;
+        const result = await execute(id, command(id), { ...options, load: () => loaded, store: deferred });
+        return { id, result };
+      } catch (error) {
+        return { id, error };
+      } finally {
+        done();
+      }
+    });
+    if (ids.length > 0) await decided;
+    if (waiting.length > 0) {
+      try {
+        const results = await store.appendToStreams!(
+          waiting.map((w) => w.append),
+          options.tx,
+        );
+        results.forEach((result, i) => {
+          if (result instanceof ConcurrencyConflict) waiting[i]!.reject(result);
+          else waiting[i]!.resolve(result);
+        });
+      } catch (error) {
+        for (const w of waiting) w.reject(error);
+      }
+    }
+    return Promise.all(runs);
+  }
 
   /** Many streams read in one query (in `tx` when given) and folded as `load` does (none with snapshots). */
   async function loadEach(ids: string[], tx: PoolClient | undefined) {
@@ -234,6 +310,8 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       tx?: PoolClient | undefined;
       ifMatch?: IfMatch | undefined;
       load?: (tx: PoolClient | undefined) => Promise<{ version: number; state: State }>;
+      /** The store the command appends through (executeTogether's, which appends with the others). */
+      store?: EventStore<PoolClient>;
     },
   ): Promise<CommandResult<State>> {
     {
@@ -252,8 +330,9 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
         { attributes, parent: continuedContext(options.metadata) },
         async (span) => {
           try {
-            const result = await handleCommand(ctx.store, decider, stream(id), command, {
-              ...options,
+            const { store = ctx.store, ...handling } = options;
+            const result = await handleCommand(store, decider, stream(id), command, {
+              ...handling,
               now: ctx.clock.now(),
               ...((snapshots || definition.storedEvents) && {
                 load: (tx: PoolClient | undefined) => load(id, tx),

@@ -91,4 +91,20 @@ export function traceAppends(store: PostgresEventStore, service: string): void {
       },
       () => append(streamId, events, { ...options, metadata: withTraceContext(options.metadata) }, tx),
     );
+  // Many streams at once (a day job's chunk): one span for the call; each stream's events keep
+  // the trace context their command gave them.
+  const appendMany = store.appendToStreams.bind(store);
+  store.appendToStreams = (appends, tx) =>
+    inSpan(
+      `append ${appends[0]?.streamId.split('-', 1)[0] ?? 'streams'}`,
+      {
+        attributes: {
+          'ar.service': service,
+          'ar.streams': appends.map((a) => a.streamId),
+          'ar.event.types': [...new Set(appends.flatMap((a) => a.events.map((e) => e.type)))],
+          'db.system.name': 'postgresql',
+        },
+      },
+      () => appendMany(appends, tx),
+    );
 }

@@ -9,6 +9,7 @@ import {
   NO_STREAM,
   type ReadStreamResult,
   type RecordedEvent,
+  type StreamAppend,
 } from '@ar/kernel';
 import type { Pool, PoolClient } from 'pg';
 import { AppendSignal, NOTIFY_CHANNEL } from './append-signal';
@@ -211,6 +212,64 @@ export const eventStoreMigrations: Migration[] = [
       $$;
     `,
   },
+  {
+    // Many streams' appends in one call (see appendToStreams): each stream claimed as
+    // append_to_stream claims it (the expected-version check, its order key), in stream id order
+    // so two such calls never wait on each other in a cycle; then the events of the streams
+    // claimed, in one insert, in the order given. Returns the streams whose expected version did
+    // not hold (nothing of theirs is stored). Events are given flat: p_counts[i] of them for
+    // stream i, in stream order; p_metadata is per stream.
+    id: 'event-store-008',
+    sql: `
+      create function append_to_streams(
+        p_stream_ids text[],
+        p_expected_versions integer[],
+        p_counts integer[],
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb[]
+      ) returns setof text language plpgsql as $$
+      declare
+        v_orders xid8[] := array_fill(null::xid8, array[coalesce(cardinality(p_stream_ids), 0)]);
+        v_order xid8;
+        i integer;
+      begin
+        for i in select t.i from unnest(p_stream_ids) with ordinality as t(stream_id, i) order by t.stream_id, t.i loop
+          v_order := null;
+          if p_expected_versions[i] = 0 then
+            insert into streams (stream_id, version, last_transaction_id)
+            values (p_stream_ids[i], p_counts[i], pg_current_xact_id())
+            on conflict do nothing
+            returning last_transaction_id into v_order;
+          else
+            update streams set version = p_expected_versions[i] + p_counts[i],
+                   last_transaction_id = greatest(last_transaction_id, pg_current_xact_id())
+             where stream_id = p_stream_ids[i] and version = p_expected_versions[i]
+            returning last_transaction_id into v_order;
+          end if;
+          if v_order is null then
+            return next p_stream_ids[i];
+          else
+            v_orders[i] := v_order;
+          end if;
+        end loop;
+        with s as (
+          select t.i::integer as i, t.n, (sum(t.n) over (order by t.i) - t.n)::integer as skipped
+            from unnest(p_counts) with ordinality as t(n, i)
+        ), e as (
+          select s.i, s.skipped + k as flat, k from s, generate_series(1, s.n) as k
+        )
+        insert into events (transaction_id, event_id, stream_id, stream_position, event_type, data, metadata)
+        select v_orders[e.i], p_event_ids[e.flat], p_stream_ids[e.i], p_expected_versions[e.i] + e.k,
+               p_event_types[e.flat], p_data[e.flat], p_metadata[e.i]
+          from e
+         where v_orders[e.i] is not null
+         order by e.flat;
+      end;
+      $$;
+    `,
+  },
 ];
 
 export interface EventRow {
@@ -366,6 +425,73 @@ export class PostgresEventStore implements EventStore<PoolClient> {
           : await inTransaction(this.pool, (client) => this.appendIn(client, streamId, events, options));
     this.signal.committed();
     return result;
+  }
+
+  /**
+   * Many streams' appends in one call (append_to_streams, event-store-008): per append, in order,
+   * its result, or a ConcurrencyConflict when its stream was not at the expected version - the
+   * others' events are stored all the same. The inline projections then take each appended
+   * stream's events as in `appendToStream`. In `tx`, one NOTIFY for the call, in the same
+   * statement; without it, a transaction of its own when there are inline projections.
+   */
+  async appendToStreams(
+    appends: StreamAppend[],
+    tx?: PoolClient,
+  ): Promise<(AppendResult | ConcurrencyConflict)[]> {
+    const streamIds = new Set(appends.map((a) => a.streamId));
+    if (streamIds.size < appends.length)
+      throw new Error('appendToStreams: a stream may be appended to once per call');
+    const given = appends.filter((a) => a.events.length > 0);
+    const ids = new Map(given.map((a) => [a, a.events.map((_, i) => a.eventIds?.[i] ?? randomUUID())]));
+    const run = async (db: Queryable, notify: boolean) => {
+      const { rows } = await db.query<{ conflicts: string[] }>({
+        name: notify ? 'append_to_streams_notify' : 'append_to_streams',
+        text: `with c as (
+                 select array(select append_to_streams($1::text[], $2::integer[], $3::integer[], $4::uuid[],
+                                                      $5::text[], $6::jsonb[], $7::jsonb[])) as conflicts
+               )
+               select conflicts${notify ? ', case when cardinality(conflicts) < $8 then pg_notify($9, $10) end' : ''} from c`,
+        values: [
+          given.map((a) => a.streamId),
+          given.map((a) => a.expectedVersion),
+          given.map((a) => a.events.length),
+          given.flatMap((a) => ids.get(a)!),
+          given.flatMap((a) => a.events.map((e) => e.type)),
+          given.flatMap((a) => a.events.map((e) => JSON.stringify(e.data))),
+          given.map((a) => JSON.stringify(a.metadata)),
+          ...(notify ? [given.length, NOTIFY_CHANNEL, this.schema] : []),
+        ],
+      });
+      const conflicts = new Set(rows[0]!.conflicts);
+      for (const a of given) {
+        if (conflicts.has(a.streamId)) continue;
+        for (const projection of this.inline) {
+          if (projection.statements)
+            await applyStatements(db as PoolClient, projection.statements(a.streamId, a.events));
+          else await projection.apply(db as PoolClient, a.streamId, a.events);
+        }
+      }
+      return conflicts;
+    };
+    let conflicts = new Set<string>();
+    if (given.length > 0) {
+      if (tx) conflicts = await run(tx, true);
+      else {
+        conflicts =
+          this.inline.length === 0
+            ? await run(this.pool, false)
+            : await inTransaction(this.pool, (client) => run(client, false));
+        this.signal.committed();
+      }
+    }
+    return appends.map((a) =>
+      conflicts.has(a.streamId)
+        ? new ConcurrencyConflict(a.streamId, a.expectedVersion)
+        : {
+            nextExpectedVersion: a.expectedVersion + a.events.length,
+            eventIds: a.events.length > 0 ? ids.get(a)! : [],
+          },
+    );
   }
 
   /** Every inline projection's statements for these events, or undefined when one cannot say them up front. */
