@@ -94,6 +94,12 @@ export const InvoicePaidV1 = z
     paidDate: IsoDate,
     dueDate: IsoDate,
     daysLate: z.number().int().describe('paid date minus due date; negative when paid early'),
+    cause: z
+      .lazy(() => ValueDatedCause)
+      .optional()
+      .describe(
+        'present on an InvoicePaid that corrects an earlier one: a payment dated before the paid date, recorded later, paid the invoice on this earlier day (value dating); the latest InvoicePaid of an invoice is the one that holds',
+      ),
   })
   .describe('Nothing is owed on the invoice any more.');
 export type InvoicePaidV1 = z.infer<typeof InvoicePaidV1>;

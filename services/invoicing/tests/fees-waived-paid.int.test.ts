@@ -61,24 +61,31 @@ describe('invoicing: a payment dated before a fee-waiving plan, matched after th
       receivedDate,
     });
 
-  it('pays the fees of its date on the paid invoice, the rest held as credit; sent again, the same answer', async () => {
+  it('pays the fees of its date and principal on the paid invoice, the payment under the plan releasing as much; sent again, the same answer', async () => {
     await issueThousand(call, invoiceId, customerId);
     await waiveFeesOnDay40(call, invoiceId, 'hardship');
     await clock.advanceTo('2026-03-17');
-    expect((await pay(unique('P'), 100_000, '2026-03-17')).body).toMatchObject({
-      allocations: [{ invoiceId, amount: 100_000 }],
-    });
+    const underThePlan = await pay(unique('P'), 100_000, '2026-03-17');
+    expect(underThePlan.body).toMatchObject({ allocations: [{ invoiceId, amount: 100_000 }] });
     await clock.advanceTo('2026-04-01');
 
     const lateId = unique('P');
     const late = await pay(lateId, 5_000, '2026-03-07');
     expect(late.status).toBe(201);
-    // Day 35: penalty 20.00 and interest 19.00 (days 16-34) were open; the other 11.00 is credit.
-    expect(late.body).toMatchObject({ allocations: [{ invoiceId, amount: 3_900 }], creditHeld: 1_100 });
+    // Day 35: penalty 20.00 and interest 19.00 (days 16-34) were open, the other 11.00 paid principal
+    // then; the plan's payment of 03-17 needed 11.00 less and holds it as credit.
+    expect(late.body).toMatchObject({ allocations: [{ invoiceId, amount: 5_000 }], creditHeld: 0 });
     expect((await pay(lateId, 5_000, '2026-03-07')).body).toMatchObject({
-      allocations: [{ invoiceId, amount: 3_900 }],
+      allocations: [{ invoiceId, amount: 5_000 }],
+      creditHeld: 0,
+    });
+    expect((await call('GET', `/payments/${underThePlan.body.paymentId}`)).body).toMatchObject({
+      allocations: [{ invoiceId, amount: 98_900 }],
       creditHeld: 1_100,
     });
+    expect((await call('GET', `/customers/${customerId}/account`)).body.credit).toEqual([
+      { currency: 'CNY', amount: 1_100 },
+    ]);
 
     expect((await call('GET', `/invoices/${invoiceId}`)).body).toMatchObject({
       status: 'PAID',
@@ -89,8 +96,9 @@ describe('invoicing: a payment dated before a fee-waiving plan, matched after th
     // One revision, by the late payment (the plan read back from the store is the same plan).
     const revisions = events.filter((e) => e.type === 'InstalmentPlanRevised');
     expect(revisions).toHaveLength(1);
+    // Days 35-39 on 989.00 of principal: 0.99 a day.
     expect(revisions[0]?.data).toMatchObject({
-      fees: { mode: 'WAIVED', interest: 500, penalty: 0 },
+      fees: { mode: 'WAIVED', interest: 495, penalty: 0 },
       previous: { fees: { mode: 'WAIVED', interest: 2_400, penalty: 2_000 } },
     });
   });

@@ -20,6 +20,7 @@ describe('invoicing: value dates, future dates, weekends', () => {
     sunday: unique('SUN'),
     scheduled: unique('SCHED'),
     matchedLate: unique('F3'),
+    paidLate: unique('F3P'),
   };
   const customers = {
     full: customer('C'),
@@ -27,11 +28,12 @@ describe('invoicing: value dates, future dates, weekends', () => {
     sunday: customer('C'),
     scheduled: customer('C'),
     matchedLate: customer('C'),
+    paidLate: customer('C'),
   };
 
   beforeAll(async () => {
     service = await platform.start(invoicingService);
-    for (const key of ['full', 'shown', 'sunday', 'matchedLate'] as const) {
+    for (const key of ['full', 'shown', 'sunday', 'matchedLate', 'paidLate'] as const) {
       const issued = await call('POST', '/invoices', {
         invoiceId: ids[key],
         customerId: customers[key],
@@ -198,6 +200,42 @@ describe('invoicing: value dates, future dates, weekends', () => {
       expect((await call('GET', `/customers/${customers.matchedLate}/account`)).body.credit).toEqual([
         { currency: 'CNY', amount: 100_000 },
       ]);
+    });
+
+    // The probe's F1: the later payment had paid the invoice in full before the earlier money was matched.
+    it('money received before the due date, matched after a later payment paid the invoice in full: paid again on time, the later payment all credit', async () => {
+      const later = await pay(customers.paidLate, 105_200, '2026-03-20');
+      expect(later.body).toMatchObject({ allocations: [{ invoiceId: ids.paidLate, amount: 105_200 }] });
+      expect((await call('GET', `/invoices/${ids.paidLate}`)).body).toMatchObject({ status: 'PAID' });
+
+      const earlier = await pay(customers.paidLate, 100_000, '2026-01-30');
+      expect(earlier.status).toBe(201);
+      expect(earlier.body).toMatchObject({
+        allocations: [{ invoiceId: ids.paidLate, amount: 100_000 }],
+        creditHeld: 0,
+      });
+      expect((await call('GET', `/invoices/${ids.paidLate}`)).body).toMatchObject({
+        status: 'PAID',
+        open: { total: 0 },
+        overdueThresholdsReached: [],
+      });
+      const paid = (await service.ctx.store.readStream(`invoice-${ids.paidLate}`)).events.filter(
+        (e) => e.type === 'InvoicePaid',
+      );
+      expect(paid.map((e) => (e.data as { paidDate: string }).paidDate)).toEqual([
+        '2026-03-20',
+        '2026-01-30',
+      ]);
+      expect((await call('GET', `/payments/${later.body.paymentId}`)).body).toMatchObject({
+        allocations: [],
+        creditHeld: 105_200,
+      });
+      expect((await call('GET', `/customers/${customers.paidLate}/account`)).body.credit).toEqual([
+        { currency: 'CNY', amount: 105_200 },
+      ]);
+      // Money dated after it was paid finds it paid: the customer's credit.
+      const after = await pay(customers.paidLate, 1_000, '2026-02-02');
+      expect(after.body).toMatchObject({ allocations: [], creditHeld: 1_000 });
     });
   });
 });

@@ -20,14 +20,17 @@ import { reportingService } from '../src/service';
  *   W3: never paid;
  *   R1: 1,000.00 received 2 March (recorded first: fees first, principal left open), then 1,000.00
  *       received on the due date (recorded after): paid on time, the 2 March payment released to
- *       credit in full (#14 F3) - its principal leaves the figures.
+ *       credit in full (#14 F3) - its principal leaves the figures;
+ *   R2: paid in full, fees included, on 2 March (recorded first, the case closed as paid late), then
+ *       1,000.00 received on the due date (recorded after): paid again on time, the 2 March payment
+ *       released in full, the case closed again as paid on time.
  */
 describe('reporting follows invoicing correcting events', () => {
   const platform = inProcessPlatform('corr', '2026-01-05');
   const services: RunningService[] = [];
   let invoicing: RunningService;
   let reporting: RunningService;
-  const INVOICES = ['R1', 'V1', 'W1', 'W2', 'W3'];
+  const INVOICES = ['R1', 'R2', 'V1', 'W1', 'W2', 'W3'];
 
   const caughtUp = async () => {
     for (let round = 0; round < 2; round++) for (const s of services) await s.caughtUp();
@@ -89,6 +92,9 @@ describe('reporting follows invoicing correcting events', () => {
     await pay('W1', 100_000, '2026-01-20');
     await pay('R1', 100_000, '2026-03-02');
     await pay('R1', 100_000, '2026-01-20');
+    await pay('R2', (await call(invoicing, 'GET', '/invoices/R2')).body.open.total, '2026-03-02');
+    await caughtUp();
+    await pay('R2', 100_000, '2026-01-20');
     await caughtUp();
   }, 240_000);
   afterAll(async () => {
@@ -147,7 +153,7 @@ describe('reporting follows invoicing correcting events', () => {
 
   it('PaymentReallocated: a payment whose split was corrected moves what is open on its invoice', async () => {
     const reallocated = await eventsOf('PaymentReallocated');
-    expect(reallocated.map((e) => e.invoiceId)).toEqual(['V1', 'R1']);
+    expect(reallocated.map((e) => e.invoiceId)).toEqual(['V1', 'R1', 'R2']);
     expect(reallocated[1]).toMatchObject({ released: 100_000, toPrincipal: 0 });
     const simple = await simpleFigures('2026-03-02');
     // What invoicing itself says is open, today.
@@ -174,12 +180,12 @@ describe('reporting follows invoicing correcting events', () => {
 
   it('LateFeeReversed: a fee that was not due leaves nothing in the figures - what a payment paid of it is principal', async () => {
     const reversed = await eventsOf('LateFeeReversed');
-    expect(new Set(reversed.map((e) => e.invoiceId))).toEqual(new Set(['R1', 'V1', 'W1']));
+    expect(new Set(reversed.map((e) => e.invoiceId))).toEqual(new Set(['R1', 'R2', 'V1', 'W1']));
     const simple = await simpleFigures('2026-03-10');
     const [rate] = (await get('/reports/collection-rate?from=2026-01-01&to=2026-01-31&asOf=2026-03-10'))
       .rates;
     expect({ invoiced: rate.invoiced, collected: rate.collected }).toEqual({
-      invoiced: 500_000,
+      invoiced: 600_000,
       collected: simple.collectedWithin60,
     });
     // CEI of January to March: the closing receivables are the simple computation's.
@@ -189,7 +195,7 @@ describe('reporting follows invoicing correcting events', () => {
 
   it('PaymentOverdueWithdrawn: a case opened on a withdrawn threshold counts as no collection case', async () => {
     const withdrawn = await eventsOf('PaymentOverdueWithdrawn');
-    expect(new Set(withdrawn.map((e) => e.invoiceId))).toEqual(new Set(['R1', 'W1']));
+    expect(new Set(withdrawn.map((e) => e.invoiceId))).toEqual(new Set(['R1', 'R2', 'W1']));
     const opened = await eventsOf('CaseOpened');
     expect(opened.map((e) => e.invoiceId).sort()).toEqual(INVOICES);
     // Simple: the invoices that really were overdue - not paid in full by their due date - are
@@ -201,6 +207,14 @@ describe('reporting follows invoicing correcting events', () => {
       outcome: 'PAID_ON_TIME',
       date: '2026-01-20',
     });
+    // R2's: closed as paid late on 2 March, then again as paid on time, its escalations withdrawn.
+    const r2 = (await call(services[2]!, 'GET', '/cases/R2')).body.history as {
+      type: string;
+      outcome?: string;
+      rung?: number;
+    }[];
+    expect(r2.filter((e) => e.type === 'CaseClosed').map((e) => e.outcome)).toEqual(['PAID', 'PAID_ON_TIME']);
+    expect(r2.filter((e) => e.type === 'CaseEscalationWithdrawn').map((e) => e.rung)).toEqual([1, 16, 31]);
     const kpis = await get('/reports/collection-kpis?asOf=2026-03-02');
     expect(kpis).toMatchObject({ casesOpened: 3, casesClosedByPayment: 1, conversionRate: 0.3333 });
     // Before the late record the case was real: figures of that day as known now leave it out too.

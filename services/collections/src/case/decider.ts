@@ -573,11 +573,14 @@ export function caseDecider(
           events.push(...unbroken);
           if (unbroken.length === 0)
             events.push(...resumeIfCaughtUp(after, command.data.date, rules.time.dateOf(now)));
-          if (command.data.paidInFull && state.status === 'OPEN') {
-            // Under a plan the case opened for a real overdue: paid as agreed is paid, nothing withdrawn.
-            // (Paid before the plan was agreed, recorded after it: the plan is void, not the rule.)
-            const underPlan = state.plan && command.data.date >= state.plan.agreedDate;
-            const onTime = !underPlan && command.data.daysLate !== undefined && command.data.daysLate <= 0;
+          // Under a plan the case opened for a real overdue: paid as agreed is paid, nothing withdrawn.
+          // (Paid before the plan was agreed, recorded after it: the plan is void, not the rule.)
+          const underPlan = state.plan && command.data.date >= state.plan.agreedDate;
+          const onTime = !underPlan && command.data.daysLate !== undefined && command.data.daysLate <= 0;
+          // Closed as paid late, then found paid on time (value dating: money dated earlier, matched
+          // after the payment that closed it): closed again, as paid on time.
+          const paidOnTimeAfterAll = state.status === 'CLOSED' && state.outcome === 'PAID' && onTime;
+          if (command.data.paidInFull && (state.status === 'OPEN' || paidOnTimeAfterAll)) {
             if (onTime) {
               // Paid by the due date (value dating): every escalation the day run made is withdrawn.
               let f = after;

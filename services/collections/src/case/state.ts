@@ -199,6 +199,8 @@ export interface Promise_ {
 
 export interface DunningFile {
   status: 'TRACKING' | 'OPEN' | 'CLOSED' | 'SETTLED';
+  /** Why it closed (the latest CaseClosed): a case closed as PAID may be found paid on time after all. */
+  outcome?: CaseClosedV1['outcome'];
   invoice: TrackedInvoice;
   paid: number;
   principalPaid: number;
@@ -455,7 +457,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     case 'CollectionActionRecorded':
       return { ...state, lastAction: event.data };
     case 'CaseClosed':
-      return { ...state, status: 'CLOSED' };
+      return { ...state, status: 'CLOSED', outcome: event.data.outcome };
     default:
       return state;
   }

@@ -163,6 +163,27 @@ describe('value dating: escalations that should not have happened', () => {
     expect(produced.at(-1)!.data).toMatchObject({ outcome: 'PAID' });
     expect(types(produced)).not.toContain('CaseEscalationWithdrawn');
   });
+
+  it('a case closed as paid late, then found paid on time (earlier money matched after it), closes again as PAID_ON_TIME', () => {
+    const closedLate = run([paidInFull(45, day(45))], history).produced;
+    expect(closedLate.at(-1)!.data).toMatchObject({ outcome: 'PAID' });
+    const { produced, state } = run(
+      [withdraw(1, day(-1)), withdraw(16, day(-1)), withdraw(31, day(-1)), paidInFull(-1, day(-1))],
+      [...history, ...closedLate],
+    );
+    expect(produced.filter((e) => e.type === 'CaseEscalationWithdrawn').map((e) => e.data.rung)).toEqual([
+      1, 16, 31,
+    ]);
+    expect(produced.at(-1)).toMatchObject({
+      type: 'CaseClosed',
+      data: { outcome: 'PAID_ON_TIME', date: day(-1) },
+    });
+    expect(state).toMatchObject({ status: 'CLOSED', outcome: 'PAID_ON_TIME' });
+    // Heard again: closed once.
+    expect(
+      types(run([paidInFull(-1, day(-1))], [...history, ...closedLate, ...produced]).produced),
+    ).not.toContain('CaseClosed');
+  });
 });
 
 describe('value dating: a payment re-split', () => {

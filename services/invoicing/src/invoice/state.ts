@@ -160,6 +160,8 @@ export interface Invoice {
   creditNoteIds: string[];
   /** Each credit note's facts by id: the same one again is a retry, another under its id a conflict. */
   creditNotes: Record<string, { amount: number; reason: string; issueDate: IsoDate }>;
+  /** The day it was paid in full (the latest InvoicePaid). */
+  paidDate?: IsoDate | undefined;
   /** Why and when it was written off, for the same reason: a retry. */
   writtenOff: { reason: string; date: IsoDate } | undefined;
   planId: string | undefined;
@@ -311,7 +313,8 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
         discountTaken: true,
       };
     case 'InvoicePaid':
-      return { ...state, status: 'PAID' };
+      // Paid again on an earlier day (value dating): the latest says when.
+      return { ...state, status: 'PAID', paidDate: event.data.paidDate };
     case 'PaymentOverdue':
       return {
         ...state,

@@ -60,7 +60,7 @@ export function replayWith(
   };
   // A payment recorded now may release payments recorded before it and dated after it (#14 F3):
   // each of those takes what is still owed on its date, the rest goes back to it as credit.
-  const releases = fact.kind === 'PAYMENT' && invoice.status === 'OPEN';
+  const releases = fact.kind === 'PAYMENT' && (invoice.status === 'OPEN' || paidAfter(invoice, fact.date));
   for (const planned of facts) {
     let f = planned;
     // A plan agreed on an invoice already settled by then (a payment dated before it) is void.
@@ -104,15 +104,25 @@ export function replayWith(
  */
 export function takesPaymentWhenPaid(invoice: Invoice, date: IsoDate): boolean {
   return (
-    invoice.status === 'PAID' &&
-    Object.values(invoice.plans).some(
-      (p) =>
-        p.fees?.mode === 'WAIVED' &&
-        p.fees.interest + p.fees.penalty > 0 &&
-        p.agreedDate !== undefined &&
-        p.agreedDate > date,
-    )
+    paidAfter(invoice, date) ||
+    (invoice.status === 'PAID' &&
+      Object.values(invoice.plans).some(
+        (p) =>
+          p.fees?.mode === 'WAIVED' &&
+          p.fees.interest + p.fees.penalty > 0 &&
+          p.agreedDate !== undefined &&
+          p.agreedDate > date,
+      ))
   );
+}
+
+/**
+ * Paid in full on a day after `date`: money dated `date` found it open. Counted from its date it
+ * pays the invoice then; the payments after it keep what was still owed on their dates, the rest
+ * is released to them as credit, and the invoice is paid again on the earlier day (#14 probe F1).
+ */
+function paidAfter(invoice: Invoice, date: IsoDate): boolean {
+  return invoice.status === 'PAID' && invoice.paidDate !== undefined && invoice.paidDate > date;
 }
 
 function describe(f: DatedFact, currency: string): string {
@@ -226,8 +236,11 @@ export function recordDatedFact(
         break;
       }
       case 'InvoicePaid':
-        // Already paid (a payment dated before a plan that waived fees): paid once, as recorded.
+        // Already paid on that day (a payment dated before a plan that waived fees, paying fees only):
+        // paid once, as recorded. Paid on another day: paid again, on the day the replay says.
         if (invoice.status !== 'PAID') corrections.push(event);
+        else if (invoice.paidDate !== event.data.paidDate)
+          corrections.push({ ...event, data: { ...event.data, cause } });
         break;
       case 'InvoiceFullyCredited':
         corrections.push(event);

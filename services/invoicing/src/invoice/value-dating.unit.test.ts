@@ -234,8 +234,6 @@ describe('value dating: an earlier payment matched after a later one the invoice
           const late = run([assess(recordedOn)]);
           const p2 = room(late.state, d2, a2);
           const withP2 = run([assess(recordedOn), pay('P-2', p2, d2)]);
-          // Cash application offers the earlier money to the invoice only while it is open (README Known gaps).
-          fc.pre(withP2.state.status === 'OPEN');
           const p1 = room(withP2.state, d1, a1);
           const wrong = run([
             assess(recordedOn),
@@ -263,6 +261,42 @@ describe('value dating: an earlier payment matched after a later one the invoice
       ),
       { numRuns: 120 },
     );
+  });
+
+  it('after the later payment paid the invoice in full: paid again on the earlier date, the later one released (#14 probe, F1)', () => {
+    const owedOn40 = (() => {
+      const s = run([assess(40)]).state;
+      return s.principalOpen + s.interestOpen + s.penaltyOpen;
+    })();
+    const { state, recorded } = run([
+      assess(40),
+      pay('P-2', owedOn40, 40),
+      assess(60),
+      pay('P-1', 100_000, -1),
+    ]);
+
+    expect(owed(state)).toEqual({ status: 'PAID', principal: 0, interest: 0, penalty: 0, thresholds: [] });
+    const paid = recorded.filter((e) => e.type === 'InvoicePaid').map((e) => e.data);
+    expect(paid).toEqual([
+      expect.objectContaining({ paidDate: day(40), daysLate: 40 }),
+      expect.objectContaining({
+        paidDate: day(-1),
+        daysLate: -1,
+        cause: { kind: 'PAYMENT', id: 'P-1', date: day(-1) },
+      }),
+    ]);
+    expect(recorded.filter((e) => e.type === 'PaymentReallocated').map((e) => e.data)).toEqual([
+      expect.objectContaining({ paymentId: 'P-2', released: owedOn40, toPrincipal: 0 }),
+    ]);
+    expect(recorded.filter((e) => e.type === 'PaymentOverdueWithdrawn')).toHaveLength(3);
+    expect(state.paidDate).toBe(day(-1));
+    // Again: nothing more.
+    expect(decider.decide(pay('P-1', 100_000, -1), state, new Date())).toEqual([]);
+  });
+
+  it('money dated after the invoice was paid still finds it paid', () => {
+    const { state } = run([pay('P-1', 100_000, 0)]);
+    expect(() => decider.decide(pay('P-2', 100, 1), state, new Date())).toThrow(/is paid/);
   });
 
   it('the earlier payment again changes nothing', () => {
@@ -408,21 +442,42 @@ describe('value dating: a payment dated before a plan that waived fees, recorded
     expect(twice.recorded).toEqual(once.recorded);
   });
 
-  it('takes at most the fees open on its date (3,900): more would leave day 45 paying too much', () => {
-    expect(() => run([...paidUnderThePlan, pay('P-1', 3_901, 35)])).toThrow(RuleViolation);
+  it('beyond the fees open on its date (3,900) it pays principal: the plan asks less, day 45 releases the rest', () => {
     const all = run([...paidUnderThePlan, pay('P-1', 3_900, 35)]);
     expect(all.recorded.at(-1)).toMatchObject({
       type: 'InstalmentPlanRevised',
       data: { fees: { mode: 'WAIVED', interest: 500, penalty: 0 } },
     });
+    const more = run([...paidUnderThePlan, pay('P-1', 5_000, 35)]);
+    const added = more.recorded.slice(paid.recorded.length);
+    expect(added.find((e) => e.type === 'PaymentAllocated')?.data).toMatchObject({
+      paymentId: 'P-1',
+      toPenalty: 2_000,
+      toInterest: 1_900,
+      toPrincipal: 1_100,
+    });
+    expect(added.find((e) => e.type === 'PaymentReallocated')?.data).toMatchObject({
+      paymentId: 'P-2',
+      released: 1_100,
+    });
+    expect(owed(more.state)).toEqual({
+      status: 'PAID',
+      principal: 0,
+      interest: 0,
+      penalty: 0,
+      thresholds: [],
+    });
+    expect(more.state.paidDate).toBe(day(45));
   });
 
-  it('money dated on or after the plan finds the invoice paid: refused as before (held as credit)', () => {
-    expect(() => run([...paidUnderThePlan, pay('P-1', 1_000, 40)])).toThrow(/paid/);
+  it('money dated on the plan day pays its instalment, day 45 releases as much; after day 45 the invoice is paid', () => {
+    const onThePlanDay = run([...paidUnderThePlan, pay('P-1', 1_000, 40)]);
+    expect(owed(onThePlanDay.state).status).toBe('PAID');
+    expect(onThePlanDay.recorded.at(-1)?.data).toMatchObject({ paymentId: 'P-2', released: 1_000 });
     expect(() => run([...paidUnderThePlan, pay('P-1', 1_000, 46)])).toThrow(/paid/);
   });
 
-  it('under a plan that included the fees there is nothing it could have paid: refused', () => {
+  it('under a plan that included the fees it paid fees the plan then included: the plan asks less', () => {
     const included: InvoiceCommand = {
       type: 'ApplyInstalmentPlan',
       data: {
@@ -432,7 +487,17 @@ describe('value dating: a payment dated before a plan that waived fees, recorded
         fees: 'INCLUDED',
       },
     };
-    expect(() => run([assess(40), included, pay('P-2', 104_400, 45), pay('P-1', 1_000, 35)])).toThrow(/paid/);
+    const { recorded, state } = run([assess(40), included, pay('P-2', 104_400, 45), pay('P-1', 1_000, 35)]);
+    // Counted from day 35 it paid 1,000 of the fees the plan then included: the plan asks 1,000 less
+    // and day 45's payment gives that back.
+    expect(recorded.find((e) => e.type === 'InstalmentPlanRevised')?.data).toMatchObject({
+      instalments: [expect.objectContaining({ amount: 103_400 })],
+    });
+    expect(recorded.find((e) => e.type === 'PaymentReallocated')?.data).toMatchObject({
+      paymentId: 'P-2',
+      released: 1_000,
+    });
+    expect(owed(state)).toEqual({ status: 'PAID', principal: 0, interest: 0, penalty: 0, thresholds: [] });
   });
 });
 

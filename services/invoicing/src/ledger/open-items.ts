@@ -1,6 +1,7 @@
 import type {
   InstalmentPlanAppliedV1,
   InvoiceIssuedV1,
+  InvoicePaidV1,
   PaymentAllocationReleasedV1,
   PaymentAppliedV1,
   PaymentReceivedV1,
@@ -78,6 +79,25 @@ export const openItemsMigrations: Migration[] = [
       create index open_invoices_by_next_assessment on open_invoices (next_assessment) where next_assessment is not null;
     `,
   },
+  {
+    // Paid invoices and the day each was paid (its latest InvoicePaid): money dated before that day
+    // found the invoice open, and cash application offers it there (value dating).
+    id: 'invoicing-open-items-004-paid-invoices',
+    sql: `
+      create table paid_invoices (
+        invoice_id text primary key,
+        customer_id text not null,
+        due_date date not null,
+        paid_date date not null
+      );
+      create index paid_invoices_by_customer on paid_invoices (customer_id, paid_date);
+      insert into paid_invoices (invoice_id, customer_id, due_date, paid_date)
+      select distinct on (data->>'invoiceId') data->>'invoiceId', data->>'customerId',
+             (data->>'dueDate')::date, (data->>'paidDate')::date
+        from events where event_type = 'InvoicePaid'
+       order by data->>'invoiceId', transaction_id desc, global_position desc;
+    `,
+  },
 ];
 
 const CLOSING = new Set(['InvoicePaid', 'InvoiceFullyCredited', 'InvoiceWrittenOff']);
@@ -122,6 +142,14 @@ export const openItemsProjection: InlineProjection = {
         }
       } else if (CLOSING.has(event.type)) {
         const { invoiceId } = event.data as { invoiceId: string };
+        if (event.type === 'InvoicePaid') {
+          const p = event.data as InvoicePaidV1;
+          out.push({
+            text: `insert into paid_invoices (invoice_id, customer_id, due_date, paid_date) values ($1, $2, $3, $4)
+             on conflict (invoice_id) do update set paid_date = excluded.paid_date`,
+            values: [p.invoiceId, p.customerId, p.dueDate, p.paidDate],
+          });
+        }
         out.push({ text: 'delete from open_invoices where invoice_id = $1', values: [invoiceId] });
         // Paid, it may still take money dated before its plan; credited or written off, never.
         if (event.type !== 'InvoicePaid')
@@ -166,13 +194,35 @@ export interface OpenInvoiceRow {
   currency: string;
 }
 
-/** A customer's open invoices, oldest due first. Locked, so allocations do not race. */
-export async function openInvoicesOf(client: PoolClient, customerId: string): Promise<OpenInvoiceRow[]> {
-  const { rows } = await client.query<OpenInvoiceRow>(
-    `select invoice_id as "invoiceId", customer_id as "customerId", currency
+/** A customer's open invoices, oldest due first, with their first due date. Locked, so allocations do not race. */
+export async function openInvoicesOf(
+  client: PoolClient,
+  customerId: string,
+): Promise<(OpenInvoiceRow & { dueDate: string })[]> {
+  const { rows } = await client.query<OpenInvoiceRow & { dueDate: string }>(
+    `select invoice_id as "invoiceId", customer_id as "customerId", currency,
+            to_char(first_due_date, 'YYYY-MM-DD') as "dueDate"
        from open_invoices where customer_id = $1
       order by first_due_date, issue_date, invoice_id for update`,
     [customerId],
+  );
+  return rows;
+}
+
+/**
+ * A customer's invoices paid in full on a day after `date`, oldest due first (locked, like open
+ * invoices): money dated `date` found them open, and counted from its date pays them then.
+ */
+export async function paidAfter(
+  client: PoolClient,
+  customerId: string,
+  date: string,
+): Promise<{ invoiceId: string; dueDate: string }[]> {
+  const { rows } = await client.query<{ invoiceId: string; dueDate: string }>(
+    `select invoice_id as "invoiceId", to_char(due_date, 'YYYY-MM-DD') as "dueDate"
+       from paid_invoices where customer_id = $1 and paid_date > $2
+      order by due_date, invoice_id for update`,
+    [customerId, date],
   );
   return rows;
 }

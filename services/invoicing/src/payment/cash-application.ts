@@ -7,7 +7,7 @@ import { onItsDay } from '../invoice/decider';
 import type { InvoiceHandler } from '../invoice/handler';
 import { type InvoiceEvent, isIssued } from '../invoice/state';
 import { amountToSettleOn, takesPaymentWhenPaid } from '../invoice/value-dating';
-import { feesWaivedAfter, findOpenInvoice, openInvoicesOf } from '../ledger/open-items';
+import { feesWaivedAfter, findOpenInvoice, openInvoicesOf, paidAfter } from '../ledger/open-items';
 import { planAllocation, type RemittanceLine } from './allocation';
 import { type PaymentCommand, type PaymentState, paymentDecider } from './decider';
 
@@ -73,39 +73,28 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
   ) {
     if (state.status !== 'IDENTIFIED' || !state.customerId) return;
     const { received } = state;
-    const open = await openInvoicesOf(tx, state.customerId);
+    const { customerId } = state;
+    const date = received.receivedDate;
+    const feesWaived = await feesWaivedAfter(tx, customerId, date);
+    // Which invoices the money is offered, in order: paid invoices whose plan, agreed after the
+    // money arrived, waived fees first (counted from its date it would have paid some of them);
+    // then every invoice open on the money's date, oldest due first - those open now, and those
+    // paid in full on a later day (`paidAfter`: it pays them on its date, the payments after it
+    // keep what was still owed on theirs, the rest is released to them as credit).
+    const openThen = [
+      ...(await paidAfter(tx, customerId, date)).filter((p) => !feesWaived.includes(p.invoiceId)),
+      ...(await openInvoicesOf(tx, customerId)),
+    ].sort((x, y) => x.dueDate.localeCompare(y.dueDate) || x.invoiceId.localeCompare(y.invoiceId));
     const allocatable = [];
-    // Paid invoices whose plan, agreed after the money arrived, waived fees: counted from its date
-    // the money would have paid some of them (`takesPaymentWhenPaid`). Offered first - they were
-    // overdue with fees open on that date - and only what leaves every payment recorded on them
-    // applied in full (`amountToSettleOn`); the rest goes to open invoices or is credit.
-    for (const invoiceId of await feesWaivedAfter(tx, state.customerId, received.receivedDate)) {
+    for (const invoiceId of [...feesWaived, ...openThen.map((i) => i.invoiceId)]) {
       const invoice = await loadReadable(invoiceId, tx, remittance);
-      if (!invoice || !isIssued(invoice) || !takesPaymentWhenPaid(invoice, received.receivedDate)) continue;
+      if (!invoice || !isIssued(invoice)) continue;
+      if (invoice.status !== 'OPEN' && !takesPaymentWhenPaid(invoice, date)) continue;
+      // Counted from the day the money arrived (value dating), not from today.
       allocatable.push({
         invoiceId,
         currency: invoice.issued.currency,
-        toSettle: amountToSettleOn(
-          invoice,
-          received.receivedDate,
-          invoices.policy,
-          onItsDay(invoices.policy),
-        ),
-      });
-    }
-    for (const row of open) {
-      const invoice = await loadReadable(row.invoiceId, tx, remittance);
-      if (!invoice || !isIssued(invoice)) continue;
-      // Counted from the day the money arrived (value dating), not from today.
-      allocatable.push({
-        invoiceId: row.invoiceId,
-        currency: row.currency,
-        toSettle: amountToSettleOn(
-          invoice,
-          received.receivedDate,
-          invoices.policy,
-          onItsDay(invoices.policy),
-        ),
+        toSettle: amountToSettleOn(invoice, date, invoices.policy, onItsDay(invoices.policy)),
       });
     }
     const plan = planAllocation(received, allocatable, remittance);
