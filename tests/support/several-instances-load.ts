@@ -237,6 +237,18 @@ function withoutNameKnownAtTracking(view: Json): void {
     if (entry.type === 'InvoiceTracked') entry.customerName = '<name known at tracking>';
 }
 
+/**
+ * A reminder's delivery in the case history (#14 item 8) says whether and when its message went
+ * out: when the delivery worker met it (a killed instance, a clock moved meanwhile: another
+ * business day), and which of a customer's messages of a day took the contact limit's one slot or
+ * was cancelled by a payment first - timing, as `isSendOrSettleRace`. That each reminder has a
+ * delivery is still compared.
+ */
+function withoutDeliveryTiming(view: Json): void {
+  for (const entry of view?.history ?? [])
+    if (entry.type === 'ReminderSent' && entry.delivery) entry.delivery = '<as and when the worker sent it>';
+}
+
 /** What a client can read of every read model the commands touched, from one instance of each service. */
 export async function readModels(
   driver: Driver,
@@ -265,7 +277,10 @@ export async function readModels(
     const { status, body } = await driver.call(base[service], 'GET', path, undefined, 30_000);
     if (status >= 500) throw new Error(`GET ${service}${path}: ${status}`);
     const value = normalize(body);
-    if (name.startsWith('case ')) withoutNameKnownAtTracking(value);
+    if (name.startsWith('case ')) {
+      withoutNameKnownAtTracking(value);
+      withoutDeliveryTiming(value);
+    }
     // Cases of equal priority come in no particular order: put them in invoice order.
     if (name === 'worklist')
       value.cases.sort(
