@@ -275,10 +275,11 @@ function applyPlan(state: InvoiceState, plan: PlanTerms, policy: OverduePolicy):
     const agreed = invoice.facts.find(
       (f): f is Extract<DatedFact, { kind: 'PLAN' }> => f.kind === 'PLAN' && f.id === plan.planId,
     );
-    const terms = (p: Pick<PlanTerms, 'date' | 'instalments' | 'fees'>) => ({
+    const terms = (p: Pick<PlanTerms, 'date' | 'instalments' | 'fees' | 'guarantee'>) => ({
       date: p.date,
       instalments: p.instalments.map(({ dueDate, amount }) => ({ dueDate, amount })),
       fees: p.fees,
+      guarantee: p.guarantee,
     });
     if (!agreed || sameFacts(terms(agreed), terms(plan))) return [];
     throw new StateConflict(

@@ -412,4 +412,15 @@ describe('a plan applied again under its id (#14 probe F4)', () => {
       /PLAN-1 was already applied as agreed on 2026-03-12 with other terms/,
     );
   });
+
+  it('another guarantee (or none, or one added) under the same id is refused with 409 (#14 probe)', () => {
+    const guarantee = { guarantor: 'Li Si', kind: 'BANK', amount: 500_000 };
+    const guaranteed = [assess(agreed), planWith(terms, { guarantee })];
+    expect(run([...guaranteed, planWith(terms, { guarantee })]).produced).toEqual(run(guaranteed).produced);
+    expect(() => run([...guaranteed, planWith(terms, { guarantee: { ...guarantee, amount: 5 } })])).toThrow(
+      StateConflict,
+    );
+    expect(() => run([...guaranteed, planWith(terms)])).toThrow(StateConflict);
+    expect(() => run([...applied, planWith(terms, { guarantee })])).toThrow(StateConflict);
+  });
 });
