@@ -362,9 +362,9 @@ export const MessageDeliveryCancelledV1 = z
   .object({
     ...MessageRef,
     reason: z
-      .enum(['CASE_SETTLED', 'RUNG_WITHDRAWN'])
+      .enum(['CASE_SETTLED', 'RUNG_WITHDRAWN', 'DUE_DATE_PASSED'])
       .describe(
-        'CASE_SETTLED: the invoice was paid, credited or written off before it went; RUNG_WITHDRAWN: a payment recorded late showed the case never reached the rung the letter belongs to',
+        'CASE_SETTLED: the invoice was paid, credited or written off before it went; RUNG_WITHDRAWN: a payment recorded late showed the case never reached the rung the letter belongs to; DUE_DATE_PASSED: a reminder before the due date held (contact hours or limit, a clock that ran several days at once) until the due date had passed - the on-due and overdue levels say it now',
       ),
     answer: z.string().describe('what the case showed when it was about to be sent'),
     at: z.iso.datetime({ offset: true }),

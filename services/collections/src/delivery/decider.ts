@@ -6,7 +6,14 @@ import type {
   MessageQueuedV1,
   MessageResentV1,
 } from '@ar/contracts';
-import { type Command, type Decider, type DomainEvent, NotFound, StateConflict } from '@ar/kernel';
+import {
+  type Command,
+  type Decider,
+  type DomainEvent,
+  type IsoDate,
+  NotFound,
+  StateConflict,
+} from '@ar/kernel';
 
 export type DeliveryEvent =
   | DomainEvent<'MessageQueued', MessageQueuedV1>
@@ -99,14 +106,22 @@ export function retryAfter(attempt: number, baseMs: number, maxDelayMs: number):
  * Whether a queued message of the ladder is still called for when it is about to go (issue 18
  * item 2): not once the case is closed or settled (paid, credited, written off - a payment recorded
  * late included), and a lawyer's letter not once its rung was withdrawn (value dating showed the
- * case never reached it). The reason it is not, or undefined. The plan agreement always goes.
+ * case never reached it), and a reminder before the due date not after that date (`today`, the
+ * business day it would go). The reason it is not, or undefined. The plan agreement always goes.
  */
 export function noLongerCalledFor(
-  c: { status: string; rungsReached: number[] } | undefined,
+  c: { status: string; rungsReached: number[]; invoice?: { dueDate: IsoDate } } | undefined,
   message: { kind: string; letter: string | null },
   legalRung = 31,
+  today?: IsoDate,
 ): { reason: MessageDeliveryCancelledV1['reason']; answer: string } | undefined {
   if (!c || message.kind === 'PLAN_AGREEMENT') return undefined;
+  // "Is due on ..." read after that day is wrong: the on-due and overdue reminders say it now.
+  if (message.kind === 'REMINDER_BEFORE_DUE' && today && c.invoice && today > c.invoice.dueDate)
+    return {
+      reason: 'DUE_DATE_PASSED',
+      answer: `the invoice was due on ${c.invoice.dueDate}: a reminder before it is no longer right on ${today}`,
+    };
   if (c.status === 'CLOSED' || c.status === 'SETTLED')
     return {
       reason: 'CASE_SETTLED',

@@ -93,6 +93,17 @@ describe('a queued letter no longer called for is cancelled (issue 18 item 2)', 
       'RUNG_WITHDRAWN',
     ));
 
+  it('a reminder before the due date held until after it does not go (#14 probe: "is due on" read after the date)', () => {
+    const tracked = { status: 'TRACKING', rungsReached: [], invoice: { dueDate: '2026-05-30' } };
+    const beforeDue = { kind: 'REMINDER_BEFORE_DUE', letter: null };
+    expect(noLongerCalledFor(tracked, beforeDue, 31, '2026-05-30')).toBeUndefined();
+    expect(noLongerCalledFor(tracked, beforeDue, 31, '2026-06-01')?.reason).toBe('DUE_DATE_PASSED');
+    // The on-due reminder still goes after the date (a weekend due date: the next working day).
+    expect(
+      noLongerCalledFor(tracked, { kind: 'REMINDER_ON_DUE', letter: null }, 31, '2026-06-01'),
+    ).toBeUndefined();
+  });
+
   it('the plan agreement always goes', () =>
     expect(
       noLongerCalledFor(

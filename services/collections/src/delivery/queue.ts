@@ -421,7 +421,12 @@ export class DeliveryWorker {
     // A letter queued (waiting for a quiet day or the mail server) is not sent once the case no
     // longer calls for it: paid meanwhile, or its rung withdrawn by a payment recorded late.
     const { state: caseNow } = await this.cases.load(row.invoice_id);
-    const cancelled = noLongerCalledFor(isTracked(caseNow) ? (caseNow as DunningFile) : undefined, row);
+    const cancelled = noLongerCalledFor(
+      isTracked(caseNow) ? (caseNow as DunningFile) : undefined,
+      row,
+      undefined,
+      today,
+    );
     if (cancelled) {
       await record(
         { type: 'Cancel', data: { ...ref, channel: row.channel, ...cancelled, at } },
