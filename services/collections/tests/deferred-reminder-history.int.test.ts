@@ -1,9 +1,9 @@
-import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { collectionsServiceWith } from '../src/service';
+import { trackInvoice } from './support/cases';
 import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
@@ -82,22 +82,7 @@ describe('a reminder deferred by the contact limit, in the case history and the 
     // One customer, two invoices 20 days overdue: two dunning letters decided on Monday; the
     // customer's contact limit (one a day) lets one go and defers the other to Tuesday.
     for (const invoiceId of ids) {
-      await caseHandler(collections.ctx).execute(
-        invoiceId,
-        {
-          type: 'TrackInvoice',
-          data: {
-            invoiceId,
-            customerId,
-            customerName: `Customer ${customerId}`,
-            amount: 1_000_000,
-            currency: 'CNY',
-            dueDate,
-            lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
-          },
-        },
-        meta,
-      );
+      await trackInvoice(collections.ctx, { invoiceId, customerId, dueDate });
       await caseHandler(collections.ctx).execute(
         invoiceId,
         { type: 'RunDay', data: { today: monday, tier: 'COOPERATIVE' } },

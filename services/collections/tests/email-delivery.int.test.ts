@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { CompanySigner as LetterSigner, verifyDetached as verifyLetter } from '@ar/platform';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { collectionsServiceWith } from '../src/service';
+import { trackInvoice } from './support/cases';
 import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
@@ -56,18 +56,7 @@ describe('email delivery over SMTP', () => {
     const cases = {
       execute: (id: string, c: Parameters<typeof handler.execute>[1]) => handler.execute(id, c, meta),
     };
-    await cases.execute(invoiceId, {
-      type: 'TrackInvoice',
-      data: {
-        invoiceId,
-        customerId,
-        customerName: `Customer ${customerId}`,
-        amount: 1_000_000,
-        currency: 'CNY',
-        dueDate,
-        lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
-      },
-    });
+    await trackInvoice(collections.ctx, { invoiceId, customerId, dueDate });
     for (let day = 16; day <= 20; day++)
       await cases.execute(invoiceId, {
         type: 'NoteFees',

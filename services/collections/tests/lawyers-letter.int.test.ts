@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { CompanySigner, verifyDetached } from '@ar/platform';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { collectionsServiceWith } from '../src/service';
+import { trackInvoice } from './support/cases';
 import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
@@ -59,22 +59,7 @@ describe("the lawyer's-letter notice of the legal rung", () => {
       await authHeaders(['collector'], 'collector-1'),
     );
     expect(prefs.status).toBe(200);
-    await caseHandler(collections.ctx).execute(
-      invoiceId,
-      {
-        type: 'TrackInvoice',
-        data: {
-          invoiceId,
-          customerId,
-          customerName: `Customer ${customerId}`,
-          amount: 1_000_000,
-          currency: 'CNY',
-          dueDate,
-          lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
-        },
-      },
-      meta(invoiceId),
-    );
+    await trackInvoice(collections.ctx, { invoiceId, customerId, dueDate });
   }
   async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
     const end = Date.now() + ms;

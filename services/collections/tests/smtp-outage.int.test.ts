@@ -1,9 +1,9 @@
-import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { authHeaders } from '../../../tests/support/auth';
 import { call, inProcessPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { collectionsServiceWith } from '../src/service';
+import { trackInvoice } from './support/cases';
 import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
@@ -70,22 +70,7 @@ describe('an SMTP outage longer than the retry budget', () => {
     expect(prefs.status).toBe(200);
     const handler = caseHandler(collections.ctx);
     const meta = { metadata: { correlationId: `test:${invoiceId}`, actor: 'test' } };
-    await handler.execute(
-      invoiceId,
-      {
-        type: 'TrackInvoice',
-        data: {
-          invoiceId,
-          customerId,
-          customerName: `Customer ${customerId}`,
-          amount: 1_000_000,
-          currency: 'CNY',
-          dueDate,
-          lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
-        },
-      },
-      meta,
-    );
+    await trackInvoice(collections.ctx, { invoiceId, customerId, dueDate });
     await handler.execute(invoiceId, { type: 'RunDay', data: { today, tier: 'COOPERATIVE' } }, meta);
   }
   async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {

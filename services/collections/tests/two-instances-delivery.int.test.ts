@@ -1,4 +1,3 @@
-import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
 import { addDays } from '@ar/kernel';
 import { CompanySigner, type RunningService } from '@ar/platform';
 import { authHeaders } from '../../../tests/support/auth';
@@ -7,6 +6,7 @@ import { call, kafkaPlatform } from '../../../tests/support/platform';
 import { caseHandler } from '../src/case/handler';
 import { DeliveryWorker } from '../src/delivery/queue';
 import { collectionsServiceWith } from '../src/service';
+import { trackInvoice } from './support/cases';
 import { registerCustomers, TestMailServer } from './support/mail-server';
 
 /**
@@ -66,22 +66,7 @@ describe('two collections instances deliver each message once', () => {
     ).toBe(200);
     const cases = caseHandler(via.ctx);
     const meta = { metadata: { correlationId: `test:${invoiceId}`, actor: 'test' } };
-    await cases.execute(
-      invoiceId,
-      {
-        type: 'TrackInvoice',
-        data: {
-          invoiceId,
-          customerId,
-          customerName: `Customer ${customerId}`,
-          amount: 1_000_000,
-          currency: 'CNY',
-          dueDate,
-          lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
-        },
-      },
-      meta,
-    );
+    await trackInvoice(via.ctx, { invoiceId, customerId, dueDate });
     await cases.execute(invoiceId, { type: 'RunDay', data: { today, tier: 'COOPERATIVE' } }, meta);
   }
 
