@@ -236,6 +236,25 @@ describe('invoicing: value dates, future dates, weekends', () => {
       // Money dated after it was paid finds it paid: the customer's credit.
       const after = await pay(customers.paidLate, 1_000, '2026-02-02');
       expect(after.body).toMatchObject({ allocations: [], creditHeld: 1_000 });
+      // Nor is an invoice issued after the money arrived offered it, paid late or not.
+      const issuedLater = unique('LATER');
+      const issued = await call('POST', '/invoices', {
+        invoiceId: issuedLater,
+        customerId: customers.paidLate,
+        amount: 50_000,
+        currency: 'CNY',
+        issueDate: '2026-02-10',
+        dueDate: '2026-02-20',
+      });
+      expect(issued.status).toBe(201);
+      const settled = await pay(
+        customers.paidLate,
+        (await call('GET', `/invoices/${issuedLater}`)).body.open.total,
+        '2026-03-22',
+      );
+      expect(settled.body.allocations).toEqual([{ invoiceId: issuedLater, amount: settled.body.amount }]);
+      const before = await pay(customers.paidLate, 500, '2026-02-05');
+      expect(before.body).toMatchObject({ allocations: [], creditHeld: 500 });
     });
   });
 });

@@ -80,22 +80,26 @@ export const openItemsMigrations: Migration[] = [
     `,
   },
   {
-    // Paid invoices and the day each was paid (its latest InvoicePaid): money dated before that day
-    // found the invoice open, and cash application offers it there (value dating).
+    // Paid invoices, the day each was issued and the day it was paid (its latest InvoicePaid):
+    // money dated between the two found the invoice open, and cash application offers it there
+    // (value dating).
     id: 'invoicing-open-items-004-paid-invoices',
     sql: `
       create table paid_invoices (
         invoice_id text primary key,
         customer_id text not null,
+        issue_date date not null,
         due_date date not null,
         paid_date date not null
       );
       create index paid_invoices_by_customer on paid_invoices (customer_id, paid_date);
-      insert into paid_invoices (invoice_id, customer_id, due_date, paid_date)
-      select distinct on (data->>'invoiceId') data->>'invoiceId', data->>'customerId',
-             (data->>'dueDate')::date, (data->>'paidDate')::date
-        from events where event_type = 'InvoicePaid'
-       order by data->>'invoiceId', transaction_id desc, global_position desc;
+      insert into paid_invoices (invoice_id, customer_id, issue_date, due_date, paid_date)
+      select distinct on (p.data->>'invoiceId') p.data->>'invoiceId', p.data->>'customerId',
+             (i.data->>'issueDate')::date, (p.data->>'dueDate')::date, (p.data->>'paidDate')::date
+        from events p
+        join events i on i.event_type = 'InvoiceIssued' and i.stream_id = p.stream_id
+       where p.event_type = 'InvoicePaid'
+       order by p.data->>'invoiceId', p.transaction_id desc, p.global_position desc;
     `,
   },
 ];
@@ -144,10 +148,16 @@ export const openItemsProjection: InlineProjection = {
         const { invoiceId } = event.data as { invoiceId: string };
         if (event.type === 'InvoicePaid') {
           const p = event.data as InvoicePaidV1;
+          // Its issue date from its open row (deleted just below); paid again on an earlier day: the new day.
           out.push({
-            text: `insert into paid_invoices (invoice_id, customer_id, due_date, paid_date) values ($1, $2, $3, $4)
+            text: `insert into paid_invoices (invoice_id, customer_id, issue_date, due_date, paid_date)
+             select invoice_id, customer_id, issue_date, $2, $3 from open_invoices where invoice_id = $1
              on conflict (invoice_id) do update set paid_date = excluded.paid_date`,
-            values: [p.invoiceId, p.customerId, p.dueDate, p.paidDate],
+            values: [p.invoiceId, p.dueDate, p.paidDate],
+          });
+          out.push({
+            text: 'update paid_invoices set paid_date = $2 where invoice_id = $1',
+            values: [p.invoiceId, p.paidDate],
           });
         }
         out.push({ text: 'delete from open_invoices where invoice_id = $1', values: [invoiceId] });
@@ -210,8 +220,10 @@ export async function openInvoicesOf(
 }
 
 /**
- * A customer's invoices paid in full on a day after `date`, oldest due first (locked, like open
- * invoices): money dated `date` found them open, and counted from its date pays them then.
+ * A customer's invoices issued by `date` and paid in full on a day after it, oldest due first
+ * (locked, like open invoices): money dated `date` found them open, and counted from its date pays
+ * them then. (Invoices issued after the money arrived were not open on its date: a back-dated
+ * payment does not load every invoice paid since.)
  */
 export async function paidAfter(
   client: PoolClient,
@@ -220,7 +232,7 @@ export async function paidAfter(
 ): Promise<{ invoiceId: string; dueDate: string }[]> {
   const { rows } = await client.query<{ invoiceId: string; dueDate: string }>(
     `select invoice_id as "invoiceId", to_char(due_date, 'YYYY-MM-DD') as "dueDate"
-       from paid_invoices where customer_id = $1 and paid_date > $2
+       from paid_invoices where customer_id = $1 and paid_date > $2 and issue_date <= $2
       order by due_date, invoice_id for update`,
     [customerId, date],
   );
