@@ -256,5 +256,35 @@ describe('invoicing: value dates, future dates, weekends', () => {
       const before = await pay(customers.paidLate, 500, '2026-02-05');
       expect(before.body).toMatchObject({ allocations: [], creditHeld: 500 });
     });
+
+    it('money offered the invoices open on its date first, oldest due first; an invoice issued after it only then, as an advance from its issue date', async () => {
+      const customerId = customer('C');
+      const openThen = unique('THEN');
+      const issuedAfter = unique('AFTER');
+      for (const [invoiceId, issueDate, dueDate] of [
+        [issuedAfter, '2026-02-10', '2026-02-20'],
+        [openThen, '2026-01-02', '2026-03-31'],
+      ] as const) {
+        const issued = await call('POST', '/invoices', {
+          invoiceId,
+          customerId,
+          amount: 30_000,
+          currency: 'CNY',
+          issueDate,
+          dueDate,
+        });
+        expect(issued.status).toBe(201);
+      }
+      // Dated 02-05: only the invoice of 01-02 was open then, though the other falls due first.
+      const first = await pay(customerId, 30_000, '2026-02-05');
+      expect(first.body).toMatchObject({
+        allocations: [{ invoiceId: openThen, amount: 30_000 }],
+        creditHeld: 0,
+      });
+      const advance = await pay(customerId, 30_000, '2026-02-06');
+      expect(advance.body).toMatchObject({ allocations: [{ invoiceId: issuedAfter, amount: 30_000 }] });
+      const events = (await service.ctx.store.readStream(`invoice-${issuedAfter}`)).events;
+      expect(events.find((e) => e.type === 'InvoicePaid')?.data).toMatchObject({ paidDate: '2026-02-10' });
+    });
   });
 });

@@ -207,6 +207,15 @@ export function onItsDay(policy: OverduePolicy): ApplyOnTime {
   };
 }
 
+/**
+ * The day money counts from on an invoice: the day it arrived, or the invoice's issue date for
+ * money that arrived before the invoice existed (an advance): it cannot have paid the invoice
+ * before there was one.
+ */
+export function valueDateOn(invoice: Invoice, received: IsoDate): IsoDate {
+  return received < invoice.issued.issueDate ? invoice.issued.issueDate : received;
+}
+
 function allocatePayment(
   state: InvoiceState,
   payment: { paymentId: string; amount: number; currency: string; paymentDate: IsoDate },
@@ -214,10 +223,10 @@ function allocatePayment(
 ): InvoiceEvent[] {
   const recorded = issuedInvoice(state, 'take a payment');
   if (recorded.status === 'PAID' && recorded.paymentIds.includes(payment.paymentId)) return [];
-  // A paid invoice takes only money dated before a plan that waived fees (`takesPaymentWhenPaid`).
-  const current = takesPaymentWhenPaid(recorded, payment.paymentDate)
-    ? recorded
-    : openInvoice(state, 'take a payment');
+  const date = valueDateOn(recorded, payment.paymentDate);
+  // A paid invoice takes only money dated before it was paid, or before a plan that waived fees
+  // (`takesPaymentWhenPaid`).
+  const current = takesPaymentWhenPaid(recorded, date) ? recorded : openInvoice(state, 'take a payment');
   if (current.paymentIds.includes(payment.paymentId)) return [];
   const { invoiceId, currency } = current.issued;
   if (payment.currency !== currency) {
@@ -229,7 +238,7 @@ function allocatePayment(
   }
   return recordDatedFact(
     current,
-    { kind: 'PAYMENT', id: payment.paymentId, date: payment.paymentDate, amount: payment.amount, currency },
+    { kind: 'PAYMENT', id: payment.paymentId, date, amount: payment.amount, currency },
     policy,
     onItsDay(policy),
   );

@@ -299,6 +299,17 @@ describe('value dating: an earlier payment matched after a later one the invoice
     expect(() => decider.decide(pay('P-2', 100, 1), state, new Date())).toThrow(/is paid/);
   });
 
+  it('money that arrived before the invoice was issued counts from its issue date (#14 probe: paid before it existed)', () => {
+    const { state, recorded } = run([pay('P-0', 100_000, -40)]);
+    expect(recorded.find((e) => e.type === 'PaymentAllocated')?.data).toMatchObject({
+      paymentDate: invoice.issueDate,
+    });
+    expect(recorded.find((e) => e.type === 'InvoicePaid')?.data).toMatchObject({
+      paidDate: invoice.issueDate,
+    });
+    expect(state.paidDate).toBe(invoice.issueDate);
+  });
+
   it('the earlier payment again changes nothing', () => {
     const once = run([assess(40), pay('P-2', 100_000, 40), pay('P-1', 100_000, -1)]);
     expect(decider.decide(pay('P-1', 100_000, -1), once.state, new Date())).toEqual([]);

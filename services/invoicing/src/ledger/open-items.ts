@@ -208,10 +208,10 @@ export interface OpenInvoiceRow {
 export async function openInvoicesOf(
   client: PoolClient,
   customerId: string,
-): Promise<(OpenInvoiceRow & { dueDate: string })[]> {
-  const { rows } = await client.query<OpenInvoiceRow & { dueDate: string }>(
+): Promise<(OpenInvoiceRow & { dueDate: string; issueDate: string })[]> {
+  const { rows } = await client.query<OpenInvoiceRow & { dueDate: string; issueDate: string }>(
     `select invoice_id as "invoiceId", customer_id as "customerId", currency,
-            to_char(first_due_date, 'YYYY-MM-DD') as "dueDate"
+            to_char(first_due_date, 'YYYY-MM-DD') as "dueDate", to_char(issue_date, 'YYYY-MM-DD') as "issueDate"
        from open_invoices where customer_id = $1
       order by first_due_date, issue_date, invoice_id for update`,
     [customerId],
@@ -229,9 +229,10 @@ export async function paidAfter(
   client: PoolClient,
   customerId: string,
   date: string,
-): Promise<{ invoiceId: string; dueDate: string }[]> {
-  const { rows } = await client.query<{ invoiceId: string; dueDate: string }>(
-    `select invoice_id as "invoiceId", to_char(due_date, 'YYYY-MM-DD') as "dueDate"
+): Promise<{ invoiceId: string; dueDate: string; issueDate: string }[]> {
+  const { rows } = await client.query<{ invoiceId: string; dueDate: string; issueDate: string }>(
+    `select invoice_id as "invoiceId", to_char(due_date, 'YYYY-MM-DD') as "dueDate",
+            to_char(issue_date, 'YYYY-MM-DD') as "issueDate"
        from paid_invoices where customer_id = $1 and paid_date > $2 and issue_date <= $2
       order by due_date, invoice_id for update`,
     [customerId, date],

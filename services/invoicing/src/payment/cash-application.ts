@@ -3,7 +3,7 @@ import { type EventMetadata, NotFound, retryOnConflict } from '@ar/kernel';
 import { aggregate, type ServiceContext, StoredEventInvalid } from '@ar/platform';
 import { inTransaction } from '@ar/postgres';
 import type { PoolClient } from 'pg';
-import { onItsDay } from '../invoice/decider';
+import { onItsDay, valueDateOn } from '../invoice/decider';
 import type { InvoiceHandler } from '../invoice/handler';
 import { type InvoiceEvent, isIssued } from '../invoice/state';
 import { amountToSettleOn, takesPaymentWhenPaid } from '../invoice/value-dating';
@@ -81,20 +81,29 @@ export function cashApplication(ctx: ServiceContext, invoices: InvoiceHandler) {
     // then every invoice open on the money's date, oldest due first - those open now, and those
     // paid in full on a later day (`paidAfter`: it pays them on its date, the payments after it
     // keep what was still owed on theirs, the rest is released to them as credit).
+    // Invoices issued after the money arrived come last (an advance on them, counted from their
+    // issue date: `valueDateOn`).
+    const issuedLater = (i: { issueDate: string }) => (i.issueDate > date ? 1 : 0);
     const openThen = [
       ...(await paidAfter(tx, customerId, date)).filter((p) => !feesWaived.includes(p.invoiceId)),
       ...(await openInvoicesOf(tx, customerId)),
-    ].sort((x, y) => x.dueDate.localeCompare(y.dueDate) || x.invoiceId.localeCompare(y.invoiceId));
+    ].sort(
+      (x, y) =>
+        issuedLater(x) - issuedLater(y) ||
+        x.dueDate.localeCompare(y.dueDate) ||
+        x.invoiceId.localeCompare(y.invoiceId),
+    );
     const allocatable = [];
     for (const invoiceId of [...feesWaived, ...openThen.map((i) => i.invoiceId)]) {
       const invoice = await loadReadable(invoiceId, tx, remittance);
       if (!invoice || !isIssued(invoice)) continue;
-      if (invoice.status !== 'OPEN' && !takesPaymentWhenPaid(invoice, date)) continue;
+      const on = valueDateOn(invoice, date);
+      if (invoice.status !== 'OPEN' && !takesPaymentWhenPaid(invoice, on)) continue;
       // Counted from the day the money arrived (value dating), not from today.
       allocatable.push({
         invoiceId,
         currency: invoice.issued.currency,
-        toSettle: amountToSettleOn(invoice, date, invoices.policy, onItsDay(invoices.policy)),
+        toSettle: amountToSettleOn(invoice, on, invoices.policy, onItsDay(invoices.policy)),
       });
     }
     const plan = planAllocation(received, allocatable, remittance);
