@@ -158,14 +158,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * race whose outcome differs between two instances under chaos and one fed the same commands at
  * once. Likewise one held back by the customer's contact limit (#18 probe F2: one message a day to
  * the customer, all its invoices): which of a customer's messages of a day goes first is the order
- * the worker met them in. All are right; the rest of the delivery (which message, to whom) is
- * still compared.
+ * the worker met them in. And a reminder before the due date that went, or was held until the
+ * date had passed and cancelled (`DUE_DATE_PASSED`). All are right; the rest of the delivery
+ * (which message, to whom) is still compared.
  */
 function isSendOrSettleRace(value: { [k: string]: Json }): boolean {
   return (
     'attempts' in value &&
     (value.status === 'DELIVERED' ||
-      (value.status === 'CANCELLED' && /settled|closed/.test(String(value.lastAnswer ?? ''))) ||
+      (value.status === 'CANCELLED' &&
+        /settled|closed|no longer right/.test(String(value.lastAnswer ?? ''))) ||
       (value.status === 'DEFERRED' &&
         /to the customer (already on|in the 7 days)/.test(String(value.lastAnswer ?? ''))))
   );
