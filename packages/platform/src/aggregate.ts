@@ -267,38 +267,59 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
     return Promise.all(runs);
   }
 
-  /** Many streams read in one query (in `tx` when given) and folded as `load` does (none with snapshots). */
+  /**
+   * Many streams read in one query (in `tx` when given) and folded as `load` does: from each one's
+   * snapshot where the aggregate keeps them, the states of those that read `every` events or more
+   * kept as new snapshots in one statement.
+   */
   async function loadEach(ids: string[], tx: PoolClient | undefined) {
     const db: Pool | PoolClient | undefined = tx ?? ctx.pool;
-    if (!db || snapshots || ids.length === 0) return undefined;
-    const { rows } = await db.query<EventRow>(
-      'select * from events where stream_id = any($1::text[]) order by stream_id, stream_position',
-      [ids.map(stream)],
-    );
-    const byStream = new Map<string, RecordedEvent<Event>[]>();
-    for (const row of rows) {
-      const event = toRecordedEvent(row) as RecordedEvent<Event>;
-      const list = byStream.get(event.streamId);
-      if (list) list.push(event);
-      else byStream.set(event.streamId, [event]);
+    if (!db || ids.length === 0) return undefined;
+    const streams = new Map<
+      string,
+      { snapshot?: { version: number; state: unknown } | undefined; events: RecordedEvent<Event>[] }
+    >();
+    if (snapshots && snapshotKind) {
+      const read = await ctx.store.readStreamsAfterSnapshots<Event>(ids.map(stream), snapshotKind, tx);
+      for (const [streamId, found] of read) streams.set(streamId, found);
+    } else {
+      const { rows } = await db.query<EventRow>(
+        'select * from events where stream_id = any($1::text[]) order by stream_id, stream_position',
+        [ids.map(stream)],
+      );
+      for (const row of rows) {
+        const event = toRecordedEvent(row) as RecordedEvent<Event>;
+        const found = streams.get(event.streamId);
+        if (found) found.events.push(event);
+        else streams.set(event.streamId, { events: [event] });
+      }
     }
     const loaded = new Map<
       string,
       Promise<{ version: number; events: RecordedEvent<Event>[]; state: State }>
     >();
+    const toKeep: { streamId: string; version: number; state: State }[] = [];
     for (const id of ids) {
-      const events = byStream.get(stream(id)) ?? [];
-      loaded.set(
-        id,
-        (async () => {
-          checkStored(events, definition.storedEvents);
-          const state = foldEvents(decider, events as unknown as Event[]);
-          return { version: events.at(-1)?.streamPosition ?? NO_STREAM, events, state };
-        })(),
-      );
-      // Read only when its turn comes; a refusal is the command's, then.
-      loaded.get(id)!.catch(() => undefined);
+      const { snapshot, events } = streams.get(stream(id)) ?? { events: [] };
+      const version = events.at(-1)?.streamPosition ?? snapshot?.version ?? NO_STREAM;
+      let state: State | undefined;
+      let refusal: unknown;
+      try {
+        checkStored(events, definition.storedEvents);
+        const from = snapshot && snapshots ? snapshots.revive(snapshot.state) : decider.initialState();
+        state = (events as unknown as Event[]).reduce(decider.evolve, from);
+        if (snapshots && events.length >= (snapshots.every ?? SNAPSHOT_EVERY))
+          toKeep.push({ streamId: stream(id), version, state });
+      } catch (error) {
+        refusal = error;
+      }
+      // A refusal (history the rules cannot read) is the command's, when its turn comes.
+      const outcome =
+        refusal === undefined ? Promise.resolve({ version, events, state: state! }) : Promise.reject(refusal);
+      outcome.catch(() => undefined);
+      loaded.set(id, outcome);
     }
+    if (snapshotKind) await ctx.store.saveSnapshots(toKeep, snapshotKind, tx);
     return loaded;
   }
 

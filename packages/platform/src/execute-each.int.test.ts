@@ -189,4 +189,79 @@ describe('aggregate executeEach in a transaction', () => {
     // The raced stream holds the other writer's event only; the others their commands'.
     expect(together.versions).toEqual({ two: 4, new: 2, closed: 1, zero: 0, bad: 1, raced: 2 });
   });
+  it('reads each stream from its snapshot and the events after it, and keeps the snapshots of those that read enough', async () => {
+    const store = new PostgresEventStore(ctx.pool, ctx.schema);
+    const metadata = { correlationId: 'each-snapshots' };
+    const counters = aggregate(
+      { store, pool: ctx.pool, clock: new BusinessClock('2026-11-02') } as unknown as ServiceContext,
+      {
+        category: 'snap',
+        decider: counter,
+        exists: (state): state is State => state !== undefined,
+        notFound: () => new Error('none') as never,
+        storedEvents,
+        snapshots: { version: 1, revive: (json) => json as State, every: 2 },
+      },
+    );
+    const counted = (n: number) => ({ type: 'Counted' as const, data: { n } });
+    await store.appendToStream('snap-long', [counted(1), counted(2), counted(3)], {
+      expectedVersion: 0,
+      metadata,
+    });
+    await counters.load('long'); // 3 events read: its snapshot at 3
+    // A mark only a read from the snapshot can show: the snapshot says 100 where the events say 3.
+    await ctx.pool.query(
+      `update snapshots set state = jsonb_set(state, '{count}', '100') where stream_id = 'snap-long'`,
+    );
+    await store.appendToStream('snap-long', [counted(4), counted(5)], { expectedVersion: 3, metadata });
+    await store.appendToStream('snap-two', [counted(1), counted(2)], { expectedVersion: 0, metadata });
+    await store.appendToStream('snap-one', [counted(1)], { expectedVersion: 0, metadata });
+    await store.appendToStream('snap-bad', [{ type: 'Counted', data: { n: 'x' } } as never], {
+      expectedVersion: 0,
+      metadata,
+    });
+
+    const ids = ['long', 'two', 'one', 'new', 'bad'];
+    const statements: string[] = [];
+    const outcomes = await inTransaction(ctx.pool, (tx) => {
+      const query = tx.query.bind(tx);
+      tx.query = ((text: string | { text: string }, ...rest: unknown[]) => {
+        statements.push(typeof text === 'string' ? text : text.text);
+        return (query as (...args: unknown[]) => unknown)(text, ...rest);
+      }) as typeof tx.query;
+      return counters
+        .executeEach(ids, () => ({ type: 'Count', data: { by: 1 } }), { metadata, tx })
+        .finally(() => {
+          tx.query = query;
+        });
+    });
+    // One read of the five streams with their snapshots, one statement keeping two, one append of four.
+    expect(statements.map((q) => q.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'select s.stream_id, s.version',
+      'insert into snapshots',
+      'with c as', // append_to_streams
+    ]);
+    expect(
+      outcomes.map(({ id, result, error }) => ({
+        id,
+        ...(result && { version: result.version, count: (result.state as State).count }),
+        ...(error !== undefined && { error: (error as Error).constructor.name }),
+      })),
+    ).toEqual([
+      { id: 'long', version: 6, count: 103 }, // 100 from the snapshot, 2 events after it, 1 new
+      { id: 'two', version: 3, count: 3 },
+      { id: 'one', version: 2, count: 2 },
+      { id: 'new', version: 1, count: 1 },
+      { id: 'bad', error: StoredEventInvalid.name },
+    ]);
+    // Kept (in the chunk's transaction): the states of the streams that read 2 events or more.
+    const { rows } = await ctx.pool.query<{ stream_id: string; version: number; count: number }>(
+      `select stream_id, version, (state->>'count')::int as count from snapshots
+        where stream_id like 'snap-%' order by stream_id`,
+    );
+    expect(rows).toEqual([
+      { stream_id: 'snap-long', version: 5, count: 102 },
+      { stream_id: 'snap-two', version: 2, count: 2 },
+    ]);
+  });
 });

@@ -356,24 +356,53 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     return { version: events.at(-1)?.streamPosition ?? NO_STREAM, events };
   }
 
-  /** A stream's latest snapshot of `kind`, if any, and the stream's events after it. */
+  /** A stream's latest snapshot of `kind`, if any, and the stream's events after it (one query). */
   async readStreamAfterSnapshot<Event extends DomainEvent>(
     streamId: string,
     kind: string,
     tx?: PoolClient,
   ): Promise<ReadStreamResult<Event> & { snapshot: Snapshot | undefined }> {
+    return (await this.readStreamsAfterSnapshots<Event>([streamId], kind, tx)).get(streamId)!;
+  }
+
+  /**
+   * Each stream's latest snapshot of `kind`, if any, and its events after it - every stream in one
+   * query, so the snapshot and the events after it are read as of one moment (a day job's chunk).
+   */
+  async readStreamsAfterSnapshots<Event extends DomainEvent>(
+    streamIds: string[],
+    kind: string,
+    tx?: PoolClient,
+  ): Promise<Map<string, ReadStreamResult<Event> & { snapshot: Snapshot | undefined }>> {
     const db: Queryable = tx ?? this.pool;
-    const found = await db.query<Snapshot>(
-      'select version, state from snapshots where stream_id = $1 and kind = $2',
-      [streamId, kind],
+    // The snapshot comes as its stream's first row (event_type null), its state in `data`.
+    const { rows } = await db.query<
+      Omit<EventRow, 'event_type' | 'event_id'> & { event_type: string | null; event_id: string | null }
+    >(
+      `select s.stream_id, s.version as stream_position, null::text as event_type, s.state as data,
+              null::jsonb as metadata, null::uuid as event_id, null::bigint as global_position,
+              null::timestamptz as recorded_at
+         from snapshots s
+        where s.stream_id = any($1::text[]) and s.kind = $2
+       union all
+       select e.stream_id, e.stream_position, e.event_type, e.data, e.metadata, e.event_id,
+              e.global_position, e.recorded_at
+         from events e
+         left join snapshots s on s.stream_id = e.stream_id and s.kind = $2
+        where e.stream_id = any($1::text[]) and e.stream_position > coalesce(s.version, ${NO_STREAM})
+       order by stream_id, stream_position, event_type nulls first`,
+      [streamIds, kind],
     );
-    const snapshot = found.rows[0];
-    const { rows } = await db.query<EventRow>(
-      'select * from events where stream_id = $1 and stream_position > $2 order by stream_position',
-      [streamId, snapshot?.version ?? NO_STREAM],
-    );
-    const events = rows.map(toRecordedEvent) as RecordedEvent<Event>[];
-    return { snapshot, version: events.at(-1)?.streamPosition ?? snapshot?.version ?? NO_STREAM, events };
+    const read = new Map<string, ReadStreamResult<Event> & { snapshot: Snapshot | undefined }>();
+    for (const streamId of streamIds)
+      read.set(streamId, { snapshot: undefined, version: NO_STREAM, events: [] });
+    for (const row of rows) {
+      const stream = read.get(row.stream_id)!;
+      if (row.event_type === null) stream.snapshot = { version: row.stream_position, state: row.data };
+      else stream.events.push(toRecordedEvent(row as EventRow) as RecordedEvent<Event>);
+      stream.version = row.stream_position;
+    }
+    return read;
   }
 
   /**
@@ -388,14 +417,30 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     state: unknown,
     tx?: PoolClient,
   ): Promise<void> {
+    await this.saveSnapshots([{ streamId, version, state }], kind, tx);
+  }
+
+  /** `saveSnapshot` of many streams' states in one statement. */
+  async saveSnapshots(
+    snapshots: { streamId: string; version: number; state: unknown }[],
+    kind: string,
+    tx?: PoolClient,
+  ): Promise<void> {
+    if (snapshots.length === 0) return;
     const db: Queryable = tx ?? this.pool;
     await db.query(
       `insert into snapshots (stream_id, kind, version, state)
-       select $1::text, $2::text, $3::int, $4::jsonb
-        where pg_try_advisory_xact_lock(hashtextextended(current_schema() || '/snapshots/' || $1 || '/' || $2, 0))
+       select s.stream_id, $2::text, s.version, s.state
+         from unnest($1::text[], $3::int[], $4::jsonb[]) as s (stream_id, version, state)
+        where pg_try_advisory_xact_lock(hashtextextended(current_schema() || '/snapshots/' || s.stream_id || '/' || $2, 0))
        on conflict (stream_id, kind) do update set version = excluded.version, state = excluded.state, taken_at = now()
         where snapshots.version < excluded.version`,
-      [streamId, kind, version, JSON.stringify(state)],
+      [
+        snapshots.map((s) => s.streamId),
+        kind,
+        snapshots.map((s) => s.version),
+        snapshots.map((s) => JSON.stringify(s.state)),
+      ],
     );
   }
 

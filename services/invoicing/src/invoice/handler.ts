@@ -3,7 +3,7 @@ import { NotFound } from '@ar/kernel';
 import { aggregate, type ServiceContext } from '@ar/platform';
 import type { InvoicingConfig } from '../config';
 import { invoiceDecider } from './decider';
-import { type InvoiceState, isIssued } from './state';
+import { INVOICE_STATE_VERSION, type InvoiceState, isIssued, reviveInvoice } from './state';
 
 export function invoiceView(state: InvoiceState, version: number): InvoiceView {
   if (!isIssued(state)) throw new Error('no invoice');
@@ -56,6 +56,10 @@ export function invoiceHandler(ctx: ServiceContext, config: InvoicingConfig) {
     notFound: (id) => new NotFound('INVOICE_NOT_FOUND', `no invoice ${id}`, 'invoiceId'),
     // Every invoice event is public: what the store holds must meet what the relay publishes.
     storedEvents: InvoicingEventsV1,
+    // An invoice accruing interest gains an event every day and is read every business day by
+    // the overdue clock: kept every 20 events, a day reads its snapshot and a few events, not
+    // its whole history (#17 goal 4).
+    snapshots: { version: INVOICE_STATE_VERSION, revive: reviveInvoice, every: 20 },
   });
   return { ...invoices, policy };
 }

@@ -2,7 +2,7 @@ import { type DiscountTermsV1, type InvoiceIssuedV1, InvoiceView, type LateFeeTe
 import fc from 'fast-check';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
 import { invoiceView } from './handler';
-import type { Invoice } from './state';
+import { type Invoice, reviveInvoice } from './state';
 
 /**
  * The money oracle (issue #14, "done means"): random invoices, partial, early, late and
@@ -394,7 +394,8 @@ function throughTheDecider(
   agreed: { dueDate: string; amount: number }[] | undefined,
   /** A plan agreed in collections on its own count, sent as invoicing hears it (#14 item 1). */
   agreedElsewhere?: { day: number; instalments: { dueDate: string; amount: number }[] },
-  seen: (recorded: InvoiceEvent[]) => void = () => {},
+  /** Every event of the invoice's stream, its InvoiceIssued first. */
+  seen: (history: InvoiceEvent[]) => void = () => {},
 ) {
   const invoice: InvoiceIssuedV1 = {
     invoiceId: 'INV-O',
@@ -482,7 +483,7 @@ function throughTheDecider(
     const checked = InvoiceView.safeParse(view);
     if (!checked.success) throw new Error(`the invoice view breaks its schema: ${checked.error.message}`);
   }
-  seen(recorded);
+  seen([{ type: 'InvoiceIssued', data: invoice }, ...recorded]);
   const s1 = state as Invoice;
   const paid = recorded.find((e) => e.type === 'InvoicePaid');
   const discount = recorded.find((e) => e.type === 'DiscountTaken');
@@ -712,6 +713,56 @@ describe('the money oracle', () => {
         );
       }),
       { numRuns: 200 },
+    );
+  });
+  it('read from a snapshot taken after any of its events, an invoice is the one its whole history gives, and decides the same (#17)', () => {
+    /** The state as a snapshot keeps it (JSON in the store). */
+    const asJson = (state: unknown) => JSON.parse(JSON.stringify(state));
+    const outcome = (command: InvoiceCommand, state: InvoiceState) => {
+      try {
+        return decider.decide(command, state, new Date());
+      } catch (error) {
+        return String(error);
+      }
+    };
+    fc.assert(
+      fc.property(scenario, fc.nat(), fc.integer({ min: 0, max: 260 }), (s, at, paidOn) => {
+        const { facts, agreed } = oracle(s, issueDay);
+        let history: InvoiceEvent[] = [];
+        throughTheDecider(s, issueDay, facts, agreed, undefined, (h) => {
+          history = h;
+        });
+        const k = at % (history.length + 1);
+        const whole = history.reduce(decider.evolve, decider.initialState());
+        const snapshot = asJson(history.slice(0, k).reduce(decider.evolve, decider.initialState()));
+        const fromSnapshot = history.slice(k).reduce(decider.evolve, reviveInvoice(snapshot));
+        expect(asJson(fromSnapshot)).toEqual(asJson(whole));
+        // What it decides next: the clock weeks later, money dated any day (value dating replays
+        // from the state's epoch), a credit note, a plan.
+        const next: InvoiceCommand[] = [
+          { type: 'AssessOverdue', data: { asOf: isoOf(issueDay + s.lastDay + 45) } },
+          {
+            type: 'AllocatePayment',
+            data: {
+              paymentId: 'P-NEXT',
+              amount: 777,
+              currency: 'CNY',
+              paymentDate: isoOf(issueDay + paidOn),
+            },
+          },
+          {
+            type: 'IssueCreditNote',
+            data: {
+              creditNoteId: 'CN-NEXT',
+              amount: 5,
+              reason: 'snapshot',
+              issueDate: isoOf(issueDay + paidOn),
+            },
+          },
+        ];
+        for (const command of next) expect(outcome(command, fromSnapshot)).toEqual(outcome(command, whole));
+      }),
+      { numRuns: 120 },
     );
   });
 });

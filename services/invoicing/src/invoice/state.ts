@@ -177,6 +177,18 @@ export interface Invoice {
 
 export type InvoiceState = { status: 'NONE' } | Invoice;
 
+/**
+ * The state's shape and evolveInvoice's rules, for snapshots: raise it whenever either changes
+ * (a snapshot of another version is not read; the stream is folded again).
+ */
+export const INVOICE_STATE_VERSION = 1;
+
+/**
+ * A state back from its JSON (a snapshot). Every part of it is plain JSON (no Map, Set or Date),
+ * so it comes back as it went; an absent field reads as the `undefined` it was.
+ */
+export const reviveInvoice = (json: unknown): InvoiceState => json as InvoiceState;
+
 export function isIssued(state: InvoiceState): state is Invoice {
   return state.status !== 'NONE';
 }
