@@ -99,6 +99,8 @@ const SNAPSHOT_EVERY = 500;
 
 export interface Aggregate<Command, Event extends DomainEvent, State, Existing extends State> {
   decider: Decider<Command, Event, State>;
+  /** The kind its snapshots are kept under (none without snapshots): for loading them in bulk. */
+  snapshotKind: string | undefined;
   /**
    * The state of one aggregate (the initial state when it has no events), with its history -
    * where it has snapshots, the events after the snapshot its state was built from.
@@ -165,6 +167,7 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   }
   return {
     decider,
+    snapshotKind,
     load,
     async mustExist(id, tx) {
       const { version, events, state } = await load(id, tx);

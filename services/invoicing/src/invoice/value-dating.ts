@@ -251,7 +251,8 @@ export function recordDatedFact(
   }
 
   // A plan the replay does not reach (the invoice was settled before it was agreed) is void.
-  for (const recorded of Object.values(invoice.plans)) {
+  // (By plan id: the order of an object's keys is not kept by a snapshot's JSON in the store.)
+  for (const recorded of Object.values(invoice.plans).sort((a, b) => (a.planId < b.planId ? -1 : 1))) {
     if (replay.invoice.plans[recorded.planId] || recorded.instalments.length === 0) continue;
     const { mode } = planTerms(recorded).fees;
     corrections.push(revision(recorded, { instalments: [], fees: { mode, interest: 0, penalty: 0 } }));

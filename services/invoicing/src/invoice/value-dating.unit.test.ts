@@ -630,3 +630,28 @@ describe('value dating: a credit note dated before a plan that included the fees
     expect(view.open).toEqual({ principal: 0, interest: 1_900, penalty: 2_000, total: 3_900 });
   });
 });
+
+describe('value dating from a snapshot (#17): what the store keeps of the state is not the order of its keys', () => {
+  const plan = (planId: string, n: number): InvoiceCommand => ({
+    type: 'ApplyInstalmentPlan',
+    data: { planId, instalments: [{ dueDate: day(n + 20), amount: 100_000 }], date: day(n), fees: 'INCLUDED' },
+  });
+  /** The state as jsonb gives it back: every object's keys in another order. */
+  const asStored = (state: unknown): InvoiceState =>
+    JSON.parse(JSON.stringify(state), (_, value) =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).reverse())
+        : value,
+    );
+
+  it('money dated before two plans voids both, in the same order whether the state was folded or read back', () => {
+    const { state } = run([assess(10), plan('PLAN-Z', 10), assess(20), plan('PLAN-A', 20)]);
+    const backDated = pay('P-EARLY', 100_000, -5);
+    const folded = decider.decide(backDated, state, new Date());
+    expect(folded.filter((e) => e.type === 'InstalmentPlanRevised').map((e) => e.data.planId)).toEqual([
+      'PLAN-A',
+      'PLAN-Z',
+    ]);
+    expect(decider.decide(backDated, asStored(state), new Date())).toEqual(folded);
+  });
+});
