@@ -634,7 +634,12 @@ describe('value dating: a credit note dated before a plan that included the fees
 describe('value dating from a snapshot (#17): what the store keeps of the state is not the order of its keys', () => {
   const plan = (planId: string, n: number): InvoiceCommand => ({
     type: 'ApplyInstalmentPlan',
-    data: { planId, instalments: [{ dueDate: day(n + 20), amount: 100_000 }], date: day(n), fees: 'INCLUDED' },
+    data: {
+      planId,
+      instalments: [{ dueDate: day(n + 20), amount: 100_000 }],
+      date: day(n),
+      fees: 'INCLUDED',
+    },
   });
   /** The state as jsonb gives it back: every object's keys in another order. */
   const asStored = (state: unknown): InvoiceState =>
