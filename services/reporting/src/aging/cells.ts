@@ -167,18 +167,6 @@ const SCOPED = '(i.invoice_id = any($1::text[]) or i.customer_id = any($2::text[
 const MOVE_IN = addCells(SCOPED, 1);
 const MOVE_OUT = addCells(SCOPED, -1);
 
-/** Each day's credit sales (every invoice issued, on a plan or not), for DSO: counted once, when the invoice row is made. */
-export async function addSalesDay(
-  client: PoolClient,
-  invoice: { currency: string; issueDate: string; amount: number },
-) {
-  await client.query(
-    `insert into aging_sales_days (currency, issue_date, amount) values ($1, $2, $3)
-     on conflict (currency, issue_date) do update set amount = aging_sales_days.amount + excluded.amount`,
-    [invoice.currency, invoice.issueDate, invoice.amount],
-  );
-}
-
 export const agingCellMigrations: Migration[] = [
   {
     id: 'aging-010',

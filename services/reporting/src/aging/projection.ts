@@ -1,7 +1,7 @@
 import type { InstalmentPlanAppliedV1, InstalmentPlanRevisedV1, InvoiceIssuedV1 } from '@ar/contracts';
 import type { BusinessCalendar } from '@ar/kernel';
 import type { Migration, OrderedEvent, Projection } from '@ar/postgres';
-import { addSalesDay, cellScopesOf, moveCells } from './cells';
+import { cellScopesOf, moveCells } from './cells';
 
 export const agingMigrations: Migration[] = [
   {
@@ -403,53 +403,89 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
     // The cells (cells.ts) follow the rows: the part of what the batch changes out before it, back after it.
     const scopes = cellScopesOf(events);
     await moveCells(client, scopes, -1);
-    for (const event of events) await applyEvent(client, calendar, event);
+    // Customers and plans (few events) one by one, in order; settlements and invoices a page at a time.
+    for (const event of events) {
+      await applyCustomerDimensions(client, event);
+      await applyPlan(client, calendar, event);
+    }
+    await applySettlements(client, events);
+    await applyInvoicesIssued(client, events);
     await moveCells(client, scopes, 1);
   },
 });
 
-async function applyEvent(client: import('pg').PoolClient, calendar: BusinessCalendar, event: OrderedEvent) {
-  await applyCustomerDimensions(client, event);
-  await applyPlan(client, calendar, event);
-  const settlement = settlementOf(event);
-  // A reallocation may lower a payment's principal too (a negative difference).
-  if (settlement && settlement.amount !== 0) {
-    const recorded = await client.query(
-      `insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
-           values ($1, $2, $3, $4, $5) on conflict do nothing`,
-      [event.eventId, settlement.invoiceId, settlement.date, settlement.amount, settlement.kind],
-    );
-    if (recorded.rowCount === 1) {
-      await client.query(
-        `update aging_invoices
-                set settled = settled + $2, last_settled_date = greatest(last_settled_date, $3::date),
-                    closed_date = case when settled + $2 >= amount then greatest(last_settled_date, $3::date) end
-              where invoice_id = $1`,
-        [settlement.invoiceId, settlement.amount, settlement.date],
-      );
-    }
-  }
-  if (event.type !== 'InvoiceIssued') return;
-  const invoice = event.data as InvoiceIssuedV1;
-  // Money asked before shipping (款到发货) is not credit extended, so not a receivable (#14):
-  // no figure counts it (its settlements, kept, match no invoice here).
-  if (invoice.prepayment) return;
-  // Settlements may have arrived first (another topic, another partition): count them in.
-  const issued = await client.query(
-    `insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
-                                     settled, last_settled_date, closed_date)
-         select $1, $2, $3, $4::bigint, $5::date, $6::date, coalesce(sum(s.amount), 0), max(s.settled_date),
-                case when coalesce(sum(s.amount), 0) >= $4::bigint then max(s.settled_date) end
-           from aging_settlements s where s.invoice_id = $1
-         on conflict (invoice_id) do nothing`,
-    [
-      invoice.invoiceId,
-      invoice.customerId,
-      invoice.currency,
-      invoice.amount,
-      invoice.issueDate,
-      invoice.dueDate,
+/**
+ * Each settlement of the batch recorded once (by its event id), and added to its invoice's totals
+ * when the invoice is already held - three statements per batch, whatever its size. The totals
+ * after a batch are the same in whatever order its settlements come: sums, and the latest date.
+ */
+async function applySettlements(client: import('pg').PoolClient, events: OrderedEvent[]) {
+  const settlements = events.flatMap((event) => {
+    const settlement = settlementOf(event);
+    // A reallocation may lower a payment's principal too (a negative difference).
+    return settlement && settlement.amount !== 0 ? [{ eventId: event.eventId, ...settlement }] : [];
+  });
+  if (settlements.length === 0) return;
+  await client.query({
+    name: 'aging-settlements',
+    text: `with recorded as (
+             insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
+             select * from unnest($1::uuid[], $2::text[], $3::date[], $4::bigint[], $5::text[])
+             on conflict do nothing
+             returning invoice_id, settled_date, amount),
+           per_invoice as (
+             select invoice_id, sum(amount) as amount, max(settled_date) as last from recorded group by 1)
+           update aging_invoices i
+              set settled = i.settled + s.amount, last_settled_date = greatest(i.last_settled_date, s.last),
+                  closed_date = case when i.settled + s.amount >= i.amount then greatest(i.last_settled_date, s.last) end
+             from per_invoice s
+            where s.invoice_id = i.invoice_id`,
+    values: [
+      settlements.map((s) => s.eventId),
+      settlements.map((s) => s.invoiceId),
+      settlements.map((s) => s.date),
+      settlements.map((s) => s.amount),
+      settlements.map((s) => s.kind),
     ],
+  });
+}
+
+/**
+ * The batch's invoices, each counted in with the settlements already recorded for it (they may
+ * arrive first: another topic, another partition), and each day's credit sales - one statement.
+ * Money asked before shipping (款到发货) is not credit extended, so not a receivable (#14): no
+ * figure counts it (its settlements, kept, match no invoice here).
+ */
+async function applyInvoicesIssued(client: import('pg').PoolClient, events: OrderedEvent[]) {
+  const invoices = events.flatMap((event) =>
+    event.type === 'InvoiceIssued' && !(event.data as InvoiceIssuedV1).prepayment
+      ? [event.data as InvoiceIssuedV1]
+      : [],
   );
-  if (issued.rowCount === 1) await addSalesDay(client, invoice);
+  if (invoices.length === 0) return;
+  await client.query({
+    name: 'aging-invoices-issued',
+    text: `with issued as (
+             insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
+                                         settled, last_settled_date, closed_date)
+             select i.invoice_id, i.customer_id, i.currency, i.amount, i.issue_date, i.due_date,
+                    coalesce(s.amount, 0), s.last, case when coalesce(s.amount, 0) >= i.amount then s.last end
+               from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::date[], $6::date[])
+                    as i (invoice_id, customer_id, currency, amount, issue_date, due_date)
+               left join lateral (select sum(amount) as amount, max(settled_date) as last
+                                    from aging_settlements where invoice_id = i.invoice_id) s on true
+             on conflict (invoice_id) do nothing
+             returning currency, issue_date, amount)
+           insert into aging_sales_days (currency, issue_date, amount)
+           select currency, issue_date, sum(amount) from issued group by 1, 2
+           on conflict (currency, issue_date) do update set amount = aging_sales_days.amount + excluded.amount`,
+    values: [
+      invoices.map((i) => i.invoiceId),
+      invoices.map((i) => i.customerId),
+      invoices.map((i) => i.currency),
+      invoices.map((i) => i.amount),
+      invoices.map((i) => i.issueDate),
+      invoices.map((i) => i.dueDate),
+    ],
+  });
 }
