@@ -130,32 +130,79 @@ function attributesSetBy(
   return undefined;
 }
 
-/** The dimensions aging is broken down by, from credit-scoring's customer events: as they are now, and their history. */
-async function applyCustomerDimensions(client: import('pg').PoolClient, event: OrderedEvent) {
-  const d = event.data as Record<string, string>;
-  if (event.type === 'CustomerRegistered') {
-    await client.query(
-      `insert into customer_dimensions (customer_id, name, industry, region, sales_owner)
-       values ($1, $2, $3, $4, $5)
-       on conflict (customer_id) do update set name = excluded.name, industry = excluded.industry,
-         region = excluded.region, sales_owner = excluded.sales_owner`,
-      [d.customerId, d.name, d.industry, d.region, d.salesOwner],
-    );
-  } else if (event.type === 'CreditTierChanged') {
-    await client.query(
-      `insert into customer_dimensions (customer_id, tier) values ($1, $2)
-       on conflict (customer_id) do update set tier = excluded.tier`,
-      [d.customerId, d.tier],
-    );
+/**
+ * The dimensions aging is broken down by, from credit-scoring's customer events: as they are now
+ * (each customer's latest registration and latest tier in the batch, one statement each - they
+ * set different columns) and their history (every attribute each event set, one statement).
+ */
+async function applyCustomerDimensions(client: import('pg').PoolClient, events: OrderedEvent[]) {
+  const registered = new Map<string, Record<string, string>>();
+  const tiers = new Map<string, string>();
+  const history: {
+    eventId: string;
+    attribute: string;
+    customerId: string;
+    date: string;
+    value: string;
+    position: string;
+  }[] = [];
+  for (const event of events) {
+    const d = event.data as Record<string, string>;
+    if (event.type === 'CustomerRegistered') registered.set(d.customerId!, d);
+    else if (event.type === 'CreditTierChanged') tiers.set(d.customerId!, d.tier!);
+    const set = attributesSetBy(event);
+    if (!set) continue;
+    for (const [attribute, value] of Object.entries(set.values))
+      history.push({
+        eventId: event.eventId,
+        attribute,
+        customerId: set.customerId,
+        date: set.date,
+        value,
+        position: String(event.globalPosition),
+      });
   }
-  const set = attributesSetBy(event);
-  if (!set) return;
-  for (const [attribute, value] of Object.entries(set.values)) {
-    await client.query(
-      `insert into customer_attribute_history (event_id, attribute, customer_id, effective_date, value, position)
-       values ($1, $2, $3, $4, $5, $6) on conflict do nothing`,
-      [event.eventId, attribute, set.customerId, set.date, value, String(event.globalPosition)],
-    );
+  if (registered.size > 0) {
+    const rows = [...registered.values()];
+    await client.query({
+      name: 'aging-customers-registered',
+      text: `insert into customer_dimensions (customer_id, name, industry, region, sales_owner)
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+             on conflict (customer_id) do update set name = excluded.name, industry = excluded.industry,
+               region = excluded.region, sales_owner = excluded.sales_owner`,
+      values: [
+        rows.map((d) => d.customerId),
+        rows.map((d) => d.name),
+        rows.map((d) => d.industry),
+        rows.map((d) => d.region),
+        rows.map((d) => d.salesOwner),
+      ],
+    });
+  }
+  if (tiers.size > 0) {
+    await client.query({
+      name: 'aging-customer-tiers',
+      text: `insert into customer_dimensions (customer_id, tier)
+             select * from unnest($1::text[], $2::text[])
+             on conflict (customer_id) do update set tier = excluded.tier`,
+      values: [[...tiers.keys()], [...tiers.values()]],
+    });
+  }
+  if (history.length > 0) {
+    await client.query({
+      name: 'aging-customer-attribute-history',
+      text: `insert into customer_attribute_history (event_id, attribute, customer_id, effective_date, value, position)
+             select * from unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::bigint[])
+             on conflict do nothing`,
+      values: [
+        history.map((h) => h.eventId),
+        history.map((h) => h.attribute),
+        history.map((h) => h.customerId),
+        history.map((h) => h.date),
+        history.map((h) => h.value),
+        history.map((h) => h.position),
+      ],
+    });
   }
 }
 
@@ -403,11 +450,9 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
     // The cells (cells.ts) follow the rows: the part of what the batch changes out before it, back after it.
     const scopes = cellScopesOf(events);
     await moveCells(client, scopes, -1);
-    // Customers and plans (few events) one by one, in order; settlements and invoices a page at a time.
-    for (const event of events) {
-      await applyCustomerDimensions(client, event);
-      await applyPlan(client, calendar, event);
-    }
+    // Plans (few, a revision reads its plan's rows) one by one, in order; the rest a page at a time.
+    await applyCustomerDimensions(client, events);
+    for (const event of events) await applyPlan(client, calendar, event);
     await applySettlements(client, events);
     await applyInvoicesIssued(client, events);
     await moveCells(client, scopes, 1);
