@@ -407,9 +407,11 @@ export function invoiceDecider(
         case 'WriteOffInvoice': {
           const { reason, date } = command.data;
           if (isIssued(state) && state.writtenOff && sameFacts(state.writtenOff, { reason, date })) return [];
-          const invoice = openInvoice(state, 'write it off');
+          // What is owed on the write-off's own date: the clock's days since it last ran (a weekend) first.
+          const { events, invoice } = invoiceAsOf(openInvoice(state, 'write it off'), date, policy);
           const { invoiceId, customerId, currency } = invoice.issued;
           return [
+            ...events,
             {
               type: 'InvoiceWrittenOff',
               data: {

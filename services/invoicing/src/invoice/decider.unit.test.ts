@@ -2,6 +2,7 @@ import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
 import { addDays, BusinessCalendar, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
+import type { Invoice } from './state';
 
 const decider = invoiceDecider();
 const spec = deciderSpec(decider);
@@ -396,6 +397,25 @@ describe('credit notes, disputes, write-offs and factoring', () => {
       fees: 2_000,
     });
     expect(state.status).toBe('WRITTEN_OFF');
+  });
+
+  it('writes off the fees owed on its own date, when the clock last ran days before (a weekend)', () => {
+    // Probe #17 F1: written off on a Sunday, the fees of Friday's run were written off - not the
+    // interest of Friday and Saturday that the invoice showed as owed that day.
+    const { produced, state } = history(
+      [issued],
+      [
+        { type: 'AssessOverdue', data: { asOf: overdueDay(18) } },
+        { type: 'WriteOffInvoice', data: { reason: 'customer insolvent', date: overdueDay(20) } },
+      ],
+    );
+    // 0.1% a day of 1,000,000 for overdue days 16 to 19, each charged the next morning.
+    expect(ofType(produced, 'InvoiceWrittenOff')[0]!.data).toMatchObject({
+      principal: 1_000_000,
+      fees: 4 * 1_000,
+    });
+    expect(state.status).toBe('WRITTEN_OFF');
+    expect((state as Invoice).interestOpen).toBe(4_000);
   });
 
   it('assigns a good receivable to a factor and records the advance', () => {
