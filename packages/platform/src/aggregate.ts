@@ -9,7 +9,6 @@ import {
   type DomainEvent,
   type EventMetadata,
   type EventStore,
-  foldEvents,
   handleCommand,
   type IfMatch,
   NO_STREAM,
@@ -146,23 +145,27 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   const snapshotKind =
     snapshots &&
     `${category}@${snapshots.version}:${createHash('sha256').update(decider.evolve.toString()).digest('hex').slice(0, 12)}`;
+  /** A stream's state: its events, checked, folded from its snapshot (if any). */
+  function fold(snapshot: { state: unknown } | undefined, events: RecordedEvent<Event>[]): State {
+    checkStored(events, definition.storedEvents);
+    const from = snapshot && snapshots ? snapshots.revive(snapshot.state) : decider.initialState();
+    return (events as unknown as Event[]).reduce(decider.evolve, from);
+  }
+  /** Whether a load that read these events keeps the state as a new snapshot. */
+  const keepsSnapshot = (events: RecordedEvent<Event>[]) =>
+    snapshots !== undefined && events.length >= (snapshots.every ?? SNAPSHOT_EVERY);
   async function load(id: string, tx?: PoolClient) {
-    if (!snapshots || !snapshotKind) {
+    if (!snapshotKind) {
       const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);
-      checkStored(events, definition.storedEvents);
-      return { version, events, state: foldEvents(decider, events as unknown as Event[]) };
+      return { version, events, state: fold(undefined, events) };
     }
     const { snapshot, version, events } = await ctx.store.readStreamAfterSnapshot<Event>(
       stream(id),
       snapshotKind,
       tx,
     );
-    checkStored(events, definition.storedEvents);
-    const from = snapshot ? snapshots.revive(snapshot.state) : decider.initialState();
-    const state = (events as unknown as Event[]).reduce(decider.evolve, from);
-    if (events.length >= (snapshots.every ?? SNAPSHOT_EVERY)) {
-      await ctx.store.saveSnapshot(stream(id), snapshotKind, version, state, tx);
-    }
+    const state = fold(snapshot, events);
+    if (keepsSnapshot(events)) await ctx.store.saveSnapshot(stream(id), snapshotKind, version, state, tx);
     return { version, events, state };
   }
   return {
@@ -282,7 +285,7 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
       string,
       { snapshot?: { version: number; state: unknown } | undefined; events: RecordedEvent<Event>[] }
     >();
-    if (snapshots && snapshotKind) {
+    if (snapshotKind) {
       const read = await ctx.store.readStreamsAfterSnapshots<Event>(ids.map(stream), snapshotKind, tx);
       for (const [streamId, found] of read) streams.set(streamId, found);
     } else {
@@ -305,22 +308,16 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
     for (const id of ids) {
       const { snapshot, events } = streams.get(stream(id)) ?? { events: [] };
       const version = events.at(-1)?.streamPosition ?? snapshot?.version ?? NO_STREAM;
-      let state: State | undefined;
-      let refusal: unknown;
       try {
-        checkStored(events, definition.storedEvents);
-        const from = snapshot && snapshots ? snapshots.revive(snapshot.state) : decider.initialState();
-        state = (events as unknown as Event[]).reduce(decider.evolve, from);
-        if (snapshots && events.length >= (snapshots.every ?? SNAPSHOT_EVERY))
-          toKeep.push({ streamId: stream(id), version, state });
+        const state = fold(snapshot, events);
+        if (keepsSnapshot(events)) toKeep.push({ streamId: stream(id), version, state });
+        loaded.set(id, Promise.resolve({ version, events, state }));
       } catch (error) {
-        refusal = error;
+        // A refusal (history the rules cannot read) is the command's, when its turn comes.
+        const refused = Promise.reject(error);
+        refused.catch(() => undefined);
+        loaded.set(id, refused);
       }
-      // A refusal (history the rules cannot read) is the command's, when its turn comes.
-      const outcome =
-        refusal === undefined ? Promise.resolve({ version, events, state: state! }) : Promise.reject(refusal);
-      outcome.catch(() => undefined);
-      loaded.set(id, outcome);
     }
     if (snapshotKind) await ctx.store.saveSnapshots(toKeep, snapshotKind, tx);
     return loaded;
