@@ -14,6 +14,7 @@ import {
 import type { Pool, PoolClient } from 'pg';
 import { AppendSignal, NOTIFY_CHANNEL } from './append-signal';
 import type { Migration } from './migrations';
+import { BatchFailure, NaturalBatches } from './natural-batches';
 import { inTransaction } from './pool';
 
 export { NOTIFY_CHANNEL } from './append-signal';
@@ -270,6 +271,33 @@ export const eventStoreMigrations: Migration[] = [
       $$;
     `,
   },
+  {
+    // Appends made at the same time, stored together or not at all (see appendToStream): one
+    // stream not at its expected version is an error here, so it undoes the others' and the
+    // inline projections' writes of the same statement - and each is then tried on its own.
+    id: 'event-store-009',
+    sql: `
+      create function append_to_streams_or_fail(
+        p_stream_ids text[],
+        p_expected_versions integer[],
+        p_counts integer[],
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb[]
+      ) returns integer language plpgsql as $$
+      declare
+        v_moved text[] := array(select append_to_streams(p_stream_ids, p_expected_versions, p_counts,
+                                                         p_event_ids, p_event_types, p_data, p_metadata));
+      begin
+        if cardinality(v_moved) > 0 then
+          raise exception 'streams % are not at their expected versions', v_moved using errcode = '${WRONG_VERSION}';
+        end if;
+        return cardinality(p_stream_ids);
+      end;
+      $$;
+    `,
+  },
 ];
 
 export interface EventRow {
@@ -299,6 +327,23 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
 
 type Queryable = Pool | PoolClient;
 
+/** append_to_streams' parameters ($1-$7) for these appends, their events' ids given flat. */
+function appendsParameters(appends: StreamAppend[], eventIds: string[]): unknown[] {
+  return [
+    appends.map((a) => a.streamId),
+    appends.map((a) => a.expectedVersion),
+    appends.map((a) => a.events.length),
+    eventIds,
+    appends.flatMap((a) => a.events.map((e) => e.type)),
+    appends.flatMap((a) => a.events.map((e) => JSON.stringify(e.data))),
+    appends.map((a) => JSON.stringify(a.metadata)),
+  ];
+}
+
+/** An inline write's SQL with its parameters numbered after the append's `before` ones (one statement together). */
+const renumber = (text: string, before: number) =>
+  text.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + before}`);
+
 /** A stream's state as of `version`, as JSON. */
 export interface Snapshot {
   version: number;
@@ -319,6 +364,11 @@ export interface InlineProjection {
    * runs inside the append's own statement: one round trip, no transaction around it.
    */
   statements?(streamId: string, events: DomainEvent[]): InlineStatement[];
+  /**
+   * The writes of many streams' appends stored together, as few statements (one insert of them
+   * all, say) - or undefined when it cannot say them so, and each stream's `statements` are run.
+   */
+  batchStatements?(appends: { streamId: string; events: DomainEvent[] }[]): InlineStatement[] | undefined;
 }
 
 /** One write of an inline projection: SQL with $1.. parameters and their values. */
@@ -334,6 +384,19 @@ export async function applyStatements(client: PoolClient, statements: InlineStat
 
 export class PostgresEventStore implements EventStore<PoolClient> {
   private readonly signal: AppendSignal;
+  /** Appends outside a transaction, made together when they come while one is in flight. */
+  private readonly appends = new NaturalBatches<StreamAppend, AppendResult>(
+    (appends) => this.appendTogether(appends),
+    (append) => append.streamId,
+  );
+  /** Stream reads from snapshots outside a transaction, likewise. */
+  private readonly reads = new NaturalBatches<
+    { streamId: string; kind: string },
+    ReadStreamResult<DomainEvent> & { snapshot: Snapshot | undefined }
+  >(
+    (reads) => this.readTogether(reads),
+    (read) => `${read.kind}/${read.streamId}`,
+  );
 
   constructor(
     private readonly pool: Pool,
@@ -362,7 +425,27 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     kind: string,
     tx?: PoolClient,
   ): Promise<ReadStreamResult<Event> & { snapshot: Snapshot | undefined }> {
-    return (await this.readStreamsAfterSnapshots<Event>([streamId], kind, tx)).get(streamId)!;
+    if (tx) return (await this.readStreamsAfterSnapshots<Event>([streamId], kind, tx)).get(streamId)!;
+    return (await this.reads.submit({ streamId, kind })) as ReadStreamResult<Event> & {
+      snapshot: Snapshot | undefined;
+    };
+  }
+
+  /** Reads asked at the same time: one query per kind of snapshot (usually one in all). */
+  private async readTogether(reads: { streamId: string; kind: string }[]) {
+    const found = new Map<
+      string,
+      Map<string, ReadStreamResult<DomainEvent> & { snapshot: Snapshot | undefined }>
+    >();
+    for (const kind of new Set(reads.map((r) => r.kind)))
+      found.set(
+        kind,
+        await this.readStreamsAfterSnapshots(
+          reads.filter((r) => r.kind === kind).map((r) => r.streamId),
+          kind,
+        ),
+      );
+    return reads.map((r) => found.get(r.kind)!.get(r.streamId)!);
   }
 
   /**
@@ -458,6 +541,78 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       await tx.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, this.schema]);
       return result;
     }
+    return this.appends.submit({ streamId, events, ...options });
+  }
+
+  /**
+   * Appends made while another was in flight (group commit): stored together - in one statement
+   * with the inline projections' writes when those make one in all, else in one transaction - or,
+   * when that fails (a stream moved, a value PostgreSQL refuses, the server away), each on its own,
+   * so each caller gets the outcome it would have had alone. A lone append goes as it always did.
+   */
+  private async appendTogether(appends: StreamAppend[]): Promise<(AppendResult | BatchFailure)[]> {
+    if (appends.length > 1) {
+      try {
+        const results = await this.appendAllOrNone(appends);
+        this.signal.committed();
+        return results;
+      } catch {
+        // Each on its own below: the error, if it is one's, is that one's.
+      }
+    }
+    return Promise.all(
+      appends.map(({ streamId, events, ...options }) =>
+        this.appendAlone(streamId, events, options).catch((error: unknown) => new BatchFailure(error)),
+      ),
+    );
+  }
+
+  private async appendAllOrNone(appends: StreamAppend[]): Promise<AppendResult[]> {
+    const ids = appends.map((a) => a.events.map((_, i) => a.eventIds?.[i] ?? randomUUID()));
+    const values = appendsParameters(appends, ids.flat());
+    const append = `select append_to_streams_or_fail($1::text[], $2::integer[], $3::integer[], $4::uuid[],
+                                                      $5::text[], $6::jsonb[], $7::jsonb[]) as streams`;
+    const inline = this.inlineBatchStatements(appends);
+    if (inline && inline.length <= 1) {
+      const write = inline[0];
+      await this.pool.query(
+        write
+          ? `with appended as (${append}), projected as (${renumber(write.text, values.length)}) select streams from appended`
+          : append,
+        [...values, ...(write?.values ?? [])],
+      );
+    } else {
+      await inTransaction(this.pool, async (client) => {
+        await client.query(append, values);
+        if (inline) return applyStatements(client, inline);
+        for (const a of appends)
+          for (const projection of this.inline) await projection.apply(client, a.streamId, a.events);
+      });
+    }
+    return appends.map((a, i) => ({
+      nextExpectedVersion: a.expectedVersion + a.events.length,
+      eventIds: ids[i]!,
+    }));
+  }
+
+  /** The inline projections' writes for appends stored together, or undefined when one can only apply them. */
+  private inlineBatchStatements(appends: StreamAppend[]): InlineStatement[] | undefined {
+    const all: InlineStatement[] = [];
+    for (const projection of this.inline) {
+      const statements =
+        projection.batchStatements?.(appends) ??
+        (projection.statements && appends.flatMap((a) => projection.statements!(a.streamId, a.events)));
+      if (!statements) return undefined;
+      all.push(...statements);
+    }
+    return all;
+  }
+
+  private async appendAlone(
+    streamId: string,
+    events: DomainEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     // Without inline projections, or with one write of theirs in all, an append is one
     // statement, committed on its own: one round trip, and the streams row locked only while the
     // server runs it. Otherwise a transaction: the append, then each projection's writes.
@@ -497,13 +652,10 @@ export class PostgresEventStore implements EventStore<PoolClient> {
                )
                select conflicts${notify ? ', case when cardinality(conflicts) < $8 then pg_notify($9, $10) end' : ''} from c`,
         values: [
-          given.map((a) => a.streamId),
-          given.map((a) => a.expectedVersion),
-          given.map((a) => a.events.length),
-          given.flatMap((a) => ids.get(a)!),
-          given.flatMap((a) => a.events.map((e) => e.type)),
-          given.flatMap((a) => a.events.map((e) => JSON.stringify(e.data))),
-          given.map((a) => JSON.stringify(a.metadata)),
+          ...appendsParameters(
+            given,
+            given.flatMap((a) => ids.get(a)!),
+          ),
           ...(notify ? [given.length, NOTIFY_CHANNEL, this.schema] : []),
         ],
       });
@@ -573,7 +725,7 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       JSON.stringify(metadata),
     ];
     const text = write
-      ? `with appended as (${append}), projected as (${write.text.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + values.length}`)})
+      ? `with appended as (${append}), projected as (${renumber(write.text, values.length)})
          select version from appended`
       : append;
     try {

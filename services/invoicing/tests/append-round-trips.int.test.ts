@@ -9,7 +9,7 @@ const text = (q: unknown) => (typeof q === 'string' ? q : (q as { text: string }
 /** The statements an append waits on (the store's NOTIFY goes after the commit, at most every 10 ms). */
 const sent = (calls: unknown[][]) => calls.map(([q]) => text(q)).filter((t) => !/^select pg_notify/.test(t));
 
-const issued = (invoiceId: string) => ({
+const issued = (invoiceId: string, prepayment = false) => ({
   type: 'InvoiceIssued',
   data: {
     invoiceId,
@@ -18,6 +18,7 @@ const issued = (invoiceId: string) => ({
     currency: 'CNY',
     issueDate: '2026-01-05',
     dueDate: '2026-02-04',
+    ...(prepayment && { prepayment }),
   },
 });
 
@@ -74,6 +75,43 @@ describe("invoicing's append round trips", () => {
     expect((await ctx.pool.query('select payment_id, status from payment_list')).rows).toEqual([
       { payment_id: 'P-1', status: 'UNIDENTIFIED' },
     ]);
+    await ctx.pool.end();
+  });
+
+  it('issues 32 invoices asked at once in a few statements, their streams read in a few more, each with its open-items row', async () => {
+    const ctx = await freshStoreSchema('append_group');
+    await migrate(ctx.pool, ctx.schema, [...openItemsMigrations, ...paymentListMigrations]);
+    const store = new PostgresEventStore(ctx.pool, ctx.schema, [openItemsProjection, paymentListProjection]);
+    const metadata = { correlationId: 'c-1' };
+    const ids = Array.from({ length: 32 }, (_, i) => `G-${i}`);
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      // What the command handler does for each: read the stream (from its snapshot), then append.
+      const read = await Promise.all(
+        ids.map((id) => store.readStreamAfterSnapshot(`invoice-${id}`, 'invoice@1')),
+      );
+      expect(read.map((r) => r.version)).toEqual(Array(32).fill(0));
+      expect(sent(query.mock.calls).length).toBeLessThanOrEqual(4);
+      query.mockClear();
+      await Promise.all(
+        ids.map((id, i) =>
+          store.appendToStream(`invoice-${id}`, [issued(id, i % 8 === 0)], { expectedVersion: 0, metadata }),
+        ),
+      );
+      expect(sent(query.mock.calls).length).toBeLessThanOrEqual(4);
+    } finally {
+      query.mockRestore();
+    }
+    const { rows } = await ctx.pool.query(
+      'select invoice_id, first_due_date::text as due, next_assessment::text as next from open_invoices order by invoice_id',
+    );
+    // As one append alone writes it: the day after the due date, none for a prepayment invoice.
+    expect(rows).toEqual(
+      ids
+        .map((id, i) => ({ invoice_id: id, due: '2026-02-04', next: i % 8 === 0 ? null : '2026-02-05' }))
+        .sort((a, b) => a.invoice_id.localeCompare(b.invoice_id)),
+    );
+    expect((await ctx.pool.query('select count(*)::int as n from payment_list')).rows).toEqual([{ n: 0 }]);
     await ctx.pool.end();
   });
 });

@@ -39,10 +39,16 @@ export const paymentListMigrations: Migration[] = [
   },
 ];
 
+/** The events the list is written from. */
+const LISTED = new Set(['PaymentReceived', 'PaymentMatched', 'PaymentApplied']);
+
 export const paymentListProjection: InlineProjection = {
   name: 'payment-list',
   apply: (client, streamId, events) =>
     applyStatements(client, paymentListProjection.statements!(streamId, events)),
+  /** Appends stored together without a payment's events (invoices issued): nothing to write. */
+  batchStatements: (appends) =>
+    appends.some((a) => a.events.some((e) => LISTED.has(e.type))) ? undefined : [],
   statements(_streamId, events) {
     const out: InlineStatement[] = [];
     for (const event of events) {

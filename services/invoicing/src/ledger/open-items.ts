@@ -113,6 +113,29 @@ export const openItemsProjection: InlineProjection = {
   name: 'open-items',
   apply: (client, streamId, events) =>
     applyStatements(client, openItemsProjection.statements!(streamId, events)),
+  /** Invoices issued at the same time (`POST /invoices` under load): their rows in one insert. */
+  batchStatements(appends) {
+    const events = appends.flatMap((a) => a.events);
+    if (!events.every((e) => e.type === 'InvoiceIssued')) return undefined;
+    const issued = events.map((e) => e.data as InvoiceIssuedV1);
+    return [
+      {
+        text: `insert into open_invoices (invoice_id, customer_id, currency, issue_date, first_due_date, next_assessment)
+               select invoice_id, customer_id, currency, issue_date, due_date, case when prepayment then null else due_date + 1 end
+                 from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::boolean[])
+                        t(invoice_id, customer_id, currency, issue_date, due_date, prepayment)
+               on conflict do nothing`,
+        values: [
+          issued.map((i) => i.invoiceId),
+          issued.map((i) => i.customerId),
+          issued.map((i) => i.currency),
+          issued.map((i) => i.issueDate),
+          issued.map((i) => i.dueDate),
+          issued.map((i) => i.prepayment === true),
+        ],
+      },
+    ];
+  },
   statements(streamId, events: DomainEvent[]) {
     const out: InlineStatement[] = [];
     // Any change to an invoice other than the overdue clock's own events (a payment, a plan, a
