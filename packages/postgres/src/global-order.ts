@@ -56,6 +56,42 @@ export async function readAllAfter(db: Queryable, after: Checkpoint, limit: numb
   }));
 }
 
+/**
+ * `readAllAfter`, and in the same statement whether events past the checkpoint are held back
+ * (stored by transactions not yet readable): a follower that read fewer than it asked, none held
+ * back and no append signalled since, has read everything - one statement a wake-up, not three.
+ */
+export async function readNextAfter(
+  db: Queryable,
+  after: Checkpoint,
+  limit: number,
+): Promise<{ events: OrderedEvent[]; heldBack: boolean }> {
+  const { rows } = await db.query<Partial<EventRow> & { held_back: boolean }>(
+    `with horizon as (select ${READABLE_BEFORE} as before),
+     readable as (
+       select * from events
+        where (transaction_id, global_position) > ($1::xid8, $2::bigint)
+          and transaction_id < (select before from horizon)
+        order by transaction_id, global_position
+        limit $3)
+     select r.*, exists (select 1 from events h
+                          where (h.transaction_id, h.global_position) > ($1::xid8, $2::bigint)
+                            and h.transaction_id >= (select before from horizon)) as held_back
+       from (select) one left join readable r on true
+      order by r.transaction_id, r.global_position`,
+    [after.transactionId, after.globalPosition, limit],
+  );
+  return {
+    heldBack: rows[0]?.held_back ?? false,
+    events: rows
+      .filter((row) => row.event_id !== null && row.event_id !== undefined)
+      .map((row) => ({
+        ...toRecordedEvent(row as EventRow),
+        checkpoint: { transactionId: row.transaction_id!, globalPosition: row.global_position! },
+      })),
+  };
+}
+
 /** Whether events exist past the checkpoint that are not yet readable (their era is still open). */
 export async function hasEventsInFlight(db: Queryable, after: Checkpoint): Promise<boolean> {
   const { rows } = await db.query<{ pending: boolean }>(
@@ -116,12 +152,12 @@ function sameCheckpoint(a: Checkpoint, b: Checkpoint): boolean {
  * and nobody deadlocks on the model's rows.
  */
 export async function claimCheckpoint(client: PoolClient, name: string, expected: Checkpoint): Promise<void> {
-  await client.query(
-    `insert into checkpoints (name, transaction_id, global_position) values ($1, '0'::xid8, 0) on conflict do nothing`,
-    [name],
-  );
+  // One statement: an upsert that changes nothing locks the row as FOR UPDATE would (a second
+  // claimer waits, then reads the row as the first left it) and returns it, made if new.
   const { rows } = await client.query<{ transaction_id: string; global_position: string }>(
-    'select transaction_id, global_position from checkpoints where name = $1 for update',
+    `insert into checkpoints (name, transaction_id, global_position) values ($1, '0'::xid8, 0)
+     on conflict (name) do update set name = excluded.name
+     returning transaction_id, global_position`,
     [name],
   );
   const found = { transactionId: rows[0]!.transaction_id, globalPosition: rows[0]!.global_position };

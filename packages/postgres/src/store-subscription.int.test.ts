@@ -109,4 +109,53 @@ describe('store subscription', () => {
       downMs: expect.any(Number),
     });
   });
+
+  /**
+   * Each follower of a store (relay, projections, evidence chain) read it three times a wake-up:
+   * the new events, again to find nothing more, then whether any were held back by an open
+   * transaction - under the command path's load, a third of the statements a command cost (#17
+   * goal 2). One read now says both: the events, and whether any are held back.
+   */
+  it('reads the store once a wake-up when what it read was all there was', async () => {
+    const store = new PostgresEventStore(ctx.pool, ctx.schema);
+    const readerPool = createSchemaPool(ctx.databaseUrl, ctx.schema, { max: 2 });
+    let reads = 0;
+    const query = readerPool.query.bind(readerPool);
+    readerPool.query = ((...args: Parameters<typeof query>) => {
+      reads++;
+      return query(...args);
+    }) as typeof readerPool.query;
+    const delivered: string[] = [];
+    const subscription = new StoreSubscription({
+      name: 'one-read-a-wake-up',
+      pool: readerPool,
+      schema: ctx.schema,
+      notifier,
+      logger: quietLogger,
+      loadCheckpoint: async () => START,
+      handle: async (events) => {
+        delivered.push(...events.map((e) => e.streamId));
+      },
+    });
+    try {
+      subscription.start();
+      await subscription.caughtUp();
+      const before = delivered.length;
+      reads = 0;
+      for (let i = 0; i < 10; i++) {
+        await store.appendToStream(`one-read-${i}`, [{ type: 'Noted', data: { i } }], {
+          expectedVersion: NO_STREAM,
+          metadata: { correlationId: 'c' },
+        });
+        const want = before + i + 1;
+        await eventually(async () => (delivered.length >= want ? true : undefined), 5000, `event ${i}`);
+        await sleep(20);
+      }
+      expect(delivered.slice(before)).toEqual(Array.from({ length: 10 }, (_, i) => `one-read-${i}`));
+      expect(reads).toBe(10);
+    } finally {
+      await subscription.stop();
+      await readerPool.end();
+    }
+  });
 });

@@ -6,10 +6,9 @@ import {
   atOrAfter,
   type Checkpoint,
   CheckpointMoved,
-  hasEventsInFlight,
   lastReadable,
   type OrderedEvent,
-  readAllAfter,
+  readNextAfter,
 } from './global-order';
 import { OutageLog } from './outage-log';
 
@@ -91,15 +90,16 @@ export class StoreSubscription {
       try {
         this.position ??= await this.options.loadCheckpoint();
         const seen = notifier.counter(schema);
-        const events = await readAllAfter(pool, this.position, batchSize);
+        const { events, heldBack } = await readNextAfter(pool, this.position, batchSize);
         if (events.length > 0) {
           await this.options.handle(events, this.position);
           this.position = events.at(-1)!.checkpoint;
           outage.succeeded();
           inFlightWaitMs = IN_FLIGHT_FIRST_WAIT_MS;
-          continue;
-        }
-        if (await hasEventsInFlight(pool, this.position)) {
+          // More to read (a full batch, events held back, an append since the read began): read
+          // again at once. Otherwise this read was everything, and the next append will wake it.
+          if (events.length === batchSize || heldBack || notifier.counter(schema) !== seen) continue;
+        } else if (heldBack) {
           // Committed after an older transaction of this database that is still open:
           // readable once it ends. Usually a moment, but an idle session can hold its id for
           // minutes, so look again after a wait that doubles - or at the next append here.
