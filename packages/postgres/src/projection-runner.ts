@@ -7,6 +7,7 @@ import {
   advanceCheckpoint,
   atOrAfter,
   type Checkpoint,
+  CheckpointMoved,
   claimCheckpoint,
   loadCheckpoint,
   type OrderedEvent,
@@ -92,15 +93,31 @@ export class ProjectionRunner {
       ...options,
       name: this.checkpointName,
       loadCheckpoint: () => loadCheckpoint(pool, this.checkpointName),
-      handle: (events, from) =>
-        inTransaction(pool, async (client) => {
-          // The checkpoint's row lock first: a second instance or a rebuild's swap waits here,
-          // then finds the checkpoint moved and applies nothing.
-          await claimCheckpoint(client, this.checkpointName, from);
-          await this.applyOrPark(client, events);
-          await advanceCheckpoint(client, this.checkpointName, from, events.at(-1)!.checkpoint);
-        }),
+      handle: (events, from) => this.applyLive(events, from),
     });
+  }
+
+  /**
+   * A live batch in one transaction: the checkpoint's row lock first (a second instance or a
+   * rebuild's swap waits here, then finds the checkpoint moved and applies nothing), the batch,
+   * the checkpoint moved on. Without a savepoint around the batch - two statements a batch that
+   * nearly never fails: when it does, the transaction is over, and a second one goes event by
+   * event, parking what the read model cannot take.
+   */
+  private async applyLive(events: OrderedEvent[], from: Checkpoint): Promise<void> {
+    const { pool } = this.options;
+    const inOrder = (apply: (client: PoolClient) => Promise<unknown>) =>
+      inTransaction(pool, async (client) => {
+        await claimCheckpoint(client, this.checkpointName, from);
+        await apply(client);
+        await advanceCheckpoint(client, this.checkpointName, from, events.at(-1)!.checkpoint);
+      });
+    try {
+      return await inOrder((client) => this.projection.apply(client, events));
+    } catch (error) {
+      if (error instanceof CheckpointMoved || isTransientInfrastructureError(error)) throw error;
+    }
+    await inOrder((client) => this.applyEachOrPark(client, events));
   }
 
   get name(): string {
@@ -258,7 +275,6 @@ export class ProjectionRunner {
    * parked.
    */
   private async applyOrPark(client: PoolClient, events: OrderedEvent[]): Promise<string[]> {
-    const { logger, schema } = this.options;
     await client.query('savepoint projection_batch');
     try {
       await this.projection.apply(client, events);
@@ -268,6 +284,12 @@ export class ProjectionRunner {
       await client.query('rollback to savepoint projection_batch');
       if (isTransientInfrastructureError(error)) throw error;
     }
+    return this.applyEachOrPark(client, events);
+  }
+
+  /** Each event on its own savepoint: one the read model cannot take is parked, the others applied. */
+  private async applyEachOrPark(client: PoolClient, events: OrderedEvent[]): Promise<string[]> {
+    const { logger, schema } = this.options;
     const parked: string[] = [];
     for (const event of events) {
       await client.query('savepoint projection_event');
