@@ -218,7 +218,7 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
     const pool = reporting.ctx.pool;
     await pool.query(
       `truncate aging_invoices, aging_settlements, customer_dimensions, customer_attribute_history,
-                aging_plan_instalments, aging_cells, aging_sales_days`,
+                aging_plan_instalments, aging_cells, aging_sales_days, aging_cell_totals`,
     );
     const projection = agingProjection(new BusinessCalendar());
     const events = randomHistory(seed);
@@ -236,14 +236,21 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
       done = stage;
       await expectCellsAsRows(`seed ${seed}, ${done} of ${events.length} events`);
     }
-    // A rebuild from the rows gives the cells the events gave, one by one.
-    const cells = async () =>
-      (
+    // A rebuild from the rows gives the cells and their totals the events gave, one by one.
+    const cells = async () => ({
+      cells: (
         await pool.query<Record<string, string>>(
           `select dimension, value, currency, due_date::text, event_date::text, amount::text, count::text
              from aging_cells where amount <> 0 or count <> 0 order by 1, 2, 3, 4, 5`,
         )
-      ).rows;
+      ).rows,
+      totals: (
+        await pool.query<Record<string, string>>(
+          `select dimension, value, currency, due_date::text, amount::text, count::text
+             from aging_cell_totals where amount <> 0 or count <> 0 order by 1, 2, 3, 4`,
+        )
+      ).rows,
+    });
     const incremental = await cells();
     await pool.query(RECOMPUTE_AGING_CELLS_SQL());
     expect(await cells()).toEqual(incremental);

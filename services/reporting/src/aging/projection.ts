@@ -445,6 +445,7 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
     'aging_plan_instalments',
     'aging_cells',
     'aging_sales_days',
+    'aging_cell_totals',
   ],
   async apply(client, events) {
     // The cells (cells.ts) follow the rows: the part of what the batch changes out before it, back after it.

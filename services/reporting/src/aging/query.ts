@@ -95,15 +95,30 @@ const PLANNED_INVOICES =
 
 /**
  * What was outstanding on `asOf` per dimension value, currency and due date, with the count of
- * open invoices (cells.ts): the cells of the dimension with event date by then - invoices never on
- * a plan - and the rows of the invoices on one (`outstandingAsOf`), each with its customer.
+ * open invoices (cells.ts), as the CTEs `late_cells`, `recent` and `outstanding`: for invoices never
+ * on a plan, either the cells of the dimension with event date by then, or - when fewer cells are
+ * dated after `asOf` than the dimension has (value, currency, due date) totals, as for a date late
+ * in the book - those totals over every event date less the cells dated after it: the same sums,
+ * read from what changed since the date rather than from every day before it. Then the rows of
+ * the invoices on a plan (`outstandingAsOf`), each with its customer.
  */
 const outstandingByDueDate = (asOf: string, dimension: string) => `
-  select value, null::text as customer_id, currency, due_date, amount as open, count as counts
-    from aging_cells where dimension = ${dimension} and event_date <= ${asOf}
-  union all
-  select null, customer_id, currency, due_date, open, counts
-    from (${outstandingAsOf(asOf, PLANNED_INVOICES)}) p where open > 0`;
+  totals_held as (select count(*) as n from aging_cell_totals where dimension = ${dimension}),
+  recent as (
+    select (select count(*) from (select 1 from aging_cells where dimension = ${dimension} and event_date > ${asOf}
+                                   limit (select n from totals_held)) l) < (select n from totals_held) as yes),
+  outstanding as (
+    select value, null::text as customer_id, currency, due_date, amount as open, count as counts
+      from aging_cell_totals where dimension = ${dimension} and (select yes from recent)
+    union all
+    select value, null, currency, due_date, -amount, -count
+      from aging_cells where dimension = ${dimension} and event_date > ${asOf} and (select yes from recent)
+    union all
+    select value, null, currency, due_date, amount, count
+      from aging_cells where dimension = ${dimension} and event_date <= ${asOf} and not (select yes from recent)
+    union all
+    select null, customer_id, currency, due_date, open, counts
+      from (${outstandingAsOf(asOf, PLANNED_INVOICES)}) p where open > 0)`;
 
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(
@@ -130,7 +145,7 @@ export async function agingAsOf(
                 sum(open)::text as amount, sum(counts)::text as count
            from outstanding where open > 0 group by 1, 2, 3`
       : // The cells of the breakdown (or the whole book): their rows follow days and values.
-        `with outstanding as (${outstandingByDueDate('$1::date', '$3')}),
+        `with ${outstandingByDueDate('$1::date', '$3')},
               grouped as (
                 select i.currency, ${group ? `coalesce(i.value, ${group})` : 'null::text'} as grp,
                        width_bucket($1::date - i.due_date, $2::int[]) as bucket_index, i.open, i.counts
@@ -190,7 +205,7 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
     n: string;
     n_overdue: string;
   }>(
-    `with outstanding as (${outstandingByDueDate('$1::date', "'book'")})
+    `with ${outstandingByDueDate('$1::date', "'book'")}
      select currency, sum(open)::text as outstanding, coalesce(sum(open) filter (where due_date < $1::date), 0)::text as overdue,
             sum(counts)::text as n, coalesce(sum(counts) filter (where due_date < $1::date), 0)::text as n_overdue
        from outstanding group by currency having sum(open) > 0 or sum(counts) > 0 order by currency`,
@@ -218,7 +233,7 @@ export async function overdueRateAsOf(pool: Pool, asOf: IsoDate) {
  */
 export async function dsoAsOf(pool: Pool, asOf: IsoDate, days: number) {
   const { rows } = await pool.query<{ currency: string; outstanding: string; sales: string }>(
-    `with outstanding as (${outstandingByDueDate('$1::date', "'book'")}),
+    `with ${outstandingByDueDate('$1::date', "'book'")},
           receivables as (select currency, sum(open) as amount from outstanding group by 1
                            having sum(open) > 0 or sum(counts) > 0),
           sales as (select currency, sum(amount) as amount from aging_sales_days

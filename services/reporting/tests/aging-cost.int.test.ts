@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { BusinessCalendar } from '@ar/kernel';
+import type { RunningService } from '@ar/platform';
+import type { OrderedEvent } from '@ar/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { inProcessPlatform } from '../../../tests/support/platform';
+import { agingBuckets } from '../src/aging/buckets';
+import { agingProjection } from '../src/aging/projection';
+import { type AgingDimension, agingAsOf } from '../src/aging/query';
+import { reportingService } from '../src/service';
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
+
+/**
+ * A book of 600 invoices over 30 customers and half a year, two in five paid in part on the way,
+ * customers re-tiered; 3 invoices with a fact dated after 2026-07-31 (a later payment, a late issue).
+ */
+function book(): OrderedEvent[] {
+  const facts: { type: string; data: Record<string, unknown> }[] = [];
+  for (let c = 0; c < 30; c++) {
+    facts.push({
+      type: 'CustomerRegistered',
+      data: {
+        customerId: `C-${c}`,
+        name: `C-${c}`,
+        industry: ['RETAIL', 'ENERGY', 'SOFTWARE'][c % 3],
+        region: ['East China', 'West China'][c % 2],
+        salesOwner: `sales-${c % 4}`,
+        registeredOn: day(0),
+      },
+    });
+    facts.push({
+      type: 'CreditTierChanged',
+      data: { customerId: `C-${c}`, tier: ['STRATEGIC', 'CAUTIOUS'][c % 2], date: day(c * 5) },
+    });
+  }
+  for (let i = 0; i < 600; i++) {
+    const invoiceId = `INV-${i}`;
+    const issue = (i * 7) % 180;
+    facts.push({
+      type: 'InvoiceIssued',
+      data: {
+        invoiceId,
+        customerId: `C-${(i * 13) % 30}`,
+        currency: 'CNY',
+        amount: 10_000 + i,
+        issueDate: day(issue),
+        dueDate: day(issue + 30 + (i % 3) * 15),
+      },
+    });
+    if (i % 5 < 2)
+      facts.push({
+        type: 'PaymentAllocated',
+        data: { invoiceId, paymentDate: day(issue + 10 + (i % 17)), toPrincipal: 3_000 },
+      });
+  }
+  // The facts dated after the report date: two later payments and an invoice issued later.
+  facts.push({
+    type: 'PaymentAllocated',
+    data: { invoiceId: 'INV-1', paymentDate: day(240), toPrincipal: 1 },
+  });
+  facts.push({
+    type: 'PaymentAllocated',
+    data: { invoiceId: 'INV-2', paymentDate: day(250), toPrincipal: 2 },
+  });
+  facts.push({
+    type: 'InvoiceIssued',
+    data: {
+      invoiceId: 'INV-LATE',
+      customerId: 'C-1',
+      currency: 'CNY',
+      amount: 5_000,
+      issueDate: day(245),
+      dueDate: day(275),
+    },
+  });
+  return facts.map((fact, n) => ({
+    eventId: randomUUID(),
+    streamId: `s-${n}`,
+    streamPosition: 1,
+    globalPosition: BigInt(n + 1),
+    type: fact.type,
+    data: fact.data,
+    metadata: {},
+    recordedAt: new Date(Date.UTC(2026, 8, 1)),
+    checkpoint: { transactionId: '1', globalPosition: String(n + 1) },
+  })) as unknown as OrderedEvent[];
+}
+
+/**
+ * How many rows of a table the statements of the current transaction read so far (by scans and
+ * through indexes): PostgreSQL's per-transaction counters, so no other session's reads count.
+ * Index-only scans are off in the measuring transaction, so a row read through an index counts.
+ */
+async function rowsRead(client: PoolClient, table: string) {
+  const { rows } = await client.query<{ n: string }>(
+    `select coalesce((select seq_tup_read + idx_tup_fetch from pg_stat_xact_user_tables
+                       where relid = $1::regclass), 0)::text as n`,
+    [table],
+  );
+  return Number(rows[0]!.n);
+}
+
+/**
+ * #17 goal 3: the aging as of a date late in the book costs the days, dimension values and
+ * customers, plus what changed after that date - not one read per invoice or per cell. Counted
+ * as rows read (the plans' costs, not times: no assertion on a clock).
+ */
+describe('reporting: the aging as of a recent date reads what changed since, not the whole book', () => {
+  const platform = inProcessPlatform('agingcost', '2026-01-02');
+  let reporting: RunningService;
+  const buckets = agingBuckets([30, 60, 90]);
+  const asOf = day(211); // 2026-07-31: after every fact but three
+
+  beforeAll(async () => {
+    reporting = await platform.start(reportingService);
+    const client = await reporting.ctx.pool.connect();
+    try {
+      await client.query('begin');
+      await agingProjection(new BusinessCalendar()).apply(client, book());
+      await client.query('commit');
+      await client.query(
+        'analyze aging_invoices, aging_settlements, aging_cells, customer_attribute_history',
+      );
+    } finally {
+      client.release();
+    }
+  });
+  afterAll(() => platform.stop());
+
+  /** The report and the rows each table gave it, in one transaction of its own. */
+  async function measured(by?: AgingDimension) {
+    const client = await reporting.ctx.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('set local enable_indexonlyscan = off');
+      const before = {
+        invoices: await rowsRead(client, 'aging_invoices'),
+        cells: await rowsRead(client, 'aging_cells'),
+      };
+      const report = await agingAsOf(client as unknown as Pool, asOf, buckets, by);
+      const read = {
+        invoices: (await rowsRead(client, 'aging_invoices')) - before.invoices,
+        cells: (await rowsRead(client, 'aging_cells')) - before.cells,
+      };
+      await client.query('commit');
+      return { report, read };
+    } finally {
+      client.release();
+    }
+  }
+
+  it.each(['tier', 'region'] as const)(
+    'by %s: reads the cells dated after the date, not every cell of the dimension',
+    async (by) => {
+      const { rows } = await reporting.ctx.pool.query<{ cells: string; late: string }>(
+        `select count(*)::text as cells, count(*) filter (where event_date > $2::date)::text as late
+           from aging_cells where dimension = $1`,
+        [by, asOf],
+      );
+      const { cells, late } = { cells: Number(rows[0]!.cells), late: Number(rows[0]!.late) };
+      expect(cells).toBeGreaterThan(300);
+      const { read } = await measured(by);
+      // The late cells counted once to choose the plan, then read: not the dimension's every cell.
+      expect(read.cells).toBeLessThanOrEqual(2 * late + 2);
+    },
+  );
+});
