@@ -131,7 +131,8 @@ function randomHistory(seed: number) {
 /**
  * The aging cells (#17 goal 3: as-of reports whose cost follows days and dimensions) give every
  * figure the plain row computation gives (`outstandingAsOf` over each invoice and its
- * settlements, each customer under its attributes as of the date), for random histories with
+ * settlements, each customer under its attributes as of the date) - by customer too, from the
+ * customers' dues and the invoices with a fact after the date - for random histories with
  * facts recorded late and back-dated, at every stage of the recording - so a past date's figures
  * move only with a fact dated by then, as the rows' do.
  */
@@ -218,7 +219,8 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
     const pool = reporting.ctx.pool;
     await pool.query(
       `truncate aging_invoices, aging_settlements, customer_dimensions, customer_attribute_history,
-                aging_plan_instalments, aging_cells, aging_sales_days, aging_cell_totals`,
+                aging_plan_instalments, aging_cells, aging_sales_days, aging_cell_totals,
+                aging_customer_dues, aging_customer_books`,
     );
     const projection = agingProjection(new BusinessCalendar());
     const events = randomHistory(seed);
@@ -236,7 +238,7 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
       done = stage;
       await expectCellsAsRows(`seed ${seed}, ${done} of ${events.length} events`);
     }
-    // A rebuild from the rows gives the cells and their totals the events gave, one by one.
+    // A rebuild from the rows gives the cells, their totals and the customers' dues the events gave, one by one.
     const cells = async () => ({
       cells: (
         await pool.query<Record<string, string>>(
@@ -248,6 +250,19 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
         await pool.query<Record<string, string>>(
           `select dimension, value, currency, due_date::text, amount::text, count::text
              from aging_cell_totals where amount <> 0 or count <> 0 order by 1, 2, 3, 4`,
+        )
+      ).rows,
+      // A due date with nothing left keeps its row (its running totals are the row's before it).
+      dues: (
+        await pool.query<Record<string, string>>(
+          `select customer_id, currency, due_date::text, amount::text, count::text, amount_upto::text, count_upto::text
+             from aging_customer_dues where amount <> 0 or count <> 0 order by 1, 2, 3`,
+        )
+      ).rows,
+      books: (
+        await pool.query<Record<string, string>>(
+          `select customer_id, currency, amount::text, count::text
+             from aging_customer_books where amount <> 0 or count <> 0 order by 1, 2`,
         )
       ).rows,
     });

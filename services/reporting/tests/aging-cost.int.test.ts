@@ -150,6 +150,13 @@ describe('reporting: the aging as of a recent date reads what changed since, not
     }
   }
 
+  it('by customer: reads only the invoices with a fact after the date, not each open invoice', async () => {
+    const { report, read } = await measured('customer');
+    expect(report).toHaveLength(30);
+    // INV-1, INV-2 (paid again later) and INV-LATE (issued later): 3 invoices, not 600.
+    expect(read.invoices).toBeLessThanOrEqual(3 * 3);
+  });
+
   it.each(['tier', 'region'] as const)(
     'by %s: reads the cells dated after the date, not every cell of the dimension',
     async (by) => {

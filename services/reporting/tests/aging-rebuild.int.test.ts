@@ -15,9 +15,11 @@ const TABLES = {
   aging_cells: 'dimension, value, currency, due_date, event_date',
   aging_sales_days: 'currency, issue_date',
   aging_cell_totals: 'dimension, value, currency, due_date',
+  aging_customer_dues: 'customer_id, currency, due_date',
+  aging_customer_books: 'customer_id, currency',
 };
 /** Sums whose rows stay when they come back to zero (which ones, depends on the order of the events). */
-const ZEROS_LEFT = ['aging_cells', 'aging_cell_totals'];
+const ZEROS_LEFT = ['aging_cells', 'aging_cell_totals', 'aging_customer_dues', 'aging_customer_books'];
 
 /**
  * #17 goal 4: the aging read model rebuilt a page at a time (settlements and invoices issued one

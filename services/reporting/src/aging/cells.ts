@@ -32,6 +32,23 @@ import type { PoolClient } from 'pg';
  * rows). The cells of one value still grow with the book until every (due date, event date) pair
  * has one - a value whose invoices fall on every day (tier, region) has about as many as the book -
  * which made the as-of-today breakdowns cost 2.5-3x more on a large book than on a small one.
+ *
+ * By customer (`aging_customer_dues`, `aging_customer_books`): cells keyed by customer would still
+ * be one row per invoice and change (a customer's invoices rarely share a due date). Instead, per
+ * customer and currency: the book (what its invoices leave outstanding once every fact counts,
+ * and how many are open), and per due date that part with its running totals over the due dates
+ * (everything due by that date). The aging as of D from them is, per customer, the book and one
+ * index row per bucket boundary (the running total due by D less the boundary's days): the
+ * buckets are differences of those, so the cost follows customers x buckets, not invoices. Those
+ * figures count every fact, so the invoices with a fact dated after D (their issue or a
+ * settlement: `greatest(issue_date, last_settled_date) > D`, indexed) are corrected from their
+ * rows: their part with every fact out, their part as of D (`outstandingAsOf`) in. Any other
+ * invoice stands on D as it stands with every fact, so the figures are exact for any D, and a past
+ * date's move only with a fact dated by then; as of an early date nearly every invoice has a later
+ * fact and the query costs what the rows cost. Maintained with the cells, per batch: the batch's
+ * invoices' parts out before and in after, each due date from the earliest changed one on gaining
+ * the change below it in its running totals - a payment or an invoice is due near the customer's
+ * latest due dates, so few rows move. A customer's attributes have no part in them.
  */
 const ATTRIBUTES = ['tier', 'industry', 'region', 'salesOwner'] as const;
 
@@ -135,12 +152,81 @@ const RECOMPUTE_CELL_TOTALS = `
     select dimension, value, currency, due_date, sum(amount), sum(count) from aging_cells group by 1, 2, 3, 4
     having sum(amount) <> 0 or sum(count) <> 0`;
 
-/** The cells, their totals and the sales per day made again from the read model's rows (bulk loads). */
+/**
+ * What each invoice never on a plan leaves outstanding once every fact recorded for it counts
+ * (its amount less all its settlements, counted while above zero), at its customer, currency and
+ * due date - the part of the invoices `filter` picks in `aging_customer_dues`.
+ */
+const finalParts = (filter: string) => `
+  select i.customer_id, i.currency, i.due_date,
+         greatest(i.amount - i.settled, 0)::numeric as amount, (i.amount - i.settled > 0)::int as count
+    from aging_invoices i
+   where ${filter}
+     and not exists (select 1 from aging_plan_instalments k where k.invoice_id = i.invoice_id)`;
+
+/** The customers' dues and books made again from the invoice rows. */
+const RECOMPUTE_CUSTOMER_DUES = `
+    delete from aging_customer_dues;
+    insert into aging_customer_dues (customer_id, currency, due_date, amount, count, amount_upto, count_upto)
+    select customer_id, currency, due_date, amount, count,
+           sum(amount) over w, sum(count) over w
+      from (select customer_id, currency, due_date, sum(amount) as amount, sum(count) as count
+              from (${finalParts('true')}) f group by 1, 2, 3 having sum(amount) <> 0 or sum(count) <> 0) d
+    window w as (partition by customer_id, currency order by due_date);
+    delete from aging_customer_books;
+    insert into aging_customer_books (customer_id, currency, amount, count)
+    select customer_id, currency, sum(amount), sum(count) from aging_customer_dues group by 1, 2`;
+
+/**
+ * Adds (sign 1) or takes out (sign -1) the final part of the invoices `$1` names in the customers'
+ * dues, their running totals and books - one statement: the changes per (customer, currency, due
+ * date); each row held from the earliest changed due date of its customer and currency on gains
+ * the changes due by its date (its running totals) and its own; a due date not held yet is added
+ * with the running totals of the row before it plus the changes due by it.
+ */
+const moveDues = (sign: 1 | -1) => `
+  with d as (
+    select customer_id, currency, due_date, ${sign} * sum(amount) as amount, ${sign} * sum(count) as count
+      from (${finalParts('i.invoice_id = any($1::text[])')}) f
+     group by 1, 2, 3 having sum(amount) <> 0 or sum(count) <> 0),
+  upto as (
+    select t.customer_id, t.currency, t.due_date, sum(d.amount) as amount_upto, sum(d.count) as count_upto,
+           coalesce(sum(d.amount) filter (where d.due_date = t.due_date), 0) as amount,
+           coalesce(sum(d.count) filter (where d.due_date = t.due_date), 0) as count
+      from aging_customer_dues t join d on d.customer_id = t.customer_id and d.currency = t.currency
+                                       and d.due_date <= t.due_date
+     group by 1, 2, 3),
+  held as (
+    update aging_customer_dues t
+       set amount = t.amount + u.amount, count = t.count + u.count,
+           amount_upto = t.amount_upto + u.amount_upto, count_upto = t.count_upto + u.count_upto
+      from upto u
+     where u.customer_id = t.customer_id and u.currency = t.currency and u.due_date = t.due_date),
+  cumulative as (
+    select d.*, sum(d.amount) over w as amount_upto, sum(d.count) over w as count_upto
+      from d window w as (partition by d.customer_id, d.currency order by d.due_date)),
+  added as (
+    insert into aging_customer_dues (customer_id, currency, due_date, amount, count, amount_upto, count_upto)
+    select d.customer_id, d.currency, d.due_date, d.amount, d.count,
+           coalesce(p.amount_upto, 0) + d.amount_upto, coalesce(p.count_upto, 0) + d.count_upto
+      from cumulative d
+      left join lateral (select t.amount_upto, t.count_upto from aging_customer_dues t
+                          where t.customer_id = d.customer_id and t.currency = d.currency and t.due_date < d.due_date
+                          order by t.due_date desc limit 1) p on true
+     where not exists (select 1 from aging_customer_dues t
+                        where t.customer_id = d.customer_id and t.currency = d.currency and t.due_date = d.due_date))
+  insert into aging_customer_books (customer_id, currency, amount, count)
+  select customer_id, currency, sum(amount), sum(count) from d group by 1, 2
+  on conflict (customer_id, currency)
+  do update set amount = aging_customer_books.amount + excluded.amount, count = aging_customer_books.count + excluded.count`;
+
+/** The cells, their totals, the customers' dues and the sales per day made again from the read model's rows (bulk loads). */
 export function RECOMPUTE_AGING_CELLS_SQL() {
   return `
     delete from aging_cells;
     ${addCellsOnly('true')};
     ${RECOMPUTE_CELL_TOTALS};
+    ${RECOMPUTE_CUSTOMER_DUES};
     delete from aging_sales_days;
     insert into aging_sales_days (currency, issue_date, amount)
     select currency, issue_date, sum(amount) from aging_invoices group by 1, 2;`;
@@ -196,11 +282,20 @@ export async function moveCells(
     text: sign === 1 ? MOVE_IN : MOVE_OUT,
     values: [scopes.invoices, scopes.customers],
   });
+  // A customer's invoices stay its own whatever its attributes: only the invoices' facts move its dues.
+  if (scopes.invoices.length === 0) return;
+  await client.query({
+    name: `aging-dues-${sign === 1 ? 'in' : 'out'}`,
+    text: sign === 1 ? DUES_IN : DUES_OUT,
+    values: [scopes.invoices],
+  });
 }
 
 const SCOPED = '(i.invoice_id = any($1::text[]) or i.customer_id = any($2::text[]))';
 const MOVE_IN = addCells(SCOPED, 1);
 const MOVE_OUT = addCells(SCOPED, -1);
+const DUES_IN = moveDues(1);
+const DUES_OUT = moveDues(-1);
 
 export const agingCellMigrations: Migration[] = [
   {
@@ -246,6 +341,31 @@ export const agingCellMigrations: Migration[] = [
       -- the cells dated after a report's date
       create index aging_cells_late on aging_cells (dimension, event_date);
       ${RECOMPUTE_CELL_TOTALS};
+    `,
+  },
+  {
+    id: 'aging-012',
+    sql: `
+      create table aging_customer_dues (
+        customer_id text not null,
+        currency text not null,
+        due_date date not null,
+        amount numeric not null,
+        count bigint not null,
+        amount_upto numeric not null,
+        count_upto bigint not null,
+        primary key (customer_id, currency, due_date)
+      );
+      create table aging_customer_books (
+        customer_id text not null,
+        currency text not null,
+        amount numeric not null,
+        count bigint not null,
+        primary key (customer_id, currency)
+      );
+      -- the invoices with a fact dated after a report's date: their issue or a settlement
+      create index aging_invoices_last_fact on aging_invoices (greatest(issue_date, last_settled_date));
+      ${RECOMPUTE_CUSTOMER_DUES};
     `,
   },
 ];

@@ -446,6 +446,8 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
     'aging_cells',
     'aging_sales_days',
     'aging_cell_totals',
+    'aging_customer_dues',
+    'aging_customer_books',
   ],
   async apply(client, events) {
     // The cells (cells.ts) follow the rows: the part of what the batch changes out before it, back after it.

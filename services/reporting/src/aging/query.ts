@@ -120,6 +120,60 @@ const outstandingByDueDate = (asOf: string, dimension: string) => `
     select null, customer_id, currency, due_date, open, counts
       from (${outstandingAsOf(asOf, PLANNED_INVOICES)}) p where open > 0)`;
 
+/**
+ * What each customer had outstanding on `$1` per currency and bucket (`$2` the overdue buckets'
+ * first days), for invoices never on a plan: from the customer's book and its dues' running
+ * totals (cells.ts: every fact counted), one row read per customer and bucket boundary - the
+ * total due by `$1` less `$2[k]` days -, corrected by the invoices with a fact dated after `$1`
+ * (their part with every fact out, their part on `$1` in, one row each); then the invoices on a plan.
+ */
+const BY_CUSTOMER = `
+  with bounds as (select k::int as k, $1::date - d as due_by from unnest($2::int[]) with ordinality b(d, k)),
+  books as (select customer_id, currency, amount, count from aging_customer_books where amount <> 0 or count <> 0),
+  held as (
+    -- customer by customer: its total, then what is due by each boundary (one index row each, on
+    -- the same pages), each bucket the difference of two of them; buckets with nothing left out
+    select b.currency, b.customer_id, p.k as bucket_index, p.open, p.counts
+      from books b
+      cross join lateral (
+        select u.k, u.amount - coalesce(lead(u.amount) over w, 0) as open,
+               u.count - coalesce(lead(u.count) over w, 0) as counts
+          from (select 0 as k, b.amount, b.count
+                union all
+                select x.k, coalesce(t.amount_upto, 0), coalesce(t.count_upto, 0)
+                  from bounds x
+                  left join lateral (select t.amount_upto, t.count_upto from aging_customer_dues t
+                                      where t.customer_id = b.customer_id and t.currency = b.currency
+                                        and t.due_date <= x.due_by
+                                      order by t.due_date desc limit 1) t on true) u
+        window w as (order by u.k)) p
+     where p.open <> 0 or p.counts <> 0),
+  late as (
+    -- never on a plan: as of $1 an invoice is its amount less what was settled by then, from its
+    -- issue date, as outstandingAsOf counts it; its part with every fact out, that part in
+    select i.currency, i.customer_id, width_bucket($1::date - i.due_date, $2::int[]) as bucket_index,
+           case when i.issue_date <= $1::date then greatest(i.amount - s.settled, 0) else 0 end
+             - greatest(i.amount - i.settled, 0) as open,
+           case when i.issue_date <= $1::date and i.amount - s.settled > 0 then 1 else 0 end
+             - (i.amount - i.settled > 0)::int as counts
+      from aging_invoices i
+      cross join lateral (
+        select case when i.last_settled_date <= $1::date then i.settled
+                    else coalesce((select sum(s.amount) from aging_settlements s
+                                    where s.invoice_id = i.invoice_id and s.settled_date <= $1::date), 0)
+               end as settled) s
+     where greatest(i.issue_date, i.last_settled_date) > $1::date
+       and not exists (select 1 from aging_plan_instalments k where k.invoice_id = i.invoice_id)),
+  outstanding as (
+    select currency, customer_id, bucket_index, open, counts from held
+    union all
+    select currency, customer_id, bucket_index, open, counts from late
+    union all
+    select currency, customer_id, width_bucket($1::date - due_date, $2::int[]), open, counts
+      from (${outstandingAsOf('$1::date', PLANNED_INVOICES)}) p where open > 0)
+  select currency, customer_id as grp, bucket_index, sum(open)::text as amount, sum(counts)::text as count
+    from outstanding group by 1, 2, 3 having sum(open) > 0 or sum(counts) > 0`;
+
 /** Outstanding amount and count per bucket as of a date, per currency (and per group when asked). */
 export async function agingAsOf(
   pool: Pool,
@@ -139,11 +193,7 @@ export async function agingAsOf(
     count: string;
   }>(
     by === 'customer'
-      ? // A customer's figures are its invoices' rows, summed.
-        `with outstanding as (${OUTSTANDING})
-         select currency, customer_id as grp, width_bucket($1::date - due_date, $2::int[]) as bucket_index,
-                sum(open)::text as amount, sum(counts)::text as count
-           from outstanding where open > 0 group by 1, 2, 3`
+      ? BY_CUSTOMER
       : // The cells of the breakdown (or the whole book): their rows follow days and values.
         `with ${outstandingByDueDate('$1::date', '$3')},
               grouped as (
