@@ -74,9 +74,10 @@ export async function readNextAfter(
           and transaction_id < (select before from horizon)
         order by transaction_id, global_position
         limit $3)
-     select r.*, exists (select 1 from events h
-                          where (h.transaction_id, h.global_position) > ($1::xid8, $2::bigint)
-                            and h.transaction_id >= (select before from horizon)) as held_back
+     select r.*, coalesce((
+              select (l.transaction_id, l.global_position) > ($1::xid8, $2::bigint)
+                     and l.transaction_id >= (select before from horizon)
+                from events l order by l.transaction_id desc, l.global_position desc limit 1), false) as held_back
        from (select) one left join readable r on true
       order by r.transaction_id, r.global_position`,
     [after.transactionId, after.globalPosition, limit],
