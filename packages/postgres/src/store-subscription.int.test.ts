@@ -21,6 +21,18 @@ describe('store subscription', () => {
     await ctx.pool.end();
   });
 
+  /** A reader's own pool that counts the queries made through it. */
+  function countingPool() {
+    const pool = createSchemaPool(ctx.databaseUrl, ctx.schema, { max: 2 });
+    const counted = { pool, queries: 0 };
+    const query = pool.query.bind(pool);
+    pool.query = ((...args: Parameters<typeof query>) => {
+      counted.queries++;
+      return query(...args);
+    }) as typeof pool.query;
+    return counted;
+  }
+
   it('waits for an old open transaction with a few queries a second, and delivers once it ends', async () => {
     const store = new PostgresEventStore(ctx.pool, ctx.schema);
     // Any transaction of the cluster that holds an id keeps later events unreadable (global order).
@@ -29,17 +41,11 @@ describe('store subscription', () => {
     await idle.query('begin');
     await idle.query('select pg_current_xact_id()');
 
-    const readerPool = createSchemaPool(ctx.databaseUrl, ctx.schema, { max: 2 });
-    let queries = 0;
-    const query = readerPool.query.bind(readerPool);
-    readerPool.query = ((...args: Parameters<typeof query>) => {
-      queries++;
-      return query(...args);
-    }) as typeof readerPool.query;
+    const reader = countingPool();
     const delivered: OrderedEvent[] = [];
     const subscription = new StoreSubscription({
       name: 'waits-for-old-transaction',
-      pool: readerPool,
+      pool: reader.pool,
       schema: ctx.schema,
       notifier,
       logger: quietLogger,
@@ -56,7 +62,7 @@ describe('store subscription', () => {
       subscription.start();
       await sleep(2000);
       expect(delivered).toEqual([]);
-      expect(queries).toBeLessThan(50); // 2 ms sleeps made it ~800
+      expect(reader.queries).toBeLessThan(50); // 2 ms sleeps made it ~800
 
       await idle.query('commit');
       const ended = performance.now();
@@ -68,7 +74,7 @@ describe('store subscription', () => {
       await idle.query('rollback').catch(() => {});
       idle.release();
       await old.end();
-      await readerPool.end();
+      await reader.pool.end();
     }
   });
   it('logs an outage of many failed batches in a few lines, and says when and after how long it recovered', async () => {
@@ -118,17 +124,11 @@ describe('store subscription', () => {
    */
   it('reads the store once a wake-up when what it read was all there was', async () => {
     const store = new PostgresEventStore(ctx.pool, ctx.schema);
-    const readerPool = createSchemaPool(ctx.databaseUrl, ctx.schema, { max: 2 });
-    let reads = 0;
-    const query = readerPool.query.bind(readerPool);
-    readerPool.query = ((...args: Parameters<typeof query>) => {
-      reads++;
-      return query(...args);
-    }) as typeof readerPool.query;
+    const reader = countingPool();
     const delivered: string[] = [];
     const subscription = new StoreSubscription({
       name: 'one-read-a-wake-up',
-      pool: readerPool,
+      pool: reader.pool,
       schema: ctx.schema,
       notifier,
       logger: quietLogger,
@@ -141,7 +141,7 @@ describe('store subscription', () => {
       subscription.start();
       await subscription.caughtUp();
       const before = delivered.length;
-      reads = 0;
+      reader.queries = 0;
       for (let i = 0; i < 10; i++) {
         await store.appendToStream(`one-read-${i}`, [{ type: 'Noted', data: { i } }], {
           expectedVersion: NO_STREAM,
@@ -152,10 +152,10 @@ describe('store subscription', () => {
         await sleep(20);
       }
       expect(delivered.slice(before)).toEqual(Array.from({ length: 10 }, (_, i) => `one-read-${i}`));
-      expect(reads).toBe(10);
+      expect(reader.queries).toBe(10);
     } finally {
       await subscription.stop();
-      await readerPool.end();
+      await reader.pool.end();
     }
   });
 });
