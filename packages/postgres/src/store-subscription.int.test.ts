@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NO_STREAM } from '@ar/kernel';
+import { Client } from 'pg';
 import pino from 'pino';
-import { eventually, freshStoreSchema, quietLogger } from '../../../tests/support/infra';
+import { eventually, freshStoreSchema, quietLogger, unique } from '../../../tests/support/infra';
 import { AppendNotifier } from './append-notifier';
-import { PostgresEventStore } from './event-store';
+import { eventStoreMigrations, PostgresEventStore } from './event-store';
 import { type OrderedEvent, START } from './global-order';
+import { migrate } from './migrations';
 import { createSchemaPool } from './pool';
 import { StoreSubscription } from './store-subscription';
 
@@ -22,8 +24,8 @@ describe('store subscription', () => {
   });
 
   /** A reader's own pool that counts the queries made through it. */
-  function countingPool() {
-    const pool = createSchemaPool(ctx.databaseUrl, ctx.schema, { max: 2 });
+  function countingPool(databaseUrl = ctx.databaseUrl, schema = ctx.schema) {
+    const pool = createSchemaPool(databaseUrl, schema, { max: 2 });
     const counted = { pool, queries: 0 };
     const query = pool.query.bind(pool);
     pool.query = ((...args: Parameters<typeof query>) => {
@@ -123,13 +125,23 @@ describe('store subscription', () => {
    * goal 2). One read now says both: the events, and whether any are held back.
    */
   it('reads the store once a wake-up when what it read was all there was', async () => {
-    const store = new PostgresEventStore(ctx.pool, ctx.schema);
-    const reader = countingPool();
+    // A database of its own: another session's transaction in the shared one (a test beside it)
+    // holds events back, and a reader rightly looks again while it does.
+    const admin = new Client({ connectionString: ctx.databaseUrl });
+    await admin.connect();
+    const database = unique('one_read');
+    await admin.query(`create database ${database}`);
+    const url = new URL(ctx.databaseUrl);
+    url.pathname = `/${database}`;
+    const storePool = createSchemaPool(url.toString(), 'store');
+    await migrate(storePool, 'store', eventStoreMigrations);
+    const store = new PostgresEventStore(storePool, 'store');
+    const reader = countingPool(url.toString(), 'store');
     const delivered: string[] = [];
     const subscription = new StoreSubscription({
       name: 'one-read-a-wake-up',
       pool: reader.pool,
-      schema: ctx.schema,
+      schema: 'store',
       notifier,
       logger: quietLogger,
       loadCheckpoint: async () => START,
@@ -156,6 +168,9 @@ describe('store subscription', () => {
     } finally {
       await subscription.stop();
       await reader.pool.end();
+      await storePool.end();
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
     }
   });
 });
