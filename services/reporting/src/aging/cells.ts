@@ -47,8 +47,10 @@ import type { PoolClient } from 'pg';
  * date's move only with a fact dated by then; as of an early date nearly every invoice has a later
  * fact and the query costs what the rows cost. Maintained with the cells, per batch: the batch's
  * invoices' parts out before and in after, each due date from the earliest changed one on gaining
- * the change below it in its running totals - a payment or an invoice is due near the customer's
- * latest due dates, so few rows move. A customer's attributes have no part in them.
+ * the change below it in its running totals, and a due date left with nothing deleted - so a
+ * change moves the customer's open due dates after its own: few for a new invoice or a payment
+ * near its due date, all of them for a payment on the customer's oldest open invoice. A
+ * customer's attributes have no part in them.
  */
 const ATTRIBUTES = ['tier', 'industry', 'region', 'salesOwner'] as const;
 
@@ -289,6 +291,10 @@ export async function moveCells(
     text: sign === 1 ? DUES_IN : DUES_OUT,
     values: [scopes.invoices],
   });
+  // A due date left with nothing goes: its running totals are the row's before it, and a change at
+  // an earlier due date would otherwise update it, for every invoice the customer ever paid.
+  if (sign === 1)
+    await client.query({ name: 'aging-dues-settled', text: DUES_SETTLED, values: [scopes.invoices] });
 }
 
 const SCOPED = '(i.invoice_id = any($1::text[]) or i.customer_id = any($2::text[]))';
@@ -296,6 +302,10 @@ const MOVE_IN = addCells(SCOPED, 1);
 const MOVE_OUT = addCells(SCOPED, -1);
 const DUES_IN = moveDues(1);
 const DUES_OUT = moveDues(-1);
+const DUES_SETTLED = `
+  delete from aging_customer_dues t using aging_invoices i
+   where i.invoice_id = any($1::text[]) and t.customer_id = i.customer_id and t.currency = i.currency
+     and t.due_date = i.due_date and t.amount = 0 and t.count = 0`;
 
 export const agingCellMigrations: Migration[] = [
   {
