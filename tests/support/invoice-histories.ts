@@ -1,5 +1,5 @@
 import { DEFAULT_LATE_FEE_TERMS } from '@ar/contracts';
-import { addDays, NO_STREAM } from '@ar/kernel';
+import { addDays, dayOfWeek, NO_STREAM } from '@ar/kernel';
 import type { ServiceContext } from '@ar/platform';
 import type { PostgresEventStore } from '@ar/postgres';
 import {
@@ -17,7 +17,6 @@ import type { Invoice } from '../../services/invoicing/src/invoice/state';
  * instalment plan, its first instalment paid; paid in part. The overdue clock runs on the way.
  */
 export function invoiceHistory(n: number): InvoiceEvent[] {
-  const decider = invoiceDecider();
   const issueDate = addDays('2026-01-05', n % 40);
   const dueDate = addDays(issueDate, 30);
   const amount = 100_000 + ((n * 7919) % 900_000);
@@ -100,6 +99,14 @@ export function invoiceHistory(n: number): InvoiceEvent[] {
     default:
       commands.push(pay(`P-${n}`, Math.floor(amount / 3), addDays(dueDate, -1)), assess(2), assess(35));
   }
+  return decided(commands);
+}
+
+type Step = InvoiceCommand | ((state: InvoiceState) => InvoiceCommand);
+
+/** The events the decider makes of the commands, each decided on the state the ones before left. */
+function decided(commands: Step[]): InvoiceEvent[] {
+  const decider = invoiceDecider();
   let state = decider.initialState();
   const events: InvoiceEvent[] = [];
   for (const next of commands) {
@@ -109,6 +116,126 @@ export function invoiceHistory(n: number): InvoiceEvent[] {
     state = produced.reduce(decider.evolve, state);
   }
   return events;
+}
+
+/** The Saturday on or after `date`: an instalment due on a day not worked is payable the next working day. */
+const saturdayFrom = (date: string) => addDays(date, (6 - dayOfWeek(date) + 7) % 7);
+
+/**
+ * An invoice on an instalment plan, by `n % 6`, each a way its due date moves after the plan:
+ * instalments on Saturdays, the first paid early, the last overdue; a credit note taking the first
+ * instalment; the first paid late with interest, then money dated earlier recorded (value dating
+ * re-splits the late payment); money dated before the plan recorded after it, settling the invoice
+ * (the plan void: back on its own due date); a second plan replacing the first; the first
+ * instalment paid in two parts, a third of it early, the rest on its date.
+ */
+export function planHistory(n: number): InvoiceEvent[] {
+  const issueDate = addDays('2026-01-05', n % 40);
+  const dueDate = addDays(issueDate, 30);
+  const amount = 100_000 + ((n * 7919) % 900_000);
+  const half = Math.floor(amount / 2);
+  const steps: Step[] = [
+    {
+      type: 'IssueInvoice',
+      data: {
+        invoiceId: `PLN-${n}`,
+        customerId: `C-${n % 37}`,
+        amount,
+        currency: 'CNY',
+        issueDate,
+        dueDate,
+        lateFeeTerms: DEFAULT_LATE_FEE_TERMS,
+      },
+    },
+  ];
+  const pay =
+    (paymentId: string, paid: number | ((state: Invoice) => number), date: string): Step =>
+    (state) => ({
+      type: 'AllocatePayment',
+      data: {
+        paymentId,
+        amount: typeof paid === 'number' ? paid : paid(state as Invoice),
+        currency: 'CNY',
+        paymentDate: date,
+      },
+    });
+  const assess = (asOf: string): InvoiceCommand => ({ type: 'AssessOverdue', data: { asOf } });
+  const plan = (planId: string, date: string, dueDates: [string, string]): Step => ({
+    type: 'ApplyInstalmentPlan',
+    data: {
+      planId,
+      date,
+      fees: 'INCLUDED',
+      instalments: [
+        { dueDate: dueDates[0], amount: half },
+        { dueDate: dueDates[1], amount: amount - half },
+      ],
+    },
+  });
+  const first = addDays(dueDate, 14);
+  const second = addDays(dueDate, 45);
+  switch (n % 6) {
+    case 0: {
+      const [a, b] = [saturdayFrom(first), saturdayFrom(second)];
+      steps.push(
+        plan(`PLAN-${n}`, addDays(issueDate, 10), [a, b]),
+        pay(`P-${n}`, half, addDays(a, -2)),
+        assess(addDays(b, 3)),
+      );
+      break;
+    }
+    case 1:
+      steps.push(
+        plan(`PLAN-${n}`, addDays(issueDate, 10), [first, second]),
+        {
+          type: 'IssueCreditNote',
+          data: { creditNoteId: `CN-${n}`, amount: half, reason: 'returned', issueDate: addDays(first, -4) },
+        },
+        assess(addDays(first, 5)),
+      );
+      break;
+    case 2:
+      steps.push(
+        plan(`PLAN-${n}`, addDays(issueDate, 10), [first, second]),
+        assess(addDays(first, 22)),
+        // Late: interest first, so not the whole instalment's principal.
+        pay(`P-${n}`, half, addDays(first, 22)),
+        // Money that had come earlier, a unit short of the interest the late payment paid: less
+        // interest, the late payment re-split to principal - so the first instalment is paid in
+        // full only once the re-split counts.
+        pay(
+          `PE-${n}`,
+          (state) => state.allocations.find((a) => a.paymentId === `P-${n}`)!.toInterest - 1,
+          addDays(first, 3),
+        ),
+      );
+      break;
+    case 3:
+      steps.push(
+        plan(`PLAN-${n}`, addDays(dueDate, 3), [first, second]),
+        // Money dated before the plan was agreed, settling the invoice: the plan is void.
+        pay(`P-${n}`, amount, addDays(dueDate, -1)),
+      );
+      break;
+    case 4:
+      steps.push(
+        plan(`PLAN-${n}`, addDays(issueDate, 10), [first, second]),
+        plan(`PLAN-${n}-B`, addDays(issueDate, 12), [
+          saturdayFrom(addDays(dueDate, 20)),
+          addDays(dueDate, 60),
+        ]),
+        assess(addDays(dueDate, 40)),
+      );
+      break;
+    default:
+      steps.push(
+        plan(`PLAN-${n}`, addDays(issueDate, 10), [first, second]),
+        pay(`P-${n}`, Math.floor(half / 3), addDays(first, -5)),
+        pay(`P2-${n}`, half - Math.floor(half / 3), first),
+        assess(addDays(second, 1)),
+      );
+  }
+  return decided(steps);
 }
 
 /**

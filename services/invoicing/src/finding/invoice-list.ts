@@ -53,6 +53,17 @@ export const invoiceListMigrations: Migration[] = [
          and l.invoice_id = e.data->>'invoiceId';
     `,
   },
+  {
+    // Whether the invoice was ever on an instalment plan: only then can a payment or credit note
+    // move its due dates (`REDUCES_PRINCIPAL`), so only then is its stream read for them.
+    id: 'invoicing-invoice-list-003',
+    sql: `
+      alter table invoice_list add column on_plan boolean not null default false;
+      update invoice_list l set on_plan = true
+        from events e
+       where e.event_type = 'InstalmentPlanApplied' and l.invoice_id = e.data->>'invoiceId';
+    `,
+  },
 ];
 
 const STATUS_OF: Record<string, string> = {
@@ -63,10 +74,40 @@ const STATUS_OF: Record<string, string> = {
 
 const INVOICE_STREAM = 'invoice-';
 
-/** Each stream's invoice state after its event #`upTo` (the map's value), folded from its events. */
+/**
+ * Which events can move an invoice's due dates (`due_date`, `next_due_date`, from `dueDatesOf`):
+ * they follow the schedule (the invoice's due date, or a plan's instalments: `InstalmentPlanApplied`,
+ * `InstalmentPlanRevised`), the reductions of principal counted against it (`PaymentAllocated`,
+ * `PaymentReallocated`, `DiscountTaken`, `CreditNoteIssued`) and, for the day payable by, whether
+ * the invoice has a plan. Without a plan the schedule is the invoice's own due date, whatever is
+ * paid: `due_date` and `next_due_date` are its due date (as the row is inserted), so a reduction
+ * moves them only on an invoice on a plan. Every other event (overdue, fees, disputes, status...)
+ * leaves them as they are.
+ */
+const MOVES_SCHEDULE = new Set(['InstalmentPlanApplied', 'InstalmentPlanRevised']);
+const REDUCES_PRINCIPAL = new Set([
+  'PaymentAllocated',
+  'PaymentReallocated',
+  'DiscountTaken',
+  'CreditNoteIssued',
+]);
+
+/** An invoice stream whose due dates an event of the page may have moved. */
+interface Touched {
+  invoiceId: string;
+  /** Its last event in the page. */
+  upTo: number;
+  /** A plan applied or revised in the page: read whatever the row says. */
+  planInPage: boolean;
+}
+
+/**
+ * The invoice state after its event #`upTo` of each stream touched that is on a plan (by the
+ * page or as its row says), folded from its events: one statement.
+ */
 async function invoiceStatesAt(
   client: PoolClient,
-  upTo: Map<string, number>,
+  touched: Map<string, Touched>,
 ): Promise<Map<string, InvoiceState>> {
   const { rows } = await client.query<{
     stream_id: string;
@@ -74,10 +115,17 @@ async function invoiceStatesAt(
     data: InvoiceEvent['data'];
   }>(
     `select e.stream_id, e.event_type, e.data
-       from unnest($1::text[], $2::int[]) t(stream_id, up_to)
+       from unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) t(stream_id, up_to, invoice_id, plan_in_page)
        join events e on e.stream_id = t.stream_id and e.stream_position <= t.up_to
+      where t.plan_in_page
+         or exists (select 1 from invoice_list l where l.invoice_id = t.invoice_id and l.on_plan)
       order by e.stream_id, e.stream_position`,
-    [[...upTo.keys()], [...upTo.values()]],
+    [
+      [...touched.keys()],
+      [...touched.values()].map((t) => t.upTo),
+      [...touched.values()].map((t) => t.invoiceId),
+      [...touched.values()].map((t) => t.planInPage),
+    ],
   );
   const states = new Map<string, InvoiceState>();
   for (const row of rows)
@@ -93,9 +141,10 @@ async function invoiceStatesAt(
 
 /**
  * A page of events as few statements: the invoices issued in one insert, each invoice's last
- * status and dispute flag of the page in one update each, the due dates of the invoices touched
- * in one read of their streams and one update - the same rows as applying the events one by one,
- * since an invoice's events come in its stream's order (issued first).
+ * status and dispute flag of the page in one update each, and the due dates of the invoices whose
+ * due dates an event of the page may have moved (`MOVES_SCHEDULE`, `REDUCES_PRINCIPAL`) in one
+ * read of their streams and one update - the same rows as applying the events one by one, since
+ * an invoice's events come in its stream's order (issued first).
  */
 export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
   name: 'invoice-list',
@@ -104,11 +153,17 @@ export const invoiceListProjection = (policy: OverduePolicy): Projection => ({
     const issued = new Map<string, InvoiceIssuedV1>();
     const status = new Map<string, string>();
     const disputed = new Map<string, boolean>();
-    /** Each invoice stream of the batch and its last event in it: its due dates are read after. */
-    const touched = new Map<string, number>();
+    const touched = new Map<string, Touched>();
     for (const event of events) {
-      if (event.streamId.startsWith(INVOICE_STREAM)) touched.set(event.streamId, event.streamPosition);
       const invoiceId = (event.data as { invoiceId?: string }).invoiceId;
+      if (event.streamId.startsWith(INVOICE_STREAM) && invoiceId) {
+        const before = touched.get(event.streamId);
+        const planned = MOVES_SCHEDULE.has(event.type);
+        if (before) before.upTo = event.streamPosition;
+        if (before && planned) before.planInPage = true;
+        if (!before && (planned || REDUCES_PRINCIPAL.has(event.type)))
+          touched.set(event.streamId, { invoiceId, upTo: event.streamPosition, planInPage: planned });
+      }
       if (event.type === 'InvoiceIssued') {
         const i = event.data as InvoiceIssuedV1;
         if (!issued.has(i.invoiceId)) issued.set(i.invoiceId, i);
@@ -166,27 +221,28 @@ async function setDisputed(client: PoolClient, disputed: Map<string, boolean>): 
   );
 }
 
-/** The due dates of each invoice stream touched, from its state after its last event applied (the map's value). */
+/** The due dates of each invoice stream touched that is on a plan, from its state after its last event of the page. */
 async function setDueDates(
   client: PoolClient,
-  touched: Map<string, number>,
+  touched: Map<string, Touched>,
   policy: OverduePolicy,
 ): Promise<void> {
   if (touched.size === 0) return;
-  const dueDates = new Map<string, { dueDate: string; payableBy: string }>();
+  const dueDates = new Map<string, { dueDate: string; payableBy: string; onPlan: boolean }>();
   for (const state of (await invoiceStatesAt(client, touched)).values()) {
     const due = dueDatesOf(state, policy);
     if (due) dueDates.set(due.invoiceId, due);
   }
   if (dueDates.size === 0) return;
   await client.query(
-    `update invoice_list l set due_date = t.due_date, next_due_date = t.next_due_date
-       from unnest($1::text[], $2::date[], $3::date[]) t(invoice_id, due_date, next_due_date)
+    `update invoice_list l set due_date = t.due_date, next_due_date = t.next_due_date, on_plan = t.on_plan
+       from unnest($1::text[], $2::date[], $3::date[], $4::boolean[]) t(invoice_id, due_date, next_due_date, on_plan)
       where l.invoice_id = t.invoice_id`,
     [
       [...dueDates.keys()],
       [...dueDates.values()].map((d) => d.dueDate),
       [...dueDates.values()].map((d) => d.payableBy),
+      [...dueDates.values()].map((d) => d.onPlan),
     ],
   );
 }
@@ -195,7 +251,7 @@ async function setDueDates(
 function dueDatesOf(
   state: InvoiceState,
   policy: OverduePolicy,
-): { invoiceId: string; dueDate: string; payableBy: string } | undefined {
+): { invoiceId: string; dueDate: string; payableBy: string; onPlan: boolean } | undefined {
   if (!isIssued(state)) return undefined;
   const answersTo = earliestUnpaidDueDate(state) ?? state.schedule.at(-1)?.dueDate;
   if (!answersTo) return undefined;
@@ -203,5 +259,6 @@ function dueDatesOf(
     invoiceId: state.issued.invoiceId,
     dueDate: answersTo,
     payableBy: payableBy(state, policy)(answersTo),
+    onPlan: state.plan !== undefined,
   };
 }
