@@ -29,6 +29,16 @@ export interface Projection {
   /** The read model's tables, all of them: a rebuild fills copies of these and swaps them in. */
   tables: string[];
   apply(client: PoolClient, events: OrderedEvent[]): Promise<void>;
+  /**
+   * A rebuild's own way, for a read model whose derived tables cost more to keep up a page at a
+   * time than to make once from its rows (the aging's cells): the bulk's pages are applied by
+   * `rebuild.apply`, which may leave them out, then `rebuild.finish` makes them in the shadow once,
+   * before the swap catches up the last events with the ordinary `apply`.
+   */
+  rebuild?: {
+    apply(client: PoolClient, events: OrderedEvent[]): Promise<void>;
+    finish(client: PoolClient): Promise<void>;
+  };
 }
 
 export interface ProjectionRunnerOptions {
@@ -221,6 +231,7 @@ export class ProjectionRunner {
             await new Promise((resolve) => setTimeout(resolve, 20));
           }
         };
+        const bulkApply = this.projection.rebuild?.apply.bind(this.projection.rebuild);
         let page = await readPage(position);
         while (page.length > 0) {
           const next = readPage(page.at(-1)!.checkpoint);
@@ -229,7 +240,7 @@ export class ProjectionRunner {
           const batch = page;
           await inShadow(async (client) => {
             await client.query('set local synchronous_commit = off');
-            for (const id of await this.applyOrPark(client, batch)) parked.add(id);
+            for (const id of await this.applyOrPark(client, batch, bulkApply)) parked.add(id);
           });
           position = batch.at(-1)!.checkpoint;
           events += batch.length;
@@ -237,6 +248,12 @@ export class ProjectionRunner {
             logger.info({ projection: this.projection.name, events }, 'projection rebuild progress');
           page = await next;
         }
+        const finish = this.projection.rebuild?.finish.bind(this.projection.rebuild);
+        if (finish)
+          await inShadow(async (client) => {
+            await client.query('set local synchronous_commit = off');
+            await finish(client);
+          });
         // The swap: what arrived meanwhile, then the tables, under the checkpoint's row lock.
         await inShadow(async (client) => {
           await claimCheckpointRow(client, this.checkpointName);
@@ -274,27 +291,35 @@ export class ProjectionRunner {
    * a retry) is parked and skipped, so one bad event does not stop the model. Returns the ids
    * parked.
    */
-  private async applyOrPark(client: PoolClient, events: OrderedEvent[]): Promise<string[]> {
+  private async applyOrPark(
+    client: PoolClient,
+    events: OrderedEvent[],
+    apply: Projection['apply'] = (c, e) => this.projection.apply(c, e),
+  ): Promise<string[]> {
     await client.query('savepoint projection_batch');
     try {
-      await this.projection.apply(client, events);
+      await apply(client, events);
       await client.query('release savepoint projection_batch');
       return [];
     } catch (error) {
       await client.query('rollback to savepoint projection_batch');
       if (isTransientInfrastructureError(error)) throw error;
     }
-    return this.applyEachOrPark(client, events);
+    return this.applyEachOrPark(client, events, apply);
   }
 
   /** Each event on its own savepoint: one the read model cannot take is parked, the others applied. */
-  private async applyEachOrPark(client: PoolClient, events: OrderedEvent[]): Promise<string[]> {
+  private async applyEachOrPark(
+    client: PoolClient,
+    events: OrderedEvent[],
+    apply: Projection['apply'] = (c, e) => this.projection.apply(c, e),
+  ): Promise<string[]> {
     const { logger, schema } = this.options;
     const parked: string[] = [];
     for (const event of events) {
       await client.query('savepoint projection_event');
       try {
-        await this.projection.apply(client, [event]);
+        await apply(client, [event]);
         await client.query('release savepoint projection_event');
       } catch (error) {
         await client.query('rollback to savepoint projection_event');
