@@ -20,8 +20,9 @@ const ROUNDS = Number(process.env.BENCH_REBUILD_ROUNDS ?? 2);
  * 1 and 16 days, the penalty, the payment of penalty and principal, paid), a fifth paid in part and
  * still overdue, a tenth never paid (overdue at 1, 16, 31 and 61 days, the penalty); 4.5 events an
  * invoice. Plus each customer's registration and a tier change for one in three (credit-scoring).
- * Deterministic ids, one transaction: the projections' checkpoints are set to its last event in
- * the same transaction, so the live runners have nothing to do and only the rebuild reads them.
+ * Deterministic ids, one transaction: the projections', relays' and evidence chain's checkpoints are
+ * set to its last event in the same transaction, so the live followers have nothing to do and only
+ * the rebuild reads them.
  */
 const LOAD_EVENTS = `
   with inv as (
@@ -118,7 +119,21 @@ const LOAD_EVENTS = `
   select md5(stream || '/' || seq)::uuid, stream, seq, type, data, '{}'::jsonb, day + time '10:00'
     from all_events order by day, i, stream, seq`;
 
-async function loadBook(pool: Pool, projections: string[]): Promise<number> {
+/**
+ * Every follower of a service's store beside its projections - the evidence chain and the relays -
+ * by its checkpoint's name: a live store's events were chained and published long since, so the
+ * bench sets them at its end too (else they chain and publish the whole book during the rebuilds).
+ */
+function followersOf(service: RunningService): string[] {
+  const def = [reportingService, invoicingService].find((d) => d.name === service.name)!;
+  const { topics } = service.ctx;
+  return [
+    'evidence:chain',
+    ...(def.publishes ? [`relay:${topics[def.publishes]}`, `relay:${topics.evidence}`] : []),
+  ];
+}
+
+async function loadBook(pool: Pool, checkpoints: string[]): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('begin');
@@ -129,11 +144,11 @@ async function loadBook(pool: Pool, projections: string[]): Promise<number> {
     const { rows } = await client.query<{ n: string; t: string; g: string }>(
       `select count(*) as n, max(transaction_id)::text as t, max(global_position) as g from events`,
     );
-    for (const name of projections)
+    for (const name of checkpoints)
       await client.query(
         `insert into checkpoints (name, transaction_id, global_position) values ($1, $2::xid8, $3)
          on conflict (name) do update set transaction_id = excluded.transaction_id, global_position = excluded.global_position`,
-        [`projection:${name}`, rows[0]!.t, rows[0]!.g],
+        [name, rows[0]!.t, rows[0]!.g],
       );
     await client.query('commit');
     // As a live store's events are, long since: vacuumed and their hint bits set. Else the first
@@ -211,10 +226,10 @@ export async function rebuildBench(databaseUrl: string, notifier: AppendNotifier
       // Minutes of bulk work on a busy machine: no query timeout.
       const pool = createLongWorkPool(databaseUrl, `${run}_${service.name}`);
       try {
-        events = await loadBook(
-          pool,
-          targets.filter((t) => t.service === service).map((t) => t.projection),
-        );
+        events = await loadBook(pool, [
+          ...targets.filter((t) => t.service === service).map((t) => `projection:${t.projection}`),
+          ...followersOf(service),
+        ]);
       } finally {
         await pool.end();
       }
