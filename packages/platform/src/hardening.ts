@@ -150,6 +150,20 @@ export async function registerHardening(app: FastifyInstance, limits: HttpLimits
 
 const NUL = '\u0000';
 const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+/** Half a surrogate pair alone (JSON may escape one): with the `u` flag a whole pair is one code point, never matched. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const LONE_SURROGATES = /\p{Surrogate}/gu;
+const SURROGATE_MESSAGE =
+  'must be well-formed text: a lone UTF-16 surrogate (U+D800-U+DFFF) cannot be stored';
+
+/** Why a text cannot be stored (a NUL, a lone surrogate), if it cannot. */
+const unstorable = (text: string) =>
+  text.includes(NUL) ? NUL_MESSAGE : LONE_SURROGATE.test(text) ? SURROGATE_MESSAGE : undefined;
+/** A key as a field name can show it: what cannot be stored, escaped. */
+const shown = (key: string) =>
+  key
+    .replaceAll(NUL, '\\u0000')
+    .replace(LONE_SURROGATES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** How deep objects and arrays may nest in a request: no business body comes near it. */
 export const MAX_NESTING = 64;
@@ -158,7 +172,7 @@ const TOO_DEEP_MESSAGE = `nested too deeply (more than ${MAX_NESTING} levels of 
 type Finding = { field: string; message: string };
 
 /**
- * The first place in a value where a NUL is (a string, or an object key), or the value itself when
+ * The first place in a value where a NUL or a lone surrogate is (a string, or an object key), or the value itself when
  * it nests deeper than MAX_NESTING; none: undefined. Iterative, so no body can overflow the stack
  * (probe F4: 10,000 nested arrays gave 500 'Maximum call stack size exceeded').
  */
@@ -169,7 +183,8 @@ function nulOrTooDeep(root: unknown, part: string): Finding | undefined {
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop() as (typeof stack)[number];
     if (typeof value === 'string') {
-      if (value.includes(NUL)) return { field: path.join('.'), message: NUL_MESSAGE };
+      const why = unstorable(value);
+      if (why) return { field: path.join('.'), message: why };
       continue;
     }
     if (!value || typeof value !== 'object') continue;
@@ -177,9 +192,10 @@ function nulOrTooDeep(root: unknown, part: string): Finding | undefined {
     const entries: [string, unknown][] = Array.isArray(value)
       ? value.map((item, i) => [String(i), item])
       : Object.entries(value);
-    for (const [key] of entries)
-      if (key.includes(NUL))
-        return { field: [...path, key.replaceAll(NUL, '\\u0000')].join('.'), message: NUL_MESSAGE };
+    for (const [key] of entries) {
+      const why = unstorable(key);
+      if (why) return { field: [...path, shown(key)].join('.'), message: why };
+    }
     // Pushed last to first, so the first field is looked at first (the one named is the first found).
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i] as [string, unknown];
@@ -192,7 +208,7 @@ function nulOrTooDeep(root: unknown, part: string): Finding | undefined {
 /**
  * A NUL character in any text a request brings is refused at the door (400 naming the field):
  * PostgreSQL stores no NUL in text or jsonb, so it could never be stored, and no business text
- * needs one. So is a body nesting objects and arrays deeper than MAX_NESTING (400 naming it). Before validation, for every route - no route needs a copy of its own.
+ * needs one. Half a surrogate pair alone likewise (jsonb refuses it: it was a 500). So is a body nesting objects and arrays deeper than MAX_NESTING (400 naming it). Before validation, for every route - no route needs a copy of its own.
  */
 export function refuseNulCharacters(app: FastifyInstance): void {
   // JSON only: a text/plain body (fastify reads one by default) is a 415, not a string to validate.

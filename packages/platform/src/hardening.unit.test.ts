@@ -174,6 +174,39 @@ describe('every service is hardened at the door (#15 item 7)', () => {
     await a.close();
   });
 
+  it('refuses a lone UTF-16 surrogate in any text with a 400 naming the field - PostgreSQL cannot store it (#17 group-commit probe F1: 500)', async () => {
+    const a = await app();
+    // JSON may escape half a surrogate pair; JSON.parse keeps it, and jsonb refuses it ('22P02').
+    for (const [payload, field] of [
+      ['{"text": "bad\\ud800reason"}', 'body.text'],
+      ['{"text": "fine", "lines": [{"text": "r\\udfffef"}]}', 'body.lines.0.text'],
+      ['{"text": "fine", "x\\udc00": 1}', 'body.x\\udc00'],
+    ] as const) {
+      const res = await a.inject({
+        method: 'POST',
+        url: '/notes/n-1',
+        headers: { ...as('alice'), 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().issues).toEqual([
+        {
+          field,
+          message: 'must be well-formed text: a lone UTF-16 surrogate (U+D800-U+DFFF) cannot be stored',
+        },
+      ]);
+    }
+    // A pair is one character (an emoji): accepted.
+    const pair = await a.inject({
+      method: 'POST',
+      url: '/notes/n-1',
+      headers: { ...as('alice'), 'content-type': 'application/json' },
+      payload: '{"text": "ok \\ud83d\\ude00"}',
+    });
+    expect(pair.statusCode).not.toBe(400);
+    await a.close();
+  });
+
   it('refuses a body nested too deeply with a 400 naming the body and the limit - never a 500 (probe F4)', async () => {
     const a = await app();
     // 20 KB: {"text": [[[[...10,000 deep...]]]]} - JSON.parse takes it; a recursive walk overflowed the stack.
