@@ -76,7 +76,8 @@ export function documentPlatformErrors(route: RouteOptions): void {
   if (!schema || schema.hide) return;
   const errors: Record<number, string> = { ...ERRORS_OF_EVERY_ROUTE };
   if (schema.params || schema.querystring || schema.body || schema.headers)
-    errors[400] = 'the request is not valid: each field at fault, and why (also a NUL character or a lone UTF-16 surrogate in any text)';
+    errors[400] =
+      'the request is not valid: each field at fault, and why (also a NUL character or a lone UTF-16 surrogate in any text)';
   if (schema.body) Object.assign(errors, ERRORS_OF_A_BODY);
   const headers = schema.headers as { shape?: Record<string, unknown> } | undefined;
   if (headers?.shape && 'if-match' in headers.shape)
