@@ -50,11 +50,14 @@ export async function readAllAfter(db: Queryable, after: Checkpoint, limit: numb
       limit $3`,
     [after.transactionId, after.globalPosition, limit],
   );
-  return rows.map((row) => ({
-    ...toRecordedEvent(row),
-    checkpoint: { transactionId: row.transaction_id, globalPosition: row.global_position },
-  }));
+  return rows.map(toOrderedEvent);
 }
+
+/** A stored event with its place in the global order. */
+const toOrderedEvent = (row: EventRow): OrderedEvent => ({
+  ...toRecordedEvent(row),
+  checkpoint: { transactionId: row.transaction_id, globalPosition: row.global_position },
+});
 
 /**
  * `readAllAfter`, and in the same statement whether events past the checkpoint are held back
@@ -86,20 +89,8 @@ export async function readNextAfter(
     heldBack: rows[0]?.held_back ?? false,
     events: rows
       .filter((row) => row.event_id !== null && row.event_id !== undefined)
-      .map((row) => ({
-        ...toRecordedEvent(row as EventRow),
-        checkpoint: { transactionId: row.transaction_id!, globalPosition: row.global_position! },
-      })),
+      .map((row) => toOrderedEvent(row as EventRow)),
   };
-}
-
-/** Whether events exist past the checkpoint that are not yet readable (their era is still open). */
-export async function hasEventsInFlight(db: Queryable, after: Checkpoint): Promise<boolean> {
-  const { rows } = await db.query<{ pending: boolean }>(
-    `select exists (select 1 from events where (transaction_id, global_position) > ($1::xid8, $2::bigint)) as pending`,
-    [after.transactionId, after.globalPosition],
-  );
-  return rows[0]?.pending ?? false;
 }
 
 /** The last event a reader can read now (or undefined for an empty store). */
