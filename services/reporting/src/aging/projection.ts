@@ -165,7 +165,6 @@ async function applyCustomerDimensions(client: import('pg').PoolClient, events: 
   if (registered.size > 0) {
     const rows = [...registered.values()];
     await client.query({
-      name: 'aging-customers-registered',
       text: `insert into customer_dimensions (customer_id, name, industry, region, sales_owner)
              select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
              on conflict (customer_id) do update set name = excluded.name, industry = excluded.industry,
@@ -181,7 +180,6 @@ async function applyCustomerDimensions(client: import('pg').PoolClient, events: 
   }
   if (tiers.size > 0) {
     await client.query({
-      name: 'aging-customer-tiers',
       text: `insert into customer_dimensions (customer_id, tier)
              select * from unnest($1::text[], $2::text[])
              on conflict (customer_id) do update set tier = excluded.tier`,
@@ -190,7 +188,6 @@ async function applyCustomerDimensions(client: import('pg').PoolClient, events: 
   }
   if (history.length > 0) {
     await client.query({
-      name: 'aging-customer-attribute-history',
       text: `insert into customer_attribute_history (event_id, attribute, customer_id, effective_date, value, position)
              select * from unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::bigint[])
              on conflict do nothing`,
@@ -491,7 +488,6 @@ async function applySettlements(client: import('pg').PoolClient, events: Ordered
   });
   if (settlements.length === 0) return;
   await client.query({
-    name: 'aging-settlements',
     text: `with recorded as (
              insert into aging_settlements (event_id, invoice_id, settled_date, amount, kind)
              select * from unnest($1::uuid[], $2::text[], $3::date[], $4::bigint[], $5::text[])
@@ -528,7 +524,6 @@ async function applyInvoicesIssued(client: import('pg').PoolClient, events: Orde
   );
   if (invoices.length === 0) return;
   await client.query({
-    name: 'aging-invoices-issued',
     text: `with issued as (
              insert into aging_invoices (invoice_id, customer_id, currency, amount, issue_date, due_date,
                                          settled, last_settled_date, closed_date)
