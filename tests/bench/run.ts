@@ -154,6 +154,10 @@ async function main() {
     await notifier.stop();
   }
   if (selected('http')) {
+    // The services of this scenario are wired as the tests wire them (tests/support/platform.ts),
+    // which read the servers from the environment: the ones started here when it names none.
+    process.env.DATABASE_URL = localDatabaseUrl();
+    process.env.KAFKA_BROKERS = localKafkaBrokers().join(',');
     set('commandPathOverHttp', {
       date: new Date().toISOString(),
       machine: machine(),

@@ -1,0 +1,83 @@
+import { NO_STREAM } from '@ar/kernel';
+import { kafkaPlatform } from '../../../../tests/support/platform';
+
+import { CompanySigner } from './signer';
+
+/** `work`, or a clear failure after `ms` - a relay that never catches up must not hang the suite. */
+const within = <T>(work: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    work,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms),
+    ),
+  ]);
+
+/**
+ * Found by the command-path benchmark over Kafka (#17): after 26,573 invoices in a minute, the
+ * first checkpoint named every stream's head - a 3.97 MB event - and the broker refuses a message
+ * above 1 MB: the evidence relay tried it again for ever, nothing after it was published and the
+ * service never caught up. A checkpoint names at most MAX_STREAMS_PER_CHECKPOINT heads; more
+ * streams chained since the last one are signed as several checkpoints in a row.
+ */
+describe('evidence checkpoints over Kafka after many streams changed', () => {
+  it('are each below the broker message limit and all published', async () => {
+    const platform = kafkaPlatform('evidence_size', '2026-03-02');
+    const signer = CompanySigner.generate();
+    const service = await platform.start(
+      {
+        name: 'reporting',
+        description: 'a store with many streams to chain',
+        defaultPort: 0,
+        schema: 'evidence_size',
+        publishes: 'reportingKpis',
+        routes() {},
+      },
+      { evidence: { signer, checkpointIntervalMs: 3_600_000 } },
+    );
+    const { store, pool, evidence } = service.ctx;
+    // 30,000 heads: 5 MB of JSON, above 1 MB even as gzip compresses it (the hashes hardly compress).
+    const streams = Array.from(
+      { length: 30_000 },
+      (_, i) => `invoice-CT-2026-03-M${String(i).padStart(5, '0')}`,
+    );
+    try {
+      for (let from = 0; from < streams.length; from += 500)
+        await store.appendToStreams(
+          streams.slice(from, from + 500).map((streamId) => ({
+            streamId,
+            events: [{ type: 'AmountRecorded', data: { amount: 1 } }],
+            expectedVersion: NO_STREAM,
+            metadata: { correlationId: 'c-1' },
+          })),
+        );
+      await evidence!.caughtUp();
+      const last = await evidence!.checkpoint();
+      expect(last).toBeDefined();
+      await within(service.caughtUp(), 30_000, 'the evidence relay publishing the checkpoints');
+
+      const { rows } = await pool.query<{
+        data: { seq: number; entries: { streamId: string }[] };
+        bytes: number;
+      }>(
+        `select data, length(data::text) as bytes from events
+          where event_type = 'EvidenceCheckpointSigned' order by global_position`,
+      );
+      // 15 or more (a page may hold a checkpoint's own event, chained meanwhile), numbered in a row.
+      expect(rows.length).toBeGreaterThanOrEqual(15);
+      expect(rows.map((r) => r.data.seq)).toEqual(rows.map((_, i) => i + 1));
+      for (const row of rows) {
+        expect(row.data.entries.length).toBeLessThanOrEqual(2_000);
+        expect(row.bytes).toBeLessThan(1_000_000);
+      }
+      // Every stream's head in exactly one of them.
+      const named = rows
+        .flatMap((r) => r.data.entries.map((e) => e.streamId))
+        .filter((id) => id.startsWith('invoice-'))
+        .sort();
+      expect(named).toEqual([...streams].sort());
+      expect(last!.body.seq).toBe(rows.length);
+    } finally {
+      await platform.stop();
+    }
+  }, 120_000);
+});
