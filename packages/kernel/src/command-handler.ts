@@ -76,23 +76,43 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
         state: newEvents.reduce(decider.evolve, state),
       };
     } catch (error) {
-      if (error instanceof ConcurrencyConflict && attempt < maxRetries) continue;
+      if (lostToConcurrentWriter(error) && attempt < maxRetries) {
+        await afterLosing(attempt);
+        continue;
+      }
       throw error;
     }
   }
 }
 
 /**
+ * Another writer got there first: a version conflict on the stream, or the database ended this
+ * transaction to let a concurrent one through - a deadlock (40P01; cash application locks a
+ * customer's open items, then appends to their invoices, while a credit note appends first) or a
+ * serialization failure (40001). Nothing of it was kept, so the work may simply run again.
+ */
+export function lostToConcurrentWriter(error: unknown): boolean {
+  if (error instanceof ConcurrencyConflict) return true;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** A moment, random and growing, before trying again: two that collided do not collide again in step. */
+const afterLosing = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+
+/**
  * Runs `work` (typically one database transaction spanning several streams) again when a
- * concurrent writer got there first, a bounded number of times; beyond that the conflict
- * surfaces as a 409.
+ * concurrent writer got there first (`lostToConcurrentWriter`), a bounded number of times; beyond
+ * that a version conflict surfaces as a 409, a deadlock as a 503 (try again).
  */
 export async function retryOnConflict<R>(work: () => Promise<R>, maxRetries = 3): Promise<R> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (!(error instanceof ConcurrencyConflict) || attempt >= maxRetries) throw error;
+      if (!lostToConcurrentWriter(error) || attempt >= maxRetries) throw error;
+      await afterLosing(attempt);
     }
   }
 }
