@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { inProcessPlatform } from '../../../../tests/support/platform';
 import { buildBundle, verifyBundleZip } from './bundle';
 import { GENESIS } from './chain';
-import { evidencePart } from './follower';
+import { chainEvents, evidencePart } from './follower';
 import { CompanySigner } from './signer';
 
 const text = (q: unknown) => (typeof q === 'string' ? q : (q as { text: string }).text);
@@ -87,6 +87,67 @@ describe('evidence chain round trips', () => {
       expect(report.failures).toEqual([]);
       expect(part.records).toHaveLength(20);
     } finally {
+      await platform.stop();
+    }
+  }, 60_000);
+
+  it('reads the head of each stream of a batch, not the chain, before the chain has statistics', async () => {
+    const platform = inProcessPlatform('chain_heads', '2026-03-02');
+    const service = await platform.start(
+      {
+        name: 'chain-fixture',
+        description: 'a store to chain',
+        defaultPort: 0,
+        schema: 'chain_heads',
+        routes() {},
+      },
+      { evidence: { signer: CompanySigner.generate(), checkpointIntervalMs: 3_600_000 } },
+    );
+    const { store, pool, evidence } = service.ctx;
+    const streams = Array.from({ length: 10_000 }, (_, i) => `invoice-H${i}`);
+    const appendTo = (ids: string[], expectedVersion: number) =>
+      store.appendToStreams!(
+        ids.map((streamId) => ({
+          streamId,
+          events: [{ type: 'AmountRecorded', data: { amount: 1 } }],
+          expectedVersion,
+          metadata: { correlationId: 'c-1' },
+        })),
+      );
+    const client = await pool.connect();
+    try {
+      for (let from = 0; from < streams.length; from += 500)
+        await appendTo(streams.slice(from, from + 500), 0);
+      await evidence!.caughtUp();
+      // The follower stopped, the next batch is chained here, in a transaction that counts its reads.
+      await evidence!.stop();
+      await appendTo(streams.slice(0, 150), 1);
+      const { rows } = await pool.query<{ position: string }>(
+        `select global_position::text as position from events where stream_position = 2 order by global_position`,
+      );
+      await client.query('begin');
+      await client.query('set local enable_indexonlyscan = off');
+      const read = async () =>
+        Number(
+          (
+            await client.query<{ n: string }>(
+              `select coalesce((select seq_tup_read + idx_tup_fetch from pg_stat_xact_user_tables
+                                 where relid = 'evidence_chain'::regclass), 0)::text as n`,
+            )
+          ).rows[0]!.n,
+        );
+      const before = await read();
+      await chainEvents(
+        client,
+        rows.map((r) => r.position),
+      );
+      const chainRowsRead = (await read()) - before;
+      await client.query('rollback');
+      // 150 heads: 150 rows through the index, not the 10,000 links (a seq scan before).
+      expect(rows).toHaveLength(150);
+      expect(chainRowsRead).toBeLessThanOrEqual(2 * 150);
+    } finally {
+      client.release();
       await platform.stop();
     }
   }, 60_000);

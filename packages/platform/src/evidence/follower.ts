@@ -297,15 +297,18 @@ export class EvidenceChain {
  * three statements whatever their number: the events, the chain's head of each of their streams,
  * and one insert of every link (hashed here, each on its stream's previous one).
  */
-async function chainEvents(client: PoolClient, positions: string[]): Promise<void> {
+export async function chainEvents(client: PoolClient, positions: string[]): Promise<void> {
   const { rows } = await client.query<EventRow>(
     `select ${eventColumns()} from events where global_position = any($1::bigint[])`,
     [positions],
   );
   const byPosition = new Map(rows.map((r) => [r.globalPosition, r]));
+  // Each stream's head by its index, newest version first: the planner, guessing a share of the
+  // table for "stream_id = any(...)" before the table's statistics exist, read every link (seq scan).
   const { rows: found } = await client.query<{ stream_id: string; hash: string }>(
-    `select distinct on (stream_id) stream_id, hash from evidence_chain
-      where stream_id = any($1::text[]) order by stream_id, version desc`,
+    `select s.stream_id, h.hash from unnest($1::text[]) as s(stream_id)
+       cross join lateral (select c.hash from evidence_chain c where c.stream_id = s.stream_id
+                            order by c.version desc limit 1) h`,
     [[...new Set(rows.map((r) => r.streamId))]],
   );
   const heads = new Map(found.map((r) => [r.stream_id, r.hash]));

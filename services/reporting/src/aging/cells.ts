@@ -286,8 +286,7 @@ export async function moveCells(
   await client.query(sign === 1 ? DUES_IN : DUES_OUT, [scopes.invoices]);
   // A due date left with nothing goes: its running totals are the row's before it, and a change at
   // an earlier due date would otherwise update it, for every invoice the customer ever paid.
-  if (sign === 1)
-    await client.query(DUES_SETTLED, [scopes.invoices]);
+  if (sign === 1) await client.query(DUES_SETTLED, [scopes.invoices]);
 }
 
 const SCOPED = '(i.invoice_id = any($1::text[]) or i.customer_id = any($2::text[]))';
