@@ -499,7 +499,9 @@ async function applySettlements(client: import('pg').PoolClient, events: Ordered
               set settled = i.settled + s.amount, last_settled_date = greatest(i.last_settled_date, s.last),
                   closed_date = case when i.settled + s.amount >= i.amount then greatest(i.last_settled_date, s.last) end
              from per_invoice s
-            where s.invoice_id = i.invoice_id`,
+            where s.invoice_id = i.invoice_id
+              -- by the key, not a hash of the whole book: see NAMED_INVOICES (cells.ts)
+              and i.invoice_id = any(array(select invoice_id from per_invoice))`,
     values: [
       settlements.map((s) => s.eventId),
       settlements.map((s) => s.invoiceId),
