@@ -233,10 +233,15 @@ describe('reporting: a live aging batch reads its own invoices, not the book', (
       await client.query('begin');
       await client.query('set local enable_indexonlyscan = off');
       const before = await rowsRead(client, 'aging_invoices');
+      const statements = jest.spyOn(client, 'query');
       await projection.apply(client, [
         ...Array.from({ length: 75 }, (_, i) => issued(`N-${i}`, `C-${i}`)),
         ...Array.from({ length: 75 }, (_, i) => paid(`B-${i * 7}`)),
       ]);
+      // The cells and the customers' dues out in one statement, the rows in two (settlements,
+      // invoices issued), then in again in one and the settled due dates dropped: 5 (7 before).
+      expect(statements).toHaveBeenCalledTimes(5);
+      statements.mockRestore();
       const read = (await rowsRead(client, 'aging_invoices')) - before;
       await client.query('commit');
       // 150 invoices, each read by a few statements - not the book of 10,008 rows for each statement.

@@ -130,11 +130,12 @@ function cellChanges(source: string) {
 
 /**
  * Adds (sign 1) or takes out (sign -1) the cells' changes of the invoices of `source`, and
- * their sums over every event date (`aging_cell_totals`) with them.
+ * their sums over every event date (`aging_cell_totals`) with them: the parts of a `with`, so one
+ * statement can move the customers' dues too (`duesMoves`).
  */
-function addCells(source: string, sign: 1 | -1) {
+function cellMoves(source: string, sign: 1 | -1) {
   return `
-    with changes as (
+    changes as (
       select dimension, value, currency, due_date, event_date, ${sign} * sum(amount) as amount, ${sign} * sum(count) as count
         from (${cellChanges(source)}) c
        group by 1, 2, 3, 4, 5 having sum(amount) <> 0 or sum(count) <> 0),
@@ -142,11 +143,12 @@ function addCells(source: string, sign: 1 | -1) {
       insert into aging_cells (dimension, value, currency, due_date, event_date, amount, count)
       select * from changes
       on conflict (dimension, value, currency, due_date, event_date)
-      do update set amount = aging_cells.amount + excluded.amount, count = aging_cells.count + excluded.count)
-    insert into aging_cell_totals (dimension, value, currency, due_date, amount, count)
-    select dimension, value, currency, due_date, sum(amount), sum(count) from changes group by 1, 2, 3, 4
-    on conflict (dimension, value, currency, due_date)
-    do update set amount = aging_cell_totals.amount + excluded.amount, count = aging_cell_totals.count + excluded.count`;
+      do update set amount = aging_cells.amount + excluded.amount, count = aging_cells.count + excluded.count),
+    cell_totals as (
+      insert into aging_cell_totals (dimension, value, currency, due_date, amount, count)
+      select dimension, value, currency, due_date, sum(amount), sum(count) from changes group by 1, 2, 3, 4
+      on conflict (dimension, value, currency, due_date)
+      do update set amount = aging_cell_totals.amount + excluded.amount, count = aging_cell_totals.count + excluded.count)`;
 }
 
 /** The cells alone, as migration aging-010 made them (before their totals existed). */
@@ -191,13 +193,13 @@ const RECOMPUTE_CUSTOMER_DUES = `
 
 /**
  * Adds (sign 1) or takes out (sign -1) the final part of the invoices `$1` names in the customers'
- * dues, their running totals and books - one statement: the changes per (customer, currency, due
+ * dues, their running totals and books - parts of one statement: the changes per (customer, currency, due
  * date); each row held from the earliest changed due date of its customer and currency on gains
  * the changes due by its date (its running totals) and its own; a due date not held yet is added
  * with the running totals of the row before it plus the changes due by it.
  */
-const moveDues = (sign: 1 | -1) => `
-  with d as (
+const duesMoves = (sign: 1 | -1) => `
+  d as (
     select customer_id, currency, due_date, ${sign} * sum(amount) as amount, ${sign} * sum(count) as count
       from (${finalParts(NAMED_INVOICES)}) f
      group by 1, 2, 3 having sum(amount) <> 0 or sum(count) <> 0),
@@ -226,11 +228,12 @@ const moveDues = (sign: 1 | -1) => `
                           where t.customer_id = d.customer_id and t.currency = d.currency and t.due_date < d.due_date
                           order by t.due_date desc limit 1) p on true
      where not exists (select 1 from aging_customer_dues t
-                        where t.customer_id = d.customer_id and t.currency = d.currency and t.due_date = d.due_date))
-  insert into aging_customer_books (customer_id, currency, amount, count)
-  select customer_id, currency, sum(amount), sum(count) from d group by 1, 2
-  on conflict (customer_id, currency)
-  do update set amount = aging_customer_books.amount + excluded.amount, count = aging_customer_books.count + excluded.count`;
+                        where t.customer_id = d.customer_id and t.currency = d.currency and t.due_date = d.due_date)),
+  books as (
+    insert into aging_customer_books (customer_id, currency, amount, count)
+    select customer_id, currency, sum(amount), sum(count) from d group by 1, 2
+    on conflict (customer_id, currency)
+    do update set amount = aging_customer_books.amount + excluded.amount, count = aging_customer_books.count + excluded.count)`;
 
 /** The cells, their totals, the customers' dues and the sales per day made again from the read model's rows (bulk loads). */
 export function RECOMPUTE_AGING_CELLS_SQL() {
@@ -290,19 +293,24 @@ export async function moveCells(
   if (scopes.invoices.length === 0 && scopes.customers.length === 0) return;
   // Planned for each batch, never prepared once a connection: PostgreSQL kept the plan it made
   // while the book was empty, a scan of every invoice for each batch (#17 goal 2; aging-cost test).
-  await client.query(sign === 1 ? MOVE_IN : MOVE_OUT, [scopes.invoices, scopes.customers]);
-  // A customer's invoices stay its own whatever its attributes: only the invoices' facts move its dues.
-  if (scopes.invoices.length === 0) return;
-  await client.query(sign === 1 ? DUES_IN : DUES_OUT, [scopes.invoices]);
+  // A customer's invoices stay its own whatever its attributes: only the invoices' facts move its
+  // dues, in the same statement as the cells (one round trip a side, #17 goal 2).
+  const moves = scopes.invoices.length === 0 ? CELLS : CELLS_AND_DUES;
+  await client.query(sign === 1 ? moves.in : moves.out, [scopes.invoices, scopes.customers]);
   // A due date left with nothing goes: its running totals are the row's before it, and a change at
   // an earlier due date would otherwise update it, for every invoice the customer ever paid.
-  if (sign === 1) await client.query(DUES_SETTLED, [scopes.invoices]);
+  if (sign === 1 && scopes.invoices.length > 0) await client.query(DUES_SETTLED, [scopes.invoices]);
 }
 
-const MOVE_IN = addCells(SCOPED_INVOICES, 1);
-const MOVE_OUT = addCells(SCOPED_INVOICES, -1);
-const DUES_IN = moveDues(1);
-const DUES_OUT = moveDues(-1);
+// The data-modifying parts of a with all run, each once, whether the statement reads them or not.
+const CELLS = {
+  in: `with ${cellMoves(SCOPED_INVOICES, 1)} select`,
+  out: `with ${cellMoves(SCOPED_INVOICES, -1)} select`,
+};
+const CELLS_AND_DUES = {
+  in: `with ${cellMoves(SCOPED_INVOICES, 1)}, ${duesMoves(1)} select`,
+  out: `with ${cellMoves(SCOPED_INVOICES, -1)}, ${duesMoves(-1)} select`,
+};
 const DUES_SETTLED = `
   delete from aging_customer_dues t using ${NAMED_INVOICES} i
    where t.customer_id = i.customer_id and t.currency = i.currency
