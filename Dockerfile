@@ -19,7 +19,7 @@ RUN pnpm fetch --frozen-lockfile
 COPY . .
 RUN pnpm install --frozen-lockfile --offline \
   && pnpm build \
-  && pnpm --filter @ar/deploy deploy --legacy --prod --offline /app
+  && pnpm --filter @ar/deploy deploy --legacy --prod --prefer-offline /app
 
 FROM ${NODE_IMAGE} AS runtime
 # Each service listens on PORT (8080) in its container; the all-in-one keeps 4101-4105.

@@ -49,10 +49,16 @@ describe('a built service from the deployed tree (no TypeScript at run time, its
   beforeAll(async () => {
     await buildAll();
     deployed = join(mkdtempSync(join(tmpdir(), 'ar-deploy-')), 'app');
-    execFileSync('pnpm', ['--filter', '@ar/deploy', 'deploy', '--legacy', '--prod', '--offline', deployed], {
-      cwd: repoRoot,
-      stdio: 'pipe',
-    });
+    // --prefer-offline, not --offline: the packages are in the store after the install, but on a
+    // fresh machine pnpm's metadata cache is not (ERR_PNPM_NO_OFFLINE_META for zod), and deploy asks it.
+    execFileSync(
+      'pnpm',
+      ['--filter', '@ar/deploy', 'deploy', '--legacy', '--prod', '--prefer-offline', deployed],
+      {
+        cwd: repoRoot,
+        stdio: 'pipe',
+      },
+    );
     for (const statement of serviceDatabaseStatements(name, password)) await admin.query(statement);
     const address = new URL(databaseUrl);
     address.username = name;
