@@ -50,16 +50,12 @@ describe('a customer with a long credit file', () => {
     expect(await snapshotVersions()).toEqual([LENGTH]);
 
     const recorded = await customers.execute(id, behaviour('late-1'), { metadata });
-    let started = performance.now();
-    foldEvents(decider, (await store.readStream<CustomerEvent>(`customer-${id}`)).events as CustomerEvent[]);
-    const everyEventMs = performance.now() - started;
-    started = performance.now();
     const second = await customers.load(id);
-    const loadMs = performance.now() - started;
     expect(second.version).toBe(recorded.version);
-    expect(second.events).toHaveLength(recorded.newEvents.length); // only what came after it
+    // Only what came after the snapshot is read and folded (no clock: ~35 ms against ~240 ms for
+    // every event on a quiet machine, but a timed assertion fails on a loaded one).
+    expect(second.events).toHaveLength(recorded.newEvents.length);
     expect(asJson(second.state)).toEqual(asJson(foldEvents(decider, [...history, ...recorded.newEvents])));
-    expect(loadMs).toBeLessThan(everyEventMs / 2); // ~35 ms against ~240 ms on a quiet machine
     // The behaviour is remembered across the snapshot: a redelivery records nothing.
     expect((await customers.execute(id, behaviour('late-1'), { metadata })).newEvents).toEqual([]);
   });

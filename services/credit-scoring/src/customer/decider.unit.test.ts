@@ -1,4 +1,4 @@
-import { foldEvents, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
+import { AppendOnlyList, foldEvents, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type CreditPolicy, DEFAULT_CREDIT_POLICY } from '../policy/credit-policy';
 import { type CustomerCommand, type CustomerEvent, type CustomerState, customerDecider } from './decider';
@@ -396,11 +396,20 @@ describe('a long credit file', () => {
     data: { kind: 'PAID_ON_TIME', invoiceId: 'INV-X', date: '2026-02-01', sourceEventId },
   });
 
-  it('folds 20,000 events in well under a second (it took 2.5 s when each event copied the file)', () => {
-    const started = performance.now();
-    const state = foldEvents(decider, history);
-    expect(performance.now() - started).toBeLessThan(300);
-    expect(state).toMatchObject({ status: 'REGISTERED' });
+  // Without a clock (timed assertions fail on a loaded CI machine): the fold copies no list per
+  // event - it took 2.5 s for 20,000 events when each event copied the file.
+  it('folds 20,000 events without copying the file on each', () => {
+    const copies = jest.spyOn(Array.prototype, 'slice');
+    const made = jest.spyOn(AppendOnlyList, 'from');
+    try {
+      const state = foldEvents(decider, history);
+      expect(copies.mock.calls.length).toBeLessThan(100);
+      expect(made.mock.calls.length).toBeLessThan(100);
+      expect(state).toMatchObject({ status: 'REGISTERED' });
+    } finally {
+      copies.mockRestore();
+      made.mockRestore();
+    }
   });
 
   it('remembers every behaviour it recorded, and states evolved apart stay apart', () => {
