@@ -20,6 +20,7 @@ import type {
   SubscribeOptions,
 } from './message-bus';
 import { withTimeout } from './message-bus';
+import { produceParts } from './produce-parts';
 
 /**
  * Where the brokers are, and how topics this bus creates are made and how it compresses what it
@@ -132,7 +133,8 @@ export class KafkaBus implements MessageBus {
     await this.ensureTopics([topic]);
     const producer = await this.getProducer();
     const compression = this.settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    await producer.send({ topic, acks: -1, compression, messages });
+    for (const part of produceParts(messages))
+      await producer.send({ topic, acks: -1, compression, messages: part });
   }
 
   async subscribe(options: SubscribeOptions): Promise<BusSubscription> {

@@ -32,6 +32,7 @@ import type {
   SubscribeOptions,
 } from './message-bus';
 import { withTimeout } from './message-bus';
+import { produceParts } from './produce-parts';
 
 type StringMessage = Message<string, string, string, string>;
 type StringConsumer = Consumer<string, string, string, string>;
@@ -148,9 +149,10 @@ export class PlatformaticKafkaBus implements MessageBus {
   async publish(topic: string, messages: BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.ensureTopics([topic]);
-    await this.getProducer().send({
-      messages: messages.map((m) => ({ topic, key: m.key, value: m.value, headers: m.headers })),
-    });
+    for (const part of produceParts(messages))
+      await this.getProducer().send({
+        messages: part.map((m) => ({ topic, key: m.key, value: m.value, headers: m.headers })),
+      });
   }
 
   async subscribe(options: SubscribeOptions): Promise<BusSubscription> {

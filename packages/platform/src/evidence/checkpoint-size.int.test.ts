@@ -80,4 +80,49 @@ describe('evidence checkpoints over Kafka after many streams changed', () => {
       await platform.stop();
     }
   }, 120_000);
+
+  // Adversarial probe (session 13): one checkpoint at a time went out, but checkpoints signed while
+  // no relay published (a restart, the relay's lease elsewhere, the broker away) were one send of
+  // the relay's page - one record batch of 4 MB on the evidence stream's partition - refused for ever.
+  it('are all published when they were signed while nothing published them', async () => {
+    const platform = kafkaPlatform('evidence_backlog', '2026-03-02');
+    const signer = CompanySigner.generate();
+    const fixture = {
+      name: 'reporting',
+      description: 'a store with many streams to chain',
+      defaultPort: 0,
+      schema: 'evidence_backlog',
+      routes() {},
+    };
+    // Stopped one by one: the platform's stop would stop the first service a second time.
+    const first = await platform.start(fixture, { evidence: { signer, checkpointIntervalMs: 3_600_000 } });
+    let running = [first];
+    try {
+      // No relay yet: the chain and its checkpoints only.
+      for (let from = 0; from < 30_000; from += 500)
+        await first.ctx.store.appendToStreams(
+          Array.from({ length: 500 }, (_, i) => ({
+            streamId: `invoice-CT-2026-03-M${String(from + i).padStart(5, '0')}`,
+            events: [{ type: 'AmountRecorded', data: { amount: 1 } }],
+            expectedVersion: NO_STREAM,
+            metadata: { correlationId: 'c-1' },
+          })),
+        );
+      await first.ctx.evidence!.caughtUp();
+      expect((await first.ctx.evidence!.checkpoint())!.body.seq).toBeGreaterThanOrEqual(15);
+      await first.stop();
+      running = [];
+      // The same store with its relays: the evidence relay finds 15 checkpoints to publish.
+      const second = await platform.start(
+        { ...fixture, publishes: 'reportingKpis' },
+        { evidence: { signer, checkpointIntervalMs: 3_600_000 } },
+      );
+      running = [second];
+      await within(second.caughtUp(), 30_000, 'the evidence relay publishing the backlog of checkpoints');
+    } finally {
+      for (const service of running) await service.stop();
+      await platform.bus.close();
+      await platform.notifier.stop();
+    }
+  }, 120_000);
 });
