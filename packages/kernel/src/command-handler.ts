@@ -53,12 +53,12 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
       );
       return { version, state };
     });
-  const maxRetries =
-    options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3);
   // Inside a caller's transaction nothing can run again here: the caller runs the whole of it again.
-  const maxEndedRetries = options.tx !== undefined ? 0 : ENDED_BY_THE_DATABASE_RETRIES;
-  let ended = 0;
-  for (let attempt = 0; ; ) {
+  const runsAgain = losses({
+    conflicts: options.ifMatch !== undefined || options.tx !== undefined ? 0 : (options.maxRetries ?? 3),
+    ended: options.tx !== undefined ? 0 : ENDED_BY_THE_DATABASE_RETRIES,
+  });
+  for (;;) {
     const { version, state } = await load(options.tx);
     if (options.ifMatch !== undefined && !ifMatches(options.ifMatch, version)) {
       throw new PreconditionFailed(streamId, options.ifMatch, version);
@@ -79,15 +79,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State, T
         state: newEvents.reduce(decider.evolve, state),
       };
     } catch (error) {
-      if (error instanceof ConcurrencyConflict && attempt < maxRetries) {
-        await afterLosing(attempt++);
-        continue;
-      }
-      if (endedByTheDatabase(error) && ended < maxEndedRetries) {
-        await afterLosing(ended++);
-        continue;
-      }
-      throw error;
+      if (!(await runsAgain(error))) throw error;
     }
   }
 }
@@ -114,18 +106,32 @@ const afterLosing = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * 2 ** attempt, 200)));
 
 /**
+ * The tries of one piece of work lost to another writer, up to its bounds for version conflicts
+ * and for work the database ended: whether the work runs again after `error`, once a pause is over.
+ */
+function losses(bounds: { conflicts: number; ended: number }) {
+  let conflicts = 0;
+  let ended = 0;
+  return async (error: unknown): Promise<boolean> => {
+    if (error instanceof ConcurrencyConflict && conflicts < bounds.conflicts) await afterLosing(conflicts++);
+    else if (endedByTheDatabase(error) && ended < bounds.ended) await afterLosing(ended++);
+    else return false;
+    return true;
+  };
+}
+
+/**
  * Runs `work` (typically one database transaction spanning several streams) again when a
  * concurrent writer got there first or the database ended it (`endedByTheDatabase`), a bounded
  * number of times; beyond that a version conflict surfaces as a 409, a deadlock as a 503.
  */
 export async function retryOnConflict<R>(work: () => Promise<R>, maxRetries = 3): Promise<R> {
-  for (let conflicts = 0, ended = 0; ; ) {
+  const runsAgain = losses({ conflicts: maxRetries, ended: ENDED_BY_THE_DATABASE_RETRIES });
+  for (;;) {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ConcurrencyConflict && conflicts < maxRetries) await afterLosing(conflicts++);
-      else if (endedByTheDatabase(error) && ended < ENDED_BY_THE_DATABASE_RETRIES) await afterLosing(ended++);
-      else throw error;
+      if (!(await runsAgain(error))) throw error;
     }
   }
 }

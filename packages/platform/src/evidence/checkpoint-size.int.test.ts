@@ -1,6 +1,6 @@
 import { NO_STREAM } from '@ar/kernel';
+import type { PostgresEventStore } from '@ar/postgres';
 import { kafkaPlatform } from '../../../../tests/support/platform';
-
 import { CompanySigner } from './signer';
 
 /** `work`, or a clear failure after `ms` - a relay that never catches up must not hang the suite. */
@@ -11,6 +11,31 @@ const within = <T>(work: Promise<T>, ms: number, what: string) =>
       setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms),
     ),
   ]);
+
+/** A service whose store is only chained: no routes, and its relays only when it `publishes`. */
+const chained = (schema: string) => ({
+  name: 'reporting',
+  description: 'a store with many streams to chain',
+  defaultPort: 0,
+  schema,
+  routes() {},
+});
+
+// 30,000 heads: 5 MB of JSON, above 1 MB even as gzip compresses it (the hashes hardly compress).
+const STREAMS = Array.from({ length: 30_000 }, (_, i) => `invoice-CT-2026-03-M${String(i).padStart(5, '0')}`);
+
+/** An event on each of STREAMS, 500 streams an append. */
+async function appendToEveryStream(store: PostgresEventStore) {
+  for (let from = 0; from < STREAMS.length; from += 500)
+    await store.appendToStreams(
+      STREAMS.slice(from, from + 500).map((streamId) => ({
+        streamId,
+        events: [{ type: 'AmountRecorded', data: { amount: 1 } }],
+        expectedVersion: NO_STREAM,
+        metadata: { correlationId: 'c-1' },
+      })),
+    );
+}
 
 /**
  * Found by the command-path benchmark over Kafka (#17): after 26,573 invoices in a minute, the
@@ -24,32 +49,12 @@ describe('evidence checkpoints over Kafka after many streams changed', () => {
     const platform = kafkaPlatform('evidence_size', '2026-03-02');
     const signer = CompanySigner.generate();
     const service = await platform.start(
-      {
-        name: 'reporting',
-        description: 'a store with many streams to chain',
-        defaultPort: 0,
-        schema: 'evidence_size',
-        publishes: 'reportingKpis',
-        routes() {},
-      },
+      { ...chained('evidence_size'), publishes: 'reportingKpis' },
       { evidence: { signer, checkpointIntervalMs: 3_600_000 } },
     );
     const { store, pool, evidence } = service.ctx;
-    // 30,000 heads: 5 MB of JSON, above 1 MB even as gzip compresses it (the hashes hardly compress).
-    const streams = Array.from(
-      { length: 30_000 },
-      (_, i) => `invoice-CT-2026-03-M${String(i).padStart(5, '0')}`,
-    );
     try {
-      for (let from = 0; from < streams.length; from += 500)
-        await store.appendToStreams(
-          streams.slice(from, from + 500).map((streamId) => ({
-            streamId,
-            events: [{ type: 'AmountRecorded', data: { amount: 1 } }],
-            expectedVersion: NO_STREAM,
-            metadata: { correlationId: 'c-1' },
-          })),
-        );
+      await appendToEveryStream(store);
       await evidence!.caughtUp();
       const last = await evidence!.checkpoint();
       expect(last).toBeDefined();
@@ -74,7 +79,7 @@ describe('evidence checkpoints over Kafka after many streams changed', () => {
         .flatMap((r) => r.data.entries.map((e) => e.streamId))
         .filter((id) => id.startsWith('invoice-'))
         .sort();
-      expect(named).toEqual([...streams].sort());
+      expect(named).toEqual([...STREAMS].sort());
       expect(last!.body.seq).toBe(rows.length);
     } finally {
       await platform.stop();
@@ -87,27 +92,13 @@ describe('evidence checkpoints over Kafka after many streams changed', () => {
   it('are all published when they were signed while nothing published them', async () => {
     const platform = kafkaPlatform('evidence_backlog', '2026-03-02');
     const signer = CompanySigner.generate();
-    const fixture = {
-      name: 'reporting',
-      description: 'a store with many streams to chain',
-      defaultPort: 0,
-      schema: 'evidence_backlog',
-      routes() {},
-    };
+    const fixture = chained('evidence_backlog');
     // Stopped one by one: the platform's stop would stop the first service a second time.
     const first = await platform.start(fixture, { evidence: { signer, checkpointIntervalMs: 3_600_000 } });
     let running = [first];
     try {
       // No relay yet: the chain and its checkpoints only.
-      for (let from = 0; from < 30_000; from += 500)
-        await first.ctx.store.appendToStreams(
-          Array.from({ length: 500 }, (_, i) => ({
-            streamId: `invoice-CT-2026-03-M${String(from + i).padStart(5, '0')}`,
-            events: [{ type: 'AmountRecorded', data: { amount: 1 } }],
-            expectedVersion: NO_STREAM,
-            metadata: { correlationId: 'c-1' },
-          })),
-        );
+      await appendToEveryStream(first.ctx.store);
       await first.ctx.evidence!.caughtUp();
       expect((await first.ctx.evidence!.checkpoint())!.body.seq).toBeGreaterThanOrEqual(15);
       await first.stop();
