@@ -14,6 +14,7 @@ import {
   outstandingAsOf,
   overdueRateAsOf,
   overdueRateTrend,
+  topOverdueCustomers,
 } from '../src/aging/query';
 import { reportingService } from '../src/service';
 
@@ -177,8 +178,47 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
     return rows.map((r) => `${r.currency}|${r.outstanding}|${r.overdue}|${r.n}`);
   }
 
+  /**
+   * The rows' top overdue customers: each customer's principal past due on the date (by currency),
+   * its overdue invoices and the oldest one's days, most overdue first (then customer, currency).
+   */
+  async function rowTopOverdue(asOf: string, limit: number) {
+    const { rows } = await reporting.ctx.pool.query<Record<string, string>>(
+      `select i.currency, i.customer_id, sum(i.open)::text as overdue, count(distinct i.invoice_id)::text as n,
+              max($1::date - i.due_date)::text as oldest
+         from (${outstandingAsOf('$1::date')}) i
+        where i.open > 0 and i.due_date < $1::date group by 1, 2`,
+      [asOf],
+    );
+    return rows
+      .sort(
+        (a, b) =>
+          Number(b.overdue) - Number(a.overdue) ||
+          a.customer_id!.localeCompare(b.customer_id!) ||
+          a.currency!.localeCompare(b.currency!),
+      )
+      .slice(0, limit)
+      .map((r) => `${r.currency}|${r.customer_id}|${r.overdue}|${r.n}|${r.oldest}`);
+  }
+
   async function expectCellsAsRows(context: string) {
     for (const asOf of dates) {
+      for (const limit of [3, 100])
+        expect([context, asOf, limit, await topOverdueCustomers(reporting.ctx.pool, asOf, limit)]).toEqual([
+          context,
+          asOf,
+          limit,
+          (await rowTopOverdue(asOf, limit)).map((line) => {
+            const [currency, customerId, overdue, invoices, oldest] = line.split('|');
+            return expect.objectContaining({
+              currency,
+              customerId,
+              overdue: Number(overdue),
+              invoices: Number(invoices),
+              oldestDaysOverdue: Number(oldest),
+            });
+          }),
+        ]);
       for (const by of [undefined, 'tier', 'industry', 'region', 'salesOwner', 'customer'] as const)
         expect([context, asOf, by, sorted(await cellAging(asOf, by))]).toEqual([
           context,

@@ -6,7 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import { inProcessPlatform } from '../../../tests/support/platform';
 import { agingBuckets } from '../src/aging/buckets';
 import { agingProjection } from '../src/aging/projection';
-import { type AgingDimension, agingAsOf } from '../src/aging/query';
+import { type AgingDimension, agingAsOf, topOverdueCustomers } from '../src/aging/query';
 import { reportingService } from '../src/service';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
@@ -128,8 +128,12 @@ describe('reporting: the aging as of a recent date reads what changed since, not
   });
   afterAll(() => platform.stop());
 
-  /** The report and the rows each table gave it, in one transaction of its own. */
+  /** The aging and the rows each table gave it. */
   async function measured(by?: AgingDimension) {
+    return measuring((pool) => agingAsOf(pool, asOf, buckets, by));
+  }
+  /** A report and the rows each table gave it, in one transaction of its own. */
+  async function measuring<T>(report: (pool: Pool) => Promise<T>) {
     const client = await reporting.ctx.pool.connect();
     try {
       await client.query('begin');
@@ -138,13 +142,13 @@ describe('reporting: the aging as of a recent date reads what changed since, not
         invoices: await rowsRead(client, 'aging_invoices'),
         cells: await rowsRead(client, 'aging_cells'),
       };
-      const report = await agingAsOf(client as unknown as Pool, asOf, buckets, by);
+      const result = await report(client as unknown as Pool);
       const read = {
         invoices: (await rowsRead(client, 'aging_invoices')) - before.invoices,
         cells: (await rowsRead(client, 'aging_cells')) - before.cells,
       };
       await client.query('commit');
-      return { report, read };
+      return { report: result, read };
     } finally {
       client.release();
     }
@@ -155,6 +159,13 @@ describe('reporting: the aging as of a recent date reads what changed since, not
     expect(report).toHaveLength(30);
     // INV-1, INV-2 (paid again later) and INV-LATE (issued later): 3 invoices, not 600.
     expect(read.invoices).toBeLessThanOrEqual(3 * 3);
+  });
+
+  it("top overdue customers: reads the invoices with a fact after the date and the top ones' invoices", async () => {
+    const { report, read } = await measuring((pool) => topOverdueCustomers(pool, asOf, 2));
+    expect(report).toHaveLength(2);
+    // Each customer holds 20 of the 600 invoices: the late 3 (at most 3 reads each) and 2 x 20, not 600.
+    expect(read.invoices).toBeLessThanOrEqual(3 * 3 + 2 * 20);
   });
 
   it.each(['tier', 'region'] as const)(

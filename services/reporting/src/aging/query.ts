@@ -127,8 +127,8 @@ const outstandingByDueDate = (asOf: string, dimension: string) => `
  * total due by `$1` less `$2[k]` days -, corrected by the invoices with a fact dated after `$1`
  * (their part with every fact out, their part on `$1` in, one row each); then the invoices on a plan.
  */
-const BY_CUSTOMER = `
-  with bounds as (select k::int as k, $1::date - d as due_by from unnest($2::int[]) with ordinality b(d, k)),
+const BY_CUSTOMER_OUTSTANDING = `
+  bounds as (select k::int as k, $1::date - d as due_by from unnest($2::int[]) with ordinality b(d, k)),
   books as (select customer_id, currency, amount, count from aging_customer_books where amount <> 0 or count <> 0),
   held as (
     -- customer by customer: its total, then what is due by each boundary (one index row each, on
@@ -170,7 +170,9 @@ const BY_CUSTOMER = `
     select currency, customer_id, bucket_index, open, counts from late
     union all
     select currency, customer_id, width_bucket($1::date - due_date, $2::int[]), open, counts
-      from (${outstandingAsOf('$1::date', PLANNED_INVOICES)}) p where open > 0)
+      from (${outstandingAsOf('$1::date', PLANNED_INVOICES)}) p where open > 0)`;
+const BY_CUSTOMER = `
+  with ${BY_CUSTOMER_OUTSTANDING}
   select currency, customer_id as grp, bucket_index, sum(open)::text as amount, sum(counts)::text as count
     from outstanding group by 1, 2, 3 having sum(open) > 0 or sum(counts) > 0`;
 
@@ -437,17 +439,30 @@ export async function collectedWithinRate(
   });
 }
 
-/** The customers with the most principal past due as of a date, for management's attention. */
+/** The invoices of the customers in \`most\`, each customer's found by key (a small book is not scanned whole). */
+const THEIR_INVOICES = `(select i.* from most m cross join lateral (
+     select * from aging_invoices i where i.customer_id = m.customer_id and i.currency = m.currency offset 0) i) i`;
+
+/**
+ * The customers with the most principal past due as of a date, for management's attention. Which
+ * customers: from the customers' books and dues, as the aging by customer finds them (one overdue
+ * bucket, from day 1), so the cost follows the customers, not their invoices; their invoices, one
+ * by one, then give the overdue invoices and the oldest one's days.
+ */
 export async function topOverdueCustomers(pool: Pool, asOf: IsoDate, limit: number) {
   const { rows } = await pool.query<Record<string, string | null>>(
-    `with outstanding as (${OUTSTANDING})
-     , top as (
+    `with ${BY_CUSTOMER_OUTSTANDING},
+     most as (
+       select currency, customer_id from outstanding group by 1, 2
+       having sum(open) filter (where bucket_index = 1) > 0
+        order by sum(open) filter (where bucket_index = 1) desc, customer_id, currency limit $3),
+     theirs as (${outstandingAsOf('$1::date', THEIR_INVOICES)}),
+     top as (
        select o.currency, o.customer_id, sum(o.open) as overdue, count(distinct o.invoice_id) as invoices,
               max($1::date - o.due_date) as oldest_days
-         from outstanding o
+         from theirs o
         where o.open > 0 and o.due_date < $1::date
-        group by 1, 2
-        order by sum(o.open) desc, o.customer_id limit $2)
+        group by 1, 2)
      select t.currency, t.customer_id, c.name,
             ${attributeAsOf('tier', 't.customer_id', 'c.tier')} as tier,
             ${attributeAsOf('industry', 't.customer_id', 'c.industry')} as industry,
@@ -455,8 +470,8 @@ export async function topOverdueCustomers(pool: Pool, asOf: IsoDate, limit: numb
             ${attributeAsOf('salesOwner', 't.customer_id', 'c.sales_owner')} as sales_owner,
             t.overdue::text as overdue, t.invoices::text as invoices, t.oldest_days::text as oldest_days
        from top t left join customer_dimensions c using (customer_id)
-      order by t.overdue desc, t.customer_id`,
-    [asOf, limit],
+      order by t.overdue desc, t.customer_id, t.currency`,
+    [asOf, [1], limit],
   );
   return rows.map((r) => ({
     currency: r.currency!,
