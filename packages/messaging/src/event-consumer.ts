@@ -222,12 +222,14 @@ export class EventConsumer {
       }
     }
     const moved = [...new Set(handle.map((i) => events[i]!.streamId))];
+    // The places found by key (\`= any\`): joined on the stream alone, PostgreSQL read every place
+    // the consumer holds - one per stream it ever received - for each batch (#17 goal 2).
     await client.query(
       `with handled as (insert into inbox (consumer, event_id) select $1, unnest($2::uuid[])),
             skipped as (insert into inbox (consumer, event_id) select $1, unnest($3::uuid[]) on conflict do nothing)
        update consumer_streams s set position = p.position, parked_position = null
          from unnest($4::text[], $5::int[]) as p(stream_id, position)
-        where s.consumer = $1 and s.stream_id = p.stream_id`,
+        where s.consumer = $1 and s.stream_id = any($4::text[]) and s.stream_id = p.stream_id`,
       [
         this.name,
         handle.map((i) => events[i]!.eventId),
