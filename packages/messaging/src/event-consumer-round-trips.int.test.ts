@@ -159,7 +159,11 @@ describe('consumer round trips', () => {
          select 'reporting.copy', 'invoice-old-' || n, 1 from generate_series(1, 5000) n`,
       );
       if (analyzed) await ctx.pool.query('analyze consumer_streams');
-      const original = Client.prototype.query;
+      // The driver's query as the test calls it: one SQL text, a promise of its rows.
+      const original = Client.prototype.query as unknown as (
+        this: Client,
+        ...args: unknown[]
+      ) => Promise<{ rows: { n: number }[] }>;
       const read: number[] = [];
       const query = jest.spyOn(Client.prototype, 'query').mockImplementation(async function (
         this: Client,
@@ -171,10 +175,9 @@ describe('consumer round trips', () => {
             `select coalesce((select seq_tup_read + idx_tup_fetch from pg_stat_xact_user_tables
                                where relid = 'consumer_streams'::regclass), 0)::int as n`,
           );
-          read.push(rows[0].n);
+          read.push(rows[0]!.n);
         }
-        // biome-ignore lint/suspicious/noExplicitAny: passing the caller's arguments on as they came
-        return (original as any).apply(this, args);
+        return original.apply(this, args);
       } as never);
       try {
         const batch = Array.from({ length: 50 }, (_, i) =>

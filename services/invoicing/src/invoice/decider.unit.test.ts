@@ -2,7 +2,7 @@ import { DEFAULT_LATE_FEE_TERMS, type InvoiceIssuedV1 } from '@ar/contracts';
 import { addDays, BusinessCalendar, NotFound, RuleViolation, StateConflict } from '@ar/kernel';
 import { deciderSpec } from '@ar/kernel/testing';
 import { type InvoiceCommand, type InvoiceEvent, type InvoiceState, invoiceDecider } from './decider';
-import type { Invoice } from './state';
+import { type Invoice, reviveInvoice } from './state';
 
 const decider = invoiceDecider();
 const spec = deciderSpec(decider);
@@ -477,5 +477,73 @@ describe('amounts in refusals', () => {
         data: { creditNoteId: 'CN-1', amount: 60_000, reason: 'returned goods', issueDate: '2026-01-10' },
       })
       .thenThrows(StateConflict, /already issued with other details \(CNY 500.00,/);
+  });
+});
+
+describe('an invoice overdue for years', () => {
+  /**
+   * How many items of arrays were iterated while `work` ran (spreads, for...of): the work a fold
+   * does, counted without a clock (a timed assertion fails on a loaded CI machine).
+   */
+  function itemsIterated(work: () => void): number {
+    const original = Array.prototype[Symbol.iterator];
+    let items = 0;
+    Array.prototype[Symbol.iterator] = function (this: unknown[]) {
+      const inner = original.call(this);
+      return Object.assign(Object.create(inner), {
+        next: () => {
+          items++;
+          return inner.next();
+        },
+      });
+    } as typeof original;
+    try {
+      work();
+    } finally {
+      Array.prototype[Symbol.iterator] = original;
+    }
+    return items;
+  }
+
+  // Found by the fuzz run (#15, Known gaps): each day's fee copied every fee before it, so an
+  // invoice due in 2000 took 2.4 s to assess and fold, one due in 1900 (46,310 fees) 24 s.
+  it('charges and folds a day of interest each without going over the days before it', () => {
+    const longAgo: InvoiceEvent = {
+      type: 'InvoiceIssued',
+      data: { ...invoice, issueDate: '2019-12-16', dueDate: '2020-01-15' },
+    };
+    const state = decider.evolve(decider.initialState(), longAgo);
+    let events: InvoiceEvent[] = [];
+    let folded: InvoiceState = state;
+    const items = itemsIterated(() => {
+      events = decider.decide({ type: 'AssessOverdue', data: { asOf: '2026-11-25' } }, state, new Date());
+      folded = events.reduce(decider.evolve, state);
+    });
+    const fees = ofType(events, 'LateFeeCharged');
+    // Interest for each day from day 16 (2020-01-31) through 2026-11-24 (2,490 days), and the penalty.
+    expect(fees).toHaveLength(2490 + 1);
+    expect((folded as Invoice).interestOpen + (folded as Invoice).penaltyOpen).toBe(
+      fees.reduce((sum, e) => sum + e.data.amount, 0),
+    );
+    // A few items per fee (small lists of thresholds and dates), not the fees before it: copying
+    // them went over 3 million.
+    expect(items).toBeLessThan(50 * fees.length);
+  });
+
+  it('comes back from a snapshot with its fees, and charges on from there as the stream folded whole does', () => {
+    const longAgo: InvoiceEvent = {
+      type: 'InvoiceIssued',
+      data: { ...invoice, issueDate: '2025-12-01', dueDate: '2026-01-01' },
+    };
+    const assess = (asOf: string): InvoiceCommand => ({ type: 'AssessOverdue', data: { asOf } });
+    const { state } = history([longAgo], [assess('2026-03-01')]);
+    const revived = reviveInvoice(JSON.parse(JSON.stringify(state)));
+    expect(revived).toEqual(state);
+    const later = (from: InvoiceState) =>
+      decider.decide(assess('2026-04-01'), from, new Date()).reduce(decider.evolve, from);
+    const [fromSnapshot, fromStream] = [later(revived), later(state)] as Invoice[];
+    expect([...fromSnapshot!.charges]).toEqual([...fromStream!.charges]);
+    expect(fromSnapshot!.charges.length).toBeGreaterThan((state as Invoice).charges.length);
+    expect(fromSnapshot).toEqual(fromStream);
   });
 });

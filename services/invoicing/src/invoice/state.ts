@@ -24,7 +24,7 @@ import type {
   PlanFees,
   PlanGuaranteeV1,
 } from '@ar/contracts';
-import { addDays, type DomainEvent, type IsoDate } from '@ar/kernel';
+import { AppendOnlyList, addDays, type DomainEvent, type IsoDate } from '@ar/kernel';
 
 export type InvoiceEvent =
   | DomainEvent<'InvoiceIssued', InvoiceIssuedV1>
@@ -137,8 +137,11 @@ export interface Invoice {
   overdue: { threshold: number; overdueDate: IsoDate }[];
   /** Every threshold reached and not withdrawn, under every schedule (what value dating compares). */
   overdueAll: { threshold: number; overdueDate: IsoDate }[];
-  /** Fees charged and not reversed. */
-  charges: Charge[];
+  /**
+   * Fees charged and not reversed: one a day for an invoice overdue under a clause, so appended
+   * without copying the days before (an invoice due years ago has thousands).
+   */
+  charges: AppendOnlyList<Charge>;
   /** How each payment was split. */
   allocations: Allocation[];
   /** Payments, credit notes and instalment plans since `epoch`, in the order they were recorded. */
@@ -184,10 +187,19 @@ export type InvoiceState = { status: 'NONE' } | Invoice;
 export const INVOICE_STATE_VERSION = 1;
 
 /**
- * A state back from its JSON (a snapshot). Every part of it is plain JSON (no Map, Set or Date),
- * so it comes back as it went; an absent field reads as the `undefined` it was.
+ * A state back from its JSON (a snapshot). Every part of it is plain JSON (no Map, Set or Date)
+ * but the fees, an array as JSON, so it comes back as it went; an absent field reads as the
+ * `undefined` it was.
  */
-export const reviveInvoice = (json: unknown): InvoiceState => json as InvoiceState;
+export function reviveInvoice(json: unknown): InvoiceState {
+  const state = json as InvoiceState;
+  if (!isIssued(state)) return state;
+  const revive = (invoice: Invoice): Invoice => ({
+    ...invoice,
+    charges: AppendOnlyList.from(invoice.charges as unknown as Charge[]),
+  });
+  return { ...revive(state), epoch: state.epoch && revive(state.epoch) };
+}
 
 export function isIssued(state: InvoiceState): state is Invoice {
   return state.status !== 'NONE';
@@ -252,7 +264,7 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
       overdueThresholdsReached: [],
       overdue: [],
       overdueAll: [],
-      charges: [],
+      charges: AppendOnlyList.empty(),
       allocations: [],
       facts: [],
       epoch: undefined,
@@ -355,7 +367,7 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
     }
     case 'LateFeeCharged': {
       const { kind, forDate, amount } = event.data;
-      const charged = { ...state, charges: [...state.charges, { kind, forDate, amount }] };
+      const charged = { ...state, charges: state.charges.append({ kind, forDate, amount }) };
       return kind === 'INTEREST'
         ? {
             ...charged,
@@ -373,7 +385,9 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
     }
     case 'LateFeeReversed': {
       const { kind, forDate, amount } = event.data;
-      const charges = state.charges.filter((c) => c.kind !== kind || c.forDate !== forDate);
+      const charges = AppendOnlyList.from(
+        [...state.charges].filter((c) => c.kind !== kind || c.forDate !== forDate),
+      );
       return kind === 'INTEREST'
         ? { ...state, charges, interestOpen: state.interestOpen - amount }
         : { ...state, charges, penaltyOpen: state.penaltyOpen - amount, penaltyCharged: false };

@@ -167,9 +167,9 @@ export function recordDatedFact(
     date: fact.date,
   };
 
-  const replayedFees = new Set(replay.invoice.charges.map(feeKey));
+  const replayedFees = new Set([...replay.invoice.charges].map(feeKey));
   const replayedOverdue = new Set(replay.invoice.overdueAll.map(overdueKey));
-  const recordedFees = new Set(invoice.charges.map(feeKey));
+  const recordedFees = new Set([...invoice.charges].map(feeKey));
   const recordedOverdue = new Set(invoice.overdueAll.map(overdueKey));
   const recordedSplit = new Map(invoice.allocations.map((a) => [a.paymentId, a]));
 
