@@ -10,3 +10,4 @@ export * from './event-store';
 export * from './future-dates';
 export * from './money';
 export * from './stream-name';
+export * from './turns';

@@ -16,6 +16,7 @@ import {
   StateConflict,
   type StreamAppend,
   streamName,
+  Turns,
 } from '@ar/kernel';
 import { continuedContext, failureKind, inSpan, withTraceContext } from '@ar/messaging';
 import { type EventRow, toRecordedEvent } from '@ar/postgres';
@@ -154,6 +155,8 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   /** Whether a load that read these events keeps the state as a new snapshot. */
   const keepsSnapshot = (events: RecordedEvent<Event>[]) =>
     snapshots !== undefined && events.length >= (snapshots.every ?? SNAPSHOT_EVERY);
+  /** Commands outside a caller's transaction take turns on their stream (see Turns). */
+  const turns = new Turns();
   async function load(id: string, tx?: PoolClient) {
     if (!snapshotKind) {
       const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);
@@ -352,14 +355,18 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
         async (span) => {
           try {
             const { store = ctx.store, ...handling } = options;
-            const result = await handleCommand(store, decider, stream(id), command, {
-              ...handling,
-              now: ctx.clock.now(),
-              ...((snapshots || definition.storedEvents) && {
-                load: (tx: PoolClient | undefined) => load(id, tx),
-              }),
-              ...(options.load && { load: options.load }),
-            });
+            const handle = () =>
+              handleCommand(store, decider, stream(id), command, {
+                ...handling,
+                // The business clock's now when its turn comes.
+                now: ctx.clock.now(),
+                ...((snapshots || definition.storedEvents) && {
+                  load: (tx: PoolClient | undefined) => load(id, tx),
+                }),
+                ...(options.load && { load: options.load }),
+              });
+            // In a caller's transaction a turn could wait on what that transaction holds: not taken.
+            const result = await (options.tx ? handle() : turns.run(stream(id), handle));
             const outcome = result.newEvents.length > 0 ? 'accepted' : 'unchanged';
             count(outcome);
             span.setAttributes({ 'ar.command.outcome': outcome, 'ar.stream.version': result.version });
