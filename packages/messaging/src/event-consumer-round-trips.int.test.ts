@@ -37,23 +37,36 @@ const text = (q: unknown) => (typeof q === 'string' ? q : (q as { text: string }
  * model was 15-20 s behind (#17). A batch: the places of its streams (and which events were seen
  * already) in one statement, the effects, then the inbox rows and the new places in one.
  */
+/** A consumer named as reporting's copy, on topic `t` of an in-process bus, in a schema of its own. */
+async function copyConsumer(
+  prefix: string,
+  handlers: (
+    store: PostgresEventStore,
+  ) => Pick<ConstructorParameters<typeof EventConsumer>[0], 'handle' | 'handleBatch'>,
+) {
+  const ctx = await freshStoreSchema(prefix);
+  const store = new PostgresEventStore(ctx.pool, ctx.schema);
+  const bus = new InProcessBus();
+  const consumer = new EventConsumer({
+    name: 'reporting.copy',
+    topics: ['t'],
+    bus,
+    pool: ctx.pool,
+    logger: quietLogger,
+    ...handlers(store),
+  });
+  await consumer.start();
+  return { ctx, bus, consumer };
+}
+
 describe('consumer round trips', () => {
   it('handles a batch in order with two statements beside the effects, and records a copy in one', async () => {
-    const ctx = await freshStoreSchema('consumer_trips');
-    const store = new PostgresEventStore(ctx.pool, ctx.schema);
-    const bus = new InProcessBus();
-    const consumer = new EventConsumer({
-      name: 'reporting.copy',
-      topics: ['t'],
-      bus,
-      pool: ctx.pool,
-      logger: quietLogger,
+    const { ctx, bus, consumer } = await copyConsumer('consumer_trips', (store) => ({
       // As reporting's ingest: a copy of the event in its own store.
       handle: async (client, event) => {
         await store.recordExternalEvents(client, [event]);
       },
-    });
-    await consumer.start();
+    }));
     const query = jest.spyOn(Client.prototype, 'query');
     try {
       await bus.publish('t', tenEvents());
@@ -82,25 +95,16 @@ describe('consumer round trips', () => {
     await ctx.pool.end();
   });
   it('with a batch handler, records the copy of a whole batch in one statement: three in all', async () => {
-    const ctx = await freshStoreSchema('consumer_batch');
-    const store = new PostgresEventStore(ctx.pool, ctx.schema);
-    const bus = new InProcessBus();
-    const one = jest.fn(async (client: PoolClient, event: IncomingEvent) => {
-      await store.recordExternalEvents(client, [event]);
-    });
-    const consumer = new EventConsumer({
-      name: 'reporting.copy',
-      topics: ['t'],
-      bus,
-      pool: ctx.pool,
-      logger: quietLogger,
+    const one = jest.fn();
+    const { ctx, bus, consumer } = await copyConsumer('consumer_batch', (store) => ({
       // As reporting's ingest: a copy of the events in its own store.
-      handle: one,
+      handle: one.mockImplementation(async (client: PoolClient, event: IncomingEvent) => {
+        await store.recordExternalEvents(client, [event]);
+      }),
       handleBatch: async (client, events) => {
         await store.recordExternalEvents(client, events);
       },
-    });
-    await consumer.start();
+    }));
     const query = jest.spyOn(Client.prototype, 'query');
     try {
       await bus.publish('t', tenEvents());
@@ -142,18 +146,10 @@ describe('consumer round trips', () => {
   it.each([false, true])(
     'a batch reads the places of its own streams, not every stream the consumer received (analyzed: %s)',
     async (analyzed) => {
-      const ctx = await freshStoreSchema('consumer_places');
-      const bus = new InProcessBus();
-      const consumer = new EventConsumer({
-        name: 'reporting.copy',
-        topics: ['t'],
-        bus,
-        pool: ctx.pool,
-        logger: quietLogger,
+      const { ctx, bus, consumer } = await copyConsumer('consumer_places', () => ({
         handle: async () => {},
         handleBatch: async () => {},
-      });
-      await consumer.start();
+      }));
       await ctx.pool.query(
         `insert into consumer_streams (consumer, stream_id, position)
          select 'reporting.copy', 'invoice-old-' || n, 1 from generate_series(1, 5000) n`,
