@@ -241,9 +241,33 @@ describe('reporting: a live aging batch reads its own invoices, not the book', (
       for (let b = 0; b < 8; b++) await batch([issued(`E-${b}`, `C-${b % 3}`), paid(`E-${b}`)]);
       await batch(Array.from({ length: 10_000 }, (_, i) => issued(`B-${i}`, `C-${i % 50}`)));
 
+      // Customers registered with their dimensions and an invoice each, as a real book has them:
+      // 3,000 beside the batch's.
+      await batch(Array.from({ length: 3_000 }, (_, i) => issued(`K-${i}`, `K-${i}`)));
+      await batch(
+        Array.from({ length: 3_000 }, (_, i) => ({
+          ...issued('-', '-'),
+          streamId: `customer-K-${i}`,
+          type: 'CustomerRegistered',
+          data: {
+            customerId: `K-${i}`,
+            name: `K-${i}`,
+            industry: 'RETAIL',
+            region: 'East China',
+            salesOwner: 's',
+            registeredOn: day(0),
+          },
+        })) as unknown as OrderedEvent[],
+      );
+      await client.query('analyze customer_dimensions, aging_customer_dues');
+
       await client.query('begin');
       await client.query('set local enable_indexonlyscan = off');
       const before = await rowsRead(client, 'aging_invoices');
+      const others = {
+        customers: await rowsRead(client, 'customer_dimensions'),
+        dues: await rowsRead(client, 'aging_customer_dues'),
+      };
       const statements = jest.spyOn(client, 'query');
       await projection.apply(client, [
         ...Array.from({ length: 75 }, (_, i) => issued(`N-${i}`, `C-${i}`)),
@@ -254,9 +278,16 @@ describe('reporting: a live aging batch reads its own invoices, not the book', (
       expect(statements).toHaveBeenCalledTimes(5);
       statements.mockRestore();
       const read = (await rowsRead(client, 'aging_invoices')) - before;
+      const readOthers = {
+        customers: (await rowsRead(client, 'customer_dimensions')) - others.customers,
+        dues: (await rowsRead(client, 'aging_customer_dues')) - others.dues,
+      };
       await client.query('commit');
       // 150 invoices, each read by a few statements - not the book of 10,008 rows for each statement.
       expect(read).toBeLessThan(20 * 150);
+      // Their 125 customers' dimensions and dues, a few times each - not the 3,000 others' for each statement.
+      expect(readOthers.customers).toBeLessThan(10 * 125);
+      expect(readOthers.dues).toBeLessThan(10 * 125);
     } finally {
       client.release();
     }

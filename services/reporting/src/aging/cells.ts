@@ -116,7 +116,10 @@ function cellChanges(source: string) {
       select s.customer_id, s.attribute, s.starts, s.ends,
              coalesce(s.value, case s.attribute when 'tier' then d.tier when 'industry' then d.industry
                                                 when 'region' then d.region else d.sales_owner end, 'UNKNOWN') as value
-        from segments s left join customer_dimensions d using (customer_id))
+        -- each customer's dimensions found by key: joined, a live batch read every customer's (#17 goal 2)
+        from segments s left join lateral (
+          select d.tier, d.industry, d.region, d.sales_owner from customer_dimensions d
+           where d.customer_id = s.customer_id limit 1) d on true)
     select 'book' as dimension, '' as value, currency, due_date, day as event_date, amount, count from invoice_steps
     union all
     -- under the value in force on the change's date, or moved in when the value starts
