@@ -12,6 +12,7 @@ import {
   settlementKindMigrations,
 } from './aging/projection';
 import { agingRoutes } from './aging/routes';
+import { collectionKpiMigrations } from './collection-kpis/query';
 import { dashboardRoutes } from './dashboard/routes';
 import { recordDomainEvent, recordDomainEvents } from './ingest/on-domain-event';
 import { dailyKpiSnapshot } from './kpi-snapshot/daily-kpi-snapshot';
@@ -31,6 +32,7 @@ export const reportingService: ServiceDefinition = {
     ...planMigrations,
     ...planRevisionMigrations,
     ...agingCellMigrations,
+    ...collectionKpiMigrations,
   ],
   consumers: (ctx) => [
     {
