@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BusinessCalendar } from '@ar/kernel';
+import { addDays, BusinessCalendar } from '@ar/kernel';
 import type { RunningService } from '@ar/platform';
 import type { OrderedEvent } from '@ar/postgres';
 import { inProcessPlatform } from '../../../tests/support/platform';
@@ -10,6 +10,7 @@ import {
   AGING_DIMENSIONS,
   type AgingDimension,
   agingAsOf,
+  collectedWithinRate,
   dsoAsOf,
   outstandingAsOf,
   overdueRateAsOf,
@@ -201,8 +202,44 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
       .map((r) => `${r.currency}|${r.customer_id}|${r.overdue}|${r.n}|${r.oldest}`);
   }
 
+  /**
+   * The rows' collection rate: each invoice issued in the period by the date, and its payments
+   * dated by its issue date + `days` and by the date.
+   */
+  async function rowCollectionRate(asOf: string, days: number, from: string | null, to: string) {
+    const { rows } = await reporting.ctx.pool.query<Record<string, string>>(
+      `select i.currency, sum(i.amount)::text as invoiced,
+              coalesce(sum((select sum(s.amount) from aging_settlements s
+                             where s.invoice_id = i.invoice_id and s.kind = 'PAYMENT'
+                               and s.settled_date <= least(i.issue_date + $2::int, $1::date))), 0)::text as collected
+         from aging_invoices i
+        where i.issue_date <= least($4::date, $1::date) and ($3::date is null or i.issue_date >= $3::date)
+        group by 1 order by 1`,
+      [asOf, days, from, to],
+    );
+    return rows.map((r) => `${r.currency}|${r.invoiced}|${r.collected}`);
+  }
+
   async function expectCellsAsRows(context: string) {
     for (const asOf of dates) {
+      for (const [days, from, to] of [
+        [60, null, addDays(asOf, -60)],
+        [30, null, addDays(asOf, -30)],
+        [45, day(10), day(70)],
+        [60, day(30), asOf],
+      ] as const) {
+        const rates = (await collectedWithinRate(reporting.ctx.pool, asOf, days, { from, to })).map(
+          (r) => `${r.currency}|${r.invoiced}|${r.collected}`,
+        );
+        expect([context, asOf, days, from, to, rates]).toEqual([
+          context,
+          asOf,
+          days,
+          from,
+          to,
+          await rowCollectionRate(asOf, days, from, to),
+        ]);
+      }
       for (const limit of [3, 100])
         expect([context, asOf, limit, await topOverdueCustomers(reporting.ctx.pool, asOf, limit)]).toEqual([
           context,
@@ -260,7 +297,7 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
     await pool.query(
       `truncate aging_invoices, aging_settlements, customer_dimensions, customer_attribute_history,
                 aging_plan_instalments, aging_cells, aging_sales_days, aging_cell_totals,
-                aging_customer_dues, aging_customer_books`,
+                aging_customer_dues, aging_customer_books, aging_collected_days`,
     );
     const projection = agingProjection(new BusinessCalendar());
     const events = randomHistory(seed);
@@ -303,6 +340,12 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
         await pool.query<Record<string, string>>(
           `select customer_id, currency, amount::text, count::text
              from aging_customer_books where amount <> 0 or count <> 0 order by 1, 2`,
+        )
+      ).rows,
+      collected: (
+        await pool.query<Record<string, string>>(
+          `select currency, issue_date::text, paid_date::text, amount::text
+             from aging_collected_days where amount <> 0 order by 1, 2, 3`,
         )
       ).rows,
     });

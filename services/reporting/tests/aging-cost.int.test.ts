@@ -6,7 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import { inProcessPlatform } from '../../../tests/support/platform';
 import { agingBuckets } from '../src/aging/buckets';
 import { agingProjection } from '../src/aging/projection';
-import { type AgingDimension, agingAsOf, topOverdueCustomers } from '../src/aging/query';
+import { type AgingDimension, agingAsOf, collectedWithinRate, topOverdueCustomers } from '../src/aging/query';
 import { reportingService } from '../src/service';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
@@ -141,11 +141,13 @@ describe('reporting: the aging as of a recent date reads what changed since, not
       const before = {
         invoices: await rowsRead(client, 'aging_invoices'),
         cells: await rowsRead(client, 'aging_cells'),
+        settlements: await rowsRead(client, 'aging_settlements'),
       };
       const result = await report(client as unknown as Pool);
       const read = {
         invoices: (await rowsRead(client, 'aging_invoices')) - before.invoices,
         cells: (await rowsRead(client, 'aging_cells')) - before.cells,
+        settlements: (await rowsRead(client, 'aging_settlements')) - before.settlements,
       };
       await client.query('commit');
       return { report: result, read };
@@ -166,6 +168,12 @@ describe('reporting: the aging as of a recent date reads what changed since, not
     expect(report).toHaveLength(2);
     // Each customer holds 20 of the 600 invoices: the late 3 (at most 3 reads each) and 2 x 20, not 600.
     expect(read.invoices).toBeLessThanOrEqual(3 * 3 + 2 * 20);
+  });
+
+  it('the collection rate: reads the cash per issue and payment date, not the invoices or their payments', async () => {
+    const { report, read } = await measuring((pool) => collectedWithinRate(pool, asOf, 60));
+    expect(report).toMatchObject([{ currency: 'CNY' }]);
+    expect(read).toMatchObject({ invoices: 0, settlements: 0 });
   });
 
   it.each(['tier', 'region'] as const)(

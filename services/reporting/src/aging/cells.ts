@@ -238,6 +238,33 @@ const duesMoves = (sign: 1 | -1) => `
     on conflict (customer_id, currency)
     do update set amount = aging_customer_books.amount + excluded.amount, count = aging_customer_books.count + excluded.count)`;
 
+/**
+ * Cash collected per currency, invoice issue date and payment date (\`aging_collected_days\`): the
+ * payments (by value date) of the invoices of \`source\`, plans or not. The collection rate "within
+ * N days of issue, by D" of the invoices issued in a period sums them - payment date by the
+ * issue date + N and by D -, so its cost follows the days, not the invoices and payments.
+ */
+const collectedParts = (source: string) => `
+  select i.currency, i.issue_date, s.settled_date as paid_date, sum(s.amount)::numeric as amount
+    from ${source} i join aging_settlements s using (invoice_id)
+   where s.kind = 'PAYMENT'
+   group by 1, 2, 3`;
+
+/** Adds (sign 1) or takes out (sign -1) the collected cash of the invoices `$1` names: a part of a `with`. */
+const collectedMoves = (sign: 1 | -1) => `
+  collected as (
+    insert into aging_collected_days (currency, issue_date, paid_date, amount)
+    select currency, issue_date, paid_date, ${sign} * amount from (${collectedParts(NAMED_INVOICES)}) c
+     where amount <> 0
+    on conflict (currency, issue_date, paid_date)
+    do update set amount = aging_collected_days.amount + excluded.amount)`;
+
+/** The cash collected per issue and payment date made again from the rows. */
+const RECOMPUTE_COLLECTED_DAYS = `
+    delete from aging_collected_days;
+    insert into aging_collected_days (currency, issue_date, paid_date, amount)
+    select * from (${collectedParts('aging_invoices')}) c where amount <> 0`;
+
 /** The cells, their totals, the customers' dues and the sales per day made again from the read model's rows (bulk loads). */
 export function RECOMPUTE_AGING_CELLS_SQL() {
   return `
@@ -245,6 +272,7 @@ export function RECOMPUTE_AGING_CELLS_SQL() {
     ${addCellsOnly('aging_invoices')};
     ${RECOMPUTE_CELL_TOTALS};
     ${RECOMPUTE_CUSTOMER_DUES};
+    ${RECOMPUTE_COLLECTED_DAYS};
     delete from aging_sales_days;
     insert into aging_sales_days (currency, issue_date, amount)
     select currency, issue_date, sum(amount) from aging_invoices group by 1, 2;`;
@@ -311,8 +339,8 @@ const CELLS = {
   out: `with ${cellMoves(SCOPED_INVOICES, -1)} select`,
 };
 const CELLS_AND_DUES = {
-  in: `with ${cellMoves(SCOPED_INVOICES, 1)}, ${duesMoves(1)} select`,
-  out: `with ${cellMoves(SCOPED_INVOICES, -1)}, ${duesMoves(-1)} select`,
+  in: `with ${cellMoves(SCOPED_INVOICES, 1)}, ${duesMoves(1)}, ${collectedMoves(1)} select`,
+  out: `with ${cellMoves(SCOPED_INVOICES, -1)}, ${duesMoves(-1)}, ${collectedMoves(-1)} select`,
 };
 const DUES_SETTLED = `
   delete from aging_customer_dues t using ${NAMED_INVOICES} i
@@ -388,6 +416,19 @@ export const agingCellMigrations: Migration[] = [
       -- the invoices with a fact dated after a report's date: their issue or a settlement
       create index aging_invoices_last_fact on aging_invoices (greatest(issue_date, last_settled_date));
       ${RECOMPUTE_CUSTOMER_DUES};
+    `,
+  },
+  {
+    id: 'aging-013',
+    sql: `
+      create table aging_collected_days (
+        currency text not null,
+        issue_date date not null,
+        paid_date date not null,
+        amount numeric not null,
+        primary key (currency, issue_date, paid_date)
+      );
+      ${RECOMPUTE_COLLECTED_DAYS};
     `,
   },
 ];

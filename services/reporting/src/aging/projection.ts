@@ -445,6 +445,7 @@ export const agingProjection = (calendar: BusinessCalendar): Projection => ({
     'aging_cell_totals',
     'aging_customer_dues',
     'aging_customer_books',
+    'aging_collected_days',
   ],
   async apply(client, events) {
     // The cells (cells.ts) follow the rows: the part of what the batch changes out before it, back after it.

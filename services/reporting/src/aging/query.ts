@@ -413,14 +413,19 @@ export async function collectedWithinRate(
   days: number,
   period: { from: IsoDate | null; to: IsoDate } = { from: null, to: addDays(asOf, -days) },
 ) {
+  // From the sales per issue date and the cash per issue and payment date (cells.ts): the days, not the invoices.
   const { rows } = await pool.query<{ currency: string; invoiced: string; collected: string }>(
-    `select i.currency, sum(i.amount)::text as invoiced,
-            coalesce(sum((select sum(s.amount) from aging_settlements s
-                           where s.invoice_id = i.invoice_id and s.kind = 'PAYMENT'
-                             and s.settled_date <= least(i.issue_date + $2::int, $1::date))), 0)::text as collected
-       from aging_invoices i
-      where i.issue_date <= least($4::date, $1::date) and ($3::date is null or i.issue_date >= $3::date)
-      group by i.currency order by i.currency`,
+    `with invoiced as (
+       select currency, sum(amount) as amount from aging_sales_days
+        where issue_date <= least($4::date, $1::date) and ($3::date is null or issue_date >= $3::date)
+        group by 1),
+     collected as (
+       select currency, sum(amount) as amount from aging_collected_days
+        where issue_date <= least($4::date, $1::date) and ($3::date is null or issue_date >= $3::date)
+          and paid_date <= least(issue_date + $2::int, $1::date)
+        group by 1)
+     select i.currency, i.amount::text as invoiced, coalesce(c.amount, 0)::text as collected
+       from invoiced i left join collected c using (currency) order by i.currency`,
     [asOf, days, period.from, period.to],
   );
   return rows.map((r) => {
