@@ -32,6 +32,7 @@ const QUERIES: Record<string, string> = {
   // The dashboard's 60-day collection rate (every invoice whose 60 days are over by the date).
   // Its collection KPIs read collections' events, which this book, loaded as rows, has none of.
   collectionRate: `/reports/collection-rate?asOf=${AS_OF}`,
+  ceiQuarter: '/reports/cei?from=2026-08-01&to=2026-10-31',
 };
 
 /**

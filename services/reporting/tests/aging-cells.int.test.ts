@@ -10,6 +10,7 @@ import {
   AGING_DIMENSIONS,
   type AgingDimension,
   agingAsOf,
+  ceiForPeriod,
   collectedWithinRate,
   dsoAsOf,
   outstandingAsOf,
@@ -220,7 +221,37 @@ describe('reporting: aging cells answer as the invoice rows do', () => {
     return rows.map((r) => `${r.currency}|${r.invoiced}|${r.collected}`);
   }
 
+  /**
+   * The rows' CEI figures for a period: what was outstanding the day before it and at its end
+   * (each invoice's open part above zero; at the end, also of those not due yet), the sales in it.
+   */
+  async function rowCei(from: string, to: string) {
+    const { rows } = await reporting.ctx.pool.query<Record<string, string>>(
+      `with opening as (${outstandingAsOf('($1::date - 1)')}), closing as (${outstandingAsOf('$2::date')})
+       select c.currency,
+              coalesce((select sum(open) from opening o where o.currency = c.currency and o.open > 0), 0)::text as opening,
+              coalesce((select sum(amount) from aging_invoices i
+                         where i.currency = c.currency and i.issue_date between $1::date and $2::date), 0)::text as sales,
+              coalesce(sum(c.open) filter (where c.open > 0), 0)::text as closing,
+              coalesce(sum(c.open) filter (where c.open > 0 and c.due_date >= $2::date), 0)::text as current
+         from closing c group by 1 having sum(c.open) filter (where c.open > 0) > 0 order by 1`,
+      [from, to],
+    );
+    return rows.map((r) => `${r.currency}|${r.opening}|${r.sales}|${r.closing}|${r.current}`);
+  }
+
   async function expectCellsAsRows(context: string) {
+    for (const [from, to] of [
+      [day(0), day(30)],
+      [day(31), day(90)],
+      [day(60), day(200)],
+      [day(-30), day(-1)],
+    ] as const) {
+      const cei = (await ceiForPeriod(reporting.ctx.pool, from, to))
+        .filter((r) => Number(r.closing) > 0)
+        .map((r) => `${r.currency}|${r.opening}|${r.sales}|${r.closing}|${r.closingCurrent}`);
+      expect([context, from, to, cei]).toEqual([context, from, to, await rowCei(from, to)]);
+    }
     for (const asOf of dates) {
       for (const [days, from, to] of [
         [60, null, addDays(asOf, -60)],

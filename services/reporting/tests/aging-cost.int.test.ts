@@ -6,7 +6,13 @@ import type { Pool, PoolClient } from 'pg';
 import { inProcessPlatform } from '../../../tests/support/platform';
 import { agingBuckets } from '../src/aging/buckets';
 import { agingProjection } from '../src/aging/projection';
-import { type AgingDimension, agingAsOf, collectedWithinRate, topOverdueCustomers } from '../src/aging/query';
+import {
+  type AgingDimension,
+  agingAsOf,
+  ceiForPeriod,
+  collectedWithinRate,
+  topOverdueCustomers,
+} from '../src/aging/query';
 import { reportingService } from '../src/service';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
@@ -174,6 +180,15 @@ describe('reporting: the aging as of a recent date reads what changed since, not
     const { report, read } = await measuring((pool) => collectedWithinRate(pool, asOf, 60));
     expect(report).toMatchObject([{ currency: 'CNY' }]);
     expect(read).toMatchObject({ invoices: 0, settlements: 0 });
+  });
+
+  it('CEI: reads the cells of the book at both ends of the period, not the invoices', async () => {
+    const { report, read } = await measuring((pool) => ceiForPeriod(pool, day(151), asOf));
+    expect(report).toMatchObject([{ currency: 'CNY' }]);
+    // None of the 601 invoices' settlements; of the invoices, at most the row each end's look-up
+    // for invoices on a plan starts (this book has none).
+    expect(read.settlements).toBe(0);
+    expect(read.invoices).toBeLessThanOrEqual(2);
   });
 
   it.each(['tier', 'region'] as const)(

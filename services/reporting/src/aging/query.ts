@@ -87,7 +87,6 @@ export const outstandingAsOf = (asOf: string, invoices = 'aging_invoices i') => 
                             where f.invoice_id = b.invoice_id and f.agreed_date <= ${asOf}
                             order by f.agreed_date desc, f.position desc limit 1)
          and k.seq > 0 and k.cumulative > k.plan_total - b.open) p on true`;
-const OUTSTANDING = outstandingAsOf('$1::date');
 
 /** The invoices ever under an instalment plan: the cells leave them out, the reports age them from the rows. */
 const PLANNED_INVOICES =
@@ -102,20 +101,20 @@ const PLANNED_INVOICES =
  * read from what changed since the date rather than from every day before it. Then the rows of
  * the invoices on a plan (`outstandingAsOf`), each with its customer.
  */
-const outstandingByDueDate = (asOf: string, dimension: string) => `
-  totals_held as (select count(*) as n from aging_cell_totals where dimension = ${dimension}),
-  recent as (
+const outstandingByDueDate = (asOf: string, dimension: string, prefix = '') => `
+  ${prefix}totals_held as (select count(*) as n from aging_cell_totals where dimension = ${dimension}),
+  ${prefix}recent as (
     select (select count(*) from (select 1 from aging_cells where dimension = ${dimension} and event_date > ${asOf}
-                                   limit (select n from totals_held)) l) < (select n from totals_held) as yes),
-  outstanding as (
+                                   limit (select n from ${prefix}totals_held)) l) < (select n from ${prefix}totals_held) as yes),
+  ${prefix}outstanding as (
     select value, null::text as customer_id, currency, due_date, amount as open, count as counts
-      from aging_cell_totals where dimension = ${dimension} and (select yes from recent)
+      from aging_cell_totals where dimension = ${dimension} and (select yes from ${prefix}recent)
     union all
     select value, null, currency, due_date, -amount, -count
-      from aging_cells where dimension = ${dimension} and event_date > ${asOf} and (select yes from recent)
+      from aging_cells where dimension = ${dimension} and event_date > ${asOf} and (select yes from ${prefix}recent)
     union all
     select value, null, currency, due_date, amount, count
-      from aging_cells where dimension = ${dimension} and event_date <= ${asOf} and not (select yes from recent)
+      from aging_cells where dimension = ${dimension} and event_date <= ${asOf} and not (select yes from ${prefix}recent)
     union all
     select null, customer_id, currency, due_date, open, counts
       from (${outstandingAsOf(asOf, PLANNED_INVOICES)}) p where open > 0)`;
@@ -361,7 +360,9 @@ export async function overdueRateTrend(pool: Pool, from: IsoDate, to: IsoDate) {
  * Collection effectiveness index over a period (DOMAIN.md §5):
  * (opening receivables + credit sales - closing receivables) /
  * (opening receivables + credit sales - closing current receivables), as a percentage.
- * 100 means everything collectable in the period was collected.
+ * 100 means everything collectable in the period was collected. The receivables at both ends
+ * from the book's cells (as the aging of the whole book), the sales from the sales per day: the
+ * cost follows the days, not the invoices. A currency shows when it had any of the four.
  */
 export async function ceiForPeriod(pool: Pool, from: IsoDate, to: IsoDate) {
   const { rows } = await pool.query<{
@@ -371,14 +372,20 @@ export async function ceiForPeriod(pool: Pool, from: IsoDate, to: IsoDate) {
     closing: string;
     closing_current: string;
   }>(
-    `with opening as (${OUTSTANDING.replaceAll('$1', '($1::date - 1)')}),
-          closing as (${OUTSTANDING.replaceAll('$1', '$2')})
-     select c.currency,
-            coalesce((select sum(open) from opening o where o.currency = c.currency and o.open > 0), 0)::text as opening,
-            coalesce((select sum(amount) from aging_invoices i where i.currency = c.currency and i.issue_date between $1::date and $2::date), 0)::text as sales,
-            coalesce(sum(c.open) filter (where c.open > 0), 0)::text as closing,
-            coalesce(sum(c.open) filter (where c.open > 0 and c.due_date >= $2::date), 0)::text as closing_current
-       from closing c group by c.currency order by c.currency`,
+    `with ${outstandingByDueDate('($1::date - 1)', "'book'", 'opening_')},
+          ${outstandingByDueDate('$2::date', "'book'", 'closing_')},
+          opening as (select currency, sum(open) as amount from opening_outstanding group by 1),
+          closing as (
+            select currency, sum(open) as amount, sum(open) filter (where due_date >= $2::date) as current
+              from closing_outstanding group by 1),
+          sales as (
+            select currency, sum(amount) as amount from aging_sales_days
+             where issue_date between $1::date and $2::date group by 1)
+     select currency, coalesce(o.amount, 0)::text as opening, coalesce(s.amount, 0)::text as sales,
+            coalesce(c.amount, 0)::text as closing, coalesce(c.current, 0)::text as closing_current
+       from opening o full join sales s using (currency) full join closing c using (currency)
+      where coalesce(o.amount, 0) <> 0 or coalesce(s.amount, 0) <> 0 or coalesce(c.amount, 0) <> 0
+      order by currency`,
     [from, to],
   );
   return rows.map((r) => {
