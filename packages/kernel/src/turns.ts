@@ -10,7 +10,8 @@ export class Turns {
   run<R>(key: string, work: () => Promise<R>): Promise<R> {
     const before = this.#last.get(key);
     // After the one before ends, however it ended: its failure is its caller's, not this one's.
-    const mine = before ? before.then(work) : work();
+    // A work that throws at once is a rejection too, whether or not another was before it.
+    const mine = (before ?? Promise.resolve()).then(work);
     const ended = mine.then(
       () => undefined,
       () => undefined,

@@ -62,6 +62,18 @@ describe('turns: work on one key at a time', () => {
     await expect(second).resolves.toBe('b');
   });
 
+  it('answers a work that throws at once with a rejection, first in line or not', async () => {
+    const turns = new Turns();
+    const throwsAtOnce = () => {
+      throw new Error('at once');
+    };
+    const first = turns.run('invoice-1', throwsAtOnce);
+    const second = turns.run('invoice-1', throwsAtOnce);
+    await expect(first).rejects.toThrow('at once');
+    await expect(second).rejects.toThrow('at once');
+    await expect(turns.run('invoice-1', async () => 'next')).resolves.toBe('next');
+  });
+
   it('keeps nothing for a key once its work has ended', async () => {
     const turns = new Turns();
     await Promise.all(Array.from({ length: 100 }, (_, i) => turns.run(`invoice-${i % 10}`, async () => i)));

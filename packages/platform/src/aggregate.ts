@@ -135,6 +135,17 @@ export interface Aggregate<Command, Event extends DomainEvent, State, Existing e
   ): Promise<{ id: string; result?: CommandResult<State>; error?: unknown }[]>;
 }
 
+/**
+ * One service's turns, by its store: a service makes a handler of an aggregate for its routes,
+ * another for its consumers and day jobs, and their commands on a stream take turns together.
+ */
+const turnsByStore = new WeakMap<object, Turns>();
+function turnsOf(store: object): Turns {
+  const turns = turnsByStore.get(store) ?? new Turns();
+  turnsByStore.set(store, turns);
+  return turns;
+}
+
 /** Loading, the existence check and command handling for one kind of aggregate, written once. */
 export function aggregate<Command, Event extends DomainEvent, State, Existing extends State>(
   ctx: Pick<ServiceContext, 'store' | 'clock'> &
@@ -155,8 +166,8 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   /** Whether a load that read these events keeps the state as a new snapshot. */
   const keepsSnapshot = (events: RecordedEvent<Event>[]) =>
     snapshots !== undefined && events.length >= (snapshots.every ?? SNAPSHOT_EVERY);
-  /** Commands outside a caller's transaction take turns on their stream (see Turns). */
-  const turns = new Turns();
+  /** Commands outside a caller's transaction take turns on their stream with the service's others (see Turns). */
+  const turns = turnsOf(ctx.store);
   async function load(id: string, tx?: PoolClient) {
     if (!snapshotKind) {
       const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);

@@ -265,3 +265,42 @@ describe('aggregate executeEach in a transaction', () => {
     ]);
   });
 });
+
+/**
+ * A service makes one handler of an aggregate for its routes, another for its consumers, another
+ * for its day jobs (`caseHandler(ctx)` three times): each took turns with itself only, so a day
+ * job's command raced the requests on the same case and answered 409 (helper probe, session 14).
+ * Every handler made from one service's store takes turns with the others on a stream.
+ */
+describe('aggregate handlers of one service take turns together', () => {
+  it('30 commands on one stream at once through three handlers: each taken, none a conflict', async () => {
+    const ctx = await freshStoreSchema('turns');
+    const service = {
+      store: new PostgresEventStore(ctx.pool, ctx.schema),
+      pool: ctx.pool,
+      clock: new BusinessClock('2026-11-02'),
+    } as unknown as ServiceContext;
+    const handler = () =>
+      aggregate(service, {
+        category: 'counter',
+        decider: counter,
+        exists: (state): state is State => state !== undefined,
+        notFound: () => new Error('none') as never,
+      });
+    const handlers = [handler(), handler(), handler()];
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        handlers[i % 3]!.execute(
+          'one',
+          { type: 'Count', data: { by: 1 } },
+          { metadata: { correlationId: `t-${i}` } },
+        ),
+      ),
+    );
+    expect(
+      outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)),
+    ).toEqual([]);
+    expect((await handlers[0]!.load('one')).version).toBe(30);
+    await ctx.pool.end();
+  });
+});
