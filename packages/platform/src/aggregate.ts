@@ -166,8 +166,6 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
   /** Whether a load that read these events keeps the state as a new snapshot. */
   const keepsSnapshot = (events: RecordedEvent<Event>[]) =>
     snapshots !== undefined && events.length >= (snapshots.every ?? SNAPSHOT_EVERY);
-  /** Commands outside a caller's transaction take turns on their stream with the service's others (see Turns). */
-  const turns = turnsOf(ctx.store);
   async function load(id: string, tx?: PoolClient) {
     if (!snapshotKind) {
       const { version, events } = await ctx.store.readStream<Event>(stream(id), tx);
@@ -377,7 +375,8 @@ export function aggregate<Command, Event extends DomainEvent, State, Existing ex
                 ...(options.load && { load: options.load }),
               });
             // In a caller's transaction a turn could wait on what that transaction holds: not taken.
-            const result = await (options.tx ? handle() : turns.run(stream(id), handle));
+            // Outside it, on their stream with the service's other commands (see Turns).
+            const result = await (options.tx ? handle() : turnsOf(ctx.store).run(stream(id), handle));
             const outcome = result.newEvents.length > 0 ? 'accepted' : 'unchanged';
             count(outcome);
             span.setAttributes({ 'ar.command.outcome': outcome, 'ar.stream.version': result.version });
