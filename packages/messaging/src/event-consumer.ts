@@ -222,7 +222,7 @@ export class EventConsumer {
       }
     }
     const moved = [...new Set(handle.map((i) => events[i]!.streamId))];
-    // The places found by key (\`= any\`): joined on the stream alone, PostgreSQL read every place
+    // The places found by key (`= any`): joined on the stream alone, PostgreSQL read every place
     // the consumer holds - one per stream it ever received - for each batch (#17 goal 2).
     await client.query(
       `with handled as (insert into inbox (consumer, event_id) select $1, unnest($2::uuid[])),

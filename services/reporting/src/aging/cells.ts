@@ -239,8 +239,8 @@ const duesMoves = (sign: 1 | -1) => `
     do update set amount = aging_customer_books.amount + excluded.amount, count = aging_customer_books.count + excluded.count)`;
 
 /**
- * Cash collected per currency, invoice issue date and payment date (\`aging_collected_days\`): the
- * payments (by value date) of the invoices of \`source\`, plans or not. The collection rate "within
+ * Cash collected per currency, invoice issue date and payment date (`aging_collected_days`): the
+ * payments (by value date) of the invoices of `source`, plans or not. The collection rate "within
  * N days of issue, by D" of the invoices issued in a period sums them - payment date by the
  * issue date + N and by D -, so its cost follows the days, not the invoices and payments.
  */

@@ -451,7 +451,7 @@ export async function collectedWithinRate(
   });
 }
 
-/** The invoices of the customers in \`most\`, each customer's found by key (a small book is not scanned whole). */
+/** The invoices of the customers in `most`, each customer's found by key (a small book is not scanned whole). */
 const THEIR_INVOICES = `(select i.* from most m cross join lateral (
      select * from aging_invoices i where i.customer_id = m.customer_id and i.currency = m.currency offset 0) i) i`;
 

@@ -3,17 +3,17 @@ import type { Migration } from '@ar/postgres';
 import type { Pool } from 'pg';
 import { shareOf } from '../share';
 
+/** The events that tell whether an invoice was ever overdue (a case on one never overdue is no case). */
+const OVERDUE_EVENT_TYPES = ['PaymentOverdue', 'PaymentOverdueWithdrawn'];
 /** The events the collection KPIs count, among every service's events in reporting's copy. */
-const COLLECTION_EVENT_TYPES = [
-  'PaymentOverdue',
-  'PaymentOverdueWithdrawn',
+const COUNTED_EVENT_TYPES = [
   'CaseOpened',
   'CaseClosed',
   'ReminderSent',
   'CollectionActionRecorded',
   'PromiseKept',
   'PromiseBroken',
-] as const;
+];
 const typeList = (types: readonly string[]) => types.map((t) => `'${t}'`).join(', ');
 
 export const collectionKpiMigrations: Migration[] = [
@@ -22,7 +22,7 @@ export const collectionKpiMigrations: Migration[] = [
     // invoice, payment and customer event too) was read for each report and each day's snapshot.
     id: 'collection-kpis-001',
     sql: `create index events_collection_kpis on events (event_type, global_position)
-            where event_type in (${typeList(COLLECTION_EVENT_TYPES)});`,
+            where event_type in (${typeList([...OVERDUE_EVENT_TYPES, ...COUNTED_EVENT_TYPES])});`,
   },
 ];
 
@@ -45,7 +45,7 @@ export async function collectionKpisAsOf(pool: Pool, asOf: IsoDate) {
        select data->>'invoiceId' as invoice_id, data->>'threshold' as threshold, data->>'overdueDate' as overdue_date,
               count(*) filter (where event_type = 'PaymentOverdue') as reached,
               count(*) filter (where event_type = 'PaymentOverdueWithdrawn') as withdrawn
-         from events where event_type in (${typeList(COLLECTION_EVENT_TYPES.slice(0, 2))}) group by 1, 2, 3),
+         from events where event_type in (${typeList(OVERDUE_EVENT_TYPES)}) group by 1, 2, 3),
      never_overdue as (
        select invoice_id from thresholds group by 1
        having sum(withdrawn) > 0 and bool_and(reached <= withdrawn)),
@@ -53,7 +53,7 @@ export async function collectionKpisAsOf(pool: Pool, asOf: IsoDate) {
        select event_type, data,
               coalesce(data->>'openedDate', data->>'sentDate', data->>'detectedDate', data->>'date')::date as day
          from events
-        where event_type in (${typeList(COLLECTION_EVENT_TYPES.slice(2))})
+        where event_type in (${typeList(COUNTED_EVENT_TYPES)})
           and not (event_type in ('CaseOpened', 'CaseClosed')
                    and data->>'invoiceId' in (select invoice_id from never_overdue)))
      select count(*) filter (where event_type = 'CaseOpened')::text as opened,
